@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+# Embedded defaults for the demo: SQLite, filesystem broker, no second factor.
+RUN_ENV := DEBUG=true CLINIC_REQUIRE_MFA=false
+
+# Test defaults: the real services on this machine, unless the caller set others.
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_clinic
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint format install migrate seed check-deploy clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py seed_demo
+	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) VENV=$(VENV) bin/run-embedded
+
+test: install
+	bin/ensure-test-services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var/broker var/results test-artifacts

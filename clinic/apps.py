@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clinic.schedules import sync_periodic_tasks
+
+        post_migrate.connect(sync_periodic_tasks, sender=self)

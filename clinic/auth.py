@@ -1,0 +1,76 @@
+"""Sign-in policy helpers: lockout response, second-factor devices, failed-code counting."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.models import User
+
+# One message for a wrong password, an unknown account and a locked account, so the
+# page never tells an attacker which of the three it was (security.md §2).
+SIGN_IN_FAILED = (
+    "We could not sign you in with that username and password. "
+    "After 5 failed attempts an account is locked for 15 minutes."
+)
+
+
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """django-axes calls this for a locked account: answer exactly like a wrong password."""
+    if original_response is not None and original_response.status_code == 200:
+        return original_response
+    from clinic.forms import SignInForm
+
+    form = SignInForm(request, data=request.POST or None)
+    form.is_valid()
+    return TemplateResponse(request, "registration/login.html", {"form": form})
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def is_locked(request: HttpRequest, user: User) -> bool:
+    return AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()})
+
+
+def record_failed_code(request: HttpRequest, user: User) -> None:
+    """A wrong second-factor code counts toward the same lockout as a wrong password."""
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
+
+
+def pending_device(user: User) -> TOTPDevice:
+    """The unconfirmed device being enrolled (a fresh secret each enrollment)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def qr_code_data_uri(config_url: str) -> str:
+    """The otpauth:// URL as a QR code image, inline (CSP allows data: images only)."""
+    image = qrcode.make(config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def secret_for_manual_entry(device: TOTPDevice) -> str:
+    """The base32 secret, grouped in fours, for typing into an authenticator app."""
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

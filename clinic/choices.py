@@ -1,0 +1,88 @@
+"""Constants and choices of the core domain, in one place."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AccountType(models.TextChoices):
+    STAFF = "staff", "Staff"
+    PATIENT = "patient", "Patient"
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    NURSE = "nurse", "Nurse"
+    PSYCHIATRIST = "psychiatrist", "Psychiatrist"
+    THERAPIST = "therapist", "Therapist"
+    ADMIN = "admin", "Administrator"
+
+
+# The pseudo-role a patient login carries in access rules and audit rows.
+PATIENT_ROLE = "patient"
+STAFF_ROLES = frozenset(Role.values)
+CLINICAL_ROLES = frozenset({Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST})
+PATIENT_DATA_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST})
+
+
+class SexAtBirth(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    INTERSEX = "intersex", "Intersex"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    BOTH = "both", "Email and text message"
+    NONE = "none", "No reminders"
+
+
+class JourneyState(models.TextChoices):
+    """Where a patient is in the program (spec overview.md, "The journey")."""
+
+    INVITED = "invited", "Invited"
+    INTAKE_IN_PROGRESS = "intake_in_progress", "Intake in progress"
+    AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+    MORE_INFORMATION = "more_information", "More information needed"
+    ELIGIBLE = "eligible", "Eligible"
+    DECLINED = "declined", "Declined"
+    PLAN = "plan", "Treatment plan"
+    INDUCTION = "induction", "Induction series"
+    MAINTENANCE = "maintenance", "Maintenance"
+    PAUSED = "paused", "Paused"
+    DISCHARGED = "discharged", "Discharged from program"
+
+
+# States that need a reason when a patient enters them.
+JOURNEY_STATES_WITH_REASON = frozenset({JourneyState.PAUSED, JourneyState.DISCHARGED})
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    SIGN = "sign", "Signed"
+    AMEND = "amend", "Amended"
+    DOWNLOAD = "download", "Downloaded"
+    EXPORT = "export", "Exported"
+    DENIED = "denied", "Denied"
+    BREAK_GLASS = "break_glass", "Emergency access"
+    LOGIN = "login", "Signed in"
+    LOGOUT = "logout", "Signed out"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "letter", "US Letter"

@@ -1,0 +1,167 @@
+"""Forms of the core: sign-in, second factor, patient search, audit filter, patient details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from clinic.auth import SIGN_IN_FAILED
+from clinic.choices import AuditAction, JourneyState, Role
+from clinic.models import Patient, User
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": SIGN_IN_FAILED,
+        "inactive": SIGN_IN_FAILED,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+        return token
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label="Name or record number", required=False, max_length=100)
+    dob = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    state = forms.ChoiceField(
+        label="Journey state",
+        required=False,
+        choices=[("", "Any state"), *JourneyState.choices],
+    )
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.IntegerField(label="Patient id", required=False, min_value=1)
+    user = forms.ModelChoiceField(
+        label="User", required=False, queryset=User.objects.order_by("username")
+    )
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any action"), *AuditAction.choices]
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+def normalise_phone(value: str, region: str = "US") -> str:
+    """A phone number in E.164 form, or a ValidationError that says what is wrong."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError("Enter a phone number, e.g. (617) 555-0134.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError("This phone number is not valid.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PatientDetailsForm(forms.ModelForm):
+    """Demographics and contact details, edited by coordinators."""
+
+    class Meta:
+        model = Patient
+        fields = [
+            "legal_first_name",
+            "legal_last_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "pronouns",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postal_code",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "emergency_contact_relationship",
+            "reminder_channel",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_date_of_birth(self) -> Any:
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if born.year < today.year - 120:
+            raise forms.ValidationError("Check the year: that is more than 120 years ago.")
+        return born
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        channel = cleaned.get("reminder_channel")
+        if channel in {"sms", "both"} and not cleaned.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Text-message reminders need a mobile number.")
+        if channel in {"email", "both"} and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("email", "Email reminders need an email address.")
+        return cleaned
+
+
+class CareTeamForm(forms.Form):
+    psychiatrist = forms.ModelChoiceField(
+        label="Psychiatrist", required=False, queryset=User.objects.none()
+    )
+    therapist = forms.ModelChoiceField(
+        label="Integration therapist", required=False, queryset=User.objects.none()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        active_staff = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        self.fields["psychiatrist"].queryset = active_staff.filter(
+            staff_roles__role=Role.PSYCHIATRIST
+        ).distinct()
+        self.fields["therapist"].queryset = active_staff.filter(
+            staff_roles__role=Role.THERAPIST
+        ).distinct()

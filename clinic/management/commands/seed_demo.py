@@ -1,0 +1,371 @@
+"""Fill the database with one demo clinic: hours, chairs, closures, staff, patients.
+
+Idempotent: running it again changes nothing that already exists. Later features
+extend it with their own demo records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import services
+from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
+from clinic.models import Chair, Closure, OpeningHours, Patient, User
+from clinic.selectors import clinic_settings
+
+STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
+PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
+
+STAFF = [
+    # username, title, first, last, roles
+    ("coordinator", "", "Maria", "Lopez", [Role.COORDINATOR]),
+    ("nurse", "RN", "James", "Carter", [Role.NURSE]),
+    ("psychiatrist", "Dr.", "Priya", "Raman", [Role.PSYCHIATRIST]),
+    ("therapist", "", "Dana", "Whitfield", [Role.THERAPIST]),
+    ("admin", "", "Sam", "Okafor", [Role.ADMIN]),
+    ("psychiatrist2", "Dr.", "Thomas", "Berg", [Role.PSYCHIATRIST]),
+    ("therapist2", "", "Lena", "Moreau", [Role.THERAPIST]),
+    ("nurse2", "RN", "Aisha", "Bello", [Role.NURSE, Role.COORDINATOR]),
+]
+
+# first, last, preferred, born, sex, state, days in state, psychiatrist, therapist, channel
+PATIENTS: list[tuple[Any, ...]] = [
+    (
+        "Alex",
+        "Morgan",
+        "",
+        "1986-04-12",
+        "male",
+        "induction",
+        9,
+        "psychiatrist",
+        "therapist",
+        "both",
+    ),
+    (
+        "Jordan",
+        "Reyes",
+        "Jo",
+        "1991-09-30",
+        "female",
+        "maintenance",
+        40,
+        "psychiatrist",
+        "therapist",
+        "email",
+    ),
+    (
+        "Emily",
+        "Chen",
+        "",
+        "1979-02-03",
+        "female",
+        "awaiting_review",
+        3,
+        "psychiatrist",
+        "",
+        "email",
+    ),
+    ("Marcus", "Johnson", "", "1968-11-21", "male", "awaiting_review", 1, "", "", "sms"),
+    ("Sofia", "Rossi", "", "1995-06-14", "female", "intake_in_progress", 2, "", "", "email"),
+    ("Daniel", "Kim", "Dan", "1983-08-08", "male", "invited", 1, "", "", "email"),
+    (
+        "Grace",
+        "Okonkwo",
+        "",
+        "1975-12-19",
+        "female",
+        "eligible",
+        4,
+        "psychiatrist",
+        "therapist",
+        "both",
+    ),
+    ("Noah", "Patel", "", "1999-03-27", "male", "plan", 2, "psychiatrist2", "therapist2", "sms"),
+    (
+        "Olivia",
+        "Brennan",
+        "Liv",
+        "1988-07-01",
+        "female",
+        "induction",
+        14,
+        "psychiatrist2",
+        "therapist2",
+        "email",
+    ),
+    (
+        "Ethan",
+        "Walsh",
+        "",
+        "1972-01-15",
+        "male",
+        "maintenance",
+        75,
+        "psychiatrist",
+        "therapist2",
+        "email",
+    ),
+    (
+        "Hannah",
+        "Schmidt",
+        "",
+        "1993-10-05",
+        "female",
+        "more_information",
+        5,
+        "psychiatrist",
+        "",
+        "email",
+    ),
+    (
+        "Samuel",
+        "Adeyemi",
+        "Sam",
+        "1981-05-23",
+        "male",
+        "declined",
+        12,
+        "psychiatrist2",
+        "",
+        "email",
+    ),
+    ("Chloe", "Martin", "", "1997-12-11", "female", "intake_in_progress", 6, "", "", "sms"),
+    (
+        "Liam",
+        "O'Connor",
+        "",
+        "1964-09-09",
+        "male",
+        "paused",
+        20,
+        "psychiatrist",
+        "therapist",
+        "email",
+    ),
+    (
+        "Ava",
+        "Nguyen",
+        "",
+        "1990-04-28",
+        "female",
+        "induction",
+        5,
+        "psychiatrist",
+        "therapist",
+        "both",
+    ),
+    (
+        "Benjamin",
+        "Cohen",
+        "Ben",
+        "1977-03-16",
+        "male",
+        "discharged",
+        60,
+        "psychiatrist2",
+        "therapist",
+        "none",
+    ),
+    (
+        "Isabella",
+        "Garcia",
+        "Bella",
+        "1985-11-02",
+        "female",
+        "awaiting_review",
+        6,
+        "psychiatrist2",
+        "",
+        "email",
+    ),
+    ("Mason", "Hughes", "", "2001-07-19", "male", "invited", 4, "", "", "sms"),
+    (
+        "Zoe",
+        "Anderson",
+        "",
+        "1994-02-22",
+        "female",
+        "eligible",
+        1,
+        "psychiatrist2",
+        "therapist2",
+        "email",
+    ),
+    ("Lucas", "Silva", "", "1987-06-06", "male", "plan", 6, "psychiatrist", "therapist", "email"),
+    (
+        "Mia",
+        "Kowalski",
+        "",
+        "1969-08-13",
+        "female",
+        "maintenance",
+        120,
+        "psychiatrist2",
+        "therapist2",
+        "both",
+    ),
+    (
+        "Henry",
+        "Dubois",
+        "",
+        "1958-10-30",
+        "male",
+        "induction",
+        18,
+        "psychiatrist",
+        "therapist2",
+        "email",
+    ),
+    ("Amara", "Mensah", "", "1992-01-09", "intersex", "intake_in_progress", 1, "", "", "email"),
+    (
+        "Ruth",
+        "Feldman",
+        "",
+        "1960-05-17",
+        "female",
+        "discharged",
+        200,
+        "psychiatrist",
+        "therapist",
+        "email",
+    ),
+    (
+        "Tyler",
+        "Brooks",
+        "",
+        "1998-09-25",
+        "prefer_not_to_say",
+        "awaiting_review",
+        2,
+        "",
+        "",
+        "email",
+    ),
+]
+
+PATIENT_LOGINS = {("Alex", "Morgan"): "patient", ("Jordan", "Reyes"): "patient2"}
+
+CITIES = [
+    ("Cambridge", "MA", "02139"),
+    ("Somerville", "MA", "02143"),
+    ("Boston", "MA", "02115"),
+    ("Brookline", "MA", "02446"),
+    ("Newton", "MA", "02458"),
+]
+
+STREETS = ["Elm", "Oak", "Maple", "Cedar", "Pine"]
+CONTACT_NAMES = ["Chris", "Pat", "Robin", "Jamie", "Casey"]
+RELATIONSHIPS = ["spouse", "parent", "sibling", "partner", "friend"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic (idempotent) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            self._clinic()
+            staff = {username: self._staff(username, *rest) for username, *rest in STAFF}
+            created = sum(self._patient(index, row, staff) for index, row in enumerate(PATIENTS))
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients added)."))
+        self.stdout.write(
+            f"Demo logins (staff password: {STAFF_PASSWORD}, patient password: {PATIENT_PASSWORD}):"
+        )
+        for username, _title, first, last, roles in STAFF:
+            self.stdout.write(f"  {username:<14} {first} {last} — {', '.join(roles)}")
+        for (first, last), username in PATIENT_LOGINS.items():
+            self.stdout.write(f"  {username:<14} {first} {last} — patient")
+
+    def _clinic(self) -> None:
+        clinic = clinic_settings()
+        if clinic.name == "Ketamine Clinic":
+            clinic.name = "Riverside Ketamine Clinic"
+            clinic.phone = "+1 617 555 0100"
+            clinic.email = "care@riverside-clinic.example"
+            clinic.address = "200 River Street, Cambridge, MA 02139"
+            clinic.rems_certification_id = "RMS-4471902"
+            clinic.rems_certified_on = dt.date(2025, 3, 1)
+            clinic.save()
+        for weekday in range(5):
+            OpeningHours.objects.get_or_create(
+                weekday=weekday, defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
+            )
+        OpeningHours.objects.get_or_create(
+            weekday=5, defaults={"opens_at": dt.time(9), "closes_at": dt.time(13)}
+        )
+        for number, room in [(1, "Suite A"), (2, "Suite A"), (3, "Suite B"), (4, "Suite B")]:
+            Chair.objects.get_or_create(
+                name=f"Chair {number}", defaults={"room": room, "display_order": number}
+            )
+        year = timezone.localdate().year
+        for day, reason in [
+            (dt.date(year, 11, 26), "Thanksgiving"),
+            (dt.date(year, 12, 25), "Christmas Day"),
+            (dt.date(year + 1, 1, 1), "New Year's Day"),
+            (dt.date(year + 1, 1, 18), "Martin Luther King Jr. Day"),
+        ]:
+            Closure.objects.get_or_create(date=day, defaults={"reason": reason})
+
+    def _staff(self, username: str, title: str, first: str, last: str, roles: list[str]) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = services.staff_create(
+                username=username,
+                password=STAFF_PASSWORD,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@riverside-clinic.example",
+                roles=roles,
+                display_title=title,
+            )
+        return user
+
+    def _patient(self, index: int, row: tuple[Any, ...], staff: dict[str, User]) -> bool:
+        first, last, preferred, born, sex, state, days, psych, therapist, channel = row
+        born_on = dt.date.fromisoformat(born)
+        if Patient.objects.filter(
+            legal_first_name=first, legal_last_name=last, date_of_birth=born_on
+        ).exists():
+            return False
+        city, region, postal = CITIES[index % len(CITIES)]
+        handle = f"{first}.{last}".lower().replace("'", "")
+        since = timezone.now() - dt.timedelta(days=days, hours=index % 7)
+        reason = ""
+        if state == JourneyState.PAUSED:
+            reason = "Patient travelling for work for 6 weeks; resume on return."
+        elif state == JourneyState.DISCHARGED:
+            reason = "Completed induction and maintenance; sustained remission."
+        patient = services.patient_create(
+            legal_first_name=first,
+            legal_last_name=last,
+            date_of_birth=born_on,
+            preferred_name=preferred,
+            sex_at_birth=SexAtBirth(sex),
+            email=f"{handle}@example.com",
+            phone=f"+1617555{1000 + index * 37:04d}",
+            address_line1=f"{12 + index * 7} {STREETS[index % 5]} Street",
+            city=city,
+            region=region,
+            postal_code=postal,
+            emergency_contact_name=f"{CONTACT_NAMES[index % 5]} {last}",
+            emergency_contact_phone=f"+1617555{2000 + index * 41:04d}",
+            emergency_contact_relationship=RELATIONSHIPS[index % 5],
+            reminder_channel=ReminderChannel(channel),
+            journey_state=state,
+            journey_state_since=since,
+            journey_reason=reason,
+            psychiatrist=staff.get(psych),
+            therapist=staff.get(therapist),
+            created_at=since - dt.timedelta(days=3),
+        )
+        username = PATIENT_LOGINS.get((first, last))
+        if username:
+            services.patient_login_create(
+                patient=patient, username=username, password=PATIENT_PASSWORD
+            )
+        return True

@@ -1,0 +1,140 @@
+"""Request-level policies: request ids, session timeouts, second factor, clinic time,
+and no caching of pages that may hold patient data."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+
+from clinic.selectors import clinic_settings
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SESSION_LAST_SEEN = "clinic_last_seen"
+SESSION_STARTED = "clinic_started"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep a well-formed one from the proxy) for the audit."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+def _is_exempt(path: str) -> bool:
+    return path.startswith(settings.STATIC_URL) or path == "/healthz"
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after 15 idle minutes (staff) or 30 (patients), and after 12 hours at most."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not _is_exempt(request.path):
+            now = time.time()
+            idle_limit = (
+                settings.CLINIC_IDLE_TIMEOUT_PATIENT
+                if user.is_patient_account
+                else settings.CLINIC_IDLE_TIMEOUT_STAFF
+            ).total_seconds()
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            started = request.session.setdefault(SESSION_STARTED, now)
+            reason = ""
+            if now - last_seen > idle_limit:
+                reason = "idle"
+            elif now - started > settings.CLINIC_SESSION_MAX_AGE.total_seconds():
+                reason = "expired"
+            if reason:
+                logout(request)
+                target = reverse("login") + "?" + urlencode({"signed_out": reason})
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target
+                    return response
+                return HttpResponseRedirect(target)
+            request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+# Pages a staff member may open before the second factor is verified.
+_SECOND_FACTOR_OPEN = ("mfa_verify", "mfa_setup", "logout")
+
+
+class SecondFactorMiddleware:
+    """Staff must pass TOTP when the deployment requires it or when they have enrolled."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_patient_account
+            and not user.is_verified()
+            and not _is_exempt(request.path)
+        ):
+            from clinic.auth import has_confirmed_device
+
+            enrolled = has_confirmed_device(user)
+            if enrolled or settings.CLINIC_REQUIRE_MFA:
+                target = "mfa_verify" if enrolled else "mfa_setup"
+                open_paths = {reverse(name) for name in _SECOND_FACTOR_OPEN}
+                if request.path not in open_paths:
+                    return HttpResponseRedirect(
+                        reverse(target) + "?" + urlencode({"next": request.get_full_path()})
+                    )
+        return self.get_response(request)
+
+
+class ClinicTimezoneMiddleware:
+    """Show times in the clinic's stored time zone; everything is stored in UTC."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_exempt(request.path):
+            return self.get_response(request)
+        clinic = clinic_settings()
+        request.clinic = clinic
+        timezone.activate(clinic.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in user may show patient data: never cache them anywhere."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and not _is_exempt(request.path):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response

@@ -1,0 +1,1 @@
+"""Outgoing messages: email through Django's backends, SMS through `sms`."""

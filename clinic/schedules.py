@@ -1,0 +1,56 @@
+"""Every periodic task of the product, in one place.
+
+`sync_periodic_tasks` runs after each `migrate` (ClinicConfig.ready) and makes
+django-celery-beat's database schedule match this list; admins see it in the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str
+    crontab: dict[str, str]  # minute, hour, day_of_week, day_of_month, month_of_year
+    description: str
+
+
+PERIODIC_TASKS: list[Periodic] = [
+    Periodic(
+        name="Verify the audit chain",
+        task="clinic.verify_audit_chain",
+        crontab={"minute": "15", "hour": "2"},
+        description="Nightly check that no audit row was changed or removed.",
+    ),
+]
+
+
+def sync_periodic_tasks(**_: Any) -> None:
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    with transaction.atomic():
+        for periodic in PERIODIC_TASKS:
+            fields = {
+                "minute": "*",
+                "hour": "*",
+                "day_of_week": "*",
+                "day_of_month": "*",
+                "month_of_year": "*",
+                **periodic.crontab,
+            }
+            schedule, _ = CrontabSchedule.objects.get_or_create(timezone="UTC", **fields)
+            PeriodicTask.objects.update_or_create(
+                name=periodic.name,
+                defaults={
+                    "task": periodic.task,
+                    "crontab": schedule,
+                    "interval": None,
+                    "description": periodic.description,
+                    "enabled": True,
+                },
+            )

@@ -1,0 +1,163 @@
+"""Reads of the core domain: scoped, prefetching querysets and small read models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from clinic.access import patients_visible_to
+from clinic.choices import JourneyState, Role
+from clinic.models import AuditEvent, Chair, ClinicSettings, Closure, OpeningHours, Patient, User
+
+
+def clinic_settings() -> ClinicSettings:
+    """The clinic's settings row, created with defaults on first use."""
+    clinic = ClinicSettings.objects.filter(pk=1).first()
+    if clinic is None:
+        from django.conf import settings
+
+        clinic, _ = ClinicSettings.objects.get_or_create(
+            pk=1, defaults={"time_zone": settings.TIME_ZONE}
+        )
+    return clinic
+
+
+def patients_with_team() -> QuerySet[Patient]:
+    return Patient.objects.select_related("psychiatrist", "therapist", "user")
+
+
+@dataclass(frozen=True)
+class PatientSearch:
+    query: str = ""
+    date_of_birth: dt.date | None = None
+    journey_state: str = ""
+
+
+def patient_list(user: User, search: PatientSearch) -> QuerySet[Patient]:
+    """The patients this user may see, filtered by name / date of birth / journey state."""
+    patients = patients_visible_to(user).select_related("psychiatrist", "therapist")
+    for term in search.query.split():
+        patients = patients.filter(
+            Q(legal_first_name__icontains=term)
+            | Q(legal_last_name__icontains=term)
+            | Q(preferred_name__icontains=term)
+            | Q(mrn__iexact=term)
+        )
+    if search.date_of_birth:
+        patients = patients.filter(date_of_birth=search.date_of_birth)
+    if search.journey_state:
+        patients = patients.filter(journey_state=search.journey_state)
+    return patients.order_by("legal_last_name", "legal_first_name", "pk")
+
+
+def paginate(queryset: QuerySet, page_number: str | None, per_page: int = 25) -> Page:
+    return Paginator(queryset, per_page).get_page(page_number)
+
+
+def journey_counts(user: User) -> dict[str, int]:
+    """Patients per journey state, within the user's scope (every state listed)."""
+    counts = dict(
+        patients_visible_to(user)
+        .order_by()
+        .values_list("journey_state")
+        .annotate(n=Count("pk"))
+        .values_list("journey_state", "n")
+    )
+    return {state: counts.get(state, 0) for state in JourneyState.values}
+
+
+def awaiting_review(user: User, limit: int = 10) -> QuerySet[Patient]:
+    """Patients waiting for an eligibility decision, longest-waiting first."""
+    return (
+        patients_visible_to(user)
+        .filter(journey_state=JourneyState.AWAITING_REVIEW)
+        .select_related("psychiatrist")
+        .order_by("journey_state_since")[:limit]
+    )
+
+
+def recently_changed(user: User, states: list[str], limit: int = 10) -> QuerySet[Patient]:
+    return (
+        patients_visible_to(user)
+        .filter(journey_state__in=states)
+        .select_related("psychiatrist", "therapist")
+        .order_by("-journey_state_since")[:limit]
+    )
+
+
+def my_patients(user: User, role: str, limit: int = 50) -> QuerySet[Patient]:
+    """Patients whose care team names this user in `role`."""
+    field = "psychiatrist" if role == Role.PSYCHIATRIST else "therapist"
+    return (
+        patients_visible_to(user)
+        .filter(**{field: user})
+        .exclude(journey_state=JourneyState.DISCHARGED)
+        .select_related("psychiatrist", "therapist")
+        .order_by("legal_last_name", "legal_first_name")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ClinicDay:
+    date: dt.date
+    hours: OpeningHours | None
+    closure: Closure | None
+    chairs: list[Chair]
+
+    @property
+    def is_open(self) -> bool:
+        return self.hours is not None and self.closure is None
+
+
+def clinic_day(day: dt.date | None = None) -> ClinicDay:
+    day = day or timezone.localdate()
+    return ClinicDay(
+        date=day,
+        hours=OpeningHours.objects.filter(weekday=day.weekday()).first(),
+        closure=Closure.objects.filter(date=day).first(),
+        chairs=list(Chair.objects.filter(is_active=True)),
+    )
+
+
+def upcoming_closures(limit: int = 5) -> QuerySet[Closure]:
+    return Closure.objects.filter(date__gte=timezone.localdate())[:limit]
+
+
+def staff_overview() -> QuerySet[User]:
+    """Staff accounts with their roles, for the admin home page."""
+    return (
+        User.objects.filter(account_type="staff")
+        .prefetch_related("staff_roles", "totpdevice_set")
+        .order_by("last_name", "first_name")
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    patient_id: int | None = None
+    user_id: int | None = None
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def audit_events(search: AuditFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related("user", "patient")
+    if search.patient_id:
+        events = events.filter(patient_id=search.patient_id)
+    if search.user_id:
+        events = events.filter(user_id=search.user_id)
+    if search.action:
+        events = events.filter(action=search.action)
+    zone = timezone.get_current_timezone()
+    if search.date_from:
+        start = dt.datetime.combine(search.date_from, dt.time.min, tzinfo=zone)
+        events = events.filter(occurred_at__gte=start)
+    if search.date_to:
+        end = dt.datetime.combine(search.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        events = events.filter(occurred_at__lt=end)
+    return events.order_by("-id")

@@ -1,0 +1,202 @@
+"""State changes of the core domain. Each runs in one transaction and writes its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinic.audit import audit_record
+from clinic.choices import (
+    JOURNEY_STATES_WITH_REASON,
+    AccountType,
+    AuditAction,
+    JourneyState,
+    Role,
+)
+from clinic.models import Patient, StaffRole, User
+
+
+def _next_mrn() -> str:
+    last = Patient.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    candidate = last + 1
+    while Patient.objects.filter(mrn=f"KC-{candidate:06d}").exists():
+        candidate += 1
+    return f"KC-{candidate:06d}"
+
+
+def patient_create(
+    *,
+    legal_first_name: str,
+    legal_last_name: str,
+    date_of_birth: dt.date,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> Patient:
+    """Create a patient record (invitations and the demo seeder use this)."""
+    with transaction.atomic():
+        patient = Patient(
+            legal_first_name=legal_first_name,
+            legal_last_name=legal_last_name,
+            date_of_birth=date_of_birth,
+            mrn=_next_mrn(),
+            **details,
+        )
+        patient.full_clean(exclude=["mrn", "user"])
+        patient.save()
+        audit_record(
+            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=patient
+        )
+    return patient
+
+
+def patient_update_details(
+    *, patient: Patient, actor: User, request: HttpRequest | None, changes: dict[str, Any]
+) -> Patient:
+    """Change demographics or contact details; only fields that changed are written."""
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only coordinators edit patient details.")
+    changed = [field for field, value in changes.items() if getattr(patient, field) != value]
+    if not changed:
+        return patient
+    with transaction.atomic():
+        for field in changed:
+            setattr(patient, field, changes[field])
+        patient.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action=AuditAction.UPDATE, request=request, user=actor, patient=patient, obj=patient
+        )
+    return patient
+
+
+def patient_set_care_team(
+    *,
+    patient: Patient,
+    actor: User,
+    request: HttpRequest | None,
+    psychiatrist: User | None,
+    therapist: User | None,
+) -> Patient:
+    """Assign the patient's psychiatrist and integration therapist."""
+    if not actor.has_role(Role.COORDINATOR, Role.PSYCHIATRIST):
+        raise PermissionDenied("Only coordinators and psychiatrists change the care team.")
+    if psychiatrist is not None and not psychiatrist.has_role(Role.PSYCHIATRIST):
+        raise ValidationError({"psychiatrist": "This person is not a psychiatrist."})
+    if therapist is not None and not therapist.has_role(Role.THERAPIST):
+        raise ValidationError({"therapist": "This person is not a therapist."})
+    with transaction.atomic():
+        patient.psychiatrist = psychiatrist
+        patient.therapist = therapist
+        patient.save(update_fields=["psychiatrist", "therapist", "updated_at"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient=patient,
+            object_type="clinic.careteam",
+            object_id=patient.pk,
+        )
+    return patient
+
+
+def patient_move_journey(
+    *,
+    patient: Patient,
+    to_state: str,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> Patient:
+    """Move a patient to another journey state (feature services call this)."""
+    if to_state not in JourneyState.values:
+        raise ValueError(f"Unknown journey state {to_state!r}")
+    if to_state in JOURNEY_STATES_WITH_REASON and not reason.strip():
+        raise ValidationError({"reason": "Give a reason for pausing or discharging."})
+    with transaction.atomic():
+        patient.journey_state = to_state
+        patient.journey_state_since = at or timezone.now()
+        patient.journey_reason = reason.strip()
+        patient.save(
+            update_fields=["journey_state", "journey_state_since", "journey_reason", "updated_at"]
+        )
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient=patient,
+            object_type="clinic.journey",
+            object_id=patient.pk,
+        )
+    return patient
+
+
+def staff_create(
+    *,
+    username: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    email: str,
+    roles: list[str],
+    display_title: str = "",
+) -> User:
+    """Create a staff login holding `roles`."""
+    unknown = set(roles) - set(Role.values)
+    if unknown or not roles:
+        raise ValidationError({"roles": f"Unknown or missing roles: {sorted(unknown)}"})
+    with transaction.atomic():
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            display_title=display_title,
+            account_type=AccountType.STAFF,
+            is_staff=Role.ADMIN in roles,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        StaffRole.objects.bulk_create([StaffRole(user=user, role=role) for role in roles])
+    return user
+
+
+def staff_role_assign(*, user: User, role: str) -> StaffRole:
+    """Give a staff member one more role. A patient login never holds a staff role."""
+    if user.is_patient_account:
+        raise ValidationError("A patient login cannot hold a staff role.")
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}"})
+    staff_role, _ = StaffRole.objects.get_or_create(user=user, role=role)
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return staff_role
+
+
+def patient_login_create(*, patient: Patient, username: str, password: str | None) -> User:
+    """Create the patient's own login (distinct from any staff account)."""
+    with transaction.atomic():
+        user = User(
+            username=username,
+            email=patient.email,
+            first_name=patient.first_name,
+            last_name=patient.legal_last_name,
+            account_type=AccountType.PATIENT,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+    return user

@@ -1,0 +1,39 @@
+"""The root URLconf. Feature apps are included by dotted string (clinic imports none),
+for example ``path("intake/", include("intake.urls"))``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from clinic import views
+from clinic.admin import clinic_admin_site
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", views.sign_in, name="login"),
+    path("logout/", views.sign_out, name="logout"),
+    path("account/second-factor/", views.mfa_verify, name="mfa_verify"),
+    path("account/second-factor/setup/", views.mfa_setup, name="mfa_setup"),
+    path("password-reset/", views.password_reset, name="password_reset"),
+    path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        views.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path("patients/", views.patient_list, name="patient_list"),
+    path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:patient_id>/care-team/", views.patient_care_team, name="patient_care_team"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("clinic-admin/", clinic_admin_site.urls),
+]
+
+handler404 = "clinic.views.error_404"
+handler500 = "clinic.views.error_500"

@@ -1,0 +1,349 @@
+"""Views of the core: sign-in and second factor, home per role, patients, audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from clinic import auth, selectors, services
+from clinic.access import allow, own_patient, patient_for_user, public, signed_in
+from clinic.audit import audit_record
+from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
+from clinic.forms import (
+    AuditFilterForm,
+    CareTeamForm,
+    PatientDetailsForm,
+    PatientSearchForm,
+    SignInForm,
+    TokenForm,
+)
+from clinic.journey import JOURNEY_ORDER, next_step, progress_index
+
+PATIENT_STAFF = (Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
+
+
+def _safe_next(request: HttpRequest, fallback: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+# --- Sign-in -----------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["signed_out_reason"] = self.request.GET.get("signed_out", "")
+        return context
+
+
+sign_in = public(SignInView.as_view())
+sign_out = signed_in(auth_views.LogoutView.as_view())
+
+
+def _public_view(view_class: type, **initkwargs: Any) -> Any:
+    return public(view_class.as_view(**initkwargs))
+
+
+password_reset = _public_view(
+    auth_views.PasswordResetView,
+    template_name="registration/password_reset_form.html",
+    email_template_name="emails/password_reset_body.txt",
+    html_email_template_name="emails/password_reset_body.html",
+    subject_template_name="emails/password_reset_subject.txt",
+    success_url=reverse_lazy("password_reset_done"),
+)
+password_reset_done = _public_view(
+    auth_views.PasswordResetDoneView, template_name="registration/password_reset_done.html"
+)
+password_reset_confirm = _public_view(
+    auth_views.PasswordResetConfirmView,
+    template_name="registration/password_reset_confirm.html",
+    success_url=reverse_lazy("password_reset_complete"),
+)
+password_reset_complete = _public_view(
+    auth_views.PasswordResetCompleteView,
+    template_name="registration/password_reset_complete.html",
+)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Enroll an authenticator app: scan the code, then confirm with one code from it."""
+    user = request.user
+    if user.is_patient_account:
+        return redirect("home")
+    if auth.has_confirmed_device(user) and not user.is_verified():
+        return redirect(reverse("mfa_verify") + "?next=" + reverse("mfa_setup"))
+    device = auth.pending_device(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            user.totpdevice_set.exclude(pk=device.pk).delete()
+            otp_login(request, device)
+            messages.success(request, "Your authenticator app is set up.")
+            return HttpResponseRedirect(_safe_next(request))
+        auth.record_failed_code(request, user)
+        form.add_error("token", "That code did not match. Check the time on your phone.")
+    return TemplateResponse(
+        request,
+        "registration/mfa_setup.html",
+        {
+            "form": form,
+            "qr_code": auth.qr_code_data_uri(device.config_url),
+            "secret": auth.secret_for_manual_entry(device),
+            "next": _safe_next(request),
+        },
+    )
+
+
+def _locked_out(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout
+
+    logout(request)
+    form = SignInForm(request)
+    form.add_error(None, auth.SIGN_IN_FAILED)
+    return TemplateResponse(request, "registration/login.html", {"form": form})
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: one code from the enrolled authenticator app."""
+    user = request.user
+    if user.is_patient_account or user.is_verified():
+        return HttpResponseRedirect(_safe_next(request))
+    if not auth.has_confirmed_device(user):
+        return redirect("mfa_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        for device in user.totpdevice_set.filter(confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return HttpResponseRedirect(_safe_next(request))
+        auth.record_failed_code(request, user)
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        form.add_error("token", "That code did not match. Try the newest code in your app.")
+    return TemplateResponse(
+        request, "registration/mfa_verify.html", {"form": form, "next": _safe_next(request)}
+    )
+
+
+@public
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for the load balancer: the database answers. Shows no data."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+# --- Home ----------------------------------------------------------------------------------
+
+
+@allow(*Role.values, PATIENT_ROLE)
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_patient_account:
+        patient = own_patient(request)
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="portal.home",
+            object_id=patient.pk,
+        )
+        return TemplateResponse(
+            request,
+            "clinic/portal_home.html",
+            {"patient": patient, "step": next_step(patient.journey_state)},
+        )
+    roles = user.role_codes
+    context: dict[str, Any] = {"roles": roles, "clinic_day": selectors.clinic_day()}
+    if roles & set(PATIENT_STAFF):
+        counts = selectors.journey_counts(user)
+        context["journey_counts"] = [
+            (state, label, counts[state]) for state, label in JourneyState.choices
+        ]
+        audit_record(action=AuditAction.VIEW, request=request, object_type="home.patients")
+    if Role.PSYCHIATRIST in roles:
+        context["awaiting_review"] = selectors.awaiting_review(user)
+        context["my_psychiatry_patients"] = selectors.my_patients(user, Role.PSYCHIATRIST)
+    if Role.THERAPIST in roles:
+        context["caseload"] = selectors.my_patients(user, Role.THERAPIST)
+    if Role.COORDINATOR in roles:
+        context["coordinator_recent"] = selectors.recently_changed(
+            user,
+            [
+                JourneyState.INVITED,
+                JourneyState.INTAKE_IN_PROGRESS,
+                JourneyState.ELIGIBLE,
+                JourneyState.PLAN,
+                JourneyState.DECLINED,
+            ],
+        )
+    if Role.NURSE in roles:
+        context["in_treatment"] = selectors.recently_changed(
+            user, [JourneyState.INDUCTION, JourneyState.MAINTENANCE], limit=15
+        )
+    if Role.ADMIN in roles:
+        context["staff"] = selectors.staff_overview()
+        context["closures"] = selectors.upcoming_closures()
+    return TemplateResponse(request, "clinic/home.html", context)
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+
+@allow(*PATIENT_STAFF)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    search = selectors.PatientSearch()
+    if form.is_valid():
+        search = selectors.PatientSearch(
+            query=form.cleaned_data["q"],
+            date_of_birth=form.cleaned_data["dob"],
+            journey_state=form.cleaned_data["state"],
+        )
+    page = selectors.paginate(selectors.patient_list(request.user, search), request.GET.get("page"))
+    audit_record(action=AuditAction.VIEW, request=request, object_type="clinic.patient_list")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return TemplateResponse(
+        request,
+        "clinic/patient_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@allow(*PATIENT_STAFF)
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_user(request, patient_id, queryset=selectors.patients_with_team())
+    audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=patient)
+    return TemplateResponse(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "step": next_step(patient.journey_state),
+            "journey_path": [(state, JourneyState(state).label) for state in JOURNEY_ORDER],
+            "progress": progress_index(patient.journey_state),
+            "age": patient.age_on(timezone.localdate()),
+            "can_edit": request.user.has_role(Role.COORDINATOR),
+            "can_change_team": request.user.has_role(Role.COORDINATOR, Role.PSYCHIATRIST),
+        },
+    )
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_user(request, patient_id)
+    form = PatientDetailsForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        services.patient_update_details(
+            patient=patient, actor=request.user, request=request, changes=form.cleaned_data
+        )
+        messages.success(request, "Patient details saved.")
+        return redirect("patient_detail", patient_id=patient.pk)
+    if request.method == "GET":
+        audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=patient)
+    return TemplateResponse(request, "clinic/patient_edit.html", {"patient": patient, "form": form})
+
+
+@allow(Role.COORDINATOR, Role.PSYCHIATRIST)
+@require_http_methods(["GET", "POST"])
+def patient_care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_user(request, patient_id)
+    form = CareTeamForm(
+        request.POST or None,
+        initial={"psychiatrist": patient.psychiatrist_id, "therapist": patient.therapist_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_set_care_team(
+                patient=patient,
+                actor=request.user,
+                request=request,
+                psychiatrist=form.cleaned_data["psychiatrist"],
+                therapist=form.cleaned_data["therapist"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Care team saved.")
+            return redirect("patient_detail", patient_id=patient.pk)
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="clinic.careteam",
+            object_id=patient.pk,
+        )
+    return TemplateResponse(
+        request, "clinic/patient_care_team.html", {"patient": patient, "form": form}
+    )
+
+
+# --- Audit log ----------------------------------------------------------------------------------
+
+
+@allow(Role.ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    search = selectors.AuditFilter()
+    if form.is_valid():
+        search = selectors.AuditFilter(
+            patient_id=form.cleaned_data["patient"],
+            user_id=form.cleaned_data["user"].pk if form.cleaned_data["user"] else None,
+            action=form.cleaned_data["action"],
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+        )
+    page = selectors.paginate(selectors.audit_events(search), request.GET.get("page"), 50)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return TemplateResponse(
+        request, "clinic/audit_log.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return TemplateResponse(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "500.html", status=500).render()
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return TemplateResponse(request, "403_csrf.html", status=403)

@@ -1,0 +1,1 @@
+"""Intake: invitations, questionnaire, measures, screening and eligibility review."""

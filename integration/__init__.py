@@ -1,0 +1,1 @@
+"""Integration-therapy notes, outcomes and the treatment course summary."""

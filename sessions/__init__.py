@@ -1,0 +1,1 @@
+"""Treatment sessions: plans, scheduling, appointments and in-session monitoring."""

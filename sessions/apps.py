@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SessionsConfig(AppConfig):
+    """Treatment sessions. The label differs from the folder so it never clashes with
+    django.contrib.sessions (both would otherwise be "sessions")."""
+
+    name = "sessions"
+    label = "treatment_sessions"
+    verbose_name = "Treatment sessions"
+    default_auto_field = "django.db.models.BigAutoField"
