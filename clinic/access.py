@@ -92,6 +92,12 @@ def rule_of(view: Any) -> AccessRule | None:
     rule = getattr(view, "access_rule", None)
     if rule is None and hasattr(view, "view_class"):
         rule = getattr(view.view_class, "access_rule", None)
+    if rule is None:
+        # Django admin URLs call AdminSite.admin_view at request time, which enforces
+        # the site's rule (clinic.admin.ClinicAdminSite) for every admin page.
+        model_admin = getattr(view, "model_admin", None)
+        site = getattr(view, "admin_site", None) or getattr(model_admin, "admin_site", None)
+        rule = getattr(site, "access_rule", None)
     return rule
 
 

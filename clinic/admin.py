@@ -36,6 +36,9 @@ class ClinicAdminSite(admin.AdminSite):
             return redirect("home")
         return redirect(f"/login/?next={request.get_full_path()}")
 
+    def logout(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return redirect("logout") if request.method == "GET" else super().logout(request)
+
     def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
         wrapped = super().admin_view(view, cacheable)
 
@@ -57,6 +60,10 @@ class ClinicAdminSite(admin.AdminSite):
         audited.csrf_exempt = getattr(wrapped, "csrf_exempt", False)  # type: ignore[attr-defined]
         return audited
 
+
+# The admin's own sign-in and sign-out hand over to the product's pages.
+ClinicAdminSite.login.access_rule = AccessRule(public=True)  # type: ignore[attr-defined]
+ClinicAdminSite.logout.access_rule = AccessRule(any_signed_in=True)  # type: ignore[attr-defined]
 
 clinic_admin_site = ClinicAdminSite(name="admin")
 

@@ -13,3 +13,7 @@ class ClinicConfig(AppConfig):
         from clinic.schedules import sync_periodic_tasks
 
         post_migrate.connect(sync_periodic_tasks, sender=self)
+
+        from clinic import signals
+
+        signals.connect()

@@ -32,11 +32,17 @@ def lockout_response(
     """django-axes calls this for a locked account: answer exactly like a wrong password."""
     if original_response is not None and original_response.status_code == 200:
         return original_response
+    # Axes' middleware runs innermost, so the response must leave here rendered.
+    return sign_in_refused(request).render()
+
+
+def sign_in_refused(request: HttpRequest) -> TemplateResponse:
+    """The sign-in page with the one generic failure message."""
     from clinic.forms import SignInForm
 
-    form = SignInForm(request, data=request.POST or None)
-    form.is_valid()
-    return TemplateResponse(request, "registration/login.html", {"form": form})
+    return TemplateResponse(
+        request, "registration/login.html", {"form": SignInForm(request), "refused": SIGN_IN_FAILED}
+    )
 
 
 def has_confirmed_device(user: User) -> bool:

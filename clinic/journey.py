@@ -56,7 +56,7 @@ NEXT_STEPS: dict[str, NextStep] = {
     JourneyState.INDUCTION: NextStep(
         "Nurses run the booked sessions; the therapist holds preparation and integration sessions.",
         Role.NURSE,
-        "Your treatment sessions are booked. Check your upcoming appointments.",
+        "Your treatment series has started. The clinic confirms each session date with you.",
     ),
     JourneyState.MAINTENANCE: NextStep(
         "Coordinator books maintenance boosters when due (monthly or as needed).",

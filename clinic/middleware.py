@@ -68,7 +68,7 @@ class SessionTimeoutMiddleware:
             if reason:
                 logout(request)
                 target = reverse("login") + "?" + urlencode({"signed_out": reason})
-                if request.htmx:
+                if request.headers.get("HX-Request") == "true":
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target
                     return response

@@ -143,6 +143,10 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 # Staff need a TOTP second factor unless a deployment turns it off (the demo does).
 CLINIC_REQUIRE_MFA = env.bool("CLINIC_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Ketamine Clinic")
+# Wrong codes count toward the account lockout below (5 per 15 minutes), so
+# django-otp's separate per-device delay would only reject a correct code typed soon
+# after a typo.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Lockout: 5 failures per account, whatever the address, for 15 minutes.
 AXES_FAILURE_LIMIT = 5

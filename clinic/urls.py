@@ -4,11 +4,14 @@ for example ``path("intake/", include("intake.urls"))``."""
 from __future__ import annotations
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from clinic import views
+from clinic.access import public
 from clinic.admin import clinic_admin_site
 
 urlpatterns = [
+    path("favicon.ico", public(RedirectView.as_view(url="/static/favicon.svg")), name="favicon"),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.sign_in, name="login"),

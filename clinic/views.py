@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -58,7 +59,16 @@ class SignInView(auth_views.LoginView):
 
 
 sign_in = public(SignInView.as_view())
-sign_out = signed_in(auth_views.LogoutView.as_view())
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out ends the session on the server; a GET only asks to confirm (CSRF-safe)."""
+    if request.method == "POST":
+        logout(request)
+        return redirect(reverse("login") + "?signed_out=yes")
+    return TemplateResponse(request, "registration/logout_confirm.html")
 
 
 def _public_view(view_class: type, **initkwargs: Any) -> Any:
@@ -123,12 +133,8 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import logout
-
     logout(request)
-    form = SignInForm(request)
-    form.add_error(None, auth.SIGN_IN_FAILED)
-    return TemplateResponse(request, "registration/login.html", {"form": form})
+    return auth.sign_in_refused(request)
 
 
 @signed_in

@@ -1,0 +1,102 @@
+"""Every URL pattern declares who may use it, and each persona gets exactly that.
+
+A new view fails here until it declares a rule (clinic.access) and is listed in
+ROLE_MATRIX with the personas that may open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clinic.access import rule_of
+
+STAFF = {"coordinator", "nurse", "psychiatrist", "therapist", "admin"}
+PATIENTS = {"patient_a", "patient_b"}
+EVERYONE = STAFF | PATIENTS
+PUBLIC = "public"
+
+# url name -> personas allowed (signed in), or PUBLIC for pages anyone may open.
+ROLE_MATRIX: dict[str, set[str] | str] = {
+    "home": EVERYONE,
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": EVERYONE,
+    "mfa_verify": EVERYONE,
+    "mfa_setup": EVERYONE,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    "favicon": PUBLIC,
+    "patient_list": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    # patient_a is on the therapist's caseload; every URL below takes patient_a.
+    "patient_detail": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "patient_edit": {"coordinator"},
+    "patient_care_team": {"coordinator", "psychiatrist"},
+    "audit_log": {"admin"},
+    "admin:index": {"admin"},
+}
+
+
+def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, object]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else f"{prefix}{entry.pattern}"
+            yield name, entry.callback
+
+
+def test_every_url_pattern_declares_an_access_rule() -> None:
+    missing = [name for name, view in walk(get_resolver().url_patterns) if rule_of(view) is None]
+    assert missing == [], f"Views without a declared access rule: {missing}"
+
+
+def test_every_named_project_page_is_in_the_role_matrix() -> None:
+    names = {
+        name
+        for name, _ in walk(get_resolver().url_patterns)
+        if not name.startswith(("admin:", "clinic-admin/"))
+    }
+    unlisted = sorted(names - set(ROLE_MATRIX))
+    assert unlisted == [], f"Add these pages to ROLE_MATRIX: {unlisted}"
+
+
+def _url(name: str, patient_id: int) -> str:
+    if name == "favicon":
+        return "/favicon.ico"
+    if name == "password_reset_confirm":
+        return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name.startswith("patient_") and name != "patient_list":
+        return reverse(name, kwargs={"patient_id": patient_id})
+    return reverse(name)
+
+
+@pytest.mark.parametrize("url_name", sorted(ROLE_MATRIX))
+def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, client) -> None:
+    from tests.conftest import sign_in
+
+    url = _url(url_name, personas.patient_a.pk)
+    allowed = ROLE_MATRIX[url_name]
+    anonymous = client.get(url)
+    if allowed == PUBLIC:
+        assert anonymous.status_code in (200, 301, 302), url
+        return
+    assert anonymous.status_code == 302
+    assert "/login/" in anonymous["Location"]
+
+    for persona, user in personas.everyone.items():
+        client.logout()
+        sign_in(client, user)
+        response = client.get(url)
+        if persona in allowed:
+            assert response.status_code in (200, 302), (persona, url, response.status_code)
+            if response.status_code == 302:
+                assert "/login/" not in response["Location"], (persona, url)
+        else:
+            assert response.status_code in (403, 404), (persona, url, response.status_code)
+            assert personas.patient_a.legal_last_name not in response.content.decode()

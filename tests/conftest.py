@@ -1,0 +1,116 @@
+"""Named personas shared by every test: one user per staff role and two patients.
+
+patient_a is on the therapist's caseload, patient_b on nobody's; each patient login
+must never see the other's record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.choices import Role
+from clinic.models import ClinicSettings, Patient, User
+from tests.factories import PatientFactory, PatientLoginFactory, StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Pages render with the production static storage (hashed names), as deployed."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@dataclass
+class Personas:
+    coordinator: User
+    nurse: User
+    psychiatrist: User
+    therapist: User
+    other_therapist: User
+    admin: User
+    patient_a: Patient
+    patient_b: Patient
+
+    @property
+    def staff(self) -> dict[str, User]:
+        return {
+            "coordinator": self.coordinator,
+            "nurse": self.nurse,
+            "psychiatrist": self.psychiatrist,
+            "therapist": self.therapist,
+            "admin": self.admin,
+        }
+
+    @property
+    def everyone(self) -> dict[str, User]:
+        return {
+            **self.staff,
+            "patient_a": self.patient_a.user,
+            "patient_b": self.patient_b.user,
+        }
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    ClinicSettings.objects.get_or_create(pk=1, defaults={"name": "Test Clinic"})
+    psychiatrist = StaffFactory(
+        username="dr.raman", first_name="Priya", last_name="Raman", roles=[Role.PSYCHIATRIST]
+    )
+    therapist = StaffFactory(
+        username="dana", first_name="Dana", last_name="Whitfield", roles=[Role.THERAPIST]
+    )
+    patient_a = PatientFactory(
+        legal_first_name="Alice",
+        legal_last_name="Anders",
+        psychiatrist=psychiatrist,
+        therapist=therapist,
+        user=PatientLoginFactory(username="alice"),
+    )
+    patient_b = PatientFactory(
+        legal_first_name="Bruno",
+        legal_last_name="Brandt",
+        user=PatientLoginFactory(username="bruno"),
+    )
+    return Personas(
+        coordinator=StaffFactory(username="maria", roles=[Role.COORDINATOR]),
+        nurse=StaffFactory(username="james", first_name="James", roles=[Role.NURSE]),
+        psychiatrist=psychiatrist,
+        therapist=therapist,
+        other_therapist=StaffFactory(username="lena", roles=[Role.THERAPIST]),
+        admin=StaffFactory(username="sam", roles=[Role.ADMIN]),
+        patient_a=patient_a,
+        patient_b=patient_b,
+    )
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign a user in as the real flow would leave them: staff with a verified second factor."""
+    client.force_login(user)
+    if not user.is_patient_account:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def login(client: Client):
+    """`login(user)` returns the test client signed in as that user."""
+
+    def _login(user: User) -> Client:
+        return sign_in(client, user)
+
+    return _login

@@ -1,0 +1,56 @@
+"""factory-boy factories for the core domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from clinic.choices import AccountType, JourneyState, Role
+from clinic.models import Patient, StaffRole, User
+
+PASSWORD = "correct-horse-battery-staple"  # 28 characters: valid for staff and patients
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@clinic.example")
+    account_type = AccountType.STAFF
+    password = factory.django.Password(PASSWORD)
+
+
+class StaffFactory(UserFactory):
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        for role in extracted or [Role.NURSE]:
+            StaffRole.objects.create(user=self, role=role)
+            if role == Role.ADMIN:
+                self.is_staff = True
+                self.save(update_fields=["is_staff"])
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"T-{n:06d}")
+    legal_first_name = factory.Faker("first_name")
+    legal_last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=75)
+    email = factory.LazyAttribute(
+        lambda patient: f"{patient.legal_first_name}.{patient.mrn}@patients.example".lower()
+    )
+    phone = "+16175550134"
+    journey_state = JourneyState.AWAITING_REVIEW
+    journey_state_since = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+
+
+class PatientLoginFactory(UserFactory):
+    account_type = AccountType.PATIENT
