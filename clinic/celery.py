@@ -36,3 +36,9 @@ def _ensure_embedded_broker_folders(**_: Any) -> None:
 
 worker_init.connect(_ensure_embedded_broker_folders)
 beat_init.connect(_ensure_embedded_broker_folders)
+
+
+@app.on_after_configure.connect
+def _prepare_embedded_broker(sender: Celery, **_: Any) -> None:
+    # Producers (web processes) need the folders too, before the first task is sent.
+    _ensure_embedded_broker_folders()

@@ -41,9 +41,13 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     items: list[NavItem] = []
     if user is not None and user.is_authenticated:
         items = [item for item in NAVIGATION if user.role_codes & item.roles]
+    role_labels = [
+        Role(code).label for code in sorted(getattr(user, "role_codes", ())) if code in Role.values
+    ]
     return {
         "clinic": getattr(request, "clinic", None),
         "nav_items": items,
+        "role_labels": role_labels,
         "mfa_required": settings.CLINIC_REQUIRE_MFA,
         "current_url_name": getattr(getattr(request, "resolver_match", None), "url_name", ""),
     }

@@ -22,6 +22,7 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 SESSION_LAST_SEEN = "clinic_last_seen"
 SESSION_STARTED = "clinic_started"
+_LAST_SEEN_GRANULARITY = 30
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -73,7 +74,13 @@ class SessionTimeoutMiddleware:
                     response["HX-Redirect"] = target
                     return response
                 return HttpResponseRedirect(target)
-            request.session[SESSION_LAST_SEEN] = now
+            if (
+                now - last_seen >= _LAST_SEEN_GRANULARITY
+                or SESSION_LAST_SEEN not in request.session
+            ):
+                # Writing the session on every request would cost a query per page; a
+                # timestamp at most 30 s old only ever makes the idle limit stricter.
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -61,17 +61,20 @@ def patient_update_details(
     """Change demographics or contact details; only fields that changed are written."""
     if not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied("Only coordinators edit patient details.")
-    changed = [field for field, value in changes.items() if getattr(patient, field) != value]
-    if not changed:
-        return patient
     with transaction.atomic():
+        # Compare with the stored row (a bound ModelForm has already copied the new
+        # values onto the instance it was given), locked against a concurrent edit.
+        stored = Patient.objects.select_for_update().get(pk=patient.pk)
+        changed = [field for field, value in changes.items() if getattr(stored, field) != value]
+        if not changed:
+            return stored
         for field in changed:
-            setattr(patient, field, changes[field])
-        patient.save(update_fields=[*changed, "updated_at"])
+            setattr(stored, field, changes[field])
+        stored.save(update_fields=[*changed, "updated_at"])
         audit_record(
-            action=AuditAction.UPDATE, request=request, user=actor, patient=patient, obj=patient
+            action=AuditAction.UPDATE, request=request, user=actor, patient=stored, obj=stored
         )
-    return patient
+    return stored
 
 
 def patient_set_care_team(

