@@ -183,7 +183,10 @@ class ClinicUserAdmin(AdminRoleModelAdmin, UserAdmin):
     inlines = [StaffRoleInline]
     fieldsets = [
         (None, {"fields": ["username", "password", "account_type"]}),
-        ("Person", {"fields": ["display_title", "first_name", "last_name", "email"]}),
+        (
+            "Person",
+            {"fields": ["display_title", "first_name", "last_name", "credentials", "email"]},
+        ),
         ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [

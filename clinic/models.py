@@ -42,7 +42,10 @@ class User(AbstractUser):
         max_length=10, choices=AccountType.choices, default=AccountType.STAFF
     )
     display_title = models.CharField(
-        "title", max_length=40, blank=True, help_text="Shown before the name, e.g. “Dr.”, “RN”."
+        "title", max_length=20, blank=True, help_text="Shown before the name, e.g. “Dr.”."
+    )
+    credentials = models.CharField(
+        max_length=40, blank=True, help_text="Shown after the name, e.g. “RN”, “MD”, “LMFT”."
     )
 
     class Meta:
@@ -64,8 +67,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        name = self.get_full_name() or self.username
-        return f"{self.display_title} {name}".strip()
+        name = f"{self.display_title} {self.get_full_name() or self.username}".strip()
+        return f"{name}, {self.credentials}" if self.credentials else name
 
     def __str__(self) -> str:
         return self.display_name

@@ -148,6 +148,7 @@ def staff_create(
     email: str,
     roles: list[str],
     display_title: str = "",
+    credentials: str = "",
 ) -> User:
     """Create a staff login holding `roles`."""
     unknown = set(roles) - set(Role.values)
@@ -160,6 +161,7 @@ def staff_create(
             last_name=last_name,
             email=email,
             display_title=display_title,
+            credentials=credentials,
             account_type=AccountType.STAFF,
             is_staff=Role.ADMIN in roles,
         )

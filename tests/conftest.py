@@ -66,21 +66,25 @@ class Personas:
 def personas(db: None) -> Personas:
     ClinicSettings.objects.get_or_create(pk=1, defaults={"name": "Test Clinic"})
     psychiatrist = StaffFactory(
-        username="dr.raman", first_name="Priya", last_name="Raman", roles=[Role.PSYCHIATRIST]
+        username="dr.raman",
+        display_title="Dr.",
+        first_name="Priya",
+        last_name="Raman",
+        roles=[Role.PSYCHIATRIST],
     )
     therapist = StaffFactory(
         username="dana", first_name="Dana", last_name="Whitfield", roles=[Role.THERAPIST]
     )
     patient_a = PatientFactory(
         legal_first_name="Alice",
-        legal_last_name="Anders",
+        legal_last_name="Quillfeather",
         psychiatrist=psychiatrist,
         therapist=therapist,
         user=PatientLoginFactory(username="alice"),
     )
     patient_b = PatientFactory(
         legal_first_name="Bruno",
-        legal_last_name="Brandt",
+        legal_last_name="Brandtmoor",
         user=PatientLoginFactory(username="bruno"),
     )
     return Personas(

@@ -89,9 +89,12 @@ def test_postgresql_itself_rejects_update_and_delete_of_audit_rows(personas) -> 
         "UPDATE clinic_auditevent SET action = 'update' WHERE id = %s",
         "DELETE FROM clinic_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [row.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [row.pk])
     assert AuditEvent.objects.get(pk=row.pk).action == "view"
 
 

@@ -22,15 +22,15 @@ STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
 
 STAFF = [
-    # username, title, first, last, roles
-    ("coordinator", "", "Maria", "Lopez", [Role.COORDINATOR]),
-    ("nurse", "RN", "James", "Carter", [Role.NURSE]),
-    ("psychiatrist", "Dr.", "Priya", "Raman", [Role.PSYCHIATRIST]),
-    ("therapist", "", "Dana", "Whitfield", [Role.THERAPIST]),
-    ("admin", "", "Sam", "Okafor", [Role.ADMIN]),
-    ("psychiatrist2", "Dr.", "Thomas", "Berg", [Role.PSYCHIATRIST]),
-    ("therapist2", "", "Lena", "Moreau", [Role.THERAPIST]),
-    ("nurse2", "RN", "Aisha", "Bello", [Role.NURSE, Role.COORDINATOR]),
+    # username, title, credentials, first, last, roles
+    ("coordinator", "", "", "Maria", "Lopez", [Role.COORDINATOR]),
+    ("nurse", "", "RN", "James", "Carter", [Role.NURSE]),
+    ("psychiatrist", "Dr.", "MD", "Priya", "Raman", [Role.PSYCHIATRIST]),
+    ("therapist", "", "LMFT", "Dana", "Whitfield", [Role.THERAPIST]),
+    ("admin", "", "", "Sam", "Okafor", [Role.ADMIN]),
+    ("psychiatrist2", "Dr.", "MD", "Thomas", "Berg", [Role.PSYCHIATRIST]),
+    ("therapist2", "", "LCSW", "Lena", "Moreau", [Role.THERAPIST]),
+    ("nurse2", "", "RN", "Aisha", "Bello", [Role.NURSE, Role.COORDINATOR]),
 ]
 
 # first, last, preferred, born, sex, state, days in state, psychiatrist, therapist, channel
@@ -276,7 +276,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins (staff password: {STAFF_PASSWORD}, patient password: {PATIENT_PASSWORD}):"
         )
-        for username, _title, first, last, roles in STAFF:
+        for username, _title, _credentials, first, last, roles in STAFF:
             self.stdout.write(f"  {username:<14} {first} {last} — {', '.join(roles)}")
         for (first, last), username in PATIENT_LOGINS.items():
             self.stdout.write(f"  {username:<14} {first} {last} — patient")
@@ -311,7 +311,9 @@ class Command(BaseCommand):
         ]:
             Closure.objects.get_or_create(date=day, defaults={"reason": reason})
 
-    def _staff(self, username: str, title: str, first: str, last: str, roles: list[str]) -> User:
+    def _staff(
+        self, username: str, title: str, credentials: str, first: str, last: str, roles: list[str]
+    ) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = services.staff_create(
@@ -322,6 +324,7 @@ class Command(BaseCommand):
                 email=f"{username}@riverside-clinic.example",
                 roles=roles,
                 display_title=title,
+                credentials=credentials,
             )
         return user
 

@@ -1,0 +1,151 @@
+"""Core domain rules: journey steps, care team, roles, clinic settings, demo seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from clinic import services
+from clinic.choices import JourneyState, Role
+from clinic.journey import NEXT_STEPS, next_step, progress_index
+from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient, User
+from clinic.notifications.sms import FileSmsBackend, SmsError, SmsMessage, send_sms
+
+
+def test_every_journey_state_says_what_is_next_for_staff_and_for_the_patient() -> None:
+    assert set(NEXT_STEPS) == set(JourneyState.values)
+    for state in JourneyState.values:
+        step = next_step(state)
+        assert step.staff_text and step.patient_text
+    assert next_step(JourneyState.AWAITING_REVIEW).owner_role == Role.PSYCHIATRIST
+    assert next_step(JourneyState.PLAN).owner_role == Role.COORDINATOR
+    assert next_step(JourneyState.DISCHARGED).owner_role == ""
+    with pytest.raises(ValueError, match="Unknown journey state"):
+        next_step("teleported")
+
+
+def test_side_states_sit_on_the_main_path_where_they_belong() -> None:
+    assert progress_index(JourneyState.MORE_INFORMATION) == progress_index(
+        JourneyState.AWAITING_REVIEW
+    )
+    assert progress_index(JourneyState.PAUSED) is None
+    assert progress_index(JourneyState.INVITED) == 0
+
+
+def test_pausing_or_discharging_needs_a_reason(personas) -> None:
+    with pytest.raises(ValidationError, match="Give a reason"):
+        services.patient_move_journey(
+            patient=personas.patient_a, to_state=JourneyState.PAUSED, actor=personas.psychiatrist
+        )
+    services.patient_move_journey(
+        patient=personas.patient_a,
+        to_state=JourneyState.PAUSED,
+        actor=personas.psychiatrist,
+        reason="Surgery next month",
+    )
+    personas.patient_a.refresh_from_db()
+    assert personas.patient_a.journey_state == JourneyState.PAUSED
+    assert personas.patient_a.journey_reason == "Surgery next month"
+
+
+def test_a_patient_login_never_holds_a_staff_role(personas) -> None:
+    with pytest.raises(ValidationError, match="cannot hold a staff role"):
+        services.staff_role_assign(user=personas.patient_a.user, role=Role.NURSE)
+
+
+def test_one_person_can_hold_several_roles(personas) -> None:
+    services.staff_role_assign(user=personas.nurse, role=Role.COORDINATOR)
+    nurse = User.objects.get(pk=personas.nurse.pk)
+    assert nurse.role_codes == {Role.NURSE, Role.COORDINATOR}
+
+
+def test_a_therapist_cannot_be_named_psychiatrist(personas) -> None:
+    with pytest.raises(ValidationError):
+        services.patient_set_care_team(
+            patient=personas.patient_b,
+            actor=personas.coordinator,
+            request=None,
+            psychiatrist=personas.therapist,
+            therapist=None,
+        )
+
+
+def test_age_counts_whole_years_completed(personas) -> None:
+    patient = Patient(date_of_birth=dt.date(1990, 6, 15))
+    assert patient.age_on(dt.date(2026, 6, 14)) == 35
+    assert patient.age_on(dt.date(2026, 6, 15)) == 36
+
+
+def test_clinic_settings_refuse_limits_in_the_wrong_order(personas) -> None:
+    clinic = ClinicSettings.objects.get(pk=1)
+    clinic.hr_high_critical = 100
+    clinic.time_zone = "Mars/Olympus"
+    with pytest.raises(ValidationError) as error:
+        clinic.full_clean()
+    assert "hr_high_critical" in error.value.message_dict
+    assert "time_zone" in error.value.message_dict
+
+
+def test_stored_vital_limits_are_handed_to_the_rule_engine_as_pairs(personas) -> None:
+    limits = ClinicSettings.objects.get(pk=1).vital_limit_values()
+    assert limits["bp_high_critical"] == (180, 110)
+    assert limits["predose_hr"] == (45, 120)
+    assert limits["spo2_low_critical"] == 90
+
+
+def test_an_admin_edits_clinic_settings_in_the_admin_and_it_is_audited(login, personas) -> None:
+    client = login(personas.admin)
+    url = reverse("admin:clinic_chair_add")
+    response = client.post(
+        url, {"name": "Chair 9", "room": "Suite C", "display_order": 9, "is_active": "on"}
+    )
+    assert response.status_code == 302
+    assert Chair.objects.filter(name="Chair 9").exists()
+    from clinic.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        user=personas.admin, object_type="admin", action="update"
+    ).exists()
+
+
+def test_staff_without_the_admin_role_get_a_403_from_the_admin(login, personas) -> None:
+    client = login(personas.psychiatrist)
+    response = client.get(reverse("admin:clinic_clinicsettings_changelist"))
+    assert response.status_code == 403
+
+
+def test_sms_file_backend_writes_one_line_per_message(tmp_path, settings) -> None:
+    settings.SMS_BACKEND = "clinic.notifications.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = tmp_path
+    send_sms("+16175550134", "Riverside Ketamine Clinic: reminder for tomorrow 10:00.")
+    lines = (tmp_path / "messages.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and '"to": "+16175550134"' in lines[0]
+    with pytest.raises(SmsError):
+        send_sms("+16175550134", "x" * 700)
+    assert FileSmsBackend(tmp_path).send(SmsMessage("+1", "hi")).startswith("file:")
+
+
+def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> None:
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    assert "coordinator" in first and "demo-clinic-2026" in first
+    call_command("seed_demo")
+    assert "0 patients added" in capsys.readouterr().out
+
+    assert Patient.objects.count() == 25
+    assert Chair.objects.filter(is_active=True).count() == 4
+    assert OpeningHours.objects.count() == 6
+    assert Closure.objects.exists()
+    states = set(Patient.objects.values_list("journey_state", flat=True))
+    assert states == set(JourneyState.values)
+    for role in Role.values:
+        assert User.objects.filter(staff_roles__role=role).exists()
+    logins = Patient.objects.exclude(user=None)
+    assert logins.count() == 2
+    assert all(patient.user.check_password("demo-patient-2026") for patient in logins)
+    assert User.objects.get(username="nurse").check_password("demo-clinic-2026")
+    call_command("verify_audit")
