@@ -232,9 +232,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email and SMS -------------------------------------------------------------------------
-# EMAIL_URL: smtp://user:pass@host:587 (add ?tls=True), or consolemail://, or filemail://path.
-_email_url = _secret("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-vars().update(env.email_url_config(_email_url))
+# EMAIL_URL: smtp+tls://user:pass@host:587, smtp+ssl://…:465, smtp://host:25, or
+# consolemail://. Unset: one file per message under var/mail (the embedded demo).
+_email_url = _secret("EMAIL_URL", default="")
+if _email_url:
+    vars().update(env.email_url_config(_email_url))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.notifications.sms.FileSmsBackend")

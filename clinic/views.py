@@ -75,8 +75,14 @@ def _public_view(view_class: type, **initkwargs: Any) -> Any:
     return public(view_class.as_view(**initkwargs))
 
 
+class ClinicPasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.extra_email_context = {"clinic_name": selectors.clinic_settings().name}
+        return super().form_valid(form)
+
+
 password_reset = _public_view(
-    auth_views.PasswordResetView,
+    ClinicPasswordResetView,
     template_name="registration/password_reset_form.html",
     email_template_name="emails/password_reset_body.txt",
     html_email_template_name="emails/password_reset_body.html",
