@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	mkdir -p var/log var/run
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py seed_demo
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) VENV=$(VENV) bin/run-embedded
