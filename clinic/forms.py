@@ -62,9 +62,14 @@ class PatientSearchForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    patient = forms.IntegerField(label="Patient id", required=False, min_value=1)
+    patient = forms.CharField(
+        label="Record number", required=False, max_length=20, help_text="e.g. KC-000012"
+    )
     user = forms.ModelChoiceField(
-        label="User", required=False, queryset=User.objects.order_by("username")
+        label="User",
+        required=False,
+        queryset=User.objects.order_by("username"),
+        empty_label="Anyone",
     )
     action = forms.ChoiceField(
         label="Action", required=False, choices=[("", "Any action"), *AuditAction.choices]

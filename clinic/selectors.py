@@ -138,7 +138,7 @@ def staff_overview() -> QuerySet[User]:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    patient_id: int | None = None
+    patient_mrn: str = ""
     user_id: int | None = None
     action: str = ""
     date_from: dt.date | None = None
@@ -147,8 +147,8 @@ class AuditFilter:
 
 def audit_events(search: AuditFilter) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("user", "patient")
-    if search.patient_id:
-        events = events.filter(patient_id=search.patient_id)
+    if search.patient_mrn:
+        events = events.filter(patient__mrn__iexact=search.patient_mrn.strip())
     if search.user_id:
         events = events.filter(user_id=search.user_id)
     if search.action:

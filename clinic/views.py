@@ -335,7 +335,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     search = selectors.AuditFilter()
     if form.is_valid():
         search = selectors.AuditFilter(
-            patient_id=form.cleaned_data["patient"],
+            patient_mrn=form.cleaned_data["patient"],
             user_id=form.cleaned_data["user"].pk if form.cleaned_data["user"] else None,
             action=form.cleaned_data["action"],
             date_from=form.cleaned_data["date_from"],

@@ -147,7 +147,9 @@ def test_admin_filters_the_audit_log_by_patient_user_and_action(login, personas)
     audit_record(action="view", user=personas.psychiatrist, patient=personas.patient_b)
     audit_record(action="denied", user=personas.nurse, patient=personas.patient_b)
     client = login(personas.admin)
-    page = client.get(reverse("audit_log"), {"patient": personas.patient_b.pk, "action": "denied"})
+    page = client.get(
+        reverse("audit_log"), {"patient": personas.patient_b.mrn.lower(), "action": "denied"}
+    )
     rows = page.context["page"].object_list
     assert [(row.user, row.action) for row in rows] == [(personas.nurse, "denied")]
     by_user = client.get(reverse("audit_log"), {"user": personas.psychiatrist.pk})
