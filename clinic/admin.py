@@ -14,6 +14,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic import services
 from clinic.access import AccessRule
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
@@ -193,6 +194,16 @@ class ClinicUserAdmin(AdminRoleModelAdmin, UserAdmin):
         (None, {"fields": ["username", "account_type", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_authenticator"]
+
+    @admin.action(description="Reset authenticator app (they set it up again at next sign-in)")
+    def reset_authenticator(self, request: HttpRequest, queryset: Any) -> None:
+        count = 0
+        for user in queryset:
+            count += services.staff_reset_authenticator(
+                user=user, actor=request.user, request=request
+            )
+        self.message_user(request, f"Authenticator reset for {count} account(s).")
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("staff_roles")

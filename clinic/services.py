@@ -205,3 +205,29 @@ def patient_login_create(*, patient: Patient, username: str, password: str | Non
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
     return user
+
+
+def staff_reset_authenticator(*, user: User, actor: User, request: HttpRequest | None) -> int:
+    """Remove a staff member's TOTP devices (lost phone); they enroll again at sign-in.
+
+    Their open sessions end too, so a stolen phone plus an open session gets nothing.
+    Returns 1 when something was reset, 0 when the account had no device.
+    """
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only the admin role resets authenticators.")
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                session.delete()
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            object_type="otp.device",
+            object_id=user.pk,
+        )
+    return 1 if deleted else 0

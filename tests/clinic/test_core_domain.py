@@ -149,3 +149,30 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     assert all(patient.user.check_password("demo-patient-2026") for patient in logins)
     assert User.objects.get(username="nurse").check_password("demo-clinic-2026")
     call_command("verify_audit")
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_owner_enrolls_again(
+    login, personas, client
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import sign_in
+    from tests.factories import PASSWORD
+
+    nurse_client = sign_in(client, personas.nurse)  # signed in with a confirmed device
+    assert TOTPDevice.objects.filter(user=personas.nurse, confirmed=True).exists()
+
+    from django.test import Client
+
+    admin_client = sign_in(Client(), personas.admin)
+    response = admin_client.post(
+        reverse("admin:clinic_user_changelist"),
+        {"action": "reset_authenticator", "_selected_action": [personas.nurse.pk]},
+        follow=True,
+    )
+    assert "Authenticator reset for 1 account(s)." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=personas.nurse).exists()
+    # The nurse's open session ended; signing in again leads to enrollment.
+    assert "/login/" in nurse_client.get(reverse("patient_list"))["Location"]
+    nurse_client.post(reverse("login"), {"username": "james", "password": PASSWORD})
+    assert nurse_client.get(reverse("home"))["Location"].startswith(reverse("mfa_setup"))
