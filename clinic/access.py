@@ -155,7 +155,3 @@ def own_patient(request: HttpRequest) -> Patient:
         raise Http404("No patient record is linked to this login.")
     return found
 
-
-def users_with_role(role: str) -> QuerySet[User]:
-    """Active staff holding `role` (for care-team pickers)."""
-    return User.objects.filter(is_active=True, staff_roles__role=role).distinct()
