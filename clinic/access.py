@@ -154,4 +154,3 @@ def own_patient(request: HttpRequest) -> Patient:
     if found is None:
         raise Http404("No patient record is linked to this login.")
     return found
-
