@@ -102,6 +102,18 @@ def normalise_phone(value: str, region: str = "US") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def validate_birth_date(born: Any) -> Any:
+    """A plausible date of birth, or a ValidationError that says what is wrong."""
+    if born is None:
+        return None
+    today = timezone.localdate()
+    if born > today:
+        raise forms.ValidationError("The date of birth cannot be in the future.")
+    if born.year < today.year - 120:
+        raise forms.ValidationError("Check the year: that is more than 120 years ago.")
+    return born
+
+
 class PatientDetailsForm(forms.ModelForm):
     """Demographics and contact details, edited by coordinators."""
 
@@ -129,13 +141,7 @@ class PatientDetailsForm(forms.ModelForm):
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def clean_date_of_birth(self) -> Any:
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if born.year < today.year - 120:
-            raise forms.ValidationError("Check the year: that is more than 120 years ago.")
-        return born
+        return validate_birth_date(self.cleaned_data["date_of_birth"])
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])

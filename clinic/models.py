@@ -282,7 +282,8 @@ class Patient(models.Model):
     legal_first_name = models.CharField(max_length=80)
     legal_last_name = models.CharField(max_length=80)
     preferred_name = models.CharField(max_length=80, blank=True)
-    date_of_birth = models.DateField()
+    # Unknown until the patient's intake when the invitation did not carry it.
+    date_of_birth = models.DateField(null=True, blank=True)
     sex_at_birth = models.CharField(max_length=20, choices=SexAtBirth.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
 
@@ -362,7 +363,9 @@ class Patient(models.Model):
     def initials(self) -> str:
         return f"{self.legal_first_name[:1]}{self.legal_last_name[:1]}".upper()
 
-    def age_on(self, day: date) -> int:
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
         years = day.year - self.date_of_birth.year
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
             years -= 1

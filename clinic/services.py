@@ -33,7 +33,7 @@ def patient_create(
     *,
     legal_first_name: str,
     legal_last_name: str,
-    date_of_birth: dt.date,
+    date_of_birth: dt.date | None,
     actor: User | None = None,
     request: HttpRequest | None = None,
     **details: Any,
