@@ -3,7 +3,7 @@ for example ``path("intake/", include("intake.urls"))``."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from clinic import views
@@ -35,6 +35,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient_edit"),
     path("patients/<int:patient_id>/care-team/", views.patient_care_team, name="patient_care_team"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("", include("intake.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

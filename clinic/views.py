@@ -32,6 +32,12 @@ from clinic.forms import (
 )
 from clinic.journey import JOURNEY_ORDER, next_step, progress_index
 
+INTAKE_STATES = (
+    JourneyState.INVITED,
+    JourneyState.INTAKE_IN_PROGRESS,
+    JourneyState.MORE_INFORMATION,
+    JourneyState.AWAITING_REVIEW,
+)
 PATIENT_STAFF = (Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
 
 
@@ -195,7 +201,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(
             request,
             "clinic/portal_home.html",
-            {"patient": patient, "step": next_step(patient.journey_state)},
+            {
+                "patient": patient,
+                "step": next_step(patient.journey_state),
+                "intake_states": INTAKE_STATES,
+            },
         )
     roles = user.role_codes
     context: dict[str, Any] = {"roles": roles, "clinic_day": selectors.clinic_day()}

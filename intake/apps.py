@@ -5,4 +5,14 @@ from django.apps import AppConfig
 
 class IntakeConfig(AppConfig):
     name = "intake"
+    verbose_name = "Intake and eligibility"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clinic.choices import PATIENT_ROLE, Role
+        from clinic.context_processors import NAVIGATION, NavItem
+
+        NAVIGATION[2:2] = [
+            NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR})),
+            NavItem("My intake", "intake_home", frozenset({PATIENT_ROLE})),
+        ]

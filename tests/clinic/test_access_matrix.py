@@ -38,6 +38,14 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "patient_care_team": {"coordinator", "psychiatrist"},
     "audit_log": {"admin"},
     "admin:index": {"admin"},
+    "invitation_list": {"coordinator"},
+    "invitation_create": {"coordinator"},
+    "invitation_resend": {"coordinator"},  # POST only: a GET reaches it and gets 405
+    "invitation_accept": PUBLIC,
+    "intake_home": PATIENTS,
+    "intake_step": PATIENTS,
+    "intake_review": PATIENTS,
+    "urgent_alert": {"psychiatrist"},  # an alert about patient_a
 }
 
 
@@ -66,7 +74,30 @@ def test_every_named_project_page_is_in_the_role_matrix() -> None:
     assert unlisted == [], f"Add these pages to ROLE_MATRIX: {unlisted}"
 
 
-def _url(name: str, patient_id: int) -> str:
+def _url(name: str, personas) -> str:
+    from django.utils import timezone
+
+    from intake.models import Invitation, UrgentAlert
+    from intake.services import invitation_token
+
+    patient_id = personas.patient_a.pk
+    if name in ("invitation_resend", "invitation_accept"):
+        invitation = Invitation.objects.create(
+            patient=personas.patient_b,
+            email="bruno@patients.example",
+            created_by=personas.coordinator,
+            expires_at=timezone.now() + timezone.timedelta(days=7),
+        )
+        if name == "invitation_accept":
+            return reverse(name, args=[invitation_token(invitation)])
+        return reverse(name, args=[invitation.pk])
+    if name == "urgent_alert":
+        alert = UrgentAlert.objects.create(
+            patient=personas.patient_a, code="SUICIDAL_IDEATION", reason="test", source="test"
+        )
+        return reverse(name, args=[alert.pk])
+    if name == "intake_step":
+        return reverse(name, args=["about-you"])
     if name == "favicon":
         return "/favicon.ico"
     if name == "password_reset_confirm":
@@ -80,7 +111,7 @@ def _url(name: str, patient_id: int) -> str:
 def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, client) -> None:
     from tests.conftest import sign_in
 
-    url = _url(url_name, personas.patient_a.pk)
+    url = _url(url_name, personas)
     allowed = ROLE_MATRIX[url_name]
     anonymous = client.get(url)
     if allowed == PUBLIC:
@@ -94,7 +125,7 @@ def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, cl
         sign_in(client, user)
         response = client.get(url)
         if persona in allowed:
-            assert response.status_code in (200, 302), (persona, url, response.status_code)
+            assert response.status_code in (200, 302, 405), (persona, url, response.status_code)
             if response.status_code == 302:
                 assert "/login/" not in response["Location"], (persona, url)
         else:

@@ -31,6 +31,13 @@ def _database_url() -> str:
     return f"sqlite:///{settings['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests send through the broker to a real worker, never inline."""
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.delenv("CELERY_TASK_ALWAYS_EAGER", raising=False)
+
+
 @contextmanager
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen]:
     pidfile = tmp_path / "worker.pid"

@@ -1,0 +1,467 @@
+"""State changes of the intake: invitations, intake steps, submission, urgent alerts.
+
+Each service runs in one transaction, checks what its actor may do, writes the audit row
+and queues its email only after commit (tasks receive ids, never personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import login
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinic import services as clinic_services
+from clinic.audit import audit_record
+from clinic.choices import AuditAction, JourneyState, Role
+from clinic.models import Patient, User
+from clinic.selectors import clinic_settings
+from intake.measures import PHQ9, score
+from intake.models import (
+    Intake,
+    IntakeStatus,
+    Invitation,
+    InvitationStatus,
+    MeasureContext,
+    MeasureResult,
+    ScreeningResult,
+    ScreeningTrigger,
+    UrgentAlert,
+    new_nonce,
+)
+from intake.questionnaire import (
+    CONSENT_VERSION,
+    STEP_BY_SLUG,
+    Step,
+    StepForm,
+    screening_answers,
+    steps_for,
+)
+from intake.screening import screen
+
+_INVITATION_SALT = "intake.invitation"
+SUICIDAL_IDEATION = "SUICIDAL_IDEATION"
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed token of the invitation's current link."""
+    return signing.dumps([invitation.pk, invitation.nonce], salt=_INVITATION_SALT)
+
+
+@dataclass(frozen=True)
+class InvitationLookup:
+    invitation: Invitation | None
+    problem: str  # "" | "invalid" | "expired" | "used" | "replaced"
+
+
+def invitation_from_token(token: str) -> InvitationLookup:
+    """Find the invitation behind a link, or say why the link does not work."""
+    try:
+        invitation_id, nonce = signing.loads(token, salt=_INVITATION_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return InvitationLookup(None, "invalid")
+    invitation = Invitation.objects.select_related("patient").filter(pk=invitation_id).first()
+    if invitation is None:
+        return InvitationLookup(None, "invalid")
+    if invitation.status == InvitationStatus.ACCEPTED:
+        return InvitationLookup(invitation, "used")
+    if invitation.nonce != nonce or invitation.status == InvitationStatus.REVOKED:
+        return InvitationLookup(invitation, "replaced")
+    if invitation.is_expired:
+        return InvitationLookup(invitation, "expired")
+    return InvitationLookup(invitation, "")
+
+
+def _require_coordinator(actor: User) -> None:
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only coordinators invite patients.")
+
+
+def _queue_invitation_email(invitation: Invitation) -> None:
+    from intake.tasks import send_invitation
+
+    send_invitation.delay_on_commit(invitation.pk)
+
+
+def invitation_create(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    first_name: str,
+    last_name: str,
+    email: str,
+    mobile: str,
+    date_of_birth: dt.date | None = None,
+) -> Invitation:
+    """Create the patient record (journey: invited) and send them a single-use link."""
+    _require_coordinator(actor)
+    if not email and not mobile:
+        raise ValidationError({"email": "Give an email address or a mobile number."})
+    days = clinic_settings().invitation_valid_days
+    with transaction.atomic():
+        patient = clinic_services.patient_create(
+            legal_first_name=first_name,
+            legal_last_name=last_name,
+            date_of_birth=date_of_birth,
+            email=email,
+            phone=mobile,
+            reminder_channel="email" if email else "sms",
+            journey_state=JourneyState.INVITED,
+            actor=actor,
+            request=request,
+        )
+        invitation = Invitation.objects.create(
+            patient=patient,
+            email=email,
+            mobile=mobile,
+            created_by=actor,
+            expires_at=timezone.now() + dt.timedelta(days=days),
+        )
+        audit_record(
+            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=invitation
+        )
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_resend(
+    *, invitation: Invitation, actor: User, request: HttpRequest | None
+) -> Invitation:
+    """A fresh link with a fresh expiry; every earlier link stops working."""
+    _require_coordinator(actor)
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise ValidationError("This invitation was already accepted.")
+    days = clinic_settings().invitation_valid_days
+    with transaction.atomic():
+        invitation.nonce = new_nonce()
+        invitation.status = InvitationStatus.PENDING
+        invitation.expires_at = timezone.now() + dt.timedelta(days=days)
+        invitation.save(update_fields=["nonce", "status", "expires_at"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=invitation.patient_id,
+            obj=invitation,
+        )
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_mark_sent(*, invitation_id: int) -> None:
+    Invitation.objects.filter(pk=invitation_id).update(
+        last_sent_at=timezone.now(), send_count=F("send_count") + 1
+    )
+
+
+def invitation_accept(
+    *, invitation: Invitation, username: str, password: str, request: HttpRequest
+) -> User:
+    """Create the patient's login from the invitation, sign them in, open their intake."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.status != InvitationStatus.PENDING or locked.is_expired:
+            raise ValidationError("This invitation link no longer works.")
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": "This username is taken. Choose another."})
+        patient = locked.patient
+        user = clinic_services.patient_login_create(
+            patient=patient, username=username, password=password
+        )
+        locked.status = InvitationStatus.ACCEPTED
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["status", "accepted_at"])
+        Intake.objects.get_or_create(patient=patient)
+        clinic_services.patient_move_journey(
+            patient=patient,
+            to_state=JourneyState.INTAKE_IN_PROGRESS,
+            actor=user,
+            request=request,
+        )
+        audit_record(
+            action=AuditAction.UPDATE, request=request, user=user, patient=patient, obj=locked
+        )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+# --- The intake -------------------------------------------------------------------------------
+
+
+def intake_open(*, patient: Patient) -> Intake:
+    """The patient's intake, started now if it does not exist yet."""
+    intake, created = Intake.objects.get_or_create(patient=patient)
+    if created and patient.journey_state == JourneyState.INVITED:
+        clinic_services.patient_move_journey(
+            patient=patient, to_state=JourneyState.INTAKE_IN_PROGRESS, actor=patient.user
+        )
+    return intake
+
+
+def intake_save_step(
+    *,
+    intake: Intake,
+    step: Step,
+    form: StepForm,
+    actor: User,
+    request: HttpRequest | None,
+) -> Intake:
+    """Store one step's answers (the step is saved even if later steps are unanswered)."""
+    is_patient = actor.is_patient_account
+    if is_patient and not intake.is_editable_by_patient:
+        raise PermissionDenied("This intake was submitted and can no longer be changed.")
+    if (
+        is_patient
+        and intake.status == IntakeStatus.REOPENED
+        and step.slug
+        not in (
+            *intake.reopened_steps,
+            "consent",
+        )
+    ):
+        raise PermissionDenied("Only the reopened steps can be changed.")
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().get(pk=intake.pk)
+        answers = dict(intake.answers)
+        answers.update(form.to_answers())
+        intake.answers = answers
+        if step.slug not in intake.completed_steps:
+            intake.completed_steps = [*intake.completed_steps, step.slug]
+        fields = ["answers", "completed_steps", "updated_at"]
+        if not is_patient:
+            intake.entered_by_staff = actor
+            fields.append("entered_by_staff")
+        intake.save(update_fields=fields)
+        if step.slug == "about-you":
+            _copy_about_you_to_patient(intake.patient, answers)
+        if step.slug == PHQ9 and answers.get("phq9_item9", 0) >= 1:
+            urgent_alert_raise(
+                patient=intake.patient,
+                code=SUICIDAL_IDEATION,
+                reason=(
+                    "PHQ-9 question 9 (thoughts of being better off dead or of self-harm) "
+                    f"answered {answers['phq9_item9']} during the intake."
+                ),
+                source="intake.phq9",
+            )
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient=intake.patient,
+            object_type="intake.step",
+            object_id=step.slug,
+        )
+    return intake
+
+
+_ABOUT_YOU_PATIENT_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "sex_at_birth",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "reminder_channel",
+)
+
+
+def _copy_about_you_to_patient(patient: Patient, answers: dict[str, Any]) -> None:
+    changed = []
+    for field in _ABOUT_YOU_PATIENT_FIELDS:
+        value = answers.get(field) or ""
+        if getattr(patient, field) != value:
+            setattr(patient, field, value)
+            changed.append(field)
+    born = dt.date.fromisoformat(answers["date_of_birth"])
+    if patient.date_of_birth != born:
+        patient.date_of_birth = born
+        changed.append("date_of_birth")
+    if changed:
+        patient.save(update_fields=[*changed, "updated_at"])
+
+
+def missing_steps(intake: Intake) -> list[Step]:
+    """Steps that apply to this patient and are not answered yet (consent included)."""
+    return [
+        step
+        for step in steps_for(intake.answers)
+        if step.slug not in intake.completed_steps
+        or (step.slug == "consent" and not intake.consent_signed_at)
+    ]
+
+
+def intake_sign_consent(
+    *, intake: Intake, signature: str, actor: User, request: HttpRequest | None
+) -> Intake:
+    """Record the typed-name e-signature with time and address."""
+    with transaction.atomic():
+        intake.consent_name = signature
+        intake.consent_signed_at = timezone.now()
+        intake.consent_ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        intake.consent_version = CONSENT_VERSION
+        if "consent" not in intake.completed_steps:
+            intake.completed_steps = [*intake.completed_steps, "consent"]
+        intake.save(
+            update_fields=[
+                "consent_name",
+                "consent_signed_at",
+                "consent_ip",
+                "consent_version",
+                "completed_steps",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action=AuditAction.SIGN,
+            request=request,
+            user=actor,
+            patient=intake.patient,
+            object_type="intake.consent",
+            object_id=intake.pk,
+        )
+    return intake
+
+
+def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -> ScreeningResult:
+    """Submit the intake: store the baseline measures, screen, queue for review."""
+    if actor.is_patient_account and not intake.is_editable_by_patient:
+        raise PermissionDenied("This intake was already submitted.")
+    missing = missing_steps(intake)
+    if missing:
+        raise ValidationError(
+            "Please complete these steps first: " + ", ".join(step.title for step in missing)
+        )
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        patient = intake.patient
+        now = timezone.now()
+        for code, items in intake.answers.get("measures", {}).items():
+            if code == "pcl5" and STEP_BY_SLUG["pcl5"] not in steps_for(intake.answers):
+                continue
+            result = score(code, items)
+            MeasureResult.objects.create(
+                patient=patient,
+                instrument=code,
+                items=items,
+                total=result.total,
+                band=result.band,
+                flags=list(result.flags),
+                context=MeasureContext.INTAKE,
+                taken_at=now,
+                entered_by=actor,
+            )
+        intake.status = IntakeStatus.SUBMITTED
+        intake.submitted_at = now
+        intake.submitted_by = actor
+        intake.reopened_steps = []
+        intake.save(
+            update_fields=["status", "submitted_at", "submitted_by", "reopened_steps", "updated_at"]
+        )
+        screening = _screen_and_store(intake, actor, ScreeningTrigger.SUBMISSION)
+        clinic_services.patient_move_journey(
+            patient=patient, to_state=JourneyState.AWAITING_REVIEW, actor=actor, request=request
+        )
+        audit_record(
+            action=AuditAction.SIGN,
+            request=request,
+            user=actor,
+            patient=patient,
+            object_type="intake.submission",
+            object_id=intake.pk,
+        )
+    return screening
+
+
+def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningResult:
+    answers = screening_answers(intake.answers)
+    result = screen(answers, today=timezone.localdate())
+    screening = ScreeningResult.objects.create(
+        intake=intake,
+        answers=answers,
+        level=result.level,
+        flags=[
+            {"code": flag.code, "severity": flag.severity, "reason": flag.reason}
+            for flag in result.flags
+        ],
+        ruleset_version=result.ruleset_version,
+        trigger=trigger,
+        created_by=actor,
+    )
+    for flag in result.flags:
+        if flag.code == SUICIDAL_IDEATION:
+            urgent_alert_raise(
+                patient=intake.patient, code=flag.code, reason=flag.reason, source="screening"
+            )
+    return screening
+
+
+# --- Urgent alerts ----------------------------------------------------------------------------
+
+
+def urgent_alert_raise(*, patient: Patient, code: str, reason: str, source: str) -> UrgentAlert:
+    """Raise an urgent alert unless the same one is already open; email after commit."""
+    with transaction.atomic():
+        open_alert = (
+            UrgentAlert.objects.select_for_update()
+            .filter(patient=patient, code=code, acknowledged_at__isnull=True)
+            .first()
+        )
+        if open_alert is not None:
+            return open_alert
+        alert = UrgentAlert.objects.create(
+            patient=patient, code=code, reason=reason[:300], source=source
+        )
+        audit_record(action=AuditAction.CREATE, patient=patient, obj=alert)
+        from intake.tasks import notify_urgent_alert
+
+        notify_urgent_alert.delay_on_commit(alert.pk)
+    return alert
+
+
+def urgent_alert_acknowledge(
+    *, alert: UrgentAlert, actor: User, action_note: str, request: HttpRequest | None
+) -> UrgentAlert:
+    """A psychiatrist records what was done; the banner then goes away for everyone."""
+    if not actor.has_role(Role.PSYCHIATRIST):
+        raise PermissionDenied("Only psychiatrists acknowledge urgent alerts.")
+    note = action_note.strip()
+    if len(note) < 10:
+        raise ValidationError(
+            {"action_note": "Describe the action taken (at least 10 characters)."}
+        )
+    with transaction.atomic():
+        alert = UrgentAlert.objects.select_for_update().get(pk=alert.pk)
+        if alert.acknowledged_at is not None:
+            raise ValidationError("This alert was already acknowledged.")
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = timezone.now()
+        alert.action_note = note
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at", "action_note"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=alert.patient_id,
+            obj=alert,
+        )
+    return alert

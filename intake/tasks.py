@@ -1,0 +1,94 @@
+"""Background work of the intake: invitation emails and urgent-alert notifications.
+
+Tasks take ids and read what they need; messages carry the minimum (no diagnosis, no
+screening result, no answers).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.choices import Role
+from clinic.models import User
+from clinic.notifications.sms import send_sms
+from clinic.selectors import clinic_settings
+from intake.models import Invitation, InvitationStatus, UrgentAlert
+
+
+def _send_email(template: str, context: dict[str, object], to: list[str]) -> None:
+    with timezone.override(clinic_settings().zone):  # times in the clinic's zone
+        _render_and_send(template, context, to)
+
+
+def _render_and_send(template: str, context: dict[str, object], to: list[str]) -> None:
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}_body.txt", context)
+    html = render_to_string(f"emails/{template}_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@shared_task(
+    name="intake.send_invitation", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def send_invitation(invitation_id: int) -> str:
+    """Email (and text, if a mobile was given) the patient their invitation link."""
+    from intake.services import invitation_mark_sent, invitation_token
+
+    invitation = Invitation.objects.select_related("patient").get(pk=invitation_id)
+    if invitation.status != InvitationStatus.PENDING:
+        return "skipped"
+    clinic = clinic_settings()
+    link = settings.SITE_URL + reverse("invitation_accept", args=[invitation_token(invitation)])
+    context = {
+        "first_name": invitation.patient.first_name,
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "link": link,
+        "expires_at": invitation.expires_at,
+    }
+    if invitation.email:
+        _send_email("invitation", context, [invitation.email])
+    if invitation.mobile:
+        send_sms(
+            invitation.mobile,
+            f"{clinic.name}: {invitation.patient.first_name}, start your intake here: {link}",
+        )
+    invitation_mark_sent(invitation_id=invitation.pk)
+    return "sent"
+
+
+@shared_task(
+    name="intake.notify_urgent_alert", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def notify_urgent_alert(alert_id: int) -> int:
+    """Email the patient's psychiatrist (every psychiatrist if none is assigned)."""
+    alert = UrgentAlert.objects.select_related("patient__psychiatrist").get(pk=alert_id)
+    if not alert.is_open:
+        return 0
+    psychiatrist = alert.patient.psychiatrist
+    recipients = (
+        [psychiatrist.email]
+        if psychiatrist is not None and psychiatrist.is_active and psychiatrist.email
+        else list(
+            User.objects.filter(is_active=True, staff_roles__role=Role.PSYCHIATRIST)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    context = {
+        "clinic_name": clinic_settings().name,
+        "record_number": alert.patient.mrn,
+        "link": settings.SITE_URL + reverse("urgent_alert", args=[alert.pk]),
+        "raised_at": alert.raised_at,
+    }
+    _send_email("urgent_alert", context, recipients)
+    return len(recipients)
