@@ -32,10 +32,13 @@ def _database_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def real_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+def real_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """These tests send through the broker to a real worker, never inline."""
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
     monkeypatch.delenv("CELERY_TASK_ALWAYS_EAGER", raising=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = eager
 
 
 @contextmanager

@@ -240,7 +240,7 @@ def test_home_query_budget(rows, login, personas, django_assert_max_num_queries)
         personas.admin,
     ):
         client = login(user)
-        _queries(django_assert_max_num_queries, client, reverse("home"), 16)
+        _queries(django_assert_max_num_queries, client, reverse("home"), 17)
 
 
 @pytest.mark.parametrize("rows", [1, 50])
