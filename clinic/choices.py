@@ -86,3 +86,12 @@ class Weekday(models.IntegerChoices):
 class PaperSize(models.TextChoices):
     A4 = "A4", "A4"
     LETTER = "letter", "US Letter"
+
+
+class Route(models.TextChoices):
+    """How ketamine is given (overview.md)."""
+
+    IV = "iv", "IV infusion (racemic ketamine)"
+    IM = "im", "IM injection (racemic ketamine)"
+    INTRANASAL_ESKETAMINE = "intranasal_esketamine", "Esketamine nasal spray (Spravato)"
+    ORAL = "oral", "Oral / sublingual ketamine"

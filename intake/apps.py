@@ -14,5 +14,6 @@ class IntakeConfig(AppConfig):
 
         NAVIGATION[2:2] = [
             NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR})),
+            NavItem("Review queue", "review_queue", frozenset({Role.PSYCHIATRIST, Role.NURSE})),
             NavItem("My intake", "intake_home", frozenset({PATIENT_ROLE})),
         ]

@@ -8,8 +8,10 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import UsernameField
 
+from clinic.choices import Route
 from clinic.forms import normalise_phone, validate_birth_date
 from clinic.models import User
+from intake.models import Decision
 
 
 class InvitationForm(forms.Form):
@@ -104,3 +106,72 @@ class AcknowledgeAlertForm(forms.Form):
         if len(note) < 10:
             raise forms.ValidationError("Describe the action taken (at least 10 characters).")
         return note
+
+
+class EvaluationBloodPressureForm(forms.Form):
+    systolic = forms.IntegerField(label="Systolic (mmHg)", min_value=50, max_value=300)
+    diastolic = forms.IntegerField(label="Diastolic (mmHg)", min_value=20, max_value=200)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        systolic, diastolic = cleaned.get("systolic"), cleaned.get("diastolic")
+        if systolic and diastolic and diastolic >= systolic:
+            self.add_error("diastolic", "The diastolic value must be below the systolic.")
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=Decision.choices, widget=forms.RadioSelect
+    )
+    routes = forms.MultipleChoiceField(
+        label="Routes the patient may receive (when approving)",
+        choices=Route.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    staff_reason = forms.CharField(
+        label="Reason (staff only)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+        help_text="Required when declining. Printed on the staff decision letter.",
+    )
+    patient_message = forms.CharField(
+        label="Message to the patient",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="Required when asking for more information. When declining, a kind "
+        "standard message is used if you leave this empty.",
+    )
+    reopen_steps = forms.MultipleChoiceField(
+        label="Intake steps to reopen (when asking for more information)",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, absolute_flags: list[dict[str, str]], steps: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reopen_steps"].choices = [
+            (step.slug, step.title) for step in steps if step.slug != "consent"
+        ]
+        self.override_names = []
+        for flag in absolute_flags:
+            name = f"override_{flag['code']}"
+            self.fields[name] = forms.CharField(
+                label=f"Justification for approving despite {flag['code']}",
+                help_text=flag["reason"] + " At least 20 characters; printed on the letter.",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                max_length=2000,
+            )
+            self.override_names.append(name)
+
+    def overrides(self) -> dict[str, str]:
+        return {
+            name.removeprefix("override_"): self.cleaned_data.get(name, "")
+            for name in self.override_names
+        }

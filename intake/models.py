@@ -159,6 +159,8 @@ class ScreeningResult(models.Model):
     flags = models.JSONField()  # [{"code", "severity", "reason"}, …] in rule-table order
     ruleset_version = models.CharField(max_length=20)
     trigger = models.CharField(max_length=16, choices=ScreeningTrigger.choices)
+    # Denormalised from `flags` so the review queue can sort urgent intakes first.
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -220,3 +222,71 @@ class UrgentAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class EvaluationBloodPressure(models.Model):
+    """Blood pressure measured by staff at the evaluation visit (re-runs the screening)."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="evaluation_bps")
+    systolic = models.PositiveSmallIntegerField()
+    diastolic = models.PositiveSmallIntegerField()
+    measured_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-measured_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(systolic__gte=50, systolic__lte=300)
+                & Q(diastolic__gte=20, diastolic__lte=200)
+                & Q(systolic__gt=models.F("diastolic")),
+                name="evaluation_bp_plausible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.systolic}/{self.diastolic}"
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    MORE_INFORMATION = "more_information", "More information needed"
+
+
+class EligibilityDecision(models.Model):
+    """A psychiatrist's signed eligibility decision. Immutable; a later one supersedes it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="decisions")
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="decisions")
+    screening = models.ForeignKey(ScreeningResult, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    allowed_routes = models.JSONField(default=list, blank=True)
+    overrides = models.JSONField(default=dict, blank=True)  # absolute flag code → justification
+    staff_reason = models.TextField(blank=True)
+    patient_message = models.TextField(blank=True)
+    reopened_steps = models.JSONField(default=list, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        get_latest_by = ["signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.signed_by} on {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("A signed decision is never changed; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Signed decisions are never deleted.")

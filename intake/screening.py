@@ -454,6 +454,52 @@ RULES: tuple[tuple[str, str, Rule], ...] = (
 )
 
 FLAG_CODES: tuple[str, ...] = tuple(code for code, _, _ in RULES)
+
+# The answers each rule reads, so a reviewer can see what triggered a flag.
+TRIGGER_KEYS: dict[str, tuple[str, ...]] = {
+    "UNDER_18": ("date_of_birth",),
+    "PSYCHOTIC_DISORDER": ("psychotic_disorder_dx",),
+    "PSYCHOSIS_ACTIVE": ("psychotic_symptoms_12m",),
+    "VASCULAR_ANEURYSM": ("aneurysm_history",),
+    "AVM": ("avm_history",),
+    "INTRACEREBRAL_HEMORRHAGE": ("ich_history",),
+    "HYPERTENSION_SEVERE": ("screening_bp_systolic", "screening_bp_diastolic"),
+    "RECENT_MI": ("mi_date",),
+    "RECENT_STROKE": ("stroke_date",),
+    "PREGNANT": ("pregnancy_status",),
+    "KETAMINE_HYPERSENSITIVITY": ("ketamine_allergy",),
+    "KETAMINE_MISUSE_RECENT": ("ketamine_misuse",),
+    "HEPATIC_SEVERE": ("liver_disease",),
+    "BIPOLAR_RECENT_MANIA": ("mania_12m",),
+    "BIPOLAR_NO_STABILIZER": ("bipolar_dx", "mood_stabilizer"),
+    "FAMILY_PSYCHOSIS": ("family_psychosis",),
+    "HYPERTENSION_ELEVATED": ("screening_bp_systolic", "screening_bp_diastolic"),
+    "HYPERTENSION_UNCONTROLLED": ("hypertension_dx", "hypertension_controlled"),
+    "CARDIAC_DISEASE": ("coronary_disease", "heart_failure", "arrhythmia", "mi_date"),
+    "PRIOR_STROKE": ("stroke_date",),
+    "HYPERTENSIVE_ENCEPHALOPATHY": ("hypertensive_encephalopathy",),
+    "RAISED_ICP": ("raised_icp",),
+    "RAISED_IOP": ("glaucoma",),
+    "HYPERTHYROIDISM_UNTREATED": ("hyperthyroidism_untreated",),
+    "HEPATIC_MODERATE": ("liver_disease",),
+    "SUBSTANCE_USE_ACTIVE": ("substance_use",),
+    "KETAMINE_MISUSE_PAST": ("ketamine_misuse",),
+    "PREGNANCY_POSSIBLE": ("pregnancy_status",),
+    "BREASTFEEDING": ("breastfeeding",),
+    "BLADDER_DISEASE": ("interstitial_cystitis",),
+    "SLEEP_APNEA_UNTREATED": ("sleep_apnea_untreated",),
+    "PORPHYRIA": ("porphyria",),
+    "MAOI": ("maoi",),
+    "STIMULANT": ("stimulant",),
+    "OPIOID": ("opioid",),
+    "INCOMPLETE": INCOMPLETE_KEYS,
+    "SUICIDAL_IDEATION": ("phq9_item9", "suicide_attempt_12m"),
+    "BENZODIAZEPINE": ("benzodiazepine",),
+    "LAMOTRIGINE": ("lamotrigine",),
+    "AGE_65_PLUS": ("date_of_birth",),
+    "NO_ESCORT": ("has_escort",),
+    "BP_NOT_RECORDED": ("screening_bp_systolic", "screening_bp_diastolic"),
+}
 SEVERITY_OF: dict[str, str] = {code: severity for code, severity, _ in RULES}
 
 

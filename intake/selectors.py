@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from clinic.access import patients_visible_to
-from clinic.choices import Role
+from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
-from intake.models import Intake, Invitation, UrgentAlert
+from intake.models import (
+    EligibilityDecision,
+    EvaluationBloodPressure,
+    Intake,
+    IntakeStatus,
+    Invitation,
+    MeasureResult,
+    ScreeningResult,
+    UrgentAlert,
+)
+from intake.screening import TRIGGER_KEYS
 
 
 def invitations_for(user: User) -> QuerySet[Invitation]:
@@ -37,3 +49,90 @@ def urgent_alerts_of(patient: Patient) -> QuerySet[UrgentAlert]:
 
 def intake_of(patient: Patient) -> Intake | None:
     return Intake.objects.filter(patient=patient).first()
+
+
+def review_queue(user: User) -> QuerySet[Intake]:
+    """Submitted intakes awaiting a decision: urgent first, then contraindicated, caution,
+    clear; oldest submission first within each (spec §4)."""
+    latest = ScreeningResult.objects.filter(intake=OuterRef("pk")).order_by("-created_at", "-pk")
+    open_alert = UrgentAlert.objects.filter(
+        patient=OuterRef("patient"), acknowledged_at__isnull=True
+    )
+    return (
+        Intake.objects.filter(
+            status=IntakeStatus.SUBMITTED,
+            patient__journey_state=JourneyState.AWAITING_REVIEW,
+            patient__in=patients_visible_to(user),
+        )
+        .select_related("patient", "patient__psychiatrist")
+        .annotate(
+            level=Subquery(latest.values("level")[:1]),
+            urgent_flag=Subquery(latest.values("urgent")[:1]),
+            open_alert=Exists(open_alert),
+        )
+        .annotate(
+            rank=Case(
+                When(Q(urgent_flag=True) | Q(open_alert=True), then=Value(0)),
+                When(level="contraindicated", then=Value(1)),
+                When(level="caution", then=Value(2)),
+                default=Value(3),
+            )
+        )
+        .order_by("rank", "submitted_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class FlagView:
+    code: str
+    severity: str
+    reason: str
+    answers: list[tuple[str, str]]  # (answer key, stored value) that the rule read
+
+
+def review_flags(screening: ScreeningResult) -> list[FlagView]:
+    """The stored flags with the answers that triggered each, for the review page."""
+    shown = []
+    for flag in screening.flags:
+        keys = TRIGGER_KEYS.get(flag["code"], ())
+        answers = [
+            (key, _shown(screening.answers.get(key)))
+            for key in keys
+            if screening.answers.get(key) is not None or flag["code"] == "INCOMPLETE"
+        ]
+        shown.append(FlagView(flag["code"], flag["severity"], flag["reason"], answers))
+    return shown
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "not answered"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    intake: Intake
+    screening: ScreeningResult | None
+    screenings: list[ScreeningResult]
+    decisions: list[EligibilityDecision]
+    measures: list[MeasureResult]
+    blood_pressures: list[EvaluationBloodPressure]
+
+
+def review_context(intake: Intake) -> ReviewContext:
+    screenings = list(intake.screenings.select_related("created_by"))
+    return ReviewContext(
+        intake=intake,
+        screening=screenings[0] if screenings else None,
+        screenings=screenings,
+        decisions=list(intake.decisions.select_related("signed_by")),
+        measures=list(intake.patient.measures.order_by("instrument", "-taken_at")),
+        blood_pressures=list(intake.evaluation_bps.select_related("recorded_by")),
+    )
+
+
+def latest_decision(patient: Patient) -> EligibilityDecision | None:
+    return patient.decisions.select_related("signed_by").order_by("-signed_at", "-pk").first()

@@ -25,6 +25,9 @@ from clinic.models import Patient, User
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, score
 from intake.models import (
+    Decision,
+    EligibilityDecision,
+    EvaluationBloodPressure,
     Intake,
     IntakeStatus,
     Invitation,
@@ -405,6 +408,7 @@ def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningRes
         ],
         ruleset_version=result.ruleset_version,
         trigger=trigger,
+        urgent=any(flag.severity == "urgent" for flag in result.flags),
         created_by=actor,
     )
     for flag in result.flags:
@@ -413,6 +417,140 @@ def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningRes
                 patient=intake.patient, code=flag.code, reason=flag.reason, source="screening"
             )
     return screening
+
+
+# --- Eligibility review --------------------------------------------------------------------
+
+MIN_OVERRIDE_LENGTH = 20
+DECLINE_MESSAGE = (
+    "Thank you for the time you took to complete your intake. After careful review, our "
+    "psychiatrist has decided that ketamine treatment is not the right choice for you at "
+    "this time. We will write to you with the reasons and suggestions for other care, and "
+    "you are welcome to call us to talk it through."
+)
+
+
+def _require_submitted(intake: Intake) -> None:
+    if intake.status != IntakeStatus.SUBMITTED:
+        raise ValidationError("The patient has not submitted this intake (again) yet.")
+
+
+def evaluation_bp_record(
+    *, intake: Intake, systolic: int, diastolic: int, actor: User, request: HttpRequest | None
+) -> ScreeningResult:
+    """Record the evaluation blood pressure and screen again (a new stored result)."""
+    if not actor.has_role(Role.PSYCHIATRIST, Role.NURSE):
+        raise PermissionDenied("Only nurses and psychiatrists record the evaluation BP.")
+    if diastolic >= systolic:
+        raise ValidationError({"diastolic": "The diastolic value must be below the systolic."})
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        EvaluationBloodPressure.objects.create(
+            intake=intake, systolic=systolic, diastolic=diastolic, recorded_by=actor
+        )
+        intake.answers = {
+            **intake.answers,
+            "screening_bp_systolic": systolic,
+            "screening_bp_diastolic": diastolic,
+        }
+        intake.save(update_fields=["answers", "updated_at"])
+        screening = _screen_and_store(intake, actor, ScreeningTrigger.EVALUATION_BP)
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient=intake.patient,
+            object_type="intake.evaluationbloodpressure",
+            object_id=intake.pk,
+        )
+    return screening
+
+
+def eligibility_decide(
+    *,
+    intake: Intake,
+    actor: User,
+    request: HttpRequest | None,
+    decision: str,
+    routes: list[str] | None = None,
+    overrides: dict[str, str] | None = None,
+    staff_reason: str = "",
+    patient_message: str = "",
+    reopen_steps: list[str] | None = None,
+) -> EligibilityDecision:
+    """Sign an eligibility decision (spec §4); it supersedes any earlier one."""
+    if not actor.has_role(Role.PSYCHIATRIST):
+        raise PermissionDenied("Only psychiatrists decide eligibility.")
+    _require_submitted(intake)
+    routes, overrides, reopen_steps = routes or [], overrides or {}, reopen_steps or []
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        screening = intake.screenings.latest()
+        errors: dict[str, str] = {}
+        kept_overrides: dict[str, str] = {}
+        if decision == Decision.APPROVED:
+            if not routes:
+                errors["routes"] = "Choose at least one route the patient may receive."
+            if {"screening_bp_systolic", "screening_bp_diastolic"} - set(screening.answers):
+                errors["__all__"] = "Record the evaluation blood pressure before approving."
+            for flag in screening.flags:
+                if flag["severity"] != "absolute":
+                    continue
+                text = overrides.get(flag["code"], "").strip()
+                if len(text) < MIN_OVERRIDE_LENGTH:
+                    errors[f"override_{flag['code']}"] = (
+                        f"Approving over {flag['code']} needs a written justification of at "
+                        f"least {MIN_OVERRIDE_LENGTH} characters."
+                    )
+                kept_overrides[flag["code"]] = text
+        elif decision == Decision.DECLINED:
+            if not staff_reason.strip():
+                errors["staff_reason"] = "Give the reason for declining (staff see it)."
+            patient_message = patient_message.strip() or DECLINE_MESSAGE
+        elif decision == Decision.MORE_INFORMATION:
+            applicable = {step.slug for step in steps_for(intake.answers)} - {"consent"}
+            if not reopen_steps or set(reopen_steps) - applicable:
+                errors["reopen_steps"] = "Choose the steps the patient should update."
+            if not patient_message.strip():
+                errors["patient_message"] = "Tell the patient what to add or correct."
+        else:
+            errors["decision"] = "Choose a decision."
+        if errors:
+            raise ValidationError(errors)
+
+        previous = intake.decisions.order_by("-signed_at", "-pk").first()
+        signed = EligibilityDecision.objects.create(
+            patient=intake.patient,
+            intake=intake,
+            screening=screening,
+            decision=decision,
+            allowed_routes=routes if decision == Decision.APPROVED else [],
+            overrides=kept_overrides,
+            staff_reason=staff_reason.strip(),
+            patient_message=patient_message.strip(),
+            reopened_steps=reopen_steps if decision == Decision.MORE_INFORMATION else [],
+            signed_by=actor,
+            supersedes=previous,
+        )
+        next_state = {
+            Decision.APPROVED: JourneyState.ELIGIBLE,
+            Decision.DECLINED: JourneyState.DECLINED,
+            Decision.MORE_INFORMATION: JourneyState.MORE_INFORMATION,
+        }[decision]
+        if decision == Decision.MORE_INFORMATION:
+            intake.status = IntakeStatus.REOPENED
+            intake.reopened_steps = reopen_steps
+            intake.save(update_fields=["status", "reopened_steps", "updated_at"])
+        clinic_services.patient_move_journey(
+            patient=intake.patient, to_state=next_state, actor=actor, request=request
+        )
+        audit_record(
+            action=AuditAction.SIGN, request=request, user=actor, patient=intake.patient, obj=signed
+        )
+        from intake.tasks import notify_patient_of_decision
+
+        notify_patient_of_decision.delay_on_commit(signed.pk)
+    return signed
 
 
 # --- Urgent alerts ----------------------------------------------------------------------------

@@ -92,3 +92,29 @@ def notify_urgent_alert(alert_id: int) -> int:
     }
     _send_email("urgent_alert", context, recipients)
     return len(recipients)
+
+
+@shared_task(
+    name="intake.notify_patient_of_decision",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_patient_of_decision(decision_id: int) -> str:
+    """Tell the patient there is news in their portal (never the decision's reasons)."""
+    from intake.models import EligibilityDecision
+
+    decision = EligibilityDecision.objects.select_related("patient").get(pk=decision_id)
+    patient = decision.patient
+    if not patient.email:
+        return "no email"
+    clinic = clinic_settings()
+    context = {
+        "first_name": patient.first_name,
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "link": settings.SITE_URL + reverse("intake_home"),
+        "needs_update": decision.decision == "more_information",
+    }
+    _send_email("decision_news", context, [patient.email])
+    return "sent"

@@ -17,4 +17,6 @@ urlpatterns = [
     path("intake/review/", views.intake_review, name="intake_review"),
     path("intake/<slug:slug>/", views.intake_step, name="intake_step"),
     path("alerts/<int:alert_id>/", views.urgent_alert, name="urgent_alert"),
+    path("reviews/", views.review_queue, name="review_queue"),
+    path("reviews/<int:patient_id>/", views.review, name="review"),
 ]

@@ -46,6 +46,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "intake_step": PATIENTS,
     "intake_review": PATIENTS,
     "urgent_alert": {"psychiatrist"},  # an alert about patient_a
+    "review_queue": {"psychiatrist", "nurse"},
+    "review": {"psychiatrist", "nurse"},
 }
 
 
@@ -102,6 +104,8 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name == "review":
+        return reverse(name, args=[patient_id])
     if name.startswith("patient_") and name != "patient_list":
         return reverse(name, kwargs={"patient_id": patient_id})
     return reverse(name)
