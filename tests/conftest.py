@@ -111,10 +111,10 @@ def sign_in(client: Client, user: User) -> Client:
 
 
 @pytest.fixture
-def login(client: Client):
-    """`login(user)` returns the test client signed in as that user."""
+def login(db: None):
+    """`login(user)` returns a new test client signed in as that user (one per persona)."""
 
     def _login(user: User) -> Client:
-        return sign_in(client, user)
+        return sign_in(Client(), user)
 
     return _login
