@@ -17,3 +17,8 @@ class IntakeConfig(AppConfig):
             NavItem("Review queue", "review_queue", frozenset({Role.PSYCHIATRIST, Role.NURSE})),
             NavItem("My intake", "intake_home", frozenset({PATIENT_ROLE})),
         ]
+
+    def seed_demo(self) -> None:
+        from intake.demo import seed_intake_demo
+
+        seed_intake_demo()

@@ -142,7 +142,15 @@ class MeasureResult(models.Model):
         indexes = [models.Index(fields=["patient", "instrument", "taken_at"])]
 
     def __str__(self) -> str:
-        return f"{self.instrument} {self.total} ({self.band})"
+        return f"{self.instrument_label} {self.total} ({self.band_label})"
+
+    @property
+    def instrument_label(self) -> str:
+        return {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}.get(self.instrument, "")
+
+    @property
+    def band_label(self) -> str:
+        return self.band.replace("_", " ")
 
 
 class ScreeningTrigger(models.TextChoices):

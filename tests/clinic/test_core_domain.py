@@ -150,6 +150,24 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     assert User.objects.get(username="nurse").check_password("demo-clinic-2026")
     call_command("verify_audit")
 
+    from intake.models import EligibilityDecision, Intake, Invitation, ScreeningResult, UrgentAlert
+
+    levels = set(ScreeningResult.objects.values_list("level", flat=True))
+    assert levels == {"clear", "caution", "contraindicated"}
+    assert ScreeningResult.objects.filter(urgent=True).exists()
+    assert UrgentAlert.objects.filter(acknowledged_at=None).count() == 1
+    assert set(Intake.objects.values_list("status", flat=True)) == {
+        "in_progress",
+        "submitted",
+        "reopened",
+    }
+    assert set(EligibilityDecision.objects.values_list("decision", flat=True)) == {
+        "approved",
+        "declined",
+        "more_information",
+    }
+    assert Invitation.objects.filter(status="pending").count() == 2
+
 
 def test_an_admin_resets_a_lost_authenticator_and_the_owner_enrolls_again(
     login, personas, client

@@ -44,7 +44,7 @@ def test_the_review_page_shows_flags_measures_answers_and_consent(
 ) -> None:
     body = psychiatrist.get(reverse("review", args=[personas.patient_a.pk])).content.decode()
     assert "BP_NOT_RECORDED" in body
-    assert "PHQ9: 16 (moderatelysevere)" in body or "PHQ9: 16" in body
+    assert "PHQ-9: 16 (moderately severe)" in body
     assert "1 Main St" in body
     assert "Consent signed by" in body
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -272,6 +273,10 @@ class Command(BaseCommand):
             self._clinic()
             staff = {username: self._staff(username, *rest) for username, *rest in STAFF}
             created = sum(self._patient(index, row, staff) for index, row in enumerate(PATIENTS))
+            # Feature apps add their own demo records through an optional AppConfig hook.
+            for config in apps.get_app_configs():
+                if hasattr(config, "seed_demo"):
+                    config.seed_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients added)."))
         self.stdout.write(
             f"Demo logins (staff password: {STAFF_PASSWORD}, patient password: {PATIENT_PASSWORD}):"
