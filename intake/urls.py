@@ -2,21 +2,21 @@ from __future__ import annotations
 
 from django.urls import path
 
-from intake import views
+from intake.views import invitations, patient_intake, review
 
 urlpatterns = [
-    path("invitations/", views.invitation_list, name="invitation_list"),
-    path("invitations/new/", views.invitation_create, name="invitation_create"),
+    path("invitations/", invitations.invitation_list, name="invitation_list"),
+    path("invitations/new/", invitations.invitation_create, name="invitation_create"),
     path(
         "invitations/<int:invitation_id>/resend/",
-        views.invitation_resend,
+        invitations.invitation_resend,
         name="invitation_resend",
     ),
-    path("welcome/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("intake/", views.intake_home, name="intake_home"),
-    path("intake/review/", views.intake_review, name="intake_review"),
-    path("intake/<slug:slug>/", views.intake_step, name="intake_step"),
-    path("alerts/<int:alert_id>/", views.urgent_alert, name="urgent_alert"),
-    path("reviews/", views.review_queue, name="review_queue"),
-    path("reviews/<int:patient_id>/", views.review, name="review"),
+    path("welcome/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("intake/", patient_intake.intake_home, name="intake_home"),
+    path("intake/review/", patient_intake.intake_review, name="intake_review"),
+    path("intake/<slug:slug>/", patient_intake.intake_step, name="intake_step"),
+    path("alerts/<int:alert_id>/", review.urgent_alert, name="urgent_alert"),
+    path("reviews/", review.review_queue, name="review_queue"),
+    path("reviews/<int:patient_id>/", review.review, name="review"),
 ]
