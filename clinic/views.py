@@ -280,6 +280,13 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "age": patient.age_on(timezone.localdate()),
             "can_edit": request.user.has_role(Role.COORDINATOR),
             "can_change_team": request.user.has_role(Role.COORDINATOR, Role.PSYCHIATRIST),
+            "can_enter_intake": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
+            and patient.journey_state
+            in (
+                JourneyState.INVITED,
+                JourneyState.INTAKE_IN_PROGRESS,
+                JourneyState.MORE_INFORMATION,
+            ),
             "can_review": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
             and patient.journey_state
             not in (JourneyState.INVITED, JourneyState.INTAKE_IN_PROGRESS),

@@ -313,10 +313,23 @@ def missing_steps(intake: Intake) -> list[Step]:
     ]
 
 
+def _require_intake_author(actor: User, intake: Intake) -> None:
+    """The patient themself, or clinical staff entering on their behalf."""
+    if actor.is_patient_account:
+        if intake.patient.user_id != actor.pk:
+            raise PermissionDenied("This is not your intake.")
+    elif not actor.has_role(Role.NURSE, Role.PSYCHIATRIST):
+        raise PermissionDenied("Only nurses and psychiatrists enter an intake for a patient.")
+
+
 def intake_sign_consent(
     *, intake: Intake, signature: str, actor: User, request: HttpRequest | None
 ) -> Intake:
-    """Record the typed-name e-signature with time and address."""
+    """Record the typed-name e-signature with time and address (staff: consent taken in
+    person or by phone, recorded as entered by them)."""
+    _require_intake_author(actor, intake)
+    if not intake.is_editable_by_patient:
+        raise PermissionDenied("This intake was submitted and can no longer be changed.")
     with transaction.atomic():
         intake.consent_name = signature
         intake.consent_signed_at = timezone.now()
@@ -324,8 +337,11 @@ def intake_sign_consent(
         intake.consent_version = CONSENT_VERSION
         if "consent" not in intake.completed_steps:
             intake.completed_steps = [*intake.completed_steps, "consent"]
+        if not actor.is_patient_account:
+            intake.entered_by_staff = actor
         intake.save(
             update_fields=[
+                "entered_by_staff",
                 "consent_name",
                 "consent_signed_at",
                 "consent_ip",
@@ -347,7 +363,8 @@ def intake_sign_consent(
 
 def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -> ScreeningResult:
     """Submit the intake: store the baseline measures, screen, queue for review."""
-    if actor.is_patient_account and not intake.is_editable_by_patient:
+    _require_intake_author(actor, intake)
+    if not intake.is_editable_by_patient:
         raise PermissionDenied("This intake was already submitted.")
     missing = missing_steps(intake)
     if missing:

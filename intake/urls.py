@@ -16,6 +16,16 @@ urlpatterns = [
     path("intake/", patient_intake.intake_home, name="intake_home"),
     path("intake/review/", patient_intake.intake_review, name="intake_review"),
     path("intake/<slug:slug>/", patient_intake.intake_step, name="intake_step"),
+    path(
+        "patients/<int:patient_id>/intake/review/",
+        patient_intake.staff_intake_review,
+        name="staff_intake_review",
+    ),
+    path(
+        "patients/<int:patient_id>/intake/<slug:slug>/",
+        patient_intake.staff_intake_step,
+        name="staff_intake_step",
+    ),
     path("alerts/<int:alert_id>/", review.urgent_alert, name="urgent_alert"),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:patient_id>/", review.review, name="review"),

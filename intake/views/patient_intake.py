@@ -1,17 +1,21 @@
-"""The patient's own intake: steps, review and submission, status after it."""
+"""The intake questionnaire pages: filled by the patient, or by clinical staff on the
+patient's behalf (recorded as entered by staff). One implementation serves both."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import allow, own_patient
+from clinic.access import allow, own_patient, patient_for_user
 from clinic.audit import audit_record
-from clinic.choices import PATIENT_ROLE, AuditAction
+from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.models import Patient
 from intake import selectors, services
 from intake.models import Intake, IntakeStatus
@@ -24,12 +28,64 @@ from intake.questionnaire import (
     steps_for,
 )
 
-# --- The patient's intake -------------------------------------------------------------------
+STAFF_ENTRY_ROLES = (Role.NURSE, Role.PSYCHIATRIST)
+
+
+@dataclass(frozen=True)
+class IntakeRoutes:
+    """Where the pages link to: the patient's own URLs, or the staff entry URLs."""
+
+    patient: Patient
+    staff: bool
+
+    def step(self, slug: str) -> str:
+        if self.staff:
+            return reverse("staff_intake_step", args=[self.patient.pk, slug])
+        return reverse("intake_step", args=[slug])
+
+    def review(self) -> str:
+        if self.staff:
+            return reverse("staff_intake_review", args=[self.patient.pk])
+        return reverse("intake_review")
+
+    def done(self) -> str:
+        return (
+            reverse("patient_detail", args=[self.patient.pk])
+            if self.staff
+            else reverse("intake_home")
+        )
+
+    def save_and_exit(self) -> str:
+        return reverse("patient_detail", args=[self.patient.pk]) if self.staff else reverse("home")
 
 
 def _patient_intake(request: HttpRequest) -> tuple[Patient, Intake]:
     patient = own_patient(request)
     return patient, services.intake_open(patient=patient)
+
+
+INTAKE_STAGES = (
+    JourneyState.INVITED,
+    JourneyState.INTAKE_IN_PROGRESS,
+    JourneyState.MORE_INFORMATION,
+    JourneyState.AWAITING_REVIEW,
+)
+
+
+def _staff_intake(request: HttpRequest, patient_id: int) -> tuple[Patient, Intake | None]:
+    patient = patient_for_user(request, patient_id)
+    existing = selectors.intake_of(patient)
+    if existing is None and patient.journey_state not in INTAKE_STAGES:
+        return patient, None
+    return patient, existing or services.intake_open(patient=patient)
+
+
+def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
+    messages.info(request, "This patient is past the intake stage and has no intake on file.")
+    return redirect("patient_detail", patient_id=patient.pk)
+
+
+# --- Patient ------------------------------------------------------------------------------
 
 
 @allow(PATIENT_ROLE)
@@ -55,15 +111,52 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     patient, intake = _patient_intake(request)
+    return _step_page(request, patient, intake, slug, IntakeRoutes(patient, staff=False))
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def intake_review(request: HttpRequest) -> HttpResponse:
+    patient, intake = _patient_intake(request)
+    return _review_page(request, patient, intake, IntakeRoutes(patient, staff=False))
+
+
+# --- Staff entering on the patient's behalf ----------------------------------------------------
+
+
+@allow(*STAFF_ENTRY_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_intake_step(request: HttpRequest, patient_id: int, slug: str) -> HttpResponse:
+    patient, intake = _staff_intake(request, patient_id)
+    if intake is None:
+        return _no_intake(request, patient)
+    return _step_page(request, patient, intake, slug, IntakeRoutes(patient, staff=True))
+
+
+@allow(*STAFF_ENTRY_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_intake_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient, intake = _staff_intake(request, patient_id)
+    if intake is None:
+        return _no_intake(request, patient)
+    return _review_page(request, patient, intake, IntakeRoutes(patient, staff=True))
+
+
+# --- Shared pages ---------------------------------------------------------------------------
+
+
+def _step_page(
+    request: HttpRequest, patient: Patient, intake: Intake, slug: str, routes: IntakeRoutes
+) -> HttpResponse:
     step = STEP_BY_SLUG.get(slug)
     applicable = steps_for(intake.answers)
     if step is None or step not in applicable:
         raise Http404("No such step.")
     if not intake.is_editable_by_patient:
-        return redirect("intake_home")
+        return HttpResponseRedirect(routes.done())
     if intake.status == IntakeStatus.REOPENED and slug not in (*intake.reopened_steps, "consent"):
-        messages.info(request, "Only the steps your psychiatrist reopened can be changed.")
-        return redirect("intake_review")
+        messages.info(request, "Only the steps the psychiatrist reopened can be changed.")
+        return HttpResponseRedirect(routes.review())
     kwargs = {"answers": intake.answers}
     if slug == "about-you":
         # Start from what the clinic already knows (the invitation); answers win.
@@ -86,24 +179,24 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
                 )
         except PermissionDenied as error:
             messages.error(request, str(error))
-            return redirect("intake_home")
+            return HttpResponseRedirect(routes.done())
         if slug == "phq9" and intake.answers.get("phq9_item9", 0) >= 1:
             messages.warning(
                 request,
-                "Thank you for telling us. Our psychiatrist has been alerted and will contact "
-                "you. If you are thinking about harming yourself now, call or text 988 "
+                "The psychiatrist has been alerted (PHQ-9 question 9)."
+                if routes.staff
+                else "Thank you for telling us. Our psychiatrist has been alerted and will "
+                "contact you. If you are thinking about harming yourself now, call or text 988 "
                 "(Suicide & Crisis Lifeline) or call 911.",
             )
         if "save_and_exit" in request.POST:
-            messages.success(request, "Saved. You can come back and continue at any time.")
-            return redirect("home")
+            messages.success(request, "Saved. The intake can be continued at any time.")
+            return HttpResponseRedirect(routes.save_and_exit())
         following = steps_for(intake.answers)
-        position = next(
-            (index for index, candidate in enumerate(following) if candidate.slug == slug), None
-        )
-        if position is not None and position + 1 < len(following):
-            return redirect("intake_step", slug=following[position + 1].slug)
-        return redirect("intake_review")
+        slugs = [candidate.slug for candidate in following]
+        if slug in slugs and slugs.index(slug) + 1 < len(slugs):
+            return HttpResponseRedirect(routes.step(slugs[slugs.index(slug) + 1]))
+        return HttpResponseRedirect(routes.review())
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
@@ -113,46 +206,69 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
             object_id=slug,
         )
     index = applicable.index(step)
+    previous = applicable[index - 1] if index else None
     return TemplateResponse(
         request,
         "intake/intake_step.html",
         {
+            "patient": patient,
+            "staff_entry": routes.staff,
             "intake": intake,
             "step": step,
             "form": form,
             "steps": applicable,
             "number": index + 1,
-            "previous": applicable[index - 1] if index else None,
+            "previous": previous,
+            "previous_url": routes.step(previous.slug) if previous else "",
+            "review_url": routes.review(),
             "consent_text": CONSENT_TEXT if step.form_class is ConsentForm else "",
-            "completed": set(intake.completed_steps),
         },
     )
 
 
-@allow(PATIENT_ROLE)
-@require_http_methods(["GET", "POST"])
-def intake_review(request: HttpRequest) -> HttpResponse:
-    patient, intake = _patient_intake(request)
+def _review_page(
+    request: HttpRequest, patient: Patient, intake: Intake, routes: IntakeRoutes
+) -> HttpResponse:
     if request.method == "POST":
         try:
             services.intake_submit(intake=intake, actor=request.user, request=request)
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-            return redirect("intake_review")
-        messages.success(request, "Thank you — your intake was submitted.")
-        return redirect("intake_home")
+            return HttpResponseRedirect(routes.review())
+        messages.success(
+            request,
+            "The intake was submitted for review."
+            if routes.staff
+            else "Thank you — your intake was submitted.",
+        )
+        return HttpResponseRedirect(routes.done())
     audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=intake)
+    editable = intake.is_editable_by_patient
     sections = [
-        (step, answer_rows(step, intake.answers), step.slug in intake.completed_steps)
+        (
+            step,
+            answer_rows(step, intake.answers),
+            step.slug in intake.completed_steps,
+            routes.step(step.slug)
+            if editable
+            and (
+                intake.status != IntakeStatus.REOPENED
+                or step.slug in (*intake.reopened_steps, "consent")
+            )
+            else "",
+        )
         for step in steps_for(intake.answers)
     ]
+    missing = services.missing_steps(intake)
     return TemplateResponse(
         request,
         "intake/intake_review.html",
         {
+            "patient": patient,
+            "staff_entry": routes.staff,
             "intake": intake,
             "sections": sections,
-            "missing": services.missing_steps(intake),
-            "editable": intake.is_editable_by_patient,
+            "missing": [(step, routes.step(step.slug)) for step in missing],
+            "editable": editable,
         },
     )

@@ -47,6 +47,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "intake_review": PATIENTS,
     "urgent_alert": {"psychiatrist"},  # an alert about patient_a
     "review_queue": {"psychiatrist", "nurse"},
+    "staff_intake_step": {"psychiatrist", "nurse"},
+    "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
 }
 
@@ -104,8 +106,10 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
-    if name == "review":
+    if name in ("review", "staff_intake_review"):
         return reverse(name, args=[patient_id])
+    if name == "staff_intake_step":
+        return reverse(name, args=[patient_id, "about-you"])
     if name.startswith("patient_") and name != "patient_list":
         return reverse(name, kwargs={"patient_id": patient_id})
     return reverse(name)
