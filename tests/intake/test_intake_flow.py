@@ -200,3 +200,11 @@ def test_one_patient_never_sees_another_patients_answers(login, personas) -> Non
     body = client.get(reverse("intake_review")).content.decode()
     assert "Springfield-A" not in body
     assert Intake.objects.filter(patient=personas.patient_b).exists()
+
+
+def test_intake_pages_keep_a_fixed_query_budget(patient_client, django_assert_max_num_queries):
+    fill_all_steps(patient_client)
+    for url in (reverse("intake_step", args=["medical"]), reverse("intake_review")):
+        patient_client.get(url)
+        with django_assert_max_num_queries(14):
+            assert patient_client.get(url).status_code == 200
