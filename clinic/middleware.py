@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -21,6 +21,8 @@ from clinic.selectors import clinic_settings
 Handler = Callable[[HttpRequest], HttpResponse]
 
 SESSION_LAST_SEEN = "clinic_last_seen"
+SESSION_PENDING_POST = "clinic_pending_post"
+PENDING_POST_MAX_AGE = 12 * 60 * 60
 SESSION_STARTED = "clinic_started"
 _LAST_SEEN_GRANULARITY = 30
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -67,8 +69,15 @@ class SessionTimeoutMiddleware:
             elif now - started > settings.CLINIC_SESSION_MAX_AGE.total_seconds():
                 reason = "expired"
             if reason:
+                pending = _pending_post(request) if request.method == "POST" else None
                 logout(request)
-                target = reverse("login") + "?" + urlencode({"signed_out": reason})
+                params = {"signed_out": reason}
+                if pending is not None:
+                    # Keep what was typed (server-side, for this user and page only) so the
+                    # form can show it again after signing back in (intake spec §1).
+                    request.session[SESSION_PENDING_POST] = pending
+                    params["next"] = pending["path"]
+                target = reverse("login") + "?" + urlencode(params)
                 if request.headers.get("HX-Request") == "true":
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target
@@ -82,6 +91,33 @@ class SessionTimeoutMiddleware:
                 # timestamp at most 30 s old only ever makes the idle limit stricter.
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+
+def _pending_post(request: HttpRequest) -> dict[str, object]:
+    return {
+        "user": request.user.pk,
+        "path": request.path,
+        "at": time.time(),
+        "data": {
+            key: request.POST.getlist(key)
+            for key in request.POST
+            if key not in ("csrfmiddlewaretoken", "save_and_exit")
+        },
+    }
+
+
+def take_pending_post(request: HttpRequest) -> QueryDict | None:
+    """Form data typed just before an idle sign-out, for the same user and page, once."""
+    pending = request.session.get(SESSION_PENDING_POST)
+    if not pending or pending.get("path") != request.path:
+        return None
+    del request.session[SESSION_PENDING_POST]
+    if pending.get("user") != request.user.pk or time.time() - pending["at"] > PENDING_POST_MAX_AGE:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in pending["data"].items():
+        data.setlist(key, values)
+    return data
 
 
 # Pages a staff member may open before the second factor is verified.

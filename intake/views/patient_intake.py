@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.access import allow, own_patient, patient_for_user
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
+from clinic.middleware import take_pending_post
 from clinic.models import Patient
 from intake import selectors, services
 from intake.models import Intake, IntakeStatus
@@ -163,7 +164,14 @@ def _step_page(
         kwargs["answers"] = {**known_details(patient), **intake.answers}
     if step.form_class is ConsentForm:
         kwargs["legal_name"] = patient.full_name
-    form = step.form_class(request.POST or None, **kwargs)
+    restored = take_pending_post(request) if request.method == "GET" else None
+    if restored is not None:
+        messages.info(
+            request,
+            "You were signed out after a period of inactivity. What you typed is shown "
+            "below and has not been saved yet: check it and press Next.",
+        )
+    form = step.form_class(request.POST or restored, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             if step.form_class is ConsentForm:

@@ -208,3 +208,49 @@ def test_intake_pages_keep_a_fixed_query_budget(patient_client, django_assert_ma
         patient_client.get(url)
         with django_assert_max_num_queries(14):
             assert patient_client.get(url).status_code == 200
+
+
+def test_a_timed_out_login_loses_nothing_typed_on_the_step(patient_client, personas) -> None:
+    import time
+
+    from clinic.middleware import SESSION_LAST_SEEN
+    from tests.factories import PASSWORD
+
+    url = reverse("intake_step", args=["reasons"])
+    session = patient_client.session
+    session[SESSION_LAST_SEEN] = time.time() - 31 * 60
+    session.save()
+    typed = {**STEP_POSTS["reasons"], "outside_clinician_name": "Dr. Lowe, Beacon Health"}
+    response = patient_client.post(url, typed)
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=%2Fintake%2Freasons%2F" in response["Location"]
+    assert Intake.objects.get().answers == {}  # nothing saved while signed out
+
+    signed_in = patient_client.post(
+        response["Location"], {"username": "alice", "password": PASSWORD, "next": url}
+    )
+    assert signed_in["Location"] == url
+    page = patient_client.get(url)
+    body = page.content.decode()
+    assert "What you typed is shown below and has not been saved yet" in body
+    assert "Dr. Lowe, Beacon Health" in body
+    assert page.context["form"].data["primary_concern"] == "depression"
+    # Shown once only.
+    assert "Dr. Lowe" not in patient_client.get(url).content.decode()
+
+
+def test_typed_data_is_never_shown_to_a_different_user(patient_client, personas, client) -> None:
+    import time
+
+    from clinic.middleware import SESSION_LAST_SEEN
+    from tests.factories import PASSWORD
+
+    url = reverse("intake_step", args=["reasons"])
+    session = patient_client.session
+    session[SESSION_LAST_SEEN] = time.time() - 31 * 60
+    session.save()
+    response = patient_client.post(
+        url, {**STEP_POSTS["reasons"], "outside_clinician_name": "Private Name"}
+    )
+    patient_client.post(response["Location"], {"username": "bruno", "password": PASSWORD})
+    assert "Private Name" not in patient_client.get(url).content.decode()
