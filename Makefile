@@ -34,7 +34,7 @@ test: install
 	bin/ensure-test-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite://:memory: SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint:
