@@ -1,0 +1,244 @@
+"""Series proposals and booster dates. Pure: no I/O; every calendar fact is passed in.
+
+Spec: ../shared/spec/scheduling.md §2–§4. Times are planned in the clinic's wall clock
+(a 10:00 session stays at 10:00 across a daylight-saving change) and returned in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+SLOT_STEP = dt.timedelta(minutes=15)  # "the nearest free time that day" is searched in 15 min steps
+HORIZON_DAYS = 120  # never look further ahead than this for one series
+
+Interval = tuple[dt.datetime, dt.datetime]  # aware, half-open [start, end)
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """What staff ask for (from the plan, its protocol and the booking form)."""
+
+    sessions: int
+    per_week: int
+    min_days_between: int
+    block_minutes: int
+    first_date: dt.date
+    preferred_start: dt.time
+    preferred_chair: int | None = None
+    nurse: int | None = None
+
+
+@dataclass(frozen=True)
+class CalendarFacts:
+    """The clinic's calendar as the booking service reads it."""
+
+    time_zone: str
+    opening_hours: Mapping[int, tuple[dt.time, dt.time]]  # weekday (Mon=0) → (opens, closes)
+    closures: Mapping[dt.date, str]  # date → reason
+    chairs: Sequence[tuple[int, str]]  # active chairs in display order: (id, name)
+    chair_busy: Mapping[int, Sequence[Interval]] = field(default_factory=dict)
+    patient_busy: Sequence[Interval] = ()
+    nurse_busy: Sequence[Interval] = ()  # the requested nurse's other sessions
+    nurse_capacity: int = 3
+
+
+@dataclass(frozen=True)
+class ProposedSession:
+    number: int  # 1-based position in the series
+    start: dt.datetime | None  # UTC; None when it could not be placed
+    end: dt.datetime | None
+    chair: int | None
+    notes: tuple[str, ...]  # every way this row differs from what was asked, in words
+
+
+@dataclass(frozen=True)
+class Proposal:
+    rows: tuple[ProposedSession, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(row.start is not None for row in self.rows)
+
+
+def _overlaps(start: dt.datetime, end: dt.datetime, busy: Iterable[Interval]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in busy)
+
+
+def _nurse_overloaded(
+    start: dt.datetime, end: dt.datetime, busy: Iterable[Interval], capacity: int
+) -> bool:
+    # The nurse's sessions overlapping this one must stay below capacity.
+    return (
+        sum(1 for other_start, other_end in busy if start < other_end and other_start < end)
+        >= capacity
+    )
+
+
+def _iso_week(day: dt.date) -> tuple[int, int]:
+    year, week, _ = day.isocalendar()
+    return year, week
+
+
+def _candidate_starts(
+    day: dt.date,
+    preferred: dt.time,
+    opens: dt.time,
+    closes: dt.time,
+    block: dt.timedelta,
+    zone: ZoneInfo,
+) -> list[dt.datetime]:
+    """Local start times that fit the whole block inside opening hours, nearest first."""
+    first = dt.datetime.combine(day, opens, tzinfo=zone)
+    last = dt.datetime.combine(day, closes, tzinfo=zone) - block
+    wanted = dt.datetime.combine(day, preferred, tzinfo=zone)
+    starts = []
+    moment = first
+    while moment <= last:
+        starts.append(moment)
+        moment += SLOT_STEP
+    return sorted(starts, key=lambda start: (abs(start - wanted), start < wanted))
+
+
+def _label(day: dt.date) -> str:
+    return f"{day:%a %b} {day.day}"
+
+
+def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
+    """Fill the series with dates that satisfy every rule, explaining each deviation."""
+    if request.sessions < 1 or request.per_week < 1 or request.block_minutes < 1:
+        raise ValueError("sessions, per_week and block_minutes must be positive")
+    zone = ZoneInfo(facts.time_zone)
+    block = dt.timedelta(minutes=request.block_minutes)
+    chair_names = dict(facts.chairs)
+    chair_order = [chair for chair, _ in facts.chairs]
+    if request.preferred_chair in chair_order:
+        chair_order.remove(request.preferred_chair)
+        chair_order.insert(0, request.preferred_chair)
+    booked: dict[int, list[Interval]] = {
+        chair: list(facts.chair_busy.get(chair, ())) for chair, _ in facts.chairs
+    }
+    patient_busy = list(facts.patient_busy)
+    nurse_busy = list(facts.nurse_busy)
+    rows: list[ProposedSession] = []
+    per_week: dict[tuple[int, int], int] = {}
+    last_day: dt.date | None = None
+    day = request.first_date
+    horizon = request.first_date + dt.timedelta(days=HORIZON_DAYS)
+    pending_notes: list[str] = []
+
+    while len(rows) < request.sessions and day <= horizon:
+        if last_day is not None and (day - last_day).days < request.min_days_between:
+            day += dt.timedelta(days=1)
+            continue
+        if per_week.get(_iso_week(day), 0) >= request.per_week:
+            day += dt.timedelta(days=1)
+            continue
+        hours = facts.opening_hours.get(day.weekday())
+        if hours is None:
+            day += dt.timedelta(days=1)
+            continue
+        if day in facts.closures:
+            pending_notes.append(f"{_label(day)}: clinic closed ({facts.closures[day]}).")
+            day += dt.timedelta(days=1)
+            continue
+        opens, closes = hours
+        placed = None
+        reasons: set[str] = set()
+        starts = _candidate_starts(day, request.preferred_start, opens, closes, block, zone)
+        if not starts:
+            reasons.add("the opening hours are shorter than the chair block")
+        for local_start in starts:
+            start = local_start.astimezone(UTC)
+            end = (local_start + block).astimezone(UTC)
+            if _overlaps(start, end, patient_busy):
+                reasons.add("the patient has another appointment")
+                continue
+            if request.nurse is not None and _nurse_overloaded(
+                start, end, nurse_busy, facts.nurse_capacity
+            ):
+                reasons.add("the nurse is at capacity")
+                continue
+            free_chair = next(
+                (chair for chair in chair_order if not _overlaps(start, end, booked[chair])), None
+            )
+            if free_chair is None:
+                reasons.add("every chair is booked")
+                continue
+            placed = (local_start, start, end, free_chair)
+            break
+        if placed is None:
+            why = " and ".join(sorted(reasons)) or "no time fits"
+            pending_notes.append(f"{_label(day)}: no free slot ({why}).")
+            day += dt.timedelta(days=1)
+            continue
+
+        local_start, start, end, chair = placed
+        notes = list(pending_notes)
+        pending_notes = []
+        if local_start.time() != request.preferred_start:
+            notes.append(
+                f"Preferred {request.preferred_start:%H:%M} was not free; nearest free time "
+                f"{local_start:%H:%M}."
+            )
+        if request.preferred_chair is not None and chair != request.preferred_chair:
+            preferred = chair_names.get(request.preferred_chair, "the preferred chair")
+            notes.append(f"{preferred} was not free; {chair_names[chair]} instead.")
+        rows.append(ProposedSession(len(rows) + 1, start, end, chair, tuple(notes)))
+        booked[chair].append((start, end))
+        patient_busy.append((start, end))
+        if request.nurse is not None:
+            nurse_busy.append((start, end))
+        per_week[_iso_week(day)] = per_week.get(_iso_week(day), 0) + 1
+        last_day = day
+        day += dt.timedelta(days=1)
+
+    while len(rows) < request.sessions:
+        notes = [
+            *pending_notes,
+            f"No date within {HORIZON_DAYS} days of the first date fits "
+            "every rule; choose a later first date or free a chair.",
+        ]
+        pending_notes = []
+        rows.append(ProposedSession(len(rows) + 1, None, None, None, tuple(notes)))
+    return Proposal(tuple(rows))
+
+
+def gap_problems(days: Sequence[dt.date], *, min_days_between: int, per_week: int) -> list[str]:
+    """Rule breaks in a set of session dates (used when staff edit or reschedule)."""
+    problems = []
+    ordered = sorted(days)
+    for earlier, later in pairwise(ordered):
+        if (later - earlier).days < min_days_between:
+            problems.append(
+                f"{_label(earlier)} and {_label(later)} are less than {min_days_between} "
+                "days apart."
+            )
+    weeks: dict[tuple[int, int], list[dt.date]] = {}
+    for day in ordered:
+        weeks.setdefault(_iso_week(day), []).append(day)
+    for week_days in weeks.values():
+        if len(week_days) > per_week:
+            problems.append(
+                f"The week of {_label(week_days[0] - dt.timedelta(days=week_days[0].weekday()))}"
+                f" has {len(week_days)} sessions; the protocol allows {per_week}."
+            )
+    return problems
+
+
+def next_booster_due(last_completed: dt.date, interval_weeks: int) -> dt.date:
+    """Date of the last completed session plus the maintenance interval (spec §4)."""
+    if interval_weeks < 1:
+        raise ValueError("interval_weeks must be at least 1")
+    return last_completed + dt.timedelta(weeks=interval_weeks)
+
+
+def allowed_maintenance_weeks(route: str) -> tuple[int, ...]:
+    """Maintenance intervals allowed for a route: esketamine 1 or 2 weeks; others 2–12."""
+    if route == "intranasal_esketamine":
+        return (1, 2)
+    return tuple(range(2, 13))
