@@ -23,12 +23,31 @@ def at(day: int, hour: int, minutes: int = 120) -> tuple[dt.datetime, dt.datetim
     return start, start + dt.timedelta(minutes=minutes)
 
 
+def iv_standard() -> Protocol:
+    # Seeded by a data migration, but transactional tests flush tables: make sure it exists.
+    protocol, _ = Protocol.objects.get_or_create(
+        code="iv-standard",
+        defaults={
+            "name": "IV standard",
+            "route": "iv",
+            "default_sessions": 6,
+            "per_week": 2,
+            "weeks": 3,
+            "min_days_between": 2,
+            "chair_block_minutes": 120,
+            "observation_minutes": 30,
+            "observation_from": "the infusion ends",
+        },
+    )
+    return protocol
+
+
 def make_plan(patient, psychiatrist) -> TreatmentPlan:
     return TreatmentPlan.objects.create(
         patient=patient,
         version=1,
         route="iv",
-        protocol=Protocol.objects.get(code="iv-standard"),
+        protocol=iv_standard(),
         dose_mode="mg_per_kg",
         dose_mg_per_kg="0.500",
         infusion_minutes=40,
@@ -193,3 +212,15 @@ def test_many_threads_booking_the_same_chair_slot_exactly_one_succeeds() -> None
     assert outcomes.count("booked") == 1, outcomes
     assert all("already booked" in outcome for outcome in outcomes if outcome != "booked")
     assert Appointment.objects.filter(chair=chair).count() == 1
+
+
+def test_the_five_default_protocols_are_seeded_by_migration(db) -> None:
+    assert dict(Protocol.objects.values_list("code", "default_sessions")) == {
+        "iv-standard": 6,
+        "iv-rapid": 6,
+        "im-standard": 6,
+        "esketamine-induction": 8,
+        "oral-standard": 8,
+    }
+    rapid = Protocol.objects.get(code="iv-rapid")
+    assert (rapid.per_week, rapid.chair_block_minutes, rapid.observation_minutes) == (3, 120, 30)
