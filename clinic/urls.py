@@ -36,6 +36,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/care-team/", views.patient_care_team, name="patient_care_team"),
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("intake.urls")),
+    path("", include("sessions.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

@@ -287,6 +287,15 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.INTAKE_IN_PROGRESS,
                 JourneyState.MORE_INFORMATION,
             ),
+            "can_see_plan": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
+            and patient.journey_state
+            in (
+                JourneyState.ELIGIBLE,
+                JourneyState.PLAN,
+                JourneyState.INDUCTION,
+                JourneyState.MAINTENANCE,
+                JourneyState.PAUSED,
+            ),
             "can_review": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
             and patient.journey_state
             not in (JourneyState.INVITED, JourneyState.INTAKE_IN_PROGRESS),

@@ -96,6 +96,21 @@ class TreatmentPlan(models.Model):
             raise PermissionError("A plan version is never changed; write a new version.")
         super().save(*args, **kwargs)
 
+    @property
+    def dose_order_text(self) -> str:
+        """The dose order as a clinician writes it, e.g. "0.5 mg/kg over 40 minutes"."""
+        if self.esketamine_devices:
+            text = f"{self.esketamine_devices} devices ({28 * self.esketamine_devices} mg)"
+        elif self.dose_mode == DoseMode.MG_PER_KG and self.dose_mg_per_kg is not None:
+            text = f"{self.dose_mg_per_kg.normalize():f} mg/kg"
+        elif self.dose_mg is not None:
+            text = f"{self.dose_mg.normalize():f} mg"
+        else:
+            text = "no dose order"
+        if self.infusion_minutes:
+            text += f" over {self.infusion_minutes} minutes"
+        return text
+
 
 class TsTzRange(Func):
     function = "TSTZRANGE"

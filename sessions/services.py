@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,9 +18,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
-from clinic.models import Chair, User
-from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentPlan
+from clinic.choices import AuditAction, JourneyState, Role, Route
+from clinic.models import Chair, Patient, User
+from clinic.selectors import clinic_settings
+from clinic.services import patient_move_journey
+from sessions.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    DoseMode,
+    Protocol,
+    TreatmentPlan,
+)
+from sessions.scheduling import allowed_maintenance_weeks
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -189,3 +200,121 @@ def appointment_mark_no_show(
             obj=locked,
         )
     return locked
+
+
+# --- Treatment plans ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    route: str
+    protocol: Protocol
+    dose_mode: str
+    dose_mg_per_kg: Decimal | None
+    dose_mg: Decimal | None
+    infusion_minutes: int | None
+    esketamine_devices: int | None
+    series_length: int
+    maintenance_interval_weeks: int
+    rems_patient_id: str = ""
+    rems_enrolled_on: dt.date | None = None
+    notes: str = ""
+
+
+def plan_problems(
+    plan: PlanInput, *, allowed_routes: list[str], clinic_rems: bool
+) -> dict[str, str]:
+    """Every reason the plan cannot be written, keyed by the field to show it next to."""
+    problems: dict[str, str] = {}
+    if plan.route not in allowed_routes:
+        problems["route"] = "The eligibility decision does not allow this route."
+    if plan.protocol.route != plan.route:
+        problems["protocol"] = "This protocol is for another route."
+    if not 6 <= plan.series_length <= 8:
+        problems["series_length"] = "A series has 6 to 8 sessions."
+    if plan.maintenance_interval_weeks not in allowed_maintenance_weeks(plan.route):
+        allowed = allowed_maintenance_weeks(plan.route)
+        problems["maintenance_interval_weeks"] = (
+            f"For this route the interval is {allowed[0]}–{allowed[-1]} weeks."
+        )
+    if plan.route == Route.INTRANASAL_ESKETAMINE:
+        if plan.esketamine_devices not in (2, 3):
+            problems["esketamine_devices"] = "Esketamine is 2 devices (56 mg) or 3 (84 mg)."
+        missing = []
+        if not plan.rems_patient_id.strip() or plan.rems_enrolled_on is None:
+            missing.append("the patient's REMS enrollment (id and date)")
+        if not clinic_rems:
+            missing.append("the clinic's REMS certification (admin → Clinic settings)")
+        if missing:
+            problems["rems_patient_id"] = "Esketamine needs " + " and ".join(missing) + "."
+    elif plan.dose_mode == DoseMode.MG_PER_KG:
+        if plan.dose_mg_per_kg is None or not Decimal("0.05") <= plan.dose_mg_per_kg <= Decimal(
+            "2"
+        ):
+            problems["dose_mg_per_kg"] = "Give a dose between 0.05 and 2 mg/kg."
+    elif plan.dose_mg is None or not Decimal("1") <= plan.dose_mg <= Decimal("500"):
+        problems["dose_mg"] = "Give a dose between 1 and 500 mg."
+    if plan.route == Route.IV and not (
+        plan.infusion_minutes and 10 <= plan.infusion_minutes <= 180
+    ):
+        problems["infusion_minutes"] = "Give the infusion time (10–180 minutes)."
+    return problems
+
+
+def plan_write(
+    *, patient: Patient, plan: PlanInput, actor: User, request: HttpRequest | None
+) -> TreatmentPlan:
+    """Write the next version of the patient's plan (the first one moves them to "plan")."""
+    if not actor.has_role(Role.PSYCHIATRIST):
+        raise PermissionDenied("Only psychiatrists write treatment plans.")
+    from intake.selectors import latest_decision
+
+    decision = latest_decision(patient)
+    if decision is None or decision.decision != "approved":
+        raise ValidationError("The patient needs an approved eligibility decision first.")
+    clinic = clinic_settings()
+    problems = plan_problems(
+        plan,
+        allowed_routes=decision.allowed_routes,
+        clinic_rems=bool(clinic.rems_certification_id and clinic.rems_certified_on),
+    )
+    if problems:
+        raise ValidationError(problems)
+    esketamine = plan.route == Route.INTRANASAL_ESKETAMINE
+    with transaction.atomic():
+        last = (
+            TreatmentPlan.objects.select_for_update()
+            .filter(patient=patient)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        written = TreatmentPlan.objects.create(
+            patient=patient,
+            version=(last or 0) + 1,
+            route=plan.route,
+            protocol=plan.protocol,
+            dose_mode=DoseMode.FIXED_MG if esketamine else plan.dose_mode,
+            dose_mg_per_kg=None
+            if esketamine or plan.dose_mode == DoseMode.FIXED_MG
+            else plan.dose_mg_per_kg,
+            dose_mg=Decimal(28 * plan.esketamine_devices)
+            if esketamine
+            else (plan.dose_mg if plan.dose_mode == DoseMode.FIXED_MG else None),
+            infusion_minutes=plan.infusion_minutes if plan.route == Route.IV else None,
+            esketamine_devices=plan.esketamine_devices if esketamine else None,
+            series_length=plan.series_length,
+            maintenance_interval_weeks=plan.maintenance_interval_weeks,
+            rems_patient_id=plan.rems_patient_id.strip() if esketamine else "",
+            rems_enrolled_on=plan.rems_enrolled_on if esketamine else None,
+            notes=plan.notes.strip(),
+            written_by=actor,
+        )
+        if patient.journey_state == JourneyState.ELIGIBLE:
+            patient_move_journey(
+                patient=patient, to_state=JourneyState.PLAN, actor=actor, request=request
+            )
+        audit_record(
+            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=written
+        )
+    return written

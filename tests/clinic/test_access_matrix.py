@@ -48,6 +48,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "urgent_alert": {"psychiatrist"},  # an alert about patient_a
     "review_queue": {"psychiatrist", "nurse"},
     "staff_intake_step": {"psychiatrist", "nurse"},
+    "plan": {"psychiatrist", "nurse"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
 }
@@ -106,7 +107,7 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
-    if name in ("review", "staff_intake_review"):
+    if name in ("review", "staff_intake_review", "plan"):
         return reverse(name, args=[patient_id])
     if name == "staff_intake_step":
         return reverse(name, args=[patient_id, "about-you"])

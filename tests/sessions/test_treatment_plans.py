@@ -1,0 +1,139 @@
+"""Psychiatrists write versioned treatment plans for approved routes (scheduling.md §1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import ClinicSettings, Patient
+from intake.models import EligibilityDecision, Intake, ScreeningResult
+from sessions.models import Protocol, TreatmentPlan
+
+
+@pytest.fixture
+def approved(personas):
+    """patient_a approved for IV and esketamine."""
+    patient = personas.patient_a
+    intake = Intake.objects.create(patient=patient, status="submitted")
+    screening = ScreeningResult.objects.create(
+        intake=intake,
+        answers={},
+        level="clear",
+        flags=[],
+        ruleset_version="2026.1",
+        trigger="submission",
+        created_by=personas.psychiatrist,
+    )
+    EligibilityDecision.objects.create(
+        patient=patient,
+        intake=intake,
+        screening=screening,
+        decision="approved",
+        allowed_routes=["iv", "intranasal_esketamine"],
+        signed_by=personas.psychiatrist,
+    )
+    patient.journey_state = "eligible"
+    patient.save(update_fields=["journey_state"])
+    return patient
+
+
+def iv_plan(**changes):
+    return {
+        "route": "iv",
+        "protocol": Protocol.objects.get(code="iv-standard").pk,
+        "dose_mode": "mg_per_kg",
+        "dose_mg_per_kg": "0.5",
+        "infusion_minutes": "40",
+        "series_length": "6",
+        "maintenance_interval_weeks": "4",
+        **changes,
+    }
+
+
+def test_a_psychiatrist_writes_the_first_plan_and_the_journey_moves_on(
+    approved, login, personas
+) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    assert "Write the plan" in client.get(url).content.decode()
+    assert client.post(url, iv_plan())["Location"] == url
+    plan = TreatmentPlan.objects.get()
+    assert (plan.version, plan.route, str(plan.dose_mg_per_kg), plan.infusion_minutes) == (
+        1,
+        "iv",
+        "0.500",
+        40,
+    )
+    assert Patient.objects.get(pk=approved.pk).journey_state == "plan"
+    assert "Current plan (version 1)" in client.get(url).content.decode()
+
+
+def test_a_change_is_a_new_version_and_the_old_one_is_kept(approved, login, personas) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    client.post(url, iv_plan())
+    client.post(url, iv_plan(dose_mg_per_kg="0.75", notes="Raise after session 3 review"))
+    assert list(
+        TreatmentPlan.objects.order_by("version").values_list("version", "dose_mg_per_kg")
+    ) == [(1, pytest.approx(0.5)), (2, pytest.approx(0.75))]
+
+
+def test_only_an_approved_route_and_a_matching_protocol(approved, login, personas) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    response = client.post(url, iv_plan(route="oral"))
+    assert "Select a valid choice" in response.content.decode()
+    mismatch = client.post(url, iv_plan(protocol=Protocol.objects.get(code="oral-standard").pk))
+    assert "This protocol is for another route." in mismatch.content.decode()
+    assert not TreatmentPlan.objects.exists()
+
+
+def test_esketamine_refusal_names_what_is_missing(approved, login, personas) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    data = iv_plan(
+        route="intranasal_esketamine",
+        protocol=Protocol.objects.get(code="esketamine-induction").pk,
+        esketamine_devices="2",
+        series_length="8",
+        maintenance_interval_weeks="1",
+    )
+    both = client.post(url, data).content.decode()
+    assert "the patient&#x27;s REMS enrollment (id and date)" in both
+    assert "the clinic&#x27;s REMS certification" in both
+    ClinicSettings.objects.filter(pk=1).update(
+        rems_certification_id="RMS-1", rems_certified_on=dt.date(2025, 1, 1)
+    )
+    only_patient = client.post(url, data).content.decode()
+    assert "REMS enrollment (id and date)" in only_patient
+    assert "clinic&#x27;s REMS certification" not in only_patient
+    client.post(url, data | {"rems_patient_id": "PT-88213", "rems_enrolled_on": "2026-11-02"})
+    plan = TreatmentPlan.objects.get()
+    assert (plan.dose_mode, plan.dose_mg, plan.esketamine_devices) == ("fixed_mg", 56, 2)
+
+
+def test_maintenance_interval_limits_per_route(approved, login, personas) -> None:
+    client = login(personas.psychiatrist)
+    response = client.post(
+        reverse("plan", args=[approved.pk]), iv_plan(maintenance_interval_weeks="1")
+    )
+    assert "For this route the interval is 2–12 weeks." in response.content.decode()
+
+
+def test_nurses_read_the_plan_but_do_not_write_it(approved, login, personas) -> None:
+    client = login(personas.psychiatrist)
+    client.post(reverse("plan", args=[approved.pk]), iv_plan())
+    nurse = login(personas.nurse)
+    page = nurse.get(reverse("plan", args=[approved.pk])).content.decode()
+    assert "0.5 mg/kg over 40 minutes" in page and "Save plan" not in page
+    nurse.post(reverse("plan", args=[approved.pk]), iv_plan(dose_mg_per_kg="1.0"))
+    assert TreatmentPlan.objects.count() == 1
+
+
+def test_no_plan_without_an_approved_decision(login, personas) -> None:
+    page = login(personas.psychiatrist).get(reverse("plan", args=[personas.patient_b.pk]))
+    assert "A plan can be written once a psychiatrist has approved the patient." in (
+        page.content.decode()
+    )
