@@ -287,6 +287,14 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.INTAKE_IN_PROGRESS,
                 JourneyState.MORE_INFORMATION,
             ),
+            "can_see_sessions": patient.journey_state
+            in (
+                JourneyState.PLAN,
+                JourneyState.INDUCTION,
+                JourneyState.MAINTENANCE,
+                JourneyState.PAUSED,
+                JourneyState.DISCHARGED,
+            ),
             "can_see_plan": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
             and patient.journey_state
             in (

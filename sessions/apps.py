@@ -11,3 +11,16 @@ class SessionsConfig(AppConfig):
     label = "treatment_sessions"
     verbose_name = "Treatment sessions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clinic.choices import Role
+        from clinic.context_processors import NAVIGATION, NavItem
+
+        NAVIGATION.insert(
+            2,
+            NavItem(
+                "Calendar",
+                "calendar_day",
+                frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
+            ),
+        )

@@ -89,3 +89,73 @@ class PlanForm(forms.Form):
         self.fields["route"].choices = [(route, labels[route]) for route in allowed_routes]
         if len(allowed_routes) == 1:
             self.fields["route"].initial = allowed_routes[0]
+
+
+def _active_chairs() -> Any:
+    from clinic.models import Chair
+
+    return Chair.objects.filter(is_active=True)
+
+
+def _nurses() -> Any:
+    from clinic.choices import Role
+    from clinic.models import User
+
+    return User.objects.filter(is_active=True, staff_roles__role=Role.NURSE).distinct()
+
+
+class ProposalRequestForm(forms.Form):
+    first_date = forms.DateField(
+        label="First session on or after", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    preferred_start = forms.TimeField(
+        label="Preferred start time",
+        initial="09:00",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    preferred_chair = forms.ModelChoiceField(
+        label="Preferred chair", required=False, queryset=None, empty_label="Any chair"
+    )
+    nurse = forms.ModelChoiceField(
+        label="Nurse", required=False, queryset=None, empty_label="Assign later"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_chair"].queryset = _active_chairs()
+        self.fields["nurse"].queryset = _nurses()
+
+    def clean_first_date(self) -> Any:
+        from django.utils import timezone
+
+        day = self.cleaned_data["first_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        return day
+
+
+class SessionRowForm(forms.Form):
+    day = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label="Start", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    chair = forms.ModelChoiceField(label="Chair", queryset=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = _active_chairs()
+
+
+SessionRowFormSet = forms.formset_factory(
+    SessionRowForm, extra=0, min_num=1, validate_min=True, max_num=8, validate_max=True
+)
+
+
+class RescheduleForm(SessionRowForm):
+    pass
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Reason for cancelling", max_length=300)

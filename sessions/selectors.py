@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from clinic.models import Patient
-from sessions.models import TreatmentPlan
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from clinic.access import deny_patient, patients_visible_to
+from clinic.models import Chair, Closure, OpeningHours, Patient, User
+from clinic.selectors import clinic_settings
+from sessions.models import Appointment, AppointmentStatus, TreatmentPlan
+from sessions.scheduling import HORIZON_DAYS, CalendarFacts
 
 
 def plan_versions(patient: Patient) -> list[TreatmentPlan]:
@@ -21,3 +30,101 @@ def current_plan(patient: Patient) -> TreatmentPlan | None:
         .order_by("-version")
         .first()
     )
+
+
+def calendar_facts(
+    *, patient: Patient, first_date: dt.date, nurse: User | None, exclude: set[int] = frozenset()
+) -> CalendarFacts:
+    """Everything the series proposal needs to know, read in a fixed number of queries."""
+    clinic = clinic_settings()
+    zone = clinic.zone
+    window_start = dt.datetime.combine(first_date, dt.time.min, tzinfo=zone)
+    window_end = window_start + dt.timedelta(days=HORIZON_DAYS + 1)
+    active = (
+        Appointment.objects.exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk__in=exclude)
+        .filter(start__lt=window_end, end__gt=window_start)
+        .values_list("chair_id", "patient_id", "nurse_id", "start", "end")
+    )
+    chair_busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    patient_busy, nurse_busy = [], []
+    for chair_id, patient_id, nurse_id, start, end in active:
+        chair_busy.setdefault(chair_id, []).append((start, end))
+        if patient_id == patient.pk:
+            patient_busy.append((start, end))
+        if nurse is not None and nurse_id == nurse.pk:
+            nurse_busy.append((start, end))
+    return CalendarFacts(
+        time_zone=clinic.time_zone,
+        opening_hours={
+            hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
+        },
+        closures=dict(
+            Closure.objects.filter(date__gte=first_date, date__lte=window_end.date()).values_list(
+                "date", "reason"
+            )
+        ),
+        chairs=list(Chair.objects.filter(is_active=True).values_list("pk", "name")),
+        chair_busy=chair_busy,
+        patient_busy=patient_busy,
+        nurse_busy=nurse_busy,
+        nurse_capacity=clinic.nurse_capacity,
+    )
+
+
+def patient_appointments(patient: Patient) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(patient=patient)
+        .select_related("chair", "nurse", "plan", "rescheduled_from")
+        .order_by("start", "pk")
+    )
+
+
+def appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
+    """One appointment of a patient the user may see, or a denied audit row and a 404."""
+    found = (
+        Appointment.objects.filter(patient__in=patients_visible_to(request.user), pk=pk)
+        .select_related("patient", "chair", "plan__protocol", "nurse")
+        .first()
+    )
+    if found is None:
+        deny_patient(request, "", object_type="treatment_sessions.appointment")
+        raise Http404("No such appointment.")
+    return found
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def _visible_between(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(
+            patient__in=patients_visible_to(user), start__lt=end, end__gt=start
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("patient", "chair", "nurse", "plan")
+        .order_by("start", "chair__display_order")
+    )
+
+
+def day_columns(user: User, day: dt.date) -> list[tuple[Chair, list[Appointment]]]:
+    start, end = _day_bounds(day)
+    by_chair: dict[int, list[Appointment]] = {}
+    for appointment in _visible_between(user, start, end):
+        by_chair.setdefault(appointment.chair_id, []).append(appointment)
+    return [(chair, by_chair.get(chair.pk, [])) for chair in Chair.objects.filter(is_active=True)]
+
+
+def week_days(user: User, monday: dt.date) -> list[tuple[dt.date, list[Appointment]]]:
+    start, _ = _day_bounds(monday)
+    _, end = _day_bounds(monday + dt.timedelta(days=6))
+    by_day: dict[dt.date, list[Appointment]] = {}
+    for appointment in _visible_between(user, start, end):
+        by_day.setdefault(timezone.localtime(appointment.start).date(), []).append(appointment)
+    return [
+        (monday + dt.timedelta(days=offset), by_day.get(monday + dt.timedelta(days=offset), []))
+        for offset in range(7)
+    ]

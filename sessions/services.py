@@ -30,7 +30,7 @@ from sessions.models import (
     Protocol,
     TreatmentPlan,
 )
-from sessions.scheduling import allowed_maintenance_weeks
+from sessions.scheduling import allowed_maintenance_weeks, gap_problems
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -318,3 +318,78 @@ def plan_write(
             action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=written
         )
     return written
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    end: dt.datetime,
+    chair_id: int,
+    actor: User,
+    request: HttpRequest | None,
+) -> Appointment:
+    """Book the new slot first, then cancel the old one, keeping the link between them."""
+    if not actor.has_role(*SCHEDULING_ROLES):
+        raise PermissionDenied("Only coordinators reschedule sessions.")
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise ValidationError("Only scheduled sessions can be rescheduled.")
+    protocol = appointment.plan.protocol
+    siblings = (
+        Appointment.objects.filter(
+            patient_id=appointment.patient_id,
+            plan__patient_id=appointment.patient_id,
+            kind=appointment.kind,
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=appointment.pk)
+    )
+    days = [timezone.localtime(other.start).date() for other in siblings]
+    problems = gap_problems(
+        [*days, timezone.localtime(start).date()],
+        min_days_between=protocol.min_days_between,
+        per_week=protocol.per_week,
+    )
+    if appointment.kind == AppointmentKind.INDUCTION and problems:
+        raise ValidationError({"day": " ".join(problems)})
+    try:
+        with transaction.atomic():
+            problems_by_row = _conflicts(
+                [BookingRow(start, end, chair_id, appointment.nurse_id)],
+                appointment.patient_id,
+                ignore={appointment.pk},
+            )
+            if problems_by_row:
+                raise ValidationError({"day": problems_by_row[0]})
+            old = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            old.status = AppointmentStatus.CANCELLED
+            old.cancel_reason = f"Rescheduled to {timezone.localtime(start):%a %b %d %H:%M}"
+            old.status_changed_at = timezone.now()
+            old.status_changed_by = actor
+            # Cancel first inside the transaction so the new row does not overlap the old
+            # one for the same patient; both changes commit together or not at all.
+            old.save(
+                update_fields=["status", "cancel_reason", "status_changed_at", "status_changed_by"]
+            )
+            new = Appointment.objects.create(
+                patient_id=old.patient_id,
+                plan=old.plan,
+                kind=old.kind,
+                series_number=old.series_number,
+                chair_id=chair_id,
+                nurse_id=old.nurse_id,
+                start=start,
+                end=end,
+                rescheduled_from=old,
+                booked_by=actor,
+            )
+            audit_record(
+                action=AuditAction.UPDATE,
+                request=request,
+                user=actor,
+                patient_id=old.patient_id,
+                obj=new,
+            )
+    except IntegrityError as error:
+        raise _as_validation_error(error) from None
+    return new

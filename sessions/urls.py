@@ -6,4 +6,23 @@ from sessions import views
 
 urlpatterns = [
     path("patients/<int:patient_id>/plan/", views.plan, name="plan"),
+    path("patients/<int:patient_id>/book/", views.book_series, name="book_series"),
+    path("patients/<int:patient_id>/sessions/", views.patient_sessions, name="patient_sessions"),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        views.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/no-show/",
+        views.appointment_no_show,
+        name="appointment_no_show",
+    ),
+    path("calendar/", views.calendar_day, name="calendar_day"),
+    path("calendar/week/", views.calendar_week, name="calendar_week"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.access import allow, patient_for_user
 from clinic.audit import audit_record
@@ -15,7 +18,15 @@ from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
 from intake.selectors import latest_decision
 from sessions import selectors, services
-from sessions.forms import PlanForm
+from sessions.forms import (
+    CancelForm,
+    PlanForm,
+    ProposalRequestForm,
+    RescheduleForm,
+    SessionRowFormSet,
+)
+from sessions.scheduling import SeriesRequest, gap_problems, propose_series
+from sessions.services import BookingRow
 
 
 @allow(Role.PSYCHIATRIST, Role.NURSE)
@@ -74,5 +85,304 @@ def plan(request: HttpRequest, patient_id: int) -> HttpResponse:
             "form": form,
             "can_write": can_write,
             "decision": decision,
+        },
+    )
+
+
+# --- Booking a series (coordinators) ---------------------------------------------------------
+
+READ_SCHEDULE = (Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
+
+
+def _aware(day: dt.date, start: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, start, tzinfo=timezone.get_current_timezone())
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Propose a series for the patient's plan, let staff edit it, then book it at once."""
+    patient = patient_for_user(request, patient_id)
+    plan = selectors.current_plan(patient)
+    if plan is None:
+        messages.info(request, "A psychiatrist writes the treatment plan before booking.")
+        return redirect("patient_detail", patient_id=patient.pk)
+    booked = [
+        a
+        for a in selectors.patient_appointments(patient)
+        if a.kind == "induction" and a.status != "cancelled"
+    ]
+    if booked:
+        messages.info(request, "The induction series is already booked.")
+        return redirect("patient_sessions", patient_id=patient.pk)
+    protocol = plan.protocol
+    block = dt.timedelta(minutes=protocol.chair_block_minutes)
+    ask = ProposalRequestForm(
+        request.GET or None,
+        initial={"first_date": timezone.localdate() + dt.timedelta(days=1)},
+    )
+    rows = None
+    proposal = None
+    booking_errors: list[str] = []
+    if request.method == "POST":
+        rows = SessionRowFormSet(request.POST, prefix="row")
+        ask = ProposalRequestForm(request.GET)
+        if rows.is_valid() and ask.is_valid():
+            wanted = [
+                BookingRow(
+                    start=_aware(form.cleaned_data["day"], form.cleaned_data["start_time"]),
+                    end=_aware(form.cleaned_data["day"], form.cleaned_data["start_time"]) + block,
+                    chair_id=form.cleaned_data["chair"].pk,
+                    nurse_id=ask.cleaned_data["nurse"].pk if ask.cleaned_data["nurse"] else None,
+                )
+                for form in rows.forms
+            ]
+            problems = gap_problems(
+                [row.start.date() for row in wanted],
+                min_days_between=protocol.min_days_between,
+                per_week=protocol.per_week,
+            )
+            if problems:
+                booking_errors.extend(problems)
+            else:
+                try:
+                    services.series_book(
+                        plan=plan, rows=wanted, actor=request.user, request=request
+                    )
+                except ValidationError as error:
+                    for key, message in _row_errors(error):
+                        if key is None:
+                            booking_errors.append(message)
+                        else:
+                            rows.forms[key].add_error(None, message)
+                else:
+                    messages.success(
+                        request, f"{len(wanted)} sessions booked for {patient.full_name}."
+                    )
+                    return redirect("patient_sessions", patient_id=patient.pk)
+    elif ask.is_valid():
+        nurse = ask.cleaned_data["nurse"]
+        facts = selectors.calendar_facts(
+            patient=patient, first_date=ask.cleaned_data["first_date"], nurse=nurse
+        )
+        proposal = propose_series(
+            SeriesRequest(
+                sessions=plan.series_length,
+                per_week=protocol.per_week,
+                min_days_between=protocol.min_days_between,
+                block_minutes=protocol.chair_block_minutes,
+                first_date=ask.cleaned_data["first_date"],
+                preferred_start=ask.cleaned_data["preferred_start"],
+                preferred_chair=ask.cleaned_data["preferred_chair"].pk
+                if ask.cleaned_data["preferred_chair"]
+                else None,
+                nurse=nurse.pk if nurse else None,
+            ),
+            facts,
+        )
+        rows = SessionRowFormSet(
+            prefix="row",
+            initial=[
+                {
+                    "day": timezone.localtime(row.start).date(),
+                    "start_time": timezone.localtime(row.start).time(),
+                    "chair": row.chair,
+                }
+                if row.start
+                else {}
+                for row in proposal.rows
+            ],
+        )
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="treatment_sessions.booking",
+            object_id=patient.pk,
+        )
+    notes = [row.notes for row in proposal.rows] if proposal else []
+    return TemplateResponse(
+        request,
+        "sessions/book.html",
+        {
+            "patient": patient,
+            "plan": plan,
+            "ask": ask,
+            "rows": rows,
+            "row_notes": notes,
+            "booking_errors": booking_errors,
+            "proposal": proposal,
+        },
+    )
+
+
+def _row_errors(error: ValidationError) -> list[tuple[int | None, str]]:
+    if not hasattr(error, "error_dict"):
+        return [(None, message) for message in error.messages]
+    found = []
+    for key, messages_ in error.message_dict.items():
+        index = int(key.removeprefix("row_")) if key.startswith("row_") else None
+        found.extend((index, message) for message in messages_)
+    return found
+
+
+# --- A patient's sessions ------------------------------------------------------------------
+
+
+@allow(*READ_SCHEDULE)
+def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The series planned vs done, boosters, and actions on each booked session."""
+    patient = patient_for_user(request, patient_id)
+    appointments = selectors.patient_appointments(patient)
+    plan = selectors.current_plan(patient)
+    active = [a for a in appointments if a.status != "cancelled"]
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="treatment_sessions.appointment_list",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "sessions/patient_sessions.html",
+        {
+            "patient": patient,
+            "plan": plan,
+            "appointments": appointments,
+            "planned": len([a for a in active if a.kind == "induction"]),
+            "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
+            "can_schedule": request.user.has_role(Role.COORDINATOR),
+            "can_book": request.user.has_role(Role.COORDINATOR)
+            and plan is not None
+            and not any(a.kind == "induction" for a in active),
+            "now": timezone.now(),
+        },
+    )
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_for_user(request, appointment_id)
+    local = timezone.localtime(appointment.start)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"day": local.date(), "start_time": local.time(), "chair": appointment.chair_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        start = _aware(form.cleaned_data["day"], form.cleaned_data["start_time"])
+        try:
+            services.appointment_reschedule(
+                appointment=appointment,
+                start=start,
+                end=start + (appointment.end - appointment.start),
+                chair_id=form.cleaned_data["chair"].pk,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Session rescheduled; the old time is cancelled.")
+            return redirect("patient_sessions", patient_id=appointment.patient_id)
+    return TemplateResponse(
+        request, "sessions/reschedule.html", {"appointment": appointment, "form": form}
+    )
+
+
+@allow(Role.COORDINATOR, Role.PSYCHIATRIST)
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_for_user(request, appointment_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_cancel(
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Session cancelled; the chair is free again.")
+            return redirect("patient_sessions", patient_id=appointment.patient_id)
+    return TemplateResponse(
+        request, "sessions/cancel.html", {"appointment": appointment, "form": form}
+    )
+
+
+@allow(Role.COORDINATOR, Role.NURSE)
+@require_POST
+def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_for_user(request, appointment_id)
+    try:
+        services.appointment_mark_no_show(
+            appointment=appointment, actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Recorded as a no-show.")
+    return redirect("patient_sessions", patient_id=appointment.patient_id)
+
+
+# --- Calendars ---------------------------------------------------------------------------------
+
+
+def _day_param(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@allow(*READ_SCHEDULE)
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    """One column per chair with the day's sessions."""
+    day = _day_param(request)
+    columns = selectors.day_columns(request.user, day)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        object_type="calendar.day",
+        object_id=day.isoformat(),
+    )
+    return TemplateResponse(
+        request,
+        "sessions/calendar_day.html",
+        {
+            "day": day,
+            "columns": columns,
+            "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "week_start": day - dt.timedelta(days=day.weekday()),
+        },
+    )
+
+
+@allow(*READ_SCHEDULE)
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    """Monday to Sunday, each day's sessions in order."""
+    day = _day_param(request)
+    monday = day - dt.timedelta(days=day.weekday())
+    days = selectors.week_days(request.user, monday)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        object_type="calendar.week",
+        object_id=monday.isoformat(),
+    )
+    return TemplateResponse(
+        request,
+        "sessions/calendar_week.html",
+        {
+            "monday": monday,
+            "days": days,
+            "previous": monday - dt.timedelta(days=7),
+            "next": monday + dt.timedelta(days=7),
         },
     )

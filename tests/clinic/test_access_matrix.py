@@ -49,6 +49,13 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "review_queue": {"psychiatrist", "nurse"},
     "staff_intake_step": {"psychiatrist", "nurse"},
     "plan": {"psychiatrist", "nurse"},
+    "book_series": {"coordinator"},
+    "patient_sessions": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "appointment_reschedule": {"coordinator"},
+    "appointment_cancel": {"coordinator", "psychiatrist"},
+    "appointment_no_show": {"coordinator", "nurse"},  # POST only
+    "calendar_day": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "calendar_week": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
 }
@@ -79,6 +86,35 @@ def test_every_named_project_page_is_in_the_role_matrix() -> None:
     assert unlisted == [], f"Add these pages to ROLE_MATRIX: {unlisted}"
 
 
+def _appointment_of(personas):
+    import datetime as dt
+
+    from clinic.models import Chair
+    from sessions.models import Appointment, Protocol, TreatmentPlan
+
+    plan = TreatmentPlan.objects.create(
+        patient=personas.patient_a,
+        version=1,
+        route="iv",
+        protocol=Protocol.objects.get(code="iv-standard"),
+        dose_mode="mg_per_kg",
+        dose_mg_per_kg="0.5",
+        series_length=6,
+        written_by=personas.psychiatrist,
+    )
+    start = dt.datetime(2030, 1, 7, 15, tzinfo=dt.UTC)
+    return Appointment.objects.create(
+        patient=personas.patient_a,
+        plan=plan,
+        kind="induction",
+        series_number=1,
+        chair=Chair.objects.create(name="Chair M"),
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        booked_by=personas.coordinator,
+    )
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -107,7 +143,9 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
-    if name in ("review", "staff_intake_review", "plan"):
+    if name.startswith("appointment_"):
+        return reverse(name, args=[_appointment_of(personas).pk])
+    if name in ("review", "staff_intake_review", "plan", "book_series", "patient_sessions"):
         return reverse(name, args=[patient_id])
     if name == "staff_intake_step":
         return reverse(name, args=[patient_id, "about-you"])

@@ -1,0 +1,236 @@
+"""Coordinators book a proposed series, reschedule and cancel; everyone sees calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import Chair, ClinicSettings, OpeningHours
+from sessions.models import Appointment, Protocol, TreatmentPlan
+from tests.factories import PatientFactory
+
+
+def next_monday() -> dt.date:
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture
+def clinic_ready(personas):
+    ClinicSettings.objects.filter(pk=1).update(time_zone="America/New_York")
+    for weekday in range(5):
+        OpeningHours.objects.create(weekday=weekday, opens_at=dt.time(8), closes_at=dt.time(18))
+    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in (1, 2)]
+    plan = TreatmentPlan.objects.create(
+        patient=personas.patient_a,
+        version=1,
+        route="iv",
+        protocol=Protocol.objects.get(code="iv-standard"),
+        dose_mode="mg_per_kg",
+        dose_mg_per_kg="0.5",
+        infusion_minutes=40,
+        series_length=6,
+        written_by=personas.psychiatrist,
+    )
+    personas.patient_a.journey_state = "plan"
+    personas.patient_a.save(update_fields=["journey_state"])
+    return chairs, plan
+
+
+def proposal_rows(response) -> dict[str, str]:
+    rows = response.context["rows"]
+    data = {
+        "row-TOTAL_FORMS": str(len(rows.forms)),
+        "row-INITIAL_FORMS": str(len(rows.forms)),
+        "row-MIN_NUM_FORMS": "1",
+        "row-MAX_NUM_FORMS": "8",
+    }
+    for index, form in enumerate(rows.forms):
+        data[f"row-{index}-day"] = form.initial["day"].isoformat()
+        data[f"row-{index}-start_time"] = form.initial["start_time"].strftime("%H:%M")
+        data[f"row-{index}-chair"] = str(form.initial["chair"])
+    return data
+
+
+def test_a_coordinator_books_the_proposed_series_in_a_few_clicks(
+    clinic_ready, login, personas
+) -> None:
+    chairs, plan = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    proposed = client.get(url + query)
+    assert len(proposed.context["rows"].forms) == 6
+    response = client.post(url + query, proposal_rows(proposed))
+    assert response["Location"] == reverse("patient_sessions", args=[personas.patient_a.pk])
+    booked = Appointment.objects.filter(patient=personas.patient_a).order_by("start")
+    assert [a.series_number for a in booked] == [1, 2, 3, 4, 5, 6]
+    assert {timezone.localtime(a.start).strftime("%H:%M") for a in booked} == {"10:00"}
+    assert {a.plan_id for a in booked} == {plan.pk}
+    page = client.get(response["Location"]).content.decode()
+    assert "0 of 6 done, 6 booked" in page
+
+
+def test_a_double_booking_is_refused_with_a_clear_message_and_nothing_booked(
+    clinic_ready, login, personas
+) -> None:
+    chairs, _ = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    proposed = client.get(url + query)
+    data = proposal_rows(proposed)
+    # Someone books the third slot in the meantime.
+    other = PatientFactory()
+    other_plan = TreatmentPlan.objects.create(
+        patient=other,
+        version=1,
+        route="iv",
+        protocol=Protocol.objects.get(code="iv-standard"),
+        dose_mode="mg_per_kg",
+        dose_mg_per_kg="0.5",
+        series_length=6,
+        written_by=personas.psychiatrist,
+    )
+    start = dt.datetime.combine(
+        dt.date.fromisoformat(data["row-2-day"]),
+        dt.time(10),
+        tzinfo=timezone.get_current_timezone(),
+    )
+    Appointment.objects.create(
+        patient=other,
+        plan=other_plan,
+        kind="induction",
+        chair=chairs[0],
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        booked_by=personas.coordinator,
+    )
+    response = client.post(url + query, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Chair 1 is already booked" in body
+    assert not Appointment.objects.filter(patient=personas.patient_a).exists()
+
+
+def test_edits_that_break_the_protocol_are_explained(clinic_ready, login, personas) -> None:
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00"
+    data = proposal_rows(client.get(url + query))
+    data["row-1-day"] = (
+        dt.date.fromisoformat(data["row-0-day"]) + dt.timedelta(days=1)
+    ).isoformat()
+    response = client.post(url + query, data)
+    body = response.content.decode()
+    assert "are less than 2 days apart" in body
+    assert not Appointment.objects.exists()
+
+
+def test_reschedule_books_the_new_time_and_cancels_the_old(clinic_ready, login, personas):
+    chairs, _ = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    client.post(url + query, proposal_rows(client.get(url + query)))
+    first = Appointment.objects.filter(patient=personas.patient_a).order_by("start").first()
+    local = timezone.localtime(first.start)
+    response = client.post(
+        reverse("appointment_reschedule", args=[first.pk]),
+        {"day": local.date().isoformat(), "start_time": "14:00", "chair": chairs[1].pk},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    moved = first.rescheduled_to
+    assert (
+        timezone.localtime(moved.start).strftime("%H:%M"),
+        moved.chair,
+        moved.series_number,
+    ) == ("14:00", chairs[1], 1)
+    # A move that breaks the gap rule is refused next to the date.
+    second = Appointment.objects.get(
+        patient=personas.patient_a, series_number=2, status="scheduled"
+    )
+    refused = client.post(
+        reverse("appointment_reschedule", args=[second.pk]),
+        {"day": local.date().isoformat(), "start_time": "16:00", "chair": chairs[0].pk},
+    )
+    assert "less than 2 days apart" in refused.content.decode()
+
+
+def test_cancelling_frees_the_chair(clinic_ready, login, personas) -> None:
+    chairs, _ = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    client.post(url + query, proposal_rows(client.get(url + query)))
+    first = Appointment.objects.filter(patient=personas.patient_a).order_by("start").first()
+    empty = client.post(reverse("appointment_cancel", args=[first.pk]), {"reason": ""})
+    assert "This field is required." in empty.content.decode()
+    client.post(reverse("appointment_cancel", args=[first.pk]), {"reason": "Patient has flu"})
+    first.refresh_from_db()
+    assert (first.status, first.cancel_reason) == ("cancelled", "Patient has flu")
+
+
+def test_calendars_show_a_column_per_chair_and_the_week(clinic_ready, login, personas) -> None:
+    chairs, _ = clinic_ready
+    coordinator = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    coordinator.post(url + query, proposal_rows(coordinator.get(url + query)))
+    day = coordinator.get(reverse("calendar_day"), {"date": next_monday().isoformat()})
+    columns = day.context["columns"]
+    assert [chair.name for chair, _ in columns] == ["Chair 1", "Chair 2"]
+    assert len(columns[0][1]) == 1 and columns[1][1] == []
+    week = coordinator.get(reverse("calendar_week"), {"date": next_monday().isoformat()})
+    assert sum(len(items) for _, items in week.context["days"]) == 2
+    # A therapist sees only caseload patients; patient_b's sessions stay hidden.
+    body = (
+        login(personas.other_therapist)
+        .get(reverse("calendar_day"), {"date": next_monday().isoformat()})
+        .content.decode()
+    )
+    assert personas.patient_a.legal_last_name not in body
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_calendar_query_budgets(
+    rows, clinic_ready, login, personas, django_assert_max_num_queries
+) -> None:
+    chairs, plan = clinic_ready
+    monday = next_monday()
+    for index in range(rows):
+        patient = PatientFactory()
+        other = TreatmentPlan.objects.create(
+            patient=patient,
+            version=1,
+            route="iv",
+            protocol=plan.protocol,
+            dose_mode="mg_per_kg",
+            dose_mg_per_kg="0.5",
+            series_length=6,
+            written_by=personas.psychiatrist,
+        )
+        start = dt.datetime.combine(
+            monday + dt.timedelta(days=index % 5),
+            dt.time(8),
+            tzinfo=timezone.get_current_timezone(),
+        ) + dt.timedelta(minutes=15 * (index // 5))
+        Appointment.objects.create(
+            patient=patient,
+            plan=other,
+            kind="induction",
+            chair=chairs[index % 2] if index < 2 else Chair.objects.create(name=f"Extra {index}"),
+            start=start,
+            end=start + dt.timedelta(minutes=10),
+            booked_by=personas.coordinator,
+        )
+    client = login(personas.coordinator)
+    for name in ("calendar_day", "calendar_week"):
+        client.get(reverse(name), {"date": monday.isoformat()})
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse(name), {"date": monday.isoformat()}).status_code == 200
