@@ -24,3 +24,8 @@ class SessionsConfig(AppConfig):
                 frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
             ),
         )
+
+    def seed_demo(self) -> None:
+        from sessions.demo import seed_sessions_demo
+
+        seed_sessions_demo()

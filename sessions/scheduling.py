@@ -130,9 +130,12 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
     day = request.first_date
     horizon = request.first_date + dt.timedelta(days=HORIZON_DAYS)
     pending_notes: list[str] = []
+    # Proposals spread sessions evenly through the week (twice weekly: Mon/Thu, not
+    # Mon/Wed then a long gap); the protocol's minimum gap stays the hard rule for edits.
+    spacing = max(request.min_days_between, 7 // request.per_week)
 
     while len(rows) < request.sessions and day <= horizon:
-        if last_day is not None and (day - last_day).days < request.min_days_between:
+        if last_day is not None and (day - last_day).days < spacing:
             day += dt.timedelta(days=1)
             continue
         if per_week.get(_iso_week(day), 0) >= request.per_week:

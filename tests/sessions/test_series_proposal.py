@@ -61,9 +61,9 @@ def test_iv_standard_two_per_week_over_three_weeks() -> None:
     proposal = propose_series(request(), facts())
     assert proposal.complete
     assert local_days(proposal) == [
-        "Mon 10-05 10:00", "Wed 10-07 10:00",
-        "Mon 10-12 10:00", "Wed 10-14 10:00",
-        "Mon 10-19 10:00", "Wed 10-21 10:00",
+        "Mon 10-05 10:00", "Thu 10-08 10:00",
+        "Mon 10-12 10:00", "Thu 10-15 10:00",
+        "Mon 10-19 10:00", "Thu 10-22 10:00",
     ]  # fmt: skip
     assert all(row.chair == 1 and row.notes == () for row in proposal.rows)
     assert [row.number for row in proposal.rows] == [1, 2, 3, 4, 5, 6]
@@ -98,10 +98,10 @@ def test_minimum_days_between_sessions_is_kept() -> None:
 def test_closed_weekdays_and_closures_are_skipped_and_explained() -> None:
     proposal = propose_series(
         request(first_date=dt.date(2026, 11, 23)),
-        facts(closures={dt.date(2026, 11, 25): "Thanksgiving week"}),
+        facts(closures={dt.date(2026, 11, 26): "Thanksgiving"}),
     )
-    assert local_days(proposal)[:2] == ["Mon 11-23 10:00", "Thu 11-26 10:00"]
-    assert proposal.rows[1].notes == ("Wed Nov 25: clinic closed (Thanksgiving week).",)
+    assert local_days(proposal)[:2] == ["Mon 11-23 10:00", "Fri 11-27 10:00"]
+    assert proposal.rows[1].notes == ("Thu Nov 26: clinic closed (Thanksgiving).",)
 
 
 def test_a_taken_preferred_time_moves_to_the_nearest_free_time_that_day() -> None:
@@ -179,9 +179,9 @@ def test_daylight_saving_end_keeps_the_wall_clock_time() -> None:
     proposal = propose_series(request(first_date=dt.date(2026, 10, 26), sessions=4), facts())
     assert local_days(proposal) == [
         "Mon 10-26 10:00",
-        "Wed 10-28 10:00",
+        "Thu 10-29 10:00",
         "Mon 11-02 10:00",
-        "Wed 11-04 10:00",
+        "Thu 11-05 10:00",
     ]
     assert [row.start.hour for row in proposal.rows] == [14, 14, 15, 15]  # UTC
 
@@ -190,7 +190,7 @@ def test_daylight_saving_start_keeps_the_wall_clock_time() -> None:
     # US clocks spring forward on Sunday 8 March 2026; a Saturday-and-Monday clinic.
     hours = {0: (dt.time(8), dt.time(18)), 5: (dt.time(8), dt.time(18))}
     proposal = propose_series(
-        request(first_date=dt.date(2026, 3, 7), sessions=2, per_week=2, min_days_between=2),
+        request(first_date=dt.date(2026, 3, 7), sessions=2, per_week=3, min_days_between=2),
         facts(opening_hours=hours),
     )
     assert local_days(proposal) == ["Sat 03-07 10:00", "Mon 03-09 10:00"]
