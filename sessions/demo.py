@@ -16,6 +16,7 @@ from clinic.choices import JourneyState, Role, Route
 from clinic.models import Patient, User
 from intake.models import EligibilityDecision
 from sessions.models import Appointment, AppointmentStatus, Protocol, TreatmentPlan
+from sessions.protocols import ensure_default_protocols
 from sessions.scheduling import SeriesRequest, propose_series
 from sessions.selectors import calendar_facts
 
@@ -36,6 +37,7 @@ PLANNED_STATES = (
 
 
 def seed_sessions_demo() -> None:
+    ensure_default_protocols()
     coordinator = User.objects.filter(staff_roles__role=Role.COORDINATOR).order_by("pk").first()
     nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
     if coordinator is None:

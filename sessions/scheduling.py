@@ -134,7 +134,14 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
     # Mon/Wed then a long gap); the protocol's minimum gap stays the hard rule for edits.
     spacing = max(request.min_days_between, 7 // request.per_week)
 
+    placed_days: list[dt.date] = []
     while len(rows) < request.sessions and day <= horizon:
+        # Keep the first week's rhythm: a Tue/Fri series stays Tue/Fri.
+        if len(placed_days) >= request.per_week and day < placed_days[
+            -request.per_week
+        ] + dt.timedelta(days=7):
+            day += dt.timedelta(days=1)
+            continue
         if last_day is not None and (day - last_day).days < spacing:
             day += dt.timedelta(days=1)
             continue
@@ -197,6 +204,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
         if request.nurse is not None:
             nurse_busy.append((start, end))
         per_week[_iso_week(day)] = per_week.get(_iso_week(day), 0) + 1
+        placed_days.append(day)
         last_day = day
         day += dt.timedelta(days=1)
 

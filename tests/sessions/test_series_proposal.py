@@ -226,3 +226,8 @@ def test_booster_due_date_and_allowed_intervals() -> None:
 
 def test_the_proposal_is_deterministic() -> None:
     assert propose_series(request(), facts()) == propose_series(request(), facts())
+
+
+def test_a_series_keeps_the_rhythm_of_its_first_week() -> None:
+    proposal = propose_series(request(first_date=dt.date(2026, 10, 6)), facts())  # a Tuesday
+    assert [text[:3] for text in local_days(proposal)] == ["Tue", "Fri"] * 3
