@@ -16,14 +16,16 @@ class SessionsConfig(AppConfig):
         from clinic.choices import Role
         from clinic.context_processors import NAVIGATION, NavItem
 
-        NAVIGATION.insert(
-            2,
+        NAVIGATION[2:2] = [
             NavItem(
                 "Calendar",
                 "calendar_day",
                 frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
             ),
-        )
+            NavItem(
+                "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
+            ),
+        ]
 
     def seed_demo(self) -> None:
         from sessions.demo import seed_sessions_demo

@@ -159,3 +159,22 @@ class RescheduleForm(SessionRowForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label="Reason for cancelling", max_length=300)
+
+
+class BoosterForm(SessionRowForm):
+    nurse = forms.ModelChoiceField(
+        label="Nurse", required=False, queryset=None, empty_label="Assign later"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].queryset = _nurses()
+
+
+class BoosterRequestForm(forms.Form):
+    note = forms.CharField(
+        label="Anything we should know? (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

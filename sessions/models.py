@@ -209,3 +209,29 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
+
+
+class BoosterRequestSource(models.TextChoices):
+    PATIENT = "patient", "Requested by the patient"
+    PSYCHIATRIST = "psychiatrist", "Ordered by the psychiatrist"
+
+
+class BoosterRequest(models.Model):
+    """An "as needed" booster asked for by the patient or ordered by a psychiatrist."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="booster_requests")
+    source = models.CharField(max_length=12, choices=BoosterRequestSource.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="booster_request"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Booster request {self.pk} for patient {self.patient_id}"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
+from clinic.choices import JourneyState
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
-from sessions.models import Appointment, AppointmentStatus, TreatmentPlan
-from sessions.scheduling import HORIZON_DAYS, CalendarFacts
+from sessions.models import Appointment, AppointmentStatus, BoosterRequest, TreatmentPlan
+from sessions.scheduling import HORIZON_DAYS, CalendarFacts, next_booster_due
 
 
 def plan_versions(patient: Patient) -> list[TreatmentPlan]:
@@ -128,3 +130,61 @@ def week_days(user: User, monday: dt.date) -> list[tuple[dt.date, list[Appointme
         (monday + dt.timedelta(days=offset), by_day.get(monday + dt.timedelta(days=offset), []))
         for offset in range(7)
     ]
+
+
+@dataclass(frozen=True)
+class BoosterDue:
+    patient: Patient
+    plan: TreatmentPlan | None
+    last_session: dt.date | None
+    due: dt.date | None
+    request: BoosterRequest | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+BOOSTER_WINDOW_DAYS = 14
+
+
+def boosters_due(user: User) -> list[BoosterDue]:
+    """Maintenance patients whose booster is due within 14 days or overdue and not booked,
+    and every open booster request (spec §4). A fixed number of queries."""
+    now = timezone.now()
+    today = timezone.localdate()
+    open_requests = BoosterRequest.objects.filter(appointment__isnull=True)
+    patients = list(
+        patients_visible_to(user)
+        .filter(
+            Q(journey_state=JourneyState.MAINTENANCE) | Q(pk__in=open_requests.values("patient_id"))
+        )
+        .annotate(
+            last_done=Max(
+                "appointments__start", filter=Q(appointments__status=AppointmentStatus.COMPLETED)
+            ),
+            booked_ahead=Exists(
+                Appointment.objects.filter(
+                    patient=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, start__gte=now
+                )
+            ),
+        )
+        .order_by("legal_last_name")
+    )
+    plans: dict[int, TreatmentPlan] = {}
+    for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
+        plans.setdefault(plan.patient_id, plan)
+    requests = {r.patient_id: r for r in open_requests.filter(patient__in=patients)}
+    due_list = []
+    for patient in patients:
+        plan = plans.get(patient.pk)
+        last = timezone.localtime(patient.last_done).date() if patient.last_done else None
+        due = next_booster_due(last, plan.maintenance_interval_weeks) if last and plan else None
+        asked = requests.get(patient.pk)
+        if patient.booked_ahead and asked is None:
+            continue
+        if asked is not None or (
+            due is not None and due <= today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)
+        ):
+            due_list.append(BoosterDue(patient, plan, last, due, asked))
+    return sorted(due_list, key=lambda row: (row.request is None, row.due or today))

@@ -26,6 +26,8 @@ from sessions.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    BoosterRequest,
+    BoosterRequestSource,
     DoseMode,
     Protocol,
     TreatmentPlan,
@@ -393,3 +395,81 @@ def appointment_reschedule(
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return new
+
+
+# --- Maintenance boosters ------------------------------------------------------------------
+
+
+def booster_request(
+    *, patient: Patient, actor: User, note: str, request: HttpRequest | None
+) -> BoosterRequest:
+    """The patient asks for a booster, or a psychiatrist orders one; coordinators book it."""
+    if actor.is_patient_account:
+        if patient.user_id != actor.pk:
+            raise PermissionDenied("Patients request boosters for themselves only.")
+        source = BoosterRequestSource.PATIENT
+    elif actor.has_role(Role.PSYCHIATRIST):
+        source = BoosterRequestSource.PSYCHIATRIST
+    else:
+        raise PermissionDenied("Only the patient or a psychiatrist asks for a booster.")
+    if patient.journey_state not in (JourneyState.MAINTENANCE, JourneyState.INDUCTION):
+        raise ValidationError("Boosters are for patients in treatment.")
+    with transaction.atomic():
+        if BoosterRequest.objects.filter(patient=patient, appointment__isnull=True).exists():
+            raise ValidationError("A booster request is already waiting to be booked.")
+        made = BoosterRequest.objects.create(
+            patient=patient, source=source, note=note.strip()[:500], created_by=actor
+        )
+        audit_record(
+            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=made
+        )
+    return made
+
+
+def booster_book(
+    *,
+    patient: Patient,
+    start: dt.datetime,
+    chair_id: int,
+    nurse_id: int | None,
+    actor: User,
+    request: HttpRequest | None,
+) -> Appointment:
+    """Book one maintenance booster under the current plan; it answers any open request."""
+    if not actor.has_role(*SCHEDULING_ROLES):
+        raise PermissionDenied("Only coordinators book sessions.")
+    plan = (
+        TreatmentPlan.objects.filter(patient=patient)
+        .select_related("protocol")
+        .order_by("-version")
+        .first()
+    )
+    if plan is None:
+        raise ValidationError("The patient has no treatment plan.")
+    end = start + dt.timedelta(minutes=plan.protocol.chair_block_minutes)
+    try:
+        with transaction.atomic():
+            problems = _conflicts(
+                [BookingRow(start, end, chair_id, nurse_id)], patient.pk, ignore=set()
+            )
+            if problems:
+                raise ValidationError({"day": problems[0]})
+            booked = Appointment.objects.create(
+                patient=patient,
+                plan=plan,
+                kind=AppointmentKind.BOOSTER,
+                chair_id=chair_id,
+                nurse_id=nurse_id,
+                start=start,
+                end=end,
+                booked_by=actor,
+            )
+            BoosterRequest.objects.filter(patient=patient, appointment__isnull=True).update(
+                appointment=booked
+            )
+            audit_record(
+                action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=booked
+            )
+    except IntegrityError as error:
+        raise _as_validation_error(error) from None
+    return booked

@@ -23,6 +23,14 @@ urlpatterns = [
         views.appointment_no_show,
         name="appointment_no_show",
     ),
+    path("boosters/", views.boosters_due, name="boosters_due"),
+    path("patients/<int:patient_id>/booster/", views.booster_book, name="booster_book"),
+    path(
+        "patients/<int:patient_id>/booster/order/",
+        views.booster_order,
+        name="booster_order",
+    ),
+    path("my/booster/", views.booster_request, name="booster_request"),
     path("calendar/", views.calendar_day, name="calendar_day"),
     path("calendar/week/", views.calendar_week, name="calendar_week"),
 ]

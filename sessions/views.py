@@ -12,13 +12,16 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import allow, patient_for_user
+from clinic.access import allow, own_patient, patient_for_user
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
+from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
+from clinic.models import Patient
 from intake.selectors import latest_decision
 from sessions import selectors, services
 from sessions.forms import (
+    BoosterForm,
+    BoosterRequestForm,
     CancelForm,
     PlanForm,
     ProposalRequestForm,
@@ -258,6 +261,10 @@ def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
             and plan is not None
             and not any(a.kind == "induction" for a in active),
             "now": timezone.now(),
+            "can_book_booster": request.user.has_role(Role.COORDINATOR)
+            and patient.journey_state == "maintenance",
+            "can_order_booster": request.user.has_role(Role.PSYCHIATRIST)
+            and patient.journey_state in ("maintenance", "induction"),
         },
     )
 
@@ -385,4 +392,98 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
             "previous": monday - dt.timedelta(days=7),
             "next": monday + dt.timedelta(days=7),
         },
+    )
+
+
+# --- Maintenance boosters ----------------------------------------------------------------------
+
+
+@allow(Role.COORDINATOR, Role.PSYCHIATRIST)
+def boosters_due(request: HttpRequest) -> HttpResponse:
+    rows = selectors.boosters_due(request.user)
+    audit_record(
+        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.boosters_due"
+    )
+    return TemplateResponse(
+        request,
+        "sessions/boosters_due.html",
+        {
+            "rows": rows,
+            "window": selectors.BOOSTER_WINDOW_DAYS,
+            "can_book": request.user.has_role(Role.COORDINATOR),
+        },
+    )
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_user(request, patient_id)
+    plan = selectors.current_plan(patient)
+    if plan is None:
+        messages.info(request, "The patient has no treatment plan.")
+        return redirect("patient_detail", patient_id=patient.pk)
+    form = BoosterForm(request.POST or None, initial={"start_time": dt.time(9)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booster_book(
+                patient=patient,
+                start=_aware(form.cleaned_data["day"], form.cleaned_data["start_time"]),
+                chair_id=form.cleaned_data["chair"].pk,
+                nurse_id=form.cleaned_data["nurse"].pk if form.cleaned_data["nurse"] else None,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"Booster booked for {patient.full_name}.")
+            return redirect("patient_sessions", patient_id=patient.pk)
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="treatment_sessions.booster_booking",
+            object_id=patient.pk,
+        )
+    return TemplateResponse(
+        request, "sessions/booster_book.html", {"patient": patient, "plan": plan, "form": form}
+    )
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def booster_request(request: HttpRequest) -> HttpResponse:
+    """A patient in maintenance asks for a booster from the portal."""
+    return _booster_page(request, own_patient(request), done=redirect("home"))
+
+
+@allow(Role.PSYCHIATRIST)
+@require_http_methods(["GET", "POST"])
+def booster_order(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A psychiatrist orders an "as needed" booster; coordinators book it."""
+    patient = patient_for_user(request, patient_id)
+    return _booster_page(request, patient, done=redirect("patient_sessions", patient_id=patient.pk))
+
+
+def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) -> HttpResponse:
+    form = BoosterRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booster_request(
+                patient=patient, actor=request.user, note=form.cleaned_data["note"], request=request
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Thank you — the clinic will contact you to book your booster."
+                if request.user.is_patient_account
+                else "Booster ordered; the coordinators will book it.",
+            )
+            return done
+    return TemplateResponse(
+        request, "sessions/booster_request.html", {"patient": patient, "form": form}
     )

@@ -55,6 +55,10 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "appointment_cancel": {"coordinator", "psychiatrist"},
     "appointment_no_show": {"coordinator", "nurse"},  # POST only
     "calendar_day": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "boosters_due": {"coordinator", "psychiatrist"},
+    "booster_book": {"coordinator"},
+    "booster_order": {"psychiatrist"},
+    "booster_request": PATIENTS,
     "calendar_week": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
@@ -145,7 +149,15 @@ def _url(name: str, personas) -> str:
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
     if name.startswith("appointment_"):
         return reverse(name, args=[_appointment_of(personas).pk])
-    if name in ("review", "staff_intake_review", "plan", "book_series", "patient_sessions"):
+    if name in (
+        "review",
+        "staff_intake_review",
+        "plan",
+        "book_series",
+        "patient_sessions",
+        "booster_book",
+        "booster_order",
+    ):
         return reverse(name, args=[patient_id])
     if name == "staff_intake_step":
         return reverse(name, args=[patient_id, "about-you"])

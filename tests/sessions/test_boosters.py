@@ -1,0 +1,168 @@
+"""Maintenance boosters: due list, patient requests, psychiatrist orders, booking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import Chair
+from sessions.models import Appointment, BoosterRequest, Protocol, TreatmentPlan
+from tests.factories import PatientFactory
+
+
+@pytest.fixture
+def maintenance(personas):
+    """patient_a finished an IV series whose last session was 26 days ago (interval 4 w)."""
+    patient = personas.patient_a
+    patient.journey_state = "maintenance"
+    patient.save(update_fields=["journey_state"])
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        version=1,
+        route="iv",
+        protocol=Protocol.objects.get(code="iv-standard"),
+        dose_mode="mg_per_kg",
+        dose_mg_per_kg="0.5",
+        infusion_minutes=40,
+        series_length=6,
+        maintenance_interval_weeks=4,
+        written_by=personas.psychiatrist,
+    )
+    chair = Chair.objects.create(name="Chair 1")
+    last = timezone.now() - dt.timedelta(days=26)
+    Appointment.objects.create(
+        patient=patient,
+        plan=plan,
+        kind="induction",
+        series_number=6,
+        chair=chair,
+        start=last,
+        end=last + dt.timedelta(hours=2),
+        status="completed",
+        booked_by=personas.coordinator,
+    )
+    return patient, plan, chair
+
+
+def test_a_booster_due_within_14_days_is_listed(maintenance, login, personas) -> None:
+    patient, _, _ = maintenance
+    page = login(personas.coordinator).get(reverse("boosters_due"))
+    rows = page.context["rows"]
+    assert [row.patient for row in rows] == [patient]
+    expected = timezone.localtime(timezone.now() - dt.timedelta(days=26)).date() + dt.timedelta(
+        weeks=4
+    )
+    assert rows[0].due == expected
+    assert "Every 4 weeks (plan)" in page.content.decode()
+
+
+def test_a_booked_booster_leaves_the_list(maintenance, login, personas) -> None:
+    patient, _, chair = maintenance
+    client = login(personas.coordinator)
+    day = timezone.localdate() + dt.timedelta(days=3)
+    response = client.post(
+        reverse("booster_book", args=[patient.pk]),
+        {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk},
+    )
+    assert response["Location"] == reverse("patient_sessions", args=[patient.pk])
+    booster = Appointment.objects.get(kind="booster")
+    assert booster.end - booster.start == dt.timedelta(minutes=120)
+    assert client.get(reverse("boosters_due")).context["rows"] == []
+
+
+def test_a_patient_requests_a_booster_from_the_portal(maintenance, login, personas) -> None:
+    patient, _, chair = maintenance
+    client = login(patient.user)
+    assert "Request a booster" in client.get(reverse("home")).content.decode()
+    response = client.post(reverse("booster_request"), {"note": "Low mood since last week"})
+    assert response["Location"] == reverse("home")
+    again = client.post(reverse("booster_request"), {"note": "again"})
+    assert "already waiting to be booked" in again.content.decode()
+    coordinator = login(personas.coordinator)
+    listing = coordinator.get(reverse("boosters_due")).content.decode()
+    assert "Requested by the patient" in listing and "Low mood since last week" in listing
+    coordinator.post(
+        reverse("booster_book", args=[patient.pk]),
+        {
+            "day": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
+            "start_time": "10:00",
+            "chair": chair.pk,
+        },
+    )
+    assert BoosterRequest.objects.get().appointment.kind == "booster"
+
+
+def test_a_psychiatrist_orders_a_booster(maintenance, login, personas) -> None:
+    patient, _, _ = maintenance
+    client = login(personas.psychiatrist)
+    client.post(reverse("booster_order", args=[patient.pk]), {"note": "PHQ-9 rising"})
+    assert BoosterRequest.objects.get().source == "psychiatrist"
+
+
+def test_a_booster_conflict_is_a_form_error(maintenance, login, personas) -> None:
+    patient, plan, chair = maintenance
+    day = timezone.localdate() + dt.timedelta(days=3)
+    start = dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
+    other = PatientFactory()
+    other_plan = TreatmentPlan.objects.create(
+        patient=other,
+        version=1,
+        route="iv",
+        protocol=plan.protocol,
+        dose_mode="mg_per_kg",
+        dose_mg_per_kg="0.5",
+        series_length=6,
+        written_by=personas.psychiatrist,
+    )
+    Appointment.objects.create(
+        patient=other,
+        plan=other_plan,
+        kind="induction",
+        chair=chair,
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        booked_by=personas.coordinator,
+    )
+    response = login(personas.coordinator).post(
+        reverse("booster_book", args=[patient.pk]),
+        {"day": day.isoformat(), "start_time": "10:00", "chair": chair.pk},
+    )
+    assert "Chair 1 is already booked" in response.content.decode()
+    assert not Appointment.objects.filter(kind="booster").exists()
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_boosters_due_query_budget(
+    rows, maintenance, login, personas, django_assert_max_num_queries
+) -> None:
+    _, plan, chair = maintenance
+    for index in range(rows):
+        patient = PatientFactory(journey_state="maintenance")
+        other = TreatmentPlan.objects.create(
+            patient=patient,
+            version=1,
+            route="iv",
+            protocol=plan.protocol,
+            dose_mode="mg_per_kg",
+            dose_mg_per_kg="0.5",
+            series_length=6,
+            written_by=personas.psychiatrist,
+        )
+        last = timezone.now() - dt.timedelta(days=40, hours=index)
+        Appointment.objects.create(
+            patient=patient,
+            plan=other,
+            kind="induction",
+            chair=chair,
+            start=last,
+            end=last + dt.timedelta(minutes=30),
+            status="completed",
+            booked_by=personas.coordinator,
+        )
+    client = login(personas.coordinator)
+    client.get(reverse("boosters_due"))
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("boosters_due")).status_code == 200
