@@ -13,7 +13,7 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic.choices import Role
+        from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 
         NAVIGATION[2:2] = [
@@ -25,6 +25,7 @@ class SessionsConfig(AppConfig):
             NavItem(
                 "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
             ),
+            NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),
         ]
 
     def seed_demo(self) -> None:

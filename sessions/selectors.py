@@ -188,3 +188,17 @@ def boosters_due(user: User) -> list[BoosterDue]:
         ):
             due_list.append(BoosterDue(patient, plan, last, due, asked))
     return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
+
+
+def upcoming_for_patient(patient: Patient) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.SCHEDULED, end__gte=timezone.now()
+        )
+        .select_related("chair", "plan")
+        .order_by("start")
+    )
+
+
+def completed_count(patient: Patient) -> int:
+    return Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).count()

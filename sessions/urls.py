@@ -31,6 +31,8 @@ urlpatterns = [
         name="booster_order",
     ),
     path("my/booster/", views.booster_request, name="booster_request"),
+    path("my/sessions/", views.my_sessions, name="my_sessions"),
+    path("my/sessions.ics", views.my_sessions_ics, name="my_sessions_ics"),
     path("calendar/", views.calendar_day, name="calendar_day"),
     path("calendar/week/", views.calendar_week, name="calendar_week"),
 ]

@@ -17,8 +17,10 @@ from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.models import Patient
+from clinic.selectors import clinic_settings
 from intake.selectors import latest_decision
 from sessions import selectors, services
+from sessions.calendars import patient_calendar, preparation_for
 from sessions.forms import (
     BoosterForm,
     BoosterRequestForm,
@@ -487,3 +489,47 @@ def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) ->
     return TemplateResponse(
         request, "sessions/booster_request.html", {"patient": patient, "form": form}
     )
+
+
+# --- Patient portal ------------------------------------------------------------------------------
+
+
+@allow(PATIENT_ROLE)
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The patient's upcoming sessions with how to prepare, and a calendar download."""
+    patient = own_patient(request)
+    upcoming = selectors.upcoming_for_patient(patient)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="portal.sessions",
+        object_id=patient.pk,
+    )
+    plan = selectors.current_plan(patient)
+    return TemplateResponse(
+        request,
+        "sessions/my_sessions.html",
+        {
+            "patient": patient,
+            "upcoming": upcoming,
+            "preparation": preparation_for(plan.route) if plan else (),
+            "completed": selectors.completed_count(patient),
+        },
+    )
+
+
+@allow(PATIENT_ROLE)
+def my_sessions_ics(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    body = patient_calendar(selectors.upcoming_for_patient(patient), clinic_settings())
+    audit_record(
+        action=AuditAction.EXPORT,
+        request=request,
+        patient=patient,
+        object_type="portal.sessions_ics",
+        object_id=patient.pk,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-sessions.ics"'
+    return response

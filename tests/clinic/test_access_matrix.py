@@ -59,6 +59,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "booster_book": {"coordinator"},
     "booster_order": {"psychiatrist"},
     "booster_request": PATIENTS,
+    "my_sessions": PATIENTS,
+    "my_sessions_ics": PATIENTS,
     "calendar_week": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
