@@ -33,7 +33,7 @@ def preparation_for(route: str) -> tuple[str, ...]:
 
 def _calendar(name: str) -> Calendar:
     calendar = Calendar()
-    calendar.add("prodid", "-//Ketamine Clinic//Appointments//EN")
+    calendar.add("prodid", "-//Clinic scheduling//Appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     return calendar
