@@ -235,3 +235,22 @@ class BoosterRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Booster request {self.pk} for patient {self.patient_id}"
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private calendar subscription. Only the token's hash is stored;
+    revoking it (or making a new one) stops the old address at once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk} of user {self.user_id}"

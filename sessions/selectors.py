@@ -202,3 +202,9 @@ def upcoming_for_patient(patient: Patient) -> list[Appointment]:
 
 def completed_count(patient: Patient) -> int:
     return Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).count()
+
+
+def feed_appointments(user: User) -> list[Appointment]:
+    """A week back and eight weeks ahead of the sessions this staff member may see."""
+    now = timezone.now()
+    return list(_visible_between(user, now - dt.timedelta(days=7), now + dt.timedelta(weeks=8)))

@@ -8,6 +8,8 @@ word, and a violation becomes the same clear ValidationError, never a 500.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from sessions.models import (
     AppointmentStatus,
     BoosterRequest,
     BoosterRequestSource,
+    CalendarFeed,
     DoseMode,
     Protocol,
     TreatmentPlan,
@@ -473,3 +476,42 @@ def booster_book(
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return booked
+
+
+# --- Staff calendar feed ---------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_create(*, actor: User) -> str:
+    """A new private feed token for this staff member (older ones are revoked)."""
+    if actor.is_patient_account:
+        raise PermissionDenied("Calendar feeds are for staff.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(user=actor, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        CalendarFeed.objects.create(user=actor, token_hash=_token_hash(token))
+    return token
+
+
+def calendar_feed_revoke(*, actor: User) -> int:
+    return CalendarFeed.objects.filter(user=actor, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def calendar_feed_owner(token: str) -> User | None:
+    """The active staff member behind a feed token, or None (unknown, revoked, disabled)."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    return feed.user

@@ -35,4 +35,6 @@ urlpatterns = [
     path("my/sessions.ics", views.my_sessions_ics, name="my_sessions_ics"),
     path("calendar/", views.calendar_day, name="calendar_day"),
     path("calendar/week/", views.calendar_week, name="calendar_week"),
+    path("calendar/subscribe/", views.calendar_subscribe, name="calendar_subscribe"),
+    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

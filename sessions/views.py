@@ -6,13 +6,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import allow, own_patient, patient_for_user
+from clinic.access import allow, own_patient, patient_for_user, public
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
@@ -20,7 +21,7 @@ from clinic.models import Patient
 from clinic.selectors import clinic_settings
 from intake.selectors import latest_decision
 from sessions import selectors, services
-from sessions.calendars import patient_calendar, preparation_for
+from sessions.calendars import patient_calendar, preparation_for, staff_feed
 from sessions.forms import (
     BoosterForm,
     BoosterRequestForm,
@@ -533,3 +534,37 @@ def my_sessions_ics(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-sessions.ics"'
     return response
+
+
+# --- Staff calendar feed ---------------------------------------------------------------------
+
+
+@allow(*READ_SCHEDULE)
+@require_http_methods(["GET", "POST"])
+def calendar_subscribe(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) and revoke the private feed address for a calendar app."""
+    new_url = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(actor=request.user)
+            messages.success(request, "The feed address no longer works.")
+            return redirect("calendar_subscribe")
+        token = services.calendar_feed_create(actor=request.user)
+        new_url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+    active = request.user.calendar_feeds.filter(revoked_at__isnull=True).first()
+    return TemplateResponse(
+        request, "sessions/calendar_subscribe.html", {"new_url": new_url, "active": active}
+    )
+
+
+@public
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: sessions the token's owner may see, as initials and times."""
+    owner = services.calendar_feed_owner(token)
+    if owner is None:
+        raise Http404("Unknown or revoked feed.")
+    body = staff_feed(selectors.feed_appointments(owner), clinic_settings())
+    audit_record(
+        action=AuditAction.EXPORT, user=owner, request=request, object_type="calendar.feed"
+    )
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

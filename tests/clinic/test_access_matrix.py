@@ -61,6 +61,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "booster_request": PATIENTS,
     "my_sessions": PATIENTS,
     "my_sessions_ics": PATIENTS,
+    "calendar_subscribe": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "calendar_feed": PUBLIC,  # the secret token is the credential; unknown tokens are 404
     "calendar_week": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
@@ -145,6 +147,10 @@ def _url(name: str, personas) -> str:
         return reverse(name, args=[alert.pk])
     if name == "intake_step":
         return reverse(name, args=["about-you"])
+    if name == "calendar_feed":
+        from sessions.services import calendar_feed_create
+
+        return reverse(name, args=[calendar_feed_create(actor=personas.nurse)])
     if name == "favicon":
         return "/favicon.ico"
     if name == "password_reset_confirm":
