@@ -136,6 +136,13 @@ def series_book(
                 object_type="treatment_sessions.series",
                 object_id=plan.pk,
             )
+            if plan.patient.journey_state == JourneyState.PLAN:
+                patient_move_journey(
+                    patient=plan.patient,
+                    to_state=JourneyState.INDUCTION,
+                    actor=actor,
+                    request=request,
+                )
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return booked

@@ -194,3 +194,21 @@ def test_an_admin_resets_a_lost_authenticator_and_the_owner_enrolls_again(
     assert "/login/" in nurse_client.get(reverse("patient_list"))["Location"]
     nurse_client.post(reverse("login"), {"username": "james", "password": PASSWORD})
     assert nurse_client.get(reverse("home"))["Location"].startswith(reverse("mfa_setup"))
+
+
+def test_an_admin_edits_a_protocol_in_the_admin(login, personas) -> None:
+    from sessions.models import Protocol
+
+    protocol = Protocol.objects.get(code="iv-rapid")
+    client = login(personas.admin)
+    url = reverse("admin:treatment_sessions_protocol_change", args=[protocol.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields}
+    data.update(chair_block_minutes=135, is_active="on")
+    data = {key: value for key, value in data.items() if value is not None}
+    assert client.post(url, data).status_code == 302
+    protocol.refresh_from_db()
+    assert protocol.chair_block_minutes == 135
+    assert login(personas.coordinator).get(url).status_code == 403

@@ -72,6 +72,8 @@ def test_a_coordinator_books_the_proposed_series_in_a_few_clicks(
     assert {a.plan_id for a in booked} == {plan.pk}
     page = client.get(response["Location"]).content.decode()
     assert "0 of 6 done, 6 booked" in page
+    personas.patient_a.refresh_from_db()
+    assert personas.patient_a.journey_state == "induction"
 
 
 def test_a_double_booking_is_refused_with_a_clear_message_and_nothing_booked(
