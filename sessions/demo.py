@@ -47,6 +47,7 @@ def seed_sessions_demo() -> None:
         .select_related("psychiatrist")
         .order_by("journey_state_since")
     )
+    maintenance_index = 0
     for index, patient in enumerate(patients):
         decision = (
             EligibilityDecision.objects.filter(patient=patient, decision="approved")
@@ -66,6 +67,9 @@ def seed_sessions_demo() -> None:
             START_TIMES[index % len(START_TIMES)],
             stagger=index % 3,
         )
+        if patient.journey_state == JourneyState.MAINTENANCE:
+            _booster_history(patient, plan, coordinator, nurses, maintenance_index)
+            maintenance_index += 1
 
 
 def _plan(patient: Patient, decision: EligibilityDecision) -> TreatmentPlan:
@@ -137,4 +141,67 @@ def _series(
             status=AppointmentStatus.COMPLETED if row.end < now else AppointmentStatus.SCHEDULED,
             booked_by=coordinator,
             booked_at=plan.written_at + dt.timedelta(hours=1),
+        )
+
+
+# Where each maintenance patient's next booster falls, relative to today: due soon, a few
+# days overdue, and already booked (so the boosters-due list shows two of the three).
+BOOSTER_DUE_OFFSETS = (5, -3, 6)
+
+
+def _booster_history(
+    patient: Patient, plan: TreatmentPlan, coordinator: User, nurses: list[User], index: int
+) -> None:
+    today = timezone.localdate()
+    interval = dt.timedelta(weeks=plan.maintenance_interval_weeks)
+    offset = BOOSTER_DUE_OFFSETS[index % len(BOOSTER_DUE_OFFSETS)]
+    next_due = today + dt.timedelta(days=offset)
+    series_end = timezone.localtime(
+        patient.appointments.order_by("-start").values_list("start", flat=True).first()
+    ).date()
+    days = []
+    day = next_due - interval
+    while day > series_end + dt.timedelta(days=7):
+        days.append(day)
+        day -= interval
+    nurse = nurses[patient.pk % len(nurses)] if nurses else None
+    for day in sorted(days):
+        _place_booster(patient, plan, coordinator, nurse, day, AppointmentStatus.COMPLETED)
+    if offset == BOOSTER_DUE_OFFSETS[2]:
+        _place_booster(patient, plan, coordinator, nurse, next_due, AppointmentStatus.SCHEDULED)
+
+
+def _place_booster(
+    patient: Patient,
+    plan: TreatmentPlan,
+    coordinator: User,
+    nurse: User | None,
+    day: dt.date,
+    status: str,
+) -> None:
+    protocol = plan.protocol
+    proposal = propose_series(
+        SeriesRequest(
+            sessions=1,
+            per_week=1,
+            min_days_between=0,
+            block_minutes=protocol.chair_block_minutes,
+            first_date=day,
+            preferred_start=dt.time(9),
+            nurse=nurse.pk if nurse else None,
+        ),
+        calendar_facts(patient=patient, first_date=day, nurse=nurse),
+    )
+    row = proposal.rows[0]
+    if row.start is not None:
+        Appointment.objects.create(
+            patient=patient,
+            plan=plan,
+            kind="booster",
+            chair_id=row.chair,
+            nurse=nurse,
+            start=row.start,
+            end=row.end,
+            status=status,
+            booked_by=coordinator,
         )
