@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -26,6 +27,19 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    # Reduced motion turns off Bootstrap's smooth scrolling, so a click never lands while a
+    # long form is still scrolling.
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
+@pytest.fixture(autouse=True)
+def _patient_assertions() -> None:
+    # Pages under a loaded CI machine can take a few seconds; wait for them, not fail.
+    expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

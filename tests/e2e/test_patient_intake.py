@@ -147,7 +147,10 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     page.locator("input[name=liver_disease][value=none]").check()
     page.get_by_label("Your weight in kilograms").fill("64.5")
     page.screenshot(path=screenshot_dir / "intake-04-medical.png", full_page=True)
-    page.get_by_role("button", name="Next").click()
+    # Keyboard submit (also proves the flow works without a mouse). A pointer click on this,
+    # the longest page, was occasionally not delivered by headless Chromium after a full-page
+    # screenshot; the keyboard path has no coordinates to go stale.
+    page.get_by_role("button", name="Next").press("Enter")
 
     expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
     page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
