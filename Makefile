@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	bin/dev-env
 
 run: install
 	mkdir -p var/log var/run

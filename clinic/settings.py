@@ -7,6 +7,7 @@ come from mounted files (Docker secrets) instead of the environment.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,14 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+# A developer machine keeps its local defaults (DEBUG, a generated SECRET_KEY) in a
+# git-ignored .env written by `make` (bin/dev-env), so plain `manage.py` commands work.
+# Real environment variables always win; CLINIC_ENV_FILE="" turns the file off, and the
+# production image never contains one (.dockerignore).
+_env_file = os.environ.get("CLINIC_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file, overwrite=False)
 
 
 def _secret(name: str, default: str | None = None) -> str | None:

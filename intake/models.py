@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.choices import Route
 from clinic.models import Patient
 
 
@@ -298,3 +299,8 @@ class EligibilityDecision(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Signed decisions are never deleted.")
+
+    @property
+    def allowed_route_labels(self) -> list[str]:
+        labels = dict(Route.choices)
+        return [labels.get(route, route) for route in self.allowed_routes]

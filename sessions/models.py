@@ -206,10 +206,6 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return f"Appointment {self.pk} for patient {self.patient_id} at {self.start:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status != AppointmentStatus.CANCELLED
-
 
 class BoosterRequestSource(models.TextChoices):
     PATIENT = "patient", "Requested by the patient"

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.access import allow, deny_patient, public
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
+from clinic.forms import attach_errors
 from clinic.selectors import paginate
 from intake import selectors, services
 from intake.forms import (
     AcceptInvitationForm,
     InvitationForm,
 )
-from intake.views.common import attach_errors
 
 # --- Invitations (coordinators) ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.access import allow, patient_for_user
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
+from clinic.forms import attach_errors
 from clinic.selectors import paginate
 from intake import selectors, services
 from intake.forms import (
@@ -24,7 +25,6 @@ from intake.questionnaire import (
     answer_rows,
     steps_for,
 )
-from intake.views.common import attach_errors
 
 # --- Urgent alerts (psychiatrists) --------------------------------------------------------------
 

@@ -76,6 +76,7 @@ def _production_env() -> dict[str, str]:
         if key not in {"DEBUG", "CLINIC_REQUIRE_MFA", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
+        CLINIC_ENV_FILE="",  # production has no developer .env
         DJANGO_SETTINGS_MODULE="clinic.settings",
         DEBUG="false",
         HTTPS="true",

@@ -57,7 +57,9 @@ def test_a_psychiatrist_writes_the_first_plan_and_the_journey_moves_on(
 ) -> None:
     client = login(personas.psychiatrist)
     url = reverse("plan", args=[approved.pk])
-    assert "Write the plan" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Write the plan" in page
+    assert "IV infusion (racemic ketamine); Esketamine nasal spray (Spravato)" in page
     assert client.post(url, iv_plan())["Location"] == url
     plan = TreatmentPlan.objects.get()
     assert (plan.version, plan.route, str(plan.dose_mg_per_kg), plan.infusion_minutes) == (
