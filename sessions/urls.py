@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions import views
+from sessions.views import scheduling as views
 
 urlpatterns = [
     path("patients/<int:patient_id>/plan/", views.plan, name="plan"),

@@ -148,7 +148,7 @@ def _url(name: str, personas) -> str:
     if name == "intake_step":
         return reverse(name, args=["about-you"])
     if name == "calendar_feed":
-        from sessions.services import calendar_feed_create
+        from sessions.services.scheduling import calendar_feed_create
 
         return reverse(name, args=[calendar_feed_create(actor=personas.nurse)])
     if name == "favicon":

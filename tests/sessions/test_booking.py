@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from clinic.choices import Role
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
-from sessions.services import BookingRow, appointment_cancel, series_book
+from sessions.services.scheduling import BookingRow, appointment_cancel, series_book
 from tests.factories import PatientFactory, StaffFactory
 
 UTC = dt.UTC

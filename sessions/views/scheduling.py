@@ -1,4 +1,4 @@
-"""Views of the sessions app: treatment plans (more views join as scheduling grows)."""
+"""Views for plans, booking, calendars and boosters (spec: scheduling.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from clinic.forms import attach_errors
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
 from intake.selectors import latest_decision
-from sessions import selectors, services
+from sessions import selectors
 from sessions.calendars import patient_calendar, preparation_for, staff_feed
 from sessions.forms import (
     BoosterForm,
@@ -32,7 +32,8 @@ from sessions.forms import (
     SessionRowFormSet,
 )
 from sessions.scheduling import SeriesRequest, gap_problems, propose_series
-from sessions.services import BookingRow
+from sessions.services import scheduling as services
+from sessions.services.scheduling import BookingRow
 
 
 @allow(Role.PSYCHIATRIST, Role.NURSE)

@@ -1,0 +1,53 @@
+"""Models of the sessions app: scheduling (plans, appointments) and the session record."""
+
+from sessions.models.records import (
+    AdverseEvent,
+    CheckInEntry,
+    DeviceDose,
+    DoseRecord,
+    GateOverride,
+    InfusionPause,
+    RecordLocked,
+    RemsSubmission,
+    SessionAddendum,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
+from sessions.models.scheduling import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    BoosterRequest,
+    BoosterRequestSource,
+    CalendarFeed,
+    DoseMode,
+    Protocol,
+    TreatmentPlan,
+    TsTzRange,
+)
+
+__all__ = [
+    "AdverseEvent",
+    "Appointment",
+    "AppointmentKind",
+    "AppointmentStatus",
+    "BoosterRequest",
+    "BoosterRequestSource",
+    "CalendarFeed",
+    "CheckInEntry",
+    "DeviceDose",
+    "DoseMode",
+    "DoseRecord",
+    "GateOverride",
+    "InfusionPause",
+    "Protocol",
+    "RecordLocked",
+    "RemsSubmission",
+    "SessionAddendum",
+    "TreatmentPlan",
+    "TreatmentSession",
+    "TsTzRange",
+    "VitalAlert",
+    "VitalReading",
+]

@@ -1,0 +1,483 @@
+"""The session record: what happens in the chair for one appointment
+(spec: session-monitoring.md).
+
+Once the psychiatrist co-signs, the record is locked: every model here refuses a change
+in `save()`/`delete()` and in queryset `update()`/`delete()`, and on PostgreSQL a trigger
+(migration 0006) refuses the same at the database. Corrections are `SessionAddendum` rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from clinic.choices import Route
+from clinic.models import Patient
+from sessions.models.scheduling import Appointment, TreatmentPlan
+
+
+class RecordLocked(PermissionError):
+    """Raised on any attempt to change a co-signed session record."""
+
+    def __init__(self) -> None:
+        super().__init__("This session record is signed and locked; add an addendum instead.")
+
+
+class LockedAwareQuerySet(models.QuerySet):
+    """Bulk `update()`/`delete()` refuse rows of a locked record (the model layer's half of
+    the lock; the database trigger is the other half)."""
+
+    lock_filter = "session__cosigned_at__isnull"
+
+    def _touches_locked(self) -> bool:
+        return self.filter(**{self.lock_filter: False}).exists()
+
+    def update(self, **kwargs: Any) -> int:
+        if self._touches_locked():
+            raise RecordLocked
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self._touches_locked():
+            raise RecordLocked
+        return super().delete()
+
+
+class SessionQuerySet(LockedAwareQuerySet):
+    lock_filter = "cosigned_at__isnull"
+
+
+class TreatmentSession(models.Model):
+    """One session in the chair, opened at check-in for a booked appointment."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, related_name="treatment_session"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="treatment_sessions"
+    )
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="+")
+    route = models.CharField(max_length=24, choices=Route.choices)
+    supervising_psychiatrist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_sessions",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    # A psychiatrist may raise the dose ceiling for this session above the plan's order.
+    amended_mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
+    amended_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    amended_devices = models.PositiveSmallIntegerField(null=True, blank=True)
+    amendment_reason = models.TextField(blank=True)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    amended_at = models.DateTimeField(null=True, blank=True)
+    # Discharge assessment (spec §6), each confirmed by a tap.
+    oriented = models.BooleanField(default=False)
+    steady_walking = models.BooleanField(default=False)
+    nausea_controlled = models.BooleanField(default=False)
+    escort_present = models.BooleanField(default=False)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    ready_to_leave_at = models.DateTimeField(null=True, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discharge_override_reason = models.TextField(blank=True)
+    discharge_unmet = models.JSONField(default=list, blank=True)
+    nurse_signed_at = models.DateTimeField(null=True, blank=True)
+    nurse_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["patient", "opened_at"]),
+            models.Index(
+                fields=["discharged_at"],
+                name="session_in_progress",
+                condition=Q(discharged_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cosigned_at__isnull=True) | Q(nurse_signed_at__isnull=False),
+                name="session_cosign_after_nurse_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(nurse_signed_at__isnull=True) | Q(discharged_at__isnull=False),
+                name="session_sign_after_discharge",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} for patient {self.patient_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if (
+            self.pk is not None
+            and TreatmentSession.objects.filter(pk=self.pk, cosigned_at__isnull=False).exists()
+        ):
+            raise RecordLocked
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if TreatmentSession.objects.filter(pk=self.pk, cosigned_at__isnull=False).exists():
+            raise RecordLocked
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.cosigned_at is not None
+
+
+class SessionPart(models.Model):
+    """A piece of the record: who entered it and when; refuses changes once locked."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = LockedAwareQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._locked():
+            raise RecordLocked
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self._locked():
+            raise RecordLocked
+        return super().delete(*args, **kwargs)
+
+    def _locked(self) -> bool:
+        return TreatmentSession.objects.filter(
+            pk=self.session_id, cosigned_at__isnull=False
+        ).exists()
+
+
+class CheckInItem(models.TextChoices):
+    IDENTITY = "identity", "Identity confirmed"
+    WEIGHT = "weight_kg", "Weight today (kg)"
+    FASTING = "fasting", "Fasting as instructed"
+    ESCORT = "escort", "Escort present or confirmed for pick-up"
+    NO_DRIVING = "no_driving", "Agrees not to drive until tomorrow"
+    PREGNANCY = "pregnancy", "Pregnancy status re-confirmed"
+    MEDICATION_CHANGES = "medication_changes", "Medication changes since last visit"
+    PHQ9 = "phq9", "Pre-session PHQ-9"
+
+
+class CheckInEntry(SessionPart):
+    """One answer on the check-in checklist. Entries are appended; the latest per item
+    counts, so a corrected weight keeps the first entry visible."""
+
+    item = models.CharField(max_length=20, choices=CheckInItem.choices)
+    value = models.JSONField()
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="checkin_entries"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name_plural = "check-in entries"
+
+    def __str__(self) -> str:
+        return f"{self.item} for session {self.session_id}"
+
+
+class ReadingPhase(models.TextChoices):
+    PREDOSE = "predose", "Pre-dose"
+    MONITORING = "monitoring", "During monitoring"
+
+
+class VitalReading(SessionPart):
+    """One set of vitals at a time; alerts found at save are stored with it."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="readings")
+    phase = models.CharField(max_length=12, choices=ReadingPhase.choices)
+    taken_at = models.DateTimeField()
+    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    resp_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature_c = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    moaas = models.PositiveSmallIntegerField("MOAA/S", null=True, blank=True)
+    dissociation = models.PositiveSmallIntegerField(
+        "Dissociation (clinician rating 0–4)", null=True, blank=True
+    )
+    cadss6 = models.PositiveSmallIntegerField("CADSS-6 total (0–24)", null=True, blank=True)
+    comment = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        indexes = [models.Index(fields=["session", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"Vitals at {self.taken_at:%H:%M} for session {self.session_id}"
+
+    def as_reading(self) -> dict[str, Any]:
+        """The mapping `sessions.monitoring` judges."""
+        return {
+            "systolic": self.systolic,
+            "diastolic": self.diastolic,
+            "heart_rate": self.heart_rate,
+            "spo2": self.spo2,
+            "resp_rate": self.resp_rate,
+            "temperature_c": self.temperature_c,
+            "moaas": self.moaas,
+        }
+
+    @property
+    def bp(self) -> str:
+        if self.systolic is None and self.diastolic is None:
+            return ""
+        return f"{self.systolic or '–'}/{self.diastolic or '–'}"
+
+
+class AlertLevel(models.TextChoices):
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class VitalAlert(SessionPart):
+    """An alert raised by a reading; acknowledged with the action taken."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="alerts")
+    reading = models.ForeignKey(VitalReading, on_delete=models.PROTECT, related_name="alerts")
+    code = models.CharField(max_length=12)
+    level = models.CharField(max_length=8, choices=AlertLevel.choices)
+    message = models.CharField(max_length=200)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["level"],
+                name="alert_open",
+                condition=Q(acknowledged_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.code} in session {self.session_id}"
+
+
+class GateOverride(SessionPart):
+    """A psychiatrist's written decision to dose despite a pre-dose hold on one reading."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="gate_overrides"
+    )
+    reading = models.OneToOneField(
+        VitalReading, on_delete=models.PROTECT, related_name="gate_override"
+    )
+    reasons = models.JSONField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Gate override in session {self.session_id}"
+
+
+class Drug(models.TextChoices):
+    KETAMINE = "ketamine", "Ketamine (racemic)"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
+class DoseRecord(SessionPart):
+    """What was given (spec §3). Total mg is computed from weight × mg/kg, never typed."""
+
+    session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="dose")
+    drug = models.CharField(max_length=12, choices=Drug.choices)
+    order_text = models.CharField(max_length=120)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
+    total_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    planned_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(help_text="Infusion start, injection, first device, or dose.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Infusion end (IV).")
+    lot_number = models.CharField(max_length=40)
+    lot_expiry = models.DateField()
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    waste_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    waste_witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(waste_mg__isnull=True) | Q(waste_witness__isnull=False),
+                name="dose_waste_needs_witness",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
+                name="dose_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.total_mg} mg in session {self.session_id}"
+
+
+class DeviceDose(SessionPart):
+    """One esketamine nasal device (28 mg) and when it was used."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="devices")
+    number = models.PositiveSmallIntegerField()
+    given_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="device_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Device {self.number} in session {self.session_id}"
+
+
+class InfusionPause(SessionPart):
+    """An IV infusion paused (and later resumed) during the session."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="pauses")
+    paused_at = models.DateTimeField()
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["paused_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Pause at {self.paused_at:%H:%M} in session {self.session_id}"
+
+
+class AdverseEventType(models.TextChoices):
+    NAUSEA = "nausea", "Nausea"
+    VOMITING = "vomiting", "Vomiting"
+    HEADACHE = "headache", "Headache"
+    DIZZINESS = "dizziness", "Dizziness"
+    ANXIETY = "anxiety_agitation", "Anxiety / agitation"
+    HYPERTENSION = "hypertension", "Hypertension"
+    TACHYCARDIA = "tachycardia", "Tachycardia"
+    SEDATION = "excessive_sedation", "Excessive sedation"
+    RESPIRATORY = "respiratory_depression", "Respiratory depression"
+    EMERGENCE = "emergence_reaction", "Emergence reaction"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+    SERIOUS = "serious", "Serious"
+
+
+class InfusionAction(models.TextChoices):
+    NONE = "", "No change to the infusion"
+    PAUSED = "paused", "Infusion paused"
+    STOPPED = "stopped", "Infusion stopped"
+
+
+class AdverseEvent(SessionPart):
+    """An adverse event and what was done about it (spec §5)."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    kind = models.CharField("Type", max_length=24, choices=AdverseEventType.choices)
+    description = models.CharField(max_length=300, blank=True)
+    onset_at = models.DateTimeField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    medication = models.CharField(max_length=80, blank=True)
+    medication_dose = models.CharField(max_length=40, blank=True)
+    medication_at = models.DateTimeField(null=True, blank=True)
+    infusion_action = models.CharField(
+        max_length=8, choices=InfusionAction.choices, blank=True, default=""
+    )
+    outcome = models.CharField(max_length=300, blank=True)
+    rems_reportable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["onset_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.severity}) in session {self.session_id}"
+
+
+class SessionAddendum(models.Model):
+    """A correction or late entry added under a (usually locked) record."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+        verbose_name_plural = "session addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk} to session {self.session_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("An addendum is never changed; write another addendum.")
+        super().save(*args, **kwargs)
+
+
+class RemsSubmission(models.Model):
+    """The clinic's record that the REMS monitoring form of a session was submitted
+    (kept outside the locked record: it happens after co-signing)."""
+
+    session = models.OneToOneField(
+        TreatmentSession, on_delete=models.PROTECT, related_name="rems_submission"
+    )
+    submitted_on = models.DateField()
+    confirmation = models.CharField(max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"REMS form for session {self.session_id}"

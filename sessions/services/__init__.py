@@ -1,0 +1,1 @@
+"""Write services of the sessions app: scheduling and the session record."""

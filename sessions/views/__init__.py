@@ -1,0 +1,1 @@
+"""Views of the sessions app: scheduling, the session record and the nurse board."""
