@@ -90,13 +90,17 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
-def attach_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (or above the form)."""
+def attach_errors(
+    form: forms.Form, error: ValidationError, *, default_field: str | None = None
+) -> None:
+    """Put a service's ValidationError next to the field it names; an error without a
+    field goes next to `default_field` if given, otherwise above the form."""
+    fallback = default_field if default_field in form.fields else None
     if hasattr(error, "error_dict"):
         for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
+            form.add_error(field if field in form.fields else fallback, problems)
     else:
-        form.add_error(None, error.messages)
+        form.add_error(fallback, error.messages)
 
 
 def normalise_phone(value: str, region: str = "US") -> str:

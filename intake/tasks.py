@@ -8,30 +8,14 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from clinic.choices import Role
 from clinic.models import User
+from clinic.notifications.email import send_templated_email
 from clinic.notifications.sms import send_sms
 from clinic.selectors import clinic_settings
 from intake.models import Invitation, InvitationStatus, UrgentAlert
-
-
-def _send_email(template: str, context: dict[str, object], to: list[str]) -> None:
-    with timezone.override(clinic_settings().zone):  # times in the clinic's zone
-        _render_and_send(template, context, to)
-
-
-def _render_and_send(template: str, context: dict[str, object], to: list[str]) -> None:
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    text = render_to_string(f"emails/{template}_body.txt", context)
-    html = render_to_string(f"emails/{template}_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 @shared_task(
@@ -54,7 +38,7 @@ def send_invitation(invitation_id: int) -> str:
         "expires_at": invitation.expires_at,
     }
     if invitation.email:
-        _send_email("invitation", context, [invitation.email])
+        send_templated_email("invitation", context, [invitation.email])
     if invitation.mobile:
         send_sms(
             invitation.mobile,
@@ -90,7 +74,7 @@ def notify_urgent_alert(alert_id: int) -> int:
         "link": settings.SITE_URL + reverse("urgent_alert", args=[alert.pk]),
         "raised_at": alert.raised_at,
     }
-    _send_email("urgent_alert", context, recipients)
+    send_templated_email("urgent_alert", context, recipients)
     return len(recipients)
 
 
@@ -116,5 +100,5 @@ def notify_patient_of_decision(decision_id: int) -> str:
         "link": settings.SITE_URL + reverse("intake_home"),
         "needs_update": decision.decision == "more_information",
     }
-    _send_email("decision_news", context, [patient.email])
+    send_templated_email("decision_news", context, [patient.email])
     return "sent"

@@ -17,6 +17,7 @@ class SessionsConfig(AppConfig):
         from clinic.context_processors import NAVIGATION, NavItem
 
         NAVIGATION[2:2] = [
+            NavItem("Nurse board", "nurse_board", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
             NavItem(
                 "Calendar",
                 "calendar_day",
@@ -25,10 +26,13 @@ class SessionsConfig(AppConfig):
             NavItem(
                 "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
             ),
+            NavItem("REMS forms", "rems_forms_due", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
             NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),
         ]
 
     def seed_demo(self) -> None:
         from sessions.demo import seed_sessions_demo
+        from sessions.demo_records import seed_records_demo
 
         seed_sessions_demo()
+        seed_records_demo()

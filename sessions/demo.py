@@ -18,7 +18,7 @@ from intake.models import EligibilityDecision
 from sessions.models import Appointment, AppointmentStatus, Protocol, TreatmentPlan
 from sessions.protocols import ensure_default_protocols
 from sessions.scheduling import SeriesRequest, propose_series
-from sessions.selectors import calendar_facts
+from sessions.selectors.scheduling import calendar_facts
 
 PROTOCOL_FOR_ROUTE = {
     Route.IV: "iv-standard",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from clinic.choices import Route
+from clinic.choices import Role, Route
+from clinic.models import User
+from clinic.selectors import clinic_settings
+from intake.instruments import QUESTIONNAIRES
+from intake.measures import PHQ9
+from sessions import monitoring
 from sessions.models import DoseMode, Protocol, TreatmentPlan
+from sessions.models.records import AdverseEventType, InfusionAction, Severity
 
 
 class PlanForm(forms.Form):
@@ -178,3 +187,269 @@ class BoosterRequestForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- The session record (spec: session-monitoring.md) -----------------------------------
+
+
+def _clinic_now() -> dt.datetime:
+    return timezone.localtime(timezone.now(), clinic_settings().zone)
+
+
+class ClinicTimeField(forms.TimeField):
+    """A time of day today, in the clinic's zone ("14:05"); blank means "now"."""
+
+    widget = forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 60})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Leave blank for now.")
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> dt.datetime | None:  # type: ignore[override]
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        today = _clinic_now()
+        return today.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
+
+
+def _numeric(field: forms.Field) -> forms.Field:
+    field.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+    return field
+
+
+MOAAS_CHOICES = [
+    ("", "—"),
+    (5, "5 · responds readily to name"),
+    (4, "4 · lethargic response to name"),
+    (3, "3 · responds only to loud voice"),
+    (2, "2 · responds only to shaking"),
+    (1, "1 · responds only to pain"),
+    (0, "0 · no response"),
+]
+DISSOCIATION_CHOICES = [
+    ("", "—"),
+    (0, "0 · none"),
+    (1, "1 · mild"),
+    (2, "2 · moderate"),
+    (3, "3 · marked"),
+    (4, "4 · severe"),
+]
+
+
+class VitalsForm(forms.Form):
+    taken_at = ClinicTimeField(label="Time taken")
+    systolic = _numeric(forms.IntegerField(label="Systolic (mmHg)", required=False))
+    diastolic = _numeric(forms.IntegerField(label="Diastolic (mmHg)", required=False))
+    heart_rate = _numeric(forms.IntegerField(label="HR (bpm)", required=False))
+    spo2 = _numeric(forms.IntegerField(label="SpO2 (%)", required=False))
+    resp_rate = _numeric(forms.IntegerField(label="RR (/min)", required=False))
+    temperature_c = forms.DecimalField(
+        label="Temp. (°C)", required=False, max_digits=3, decimal_places=1
+    )
+    moaas = forms.TypedChoiceField(
+        label="MOAA/S", choices=MOAAS_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    dissociation = forms.TypedChoiceField(
+        label="Dissociation (clinician 0–4)",
+        choices=DISSOCIATION_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    cadss6 = _numeric(forms.IntegerField(label="CADSS-6 total (0–24)", required=False))
+    comment = forms.CharField(label="Comment", required=False, max_length=500)
+
+    VITALS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate", "temperature_c", "moaas")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors:
+            try:
+                monitoring.validate_reading({key: data.get(key) for key in self.VITALS})
+            except ValidationError as error:
+                for key, messages in error.message_dict.items():
+                    self.add_error(None if key == "__all__" else key, messages)
+        return data
+
+    def values(self) -> dict[str, Any]:
+        return {key: self.cleaned_data.get(key) for key in self.VITALS}
+
+
+class WeightForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label="Weight today (kg)", max_digits=4, decimal_places=1, min_value=30, max_value=300
+    )
+    weight_kg.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+
+class MedicationChangesForm(forms.Form):
+    medication_changes = forms.CharField(
+        label="Medication changes since last visit",
+        max_length=1000,
+        help_text="Write “none” if nothing changed.",
+    )
+
+
+class PregnancyForm(forms.Form):
+    pregnancy = forms.ChoiceField(
+        label="Pregnancy status",
+        choices=[
+            ("not_pregnant", "Not pregnant (confirmed today)"),
+            ("not_applicable", "Not applicable"),
+            ("possible", "Pregnant or possibly pregnant"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class Phq9Form(forms.Form):
+    """The pre-session PHQ-9, item by item in the official wording."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        questionnaire = QUESTIONNAIRES[PHQ9]
+        choices = list(enumerate(questionnaire.answers))
+        for number, text in enumerate(questionnaire.items, start=1):
+            self.fields[f"q{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {text}",
+                choices=choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose an answer."},
+            )
+
+    def items(self) -> dict[str, int]:
+        return {key: value for key, value in self.cleaned_data.items() if key.startswith("q")}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class OrderAmendForm(forms.Form):
+    mg_per_kg = forms.DecimalField(
+        label="New dose (mg/kg)", required=False, max_digits=5, decimal_places=3
+    )
+    mg = forms.DecimalField(label="New dose (mg)", required=False, max_digits=6, decimal_places=1)
+    devices = forms.TypedChoiceField(
+        label="Devices",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), (1, "1 (28 mg)"), (2, "2 (56 mg)"), (3, "3 (84 mg)")],
+    )
+    reason = forms.CharField(
+        label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DoseForm(forms.Form):
+    started_at = ClinicTimeField(label="Started at")
+    mg_per_kg = forms.DecimalField(
+        label="Dose (mg/kg)", required=False, max_digits=5, decimal_places=3
+    )
+    mg = forms.DecimalField(label="Dose (mg)", required=False, max_digits=6, decimal_places=1)
+    planned_minutes = _numeric(forms.IntegerField(label="Planned minutes", required=False))
+    lot_number = forms.CharField(label="Lot number", max_length=40)
+    lot_expiry = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
+    waste_mg = forms.DecimalField(
+        label="Waste (mg)",
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        help_text="Controlled-substance waste, if any.",
+    )
+    waste_witness = forms.ModelChoiceField(
+        label="Waste witnessed by", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, session: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["waste_witness"].queryset = (
+            User.objects.filter(
+                is_active=True, staff_roles__role__in=[Role.NURSE, Role.PSYCHIATRIST]
+            )
+            .exclude(pk=actor.pk)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["waste_witness"].label_from_instance = lambda user: user.display_name
+        plan = session.plan
+        route = session.route
+        if route == monitoring.ESKETAMINE:
+            del self.fields["mg_per_kg"], self.fields["mg"], self.fields["planned_minutes"]
+            del self.fields["waste_mg"], self.fields["waste_witness"]
+            self.fields["started_at"].label = "First device at"
+        elif plan.dose_mode == DoseMode.MG_PER_KG:
+            del self.fields["mg"]
+            self.fields["mg_per_kg"].initial = session.amended_mg_per_kg or plan.dose_mg_per_kg
+            self.fields["mg_per_kg"].required = True
+        else:
+            del self.fields["mg_per_kg"]
+            self.fields["mg"].initial = session.amended_mg or plan.dose_mg
+            self.fields["mg"].required = True
+        if route == "iv":
+            self.fields["planned_minutes"].initial = plan.infusion_minutes
+            self.fields["planned_minutes"].required = True
+            self.fields["started_at"].label = "Infusion started at"
+        elif "planned_minutes" in self.fields:
+            del self.fields["planned_minutes"]
+            self.fields["started_at"].label = "Injection given at" if route == "im" else "Taken at"
+
+
+class TimeOnlyForm(forms.Form):
+    at = ClinicTimeField(label="Time")
+
+
+class PauseForm(forms.Form):
+    at = ClinicTimeField(label="Paused at")
+    reason = forms.CharField(label="Why paused", max_length=300)
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=AdverseEventType.choices)
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    onset_at = ClinicTimeField(label="Onset")
+    description = forms.CharField(label="Description", required=False, max_length=300)
+    medication = forms.CharField(label="Medication given", required=False, max_length=80)
+    medication_dose = forms.CharField(label="Medication dose", required=False, max_length=40)
+    medication_at = ClinicTimeField(label="Medication time", help_text="Blank: onset time.")
+    infusion_action = forms.ChoiceField(
+        label="Infusion", choices=InfusionAction.choices, required=False
+    )
+    outcome = forms.CharField(label="Outcome", required=False, max_length=300)
+
+
+class AcknowledgeForm(forms.Form):
+    alert = forms.IntegerField(widget=forms.HiddenInput)
+    action_taken = forms.CharField(
+        label="Action taken",
+        max_length=500,
+        help_text="e.g. “infusion paused, re-check in 5 min”, “clonidine 0.1 mg given”.",
+    )
+
+
+class DischargeForm(forms.Form):
+    override_reason = forms.CharField(
+        label="Psychiatrist's reason to discharge with unmet criteria",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AddendumForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="e.g. late entry, correction"
+    )
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RemsSubmissionForm(forms.Form):
+    submitted_on = forms.DateField(
+        label="Submitted on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirmation = forms.CharField(label="Confirmation number", required=False, max_length=60)

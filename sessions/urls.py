@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from sessions.views import records
 from sessions.views import scheduling as views
 
 urlpatterns = [
@@ -37,4 +38,19 @@ urlpatterns = [
     path("calendar/week/", views.calendar_week, name="calendar_week"),
     path("calendar/subscribe/", views.calendar_subscribe, name="calendar_subscribe"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path(
+        "appointments/<int:appointment_id>/check-in/",
+        records.appointment_check_in,
+        name="appointment_check_in",
+    ),
+    path("sessions/<int:session_id>/", records.session_record, name="session_record"),
+    path("sessions/<int:session_id>/rems/", records.session_rems, name="session_rems"),
+    path(
+        "sessions/<int:session_id>/<slug:action>/",
+        records.session_action,
+        name="session_action",
+    ),
+    path("board/", records.nurse_board, name="nurse_board"),
+    path("board/live/", records.nurse_board_live, name="nurse_board_live"),
+    path("rems/", records.rems_forms_due, name="rems_forms_due"),
 ]

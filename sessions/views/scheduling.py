@@ -20,7 +20,6 @@ from clinic.forms import attach_errors
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
 from intake.selectors import latest_decision
-from sessions import selectors
 from sessions.calendars import patient_calendar, preparation_for, staff_feed
 from sessions.forms import (
     BoosterForm,
@@ -32,6 +31,7 @@ from sessions.forms import (
     SessionRowFormSet,
 )
 from sessions.scheduling import SeriesRequest, gap_problems, propose_series
+from sessions.selectors import scheduling as selectors
 from sessions.services import scheduling as services
 from sessions.services.scheduling import BookingRow
 

@@ -1,0 +1,411 @@
+"""Demo session records for `manage.py seed_demo`: every completed appointment gets a
+signed, co-signed record with a realistic vitals curve, and today is a live treatment
+day — sessions at different stages, one with an unacknowledged critical alert, one
+awaiting the psychiatrist's co-signature.
+
+Demo history is written straight through the models (services refuse back-dated entries
+by design); each record is completed before it is locked, as in real use. Idempotent:
+appointments that already have a record are left alone; live sessions left open from an
+earlier day are closed first, so the board always shows today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from clinic.choices import JourneyState, Role, SexAtBirth
+from clinic.models import Chair, User
+from clinic.selectors import clinic_settings
+from intake.measures import PHQ9, score
+from intake.models import MeasureContext, MeasureResult
+from sessions import monitoring
+from sessions.models import (
+    Appointment,
+    AppointmentStatus,
+    DeviceDose,
+    DoseRecord,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
+from sessions.models.records import CheckInEntry, CheckInItem, Drug, ReadingPhase
+
+MIN = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Minutes after the appointment start at which each step happens."""
+
+    dose: int
+    readings: tuple[int, ...]
+    infusion_end: int | None
+    devices: tuple[int, ...]
+    discharge: int
+
+
+def _timeline(appointment: Appointment) -> Timeline:
+    protocol = appointment.plan.protocol
+    route = appointment.plan.route
+    dose = 15
+    if route == "iv":
+        end = dose + (appointment.plan.infusion_minutes or 40)
+        discharge = end + protocol.observation_minutes + 5
+        readings = tuple(range(dose + 15, discharge, 15))
+        return Timeline(dose, readings, end, (), discharge)
+    if route == monitoring.ESKETAMINE:
+        discharge = dose + protocol.observation_minutes + 5
+        readings = (dose + 40, *range(dose + 70, discharge, 30), discharge - 3)
+        devices = tuple(dose + 5 * n for n in range(appointment.plan.esketamine_devices or 2))
+        return Timeline(dose, readings, None, devices, discharge)
+    discharge = dose + protocol.observation_minutes + 5
+    return Timeline(dose, tuple(range(dose + 15, discharge, 15)), None, (), discharge)
+
+
+def _curve(rng: random.Random, minutes_after_dose: int, route: str) -> dict[str, int]:
+    """A typical ketamine response: BP and HR rise to a peak about 20–40 minutes after
+    the dose and settle by an hour; sedation lifts as the dose wears off."""
+    peak = 40 if route == monitoring.ESKETAMINE else 25
+    rise = max(0.0, 1 - abs(minutes_after_dose - peak) / 45)
+    systolic = int(122 + rng.randint(-6, 6) + 22 * rise)
+    diastolic = int(78 + rng.randint(-4, 4) + 10 * rise)
+    moaas = 5 if minutes_after_dose > 50 else (4 if minutes_after_dose > 20 else 3 + (rise < 0.6))
+    return {
+        "systolic": systolic,
+        "diastolic": diastolic,
+        "heart_rate": int(72 + rng.randint(-5, 5) + 12 * rise),
+        "spo2": rng.choice((96, 97, 98, 98, 99)),
+        "resp_rate": rng.choice((12, 14, 14, 16)),
+        "moaas": moaas,
+    }
+
+
+def _reading(
+    session: TreatmentSession,
+    nurse: User,
+    at: dt.datetime,
+    values: dict[str, int],
+    phase: str,
+    baseline: dict[str, int] | None,
+) -> VitalReading:
+    reading = VitalReading.objects.create(
+        session=session,
+        phase=phase,
+        taken_at=at,
+        recorded_at=at + MIN,
+        recorded_by=nurse,
+        dissociation=1 if values.get("moaas") == 4 else None,
+        **values,
+    )
+    if phase == ReadingPhase.MONITORING:
+        limits = monitoring.VitalLimits(**clinic_settings().vital_limit_values())
+        for alert in monitoring.vital_alerts(values, baseline=baseline, limits=limits):
+            VitalAlert.objects.create(
+                session=session,
+                reading=reading,
+                code=alert.code,
+                level=alert.level,
+                message=alert.message,
+                recorded_by=nurse,
+                recorded_at=at + MIN,
+            )
+    return reading
+
+
+def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: random.Random) -> None:
+    patient = session.patient
+    items: list[tuple[str, object]] = [
+        (CheckInItem.IDENTITY, True),
+        (CheckInItem.WEIGHT, str(Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4"))),
+        (CheckInItem.FASTING, True),
+        (CheckInItem.ESCORT, True),
+        (CheckInItem.NO_DRIVING, True),
+        (CheckInItem.MEDICATION_CHANGES, "None"),
+    ]
+    if patient.sex_at_birth != SexAtBirth.MALE:
+        items.append((CheckInItem.PREGNANCY, "not_pregnant"))
+    for offset, (item, value) in enumerate(items):
+        CheckInEntry.objects.create(
+            session=session,
+            item=item,
+            value=value,
+            recorded_by=nurse,
+            recorded_at=at + offset * MIN,
+        )
+    answers = {f"q{n}": rng.choice((0, 1, 1, 2)) for n in range(1, 9)} | {"q9": 0}
+    result = score(PHQ9, answers)
+    measure = MeasureResult.objects.create(
+        patient=patient,
+        instrument=PHQ9,
+        items=answers,
+        total=result.total,
+        band=result.band,
+        flags=list(result.flags),
+        context=MeasureContext.PRE_SESSION,
+        taken_at=at + 5 * MIN,
+        entered_by=nurse,
+    )
+    CheckInEntry.objects.create(
+        session=session,
+        item=CheckInItem.PHQ9,
+        value={"measure": measure.pk, "total": result.total, "item9": 0},
+        recorded_by=nurse,
+        recorded_at=at + 6 * MIN,
+    )
+
+
+def build_record(
+    appointment: Appointment,
+    *,
+    nurse: User,
+    psychiatrist: User | None,
+    now: dt.datetime,
+    critical_at: int | None = None,
+    sign: bool = True,
+) -> TreatmentSession:
+    """Write the record of one appointment up to `now` (the whole session if it is over)."""
+    rng = random.Random(appointment.pk)  # noqa: S311 -- demo vitals, not security
+    plan = appointment.plan
+    start = appointment.start
+    line = _timeline(appointment)
+    session = TreatmentSession.objects.create(
+        appointment=appointment,
+        patient=appointment.patient,
+        plan=plan,
+        route=plan.route,
+        supervising_psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+        opened_by=nurse,
+        opened_at=start,
+    )
+    _checkin(session, nurse, start + MIN, rng)
+    baseline = _curve(rng, -10, plan.route) | {"moaas": 5}
+    baseline["systolic"] = min(baseline["systolic"], 132)
+    if start + 10 * MIN <= now:
+        _reading(session, nurse, start + 10 * MIN, baseline, ReadingPhase.PREDOSE, None)
+    status = AppointmentStatus.CHECKED_IN
+    dose_at = start + line.dose * MIN
+    if dose_at <= now:
+        weight = Decimal(
+            CheckInEntry.objects.filter(session=session, item=CheckInItem.WEIGHT).get().value
+        )
+        esketamine = plan.route == monitoring.ESKETAMINE
+        given_devices = [m for m in line.devices if start + m * MIN <= now]
+        if esketamine:
+            values = {"drug": Drug.ESKETAMINE, "total_mg": Decimal(28 * len(given_devices))}
+        elif plan.dose_mg_per_kg:
+            values = {
+                "drug": Drug.KETAMINE,
+                "weight_kg": weight,
+                "mg_per_kg": plan.dose_mg_per_kg,
+                "total_mg": monitoring.dose_total_mg(weight, plan.dose_mg_per_kg),
+            }
+        else:
+            values = {"drug": Drug.KETAMINE, "weight_kg": weight, "total_mg": plan.dose_mg}
+        ended = start + line.infusion_end * MIN if line.infusion_end else None
+        DoseRecord.objects.create(
+            session=session,
+            order_text=plan.dose_order_text,
+            planned_minutes=plan.infusion_minutes if plan.route == "iv" else None,
+            started_at=dose_at,
+            ended_at=ended if ended and ended <= now else None,
+            lot_number=f"{'SPR' if esketamine else 'KET'}{24000 + appointment.pk % 900}",
+            lot_expiry=(start + dt.timedelta(days=300)).date(),
+            administered_by=nurse,
+            recorded_by=nurse,
+            recorded_at=dose_at + MIN,
+            **values,
+        )
+        for number, minute in enumerate(given_devices, start=1):
+            DeviceDose.objects.create(
+                session=session, number=number, given_at=start + minute * MIN, recorded_by=nurse
+            )
+        status = AppointmentStatus.IN_SESSION
+        for minute in line.readings:
+            at = start + minute * MIN
+            if at > now:
+                break
+            values = _curve(rng, minute - line.dose, plan.route)
+            if critical_at is not None and minute >= critical_at:
+                values |= {"systolic": 184, "diastolic": 112, "heart_rate": 104}
+            _reading(session, nurse, at, values, ReadingPhase.MONITORING, baseline)
+        discharged = start + line.discharge * MIN
+        if discharged <= now:
+            session.oriented = session.steady_walking = True
+            session.nausea_controlled = session.escort_present = True
+            session.assessed_by = nurse
+            session.assessed_at = session.ready_to_leave_at = discharged - 2 * MIN
+            session.discharged_at = discharged
+            session.discharged_by = nurse
+            status = AppointmentStatus.COMPLETED
+            for alert in VitalAlert.objects.filter(session=session):
+                alert.acknowledged_at = alert.recorded_at + 3 * MIN
+                alert.acknowledged_by = nurse
+                alert.action_taken = "Re-checked after 5 minutes; settled without treatment."
+                alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+            if sign:
+                session.nurse_signed_at = discharged + 10 * MIN
+                session.nurse_signed_by = nurse
+            session.save()
+            if sign and psychiatrist is not None:
+                session.cosigned_at = discharged + dt.timedelta(hours=3)
+                session.cosigned_by = psychiatrist
+                session.save(update_fields=["cosigned_at", "cosigned_by"])
+    appointment.status = status
+    appointment.save(update_fields=["status"])
+    return session
+
+
+def _free_chair(start: dt.datetime, end: dt.datetime) -> Chair | None:
+    busy = Appointment.objects.filter(start__lt=end, end__gt=start).exclude(
+        status=AppointmentStatus.CANCELLED
+    )
+    return (
+        Chair.objects.filter(is_active=True)
+        .exclude(pk__in=busy.values("chair_id"))
+        .order_by("display_order")
+        .first()
+    )
+
+
+# Today's floor: (minutes since the appointment started, route, critical alert from minute)
+LIVE_DAY = (
+    (42, "iv", 30),
+    (70, monitoring.ESKETAMINE, None),
+    (78, "im", None),
+    (8, None, None),
+)
+
+
+def seed_records_demo() -> None:
+    nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
+    psychiatrist = User.objects.filter(staff_roles__role=Role.PSYCHIATRIST).order_by("pk").first()
+    if not nurses:
+        return
+    now = timezone.now()
+    zone = clinic_settings().zone
+    today = timezone.localdate(now, zone)
+    midnight = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    live_day_seeded = TreatmentSession.objects.filter(opened_at__gte=midnight).exists()
+    stale = TreatmentSession.objects.filter(discharged_at__isnull=True).select_related(
+        "appointment__plan__protocol", "patient"
+    )
+    for session in stale:
+        if session.opened_at < midnight:
+            _discard_open_record(session)
+    history = Appointment.objects.filter(
+        status=AppointmentStatus.COMPLETED, treatment_session__isnull=True, end__lt=now
+    ).select_related("plan__protocol", "patient__psychiatrist", "nurse")
+    for appointment in history:
+        build_record(
+            appointment,
+            nurse=appointment.nurse or nurses[0],
+            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+            now=now,
+        )
+    if not live_day_seeded:
+        _live_day(now, nurses, psychiatrist)
+
+
+def _discard_open_record(session: TreatmentSession) -> None:
+    """An earlier demo day's unfinished record: removed so the board shows today only."""
+    for model in (VitalAlert, VitalReading, DeviceDose, CheckInEntry):
+        model.objects.filter(session=session).delete()
+    DoseRecord.objects.filter(session=session).delete()
+    session.gate_overrides.all().delete()
+    session.pauses.all().delete()
+    session.adverse_events.all().delete()
+    session.addenda.all().delete()
+    session.history.all().delete()
+    appointment = session.appointment
+    session.delete()
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel_reason = "Demo: an earlier demo day"
+    appointment.save(update_fields=["status", "cancel_reason"])
+
+
+def _booked_today(patient_id: int, now: dt.datetime) -> bool:
+    zone = clinic_settings().zone
+    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
+    return (
+        Appointment.objects.filter(
+            patient_id=patient_id, start__gte=midnight, start__lt=midnight + dt.timedelta(days=1)
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    )
+
+
+def _live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
+    used: set[int] = set()
+    for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
+        appointment = (
+            Appointment.objects.filter(
+                patient__journey_state=JourneyState.INDUCTION,
+                status=AppointmentStatus.SCHEDULED,
+                start__gt=now + dt.timedelta(hours=4),
+            )
+            .filter(**({"plan__route": route} if route else {}))
+            .exclude(patient_id__in=used)
+            .select_related("plan__protocol", "patient__psychiatrist")
+            .order_by("start")
+            .first()
+        )
+        if appointment is None:
+            continue
+        start = now - dt.timedelta(minutes=minutes)
+        end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
+        if (
+            Appointment.objects.filter(patient=appointment.patient, start__lt=end, end__gt=start)
+            .exclude(status=AppointmentStatus.CANCELLED)
+            .exists()
+        ):
+            continue
+        chair = _free_chair(start, end)
+        if chair is None or _booked_today(appointment.patient_id, now):
+            continue
+        used.add(appointment.patient_id)
+        appointment.start, appointment.end, appointment.chair = start, end, chair
+        appointment.nurse = nurses[index % len(nurses)]
+        appointment.save(update_fields=["start", "end", "chair", "nurse"])
+        build_record(
+            appointment,
+            nurse=appointment.nurse,
+            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+            now=now,
+            critical_at=critical_at,
+        )
+    _awaiting_cosign(now, nurses, psychiatrist, used)
+
+
+def _awaiting_cosign(
+    now: dt.datetime, nurses: list[User], psychiatrist: User | None, used: set[int]
+) -> None:
+    """A session that ended this morning: discharged and signed by the nurse, waiting for
+    the psychiatrist's co-signature."""
+    appointment = (
+        Appointment.objects.filter(
+            patient__journey_state__in=[JourneyState.INDUCTION, JourneyState.MAINTENANCE],
+            status=AppointmentStatus.SCHEDULED,
+            start__gt=now + dt.timedelta(hours=4),
+        )
+        .exclude(patient_id__in=used)
+        .select_related("plan__protocol", "patient__psychiatrist")
+        .order_by("start")
+        .first()
+    )
+    if appointment is None:
+        return
+    start = now - dt.timedelta(minutes=_timeline(appointment).discharge + 40)
+    end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
+    chair = _free_chair(start, end)
+    if chair is None:
+        return
+    appointment.start, appointment.end, appointment.chair = start, end, chair
+    appointment.nurse = nurses[0]
+    appointment.save(update_fields=["start", "end", "chair", "nurse"])
+    build_record(appointment, nurse=nurses[0], psychiatrist=None, now=now)

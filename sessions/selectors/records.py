@@ -1,0 +1,519 @@
+"""Reads of the session record: one read model (`SessionState`) built from a session's
+parts, used by the session screen, the services' checks and the nurse board.
+
+`state_of` reads the parts through the related managers, so a caller that prefetched
+them (`with_parts`) pays a constant number of queries however many sessions it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from clinic.access import deny_patient, patients_visible_to
+from clinic.choices import SexAtBirth
+from clinic.models import User
+from clinic.selectors import clinic_settings
+from intake.models import Intake, UrgentAlert
+from sessions import monitoring
+from sessions.models import (
+    AdverseEvent,
+    Appointment,
+    AppointmentStatus,
+    DeviceDose,
+    DoseRecord,
+    GateOverride,
+    InfusionPause,
+    RemsSubmission,
+    SessionAddendum,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
+from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, ReadingPhase
+
+
+def vital_limits() -> monitoring.VitalLimits:
+    """The clinic's stored limits as the engine takes them."""
+    return monitoring.VitalLimits(**clinic_settings().vital_limit_values())
+
+
+def pregnancy_applies(session: TreatmentSession) -> bool:
+    # Clinically safer: ask unless the patient is recorded as male at birth.
+    return session.patient.sex_at_birth != SexAtBirth.MALE
+
+
+def checkin_required_items(session: TreatmentSession) -> list[str]:
+    items = [
+        CheckInItem.IDENTITY,
+        CheckInItem.WEIGHT,
+        CheckInItem.FASTING,
+        CheckInItem.ESCORT,
+        CheckInItem.NO_DRIVING,
+        CheckInItem.MEDICATION_CHANGES,
+        CheckInItem.PHQ9,
+    ]
+    if pregnancy_applies(session):
+        items.insert(5, CheckInItem.PREGNANCY)
+    return items
+
+
+FASTING_RULES = {
+    monitoring.ESKETAMINE: (
+        "No food for 2 hours and no liquids for 30 minutes before; nasal corticosteroids or "
+        "decongestants at least 1 hour before."
+    ),
+}
+FASTING_DEFAULT = "No food for 4 hours before; clear liquids until 2 hours before."
+
+
+def fasting_rule(route: str) -> str:
+    return FASTING_RULES.get(route, FASTING_DEFAULT)
+
+
+def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
+    """Everything `state_of` reads, in a fixed number of queries."""
+    return queryset.select_related(
+        "appointment__chair",
+        "appointment__nurse",
+        "patient",
+        "plan__protocol",
+        "dose__administered_by",
+        "dose__waste_witness",
+        "supervising_psychiatrist",
+        "nurse_signed_by",
+        "cosigned_by",
+        "discharged_by",
+        "amended_by",
+        "rems_submission",
+    ).prefetch_related(
+        Prefetch(
+            "checkin_entries",
+            queryset=CheckInEntry.objects.select_related("recorded_by").order_by(
+                "recorded_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "readings",
+            queryset=VitalReading.objects.select_related("recorded_by").order_by("taken_at", "pk"),
+        ),
+        Prefetch(
+            "alerts",
+            queryset=VitalAlert.objects.select_related("acknowledged_by").order_by(
+                "recorded_at", "pk"
+            ),
+        ),
+        Prefetch("gate_overrides", queryset=GateOverride.objects.select_related("recorded_by")),
+        Prefetch("devices", queryset=DeviceDose.objects.order_by("number")),
+        Prefetch("pauses", queryset=InfusionPause.objects.order_by("paused_at", "pk")),
+        Prefetch(
+            "adverse_events",
+            queryset=AdverseEvent.objects.select_related("recorded_by").order_by("onset_at", "pk"),
+        ),
+        Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author")),
+        Prefetch(
+            "patient__urgent_alerts",
+            queryset=UrgentAlert.objects.filter(acknowledged_at__isnull=True),
+            to_attr="open_urgent_alerts",
+        ),
+    )
+
+
+STAGES = (
+    ("locked", "Co-signed and locked"),
+    ("signed", "Signed by nurse — awaiting co-signature"),
+    ("discharged", "Discharged"),
+    ("ready", "Ready to leave"),
+    ("observation", "Observation"),
+    ("dosing", "Dosing"),
+    ("predose", "Checked in — pre-dose"),
+)
+
+
+@dataclass
+class SessionState:
+    """Everything the session screen and the board need to know about one session."""
+
+    session: TreatmentSession
+    now: dt.datetime
+    entries: dict[str, CheckInEntry]
+    checkin_history: list[CheckInEntry]
+    checkin_missing: list[str]
+    readings: list[VitalReading]
+    baseline: VitalReading | None
+    gate: monitoring.Gate | None
+    gate_override: GateOverride | None
+    dose: DoseRecord | None
+    devices: list[DeviceDose]
+    pauses: list[InfusionPause]
+    alerts: list[VitalAlert]
+    adverse_events: list[AdverseEvent]
+    addenda: list[SessionAddendum]
+    open_urgent_alert: bool
+    due: monitoring.VitalsDue
+    discharge: monitoring.DischargeStatus
+    alerts_by_reading: dict[int, list[VitalAlert]] = field(default_factory=dict)
+
+    @property
+    def gate_reading(self) -> VitalReading | None:
+        return self.baseline
+
+    @property
+    def weight_kg(self) -> Decimal | None:
+        entry = self.entries.get(CheckInItem.WEIGHT)
+        return Decimal(entry.value) if entry else None
+
+    @property
+    def dose_started_at(self) -> dt.datetime | None:
+        return self.dose.started_at if self.dose else None
+
+    @property
+    def open_pause(self) -> InfusionPause | None:
+        return next((p for p in self.pauses if p.resumed_at is None), None)
+
+    @property
+    def open_alerts(self) -> list[VitalAlert]:
+        return [a for a in self.alerts if a.acknowledged_at is None]
+
+    @property
+    def open_critical(self) -> list[VitalAlert]:
+        return [a for a in self.open_alerts if a.level == AlertLevel.CRITICAL]
+
+    @property
+    def latest_reading(self) -> VitalReading | None:
+        return self.readings[-1] if self.readings else None
+
+    @property
+    def minutes_since_dose(self) -> int | None:
+        if self.dose is None:
+            return None
+        return max(0, int((self.now - self.dose.started_at).total_seconds() // 60))
+
+    @property
+    def stage(self) -> str:
+        session = self.session
+        if session.cosigned_at:
+            return "locked"
+        if session.nurse_signed_at:
+            return "signed"
+        if session.discharged_at:
+            return "discharged"
+        if self.dose is None:
+            return "predose"
+        if self.session.route == "iv" and self.dose.ended_at is None:
+            return "dosing"
+        return "ready" if self.discharge.ready else "observation"
+
+    @property
+    def stage_label(self) -> str:
+        return dict(STAGES)[self.stage]
+
+    @property
+    def serious_events(self) -> list[AdverseEvent]:
+        return [e for e in self.adverse_events if e.severity == "serious"]
+
+
+def _observation_start(session: TreatmentSession, dose: DoseRecord | None) -> dt.datetime | None:
+    if dose is None:
+        return None
+    if session.route == "iv":
+        return dose.ended_at
+    return dose.started_at
+
+
+def _dose_of(session: TreatmentSession) -> DoseRecord | None:
+    try:
+        return session.dose
+    except DoseRecord.DoesNotExist:
+        return None
+
+
+def state_of(session: TreatmentSession, *, now: dt.datetime | None = None) -> SessionState:
+    """Build the read model from the session's parts (prefetched or not)."""
+    now = now or timezone.now()
+    history = list(session.checkin_entries.all())
+    entries: dict[str, CheckInEntry] = {}
+    for entry in history:
+        entries[entry.item] = entry
+    required = checkin_required_items(session)
+    labels = dict(CheckInItem.choices)
+    missing = [labels[item] for item in required if item not in entries]
+    readings = list(session.readings.all())
+    alerts = list(session.alerts.all())
+    by_reading: dict[int, list[VitalAlert]] = {}
+    for alert in alerts:
+        by_reading.setdefault(alert.reading_id, []).append(alert)
+    for reading in readings:
+        reading.alert_list = by_reading.get(reading.pk, [])
+    dose = _dose_of(session)
+    predose = [r for r in readings if r.phase == ReadingPhase.PREDOSE]
+    baseline = predose[-1] if predose else None
+    gate = None
+    override = None
+    if baseline is not None:
+        patient = session.patient
+        age = patient.age_on(timezone.localdate(baseline.taken_at, clinic_settings().zone))
+        # Unknown age: the stricter (under-65) esketamine limit applies.
+        gate = monitoring.predose_gate(
+            baseline.as_reading(), route=session.route, age=age or 0, limits=vital_limits()
+        )
+        override = next(
+            (o for o in session.gate_overrides.all() if o.reading_id == baseline.pk), None
+        )
+    if hasattr(session.patient, "open_urgent_alerts"):
+        urgent = bool(session.patient.open_urgent_alerts)
+    else:
+        urgent = UrgentAlert.objects.filter(
+            patient_id=session.patient_id, acknowledged_at__isnull=True
+        ).exists()
+    due = monitoring.vitals_due(
+        session.route,
+        dose_started_at=dose.started_at if dose else None,
+        reading_times=[r.taken_at for r in readings],
+        now=now,
+        has_baseline=baseline is not None,
+        finished=session.discharged_at is not None,
+    )
+    monitored = [r for r in readings if dose is not None and r.taken_at >= dose.started_at]
+    last = monitored[-1] if monitored else None
+    last_alerts = (
+        [monitoring.Alert(a.code, a.level, a.message) for a in by_reading.get(last.pk, [])]
+        if last
+        else []
+    )
+    with_moaas = [r for r in monitored if r.moaas is not None]
+    protocol = session.plan.protocol
+    discharge = monitoring.discharge_check(
+        observation_start=_observation_start(session, dose),
+        observation_minutes=protocol.observation_minutes,
+        observation_from=protocol.observation_from,
+        now=now,
+        last_reading=last.as_reading() if last else None,
+        last_reading_alerts=last_alerts,
+        latest_moaas=with_moaas[-1].moaas if with_moaas else None,
+        assessment={key: getattr(session, key) for key, _ in monitoring.DISCHARGE_ASSESSMENT},
+    )
+    return SessionState(
+        session=session,
+        now=now,
+        entries=entries,
+        checkin_history=history,
+        checkin_missing=missing,
+        readings=readings,
+        baseline=baseline,
+        gate=gate,
+        gate_override=override,
+        dose=dose,
+        devices=list(session.devices.all()),
+        pauses=list(session.pauses.all()),
+        alerts=alerts,
+        adverse_events=list(session.adverse_events.all()),
+        addenda=list(session.addenda.all()),
+        open_urgent_alert=urgent,
+        due=due,
+        discharge=discharge,
+        alerts_by_reading=by_reading,
+    )
+
+
+def session_state(session: TreatmentSession, *, now: dt.datetime | None = None) -> SessionState:
+    """The read model for a session the caller already holds (services use this)."""
+    return state_of(session, now=now)
+
+
+def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:
+    return TreatmentSession.objects.filter(patient__in=patients_visible_to(user))
+
+
+def session_for_user(request: HttpRequest, pk: int) -> TreatmentSession:
+    """A session record the signed-in user may see, with every part prefetched; 404 and a
+    `denied` audit row otherwise."""
+    session = with_parts(sessions_visible_to(request.user)).filter(pk=pk).first()
+    if session is None:
+        patient_id = (
+            TreatmentSession.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+        )
+        deny_patient(
+            request, patient_id or f"session-{pk}", object_type="treatment_sessions.session"
+        )
+        raise Http404("No such session record.")
+    return session
+
+
+def board_states(now: dt.datetime | None = None) -> list[SessionState]:
+    """Every session in progress on the floor, plus any with an unacknowledged critical
+    alert (those stay on the board until acknowledged). Constant query count."""
+    now = now or timezone.now()
+    open_critical = VitalAlert.objects.filter(
+        level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
+    ).values("session_id")
+    sessions = with_parts(
+        TreatmentSession.objects.filter(
+            Q(discharged_at__isnull=True) | Q(pk__in=open_critical)
+        ).order_by("appointment__chair__name", "appointment__start")
+    )
+    return [state_of(session, now=now) for session in sessions]
+
+
+@dataclass(frozen=True)
+class RemsDue:
+    session: TreatmentSession
+    deadline: dt.date
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+
+REMS_WINDOW_DAYS = 7
+
+
+def rems_forms_due(user: User) -> list[RemsDue]:
+    """Esketamine sessions that ended and whose REMS form is not yet recorded as submitted."""
+    zone = clinic_settings().zone
+    today = timezone.localdate(timezone.now(), zone)
+    submitted = RemsSubmission.objects.values("session_id")
+    sessions = (
+        sessions_visible_to(user)
+        .filter(route=monitoring.ESKETAMINE, discharged_at__isnull=False)
+        .exclude(pk__in=submitted)
+        .select_related("patient", "appointment__chair")
+        .order_by("discharged_at")
+    )
+    rows = []
+    for session in sessions:
+        deadline = timezone.localdate(session.discharged_at, zone) + dt.timedelta(
+            days=REMS_WINDOW_DAYS
+        )
+        rows.append(RemsDue(session, deadline, (deadline - today).days))
+    return rows
+
+
+def arrivals_today(user: User, now: dt.datetime | None = None) -> list[Appointment]:
+    """Today's booked appointments not yet checked in, for the board's arrivals list."""
+    now = now or timezone.now()
+    zone = clinic_settings().zone
+    day = timezone.localdate(now, zone)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return list(
+        Appointment.objects.filter(
+            patient__in=patients_visible_to(user),
+            status=AppointmentStatus.SCHEDULED,
+            start__gte=start,
+            start__lt=start + dt.timedelta(days=1),
+        )
+        .select_related("patient", "chair", "nurse", "plan")
+        .order_by("start", "chair__name")
+    )
+
+
+CO_MEDICATIONS = (
+    ("benzodiazepine", "Benzodiazepine"),
+    ("stimulant", "Stimulant"),
+    ("maoi", "MAOI"),
+    ("opioid", "Opioid"),
+)
+
+
+def _reading_near(readings: list[VitalReading], target: dt.datetime) -> VitalReading | None:
+    with_bp = [r for r in readings if r.systolic is not None]
+    return min(with_bp, key=lambda r: abs((r.taken_at - target).total_seconds()), default=None)
+
+
+def rems_form_fields(state: SessionState) -> list[tuple[str, str]]:
+    """Every field of the Spravato REMS Patient Monitoring Form, from the session record
+    (session-monitoring.md §9), as label/value pairs in the form's order."""
+    session = state.session
+    patient = session.patient
+    plan = session.plan
+    clinic = clinic_settings()
+    zone = clinic.zone
+    prescriber = session.supervising_psychiatrist or plan.written_by
+
+    def at(moment: dt.datetime | None) -> str:
+        return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    def bp(reading: VitalReading | None) -> str:
+        return f"{reading.bp} mmHg at {at(reading.taken_at)}" if reading else "Not recorded"
+
+    intake = Intake.objects.filter(patient=patient).order_by("-pk").first()
+    answers = intake.answers if intake else {}
+    co_meds = [label for key, label in CO_MEDICATIONS if answers.get(key) is True]
+    changes = state.entries.get(CheckInItem.MEDICATION_CHANGES)
+    monitored = [r for r in state.readings if r.phase == ReadingPhase.MONITORING]
+    first_device = state.devices[0].given_at if state.devices else None
+    near_40 = (
+        _reading_near(monitored, first_device + dt.timedelta(minutes=40)) if first_device else None
+    )
+    before_discharge = next((r for r in reversed(monitored) if r.systolic is not None), None)
+    sedation = [r for r in monitored if r.moaas is not None and r.moaas <= 3]
+    dissociation = [r for r in monitored if (r.dissociation or 0) > 0 or (r.cadss6 or 0) > 0]
+    respiratory = [a for a in state.alerts if a.code in ("SPO2_LOW", "RR_LOW", "RR_HIGH")]
+    end = session.discharged_at or session.ready_to_leave_at
+    minutes = int((end - first_device).total_seconds() // 60) if end and first_device else None
+    return [
+        ("Patient", f"{patient.full_name} (record {patient.mrn})"),
+        ("Date of birth", patient.date_of_birth.isoformat() if patient.date_of_birth else "—"),
+        ("Patient REMS enrollment id", plan.rems_patient_id or "Missing"),
+        ("Prescriber", prescriber.display_title if prescriber else "—"),
+        (
+            "Healthcare setting",
+            f"{clinic.name} (REMS certification {clinic.rems_certification_id or 'missing'})",
+        ),
+        ("Treatment date", at(state.dose_started_at)),
+        (
+            "Dose",
+            f"{state.dose.total_mg.normalize():f} mg, {len(state.devices)} device(s)"
+            if state.dose
+            else "Not given",
+        ),
+        ("Lot number", state.dose.lot_number if state.dose else "—"),
+        (
+            "Sedating or pressor co-medications",
+            ", ".join(co_meds) or "None reported at intake",
+        ),
+        ("Medication changes reported at check-in", changes.value if changes else "—"),
+        ("Blood pressure before dosing", bp(state.baseline)),
+        ("Blood pressure about 40 minutes after dosing", bp(near_40)),
+        ("Blood pressure before discharge", bp(before_discharge)),
+        (
+            "Sedation",
+            "; ".join(f"MOAA/S {r.moaas} at {at(r.taken_at)}" for r in sedation) or "None",
+        ),
+        (
+            "Dissociation",
+            "; ".join(
+                f"rating {r.dissociation if r.dissociation is not None else '–'}"
+                f"{f', CADSS-6 {r.cadss6}' if r.cadss6 is not None else ''} at {at(r.taken_at)}"
+                for r in dissociation
+            )
+            or "None",
+        ),
+        (
+            "Respiratory changes",
+            "; ".join(f"{a.message} ({at(a.recorded_at)})" for a in respiratory) or "None",
+        ),
+        (
+            "Serious adverse events",
+            "; ".join(
+                f"{e.get_kind_display()} at {at(e.onset_at)}: {e.outcome or 'outcome not recorded'}"
+                for e in state.serious_events
+            )
+            or "None",
+        ),
+        (
+            "Minutes from the first device to the end of monitoring",
+            str(minutes) if minutes is not None else "—",
+        ),
+        ("Ready to leave at", at(session.ready_to_leave_at)),
+    ]

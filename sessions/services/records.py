@@ -1,0 +1,1088 @@
+"""State changes of the session record (spec: session-monitoring.md).
+
+Every function runs in one transaction, checks the role it needs, writes the audit row
+and queues notifications after commit. The rules themselves are in
+`sessions.monitoring`; the record's lock is enforced by the models and the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinic.audit import audit_record
+from clinic.choices import AuditAction, JourneyState, Role
+from clinic.models import User
+from clinic.selectors import clinic_settings
+from clinic.services import patient_move_journey
+from intake.measures import PHQ9, score
+from intake.models import MeasureContext, MeasureResult
+from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
+from sessions import monitoring
+from sessions.models import (
+    AdverseEvent,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    DeviceDose,
+    DoseMode,
+    DoseRecord,
+    GateOverride,
+    InfusionPause,
+    RecordLocked,
+    RemsSubmission,
+    SessionAddendum,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
+from sessions.models.records import (
+    AlertLevel,
+    CheckInEntry,
+    CheckInItem,
+    Drug,
+    ReadingPhase,
+    Severity,
+)
+from sessions.selectors.records import (
+    SessionState,
+    checkin_required_items,
+    session_state,
+    vital_limits,
+)
+
+CLINICAL_STAFF = (Role.NURSE, Role.PSYCHIATRIST)
+# How far back a nurse may chart an entry (charting after the fact is normal; days
+# later is not) and how far ahead a clock may drift.
+BACKDATE_LIMIT = dt.timedelta(hours=6)
+CLOCK_SKEW = dt.timedelta(minutes=2)
+MIN_REASON = 20
+
+
+def _require(actor: User, *roles: str, doing: str) -> None:
+    if not actor.has_role(*roles):
+        raise PermissionDenied(f"Your role cannot {doing}.")
+
+
+def _lock_for_write(session: TreatmentSession) -> TreatmentSession:
+    """Re-read the session under a row lock and refuse writes to a signed record."""
+    fresh = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+    if fresh.cosigned_at is not None:
+        raise RecordLocked
+    if fresh.nurse_signed_at is not None:
+        raise ValidationError("The nurse has signed this record; add an addendum instead.")
+    return fresh
+
+
+def _clinical_time(value: dt.datetime | None, *, field: str, now: dt.datetime) -> dt.datetime:
+    """The time an entry happened: now unless given; never in the future, never days back."""
+    if value is None:
+        return now
+    if value > now + CLOCK_SKEW:
+        raise ValidationError({field: "This time is in the future."})
+    if value < now - BACKDATE_LIMIT:
+        raise ValidationError(
+            {field: "This time is more than 6 hours ago; write an addendum instead."}
+        )
+    return value
+
+
+def _reason(text: str, field: str = "reason") -> str:
+    cleaned = text.strip()
+    if len(cleaned) < MIN_REASON:
+        raise ValidationError({field: f"Write the reason (at least {MIN_REASON} characters)."})
+    return cleaned
+
+
+# --- Opening and check-in (spec §1) -----------------------------------------------------
+
+
+def session_open(
+    *, appointment: Appointment, actor: User, request: HttpRequest | None = None
+) -> TreatmentSession:
+    """Check the patient in: open the session record for today's appointment."""
+    _require(actor, *CLINICAL_STAFF, doing="check a patient in")
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        existing = TreatmentSession.objects.filter(appointment=appointment).first()
+        if existing is not None:
+            return existing
+        if appointment.status != AppointmentStatus.SCHEDULED:
+            raise ValidationError(
+                f"This appointment is {appointment.get_status_display().lower()}; "
+                "only a scheduled appointment can be checked in."
+            )
+        zone = clinic_settings().zone
+        if timezone.localdate(appointment.start, zone) != timezone.localdate(timezone.now(), zone):
+            raise ValidationError("Only today's appointments can be checked in.")
+        session = TreatmentSession.objects.create(
+            appointment=appointment,
+            patient=appointment.patient,
+            plan=appointment.plan,
+            route=appointment.plan.route,
+            supervising_psychiatrist=appointment.patient.psychiatrist,
+            opened_by=actor,
+        )
+        now = timezone.now()
+        appointment.status = AppointmentStatus.CHECKED_IN
+        appointment.status_changed_at = now
+        appointment.status_changed_by = actor
+        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient=appointment.patient,
+            obj=session,
+        )
+    return session
+
+
+def _check_item_value(session: TreatmentSession, item: str, value: Any) -> Any:
+    if item not in checkin_required_items(session) and item != CheckInItem.MEDICATION_CHANGES:
+        raise ValidationError({item: "This item does not apply to this session."})
+    if item == CheckInItem.WEIGHT:
+        try:
+            weight = Decimal(str(value)).quantize(Decimal("0.1"))
+        except ArithmeticError:
+            raise ValidationError({item: "Enter the weight in kg, e.g. 72.5."}) from None
+        if not Decimal("30") <= weight <= Decimal("300"):
+            raise ValidationError({item: "Weight must be between 30 and 300 kg."})
+        return str(weight)
+    if item == CheckInItem.PREGNANCY:
+        if value not in ("not_pregnant", "not_applicable"):
+            raise ValidationError(
+                {item: "Pregnancy must be ruled out before dosing; call the psychiatrist."}
+            )
+        return value
+    if item == CheckInItem.MEDICATION_CHANGES:
+        text = str(value).strip()
+        if not text:
+            raise ValidationError({item: "Write “none” or describe the changes."})
+        return text[:1000]
+    if value is not True:
+        raise ValidationError({item: "Confirm this item to record it."})
+    return True
+
+
+def checkin_record(
+    *,
+    session: TreatmentSession,
+    item: str,
+    value: Any,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> CheckInEntry:
+    """Record one check-in item (who and when are stored with it)."""
+    _require(actor, *CLINICAL_STAFF, doing="record a check-in")
+    if item not in CheckInItem.values or item == CheckInItem.PHQ9:
+        raise ValidationError({"item": "Unknown check-in item."})
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if item == CheckInItem.WEIGHT and DoseRecord.objects.filter(session=session).exists():
+            raise ValidationError({item: "The dose is recorded; the weight can't change now."})
+        entry = CheckInEntry.objects.create(
+            session=session,
+            item=item,
+            value=_check_item_value(session, item, value),
+            recorded_by=actor,
+        )
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=entry,
+        )
+    return entry
+
+
+def checkin_phq9(
+    *,
+    session: TreatmentSession,
+    items: dict[str, int],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> MeasureResult:
+    """Score the pre-session PHQ-9 at check-in; item 9 ≥ 1 raises the urgent alert, which
+    holds the dose until a psychiatrist acknowledges it."""
+    _require(actor, *CLINICAL_STAFF, doing="record a PHQ-9")
+    try:
+        result = score(PHQ9, items)
+    except (ValueError, TypeError) as error:
+        raise ValidationError({"__all__": f"Answer every question ({error})."}) from None
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        context = (
+            MeasureContext.BOOSTER
+            if session.appointment.kind == AppointmentKind.BOOSTER
+            else MeasureContext.PRE_SESSION
+        )
+        measure = MeasureResult.objects.create(
+            patient_id=session.patient_id,
+            instrument=PHQ9,
+            items=items,
+            total=result.total,
+            band=result.band,
+            flags=list(result.flags),
+            context=context,
+            entered_by=actor,
+        )
+        CheckInEntry.objects.create(
+            session=session,
+            item=CheckInItem.PHQ9,
+            value={"measure": measure.pk, "total": result.total, "item9": items["q9"]},
+            recorded_by=actor,
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=measure,
+        )
+        if SUICIDAL_IDEATION in result.flags:
+            urgent_alert_raise(
+                patient=session.patient,
+                code=SUICIDAL_IDEATION,
+                reason=(
+                    "PHQ-9 question 9 answered "
+                    f"{items['q9']} at check-in, before dosing (session {session.pk})."
+                ),
+                source="check-in",
+            )
+    return measure
+
+
+# --- Vitals and alerts (spec §2, §4) ----------------------------------------------------
+
+
+def reading_record(
+    *,
+    session: TreatmentSession,
+    values: dict[str, Any],
+    taken_at: dt.datetime | None,
+    comment: str = "",
+    dissociation: int | None = None,
+    cadss6: int | None = None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> VitalReading:
+    """Store one set of vitals, or refuse it (nothing stored) with reasons per field.
+
+    Before the dose a reading is a pre-dose reading and re-runs the gate; afterwards it is
+    judged against the clinic's limits and the pre-dose baseline, and each alert is
+    stored. Critical alerts notify the supervising psychiatrist after commit.
+    """
+    _require(actor, *CLINICAL_STAFF, doing="record vitals")
+    monitoring.validate_reading(values)
+    errors = {}
+    if dissociation is not None and not 0 <= dissociation <= 4:
+        errors["dissociation"] = "The clinician rating is 0 to 4."
+    if cadss6 is not None and not 0 <= cadss6 <= 24:
+        errors["cadss6"] = "The CADSS-6 total is 0 to 24."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    taken = _clinical_time(taken_at, field="taken_at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if session.discharged_at is not None:
+            raise ValidationError("The patient is discharged; add an addendum instead.")
+        state = session_state(session, now=now)
+        dose_started = state.dose_started_at
+        phase = (
+            ReadingPhase.PREDOSE
+            if dose_started is None or taken < dose_started
+            else ReadingPhase.MONITORING
+        )
+        reading = VitalReading.objects.create(
+            session=session,
+            phase=phase,
+            taken_at=taken,
+            comment=comment.strip()[:500],
+            dissociation=dissociation,
+            cadss6=cadss6,
+            recorded_by=actor,
+            **{key: values.get(key) for key in monitoring.VITAL_KEYS},
+        )
+        baseline = state.baseline.as_reading() if state.baseline and phase != "predose" else None
+        found = monitoring.vital_alerts(
+            reading.as_reading(), baseline=baseline, limits=vital_limits()
+        )
+        critical = []
+        for alert in found:
+            row = VitalAlert.objects.create(
+                session=session,
+                reading=reading,
+                code=alert.code,
+                level=alert.level,
+                message=alert.message,
+                recorded_by=actor,
+            )
+            if alert.level == AlertLevel.CRITICAL:
+                critical.append(row.pk)
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=reading,
+        )
+        if critical:
+            from sessions.tasks import notify_critical_alert
+
+            for alert_id in critical:
+                notify_critical_alert.delay_on_commit(alert_id)
+    return reading
+
+
+def alert_acknowledge(
+    *,
+    alert: VitalAlert,
+    action_taken: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> VitalAlert:
+    """Record what was done about an alert (e.g. “infusion paused, clonidine 0.1 mg”)."""
+    _require(actor, *CLINICAL_STAFF, doing="acknowledge an alert")
+    action = action_taken.strip()
+    if len(action) < 5:
+        raise ValidationError({"action_taken": "Say what was done (at least 5 characters)."})
+    with transaction.atomic():
+        session = TreatmentSession.objects.select_for_update().get(pk=alert.session_id)
+        if session.cosigned_at is not None:
+            raise RecordLocked
+        alert = VitalAlert.objects.select_for_update().get(pk=alert.pk)
+        if alert.acknowledged_at is not None:
+            return alert
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.action_taken = action[:500]
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=alert,
+        )
+    return alert
+
+
+def gate_override(
+    *,
+    session: TreatmentSession,
+    reason: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> GateOverride:
+    """A psychiatrist allows the dose despite a hold on the latest pre-dose reading."""
+    _require(actor, Role.PSYCHIATRIST, doing="override a pre-dose hold")
+    text = _reason(reason)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session)
+        if state.gate is None or state.gate.proceed or state.gate_reading is None:
+            raise ValidationError("There is no pre-dose hold to override.")
+        if state.gate_override is not None:
+            return state.gate_override
+        override = GateOverride.objects.create(
+            session=session,
+            reading=state.gate_reading,
+            reasons=list(state.gate.reasons),
+            reason=text,
+            recorded_by=actor,
+        )
+        audit_record(
+            action=AuditAction.SIGN,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=override,
+        )
+    return override
+
+
+# --- Dose (spec §3) ---------------------------------------------------------------------
+
+
+def order_amend(
+    *,
+    session: TreatmentSession,
+    mg_per_kg: Decimal | None = None,
+    mg: Decimal | None = None,
+    devices: int | None = None,
+    reason: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> TreatmentSession:
+    """A psychiatrist raises this session's dose order above the plan's."""
+    _require(actor, Role.PSYCHIATRIST, doing="amend a dose order")
+    text = _reason(reason)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        plan = session.plan
+        if DoseRecord.objects.filter(session=session).exists():
+            raise ValidationError("The dose is already recorded.")
+        if session.route == monitoring.ESKETAMINE:
+            if not devices or not 1 <= devices <= 3:
+                raise ValidationError({"devices": "Esketamine is 1 to 3 devices (28–84 mg)."})
+            session.amended_devices = devices
+        elif plan.dose_mode == DoseMode.MG_PER_KG:
+            if mg_per_kg is None or not Decimal("0.05") <= mg_per_kg <= Decimal("2"):
+                raise ValidationError({"mg_per_kg": "Enter a dose between 0.05 and 2 mg/kg."})
+            session.amended_mg_per_kg = mg_per_kg
+        else:
+            if mg is None or not Decimal("1") <= mg <= Decimal("500"):
+                raise ValidationError({"mg": "Enter a dose between 1 and 500 mg."})
+            session.amended_mg = mg
+        session.amendment_reason = text
+        session.amended_by = actor
+        session.amended_at = timezone.now()
+        session.save(
+            update_fields=[
+                "amended_mg_per_kg",
+                "amended_mg",
+                "amended_devices",
+                "amendment_reason",
+                "amended_by",
+                "amended_at",
+            ]
+        )
+        audit_record(
+            action=AuditAction.AMEND,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=session,
+        )
+    return session
+
+
+@dataclass(frozen=True)
+class DoseInput:
+    started_at: dt.datetime | None
+    lot_number: str
+    lot_expiry: dt.date
+    mg_per_kg: Decimal | None = None
+    mg: Decimal | None = None
+    planned_minutes: int | None = None
+    waste_mg: Decimal | None = None
+    waste_witness: User | None = None
+
+
+def dose_blockers(state: SessionState) -> list[str]:
+    """Why the dose can't be given yet (empty when it can)."""
+    blockers = [f"Check-in: {label} not recorded." for label in state.checkin_missing]
+    if state.open_urgent_alert:
+        blockers.append(
+            "Urgent alert (PHQ-9 question 9) is open: a psychiatrist must acknowledge it."
+        )
+    if state.gate is None:
+        blockers.append("Record the pre-dose vitals.")
+    elif not state.gate.proceed and state.gate_override is None:
+        blockers.append("Pre-dose hold: re-measure, or a psychiatrist overrides with a reason.")
+    return blockers
+
+
+def dose_record(
+    *,
+    session: TreatmentSession,
+    dose: DoseInput,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> DoseRecord:
+    """Record the dose given. mg is computed from today's weight × mg/kg; a dose above the
+    order (plan, or a psychiatrist's amendment for this session) is refused."""
+    _require(actor, *CLINICAL_STAFF, doing="record a dose")
+    now = timezone.now()
+    started = _clinical_time(dose.started_at, field="started_at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session, now=now)
+        if state.dose is not None:
+            raise ValidationError("The dose is already recorded for this session.")
+        blockers = dose_blockers(state)
+        if blockers:
+            raise ValidationError(blockers)
+        if state.gate_reading is not None and started < state.gate_reading.taken_at:
+            raise ValidationError(
+                {"started_at": "The dose can't start before the pre-dose vitals."}
+            )
+        errors: dict[str, str] = {}
+        if not dose.lot_number.strip():
+            errors["lot_number"] = "Enter the lot number."
+        if dose.lot_expiry < timezone.localdate(started, clinic_settings().zone):
+            errors["lot_expiry"] = "This lot has expired; use another lot."
+        if dose.waste_mg is not None:
+            if dose.waste_mg < 0:
+                errors["waste_mg"] = "Waste can't be negative."
+            elif dose.waste_mg > 0 and dose.waste_witness is None:
+                errors["waste_witness"] = "Controlled-substance waste needs a witness."
+            elif dose.waste_witness is not None and dose.waste_witness.pk == actor.pk:
+                errors["waste_witness"] = "The witness must be another staff member."
+        plan = session.plan
+        weight = state.weight_kg
+        values: dict[str, Any] = {}
+        if session.route == monitoring.ESKETAMINE:
+            values = {"drug": Drug.ESKETAMINE, "total_mg": Decimal(monitoring.ESKETAMINE_DEVICE_MG)}
+        elif plan.dose_mode == DoseMode.MG_PER_KG:
+            ceiling = session.amended_mg_per_kg or plan.dose_mg_per_kg
+            if dose.mg_per_kg is None or dose.mg_per_kg <= 0:
+                errors["mg_per_kg"] = "Enter the dose in mg/kg."
+            elif dose.mg_per_kg > ceiling:
+                errors["mg_per_kg"] = (
+                    f"{dose.mg_per_kg.normalize():f} mg/kg is above the order "
+                    f"({ceiling.normalize():f} mg/kg); a psychiatrist must amend the order."
+                )
+            elif weight is None:
+                errors["mg_per_kg"] = "Record today's weight at check-in first."
+            else:
+                values = {
+                    "drug": Drug.KETAMINE,
+                    "weight_kg": weight,
+                    "mg_per_kg": dose.mg_per_kg,
+                    "total_mg": monitoring.dose_total_mg(weight, dose.mg_per_kg),
+                }
+        else:
+            ceiling = session.amended_mg or plan.dose_mg
+            if dose.mg is None or dose.mg <= 0:
+                errors["mg"] = "Enter the dose in mg."
+            elif dose.mg > ceiling:
+                errors["mg"] = (
+                    f"{dose.mg.normalize():f} mg is above the order ({ceiling.normalize():f} mg); "
+                    "a psychiatrist must amend the order."
+                )
+            else:
+                values = {"drug": Drug.KETAMINE, "weight_kg": weight, "total_mg": dose.mg}
+        if session.route == "iv" and not 5 <= (dose.planned_minutes or 0) <= 180:
+            errors["planned_minutes"] = "Enter the planned infusion time (5–180 minutes)."
+        if errors:
+            raise ValidationError(errors)
+        record = DoseRecord.objects.create(
+            session=session,
+            order_text=_order_text(session),
+            planned_minutes=dose.planned_minutes if session.route == "iv" else None,
+            started_at=started,
+            lot_number=dose.lot_number.strip()[:40],
+            lot_expiry=dose.lot_expiry,
+            administered_by=actor,
+            waste_mg=dose.waste_mg if dose.waste_mg else None,
+            waste_witness=dose.waste_witness if dose.waste_mg else None,
+            recorded_by=actor,
+            **values,
+        )
+        if session.route == monitoring.ESKETAMINE:
+            DeviceDose.objects.create(
+                session=session, number=1, given_at=started, recorded_by=actor
+            )
+        appointment = session.appointment
+        appointment.status = AppointmentStatus.IN_SESSION
+        appointment.status_changed_at = now
+        appointment.status_changed_by = actor
+        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=record,
+        )
+    return record
+
+
+def _order_text(session: TreatmentSession) -> str:
+    text = session.plan.dose_order_text
+    if session.amended_at is not None:
+        amended = (
+            f"{session.amended_devices} devices"
+            if session.amended_devices
+            else (
+                f"{session.amended_mg_per_kg.normalize():f} mg/kg"
+                if session.amended_mg_per_kg
+                else f"{session.amended_mg.normalize():f} mg"
+            )
+        )
+        text = f"{text}; amended for this session to {amended}"
+    return text[:120]
+
+
+def device_record(
+    *,
+    session: TreatmentSession,
+    given_at: dt.datetime | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> tuple[DeviceDose, list[str]]:
+    """One more esketamine device; returns the spacing warnings (devices < 5 min apart)."""
+    _require(actor, *CLINICAL_STAFF, doing="record a device")
+    now = timezone.now()
+    given = _clinical_time(given_at, field="given_at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session, now=now)
+        if session.route != monitoring.ESKETAMINE or state.dose is None:
+            raise ValidationError("Record the first device with the dose form.")
+        ordered = session.amended_devices or session.plan.esketamine_devices or 0
+        if len(state.devices) >= ordered:
+            raise ValidationError(
+                {"given_at": f"The order is {ordered} devices; all are recorded."}
+            )
+        if given < state.devices[-1].given_at:
+            raise ValidationError({"given_at": "A device can't be before the previous one."})
+        device = DeviceDose.objects.create(
+            session=session, number=len(state.devices) + 1, given_at=given, recorded_by=actor
+        )
+        dose = state.dose
+        dose.total_mg = Decimal(monitoring.ESKETAMINE_DEVICE_MG * device.number)
+        dose.save(update_fields=["total_mg"])
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=device,
+        )
+    times = [d.given_at for d in state.devices] + [device.given_at]
+    return device, monitoring.device_spacing_warnings(times)
+
+
+def infusion_pause(
+    *,
+    session: TreatmentSession,
+    at: dt.datetime | None,
+    reason: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> InfusionPause:
+    """Pause the IV infusion (e.g. for a blood pressure rise)."""
+    _require(actor, *CLINICAL_STAFF, doing="pause an infusion")
+    now = timezone.now()
+    when = _clinical_time(at, field="at", now=now)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the infusion is paused."})
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session, now=now)
+        if session.route != "iv" or state.dose is None or state.dose.ended_at is not None:
+            raise ValidationError("Only a running infusion can be paused.")
+        if state.open_pause is not None:
+            raise ValidationError("The infusion is already paused.")
+        pause = InfusionPause.objects.create(
+            session=session, paused_at=when, reason=reason.strip()[:300], recorded_by=actor
+        )
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=pause,
+        )
+    return pause
+
+
+def infusion_resume(
+    *,
+    session: TreatmentSession,
+    at: dt.datetime | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> InfusionPause:
+    _require(actor, *CLINICAL_STAFF, doing="resume an infusion")
+    now = timezone.now()
+    when = _clinical_time(at, field="at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session, now=now)
+        pause = state.open_pause
+        if pause is None:
+            raise ValidationError("The infusion is not paused.")
+        if when < pause.paused_at:
+            raise ValidationError({"at": "Resuming can't be before the pause."})
+        pause.resumed_at = when
+        pause.save(update_fields=["resumed_at"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=pause,
+        )
+    return pause
+
+
+def infusion_end(
+    *,
+    session: TreatmentSession,
+    at: dt.datetime | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> DoseRecord:
+    """The IV infusion has ended: the observation time starts now."""
+    _require(actor, *CLINICAL_STAFF, doing="end an infusion")
+    now = timezone.now()
+    when = _clinical_time(at, field="at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = session_state(session, now=now)
+        dose = state.dose
+        if session.route != "iv" or dose is None:
+            raise ValidationError("Only an IV infusion has an end time.")
+        if dose.ended_at is not None:
+            return dose
+        if when <= dose.started_at:
+            raise ValidationError({"at": "The infusion can't end before it started."})
+        if state.open_pause is not None:
+            pause = state.open_pause
+            pause.resumed_at = max(when, pause.paused_at)
+            pause.save(update_fields=["resumed_at"])
+        dose.ended_at = when
+        dose.save(update_fields=["ended_at"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=dose,
+        )
+    return dose
+
+
+# --- Adverse events (spec §5) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdverseEventInput:
+    kind: str
+    severity: str
+    onset_at: dt.datetime | None
+    description: str = ""
+    medication: str = ""
+    medication_dose: str = ""
+    medication_at: dt.datetime | None = None
+    infusion_action: str = ""
+    outcome: str = ""
+
+
+def adverse_event_record(
+    *,
+    session: TreatmentSession,
+    event: AdverseEventInput,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> AdverseEvent:
+    """Record an adverse event. `serious` notifies the psychiatrist and, on esketamine,
+    is marked for REMS reporting."""
+    _require(actor, *CLINICAL_STAFF, doing="record an adverse event")
+    now = timezone.now()
+    onset = _clinical_time(event.onset_at, field="onset_at", now=now)
+    medication_at = (
+        _clinical_time(event.medication_at, field="medication_at", now=now)
+        if event.medication_at
+        else None
+    )
+    if event.kind == "other" and not event.description.strip():
+        raise ValidationError({"description": "Describe the event."})
+    if event.medication.strip() and not event.medication_dose.strip():
+        raise ValidationError({"medication_dose": "Enter the dose of the medication given."})
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if event.infusion_action and session.route != "iv":
+            raise ValidationError({"infusion_action": "Only IV sessions have an infusion."})
+        row = AdverseEvent.objects.create(
+            session=session,
+            kind=event.kind,
+            description=event.description.strip()[:300],
+            onset_at=onset,
+            severity=event.severity,
+            medication=event.medication.strip()[:80],
+            medication_dose=event.medication_dose.strip()[:40],
+            medication_at=medication_at or (now if event.medication.strip() else None),
+            infusion_action=event.infusion_action,
+            outcome=event.outcome.strip()[:300],
+            rems_reportable=(
+                event.severity == Severity.SERIOUS and session.route == monitoring.ESKETAMINE
+            ),
+            recorded_by=actor,
+        )
+        if event.infusion_action == "paused":
+            state = session_state(session, now=now)
+            if state.dose is not None and state.dose.ended_at is None and not state.open_pause:
+                InfusionPause.objects.create(
+                    session=session,
+                    paused_at=onset,
+                    reason=f"Adverse event: {row.get_kind_display()}",
+                    recorded_by=actor,
+                )
+        elif event.infusion_action == "stopped":
+            state = session_state(session, now=now)
+            if state.dose is not None and state.dose.ended_at is None:
+                state.dose.ended_at = max(onset, state.dose.started_at + dt.timedelta(seconds=1))
+                state.dose.save(update_fields=["ended_at"])
+        audit_record(
+            action=AuditAction.CREATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=row,
+        )
+        if row.severity == Severity.SERIOUS:
+            from sessions.tasks import notify_serious_event
+
+            notify_serious_event.delay_on_commit(row.pk)
+    return row
+
+
+# --- Discharge (spec §6) ----------------------------------------------------------------
+
+
+def discharge_assess(
+    *,
+    session: TreatmentSession,
+    answers: dict[str, bool],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> TreatmentSession:
+    """Record the discharge assessment; the first time every criterion is met, the
+    "ready to leave" time is stored."""
+    _require(actor, *CLINICAL_STAFF, doing="assess for discharge")
+    now = timezone.now()
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if session.discharged_at is not None:
+            raise ValidationError("The patient is already discharged.")
+        for key, _label in monitoring.DISCHARGE_ASSESSMENT:
+            setattr(session, key, bool(answers.get(key)))
+        session.assessed_by = actor
+        session.assessed_at = now
+        fields = [key for key, _label in monitoring.DISCHARGE_ASSESSMENT]
+        fields += ["assessed_by", "assessed_at"]
+        if session.ready_to_leave_at is None and session_state(session, now=now).discharge.ready:
+            session.ready_to_leave_at = now
+            fields.append("ready_to_leave_at")
+        session.save(update_fields=fields)
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=session,
+        )
+    return session
+
+
+def session_discharge(
+    *,
+    session: TreatmentSession,
+    override_reason: str = "",
+    actor: User,
+    request: HttpRequest | None = None,
+) -> TreatmentSession:
+    """Discharge the patient: all criteria met, or a psychiatrist's written reason for the
+    unmet ones. The appointment becomes completed; finishing the induction series moves
+    the patient to maintenance."""
+    _require(actor, *CLINICAL_STAFF, doing="discharge a patient")
+    now = timezone.now()
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if session.discharged_at is not None:
+            return session
+        state = session_state(session, now=now)
+        if state.dose is None:
+            raise ValidationError("No dose is recorded; cancel the appointment instead.")
+        unmet = [criterion.code for criterion in state.discharge.unmet]
+        if unmet:
+            if not actor.has_role(Role.PSYCHIATRIST):
+                raise ValidationError(
+                    "Not every discharge criterion is met: "
+                    + "; ".join(c.label for c in state.discharge.unmet)
+                    + ". Only a psychiatrist can discharge with an unmet criterion."
+                )
+            session.discharge_override_reason = _reason(override_reason, "override_reason")
+            session.discharge_unmet = unmet
+        if session.ready_to_leave_at is None:
+            session.ready_to_leave_at = now
+        session.discharged_at = now
+        session.discharged_by = actor
+        session.save(
+            update_fields=[
+                "discharge_override_reason",
+                "discharge_unmet",
+                "ready_to_leave_at",
+                "discharged_at",
+                "discharged_by",
+            ]
+        )
+        appointment = session.appointment
+        appointment.status = AppointmentStatus.COMPLETED
+        appointment.status_changed_at = now
+        appointment.status_changed_by = actor
+        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        audit_record(
+            action=AuditAction.SIGN if unmet else AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=session,
+        )
+        _finish_induction_if_complete(session, actor, request)
+    return session
+
+
+def _finish_induction_if_complete(
+    session: TreatmentSession, actor: User, request: HttpRequest | None
+) -> None:
+    """After the last induction session the plan moves to maintenance (scheduling §4)."""
+    appointment = session.appointment
+    patient = session.patient
+    if appointment.kind != AppointmentKind.INDUCTION:
+        return
+    if patient.journey_state != JourneyState.INDUCTION:
+        return
+    completed = Appointment.objects.filter(
+        patient=patient, kind=AppointmentKind.INDUCTION, status=AppointmentStatus.COMPLETED
+    ).count()
+    still_booked = Appointment.objects.filter(
+        patient=patient,
+        kind=AppointmentKind.INDUCTION,
+        status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
+        start__gt=appointment.start,
+    ).exists()
+    if completed >= session.plan.series_length or (not still_booked and completed >= 6):
+        patient_move_journey(
+            patient=patient,
+            to_state=JourneyState.MAINTENANCE,
+            actor=actor,
+            request=request,
+            reason=f"Induction series finished ({completed} sessions).",
+        )
+
+
+# --- Sign-off, lock and addenda (spec §7) ----------------------------------------------
+
+
+def session_sign(
+    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
+) -> TreatmentSession:
+    """The nurse signs the record after discharge (critical alerts must be acknowledged)."""
+    _require(actor, Role.NURSE, Role.PSYCHIATRIST, doing="sign a session record")
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if session.discharged_at is None:
+            raise ValidationError("Discharge the patient before signing the record.")
+        if VitalAlert.objects.filter(
+            session=session, level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
+        ).exists():
+            raise ValidationError("Acknowledge every critical alert before signing.")
+        session.nurse_signed_at = timezone.now()
+        session.nurse_signed_by = actor
+        session.save(update_fields=["nurse_signed_at", "nurse_signed_by"])
+        audit_record(
+            action=AuditAction.SIGN,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=session,
+        )
+    return session
+
+
+def session_cosign(
+    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
+) -> TreatmentSession:
+    """The psychiatrist co-signs; from then on the record is locked."""
+    _require(actor, Role.PSYCHIATRIST, doing="co-sign a session record")
+    with transaction.atomic():
+        session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        if session.cosigned_at is not None:
+            return session
+        if session.nurse_signed_at is None:
+            raise ValidationError("The nurse signs the record first.")
+        session.cosigned_at = timezone.now()
+        session.cosigned_by = actor
+        session.save(update_fields=["cosigned_at", "cosigned_by"])
+        audit_record(
+            action=AuditAction.SIGN,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=session,
+        )
+    return session
+
+
+def addendum_write(
+    *,
+    session: TreatmentSession,
+    reason: str,
+    text: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> SessionAddendum:
+    """A correction or late entry, shown under the original record."""
+    _require(actor, *CLINICAL_STAFF, doing="write an addendum")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Say why you are adding this (e.g. “late entry”, “correction”)."
+    if not text.strip():
+        errors["text"] = "Write the addendum."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        addendum = SessionAddendum.objects.create(
+            session=session, author=actor, reason=reason.strip()[:300], text=text.strip()
+        )
+        audit_record(
+            action=AuditAction.AMEND,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=addendum,
+        )
+    return addendum
+
+
+def rems_submission_record(
+    *,
+    session: TreatmentSession,
+    submitted_on: dt.date,
+    confirmation: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> RemsSubmission:
+    """Note that the REMS monitoring form of an esketamine session was submitted."""
+    _require(actor, *CLINICAL_STAFF, doing="record a REMS submission")
+    if session.route != monitoring.ESKETAMINE:
+        raise ValidationError("Only esketamine sessions have a REMS monitoring form.")
+    if session.discharged_at is None:
+        raise ValidationError("The form is submitted after the session ends.")
+    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+    if submitted_on > today:
+        raise ValidationError({"submitted_on": "This date is in the future."})
+    if submitted_on < timezone.localdate(session.discharged_at, clinic_settings().zone):
+        raise ValidationError({"submitted_on": "This date is before the session."})
+    with transaction.atomic():
+        row, _created = RemsSubmission.objects.get_or_create(
+            session=session,
+            defaults={
+                "submitted_on": submitted_on,
+                "confirmation": confirmation.strip()[:60],
+                "recorded_by": actor,
+            },
+        )
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=session.patient_id,
+            obj=row,
+        )
+    return row

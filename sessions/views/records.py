@@ -1,0 +1,643 @@
+"""The session screen at the chair, the nurse board and the REMS forms list
+(spec: session-monitoring.md).
+
+One page per session; every entry is a small form posted with htmx to
+`session_action`, which answers with the form's own block (cleared, or with the errors
+next to the fields and everything typed kept) plus out-of-band updates of the status
+blocks. Without JavaScript the same forms post and redirect back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clinic.access import allow
+from clinic.audit import audit_record
+from clinic.choices import AuditAction, Role
+from clinic.forms import attach_errors
+from clinic.selectors import clinic_settings
+from sessions import monitoring
+from sessions.charts import vitals_chart
+from sessions.forms import (
+    AcknowledgeForm,
+    AddendumForm,
+    AdverseEventForm,
+    DischargeForm,
+    DoseForm,
+    MedicationChangesForm,
+    OrderAmendForm,
+    PauseForm,
+    Phq9Form,
+    PregnancyForm,
+    ReasonForm,
+    RemsSubmissionForm,
+    TimeOnlyForm,
+    VitalsForm,
+    WeightForm,
+)
+from sessions.models import TreatmentSession, VitalAlert
+from sessions.models.records import CheckInItem, RecordLocked
+from sessions.selectors import records as selectors
+from sessions.selectors.scheduling import appointment_for_user
+from sessions.services import records as services
+
+Forms = dict[str, Any]
+CONFIRM_ITEMS = (
+    CheckInItem.IDENTITY,
+    CheckInItem.FASTING,
+    CheckInItem.ESCORT,
+    CheckInItem.NO_DRIVING,
+)
+ITEM_FORMS = {
+    CheckInItem.WEIGHT: WeightForm,
+    CheckInItem.PREGNANCY: PregnancyForm,
+    CheckInItem.MEDICATION_CHANGES: MedicationChangesForm,
+}
+STATUS_BLOCKS = ("status", "gate", "dose-blockers", "vitals-log", "alerts", "discharge", "signoff")
+
+
+# --- Check-in from the calendar or the board --------------------------------------------
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_POST
+def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Open the session record for today's appointment and go to the session screen."""
+    appointment = appointment_for_user(request, appointment_id)
+    try:
+        session = services.session_open(
+            appointment=appointment, actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("nurse_board")
+    return redirect("session_record", session_id=session.pk)
+
+
+# --- The session screen ------------------------------------------------------------------
+
+
+def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, Any]]:
+    session = state.session
+    labels = dict(CheckInItem.choices)
+    rows = []
+    for item in selectors.checkin_required_items(session):
+        if item == CheckInItem.PHQ9:
+            continue
+        form_class = ITEM_FORMS.get(item)
+        form = forms.get(f"checkin-{item}")
+        if form is None and form_class is not None:
+            entry = state.entries.get(item)
+            form = form_class(initial={item: entry.value} if entry else None)
+        rows.append(
+            {
+                "item": item,
+                "label": labels[item],
+                "entry": state.entries.get(item),
+                "form": form,
+                "confirm": item in CONFIRM_ITEMS,
+                "hint": selectors.fasting_rule(session.route) if item == "fasting" else "",
+            }
+        )
+    return rows
+
+
+def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
+    state = selectors.state_of(session)
+    user = request.user
+    clinical = user.has_role(Role.NURSE, Role.PSYCHIATRIST)
+    writable = clinical and session.nurse_signed_at is None and session.cosigned_at is None
+    plan = session.plan
+    preview = None
+    if state.weight_kg is not None and plan.dose_mg_per_kg:
+        order = session.amended_mg_per_kg or plan.dose_mg_per_kg
+        preview = monitoring.dose_total_mg(state.weight_kg, order)
+    zone = clinic_settings().zone
+    return {
+        "session": session,
+        "state": state,
+        "patient": session.patient,
+        "plan": plan,
+        "protocol": plan.protocol,
+        "appointment": session.appointment,
+        "checklist": [] if state.dose else _checklist(state, forms),
+        "checklist_done": _checklist(state, {}) if state.dose else [],
+        "phq9_form": forms.get("phq9") or Phq9Form(),
+        "phq9_entry": state.entries.get(CheckInItem.PHQ9),
+        "vitals_form": forms.get("vitals") or VitalsForm(),
+        "override_form": forms.get("gate_override") or ReasonForm(),
+        "order_form": forms.get("order") or OrderAmendForm(),
+        "dose_form": forms.get("dose") or DoseForm(session=session, actor=user),
+        "device_form": forms.get("device") or TimeOnlyForm(),
+        "pause_form": forms.get("pause") or PauseForm(),
+        "end_form": forms.get("end") or TimeOnlyForm(),
+        "event_form": forms.get("adverse_event") or AdverseEventForm(),
+        "ack_forms": forms.get("acknowledge", {}),
+        "discharge_form": forms.get("discharge") or DischargeForm(),
+        "addendum_form": forms.get("addendum") or AddendumForm(),
+        "errors": forms.get("errors", {}),
+        "warnings": forms.get("warnings", []),
+        "dose_blockers": services.dose_blockers(state),
+        "dose_preview": preview,
+        "gate_reason_text": monitoring.GATE_REASON_TEXT,
+        "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
+        "assessment": [
+            (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
+        ],
+        "can_write": writable,
+        "is_psychiatrist": user.has_role(Role.PSYCHIATRIST),
+        "can_sign": writable and session.discharged_at is not None,
+        "can_cosign": user.has_role(Role.PSYCHIATRIST)
+        and session.nurse_signed_at is not None
+        and session.cosigned_at is None,
+        "can_addend": clinical,
+        "pregnancy_applies": selectors.pregnancy_applies(session),
+    }
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
+@require_GET
+def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session screen: check-in, gate, dose, vitals, alerts, events, discharge."""
+    session = selectors.session_for_user(request, session_id)
+    audit_record(action=AuditAction.VIEW, request=request, patient=session.patient, obj=session)
+    return TemplateResponse(request, "sessions/record.html", _context(request, session, {}))
+
+
+def _bound(form_class: type, request: HttpRequest, **kwargs: Any) -> Any:
+    return form_class(request.POST, **kwargs)
+
+
+def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    item = request.POST.get("item", "")
+    block = f"checkin-{item}"
+    if item in CONFIRM_ITEMS:
+        services.checkin_record(
+            session=session, item=item, value=True, actor=request.user, request=request
+        )
+        return block
+    form_class = ITEM_FORMS.get(item)
+    if form_class is None:
+        raise Http404("Unknown check-in item.")
+    form = _bound(form_class, request)
+    forms[block] = form
+    if form.is_valid():
+        try:
+            services.checkin_record(
+                session=session,
+                item=item,
+                value=form.cleaned_data[item],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return block
+        forms.pop(block)
+    return block
+
+
+def _phq9(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(Phq9Form, request)
+    forms["phq9"] = form
+    if form.is_valid():
+        try:
+            services.checkin_phq9(
+                session=session, items=form.items(), actor=request.user, request=request
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "phq9"
+        forms.pop("phq9")
+    return "phq9"
+
+
+def _vitals(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(VitalsForm, request)
+    forms["vitals"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reading_record(
+                session=session,
+                values=form.values(),
+                taken_at=data["taken_at"],
+                comment=data["comment"],
+                dissociation=data["dissociation"],
+                cadss6=data["cadss6"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "vitals-form"
+        forms.pop("vitals")
+    return "vitals-form"
+
+
+def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(ReasonForm, request)
+    forms["gate_override"] = form
+    if form.is_valid():
+        try:
+            services.gate_override(
+                session=session,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "gate"
+        forms.pop("gate_override")
+    return "gate"
+
+
+def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(OrderAmendForm, request)
+    forms["order"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.order_amend(
+                session=session,
+                mg_per_kg=data["mg_per_kg"],
+                mg=data["mg"],
+                devices=data["devices"],
+                reason=data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "dose"
+        forms.pop("order")
+    return "dose"
+
+
+def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(DoseForm, request, session=session, actor=request.user)
+    forms["dose"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.dose_record(
+                session=session,
+                dose=services.DoseInput(
+                    started_at=data["started_at"],
+                    lot_number=data["lot_number"],
+                    lot_expiry=data["lot_expiry"],
+                    mg_per_kg=data.get("mg_per_kg"),
+                    mg=data.get("mg"),
+                    planned_minutes=data.get("planned_minutes"),
+                    waste_mg=data.get("waste_mg"),
+                    waste_witness=data.get("waste_witness"),
+                ),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "dose"
+        forms.pop("dose")
+    return "dose"
+
+
+def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(TimeOnlyForm, request)
+    forms["device"] = form
+    if form.is_valid():
+        try:
+            _device_row, warnings = services.device_record(
+                session=session,
+                given_at=form.cleaned_data["at"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error, default_field="at")
+            return "dose"
+        forms.pop("device")
+        forms["warnings"] = warnings
+    return "dose"
+
+
+def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    op = request.POST.get("op")
+    if op == "pause":
+        form = _bound(PauseForm, request)
+        key = "pause"
+    elif op in ("resume", "end"):
+        form = _bound(TimeOnlyForm, request)
+        key = "end" if op == "end" else "pause"
+    else:
+        raise Http404("Unknown infusion action.")
+    forms[key] = form
+    if form.is_valid():
+        at = form.cleaned_data["at"]
+        try:
+            if op == "pause":
+                services.infusion_pause(
+                    session=session,
+                    at=at,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    request=request,
+                )
+            elif op == "resume":
+                services.infusion_resume(
+                    session=session, at=at, actor=request.user, request=request
+                )
+            else:
+                services.infusion_end(session=session, at=at, actor=request.user, request=request)
+        except ValidationError as error:
+            attach_errors(form, error, default_field="at")
+            return "dose"
+        forms.pop(key)
+    return "dose"
+
+
+def _adverse_event(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(AdverseEventForm, request)
+    forms["adverse_event"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.adverse_event_record(
+                session=session,
+                event=services.AdverseEventInput(
+                    kind=data["kind"],
+                    severity=data["severity"],
+                    onset_at=data["onset_at"],
+                    description=data["description"],
+                    medication=data["medication"],
+                    medication_dose=data["medication_dose"],
+                    medication_at=data["medication_at"] or data["onset_at"],
+                    infusion_action=data["infusion_action"] or "",
+                    outcome=data["outcome"],
+                ),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "events"
+        forms.pop("adverse_event")
+    return "events"
+
+
+def _acknowledge(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(AcknowledgeForm, request)
+    if not form.is_valid() and "alert" in form.errors:
+        raise Http404("Unknown alert.")
+    alert_id = int(request.POST["alert"])
+    alert = VitalAlert.objects.filter(pk=alert_id, session=session).first()
+    if alert is None:
+        raise Http404("Unknown alert.")
+    if form.is_valid():
+        try:
+            services.alert_acknowledge(
+                alert=alert,
+                action_taken=form.cleaned_data["action_taken"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            forms["acknowledge"] = {alert_id: form}
+        return "alerts"
+    forms["acknowledge"] = {alert_id: form}
+    return "alerts"
+
+
+def _assess(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    key = request.POST.get("item", "")
+    keys = [k for k, _label in monitoring.DISCHARGE_ASSESSMENT]
+    if key not in keys:
+        raise Http404("Unknown assessment item.")
+    answers = {k: getattr(session, k) for k in keys}
+    answers[key] = request.POST.get("value") == "yes"
+    services.discharge_assess(session=session, answers=answers, actor=request.user, request=request)
+    return "discharge"
+
+
+def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(DischargeForm, request)
+    forms["discharge"] = form
+    if form.is_valid():
+        try:
+            services.session_discharge(
+                session=session,
+                override_reason=form.cleaned_data["override_reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            psychiatrist = request.user.has_role(Role.PSYCHIATRIST)
+            attach_errors(form, error, default_field="override_reason" if psychiatrist else None)
+            return "discharge"
+        forms.pop("discharge")
+    return "discharge"
+
+
+def _sign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    services.session_sign(session=session, actor=request.user, request=request)
+    return "signoff"
+
+
+def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    services.session_cosign(session=session, actor=request.user, request=request)
+    return "signoff"
+
+
+def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    form = _bound(AddendumForm, request)
+    forms["addendum"] = form
+    if form.is_valid():
+        try:
+            services.addendum_write(
+                session=session,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return "signoff"
+        forms.pop("addendum")
+    return "signoff"
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
+    "checkin": _checkin,
+    "phq9": _phq9,
+    "vitals": _vitals,
+    "gate-override": _gate_override,
+    "order": _order,
+    "dose": _dose,
+    "device": _device,
+    "infusion": _infusion,
+    "adverse-event": _adverse_event,
+    "acknowledge": _acknowledge,
+    "assess": _assess,
+    "discharge": _discharge,
+    "sign": _sign,
+    "cosign": _cosign,
+    "addendum": _addendum,
+}
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_POST
+def session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
+    """Every entry on the session screen goes through here (one service call each)."""
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404("Unknown action.")
+    session = selectors.session_for_user(request, session_id)
+    forms: Forms = {}
+    try:
+        block = handler(request, session, forms)
+    except RecordLocked as error:
+        block, forms["errors"] = "status", {"record": str(error)}
+    except ValidationError as error:
+        block = {"sign": "signoff", "cosign": "signoff", "assess": "discharge"}.get(
+            action, "status"
+        )
+        forms["errors"] = {"record": " ".join(error.messages)}
+    except PermissionDenied as error:
+        block, forms["errors"] = "status", {"record": str(error)}
+    failed = (
+        any(getattr(form, "errors", None) for form in forms.values() if hasattr(form, "is_bound"))
+        or bool(forms.get("errors"))
+        or bool(forms.get("acknowledge"))
+    )
+    session = selectors.session_for_user(request, session_id)
+    if not request.htmx:
+        if not failed:
+            return redirect(reverse("session_record", args=[session.pk]) + f"#{block}")
+        return TemplateResponse(request, "sessions/record.html", _context(request, session, forms))
+    context = _context(request, session, forms)
+    if block.startswith("checkin-"):
+        row = next((r for r in context["checklist"] if f"checkin-{r['item']}" == block), None)
+        if row is None:
+            block = "status"
+        context["row"] = row
+    context["primary"] = block
+    context["primary_template"] = _block_template(block)
+    skip = {block, "dose-blockers"} if block == "dose" else {block}
+    context["oob_templates"] = [_block_template(b) for b in STATUS_BLOCKS if b not in skip]
+    return TemplateResponse(request, "sessions/record/_update.html", context)
+
+
+def _block_template(block: str) -> str:
+    name = "checkin_item" if block.startswith("checkin-") else block.replace("-", "_")
+    return f"sessions/record/_{name}.html"
+
+
+# --- Nurse board -------------------------------------------------------------------------
+
+BOARD_AUDIT_EVERY_SECONDS = 300
+
+
+def _board_context(request: HttpRequest) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "states": selectors.board_states(now),
+        "arrivals": selectors.arrivals_today(request.user, now),
+        "now": now,
+        "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
+    }
+
+
+def _audit_board(request: HttpRequest, *, force: bool) -> None:
+    """The board shows many patients' initials; one audit row per viewer every few
+    minutes (not every 8-second refresh) keeps the trail readable."""
+    now = timezone.now().timestamp()
+    last = request.session.get("board_audited_at", 0)
+    if force or now - last >= BOARD_AUDIT_EVERY_SECONDS:
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            object_type="treatment_sessions.nurse_board",
+        )
+        request.session["board_audited_at"] = now
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_GET
+def nurse_board(request: HttpRequest) -> HttpResponse:
+    """The treatment floor: every session in progress, refreshing itself."""
+    _audit_board(request, force=True)
+    return TemplateResponse(request, "sessions/board.html", _board_context(request))
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_GET
+def nurse_board_live(request: HttpRequest) -> HttpResponse:
+    """The board's body, fetched by htmx every 8 seconds."""
+    _audit_board(request, force=False)
+    return TemplateResponse(request, "sessions/board/_live.html", _board_context(request))
+
+
+# --- REMS monitoring forms ---------------------------------------------------------------
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_GET
+def rems_forms_due(request: HttpRequest) -> HttpResponse:
+    """Esketamine sessions whose REMS monitoring form is still to be submitted."""
+    rows = selectors.rems_forms_due(request.user)
+    audit_record(
+        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.rems_due"
+    )
+    return TemplateResponse(request, "sessions/rems_due.html", {"rows": rows})
+
+
+@allow(Role.NURSE, Role.PSYCHIATRIST)
+@require_http_methods(["GET", "POST"])
+def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Every field the REMS Patient Monitoring Form asks for, and the submission record."""
+    session = selectors.session_for_user(request, session_id)
+    if session.route != monitoring.ESKETAMINE:
+        raise Http404("Only esketamine sessions have a REMS monitoring form.")
+    state = selectors.state_of(session)
+    form = RemsSubmissionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rems_submission_record(
+                session=session,
+                submitted_on=form.cleaned_data["submitted_on"],
+                confirmation=form.cleaned_data["confirmation"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "REMS form recorded as submitted.")
+            return redirect("rems_forms_due")
+    if request.method == "GET":
+        audit_record(action=AuditAction.VIEW, request=request, patient=session.patient, obj=session)
+    return TemplateResponse(
+        request,
+        "sessions/rems_form.html",
+        {
+            "session": session,
+            "patient": session.patient,
+            "fields": selectors.rems_form_fields(state),
+            "form": form,
+            "submission": getattr(session, "rems_submission", None),
+        },
+    )
