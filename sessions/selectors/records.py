@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import SexAtBirth
-from clinic.models import User
+from clinic.models import ClinicSettings, User
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
 from sessions import monitoring
@@ -38,9 +38,9 @@ from sessions.models import (
 from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, ReadingPhase
 
 
-def vital_limits() -> monitoring.VitalLimits:
+def vital_limits(clinic: ClinicSettings | None = None) -> monitoring.VitalLimits:
     """The clinic's stored limits as the engine takes them."""
-    return monitoring.VitalLimits(**clinic_settings().vital_limit_values())
+    return monitoring.VitalLimits(**(clinic or clinic_settings()).vital_limit_values())
 
 
 def pregnancy_applies(session: TreatmentSession) -> bool:
@@ -233,9 +233,15 @@ def _dose_of(session: TreatmentSession) -> DoseRecord | None:
         return None
 
 
-def state_of(session: TreatmentSession, *, now: dt.datetime | None = None) -> SessionState:
+def state_of(
+    session: TreatmentSession,
+    *,
+    now: dt.datetime | None = None,
+    clinic: ClinicSettings | None = None,
+) -> SessionState:
     """Build the read model from the session's parts (prefetched or not)."""
     now = now or timezone.now()
+    clinic = clinic or clinic_settings()
     history = list(session.checkin_entries.all())
     entries: dict[str, CheckInEntry] = {}
     for entry in history:
@@ -257,10 +263,10 @@ def state_of(session: TreatmentSession, *, now: dt.datetime | None = None) -> Se
     override = None
     if baseline is not None:
         patient = session.patient
-        age = patient.age_on(timezone.localdate(baseline.taken_at, clinic_settings().zone))
+        age = patient.age_on(timezone.localdate(baseline.taken_at, clinic.zone))
         # Unknown age: the stricter (under-65) esketamine limit applies.
         gate = monitoring.predose_gate(
-            baseline.as_reading(), route=session.route, age=age or 0, limits=vital_limits()
+            baseline.as_reading(), route=session.route, age=age or 0, limits=vital_limits(clinic)
         )
         override = next(
             (o for o in session.gate_overrides.all() if o.reading_id == baseline.pk), None
@@ -357,7 +363,8 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
             Q(discharged_at__isnull=True) | Q(pk__in=open_critical)
         ).order_by("appointment__chair__name", "appointment__start")
     )
-    return [state_of(session, now=now) for session in sessions]
+    clinic = clinic_settings()
+    return [state_of(session, now=now, clinic=clinic) for session in sessions]
 
 
 @dataclass(frozen=True)

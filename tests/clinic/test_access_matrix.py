@@ -66,6 +66,14 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "calendar_week": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "staff_intake_review": {"psychiatrist", "nurse"},
     "review": {"psychiatrist", "nurse"},
+    "appointment_check_in": {"nurse", "psychiatrist"},  # POST only
+    # Session records: nurses and psychiatrists write, therapists (caseload) read.
+    "session_record": {"nurse", "psychiatrist", "therapist"},
+    "session_action": {"nurse", "psychiatrist"},  # POST only
+    "session_rems": {"nurse", "psychiatrist"},
+    "nurse_board": {"nurse", "psychiatrist"},
+    "nurse_board_live": {"nurse", "psychiatrist"},
+    "rems_forms_due": {"nurse", "psychiatrist"},
 }
 
 
@@ -123,6 +131,35 @@ def _appointment_of(personas):
     )
 
 
+def _session_of(personas, route: str = "iv"):
+    from sessions.models import TreatmentSession
+
+    appointment = _appointment_of(personas)
+    if route != "iv":
+        from sessions.models import Protocol, TreatmentPlan
+
+        plan = TreatmentPlan.objects.create(
+            patient=personas.patient_a,
+            version=2,
+            route=route,
+            protocol=Protocol.objects.get(code="esketamine-induction"),
+            dose_mode="fixed_mg",
+            dose_mg="56",
+            esketamine_devices=2,
+            series_length=8,
+            written_by=personas.psychiatrist,
+        )
+        appointment.plan = plan
+        appointment.save(update_fields=["plan"])
+    return TreatmentSession.objects.create(
+        appointment=appointment,
+        patient=personas.patient_a,
+        plan=appointment.plan,
+        route=route,
+        opened_by=personas.nurse,
+    )
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -155,6 +192,12 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name == "session_record":
+        return reverse(name, args=[_session_of(personas).pk])
+    if name == "session_action":
+        return reverse(name, args=[_session_of(personas).pk, "vitals"])
+    if name == "session_rems":
+        return reverse(name, args=[_session_of(personas, "intranasal_esketamine").pk])
     if name.startswith("appointment_"):
         return reverse(name, args=[_appointment_of(personas).pk])
     if name in (

@@ -1,0 +1,580 @@
+"""A nurse runs a session at the chair: check-in, gate, dose, vitals, alerts, discharge,
+sign-off. Through the pages as a nurse and psychiatrist would, and through the services
+where a rule needs a precise setup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import AuditEvent
+from intake.models import MeasureResult, UrgentAlert
+from sessions.models import (
+    AdverseEvent,
+    Appointment,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
+from sessions.selectors.records import session_state
+from sessions.services import records as services
+from tests.sessions.conftest import make_plan
+
+HX = {"HTTP_HX_REQUEST": "true"}
+NORMAL = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "resp_rate": 14}
+CONFIRMS = ("identity", "fasting", "escort", "no_driving")
+
+
+def check_in(session: TreatmentSession, nurse, weight: str = "72.4") -> None:
+    for item in CONFIRMS:
+        services.checkin_record(session=session, item=item, value=True, actor=nurse)
+    services.checkin_record(session=session, item="weight_kg", value=weight, actor=nurse)
+    services.checkin_record(session=session, item="medication_changes", value="none", actor=nurse)
+    if session.patient.sex_at_birth != "male":
+        services.checkin_record(
+            session=session, item="pregnancy", value="not_pregnant", actor=nurse
+        )
+    services.checkin_phq9(
+        session=session, items={f"q{n}": 1 for n in range(1, 9)} | {"q9": 0}, actor=nurse
+    )
+
+
+def ready_to_dose(session: TreatmentSession, nurse, **reading) -> TreatmentSession:
+    check_in(session, nurse)
+    services.reading_record(
+        session=session,
+        values=NORMAL | reading,
+        taken_at=timezone.now() - dt.timedelta(minutes=150),
+        actor=nurse,
+    )
+    return TreatmentSession.objects.get(pk=session.pk)
+
+
+def dose(session: TreatmentSession, nurse, minutes_ago: int = 0, **kwargs):
+    values = {
+        "started_at": timezone.now() - dt.timedelta(minutes=minutes_ago),
+        "lot_number": "KET-1123",
+        "lot_expiry": timezone.localdate() + dt.timedelta(days=200),
+        "mg_per_kg": Decimal("0.5"),
+        "planned_minutes": 40,
+    }
+    values.update(kwargs)
+    return services.dose_record(session=session, dose=services.DoseInput(**values), actor=nurse)
+
+
+def page(client, session: TreatmentSession) -> str:
+    response = client.get(reverse("session_record", args=[session.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def act(client, session: TreatmentSession, action: str, data: dict | None = None):
+    return client.post(reverse("session_action", args=[session.pk, action]), data or {}, **HX)
+
+
+def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
+    chairside, login, personas, django_capture_on_commit_callbacks
+) -> None:
+    nurse = login(personas.nurse)
+    response = nurse.post(reverse("appointment_check_in", args=[chairside.appointment.pk]))
+    session = TreatmentSession.objects.get(appointment=chairside.appointment)
+    assert response["Location"] == reverse("session_record", args=[session.pk])
+    assert Appointment.objects.get(pk=chairside.appointment.pk).status == "checked_in"
+    assert "Before the dose" in page(nurse, session)
+
+    for item in CONFIRMS:
+        response = act(nurse, session, "checkin", {"item": item})
+        assert "✓ Confirmed by James" in response.content.decode()
+    act(nurse, session, "checkin", {"item": "weight_kg", "weight_kg": "72.4"})
+    act(nurse, session, "checkin", {"item": "pregnancy", "pregnancy": "not_pregnant"})
+    act(nurse, session, "checkin", {"item": "medication_changes", "medication_changes": "None"})
+    response = act(nurse, session, "phq9", {f"q{n}": "1" for n in range(1, 10)} | {"q9": "0"})
+    assert "Total <strong>8</strong>" in response.content.decode()
+    assert MeasureResult.objects.get(patient=personas.patient_a).context == "pre_session"
+
+    response = act(nurse, session, "vitals", {k: str(v) for k, v in NORMAL.items()})
+    html = response.content.decode()
+    assert "✓ Proceed" in html and 'id="gate"' in html and 'hx-swap-oob="true"' in html
+    assert "36.2 mg" in page(nurse, session)  # 72.4 kg × 0.5 mg/kg, computed not typed
+
+    response = act(
+        nurse,
+        session,
+        "dose",
+        {
+            "mg_per_kg": "0.5",
+            "planned_minutes": "40",
+            "lot_number": "KET-1123",
+            "lot_expiry": "2030-01-31",
+        },
+    )
+    assert "36.2 mg" in response.content.decode()
+    assert Appointment.objects.get(pk=chairside.appointment.pk).status == "in_session"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(
+            nurse,
+            session,
+            "vitals",
+            {"systolic": "182", "diastolic": "100", "heart_rate": "96", "spo2": "97", "moaas": "4"},
+        )
+    html = response.content.decode()
+    assert "CRITICAL:" in html and "Blood pressure 182/100 mmHg is critically high" in html
+    assert "BP_RISE" in html  # 182 − 128 ≥ 40 over the pre-dose baseline
+    (message,) = mail.outbox
+    assert message.to == [personas.psychiatrist.email]
+    assert "critical vital-sign alert" in message.subject.lower()
+    assert "Quillfeather" not in message.body and "182" not in message.body
+
+    critical = VitalAlert.objects.get(session=session, code="BP_HIGH")
+    response = act(nurse, session, "acknowledge", {"alert": critical.pk, "action_taken": "ok"})
+    assert "at least 5 characters" in response.content.decode()
+    act(
+        nurse,
+        session,
+        "acknowledge",
+        {"alert": critical.pk, "action_taken": "Infusion paused 5 min, BP rechecked"},
+    )
+    assert VitalAlert.objects.get(pk=critical.pk).acknowledged_by == personas.nurse
+
+    response = act(nurse, session, "infusion", {"op": "end"})
+    assert "Infusion ended" in response.content.decode()
+    html = page(nurse, session)
+    assert "Met in 30 min" in html and "Only a psychiatrist" not in html
+
+    response = act(nurse, session, "discharge")
+    assert "Not every discharge criterion is met" in response.content.decode()
+    assert TreatmentSession.objects.get(pk=session.pk).discharged_at is None
+
+    # Thirty minutes later the observation time is met.
+    dose_row = session_state(session).dose
+    dose_row.started_at -= dt.timedelta(minutes=75)
+    dose_row.ended_at -= dt.timedelta(minutes=35)
+    dose_row.save(update_fields=["started_at", "ended_at"])
+    act(
+        nurse,
+        session,
+        "vitals",
+        {"systolic": "130", "diastolic": "80", "heart_rate": "74", "spo2": "98", "moaas": "5"},
+    )
+    for key in ("oriented", "steady_walking", "nausea_controlled", "escort_present"):
+        act(nurse, session, "assess", {"item": key, "value": "yes"})
+    assert TreatmentSession.objects.get(pk=session.pk).ready_to_leave_at is not None
+    response = act(nurse, session, "discharge")
+    assert "✓ Discharged at" in response.content.decode()
+    assert Appointment.objects.get(pk=chairside.appointment.pk).status == "completed"
+
+    response = act(nurse, session, "sign")
+    assert "signed by James" in response.content.decode()
+    psychiatrist = login(personas.psychiatrist)
+    response = act(psychiatrist, session, "cosign")
+    assert "the record is locked" in response.content.decode()
+    html = page(psychiatrist, session)
+    assert "Save vitals" not in html and "Record the dose given" not in html
+    assert (
+        AuditEvent.objects.filter(
+            object_type="treatment_sessions.treatmentsession", action="sign"
+        ).count()
+        == 2
+    )
+
+
+def test_a_high_pre_dose_bp_holds_the_dose_until_a_psychiatrist_overrides(
+    chairside, login, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, systolic=165)
+    state = session_state(session)
+    assert state.gate.reasons == ("PREDOSE_BP_HIGH",)
+    with pytest.raises(ValidationError, match="Pre-dose hold"):
+        dose(session, personas.nurse)
+    nurse = login(personas.nurse)
+    html = page(nurse, session)
+    assert "HOLD" in html and "Only a psychiatrist can override" in html
+    assert "Override the hold" not in html
+    with pytest.raises(PermissionDenied):
+        services.gate_override(session=session, reason="x" * 30, actor=personas.nurse)
+
+    psychiatrist = login(personas.psychiatrist)
+    response = act(psychiatrist, session, "gate-override", {"reason": "fine"})
+    assert "at least 20 characters" in response.content.decode()
+    act(
+        psychiatrist,
+        session,
+        "gate-override",
+        {"reason": "Long-standing white-coat hypertension; home readings normal."},
+    )
+    assert dose(session, personas.nurse).total_mg == Decimal("36.2")
+
+
+def test_re_measuring_re_runs_the_gate(chairside, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, heart_rate=124)
+    assert session_state(session).gate.reasons == ("PREDOSE_HR",)
+    services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
+    assert session_state(session).gate.proceed
+    assert dose(session, personas.nurse).started_at is not None
+
+
+def test_esketamine_gate_uses_150_over_90_from_age_65(chairside, personas) -> None:
+    patient = personas.patient_a
+    patient.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 66)
+    patient.save(update_fields=["date_of_birth"])
+    plan = make_plan(patient, personas.psychiatrist, "intranasal_esketamine")
+    chairside.appointment.plan = plan
+    chairside.appointment.save(update_fields=["plan"])
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, systolic=148)
+    assert session_state(session).gate.proceed  # 148/82 at 66: below 150/90
+
+
+def test_implausible_vitals_are_refused_next_to_the_field_and_nothing_is_stored(
+    chairside, login, personas
+) -> None:
+    session = chairside.open(personas.nurse)
+    nurse = login(personas.nurse)
+    response = act(
+        nurse,
+        session,
+        "vitals",
+        {"systolic": "400", "diastolic": "80", "heart_rate": "72", "comment": "arm cuff"},
+    )
+    html = response.content.decode()
+    assert "Systolic blood pressure must be between 50 and 300 mmHg" in html
+    assert 'value="arm cuff"' in html and 'value="72"' in html
+    response = act(nurse, session, "vitals", {"systolic": "120", "diastolic": "125"})
+    assert "Diastolic must be below systolic" in response.content.decode()
+    response = act(nurse, session, "vitals", {"comment": "patient in bathroom"})
+    assert "Enter at least one vital sign" in response.content.decode()
+    response = act(nurse, session, "vitals", {"heart_rate": "80.5"})
+    assert "Enter a whole number" in response.content.decode()
+    assert not VitalReading.objects.filter(session=session).exists()
+
+
+def test_a_dose_above_the_order_is_refused_until_a_psychiatrist_amends_it(
+    chairside, login, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    nurse = login(personas.nurse)
+    response = act(
+        nurse,
+        session,
+        "dose",
+        {
+            "mg_per_kg": "0.75",
+            "planned_minutes": "40",
+            "lot_number": "K1",
+            "lot_expiry": "2030-01-01",
+        },
+    )
+    html = response.content.decode()
+    assert "0.75 mg/kg is above the order (0.5 mg/kg)" in html and 'value="K1"' in html
+    psychiatrist = login(personas.psychiatrist)
+    act(
+        psychiatrist,
+        session,
+        "order",
+        {"mg_per_kg": "0.75", "reason": "Partial response at 0.5 mg/kg after four sessions."},
+    )
+    record = dose(session, personas.nurse, mg_per_kg=Decimal("0.75"))
+    assert record.total_mg == Decimal("54.3")
+    assert "amended for this session to 0.75 mg/kg" in record.order_text
+
+
+def test_waste_needs_a_witness_and_an_expired_lot_is_refused(chairside, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    with pytest.raises(ValidationError) as caught:
+        dose(
+            session,
+            personas.nurse,
+            waste_mg=Decimal("14"),
+            lot_expiry=timezone.localdate() - dt.timedelta(days=1),
+        )
+    assert set(caught.value.message_dict) == {"waste_witness", "lot_expiry"}
+    with pytest.raises(ValidationError, match="another staff member"):
+        dose(session, personas.nurse, waste_mg=Decimal("14"), waste_witness=personas.nurse)
+    record = dose(
+        session, personas.nurse, waste_mg=Decimal("14"), waste_witness=personas.psychiatrist
+    )
+    assert record.waste_witness == personas.psychiatrist
+
+
+def test_phq9_question_9_raises_the_urgent_alert_and_holds_the_dose(
+    chairside, personas, django_capture_on_commit_callbacks
+) -> None:
+    session = chairside.open(personas.nurse)
+    check_in(session, personas.nurse)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.checkin_phq9(
+            session=session, items={f"q{n}": 1 for n in range(1, 10)}, actor=personas.nurse
+        )
+    alert = UrgentAlert.objects.get(patient=personas.patient_a)
+    assert "check-in" in alert.reason and len(mail.outbox) == 1
+    services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
+    with pytest.raises(ValidationError, match="Urgent alert"):
+        dose(session, personas.nurse)
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = personas.psychiatrist
+    alert.action_note = "Spoke with patient; safety plan reviewed, proceed."
+    alert.save()
+    assert dose(session, personas.nurse).total_mg == Decimal("36.2")
+
+
+def test_pregnancy_must_be_ruled_out(chairside, login, personas) -> None:
+    session = chairside.open(personas.nurse)
+    response = act(
+        login(personas.nurse), session, "checkin", {"item": "pregnancy", "pregnancy": "possible"}
+    )
+    assert "Pregnancy must be ruled out before dosing" in response.content.decode()
+
+
+def test_a_serious_event_on_esketamine_is_reportable_and_notifies_the_psychiatrist(
+    chairside, personas, django_capture_on_commit_callbacks
+) -> None:
+    chairside.appointment.plan = make_plan(
+        personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
+    )
+    chairside.appointment.save(update_fields=["plan"])
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    dose(session, personas.nurse, minutes_ago=3)
+    _device, warnings = services.device_record(session=session, given_at=None, actor=personas.nurse)
+    assert warnings and "3 min after device 1" in warnings[0]
+    with pytest.raises(ValidationError, match="all are recorded"):
+        services.device_record(session=session, given_at=None, actor=personas.nurse)
+    assert session_state(session).dose.total_mg == Decimal("56")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.adverse_event_record(
+            session=session,
+            event=services.AdverseEventInput(
+                kind="respiratory_depression",
+                severity="serious",
+                onset_at=None,
+                outcome="SpO2 recovered with stimulation",
+            ),
+            actor=personas.nurse,
+        )
+    event = AdverseEvent.objects.get(session=session)
+    assert event.rems_reportable
+    assert "serious adverse event" in mail.outbox[0].subject.lower()
+
+
+def finished_session(chairside, personas) -> TreatmentSession:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    dose(session, personas.nurse, minutes_ago=120)
+    services.infusion_end(
+        session=session, at=timezone.now() - dt.timedelta(minutes=75), actor=personas.nurse
+    )
+    services.reading_record(
+        session=session, values=NORMAL | {"moaas": 5}, taken_at=None, actor=personas.nurse
+    )
+    return TreatmentSession.objects.get(pk=session.pk)
+
+
+def test_only_a_psychiatrist_discharges_with_unmet_criteria_and_says_why(
+    chairside, personas
+) -> None:
+    session = finished_session(chairside, personas)
+    status = session_state(session).discharge
+    assert [c.code for c in status.unmet] == [
+        "ORIENTED",
+        "STEADY_WALKING",
+        "NAUSEA_CONTROLLED",
+        "ESCORT_PRESENT",
+    ]
+    with pytest.raises(ValidationError, match="Only a psychiatrist"):
+        services.session_discharge(session=session, actor=personas.nurse)
+    with pytest.raises(ValidationError):
+        services.session_discharge(
+            session=session, override_reason="ok", actor=personas.psychiatrist
+        )
+    done = services.session_discharge(
+        session=session,
+        override_reason="Escort waiting in the car park; nurse walks the patient out.",
+        actor=personas.psychiatrist,
+    )
+    assert "ESCORT_PRESENT" in done.discharge_unmet and done.discharged_at is not None
+
+
+def lock(session: TreatmentSession, personas) -> TreatmentSession:
+    answers = dict.fromkeys(
+        ("oriented", "steady_walking", "nausea_controlled", "escort_present"), True
+    )
+    services.discharge_assess(session=session, answers=answers, actor=personas.nurse)
+    services.session_discharge(session=session, actor=personas.nurse)
+    services.session_sign(session=session, actor=personas.nurse)
+    return services.session_cosign(session=session, actor=personas.psychiatrist)
+
+
+def test_a_co_signed_record_cannot_change_through_any_path(chairside, personas, login) -> None:
+    session = lock(finished_session(chairside, personas), personas)
+    reading = VitalReading.objects.filter(session=session).first()
+    with pytest.raises(PermissionError):
+        services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
+    reading.systolic = 99
+    with pytest.raises(PermissionError):
+        reading.save()
+    with pytest.raises(PermissionError):
+        VitalReading.objects.filter(session=session).update(systolic=99)
+    with pytest.raises(PermissionError):
+        VitalReading.objects.filter(session=session).delete()
+    with pytest.raises(PermissionError):
+        TreatmentSession.objects.filter(pk=session.pk).update(discharge_override_reason="x")
+    session.oriented = False
+    with pytest.raises(PermissionError):
+        session.save()
+    response = act(login(personas.nurse), session, "vitals", {"systolic": "120"})
+    assert "signed and locked" in response.content.decode()
+    assert VitalReading.objects.get(pk=reading.pk).systolic == NORMAL["systolic"]
+    assert TreatmentSession.objects.get(pk=session.pk).oriented
+
+    nurse = login(personas.nurse)
+    act(
+        nurse,
+        session,
+        "addendum",
+        {"reason": "Late entry", "text": "Patient reported mild headache at 10:40, resolved."},
+    )
+    html = page(nurse, session)
+    assert "Late entry" in html and "mild headache" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_changes_to_a_locked_record(chairside, personas) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.fail("The lock trigger is proven on PostgreSQL; run the suite on PostgreSQL.")
+    session = lock(finished_session(chairside, personas), personas)
+    for sql in (
+        "UPDATE treatment_sessions_vitalreading SET systolic = 99 WHERE session_id = %s",
+        "DELETE FROM treatment_sessions_checkinentry WHERE session_id = %s",
+        "UPDATE treatment_sessions_treatmentsession SET oriented = false WHERE id = %s",
+        "DELETE FROM treatment_sessions_doserecord WHERE session_id = %s",
+        "INSERT INTO treatment_sessions_adverseevent (session_id, recorded_by_id, recorded_at, "
+        "kind, description, onset_at, severity, medication, medication_dose, infusion_action, "
+        "outcome, rems_reportable) SELECT id, opened_by_id, now(), 'nausea', '', now(), 'mild', "
+        "'', '', '', '', false FROM treatment_sessions_treatmentsession WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="locked"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [session.pk])
+    assert VitalReading.objects.filter(session=session, systolic=99).count() == 0
+
+
+def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
+    chairside, personas
+) -> None:
+    plan = chairside.plan
+    for number in range(1, 6):
+        start = chairside.appointment.start - dt.timedelta(days=4 * (6 - number))
+        Appointment.objects.create(
+            patient=personas.patient_a,
+            plan=plan,
+            kind="induction",
+            series_number=number,
+            chair=chairside.chair,
+            start=start,
+            end=start + dt.timedelta(hours=2),
+            status="completed",
+            booked_by=personas.coordinator,
+        )
+    chairside.appointment.series_number = 6
+    chairside.appointment.save(update_fields=["series_number"])
+    session = finished_session(chairside, personas)
+    lock(session, personas)
+    personas.patient_a.refresh_from_db()
+    assert personas.patient_a.journey_state == "maintenance"
+
+
+def test_one_session_does_not_finish_a_series(chairside, personas) -> None:
+    lock(finished_session(chairside, personas), personas)
+    personas.patient_a.refresh_from_db()
+    assert personas.patient_a.journey_state == "induction"
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "admin", "patient_a", "other_therapist"])
+def test_who_cannot_open_a_session_record(chairside, personas, login, persona) -> None:
+    session = chairside.open(personas.nurse)
+    user = getattr(personas, persona)
+    client = login(user.user if persona == "patient_a" else user)
+    response = client.get(reverse("session_record", args=[session.pk]))
+    assert response.status_code in (403, 404)
+    assert "Quillfeather" not in response.content.decode()
+
+
+def test_the_therapist_reads_a_caseload_session_without_any_form(
+    chairside, personas, login
+) -> None:
+    session = chairside.open(personas.nurse)
+    html = page(login(personas.therapist), session)
+    assert "Quillfeather" in html and "<form" not in html.split("<main", 1)[1].split("</main>")[0]
+    assert AuditEvent.objects.filter(
+        user=personas.therapist, action="view", object_type="treatment_sessions.treatmentsession"
+    ).exists()
+    response = act(login(personas.therapist), session, "vitals", {"systolic": "120"})
+    assert response.status_code in (403, 404)
+
+
+def test_only_today_s_scheduled_appointments_can_be_checked_in(chairside, personas) -> None:
+    appointment = chairside.appointment
+    appointment.start += dt.timedelta(days=2)
+    appointment.end += dt.timedelta(days=2)
+    appointment.save(update_fields=["start", "end"])
+    with pytest.raises(ValidationError, match="today"):
+        chairside.open(personas.nurse)
+    with pytest.raises(PermissionDenied):
+        chairside.open(personas.coordinator)
+
+
+def test_entries_cannot_be_in_the_future_or_days_back(chairside, personas) -> None:
+    session = chairside.open(personas.nurse)
+    for when in (timezone.now() + dt.timedelta(minutes=10), timezone.now() - dt.timedelta(hours=8)):
+        with pytest.raises(ValidationError) as caught:
+            services.reading_record(
+                session=session, values=NORMAL, taken_at=when, actor=personas.nurse
+            )
+        assert "taken_at" in caught.value.message_dict
+
+
+def test_vitals_become_overdue_fifteen_minutes_after_the_last_reading(chairside, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    dose(session, personas.nurse, minutes_ago=20)
+    due = session_state(session).due
+    assert due.overdue and due.label == "15-minute check"
+    services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
+    assert not session_state(session).due.overdue
+
+
+def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
+    chairside, personas, login
+) -> None:
+    chairside.appointment.plan = make_plan(
+        personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
+    )
+    chairside.appointment.save(update_fields=["plan"])
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    dose(session, personas.nurse, minutes_ago=130)
+    services.device_record(
+        session=session, given_at=timezone.now() - dt.timedelta(minutes=124), actor=personas.nurse
+    )
+    services.reading_record(
+        session=session, values=NORMAL | {"moaas": 5}, taken_at=None, actor=personas.nurse
+    )
+    lock(TreatmentSession.objects.get(pk=session.pk), personas)
+    nurse = login(personas.nurse)
+    html = nurse.get(reverse("rems_forms_due")).content.decode()
+    assert "7 days left" in html and "Quillfeather" in html
+    html = nurse.get(reverse("session_rems", args=[session.pk])).content.decode()
+    assert "RP-1234567" in html and "56 mg, 2 device(s)" in html and "128/82 mmHg" in html
+    response = nurse.post(
+        reverse("session_rems", args=[session.pk]),
+        {"submitted_on": timezone.localdate().isoformat(), "confirmation": "R-77"},
+    )
+    assert response.status_code == 302
+    assert "No REMS forms due" in nurse.get(reverse("rems_forms_due")).content.decode()
