@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings
 from sessions.models import Appointment, Protocol, TreatmentPlan, TreatmentSession
+from sessions.protocols import ensure_default_protocols
 from sessions.services import records as services
 
 ZONE = "America/New_York"
@@ -70,6 +71,7 @@ def make_plan(patient, psychiatrist, route: str = "iv", **overrides) -> Treatmen
 
 @pytest.fixture
 def chairside(personas) -> Chairside:
+    ensure_default_protocols()  # a transactional test may have flushed the seeded rows
     ClinicSettings.objects.filter(pk=1).update(time_zone=ZONE)
     chair = Chair.objects.create(name="Chair 1", display_order=1)
     patient = personas.patient_a
