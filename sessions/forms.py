@@ -210,8 +210,12 @@ class ClinicTimeField(forms.TimeField):
         moment = super().clean(value)
         if moment is None:
             return None
-        today = _clinic_now()
-        return today.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
+        now = _clinic_now()
+        value = now.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
+        # Charted just after midnight for a reading taken before it: that was yesterday.
+        if value > now + dt.timedelta(hours=1):
+            value -= dt.timedelta(days=1)
+        return value
 
 
 def _numeric(field: forms.Field) -> forms.Field:

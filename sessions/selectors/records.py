@@ -104,7 +104,7 @@ def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSessio
         ),
         Prefetch(
             "alerts",
-            queryset=VitalAlert.objects.select_related("acknowledged_by").order_by(
+            queryset=VitalAlert.objects.select_related("acknowledged_by", "reading").order_by(
                 "recorded_at", "pk"
             ),
         ),

@@ -63,7 +63,16 @@ ITEM_FORMS = {
     CheckInItem.PREGNANCY: PregnancyForm,
     CheckInItem.MEDICATION_CHANGES: MedicationChangesForm,
 }
-STATUS_BLOCKS = ("status", "gate", "dose-blockers", "vitals-log", "alerts", "discharge", "signoff")
+STATUS_BLOCKS = (
+    "status",
+    "gate",
+    "dose-blockers",
+    "dose-preview",
+    "vitals-log",
+    "alerts",
+    "discharge",
+    "signoff",
+)
 
 
 # --- Check-in from the calendar or the board --------------------------------------------
@@ -87,6 +96,18 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 # --- The session screen ------------------------------------------------------------------
 
 
+PREGNANCY_TEXT = dict(PregnancyForm.base_fields["pregnancy"].choices)
+
+
+def _shown(item: str, value: Any) -> str:
+    """A check-in answer as the nurse reads it back."""
+    if item == CheckInItem.WEIGHT:
+        return f"{value} kg"
+    if item == CheckInItem.PREGNANCY:
+        return PREGNANCY_TEXT.get(value, value)
+    return str(value)
+
+
 def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, Any]]:
     session = state.session
     labels = dict(CheckInItem.choices)
@@ -99,11 +120,13 @@ def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, An
         if form is None and form_class is not None:
             entry = state.entries.get(item)
             form = form_class(initial={item: entry.value} if entry else None)
+        entry = state.entries.get(item)
         rows.append(
             {
                 "item": item,
                 "label": labels[item],
-                "entry": state.entries.get(item),
+                "entry": entry,
+                "shown": _shown(item, entry.value) if entry else "",
                 "form": form,
                 "confirm": item in CONFIRM_ITEMS,
                 "hint": selectors.fasting_rule(session.route) if item == "fasting" else "",
@@ -135,16 +158,16 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "phq9_form": forms.get("phq9") or Phq9Form(),
         "phq9_entry": state.entries.get(CheckInItem.PHQ9),
         "vitals_form": forms.get("vitals") or VitalsForm(),
-        "override_form": forms.get("gate_override") or ReasonForm(),
-        "order_form": forms.get("order") or OrderAmendForm(),
+        "override_form": forms.get("gate_override") or ReasonForm(prefix="override"),
+        "order_form": forms.get("order") or OrderAmendForm(prefix="order"),
         "dose_form": forms.get("dose") or DoseForm(session=session, actor=user),
-        "device_form": forms.get("device") or TimeOnlyForm(),
-        "pause_form": forms.get("pause") or PauseForm(),
-        "end_form": forms.get("end") or TimeOnlyForm(),
-        "event_form": forms.get("adverse_event") or AdverseEventForm(),
+        "device_form": forms.get("device") or TimeOnlyForm(prefix="device"),
+        "pause_form": forms.get("pause") or PauseForm(prefix="pause"),
+        "end_form": forms.get("end") or TimeOnlyForm(prefix="end"),
+        "event_form": forms.get("adverse_event") or AdverseEventForm(prefix="event"),
         "ack_forms": forms.get("acknowledge", {}),
-        "discharge_form": forms.get("discharge") or DischargeForm(),
-        "addendum_form": forms.get("addendum") or AddendumForm(),
+        "discharge_form": forms.get("discharge") or DischargeForm(prefix="discharge"),
+        "addendum_form": forms.get("addendum") or AddendumForm(prefix="addendum"),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
         "dose_blockers": services.dose_blockers(state),
@@ -246,7 +269,7 @@ def _vitals(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(ReasonForm, request)
+    form = _bound(ReasonForm, request, prefix="override")
     forms["gate_override"] = form
     if form.is_valid():
         try:
@@ -264,7 +287,7 @@ def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms
 
 
 def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(OrderAmendForm, request)
+    form = _bound(OrderAmendForm, request, prefix="order")
     forms["order"] = form
     if form.is_valid():
         data = form.cleaned_data
@@ -314,7 +337,7 @@ def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
 
 
 def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(TimeOnlyForm, request)
+    form = _bound(TimeOnlyForm, request, prefix="device")
     forms["device"] = form
     if form.is_valid():
         try:
@@ -335,11 +358,11 @@ def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     op = request.POST.get("op")
     if op == "pause":
-        form = _bound(PauseForm, request)
+        form = _bound(PauseForm, request, prefix="pause")
         key = "pause"
     elif op in ("resume", "end"):
-        form = _bound(TimeOnlyForm, request)
         key = "end" if op == "end" else "pause"
+        form = _bound(TimeOnlyForm, request, prefix=key)
     else:
         raise Http404("Unknown infusion action.")
     forms[key] = form
@@ -368,7 +391,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
 
 
 def _adverse_event(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(AdverseEventForm, request)
+    form = _bound(AdverseEventForm, request, prefix="event")
     forms["adverse_event"] = form
     if form.is_valid():
         data = form.cleaned_data
@@ -432,7 +455,7 @@ def _assess(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(DischargeForm, request)
+    form = _bound(DischargeForm, request, prefix="discharge")
     forms["discharge"] = form
     if form.is_valid():
         try:
@@ -461,7 +484,7 @@ def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(AddendumForm, request)
+    form = _bound(AddendumForm, request, prefix="addendum")
     forms["addendum"] = form
     if form.is_valid():
         try:
@@ -536,7 +559,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         context["row"] = row
     context["primary"] = block
     context["primary_template"] = _block_template(block)
-    skip = {block, "dose-blockers"} if block == "dose" else {block}
+    skip = {block, "dose-blockers", "dose-preview"} if block == "dose" else {block}
     context["oob_templates"] = [_block_template(b) for b in STATUS_BLOCKS if b not in skip]
     return TemplateResponse(request, "sessions/record/_update.html", context)
 

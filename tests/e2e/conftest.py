@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.sessions.conftest import chairside  # noqa: F401 -- the session fixture, shared
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -64,3 +66,20 @@ def screenshot_dir() -> Path:
 
 def pytest_collection_modifyitems(items: list) -> None:
     assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run bin/ensure-test-services"
+
+
+@pytest.fixture
+def new_tab(browser, live_server):
+    """`new_tab(viewport=...)` opens another signed-out browser window on the live server;
+    every window is closed afterwards (an open keep-alive connection holds a database
+    session, which would block dropping the test database)."""
+    pages = []
+
+    def _open(**kwargs: object):
+        page = browser.new_page(base_url=live_server.url, **kwargs)
+        pages.append(page)
+        return page
+
+    yield _open
+    for page in pages:
+        page.close()

@@ -201,13 +201,13 @@ def test_a_high_pre_dose_bp_holds_the_dose_until_a_psychiatrist_overrides(
         services.gate_override(session=session, reason="x" * 30, actor=personas.nurse)
 
     psychiatrist = login(personas.psychiatrist)
-    response = act(psychiatrist, session, "gate-override", {"reason": "fine"})
+    response = act(psychiatrist, session, "gate-override", {"override-reason": "fine"})
     assert "at least 20 characters" in response.content.decode()
     act(
         psychiatrist,
         session,
         "gate-override",
-        {"reason": "Long-standing white-coat hypertension; home readings normal."},
+        {"override-reason": "Long-standing white-coat hypertension; home readings normal."},
     )
     assert dose(session, personas.nurse).total_mg == Decimal("36.2")
 
@@ -277,7 +277,10 @@ def test_a_dose_above_the_order_is_refused_until_a_psychiatrist_amends_it(
         psychiatrist,
         session,
         "order",
-        {"mg_per_kg": "0.75", "reason": "Partial response at 0.5 mg/kg after four sessions."},
+        {
+            "order-mg_per_kg": "0.75",
+            "order-reason": "Partial response at 0.5 mg/kg after four sessions.",
+        },
     )
     record = dose(session, personas.nurse, mg_per_kg=Decimal("0.75"))
     assert record.total_mg == Decimal("54.3")
@@ -435,7 +438,10 @@ def test_a_co_signed_record_cannot_change_through_any_path(chairside, personas, 
         nurse,
         session,
         "addendum",
-        {"reason": "Late entry", "text": "Patient reported mild headache at 10:40, resolved."},
+        {
+            "addendum-reason": "Late entry",
+            "addendum-text": "Patient reported mild headache at 10:40, resolved.",
+        },
     )
     html = page(nurse, session)
     assert "Late entry" in html and "mild headache" in html
