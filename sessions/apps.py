@@ -27,6 +27,7 @@ class SessionsConfig(AppConfig):
                 "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
             ),
             NavItem("REMS forms", "rems_forms_due", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
+            NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST})),
             NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),
         ]
 

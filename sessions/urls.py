@@ -53,4 +53,5 @@ urlpatterns = [
     path("board/", records.nurse_board, name="nurse_board"),
     path("board/live/", records.nurse_board_live, name="nurse_board_live"),
     path("rems/", records.rems_forms_due, name="rems_forms_due"),
+    path("sessions/to-cosign/", records.cosign_queue, name="cosign_queue"),
 ]

@@ -524,3 +524,17 @@ def rems_form_fields(state: SessionState) -> list[tuple[str, str]]:
         ),
         ("Ready to leave at", at(session.ready_to_leave_at)),
     ]
+
+
+def awaiting_cosign(user: User) -> list[TreatmentSession]:
+    """Records the nurse signed and a psychiatrist has yet to co-sign; the user's own
+    supervised sessions first, oldest first."""
+    sessions = (
+        sessions_visible_to(user)
+        .filter(nurse_signed_at__isnull=False, cosigned_at__isnull=True)
+        .select_related(
+            "patient", "appointment__chair", "nurse_signed_by", "supervising_psychiatrist"
+        )
+        .order_by("nurse_signed_at")
+    )
+    return sorted(sessions, key=lambda s: s.supervising_psychiatrist_id != user.pk)

@@ -77,7 +77,7 @@ def calendar_facts(
 def patient_appointments(patient: Patient) -> list[Appointment]:
     return list(
         Appointment.objects.filter(patient=patient)
-        .select_related("chair", "nurse", "plan", "rescheduled_from")
+        .select_related("chair", "nurse", "plan", "rescheduled_from", "treatment_session")
         .order_by("start", "pk")
     )
 

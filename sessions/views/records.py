@@ -664,3 +664,14 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
             "submission": getattr(session, "rems_submission", None),
         },
     )
+
+
+@allow(Role.PSYCHIATRIST)
+@require_GET
+def cosign_queue(request: HttpRequest) -> HttpResponse:
+    """Session records waiting for a psychiatrist's co-signature."""
+    sessions = selectors.awaiting_cosign(request.user)
+    audit_record(
+        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.cosign_queue"
+    )
+    return TemplateResponse(request, "sessions/cosign_queue.html", {"sessions": sessions})

@@ -261,6 +261,11 @@ def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
             "planned": len([a for a in active if a.kind == "induction"]),
             "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
             "can_schedule": request.user.has_role(Role.COORDINATOR),
+            "can_open_records": request.user.has_role(
+                Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST
+            ),
+            "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
+            "today": timezone.localdate(),
             "can_book": request.user.has_role(Role.COORDINATOR)
             and plan is not None
             and not any(a.kind == "induction" for a in active),

@@ -74,6 +74,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "nurse_board": {"nurse", "psychiatrist"},
     "nurse_board_live": {"nurse", "psychiatrist"},
     "rems_forms_due": {"nurse", "psychiatrist"},
+    "cosign_queue": {"psychiatrist"},
 }
 
 

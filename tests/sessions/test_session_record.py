@@ -584,3 +584,37 @@ def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
     )
     assert response.status_code == 302
     assert "No REMS forms due" in nurse.get(reverse("rems_forms_due")).content.decode()
+
+
+def test_psychiatrists_find_signed_records_to_co_sign(chairside, personas, login) -> None:
+    session = finished_session(chairside, personas)
+    answers = dict.fromkeys(("oriented", "steady_walking", "nausea_controlled", "escort_present"),
+                            True)  # fmt: skip
+    services.discharge_assess(session=session, answers=answers, actor=personas.nurse)
+    services.session_discharge(session=session, actor=personas.nurse)
+    services.session_sign(session=session, actor=personas.nurse)
+    html = login(personas.psychiatrist).get(reverse("cosign_queue")).content.decode()
+    assert "Alice Quillfeather" in html and reverse("session_record", args=[session.pk]) in html
+    services.session_cosign(session=session, actor=personas.psychiatrist)
+    html = login(personas.psychiatrist).get(reverse("cosign_queue")).content.decode()
+    assert "Nothing to co-sign" in html
+
+
+def test_the_patient_sessions_page_links_to_the_record_for_clinical_staff_only(
+    chairside, personas, login
+) -> None:
+    url = reverse("patient_sessions", args=[personas.patient_a.pk])
+    html = login(personas.nurse).get(url).content.decode()
+    assert "Check in" in html
+    session = chairside.open(personas.nurse)
+    record = reverse("session_record", args=[session.pk])
+    assert record in login(personas.therapist).get(url).content.decode()
+    assert record not in login(personas.coordinator).get(url).content.decode()
+
+
+def test_the_admin_site_offers_no_way_to_edit_session_records() -> None:
+    from clinic.admin import clinic_admin_site as site
+
+    registered = {model._meta.label for model in site._registry}
+    assert not any(label.startswith("treatment_sessions.") and "Protocol" not in label
+                   for label in registered)  # fmt: skip
