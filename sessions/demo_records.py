@@ -29,6 +29,7 @@ from sessions.models import (
     AppointmentStatus,
     DeviceDose,
     DoseRecord,
+    RemsSubmission,
     TreatmentSession,
     VitalAlert,
     VitalReading,
@@ -260,9 +261,12 @@ def build_record(
     return session
 
 
-def _free_chair(start: dt.datetime, end: dt.datetime) -> Chair | None:
-    busy = Appointment.objects.filter(start__lt=end, end__gt=start).exclude(
-        status=AppointmentStatus.CANCELLED
+def _free_chair(appointment: Appointment) -> Chair | None:
+    """A chair free for the appointment's (new) times, ignoring its own old booking."""
+    busy = (
+        Appointment.objects.filter(start__lt=appointment.end, end__gt=appointment.start)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=appointment.pk)
     )
     return (
         Chair.objects.filter(is_active=True)
@@ -307,8 +311,26 @@ def seed_records_demo() -> None:
             psychiatrist=appointment.patient.psychiatrist or psychiatrist,
             now=now,
         )
+    _rems_submitted(now, nurses[0])
     if not live_day_seeded:
         _live_day(now, nurses, psychiatrist)
+
+
+def _rems_submitted(now: dt.datetime, nurse: User) -> None:
+    """Older esketamine sessions had their REMS form submitted two days later; the last
+    few days' forms are still due, so the list shows days left."""
+    zone = clinic_settings().zone
+    for session in TreatmentSession.objects.filter(
+        route=monitoring.ESKETAMINE,
+        discharged_at__lt=now - dt.timedelta(days=4),
+        rems_submission__isnull=True,
+    ):
+        RemsSubmission.objects.create(
+            session=session,
+            submitted_on=timezone.localdate(session.discharged_at, zone) + dt.timedelta(days=2),
+            confirmation=f"RMS-{700000 + session.pk}",
+            recorded_by=nurse,
+        )
 
 
 def _discard_open_record(session: TreatmentSession) -> None:
@@ -340,36 +362,47 @@ def _booked_today(patient_id: int, now: dt.datetime) -> bool:
     )
 
 
+def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointment | None:
+    """A patient's session for the live day: their booking today if they have one,
+    otherwise their next session, for a patient with nothing else booked today."""
+    zone = clinic_settings().zone
+    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
+    scheduled = (
+        Appointment.objects.filter(
+            patient__journey_state=JourneyState.INDUCTION, status=AppointmentStatus.SCHEDULED
+        )
+        .filter(**({"plan__route": route} if route else {}))
+        .exclude(patient_id__in=used)
+        .select_related("plan__protocol", "patient__psychiatrist")
+        .order_by("start")
+    )
+    today = scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
+    if today.exists():
+        return today.first()
+    later = scheduled.filter(start__gt=now + dt.timedelta(hours=4))[:20]
+    return next((a for a in later if not _booked_today(a.patient_id, now)), None)
+
+
 def _live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
     used: set[int] = set()
     for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
-        appointment = (
-            Appointment.objects.filter(
-                patient__journey_state=JourneyState.INDUCTION,
-                status=AppointmentStatus.SCHEDULED,
-                start__gt=now + dt.timedelta(hours=4),
-            )
-            .filter(**({"plan__route": route} if route else {}))
-            .exclude(patient_id__in=used)
-            .select_related("plan__protocol", "patient__psychiatrist")
-            .order_by("start")
-            .first()
-        )
+        appointment = _candidate(now, route, used)
         if appointment is None:
             continue
         start = now - dt.timedelta(minutes=minutes)
         end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
-        if (
+        clash = (
             Appointment.objects.filter(patient=appointment.patient, start__lt=end, end__gt=start)
             .exclude(status=AppointmentStatus.CANCELLED)
+            .exclude(pk=appointment.pk)
             .exists()
-        ):
-            continue
-        chair = _free_chair(start, end)
-        if chair is None or _booked_today(appointment.patient_id, now):
+        )
+        appointment.start, appointment.end = start, end
+        chair = _free_chair(appointment)
+        if clash or chair is None:
             continue
         used.add(appointment.patient_id)
-        appointment.start, appointment.end, appointment.chair = start, end, chair
+        appointment.chair = chair
         appointment.nurse = nurses[index % len(nurses)]
         appointment.save(update_fields=["start", "end", "chair", "nurse"])
         build_record(
@@ -401,11 +434,12 @@ def _awaiting_cosign(
     if appointment is None:
         return
     start = now - dt.timedelta(minutes=_timeline(appointment).discharge + 40)
-    end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
-    chair = _free_chair(start, end)
+    appointment.start = start
+    appointment.end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
+    chair = _free_chair(appointment)
     if chair is None:
         return
-    appointment.start, appointment.end, appointment.chair = start, end, chair
+    appointment.chair = chair
     appointment.nurse = nurses[0]
     appointment.save(update_fields=["start", "end", "chair", "nurse"])
     build_record(appointment, nurse=nurses[0], psychiatrist=None, now=now)

@@ -472,7 +472,7 @@ def rems_form_fields(state: SessionState) -> list[tuple[str, str]]:
         ("Patient", f"{patient.full_name} (record {patient.mrn})"),
         ("Date of birth", patient.date_of_birth.isoformat() if patient.date_of_birth else "—"),
         ("Patient REMS enrollment id", plan.rems_patient_id or "Missing"),
-        ("Prescriber", prescriber.display_title if prescriber else "—"),
+        ("Prescriber", prescriber.display_name if prescriber else "—"),
         (
             "Healthcare setting",
             f"{clinic.name} (REMS certification {clinic.rems_certification_id or 'missing'})",
