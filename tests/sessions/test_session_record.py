@@ -618,3 +618,38 @@ def test_the_admin_site_offers_no_way_to_edit_session_records() -> None:
     registered = {model._meta.label for model in site._registry}
     assert not any(label.startswith("treatment_sessions.") and "Protocol" not in label
                    for label in registered)  # fmt: skip
+
+
+GARBAGE = {
+    "checkin": {"item": "weight_kg", "weight_kg": "seventy"},
+    "phq9": {"q1": "9", "q9": "x"},
+    "vitals": {"systolic": "1e999", "temperature_c": "hot", "moaas": "7", "taken_at": "25:99"},
+    "gate-override": {"override-reason": "<script>alert(1)</script>"},
+    "order": {"order-mg_per_kg": "99.999", "order-reason": "x" * 5000},
+    "dose": {"mg_per_kg": "-1", "lot_expiry": "yesterday", "planned_minutes": "9" * 30},
+    "device": {"device-at": "noon"},
+    "infusion": {"op": "explode"},
+    "adverse-event": {"event-kind": "zombie", "event-severity": "???", "event-onset_at": "x"},
+    "acknowledge": {"alert": "abc", "action_taken": ""},
+    "assess": {"item": "__class__", "value": "yes"},
+    "discharge": {"discharge-override_reason": "\x00" * 10},
+    "sign": {},
+    "cosign": {},
+    "addendum": {"addendum-reason": "", "addendum-text": "é" * 10000},
+    "unknown-action": {},
+}
+
+
+@pytest.mark.parametrize("action", sorted(GARBAGE))
+def test_garbage_on_any_action_is_refused_clearly_never_a_500(
+    chairside, personas, login, action
+) -> None:
+    session = chairside.open(personas.nurse)
+    for client in (login(personas.nurse), login(personas.psychiatrist)):
+        response = act(client, session, action, GARBAGE[action])
+        assert response.status_code in (200, 302, 403, 404), response.status_code
+        response = client.post(
+            reverse("session_action", args=[session.pk, action]), GARBAGE[action]
+        )
+        assert response.status_code in (200, 302, 403, 404), response.status_code
+    assert not VitalReading.objects.filter(session=session).exists()
