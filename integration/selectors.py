@@ -1,0 +1,232 @@
+"""Reads of integration therapy: who may see which note, the caseload, a patient's
+timeline, what the portal shows, and the measures behind the outcome charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from clinic.access import deny_patient
+from clinic.choices import Role
+from clinic.models import Patient, User
+from intake.measures import GAD7, PCL5, PHQ9
+from intake.models import MeasureResult
+from integration import outcomes
+from integration.models import GroupSession, IntegrationNote, NoteAddendum, NoteStatus
+from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
+
+
+def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
+    """Drafts: the author only. Signed notes: the author, the patient's therapist, and
+    psychiatrists. Never coordinators, nurses, admins or patients (who see only the
+    shared parts, through `shared_with_patient`)."""
+    if not user.is_authenticated or user.is_patient_account:
+        return IntegrationNote.objects.none()
+    roles = user.role_codes
+    if not roles & {Role.THERAPIST, Role.PSYCHIATRIST}:
+        return IntegrationNote.objects.none()
+    visible = Q(author=user)
+    signed = Q(status=NoteStatus.SIGNED)
+    if Role.PSYCHIATRIST in roles:
+        visible |= signed
+    if Role.THERAPIST in roles:
+        visible |= signed & Q(patient__therapist=user)
+    return IntegrationNote.objects.filter(visible)
+
+
+def note_for_user(request: HttpRequest, pk: int) -> IntegrationNote:
+    note = (
+        notes_visible_to(request.user)
+        .select_related("patient", "author", "group")
+        .prefetch_related(
+            Prefetch("sessions", queryset=TreatmentSession.objects.select_related("appointment")),
+            Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if note is None:
+        patient_id = (
+            IntegrationNote.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+        )
+        deny_patient(request, patient_id or f"note-{pk}", object_type="integration.integrationnote")
+        raise Http404("No such note.")
+    return note
+
+
+def patient_notes(user: User, patient: Patient) -> list[IntegrationNote]:
+    return list(
+        notes_visible_to(user)
+        .filter(patient=patient)
+        .select_related("author", "group")
+        .prefetch_related(
+            Prefetch("sessions", queryset=TreatmentSession.objects.select_related("appointment")),
+            Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+        )
+        .order_by("-date", "-pk")
+    )
+
+
+def patient_sessions_for_notes(patient: Patient) -> list[TreatmentSession]:
+    """The patient's treatment sessions, newest first (the timeline's other column and the
+    choices for linking a note)."""
+    return list(
+        TreatmentSession.objects.filter(patient=patient)
+        .select_related("appointment", "plan")
+        .order_by("-opened_at")
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    patient: Patient
+    last_note: dt.date | None
+    next_session: dt.datetime | None
+    drafts: int
+
+
+def caseload(user: User) -> list[CaseloadRow]:
+    """The therapist's patients with their last signed note, next session and drafts."""
+    next_session = (
+        Appointment.objects.filter(
+            patient=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
+        )
+        .order_by("start")
+        .values("start")[:1]
+    )
+    patients = (
+        Patient.objects.filter(therapist=user)
+        .annotate(
+            last_note=Max("notes__date", filter=Q(notes__status=NoteStatus.SIGNED)),
+            drafts=Count(
+                "notes", filter=Q(notes__status=NoteStatus.DRAFT, notes__author=user), distinct=True
+            ),
+            next_session=Subquery(next_session),
+        )
+        .order_by("legal_last_name", "legal_first_name")
+    )
+    return [CaseloadRow(p, p.last_note, p.next_session, p.drafts) for p in patients]
+
+
+def my_drafts(user: User) -> list[IntegrationNote]:
+    return list(
+        IntegrationNote.objects.filter(author=user, status=NoteStatus.DRAFT)
+        .select_related("patient")
+        .order_by("-updated_at")
+    )
+
+
+@dataclass(frozen=True)
+class SharedNote:
+    date: dt.date
+    therapist: str
+    intentions: str
+    practices: str
+
+
+def shared_with_patient(patient: Patient) -> list[SharedNote]:
+    """Only what the therapist marked "share with patient", from signed notes."""
+    notes = (
+        IntegrationNote.objects.filter(patient=patient, status=NoteStatus.SIGNED)
+        .filter(Q(share_intentions=True) | Q(share_practices=True))
+        .select_related("author")
+        .order_by("-date", "-pk")
+    )
+    return [
+        SharedNote(
+            date=note.date,
+            therapist=note.author.display_name,
+            intentions=note.intentions if note.share_intentions else "",
+            practices=note.practices if note.share_practices else "",
+        )
+        for note in notes
+        if (note.share_intentions and note.intentions) or (note.share_practices and note.practices)
+    ]
+
+
+def group_roster(user: User, group: GroupSession) -> list[tuple[Patient, IntegrationNote | None]]:
+    """Each participant, with their note when this user may see it."""
+    visible = set(notes_visible_to(user).filter(group=group).values_list("pk", flat=True))
+    notes = (
+        IntegrationNote.objects.filter(group=group)
+        .select_related("patient")
+        .order_by("patient__legal_last_name")
+    )
+    return [(note.patient, note if note.pk in visible else None) for note in notes]
+
+
+# --- Measures and outcomes --------------------------------------------------------------
+
+INSTRUMENTS = (PHQ9, GAD7, PCL5)
+
+
+@dataclass(frozen=True)
+class PatientOutcomes:
+    trends: list[tuple[outcomes.Trend, outcomes.Chart]]
+    session_days: list[dt.date]
+
+
+def patient_outcomes(patient: Patient) -> PatientOutcomes:
+    """A trend and chart per instrument the patient has scores for."""
+    rows = MeasureResult.objects.filter(patient=patient).values_list(
+        "instrument", "taken_at", "total", "context"
+    )
+    sessions = list(
+        TreatmentSession.objects.filter(
+            patient=patient, appointment__status=AppointmentStatus.COMPLETED
+        )
+        .values_list("appointment__start", flat=True)
+        .order_by("appointment__start")
+    )
+    first_dose = sessions[0] if sessions else None
+    zone = timezone.get_current_timezone()
+    days = [timezone.localtime(start, zone).date() for start in sessions]
+    trends = []
+    for instrument in INSTRUMENTS:
+        scores = [
+            outcomes.Score(timezone.localtime(taken, zone), total, context)
+            for code, taken, total, context in rows
+            if code == instrument
+        ]
+        if not scores:
+            continue
+        data = outcomes.trend(instrument, scores, first_dose)
+        trends.append((data, outcomes.chart(instrument, data, days)))
+    return PatientOutcomes(trends, days)
+
+
+def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
+    """Per protocol: patients who finished induction and their PHQ-9 response/remission."""
+    finished = (
+        Appointment.objects.filter(
+            kind=AppointmentKind.INDUCTION, status=AppointmentStatus.COMPLETED
+        )
+        .values("patient_id", "plan__protocol__name", "plan__series_length")
+        .annotate(done=Count("pk"), first=Min("start"), last=Max("start"))
+    )
+    series = {}
+    for row in finished:
+        if row["done"] >= row["plan__series_length"]:
+            series[row["patient_id"]] = row
+    scores: dict[int, list[outcomes.Score]] = {}
+    for patient_id, taken, total, context in MeasureResult.objects.filter(
+        instrument=PHQ9, patient_id__in=list(series)
+    ).values_list("patient_id", "taken_at", "total", "context"):
+        scores.setdefault(patient_id, []).append(outcomes.Score(taken, total, context))
+    results = []
+    for patient_id, row in series.items():
+        mine = scores.get(patient_id, [])
+        baseline = outcomes.baseline_of(mine, row["first"])
+        after = [s for s in mine if s.taken_at >= row["last"]]
+        results.append(
+            outcomes.SeriesResult(
+                protocol=row["plan__protocol__name"],
+                baseline=baseline.total if baseline else None,
+                after=min(after, key=lambda s: s.taken_at).total if after else None,
+            )
+        )
+    return outcomes.outcomes_by_protocol(results)
