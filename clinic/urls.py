@@ -37,6 +37,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
+    path("", include("integration.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

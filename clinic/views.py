@@ -295,6 +295,10 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.PAUSED,
                 JourneyState.DISCHARGED,
             ),
+            "can_see_notes": request.user.has_role(Role.THERAPIST, Role.PSYCHIATRIST),
+            "can_see_outcomes": request.user.has_role(
+                Role.THERAPIST, Role.PSYCHIATRIST, Role.NURSE
+            ),
             "can_see_plan": request.user.has_role(Role.PSYCHIATRIST, Role.NURSE)
             and patient.journey_state
             in (

@@ -4,5 +4,20 @@ from django.apps import AppConfig
 
 
 class IntegrationConfig(AppConfig):
+    """Integration-therapy notes and measurement-based outcomes."""
+
     name = "integration"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from clinic.choices import PATIENT_ROLE, Role
+        from clinic.context_processors import NAVIGATION, NavItem
+
+        NAVIGATION.extend(
+            [
+                NavItem("Caseload", "caseload", frozenset({Role.THERAPIST})),
+                NavItem("Outcomes", "clinic_outcomes", frozenset({Role.PSYCHIATRIST, Role.ADMIN})),
+                NavItem("Questionnaires", "pre_session_measures", frozenset({PATIENT_ROLE})),
+                NavItem("My practices", "my_practices", frozenset({PATIENT_ROLE})),
+            ]
+        )

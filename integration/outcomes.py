@@ -90,6 +90,10 @@ class Chart:
     plot_top: int
     plot_bottom: int
 
+    @property
+    def plot_width(self) -> int:
+        return self.plot_right - self.plot_left
+
 
 def chart(
     instrument: str,

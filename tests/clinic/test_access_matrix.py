@@ -75,6 +75,20 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "nurse_board_live": {"nurse", "psychiatrist"},
     "rems_forms_due": {"nurse", "psychiatrist"},
     "cosign_queue": {"psychiatrist"},
+    # Integration notes: therapists (caseload) and psychiatrists; never coordinators,
+    # nurses or admins. The note below is signed by the therapist about patient_a.
+    "caseload": {"therapist"},
+    "patient_notes": {"therapist", "psychiatrist"},
+    "note_new": {"therapist"},  # POST only
+    "note_detail": {"therapist", "psychiatrist"},
+    "note_addendum": {"therapist", "psychiatrist"},  # POST only
+    "note_discard": {"therapist"},  # POST only
+    "group_new": {"therapist"},
+    "group_detail": {"therapist"},  # drafts: only the facilitator sees the roster's notes
+    "my_practices": PATIENTS,
+    "pre_session_measures": PATIENTS,
+    "patient_outcomes": {"therapist", "psychiatrist", "nurse"},
+    "clinic_outcomes": {"psychiatrist", "admin"},
 }
 
 
@@ -161,6 +175,28 @@ def _session_of(personas, route: str = "iv"):
     )
 
 
+def _signed_note_of(personas):
+    from django.utils import timezone
+
+    from integration import services
+
+    note = services.note_start(
+        patient=personas.patient_a, note_type="integration", actor=personas.therapist
+    )
+    services.note_save_draft(
+        note=note,
+        data=services.NoteInput(
+            date=timezone.localdate(),
+            modality="in_person",
+            minutes=50,
+            risk_suicidal_thoughts=False,
+            texts={"themes": "Matrix note"},
+        ),
+        actor=personas.therapist,
+    )
+    return services.note_sign(note=note, actor=personas.therapist)
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -193,6 +229,23 @@ def _url(name: str, personas) -> str:
         return "/favicon.ico"
     if name == "password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name in ("note_detail", "note_addendum", "note_discard"):
+        return reverse(name, args=[_signed_note_of(personas).pk])
+    if name == "group_detail":
+        from integration.services import group_session_create
+        from tests.factories import PatientFactory
+
+        group = group_session_create(
+            date=timezone.localdate(),
+            modality="in_person",
+            minutes=90,
+            topic="Matrix",
+            patients=[personas.patient_a, PatientFactory(therapist=personas.therapist)],
+            actor=personas.therapist,
+        )
+        return reverse(name, args=[group.pk])
+    if name == "note_new":
+        return reverse(name, args=[patient_id])
     if name == "session_record":
         return reverse(name, args=[_session_of(personas).pk])
     if name == "session_action":

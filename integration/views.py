@@ -1,0 +1,355 @@
+"""Views of integration therapy: caseload, notes (autosaved drafts, signing, addenda),
+group sessions, the patient's shared practices and pre-session questionnaires, and
+outcomes per patient and per protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clinic.access import allow, own_patient, patient_for_user, patients_visible_to
+from clinic.audit import audit_record
+from clinic.choices import PATIENT_ROLE, AuditAction, Role
+from clinic.forms import attach_errors
+from intake.measures import GAD7, PCL5, PHQ9
+from intake.models import MeasureContext, MeasureResult
+from integration import selectors, services
+from integration.forms import AddendumForm, GroupForm, MeasuresForm, NoteForm
+from integration.models import GroupSession, IntegrationNote, NoteType
+from sessions.models import Appointment, AppointmentKind, AppointmentStatus
+
+NOTE_READERS = (Role.THERAPIST, Role.PSYCHIATRIST)
+
+
+@allow(Role.THERAPIST)
+@require_GET
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The therapist's patients: last note, next session, unsigned drafts."""
+    rows = selectors.caseload(request.user)
+    audit_record(action=AuditAction.VIEW, request=request, object_type="integration.caseload")
+    return TemplateResponse(
+        request,
+        "integration/caseload.html",
+        {"rows": rows, "drafts": selectors.my_drafts(request.user)},
+    )
+
+
+@allow(*NOTE_READERS)
+@require_GET
+def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A patient's notes timeline beside their treatment sessions."""
+    patient = patient_for_user(request, patient_id)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="integration.notes_timeline",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "integration/patient_notes.html",
+        {
+            "patient": patient,
+            "notes": selectors.patient_notes(request.user, patient),
+            "sessions": selectors.patient_sessions_for_notes(patient),
+            "can_write": request.user.has_role(Role.THERAPIST),
+        },
+    )
+
+
+@allow(Role.THERAPIST)
+@require_POST
+def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_user(request, patient_id)
+    note_type = request.POST.get("note_type", NoteType.INTEGRATION)
+    try:
+        note = services.note_start(
+            patient=patient, note_type=note_type, actor=request.user, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("patient_notes", patient_id=patient.pk)
+    return redirect("note_detail", note_id=note.pk)
+
+
+def _session_choices(note: IntegrationNote) -> list[tuple[int, str]]:
+    sessions = selectors.patient_sessions_for_notes(note.patient)
+    return [
+        (
+            s.pk,
+            f"{timezone.localtime(s.appointment.start):%b %-d} · "
+            + (
+                "booster"
+                if s.appointment.kind == AppointmentKind.BOOSTER
+                else f"session {s.appointment.series_number}"
+            ),
+        )
+        for s in sessions
+    ]
+
+
+def _note_input(form: NoteForm) -> services.NoteInput:
+    data = form.cleaned_data
+    return services.NoteInput(
+        date=data["date"],
+        modality=data["modality"],
+        minutes=data["minutes"],
+        session_ids=data["sessions"],
+        interventions=data["interventions"],
+        risk_suicidal_thoughts=form.risk("risk_suicidal_thoughts"),
+        risk_plan=form.risk("risk_plan"),
+        share_intentions=data["share_intentions"],
+        share_practices=data["share_practices"],
+        texts={name: data[name] for name in services.TEXT_FIELDS},
+    )
+
+
+@allow(*NOTE_READERS)
+@require_http_methods(["GET", "POST"])
+def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
+    """The author's editor while a draft (autosaved with htmx); the signed note with its
+    addenda for everyone allowed to read it."""
+    note = selectors.note_for_user(request, note_id)
+    editing = not note.is_signed and note.author_id == request.user.pk
+    context: dict[str, Any] = {"note": note, "patient": note.patient, "editing": editing}
+    if editing:
+        form = NoteForm(
+            request.POST or None,
+            initial=NoteForm.initial_from(note),
+            session_choices=_session_choices(note),
+        )
+        saved = False
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = services.note_save_draft(
+                    note=note, data=_note_input(form), actor=request.user, request=request
+                )
+                saved = True
+            except ValidationError as error:
+                attach_errors(form, error)
+        context.update({"form": form, "saved": saved, "note": note})
+        if request.method == "POST" and request.htmx:
+            return TemplateResponse(request, "integration/_save_status.html", context)
+        if request.method == "POST" and saved:
+            if "sign" in request.POST:
+                return _sign(request, note, form, context)
+            messages.success(request, "Draft saved.")
+            return redirect("note_detail", note_id=note.pk)
+    else:
+        if request.method == "POST":
+            raise PermissionDenied("Only the author edits a draft.")
+        context["addendum_form"] = AddendumForm()
+        context["can_addend"] = note.is_signed and request.user.has_role(*NOTE_READERS)
+    if request.method == "GET":
+        audit_record(action=AuditAction.VIEW, request=request, patient=note.patient, obj=note)
+    return TemplateResponse(request, "integration/note.html", context)
+
+
+def _sign(
+    request: HttpRequest, note: IntegrationNote, form: NoteForm, context: dict[str, Any]
+) -> HttpResponse:
+    try:
+        services.note_sign(note=note, actor=request.user, request=request)
+    except ValidationError as error:
+        attach_errors(form, error)
+        context["sign_failed"] = True
+        return TemplateResponse(request, "integration/note.html", context)
+    messages.success(request, "Note signed. It can no longer change; add an addendum if needed.")
+    return redirect("note_detail", note_id=note.pk)
+
+
+@allow(*NOTE_READERS)
+@require_POST
+def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = selectors.note_for_user(request, note_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_addendum_write(
+                note=note,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Addendum added under the note.")
+            return redirect("note_detail", note_id=note.pk)
+    return TemplateResponse(
+        request,
+        "integration/note.html",
+        {"note": note, "patient": note.patient, "editing": False, "addendum_form": form,
+         "can_addend": True},
+    )  # fmt: skip
+
+
+@allow(Role.THERAPIST)
+@require_POST
+def note_discard(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = selectors.note_for_user(request, note_id)
+    patient_id = note.patient_id
+    services.note_discard(note=note, actor=request.user, request=request)
+    messages.success(request, "Draft discarded.")
+    return redirect("patient_notes", patient_id=patient_id)
+
+
+@allow(Role.THERAPIST)
+@require_http_methods(["GET", "POST"])
+def group_new(request: HttpRequest) -> HttpResponse:
+    """One group integration meeting; a draft note is opened for each participant."""
+    caseload = patients_visible_to(request.user).order_by("legal_last_name", "legal_first_name")
+    form = GroupForm(request.POST or None, caseload=caseload)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = services.group_session_create(
+                date=data["date"],
+                modality=data["modality"],
+                minutes=data["minutes"],
+                topic=data["topic"],
+                patients=list(data["patients"]),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Group recorded: a draft note is open for each participant.")
+            return redirect("group_detail", group_id=group.pk)
+    return TemplateResponse(request, "integration/group_new.html", {"form": form})
+
+
+@allow(*NOTE_READERS)
+@require_GET
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    """The roster; each participant's note only for those allowed to see that patient."""
+    group = GroupSession.objects.select_related("facilitator").filter(pk=group_id).first()
+    if group is None:
+        raise Http404("No such group.")
+    roster = selectors.group_roster(request.user, group)
+    if not any(note for _patient, note in roster) and group.facilitator_id != request.user.pk:
+        raise Http404("No such group.")
+    audit_record(action=AuditAction.VIEW, request=request, obj=group)
+    return TemplateResponse(request, "integration/group.html", {"group": group, "roster": roster})
+
+
+# --- Patient portal ----------------------------------------------------------------------
+
+
+@allow(PATIENT_ROLE)
+@require_GET
+def my_practices(request: HttpRequest) -> HttpResponse:
+    """What the therapist chose to share: intentions and practices."""
+    patient = own_patient(request)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="portal.practices",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "integration/my_practices.html",
+        {"shared": selectors.shared_with_patient(patient)},
+    )
+
+
+def _instruments_for(patient: Any) -> list[str]:
+    """PHQ-9 always, GAD-7 always, PCL-5 when the patient answered it at intake."""
+    instruments = [PHQ9, GAD7]
+    if MeasureResult.objects.filter(patient=patient, instrument=PCL5).exists():
+        instruments.append(PCL5)
+    return instruments
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def pre_session_measures(request: HttpRequest) -> HttpResponse:
+    """The questionnaires before the next session or booster."""
+    patient = own_patient(request)
+    upcoming = (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
+        )
+        .order_by("start")
+        .first()
+    )
+    form = MeasuresForm(request.POST or None, instruments=_instruments_for(patient))
+    if request.method == "POST" and form.is_valid():
+        context = (
+            MeasureContext.BOOSTER
+            if upcoming and upcoming.kind == AppointmentKind.BOOSTER
+            else MeasureContext.PRE_SESSION
+        )
+        try:
+            results = services.measures_submit(
+                patient=patient,
+                answers=form.answers(),
+                context=context,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            return TemplateResponse(
+                request,
+                "integration/measures_done.html",
+                {"results": results, "urgent": any(r.flags for r in results)},
+            )
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="portal.measures",
+            object_id=patient.pk,
+        )
+    return TemplateResponse(
+        request, "integration/measures.html", {"form": form, "upcoming": upcoming}
+    )
+
+
+# --- Outcomes ----------------------------------------------------------------------------
+
+
+@allow(Role.PSYCHIATRIST, Role.THERAPIST, Role.NURSE)
+@require_GET
+def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Trend charts per instrument with the baseline, bands, session days and change."""
+    patient = patient_for_user(request, patient_id)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="integration.outcomes",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "integration/patient_outcomes.html",
+        {"patient": patient, "outcomes": selectors.patient_outcomes(patient)},
+    )
+
+
+@allow(Role.PSYCHIATRIST, Role.ADMIN)
+@require_GET
+def clinic_outcomes(request: HttpRequest) -> HttpResponse:
+    """Per protocol: finished induction, PHQ-9 response and remission (counts and shares)."""
+    audit_record(
+        action=AuditAction.VIEW, request=request, object_type="integration.clinic_outcomes"
+    )
+    return TemplateResponse(
+        request, "integration/clinic_outcomes.html", {"rows": selectors.clinic_outcomes()}
+    )

@@ -1,0 +1,165 @@
+"""Integration pages as therapists, psychiatrists and patients use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from intake.models import MeasureResult, UrgentAlert
+from integration.models import IntegrationNote
+from tests.factories import PatientFactory
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def note_post(**overrides: str) -> dict[str, str]:
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "modality": "telehealth",
+        "minutes": "50",
+        "experience": "Described the session as a long walk by the sea.",
+        "themes": "Letting go of perfectionism.",
+        "risk_suicidal_thoughts": "no",
+        "interventions": ["act"],
+        "intentions": "Be kinder to myself.",
+        "practices": "Body scan every evening.",
+        "share_practices": "on",
+        "plan": "Next integration after session 4.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_therapist_writes_autosaves_signs_and_amends_a_note(personas, login) -> None:
+    therapist = login(personas.therapist)
+    response = therapist.post(
+        reverse("note_new", args=[personas.patient_a.pk]), {"note_type": "integration"}
+    )
+    note = IntegrationNote.objects.get(patient=personas.patient_a)
+    assert response["Location"] == reverse("note_detail", args=[note.pk])
+    url = reverse("note_detail", args=[note.pk])
+    assert "saves itself as you type" in therapist.get(url).content.decode()
+
+    response = therapist.post(url, note_post(minutes="900"), **HX)
+    assert "Not saved: Ensure this value is less than or equal to 600" in response.content.decode()
+    response = therapist.post(url, note_post(), **HX)
+    assert "✓ Draft saved at" in response.content.decode()
+    assert IntegrationNote.objects.get(pk=note.pk).themes == "Letting go of perfectionism."
+
+    psychiatrist = login(personas.psychiatrist)
+    assert psychiatrist.get(url).status_code == 404  # drafts: the author only
+
+    response = therapist.post(url, note_post(risk_suicidal_thoughts="", sign="1"))
+    assert "Answer the risk check before signing" in response.content.decode()
+    assert "Letting go of perfectionism." in response.content.decode()  # kept what was typed
+    response = therapist.post(url, note_post(sign="1"))
+    assert response.status_code == 302
+    signed = IntegrationNote.objects.get(pk=note.pk)
+    assert signed.is_signed and signed.verify()
+
+    html = psychiatrist.get(url).content.decode()
+    assert "Letting go of perfectionism." in html and "Signed" in html
+    assert therapist.post(url, note_post(themes="changed")).status_code == 403
+    therapist.post(
+        reverse("note_addendum", args=[note.pk]),
+        {"reason": "Late entry", "text": "Patient emailed: sleeping better."},
+    )
+    html = therapist.get(url).content.decode()
+    assert "Late entry" in html and "sleeping better" in html
+    assert IntegrationNote.objects.get(pk=note.pk).signed_content == signed.signed_content
+
+
+def test_a_yes_in_the_risk_check_alerts_the_psychiatrist_from_the_page(personas, login) -> None:
+    therapist = login(personas.therapist)
+    therapist.post(reverse("note_new", args=[personas.patient_a.pk]), {"note_type": "integration"})
+    note = IntegrationNote.objects.get(patient=personas.patient_a)
+    therapist.post(
+        reverse("note_detail", args=[note.pk]),
+        note_post(risk_suicidal_thoughts="yes", risk_plan="no"),
+        **HX,
+    )
+    assert UrgentAlert.objects.filter(patient=personas.patient_a, acknowledged_at=None).exists()
+
+
+def test_nurses_coordinators_and_admins_never_open_notes(personas, login) -> None:
+    therapist = login(personas.therapist)
+    therapist.post(reverse("note_new", args=[personas.patient_a.pk]), {"note_type": "integration"})
+    note = IntegrationNote.objects.get(patient=personas.patient_a)
+    therapist.post(reverse("note_detail", args=[note.pk]), note_post(sign="1"))
+    for user in (personas.nurse, personas.coordinator, personas.admin, personas.other_therapist):
+        response = login(user).get(reverse("note_detail", args=[note.pk]))
+        assert response.status_code in (403, 404)
+        assert "perfectionism" not in response.content.decode()
+
+
+def test_the_patient_sees_only_the_shared_practices(personas, login) -> None:
+    therapist = login(personas.therapist)
+    therapist.post(reverse("note_new", args=[personas.patient_a.pk]), {"note_type": "integration"})
+    note = IntegrationNote.objects.get(patient=personas.patient_a)
+    therapist.post(reverse("note_detail", args=[note.pk]), note_post(sign="1"))
+    html = login(personas.patient_a.user).get(reverse("my_practices")).content.decode()
+    assert "Body scan every evening." in html
+    assert "Be kinder to myself" not in html and "perfectionism" not in html
+    other = login(personas.patient_b.user).get(reverse("my_practices")).content.decode()
+    assert "Body scan" not in other
+
+
+def test_patients_answer_their_questionnaires_before_a_session(personas, login) -> None:
+    patient = login(personas.patient_a.user)
+    html = patient.get(reverse("pre_session_measures")).content.decode()
+    assert "PHQ-9 (depression)" in html and "GAD-7 (anxiety)" in html and "PCL-5" not in html
+    answers = {f"phq9_q{n}": "1" for n in range(1, 10)} | {f"gad7_q{n}": "2" for n in range(1, 8)}
+    response = patient.post(reverse("pre_session_measures"), answers | {"phq9_q3": ""})
+    assert "Some questions still need an answer" in response.content.decode()
+    response = patient.post(reverse("pre_session_measures"), answers)
+    assert "your answers are with your care team" in response.content.decode()
+    assert "988" in response.content.decode()  # question 9 was answered 1
+    assert {m.instrument: m.total for m in MeasureResult.objects.all()} == {"phq9": 9, "gad7": 14}
+    assert UrgentAlert.objects.filter(patient=personas.patient_a).exists()
+
+
+def test_the_outcomes_page_charts_each_instrument_with_its_change(personas, login) -> None:
+    start = timezone.now() - dt.timedelta(days=40)
+    for days, total, context in (
+        (0, 21, "intake"),
+        (14, 14, "pre_session"),
+        (35, 8, "pre_session"),
+    ):
+        MeasureResult.objects.create(
+            patient=personas.patient_a, instrument="phq9", items={}, total=total, band="x",
+            context=context, taken_at=start + dt.timedelta(days=days),
+            entered_by=personas.patient_a.user,
+        )  # fmt: skip
+    html = (
+        login(personas.psychiatrist)
+        .get(reverse("patient_outcomes", args=[personas.patient_a.pk]))
+        .content.decode()
+    )
+    assert "PHQ-9 (depression)" in html and "<svg" in html and "baseline" in html
+    assert "Baseline <strong>21</strong>" in html and "Response (≥ 50 % lower)" in html
+    assert html.count("<circle") == 3
+    assert login(personas.coordinator).get(
+        reverse("patient_outcomes", args=[personas.patient_a.pk])
+    ).status_code in (403, 404)
+
+
+def test_the_caseload_lists_patients_drafts_and_next_sessions(
+    personas, login, django_assert_max_num_queries
+) -> None:
+    therapist = login(personas.therapist)
+    therapist.get(reverse("caseload"))
+    with django_assert_max_num_queries(20) as one:
+        html = therapist.get(reverse("caseload")).content.decode()
+    assert "Quillfeather" in html
+    for index in range(10):
+        PatientFactory(therapist=personas.therapist, legal_last_name=f"Case{index}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = therapist.get(reverse("caseload")).content.decode()
+    assert "Case9" in html
+
+
+def test_the_clinic_outcomes_page_counts_response_and_remission(personas, login) -> None:
+    response = login(personas.admin).get(reverse("clinic_outcomes"))
+    assert "No patient has finished an induction series yet" in response.content.decode()
