@@ -21,3 +21,8 @@ class IntegrationConfig(AppConfig):
                 NavItem("My practices", "my_practices", frozenset({PATIENT_ROLE})),
             ]
         )
+
+    def seed_demo(self) -> None:
+        from integration.demo import seed_integration_demo
+
+        seed_integration_demo()

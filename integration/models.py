@@ -180,6 +180,11 @@ class IntegrationNote(models.Model):
     def is_signed(self) -> bool:
         return self.status == NoteStatus.SIGNED
 
+    @property
+    def intervention_labels(self) -> list[str]:
+        labels = dict(INTERVENTIONS)
+        return [labels.get(code, code) for code in self.interventions]
+
     def content(self, session_ids: list[int] | None = None) -> dict[str, Any]:
         """The signed content as plain JSON values, in CONTENT_FIELDS order."""
         values: dict[str, Any] = {}

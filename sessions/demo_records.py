@@ -118,6 +118,35 @@ def _reading(
     return reading
 
 
+# How a demo patient's PHQ-9 falls per completed session: a strong responder, a partial
+# responder and a non-responder, so the outcome charts and the clinic page show all three.
+RESPONSE_PER_SESSION = (0.14, 0.06, 0.0)
+
+
+def _expected_phq9(session: TreatmentSession) -> int:
+    baseline = (
+        MeasureResult.objects.filter(patient=session.patient, instrument=PHQ9, context="intake")
+        .values_list("total", flat=True)
+        .first()
+    ) or 18
+    done = Appointment.objects.filter(
+        patient=session.patient,
+        status=AppointmentStatus.COMPLETED,
+        start__lt=session.appointment.start,
+    ).count()
+    rate = RESPONSE_PER_SESSION[session.patient.pk % len(RESPONSE_PER_SESSION)]
+    return max(2, round(baseline * (1 - rate) ** done))
+
+
+def _items_for(total: int, items: int, top: int, rng: random.Random) -> dict[str, int]:
+    """Spread a total over `items` answers of 0..top (demo questionnaires)."""
+    values = [0] * items
+    for _ in range(min(total, items * top)):
+        choices = [i for i, v in enumerate(values) if v < top]
+        values[rng.choice(choices)] += 1
+    return {f"q{n}": v for n, v in enumerate(values, start=1)}
+
+
 def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: random.Random) -> None:
     patient = session.patient
     items: list[tuple[str, object]] = [
@@ -138,7 +167,7 @@ def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: rando
             recorded_by=nurse,
             recorded_at=at + offset * MIN,
         )
-    answers = {f"q{n}": rng.choice((0, 1, 1, 2)) for n in range(1, 9)} | {"q9": 0}
+    answers = _items_for(_expected_phq9(session), 8, 3, rng) | {"q9": 0}
     result = score(PHQ9, answers)
     measure = MeasureResult.objects.create(
         patient=patient,
