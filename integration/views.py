@@ -19,11 +19,11 @@ from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
 from intake.measures import GAD7, PCL5, PHQ9
-from intake.models import MeasureContext, MeasureResult
+from intake.models import MeasureContext
 from integration import selectors, services
 from integration.forms import AddendumForm, GroupForm, MeasuresForm, NoteForm
 from integration.models import GroupSession, IntegrationNote, NoteType
-from sessions.models import Appointment, AppointmentKind, AppointmentStatus
+from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentPlan
 
 NOTE_READERS = (Role.THERAPIST, Role.PSYCHIATRIST)
 
@@ -266,11 +266,10 @@ def my_practices(request: HttpRequest) -> HttpResponse:
 
 
 def _instruments_for(patient: Any) -> list[str]:
-    """PHQ-9 always, GAD-7 always, PCL-5 when the patient answered it at intake."""
-    instruments = [PHQ9, GAD7]
-    if MeasureResult.objects.filter(patient=patient, instrument=PCL5).exists():
-        instruments.append(PCL5)
-    return instruments
+    """PHQ-9 always; GAD-7 and PCL-5 as the current treatment plan asks."""
+    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-version").first()
+    extra = plan.extra_measures if plan else []
+    return [PHQ9] + [code for code in (GAD7, PCL5) if code in extra]
 
 
 @allow(PATIENT_ROLE)

@@ -90,6 +90,9 @@ def _plan(patient: Patient, decision: EligibilityDecision) -> TreatmentPlan:
         maintenance_interval_weeks=2 if esketamine else 4,
         rems_patient_id=f"PT-{48000 + patient.pk}" if esketamine else "",
         rems_enrolled_on=(decision.signed_at + dt.timedelta(days=1)).date() if esketamine else None,
+        extra_measures=["gad7", "pcl5"]
+        if patient.measures.filter(instrument="pcl5").exists()
+        else ["gad7"],
         written_by=decision.signed_by,
         written_at=decision.signed_at + dt.timedelta(hours=2),
     )

@@ -75,6 +75,13 @@ class PlanForm(forms.Form):
     notes = forms.CharField(
         label="Notes", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    extra_measures = forms.MultipleChoiceField(
+        label="Questionnaires before each session (PHQ-9 is always asked)",
+        choices=[("gad7", "GAD-7 (anxiety)"), ("pcl5", "PCL-5 (PTSD symptoms)")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["gad7"],
+    )
 
     def __init__(
         self, *args: Any, allowed_routes: list[str], current: TreatmentPlan | None, **kwargs: Any
@@ -92,6 +99,7 @@ class PlanForm(forms.Form):
                 "maintenance_interval_weeks": current.maintenance_interval_weeks,
                 "rems_patient_id": current.rems_patient_id,
                 "rems_enrolled_on": current.rems_enrolled_on,
+                "extra_measures": current.extra_measures,
             }
         super().__init__(*args, **kwargs)
         labels = dict(Route.choices)

@@ -73,6 +73,11 @@ class TreatmentPlan(models.Model):
     rems_patient_id = models.CharField("REMS patient enrollment id", max_length=40, blank=True)
     rems_enrolled_on = models.DateField("REMS enrollment date", null=True, blank=True)
     notes = models.TextField(blank=True)
+    extra_measures = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Questionnaires before each session besides PHQ-9: gad7, pcl5.",
+    )
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

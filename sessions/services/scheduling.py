@@ -231,6 +231,7 @@ class PlanInput:
     rems_patient_id: str = ""
     rems_enrolled_on: dt.date | None = None
     notes: str = ""
+    extra_measures: tuple[str, ...] = ()
 
 
 def plan_problems(
@@ -320,6 +321,7 @@ def plan_write(
             rems_patient_id=plan.rems_patient_id.strip() if esketamine else "",
             rems_enrolled_on=plan.rems_enrolled_on if esketamine else None,
             notes=plan.notes.strip(),
+            extra_measures=[m for m in ("gad7", "pcl5") if m in plan.extra_measures],
             written_by=actor,
         )
         if patient.journey_state == JourneyState.ELIGIBLE:

@@ -65,6 +65,7 @@ def plan(request: HttpRequest, patient_id: int) -> HttpResponse:
                     rems_patient_id=data["rems_patient_id"],
                     rems_enrolled_on=data["rems_enrolled_on"],
                     notes=data["notes"],
+                    extra_measures=tuple(data["extra_measures"]),
                 ),
                 actor=request.user,
                 request=request,

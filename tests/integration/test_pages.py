@@ -107,6 +107,9 @@ def test_the_patient_sees_only_the_shared_practices(personas, login) -> None:
 
 
 def test_patients_answer_their_questionnaires_before_a_session(personas, login) -> None:
+    from tests.sessions.conftest import make_plan
+
+    make_plan(personas.patient_a, personas.psychiatrist, extra_measures=["gad7"])
     patient = login(personas.patient_a.user)
     html = patient.get(reverse("pre_session_measures")).content.decode()
     assert "PHQ-9 (depression)" in html and "GAD-7 (anxiety)" in html and "PCL-5" not in html
@@ -163,3 +166,14 @@ def test_the_caseload_lists_patients_drafts_and_next_sessions(
 def test_the_clinic_outcomes_page_counts_response_and_remission(personas, login) -> None:
     response = login(personas.admin).get(reverse("clinic_outcomes"))
     assert "No patient has finished an induction series yet" in response.content.decode()
+
+
+def test_the_plan_decides_which_questionnaires_come_before_each_session(personas, login) -> None:
+    from tests.sessions.conftest import make_plan
+
+    patient = login(personas.patient_a.user)
+    html = patient.get(reverse("pre_session_measures")).content.decode()
+    assert "PHQ-9 (depression)" in html and "GAD-7" not in html
+    make_plan(personas.patient_a, personas.psychiatrist, extra_measures=["pcl5"])
+    html = patient.get(reverse("pre_session_measures")).content.decode()
+    assert "PCL-5" in html and "GAD-7" not in html
