@@ -31,6 +31,7 @@ from clinic.forms import (
     TokenForm,
 )
 from clinic.journey import JOURNEY_ORDER, next_step, progress_index
+from clinic.panels import chart_panels
 
 INTAKE_STATES = (
     JourneyState.INVITED,
@@ -295,6 +296,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.PAUSED,
                 JourneyState.DISCHARGED,
             ),
+            "panels": chart_panels(request, patient),
             "can_see_notes": request.user.has_role(Role.THERAPIST, Role.PSYCHIATRIST),
             "can_see_outcomes": request.user.has_role(
                 Role.THERAPIST, Role.PSYCHIATRIST, Role.NURSE

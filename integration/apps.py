@@ -12,6 +12,10 @@ class IntegrationConfig(AppConfig):
     def ready(self) -> None:
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
+        from clinic.panels import CHART_PANELS, ChartPanel
+        from integration.views import outcomes_panel
+
+        CHART_PANELS.append(ChartPanel("integration/_chart_outcomes.html", outcomes_panel))
 
         NAVIGATION.extend(
             [

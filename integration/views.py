@@ -352,3 +352,10 @@ def clinic_outcomes(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "integration/clinic_outcomes.html", {"rows": selectors.clinic_outcomes()}
     )
+
+
+def outcomes_panel(request: HttpRequest, patient: Any) -> dict[str, Any] | None:
+    """The PHQ-9 trend on the patient chart, for the roles that see outcomes."""
+    if not request.user.has_role(Role.PSYCHIATRIST, Role.THERAPIST, Role.NURSE):
+        return None
+    return {"outcomes": selectors.patient_outcomes(patient)}

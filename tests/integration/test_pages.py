@@ -177,3 +177,15 @@ def test_the_plan_decides_which_questionnaires_come_before_each_session(personas
     make_plan(personas.patient_a, personas.psychiatrist, extra_measures=["pcl5"])
     html = patient.get(reverse("pre_session_measures")).content.decode()
     assert "PCL-5" in html and "GAD-7" not in html
+
+
+def test_the_patient_chart_shows_the_phq9_trend_to_clinical_staff(personas, login) -> None:
+    MeasureResult.objects.create(
+        patient=personas.patient_a, instrument="phq9", items={}, total=17, band="x",
+        context="intake", entered_by=personas.patient_a.user,
+    )  # fmt: skip
+    url = reverse("patient_detail", args=[personas.patient_a.pk])
+    html = login(personas.nurse).get(url).content.decode()
+    assert "Measurement-based care" in html and "PHQ-9 (depression)" in html and "<svg" in html
+    html = login(personas.coordinator).get(url).content.decode()
+    assert "Measurement-based care" not in html and "PHQ-9" not in html
