@@ -189,3 +189,32 @@ def test_the_patient_chart_shows_the_phq9_trend_to_clinical_staff(personas, logi
     assert "Measurement-based care" in html and "PHQ-9 (depression)" in html and "<svg" in html
     html = login(personas.coordinator).get(url).content.decode()
     assert "Measurement-based care" not in html and "PHQ-9" not in html
+
+
+def test_the_timeline_and_outcomes_pages_cost_the_same_queries_with_more_notes(
+    personas, login, django_assert_max_num_queries
+) -> None:
+    from tests.integration.test_notes import signed_note
+
+    signed_note(personas)
+    urls = [
+        reverse("patient_notes", args=[personas.patient_a.pk]),
+        reverse("patient_outcomes", args=[personas.patient_a.pk]),
+    ]
+    psychiatrist = login(personas.psychiatrist)
+    counts = []
+    for url in urls:
+        psychiatrist.get(url)
+        with django_assert_max_num_queries(20) as few:
+            psychiatrist.get(url)
+        counts.append(len(few.captured_queries))
+    for days in range(12):
+        signed_note(personas)
+        MeasureResult.objects.create(
+            patient=personas.patient_a, instrument="phq9", items={}, total=10, band="x",
+            context="pre_session", taken_at=timezone.now() - dt.timedelta(days=days),
+            entered_by=personas.patient_a.user,
+        )  # fmt: skip
+    for url, count in zip(urls, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert psychiatrist.get(url).status_code == 200
