@@ -127,9 +127,11 @@ def chart(
         for s in data.scores
     )
     step = max(span // 6, 1)
+    # Date labels, none so close to the right edge that it would be cut off.
     ticks = tuple(
         (x_of(start + dt.timedelta(days=d)), (start + dt.timedelta(days=d)).strftime("%b %-d"))
         for d in range(0, span + 1, step)
+        if x_of(start + dt.timedelta(days=d)) <= width - RIGHT - 24
     )
     y_step = {PHQ9: 5, GAD7: 5, PCL5: 20}[instrument]
     return Chart(

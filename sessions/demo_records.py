@@ -120,7 +120,7 @@ def _reading(
 
 # How a demo patient's PHQ-9 falls per completed session: a strong responder, a partial
 # responder and a non-responder, so the outcome charts and the clinic page show all three.
-RESPONSE_PER_SESSION = (0.14, 0.06, 0.0)
+RESPONSE_PER_SESSION = (0.25, 0.1, 0.0)
 
 
 def _expected_phq9(session: TreatmentSession) -> int:
