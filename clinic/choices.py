@@ -95,3 +95,30 @@ class Route(models.TextChoices):
     IM = "im", "IM injection (racemic ketamine)"
     INTRANASAL_ESKETAMINE = "intranasal_esketamine", "Esketamine nasal spray (Spravato)"
     ORAL = "oral", "Oral / sublingual ketamine"
+
+
+class ReminderKind(models.TextChoices):
+    """What a reminder is about (reminders-and-documents.md §1)."""
+
+    BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
+    SESSION_24H = "session_24h", "Session in 24 hours"
+    SESSION_2H = "session_2h", "Session in 2 hours"
+    INTAKE_INCOMPLETE = "intake_incomplete", "Intake not finished"
+    BOOSTER_DUE = "booster_due", "Booster due"
+    REVIEW_WAITING = "review_waiting", "Intake waiting for review"
+    REMS_FORM_DUE = "rems_form_due", "REMS form due"
+    URGENT_ALERT = "urgent_alert", "Urgent alert"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"

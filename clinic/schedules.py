@@ -22,6 +22,25 @@ class Periodic:
 
 PERIODIC_TASKS: list[Periodic] = [
     Periodic(
+        name="Queue due reminders",
+        task="reminders.queue_due",
+        crontab={"minute": "*"},
+        description="Every minute: hand the reminders that are due to the workers.",
+    ),
+    Periodic(
+        name="Sweep stuck reminders",
+        task="reminders.sweep",
+        crontab={"minute": "*/5"},
+        description="Return reminders left by a lost task or a killed worker to the queue.",
+    ),
+    Periodic(
+        name="Plan follow-up reminders",
+        task="reminders.plan_followups",
+        crontab={"minute": "7"},
+        description="Hourly: intakes left unfinished, intakes waiting for review, boosters "
+        "due, REMS forms due.",
+    ),
+    Periodic(
         name="Verify the audit chain",
         task="clinic.verify_audit_chain",
         crontab={"minute": "15", "hour": "2"},

@@ -249,12 +249,16 @@ _email_url = _secret("EMAIL_URL", default="")
 if _email_url:
     vars().update(env.email_url_config(_email_url))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "clinic.notifications.outbox.OutboxEmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.notifications.sms.FileSmsBackend")
 SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_ACCOUNT = env.str("SMS_HTTP_ACCOUNT", default="")
+SMS_HTTP_TOKEN = _secret("SMS_HTTP_TOKEN", default="")
+SMS_FROM = env.str("SMS_FROM", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport so that the

@@ -9,6 +9,7 @@ from django.db import connection
 
 from clinic.audit import verify_chain
 from clinic.models import AuditEvent
+from clinic.notifications.reminders import MAX_ATTEMPTS
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +29,72 @@ def verify_audit_chain() -> dict[str, object]:
     if not result.ok:
         logger.error("Audit chain broken at row %s: %s", result.first_broken_id, result.problem)
     return {"ok": result.ok, "rows": result.rows_checked, "first_broken_id": result.first_broken_id}
+
+
+# --- Reminders (clinic/notifications/reminders.py explains the exactly-once design) ------
+
+
+@shared_task(name="reminders.queue_due")
+def queue_due_reminders() -> int:
+    """Every minute: queue the reminders that are due (safe with two beats running)."""
+    from clinic.notifications import reminders
+
+    ids = reminders.queue_due()
+    for pk in ids:
+        send_reminder.delay(pk)
+    return len(ids)
+
+
+@shared_task(name="reminders.send", bind=True, max_retries=MAX_ATTEMPTS)
+def send_reminder(self, reminder_id: int) -> str:
+    """Claim one reminder, send it, record the result; retry with backoff on failure."""
+    import smtplib
+
+    from django.conf import settings
+
+    from clinic.notifications import reminders
+    from clinic.notifications.sms import SmsError
+    from clinic.selectors import clinic_settings
+
+    row = reminders.claim(reminder_id)
+    if row is None:
+        return "skipped"
+    builder = reminders.CONTEXT_BUILDERS.get(row.kind)
+    context = builder(row) if builder else None
+    if context is None:
+        reminders.cancel_one(row.pk, "No longer applies.")
+        return "cancelled"
+    try:
+        message = reminders.render(row, context, clinic_settings())
+        provider_id = reminders.deliver(row, message)
+    except (SmsError, smtplib.SMTPException, OSError) as error:
+        logger.warning("Reminder %s failed on attempt %s: %s", row.pk, row.attempts, error)
+        if reminders.give_up_or_retry(row.pk, str(error) or error.__class__.__name__):
+            raise self.retry(
+                countdown=reminders.backoff_seconds(
+                    row.attempts, visibility_timeout=settings.CELERY_VISIBILITY_TIMEOUT
+                )
+            ) from None
+        return "failed"
+    reminders.finish(row.pk, provider_id=provider_id)
+    return "sent"
+
+
+@shared_task(name="reminders.sweep")
+def sweep_reminders() -> int:
+    """Every 5 minutes: return reminders stuck by a lost task or a killed worker."""
+    from clinic.notifications import reminders
+
+    return reminders.sweep()
+
+
+@shared_task(name="reminders.plan_followups")
+def plan_followup_reminders() -> int:
+    """Hourly: every registered planner of time-based reminders (rows are unique, so
+    planning again is harmless)."""
+    from django.utils import timezone
+
+    from clinic.notifications import reminders
+
+    now = timezone.now()
+    return sum(planner(now) for planner in reminders.FOLLOWUP_PLANNERS)

@@ -11,6 +11,9 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
+        from intake.reminders import register
+
+        register()
 
         NAVIGATION[2:2] = [
             NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR})),

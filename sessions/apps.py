@@ -13,6 +13,9 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from sessions.reminders import register
+
+        register()
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 

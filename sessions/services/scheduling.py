@@ -22,8 +22,10 @@ from django.utils import timezone
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role, Route
 from clinic.models import Chair, Patient, User
+from clinic.notifications.reminders import cancel_pending
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
+from sessions import reminders as session_reminders
 from sessions.models import (
     Appointment,
     AppointmentKind,
@@ -136,6 +138,7 @@ def series_book(
                 object_type="treatment_sessions.series",
                 object_id=plan.pk,
             )
+            session_reminders.plan_booking(booked)
             if plan.patient.journey_state == JourneyState.PLAN:
                 patient_move_journey(
                     patient=plan.patient,
@@ -187,6 +190,7 @@ def appointment_cancel(
             patient_id=locked.patient_id,
             obj=locked,
         )
+        session_reminders.plan_booking([locked], cancelled=True)
     return locked
 
 
@@ -404,6 +408,8 @@ def appointment_reschedule(
                 patient_id=old.patient_id,
                 obj=new,
             )
+            cancel_pending(f"appointment:{old.pk}")
+            session_reminders.plan_booking([new])
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return new
@@ -482,6 +488,7 @@ def booster_book(
             audit_record(
                 action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=booked
             )
+            session_reminders.plan_booking([booked])
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return booked

@@ -118,15 +118,17 @@ def test_staff_without_the_admin_role_get_a_403_from_the_admin(login, personas) 
     assert response.status_code == 403
 
 
-def test_sms_file_backend_writes_one_line_per_message(tmp_path, settings) -> None:
+def test_sms_file_backend_keeps_one_file_per_message_key(tmp_path, settings) -> None:
     settings.SMS_BACKEND = "clinic.notifications.sms.FileSmsBackend"
     settings.SMS_FILE_PATH = tmp_path
     send_sms("+16175550134", "Riverside Ketamine Clinic: reminder for tomorrow 10:00.")
-    lines = (tmp_path / "messages.jsonl").read_text().splitlines()
-    assert len(lines) == 1 and '"to": "+16175550134"' in lines[0]
+    (first,) = tmp_path.glob("*.json")
+    assert '"to": "+16175550134"' in first.read_text()
     with pytest.raises(SmsError):
         send_sms("+16175550134", "x" * 700)
-    assert FileSmsBackend(tmp_path).send(SmsMessage("+1", "hi")).startswith("file:")
+    for _ in range(3):  # the same key handed over again is kept once
+        assert FileSmsBackend(tmp_path).send(SmsMessage("+1", "hi", key="k-1")) == "file:k-1"
+    assert len(list(tmp_path.glob("*.json"))) == 2
 
 
 def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> None:

@@ -1,0 +1,281 @@
+"""Reminders: planned as rows, queued by beat, claimed and sent once by a task.
+
+Exactly once, step by step:
+- planning inserts rows with a unique (kind, target, due time) — planning twice is a no-op;
+- `queue_due` (beat, every minute) moves due `pending` rows to `queued` with
+  `SELECT … FOR UPDATE SKIP LOCKED`, so two beat processes never queue a row twice;
+- `claim` flips one row to `sending` in a single conditional UPDATE; only one task wins,
+  and a claim left by a killed worker can be taken over only once it is stale;
+- the message carries the reminder's idempotency key (Message-ID / Idempotency-Key), so
+  the one window no database can close — a worker killed after the sink accepted the
+  message but before the row says `sent` — is closed by the sink keeping one copy;
+- `sweep` returns rows stuck in `queued`/`sending` to `pending` for the next beat.
+
+Feature apps register, per kind, a function that builds the message context from the
+row (or returns None when the reminder no longer applies, e.g. a cancelled session).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic.choices import Channel, ReminderChannel, ReminderStatus
+from clinic.models import ClinicSettings, Patient, Reminder, User
+from clinic.notifications.sms import send_sms
+
+MAX_ATTEMPTS = 5
+STALE_AFTER = dt.timedelta(minutes=10)
+# Retries wait 30 s, 60 s, 120 s … with jitter, never longer than the broker keeps an
+# unacknowledged message invisible (a longer countdown would be redelivered early).
+BASE_BACKOFF_SECONDS = 30
+
+
+def backoff_seconds(
+    attempt: int, *, visibility_timeout: int, rng: random.Random | None = None
+) -> int:
+    """Exponential backoff with full jitter, capped below the visibility timeout."""
+    cap = max(visibility_timeout - 60, 1)
+    ceiling = min(BASE_BACKOFF_SECONDS * 2 ** max(attempt - 1, 0), cap)
+    return max(1, int((rng or random).uniform(ceiling / 2, ceiling)))
+
+
+def quiet_hours_adjust(
+    due_at: dt.datetime, *, channel: str, zone: dt.tzinfo, start: dt.time, end: dt.time
+) -> dt.datetime:
+    """An SMS due in the clinic's quiet hours waits until they end (email is not held)."""
+    if channel != Channel.SMS:
+        return due_at
+    local = due_at.astimezone(zone)
+    moment = local.time()
+    crosses_midnight = start > end
+    quiet = (moment >= start or moment < end) if crosses_midnight else (start <= moment < end)
+    if not quiet:
+        return due_at
+    day = local.date()
+    if crosses_midnight and moment >= start:
+        day += dt.timedelta(days=1)
+    wake = dt.datetime.combine(day, end)
+    return timezone.make_aware(wake, zone).astimezone(dt.UTC)
+
+
+def patient_channels(patient: Patient, *, prefer_sms: bool = False) -> list[tuple[str, str]]:
+    """(channel, address) pairs the patient chose and we can reach."""
+    choice = patient.reminder_channel
+    pairs = []
+    if choice in (ReminderChannel.EMAIL, ReminderChannel.BOTH) and patient.email:
+        pairs.append((Channel.EMAIL, patient.email))
+    if choice in (ReminderChannel.SMS, ReminderChannel.BOTH) and patient.phone:
+        pairs.append((Channel.SMS, patient.phone))
+    if prefer_sms and len(pairs) == 2:
+        pairs = [p for p in pairs if p[0] == Channel.SMS]
+    return pairs
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    subject: str  # what it is about, e.g. "appointment:42"
+    due_at: dt.datetime
+
+
+def plan_for_patient(
+    planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
+) -> int:
+    """Insert the rows for a patient (one per channel they chose); existing ones stay."""
+    rows = []
+    for channel, address in patient_channels(patient, prefer_sms=prefer_sms):
+        due = quiet_hours_adjust(
+            planned.due_at,
+            channel=channel,
+            zone=clinic.zone,
+            start=clinic.sms_quiet_start,
+            end=clinic.sms_quiet_end,
+        )
+        rows.append(
+            Reminder(
+                kind=planned.kind,
+                target=f"{planned.subject}/patient:{patient.pk}/{channel}",
+                due_at=due,
+                channel=channel,
+                patient=patient,
+                address=address,
+            )
+        )
+    return len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def plan_for_staff(
+    planned: Planned, users: Iterable[User], *, patient: Patient | None = None
+) -> int:
+    rows = [
+        Reminder(
+            kind=planned.kind,
+            target=f"{planned.subject}/user:{user.pk}/email",
+            due_at=planned.due_at,
+            channel=Channel.EMAIL,
+            patient=patient,
+            recipient=user,
+            address=user.email,
+        )
+        for user in users
+        if user.is_active and user.email
+    ]
+    return len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def cancel_pending(subject: str, kinds: Iterable[str] | None = None) -> int:
+    """Cancel what has not been sent yet for this subject (e.g. a cancelled session)."""
+    rows = Reminder.objects.filter(
+        target__startswith=f"{subject}/",
+        status__in=[ReminderStatus.PENDING, ReminderStatus.QUEUED],
+    )
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    return rows.update(status=ReminderStatus.CANCELLED, last_error="")
+
+
+# --- Message content, registered per kind by the feature apps ---------------------------
+
+ContextBuilder = Callable[[Reminder], "dict[str, Any] | None"]
+CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
+
+
+def register(kind: str, builder: ContextBuilder) -> None:
+    CONTEXT_BUILDERS[kind] = builder
+
+
+# Planners of time-based reminders (unfinished intakes, reviews waiting, boosters, REMS
+# forms), each taking "now" and returning how many rows it planned; run hourly.
+FOLLOWUP_PLANNERS: list[Callable[[dt.datetime], int]] = []
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def render(reminder: Reminder, context: dict[str, Any], clinic: ClinicSettings) -> Message:
+    base = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "site_url": settings.SITE_URL,
+        **context,
+    }
+    name = f"emails/reminder_{reminder.kind}"
+    with timezone.override(clinic.zone):
+        return Message(
+            subject=render_to_string(f"{name}_subject.txt", base).strip(),
+            text=render_to_string(f"{name}_body.txt", base),
+            html=render_to_string(f"{name}_body.html", base),
+            sms=" ".join(render_to_string(f"{name}_sms.txt", base).split()),
+        )
+
+
+# --- Queueing, claiming, sending --------------------------------------------------------
+
+
+def queue_due(now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """Mark due pending rows queued and return their ids (the caller enqueues tasks)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.PENDING, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.QUEUED, queued_at=now
+        )
+    return ids
+
+
+def claim(pk: int, now: dt.datetime | None = None) -> Reminder | None:
+    """Take the row for sending, or None if another task has it or it is done."""
+    now = now or timezone.now()
+    claimable = Q(status__in=[ReminderStatus.QUEUED, ReminderStatus.PENDING]) | Q(
+        status=ReminderStatus.SENDING, claimed_at__lt=now - STALE_AFTER
+    )
+    with transaction.atomic():
+        row = Reminder.objects.select_for_update().filter(claimable, pk=pk).first()
+        if row is None:
+            return None
+        row.status = ReminderStatus.SENDING
+        row.claimed_at = now
+        row.attempts += 1
+        row.save(update_fields=["status", "claimed_at", "attempts"])
+    return row
+
+
+def deliver(reminder: Reminder, message: Message) -> str:
+    """Hand the message to the email backend or the SMS backend; returns a provider id."""
+    if reminder.channel == Channel.SMS:
+        return send_sms(reminder.address, message.sms, idempotency_key=reminder.idempotency_key)
+    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        to=[reminder.address],
+        headers={"Message-ID": f"<{reminder.idempotency_key}@{domain}>"},
+    )
+    email.attach_alternative(message.html, "text/html")
+    email.send()
+    return reminder.idempotency_key
+
+
+def finish(pk: int, *, provider_id: str) -> None:
+    Reminder.objects.filter(pk=pk, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id[:120],
+        last_error="",
+    )
+
+
+def give_up_or_retry(pk: int, error: str) -> bool:
+    """Record the failure; True when another attempt should be made."""
+    row = Reminder.objects.get(pk=pk)
+    final = row.attempts >= MAX_ATTEMPTS
+    Reminder.objects.filter(pk=pk, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.FAILED if final else ReminderStatus.QUEUED,
+        last_error=error[:300],
+    )
+    return not final
+
+
+def cancel_one(pk: int, reason: str) -> None:
+    Reminder.objects.filter(pk=pk, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.CANCELLED, last_error=reason[:300]
+    )
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Return rows stuck in queued/sending (lost task, killed worker) to pending."""
+    now = now or timezone.now()
+    stuck = Q(status=ReminderStatus.QUEUED, queued_at__lt=now - STALE_AFTER) | Q(
+        status=ReminderStatus.SENDING, claimed_at__lt=now - STALE_AFTER
+    )
+    return Reminder.objects.filter(stuck).update(status=ReminderStatus.PENDING)
+
+
+def retry_failed(pk: int) -> bool:
+    """Staff asked to try a failed reminder again."""
+    return bool(
+        Reminder.objects.filter(pk=pk, status=ReminderStatus.FAILED).update(
+            status=ReminderStatus.PENDING, attempts=0, due_at=timezone.now()
+        )
+    )

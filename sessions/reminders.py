@@ -1,0 +1,213 @@
+"""Reminders about sessions: what booking, rescheduling and cancelling plan and cancel,
+the message content of each kind, and the hourly booster / REMS planners.
+
+Messages carry the minimum: first name, clinic name, date and time, a link — never the
+route, the drug, a dose, a diagnosis or a score.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.choices import ReminderKind, Role
+from clinic.models import Reminder, User
+from clinic.notifications import reminders
+from clinic.selectors import clinic_settings
+from sessions.calendars import preparation_for
+from sessions.models import Appointment, AppointmentStatus, TreatmentSession
+
+BEFORE_24H = dt.timedelta(hours=24)
+BEFORE_2H = dt.timedelta(hours=2)
+BOOSTER_NOTICE = dt.timedelta(days=7)
+REMS_AFTER = dt.timedelta(days=5)
+
+
+def _ids(subject: str) -> list[int]:
+    return [int(part) for part in subject.split(":", 1)[1].split("-") if part.isdigit()]
+
+
+def _subject(reminder: Reminder) -> str:
+    return reminder.target.split("/", 1)[0]
+
+
+def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False) -> None:
+    """A confirmation now (one for a whole series), and the 24 h / 2 h reminders of each
+    future session. Cancelling plans a cancellation notice and cancels what is pending."""
+    if not appointments:
+        return
+    clinic = clinic_settings()
+    patient = appointments[0].patient
+    now = timezone.now()
+    ids = "-".join(str(a.pk) for a in appointments)
+    kind_of_notice = "cancelled" if cancelled else "booked"
+    reminders.plan_for_patient(
+        reminders.Planned(ReminderKind.BOOKING_CONFIRMATION, f"{kind_of_notice}:{ids}", now),
+        patient,
+        clinic=clinic,
+    )
+    for appointment in appointments:
+        subject = f"appointment:{appointment.pk}"
+        if cancelled:
+            reminders.cancel_pending(subject)
+            continue
+        for kind, before in (
+            (ReminderKind.SESSION_24H, BEFORE_24H),
+            (ReminderKind.SESSION_2H, BEFORE_2H),
+        ):
+            due = appointment.start - before
+            if due > now:
+                reminders.plan_for_patient(
+                    reminders.Planned(kind, subject, due),
+                    patient,
+                    clinic=clinic,
+                    prefer_sms=kind == ReminderKind.SESSION_2H,
+                )
+
+
+def _when(appointment: Appointment) -> dict[str, Any]:
+    return {"start": appointment.start, "end": appointment.end}
+
+
+def _patient_context(reminder: Reminder) -> dict[str, Any]:
+    patient = reminder.patient
+    return {"first_name": patient.first_name if patient else ""}
+
+
+def booking_context(reminder: Reminder) -> dict[str, Any] | None:
+    subject = _subject(reminder)
+    appointments = list(Appointment.objects.filter(pk__in=_ids(subject)).order_by("start"))
+    if not appointments:
+        return None
+    cancelled = subject.startswith("cancelled:")
+    if not cancelled:
+        appointments = [a for a in appointments if a.status == AppointmentStatus.SCHEDULED]
+        if not appointments:
+            return None
+    return {
+        **_patient_context(reminder),
+        "cancelled": cancelled,
+        "appointments": [_when(a) for a in appointments],
+        "link": settings.SITE_URL + reverse("my_sessions"),
+    }
+
+
+def session_context(reminder: Reminder) -> dict[str, Any] | None:
+    appointment = (
+        Appointment.objects.select_related("plan").filter(pk__in=_ids(_subject(reminder))).first()
+    )
+    if appointment is None or appointment.status != AppointmentStatus.SCHEDULED:
+        return None
+    return {
+        **_patient_context(reminder),
+        **_when(appointment),
+        "preparation": preparation_for(appointment.plan.route),
+        "questionnaire_link": settings.SITE_URL + reverse("pre_session_measures"),
+        "link": settings.SITE_URL + reverse("my_sessions"),
+    }
+
+
+def booster_context(reminder: Reminder) -> dict[str, Any] | None:
+    patient = reminder.patient
+    if (
+        patient is None
+        or Appointment.objects.filter(
+            patient=patient,
+            kind="booster",
+            status=AppointmentStatus.SCHEDULED,
+            start__gte=timezone.now(),
+        ).exists()
+    ):
+        return None  # booked meanwhile
+    return {
+        **_patient_context(reminder),
+        "for_staff": reminder.recipient_id is not None,
+        "record_number": patient.mrn,
+        "link": settings.SITE_URL
+        + (reverse("boosters_due") if reminder.recipient_id else reverse("booster_request")),
+    }
+
+
+def rems_context(reminder: Reminder) -> dict[str, Any] | None:
+    session = (
+        TreatmentSession.objects.select_related("patient")
+        .filter(pk__in=_ids(_subject(reminder)))
+        .first()
+    )
+    if session is None or hasattr(session, "rems_submission"):
+        return None
+    return {
+        "record_number": session.patient.mrn,
+        "session_day": session.opened_at,
+        "link": settings.SITE_URL + reverse("session_rems", args=[session.pk]),
+    }
+
+
+def plan_booster_reminders(now: dt.datetime) -> int:
+    """7 days before the next booster is due, when none is booked: the patient and the
+    coordinators. Planned once the notice time is near (rows are unique per due date)."""
+    from sessions.selectors.scheduling import boosters_due
+
+    coordinators = list(
+        User.objects.filter(is_active=True, staff_roles__role=Role.COORDINATOR).distinct()
+    )
+    if not coordinators:
+        return 0
+    clinic = clinic_settings()
+    planned = 0
+    for row in boosters_due(coordinators[0]):
+        if row.due is None or row.request is not None:
+            continue
+        notice = timezone.make_aware(
+            dt.datetime.combine(row.due - BOOSTER_NOTICE, dt.time(10)), clinic.zone
+        )
+        if notice > now + dt.timedelta(hours=1) or notice < now - BOOSTER_NOTICE:
+            continue
+        planned_row = reminders.Planned(
+            ReminderKind.BOOSTER_DUE, f"booster:{row.patient.pk}-{row.due:%Y%m%d}", notice
+        )
+        planned += reminders.plan_for_patient(planned_row, row.patient, clinic=clinic)
+        planned += reminders.plan_for_staff(planned_row, coordinators, patient=row.patient)
+    return planned
+
+
+def plan_rems_reminders(now: dt.datetime) -> int:
+    """A REMS form still unsubmitted 5 days after the session: the supervising
+    psychiatrist (every psychiatrist if none)."""
+    planned = 0
+    sessions = TreatmentSession.objects.filter(
+        route="intranasal_esketamine",
+        discharged_at__isnull=False,
+        discharged_at__lte=now - REMS_AFTER,
+        discharged_at__gte=now - REMS_AFTER - dt.timedelta(days=2),
+        rems_submission__isnull=True,
+    ).select_related("supervising_psychiatrist", "patient")
+    everyone = list(
+        User.objects.filter(is_active=True, staff_roles__role=Role.PSYCHIATRIST).distinct()
+    )
+    for session in sessions:
+        recipients = (
+            [session.supervising_psychiatrist] if session.supervising_psychiatrist else everyone
+        )
+        planned += reminders.plan_for_staff(
+            reminders.Planned(
+                ReminderKind.REMS_FORM_DUE, f"rems:{session.pk}", session.discharged_at + REMS_AFTER
+            ),
+            recipients,
+            patient=session.patient,
+        )
+    return planned
+
+
+def register() -> None:
+    reminders.register(ReminderKind.BOOKING_CONFIRMATION, booking_context)
+    reminders.register(ReminderKind.SESSION_24H, session_context)
+    reminders.register(ReminderKind.SESSION_2H, session_context)
+    reminders.register(ReminderKind.BOOSTER_DUE, booster_context)
+    reminders.register(ReminderKind.REMS_FORM_DUE, rems_context)
+    reminders.FOLLOWUP_PLANNERS.extend([plan_booster_reminders, plan_rems_reminders])
