@@ -31,6 +31,7 @@ NAVIGATION: list[NavItem] = [
         "patient_list",
         frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
     ),
+    NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR})),
     NavItem("Audit log", "audit_log", frozenset({Role.ADMIN})),
     NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN})),
 ]

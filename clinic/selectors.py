@@ -10,8 +10,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from clinic.access import patients_visible_to
-from clinic.choices import JourneyState, Role
-from clinic.models import AuditEvent, Chair, ClinicSettings, Closure, OpeningHours, Patient, User
+from clinic.choices import JourneyState, ReminderStatus, Role
+from clinic.models import (
+    AuditEvent,
+    Chair,
+    ClinicSettings,
+    Closure,
+    OpeningHours,
+    Patient,
+    Reminder,
+    User,
+)
 
 
 def clinic_settings() -> ClinicSettings:
@@ -161,3 +170,21 @@ def audit_events(search: AuditFilter) -> QuerySet[AuditEvent]:
         end = dt.datetime.combine(search.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         events = events.filter(occurred_at__lt=end)
     return events.order_by("-id")
+
+
+def reminder_history(patient: Patient) -> QuerySet[Reminder]:
+    return (
+        Reminder.objects.filter(patient=patient)
+        .select_related("recipient")
+        .order_by("-due_at", "-pk")
+    )
+
+
+def failed_reminders(user: User) -> QuerySet[Reminder]:
+    """Failed reminders about patients this user may see, and those to staff."""
+    return (
+        Reminder.objects.filter(status=ReminderStatus.FAILED)
+        .filter(Q(patient__isnull=True) | Q(patient__in=patients_visible_to(user)))
+        .select_related("patient", "recipient")
+        .order_by("-due_at")
+    )

@@ -18,7 +18,7 @@ from clinic.choices import (
     JourneyState,
     Role,
 )
-from clinic.models import Patient, StaffRole, User
+from clinic.models import Patient, Reminder, StaffRole, User
 
 
 def _next_mrn() -> str:
@@ -231,3 +231,17 @@ def staff_reset_authenticator(*, user: User, actor: User, request: HttpRequest |
             object_id=user.pk,
         )
     return 1 if deleted else 0
+
+
+def reminder_retry(*, reminder: Reminder, actor: User, request: HttpRequest | None = None) -> None:
+    """Staff send a failed reminder again (the next beat run picks it up)."""
+    from clinic.notifications.reminders import retry_failed
+
+    if retry_failed(reminder.pk):
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=reminder.patient_id,
+            obj=reminder,
+        )

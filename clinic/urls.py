@@ -35,6 +35,13 @@ urlpatterns = [
     path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient_edit"),
     path("patients/<int:patient_id>/care-team/", views.patient_care_team, name="patient_care_team"),
     path("audit/", views.audit_log, name="audit_log"),
+    path(
+        "patients/<int:patient_id>/reminders/",
+        views.patient_reminders,
+        name="patient_reminders",
+    ),
+    path("reminders/failed/", views.failed_reminders, name="failed_reminders"),
+    path("reminders/<int:reminder_id>/retry/", views.reminder_retry, name="reminder_retry"),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
     path("", include("integration.urls")),

@@ -297,6 +297,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.DISCHARGED,
             ),
             "panels": chart_panels(request, patient),
+            "can_see_reminders": request.user.has_role(
+                Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST
+            ),
             "can_see_notes": request.user.has_role(Role.THERAPIST, Role.PSYCHIATRIST),
             "can_see_outcomes": request.user.has_role(
                 Role.THERAPIST, Role.PSYCHIATRIST, Role.NURSE
@@ -402,3 +405,47 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return TemplateResponse(request, "403_csrf.html", status=403)
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+@allow(Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST)
+@require_http_methods(["GET"])
+def patient_reminders(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Every reminder of a patient: kind, channel, when, status, attempts, error."""
+    patient = patient_for_user(request, patient_id)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="clinic.reminder_history",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "clinic/patient_reminders.html",
+        {"patient": patient, "rows": selectors.reminder_history(patient)},
+    )
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["GET"])
+def failed_reminders(request: HttpRequest) -> HttpResponse:
+    """Reminders that failed after every attempt, with the error and a retry button."""
+    audit_record(action=AuditAction.VIEW, request=request, object_type="clinic.failed_reminders")
+    return TemplateResponse(
+        request, "clinic/failed_reminders.html", {"rows": selectors.failed_reminders(request.user)}
+    )
+
+
+@allow(Role.COORDINATOR)
+@require_http_methods(["POST"])
+def reminder_retry(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    reminder = selectors.failed_reminders(request.user).filter(pk=reminder_id).first()
+    if reminder is None:
+        messages.error(request, "That reminder is not waiting for a retry.")
+        return redirect("failed_reminders")
+    services.reminder_retry(reminder=reminder, actor=request.user, request=request)
+    messages.success(request, "The reminder will be sent again within a minute.")
+    return redirect("failed_reminders")

@@ -89,6 +89,9 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "pre_session_measures": PATIENTS,
     "patient_outcomes": {"therapist", "psychiatrist", "nurse"},
     "clinic_outcomes": {"psychiatrist", "admin"},
+    "patient_reminders": {"coordinator", "nurse", "psychiatrist"},
+    "failed_reminders": {"coordinator"},
+    "reminder_retry": {"coordinator"},  # POST only
 }
 
 
@@ -244,6 +247,8 @@ def _url(name: str, personas) -> str:
             actor=personas.therapist,
         )
         return reverse(name, args=[group.pk])
+    if name == "reminder_retry":
+        return reverse(name, args=[1])
     if name == "note_new":
         return reverse(name, args=[patient_id])
     if name == "session_record":

@@ -210,3 +210,30 @@ def test_the_sweeper_returns_stuck_reminders(booked) -> None:
     )
     assert sweep_reminders() == 1
     assert Reminder.objects.get(pk=reminder.pk).status == ReminderStatus.PENDING
+
+
+def test_staff_see_the_history_and_send_a_failed_reminder_again(
+    booked, personas, login, monkeypatch
+) -> None:
+    from django.urls import reverse
+
+    monkeypatch.setattr(
+        reminders,
+        "deliver",
+        lambda *a, **k: (_ for _ in ()).throw(OSError("550 mailbox unavailable")),
+    )
+    queue_due_reminders()
+    monkeypatch.undo()
+    coordinator = login(personas.coordinator)
+    html = coordinator.get(
+        reverse("patient_reminders", args=[personas.patient_a.pk])
+    ).content.decode()
+    assert "Session in 24 hours" in html and "550 mailbox unavailable" in html
+    html = coordinator.get(reverse("failed_reminders")).content.decode()
+    assert "Alice Quillfeather" in html and "550 mailbox unavailable" in html
+    failed = Reminder.objects.filter(status="failed").first()
+    coordinator.post(reverse("reminder_retry", args=[failed.pk]))
+    assert Reminder.objects.get(pk=failed.pk).status == "pending"
+    queue_due_reminders()
+    assert Reminder.objects.get(pk=failed.pk).status == "sent"
+    assert login(personas.admin).get(reverse("failed_reminders")).status_code in (403, 404)
