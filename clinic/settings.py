@@ -255,6 +255,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ketamine Clinic <nor
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.notifications.sms.FileSmsBackend")
 SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms")))
+# Reminders: how long a queued/claimed reminder may sit before the sweeper returns it,
+# and the first retry wait (doubling, with jitter, capped below the visibility timeout).
+REMINDER_STALE_SECONDS = env.int("REMINDER_STALE_SECONDS", default=600)
+REMINDER_BACKOFF_SECONDS = env.int("REMINDER_BACKOFF_SECONDS", default=30)
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_ACCOUNT = env.str("SMS_HTTP_ACCOUNT", default="")
 SMS_HTTP_TOKEN = _secret("SMS_HTTP_TOKEN", default="")
@@ -264,7 +268,7 @@ SMS_FROM = env.str("SMS_FROM", default="")
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport so that the
 # embedded demo runs a real worker and beat with nothing else installed.
 REDIS_URL = _secret("REDIS_URL", default="")
-CELERY_VISIBILITY_TIMEOUT = 60 * 60
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -28,4 +28,8 @@ class OutboxEmailBackend(BaseEmailBackend):
             temporary = self.path / f".{name}.{uuid.uuid4().hex}.tmp"
             temporary.write_bytes(raw.as_bytes(linesep="\n"))
             os.replace(temporary, self.path / f"{name}.eml")
+            # Every hand-over is logged, so a repeated one (a retried or redelivered send)
+            # is visible even though the outbox keeps a single copy.
+            with (self.path / "handovers.log").open("a", encoding="utf-8") as log:
+                log.write(f"{name}\n")
         return len(email_messages)

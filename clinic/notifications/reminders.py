@@ -35,18 +35,21 @@ from clinic.models import ClinicSettings, Patient, Reminder, User
 from clinic.notifications.sms import send_sms
 
 MAX_ATTEMPTS = 5
-STALE_AFTER = dt.timedelta(minutes=10)
-# Retries wait 30 s, 60 s, 120 s … with jitter, never longer than the broker keeps an
-# unacknowledged message invisible (a longer countdown would be redelivered early).
-BASE_BACKOFF_SECONDS = 30
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDER_STALE_SECONDS)
 
 
 def backoff_seconds(
     attempt: int, *, visibility_timeout: int, rng: random.Random | None = None
 ) -> int:
     """Exponential backoff with full jitter, capped below the visibility timeout."""
+    # Retries wait 30 s, 60 s, 120 s … (REMINDER_BACKOFF_SECONDS doubling) with jitter,
+    # never longer than the broker keeps an unacknowledged message invisible (a longer
+    # countdown would be redelivered early).
     cap = max(visibility_timeout - 60, 1)
-    ceiling = min(BASE_BACKOFF_SECONDS * 2 ** max(attempt - 1, 0), cap)
+    ceiling = min(settings.REMINDER_BACKOFF_SECONDS * 2 ** max(attempt - 1, 0), cap)
     return max(1, int((rng or random).uniform(ceiling / 2, ceiling)))
 
 
@@ -208,7 +211,7 @@ def claim(pk: int, now: dt.datetime | None = None) -> Reminder | None:
     """Take the row for sending, or None if another task has it or it is done."""
     now = now or timezone.now()
     claimable = Q(status__in=[ReminderStatus.QUEUED, ReminderStatus.PENDING]) | Q(
-        status=ReminderStatus.SENDING, claimed_at__lt=now - STALE_AFTER
+        status=ReminderStatus.SENDING, claimed_at__lt=now - stale_after()
     )
     with transaction.atomic():
         row = Reminder.objects.select_for_update().filter(claimable, pk=pk).first()
@@ -266,8 +269,8 @@ def cancel_one(pk: int, reason: str) -> None:
 def sweep(now: dt.datetime | None = None) -> int:
     """Return rows stuck in queued/sending (lost task, killed worker) to pending."""
     now = now or timezone.now()
-    stuck = Q(status=ReminderStatus.QUEUED, queued_at__lt=now - STALE_AFTER) | Q(
-        status=ReminderStatus.SENDING, claimed_at__lt=now - STALE_AFTER
+    stuck = Q(status=ReminderStatus.QUEUED, queued_at__lt=now - stale_after()) | Q(
+        status=ReminderStatus.SENDING, claimed_at__lt=now - stale_after()
     )
     return Reminder.objects.filter(stuck).update(status=ReminderStatus.PENDING)
 

@@ -65,6 +65,8 @@ class FileSmsBackend(BaseSmsBackend):
         temporary = self.path / f".{key}.{uuid.uuid4().hex}.tmp"
         temporary.write_text(body + "\n", encoding="utf-8")
         os.replace(temporary, final)
+        with (self.path / "handovers.log").open("a", encoding="utf-8") as log:
+            log.write(f"{key}\n")
         return f"file:{key}"
 
 
