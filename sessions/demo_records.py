@@ -35,6 +35,7 @@ from sessions.models import (
     VitalReading,
 )
 from sessions.models.records import CheckInEntry, CheckInItem, Drug, ReadingPhase
+from sessions.reminders import plan_session_reminders
 
 MIN = dt.timedelta(minutes=1)
 
@@ -341,6 +342,10 @@ def seed_records_demo() -> None:
             now=now,
         )
     _rems_submitted(now, nurses[0])
+    for appointment in Appointment.objects.filter(
+        status=AppointmentStatus.SCHEDULED, start__gt=now
+    ).select_related("patient"):
+        plan_session_reminders(appointment)
     if not live_day_seeded:
         _live_day(now, nurses, psychiatrist)
 

@@ -36,6 +36,25 @@ def _subject(reminder: Reminder) -> str:
     return reminder.target.split("/", 1)[0]
 
 
+def plan_session_reminders(appointment: Appointment) -> None:
+    """The 24 h and 2 h reminders of one future session (no confirmation)."""
+    clinic = clinic_settings()
+    now = timezone.now()
+    subject = f"appointment:{appointment.pk}"
+    for kind, before in (
+        (ReminderKind.SESSION_24H, BEFORE_24H),
+        (ReminderKind.SESSION_2H, BEFORE_2H),
+    ):
+        due = appointment.start - before
+        if due > now:
+            reminders.plan_for_patient(
+                reminders.Planned(kind, subject, due),
+                appointment.patient,
+                clinic=clinic,
+                prefer_sms=kind == ReminderKind.SESSION_2H,
+            )
+
+
 def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False) -> None:
     """A confirmation now (one for a whole series), and the 24 h / 2 h reminders of each
     future session. Cancelling plans a cancellation notice and cancels what is pending."""
@@ -55,19 +74,8 @@ def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False
         subject = f"appointment:{appointment.pk}"
         if cancelled:
             reminders.cancel_pending(subject)
-            continue
-        for kind, before in (
-            (ReminderKind.SESSION_24H, BEFORE_24H),
-            (ReminderKind.SESSION_2H, BEFORE_2H),
-        ):
-            due = appointment.start - before
-            if due > now:
-                reminders.plan_for_patient(
-                    reminders.Planned(kind, subject, due),
-                    patient,
-                    clinic=clinic,
-                    prefer_sms=kind == ReminderKind.SESSION_2H,
-                )
+        else:
+            plan_session_reminders(appointment)
 
 
 def _when(appointment: Appointment) -> dict[str, Any]:
