@@ -22,6 +22,13 @@ def fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def outboxes_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Text messages and file-backed email land in a temporary folder, never in var/."""
+    settings.SMS_FILE_PATH = tmp_path_factory.mktemp("sms")
+    settings.EMAIL_FILE_PATH = tmp_path_factory.mktemp("mail")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Pages render with the production static storage (hashed names), as deployed."""
