@@ -122,3 +122,9 @@ class ReminderStatus(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "SMS"
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", "Generating"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"

@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
         frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
     ),
     NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR})),
+    NavItem("My documents", "my_documents", frozenset({PATIENT_ROLE})),
     NavItem("Audit log", "audit_log", frozenset({Role.ADMIN})),
     NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN})),
 ]

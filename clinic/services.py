@@ -15,10 +15,11 @@ from clinic.choices import (
     JOURNEY_STATES_WITH_REASON,
     AccountType,
     AuditAction,
+    DocumentStatus,
     JourneyState,
     Role,
 )
-from clinic.models import Patient, Reminder, StaffRole, User
+from clinic.models import Document, Patient, Reminder, StaffRole, User
 
 
 def _next_mrn() -> str:
@@ -245,3 +246,73 @@ def reminder_retry(*, reminder: Reminder, actor: User, request: HttpRequest | No
             patient_id=reminder.patient_id,
             obj=reminder,
         )
+
+
+def document_request(
+    *,
+    patient: Patient,
+    kind: str,
+    subject_id: int | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> Document:
+    """Ask for a new version of a document; a Celery task renders it after commit."""
+    from clinic.documents import DOCUMENT_KINDS
+    from clinic.tasks import render_document
+
+    spec = DOCUMENT_KINDS.get(kind)
+    if spec is None:
+        raise ValidationError({"kind": "Unknown document."})
+    if actor.is_patient_account:
+        if not spec.for_patient or patient.user_id != actor.pk:
+            raise PermissionDenied("This document is not available to you.")
+    elif not spec.allowed(actor):
+        raise PermissionDenied("Your role cannot generate this document.")
+    if spec.subjects is not None:
+        if subject_id not in {pk for pk, _label in spec.subjects(patient)}:
+            raise ValidationError({"subject_id": "Choose one of this patient's records."})
+    else:
+        subject_id = None
+    with transaction.atomic():
+        last = (
+            Document.objects.select_for_update()
+            .filter(kind=kind, patient=patient, subject_id=subject_id)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        document = Document.objects.create(
+            kind=kind,
+            patient=patient,
+            subject_id=subject_id,
+            version=(last or 0) + 1,
+            requested_by=actor,
+        )
+        audit_record(
+            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=document
+        )
+        render_document.delay_on_commit(document.pk)
+    return document
+
+
+def document_retry(
+    *, document: Document, actor: User, request: HttpRequest | None = None
+) -> Document:
+    """Render a failed document again (same version)."""
+    from clinic.tasks import render_document
+
+    with transaction.atomic():
+        updated = Document.objects.filter(pk=document.pk, status=DocumentStatus.FAILED).update(
+            status=DocumentStatus.PENDING, error=""
+        )
+        if updated:
+            audit_record(
+                action=AuditAction.UPDATE,
+                request=request,
+                user=actor,
+                patient_id=document.patient_id,
+                obj=document,
+            )
+            render_document.delay_on_commit(document.pk)
+    document.refresh_from_db()
+    return document

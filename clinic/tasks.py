@@ -98,3 +98,24 @@ def plan_followup_reminders() -> int:
 
     now = timezone.now()
     return sum(planner(now) for planner in reminders.FOLLOWUP_PLANNERS)
+
+
+@shared_task(name="documents.render")
+def render_document(document_id: int) -> str:
+    """Render one PDF version; a failure is stored with its error for staff to retry."""
+    from clinic.choices import DocumentStatus
+    from clinic.documents import generate
+    from clinic.models import Document
+
+    document = Document.objects.select_related("patient").get(pk=document_id)
+    if document.status != DocumentStatus.PENDING:
+        return document.status
+    try:
+        generate(document)
+    except Exception as error:
+        logger.exception("Document %s failed", document_id)
+        Document.objects.filter(pk=document_id).update(
+            status=DocumentStatus.FAILED, error=f"{error.__class__.__name__}: {error}"[:300]
+        )
+        return "failed"
+    return "ready"

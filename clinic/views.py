@@ -7,9 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -19,7 +25,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from clinic import auth, selectors, services
-from clinic.access import allow, own_patient, patient_for_user, public, signed_in
+from clinic.access import (
+    allow,
+    deny_patient,
+    own_patient,
+    patient_for_user,
+    patients_visible_to,
+    public,
+    signed_in,
+)
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.forms import (
@@ -31,6 +45,7 @@ from clinic.forms import (
     TokenForm,
 )
 from clinic.journey import JOURNEY_ORDER, next_step, progress_index
+from clinic.models import Document
 from clinic.panels import chart_panels
 
 INTAKE_STATES = (
@@ -297,6 +312,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
                 JourneyState.DISCHARGED,
             ),
             "panels": chart_panels(request, patient),
+            "can_see_documents": request.user.has_role(*DOCUMENT_READERS),
             "can_see_reminders": request.user.has_role(
                 Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST
             ),
@@ -449,3 +465,146 @@ def reminder_retry(request: HttpRequest, reminder_id: int) -> HttpResponse:
     services.reminder_retry(reminder=reminder, actor=request.user, request=request)
     messages.success(request, "The reminder will be sent again within a minute.")
     return redirect("failed_reminders")
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+DOCUMENT_READERS = (Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
+
+
+def _document_for_user(request: HttpRequest, document_id: int) -> Document:
+    from clinic.documents import DOCUMENT_KINDS
+
+    document = (
+        Document.objects.select_related("patient", "requested_by").filter(pk=document_id).first()
+    )
+    allowed = False
+    if document is not None:
+        spec = DOCUMENT_KINDS.get(document.kind)
+        if request.user.is_patient_account:
+            allowed = bool(
+                spec and spec.for_patient and document.patient.user_id == request.user.pk
+            )
+        else:
+            allowed = bool(
+                spec
+                and spec.allowed(request.user)
+                and patients_visible_to(request.user).filter(pk=document.patient_id).exists()
+            )
+    if not allowed:
+        deny_patient(request, document.patient_id if document else f"document-{document_id}",
+                     object_type="clinic.document")  # fmt: skip
+        raise Http404("No such document.")
+    return document
+
+
+@allow(*DOCUMENT_READERS)
+@require_http_methods(["GET", "POST"])
+def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's documents by kind, every version, and Generate buttons."""
+    from clinic.documents import DOCUMENT_KINDS
+
+    patient = patient_for_user(request, patient_id)
+    kinds = [k for k in DOCUMENT_KINDS.values() if k.allowed(request.user)]
+    if request.method == "POST":
+        try:
+            subject = request.POST.get("subject_id") or None
+            services.document_request(
+                patient=patient,
+                kind=request.POST.get("kind", ""),
+                subject_id=int(subject) if subject and subject.isdigit() else None,
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Generating the document; it appears below when ready.")
+        return redirect("patient_documents", patient_id=patient.pk)
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="clinic.documents",
+        object_id=patient.pk,
+    )
+    documents = Document.objects.filter(
+        patient=patient, kind__in=[k.code for k in kinds]
+    ).select_related("requested_by")
+    return TemplateResponse(
+        request,
+        "clinic/patient_documents.html",
+        {
+            "patient": patient,
+            "kinds": [(k, k.subjects(patient) if k.subjects else None) for k in kinds],
+            "documents": documents,
+            "labels": {k.code: k.label for k in kinds},
+        },
+    )
+
+
+@allow(*DOCUMENT_READERS, PATIENT_ROLE)
+@require_http_methods(["GET"])
+def document_status(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The row's status; htmx polls it while the PDF is being generated."""
+    document = _document_for_user(request, document_id)
+    return TemplateResponse(request, "clinic/_document_status.html", {"document": document})
+
+
+@allow(*DOCUMENT_READERS, PATIENT_ROLE)
+@require_http_methods(["GET"])
+def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The PDF itself; every download is an audit row."""
+    document = _document_for_user(request, document_id)
+    if document.status != "ready" or not document.file:
+        raise Http404("This document is not ready.")
+    audit_record(
+        action=AuditAction.DOWNLOAD, request=request, patient=document.patient, obj=document
+    )
+    name = document.file.name.rsplit("/", 1)[-1]
+    with document.file.open("rb") as stored:  # documents are small; read and close at once
+        data = stored.read()
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@allow(*DOCUMENT_READERS)
+@require_http_methods(["POST"])
+def document_retry(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_for_user(request, document_id)
+    services.document_retry(document=document, actor=request.user, request=request)
+    if request.htmx:
+        return TemplateResponse(request, "clinic/_document_status.html", {"document": document})
+    return redirect("patient_documents", patient_id=document.patient_id)
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def my_documents(request: HttpRequest) -> HttpResponse:
+    """The patient's own documents (patient versions) and a request button."""
+    from clinic.documents import DOCUMENT_KINDS
+
+    patient = own_patient(request)
+    kinds = [k for k in DOCUMENT_KINDS.values() if k.for_patient]
+    if request.method == "POST":
+        try:
+            services.document_request(
+                patient=patient, kind=request.POST.get("kind", ""), subject_id=None,
+                actor=request.user, request=request,
+            )  # fmt: skip
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "We are preparing your document; it appears below.")
+        return redirect("my_documents")
+    audit_record(
+        action=AuditAction.VIEW, request=request, patient=patient, object_type="portal.documents",
+        object_id=patient.pk,
+    )  # fmt: skip
+    documents = Document.objects.filter(patient=patient, kind__in=[k.code for k in kinds])
+    return TemplateResponse(
+        request,
+        "clinic/my_documents.html",
+        {"kinds": kinds, "documents": documents, "labels": {k.code: k.label for k in kinds}},
+    )

@@ -17,6 +17,10 @@ class IntegrationConfig(AppConfig):
 
         CHART_PANELS.append(ChartPanel("integration/_chart_outcomes.html", outcomes_panel))
 
+        from integration.documents import register_documents
+
+        register_documents()
+
         NAVIGATION.extend(
             [
                 NavItem("Caseload", "caseload", frozenset({Role.THERAPIST})),

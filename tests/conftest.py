@@ -24,9 +24,11 @@ def fast_password_hashing(settings: object) -> None:
 
 @pytest.fixture(autouse=True)
 def outboxes_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Text messages and file-backed email land in a temporary folder, never in var/."""
+    """Text messages, file-backed email and generated files land in temporary folders,
+    never in var/."""
     settings.SMS_FILE_PATH = tmp_path_factory.mktemp("sms")
     settings.EMAIL_FILE_PATH = tmp_path_factory.mktemp("mail")
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(scope="session", autouse=True)

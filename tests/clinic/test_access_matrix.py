@@ -92,6 +92,12 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "patient_reminders": {"coordinator", "nurse", "psychiatrist"},
     "failed_reminders": {"coordinator"},
     "reminder_retry": {"coordinator"},  # POST only
+    "patient_documents": {"nurse", "psychiatrist", "therapist"},
+    # A course summary of patient_a: psychiatrists and the patient's therapist.
+    "document_status": {"psychiatrist", "therapist"},
+    "document_download": {"psychiatrist", "therapist"},
+    "document_retry": {"nurse", "psychiatrist", "therapist"},  # POST only
+    "my_documents": PATIENTS,
 }
 
 
@@ -247,6 +253,17 @@ def _url(name: str, personas) -> str:
             actor=personas.therapist,
         )
         return reverse(name, args=[group.pk])
+    if name in ("document_status", "document_download", "document_retry"):
+        from django.core.files.base import ContentFile
+
+        from clinic.models import Document
+
+        document = Document.objects.create(
+            kind="course_summary", patient=personas.patient_a, version=1,
+            requested_by=personas.psychiatrist, status="ready",
+        )  # fmt: skip
+        document.file.save("matrix.pdf", ContentFile(b"%PDF-1.7 test"))
+        return reverse(name, args=[document.pk])
     if name == "reminder_retry":
         return reverse(name, args=[1])
     if name == "note_new":
