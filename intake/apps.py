@@ -9,6 +9,9 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from intake.documents import register_documents
+
+        register_documents()
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
         from intake.reminders import register

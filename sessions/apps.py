@@ -13,6 +13,9 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from sessions.documents import register_documents
+
+        register_documents()
         from sessions.reminders import register
 
         register()

@@ -9,8 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Patient
+from clinic.models import AuditEvent, Document, Patient
 from intake.models import EligibilityDecision, Intake, ScreeningResult
+from tests.clinic.test_documents import pdf_text
 from tests.factories import PatientFactory
 from tests.intake.conftest import fill_all_steps
 
@@ -267,3 +268,32 @@ def test_review_page_query_budget(
     psychiatrist.get(url)
     with django_assert_max_num_queries(22):
         assert psychiatrist.get(url).status_code == 200
+
+
+def test_the_decision_letter_in_both_versions(
+    submitted,
+    psychiatrist,
+    personas,
+    login,
+    django_capture_on_commit_callbacks,
+) -> None:
+    record_bp(psychiatrist, personas.patient_a)
+    decide(psychiatrist, personas.patient_a, decision="approved", routes=["iv"],
+           patient_message="We look forward to seeing you.")  # fmt: skip
+    decision = EligibilityDecision.objects.get(patient=personas.patient_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        psychiatrist.post(
+            reverse("patient_documents", args=[personas.patient_a.pk]),
+            {"kind": "decision_letter", "subject_id": str(decision.pk)},
+        )
+    staff = pdf_text(Document.objects.get(kind="decision_letter"))
+    assert "eligible for treatment" in staff and "For the clinical record" in staff
+    assert "Flags considered" in staff and "IV infusion" in staff
+    assert "We look forward to seeing you." in staff
+
+    patient = login(personas.patient_a.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        patient.post(reverse("my_documents"), {"kind": "decision_letter_patient"})
+    letter = pdf_text(Document.objects.get(kind="decision_letter_patient"))
+    assert "eligible for treatment" in letter and "Alice" in letter
+    assert "For the clinical record" not in letter and "Flags considered" not in letter

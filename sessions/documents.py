@@ -1,0 +1,84 @@
+"""The session record and the Spravato REMS monitoring form as PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from clinic.choices import Role
+from clinic.documents import DocumentKind, register
+from clinic.models import Document, Patient
+from clinic.selectors import clinic_settings
+from sessions import monitoring
+from sessions.charts import vitals_chart
+from sessions.models import TreatmentSession
+from sessions.selectors.records import rems_form_fields, state_of, with_parts
+
+
+def _finished(patient: Patient, route: str | None = None) -> list[tuple[int, str]]:
+    sessions = TreatmentSession.objects.filter(patient=patient, discharged_at__isnull=False)
+    if route:
+        sessions = sessions.filter(route=route)
+    return [
+        (s.pk, f"{timezone.localtime(s.opened_at):%b %-d, %Y} · {s.get_route_display()}")
+        for s in sessions.order_by("-opened_at")
+    ]
+
+
+def _session(document: Document) -> TreatmentSession:
+    return with_parts(TreatmentSession.objects.filter(patient=document.patient)).get(
+        pk=document.subject_id
+    )
+
+
+def record_context(document: Document) -> dict[str, Any]:
+    session = _session(document)
+    state = state_of(session)
+    return {
+        "session": session,
+        "state": state,
+        "chart": vitals_chart(
+            state.readings, dose_started_at=state.dose_started_at, zone=clinic_settings().zone
+        ),
+        "gate_reason_text": monitoring.GATE_REASON_TEXT,
+    }
+
+
+def rems_context(document: Document) -> dict[str, Any]:
+    session = _session(document)
+    return {"session": session, "fields": rems_form_fields(state_of(session))}
+
+
+def record_version(document: Document) -> str:
+    session = TreatmentSession.objects.get(pk=document.subject_id)
+    if session.cosigned_at:
+        return f"co-signed {timezone.localtime(session.cosigned_at):%Y-%m-%d %H:%M}"
+    if session.nurse_signed_at:
+        return "signed by the nurse, not co-signed"
+    return "not signed"
+
+
+def register_documents() -> None:
+    register(
+        DocumentKind(
+            code="session_record",
+            label="Session record",
+            template="documents/session_record.html",
+            roles=frozenset({Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
+            context=record_context,
+            record_version=record_version,
+            subjects=_finished,
+        )
+    )
+    register(
+        DocumentKind(
+            code="rems_form",
+            label="Spravato REMS monitoring form",
+            template="documents/rems_form.html",
+            roles=frozenset({Role.PSYCHIATRIST}),
+            context=rems_context,
+            record_version=record_version,
+            subjects=lambda patient: _finished(patient, monitoring.ESKETAMINE),
+        )
+    )
