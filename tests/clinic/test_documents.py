@@ -188,3 +188,19 @@ def test_the_patient_requests_their_own_version_without_therapy_themes(
         requested_by=personas.psychiatrist,
     )  # fmt: skip
     assert patient.get(reverse("document_download", args=[staff_version.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("paper", "size"), [("A4", "pts (A4)"), ("letter", "612 x 792 pts")])
+def test_the_paper_size_follows_the_clinic_setting(
+    personas, login, django_capture_on_commit_callbacks, paper: str, size: str
+) -> None:
+    from clinic.models import ClinicSettings
+
+    ClinicSettings.objects.filter(pk=1).update(paper_size=paper)
+    document = generate(
+        login(personas.psychiatrist), personas, "course_summary", django_capture_on_commit_callbacks
+    )
+    with document.file.open("rb") as stored:
+        data = stored.read()
+    info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True)
+    assert size in info.stdout.decode()
