@@ -13,7 +13,7 @@ from clinic.choices import JourneyState, ReminderKind, Role
 from clinic.models import Reminder, User
 from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
-from intake.models import Intake, IntakeStatus
+from intake.models import Intake, IntakeStatus, UrgentAlert
 
 NUDGE_AFTER_DAYS = (3, 7)
 REVIEW_BUSINESS_DAYS = 2
@@ -105,7 +105,24 @@ def review_context(reminder: Reminder) -> dict[str, Any] | None:
     }
 
 
+def urgent_context(reminder: Reminder) -> dict[str, Any] | None:
+    subject = reminder.target.split("/", 1)[0]
+    alert = (
+        UrgentAlert.objects.select_related("patient").filter(pk=int(subject.split(":")[1])).first()
+    )
+    if alert is None:
+        return None
+    return {
+        "what": "URGENT: a safety alert",
+        "record_number": alert.patient.mrn,
+        "at": alert.raised_at,
+        "chair": "",
+        "link": settings.SITE_URL + reverse("urgent_alert", args=[alert.pk]),
+    }
+
+
 def register() -> None:
     reminders.register(ReminderKind.INTAKE_INCOMPLETE, nudge_context)
     reminders.register(ReminderKind.REVIEW_WAITING, review_context)
+    reminders.register_urgent("urgent", urgent_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_intake_nudges, plan_review_waiting])

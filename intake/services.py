@@ -587,9 +587,13 @@ def urgent_alert_raise(*, patient: Patient, code: str, reason: str, source: str)
             patient=patient, code=code, reason=reason[:300], source=source
         )
         audit_record(action=AuditAction.CREATE, patient=patient, obj=alert)
-        from intake.tasks import notify_urgent_alert
+        from clinic.notifications.reminders import on_call_psychiatrists, send_now
 
-        notify_urgent_alert.delay_on_commit(alert.pk)
+        send_now(
+            f"urgent:{alert.pk}",
+            on_call_psychiatrists(patient.psychiatrist),
+            patient=patient,
+        )
     return alert
 
 

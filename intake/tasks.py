@@ -10,12 +10,10 @@ from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
-from clinic.choices import Role
-from clinic.models import User
 from clinic.notifications.email import send_templated_email
 from clinic.notifications.sms import send_sms
 from clinic.selectors import clinic_settings
-from intake.models import Invitation, InvitationStatus, UrgentAlert
+from intake.models import Invitation, InvitationStatus
 
 
 @shared_task(
@@ -46,36 +44,6 @@ def send_invitation(invitation_id: int) -> str:
         )
     invitation_mark_sent(invitation_id=invitation.pk)
     return "sent"
-
-
-@shared_task(
-    name="intake.notify_urgent_alert", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
-def notify_urgent_alert(alert_id: int) -> int:
-    """Email the patient's psychiatrist (every psychiatrist if none is assigned)."""
-    alert = UrgentAlert.objects.select_related("patient__psychiatrist").get(pk=alert_id)
-    if not alert.is_open:
-        return 0
-    psychiatrist = alert.patient.psychiatrist
-    recipients = (
-        [psychiatrist.email]
-        if psychiatrist is not None and psychiatrist.is_active and psychiatrist.email
-        else list(
-            User.objects.filter(is_active=True, staff_roles__role=Role.PSYCHIATRIST)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
-    if not recipients:
-        return 0
-    context = {
-        "clinic_name": clinic_settings().name,
-        "record_number": alert.patient.mrn,
-        "link": settings.SITE_URL + reverse("urgent_alert", args=[alert.pk]),
-        "raised_at": alert.raised_at,
-    }
-    send_templated_email("urgent_alert", context, recipients)
-    return len(recipients)
 
 
 @shared_task(

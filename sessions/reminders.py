@@ -212,10 +212,50 @@ def plan_rems_reminders(now: dt.datetime) -> int:
     return planned
 
 
+def vital_alert_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import VitalAlert
+
+    alert = (
+        VitalAlert.objects.select_related("session__appointment__chair", "session__patient")
+        .filter(pk__in=_ids(_subject(reminder)))
+        .first()
+    )
+    if alert is None:
+        return None
+    return {
+        "what": "A critical vital-sign alert",
+        "chair": alert.session.appointment.chair.name,
+        "record_number": alert.session.patient.mrn,
+        "at": alert.recorded_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[alert.session_id]),
+    }
+
+
+def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import AdverseEvent
+
+    event = (
+        AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
+        .filter(pk__in=_ids(_subject(reminder)))
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        "what": "A serious adverse event",
+        "chair": event.session.appointment.chair.name,
+        "record_number": event.session.patient.mrn,
+        "at": event.onset_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[event.session_id]),
+    }
+
+
 def register() -> None:
     reminders.register(ReminderKind.BOOKING_CONFIRMATION, booking_context)
     reminders.register(ReminderKind.SESSION_24H, session_context)
     reminders.register(ReminderKind.SESSION_2H, session_context)
     reminders.register(ReminderKind.BOOSTER_DUE, booster_context)
     reminders.register(ReminderKind.REMS_FORM_DUE, rems_context)
+    reminders.register_urgent("vital-alert", vital_alert_context)
+    reminders.register_urgent("adverse-event", adverse_event_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_booster_reminders, plan_rems_reminders])

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic.choices import Channel, ReminderChannel, ReminderStatus
+from clinic.choices import Channel, ReminderChannel, ReminderKind, ReminderStatus, Role
 from clinic.models import ClinicSettings, Patient, Reminder, User
 from clinic.notifications.sms import send_sms
 
@@ -156,6 +156,56 @@ CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
 
 def register(kind: str, builder: ContextBuilder) -> None:
     CONTEXT_BUILDERS[kind] = builder
+
+
+# Urgent alerts come from several apps; each registers a builder for its subject prefix
+# ("urgent", "vital-alert", "adverse-event") under the one `urgent_alert` kind.
+URGENT_CONTEXT: dict[str, ContextBuilder] = {}
+
+
+def register_urgent(prefix: str, builder: ContextBuilder) -> None:
+    URGENT_CONTEXT[prefix] = builder
+
+
+def _urgent_context(reminder: Reminder) -> dict[str, Any] | None:
+    builder = URGENT_CONTEXT.get(reminder.target.split(":", 1)[0])
+    return builder(reminder) if builder else None
+
+
+CONTEXT_BUILDERS[ReminderKind.URGENT_ALERT] = _urgent_context
+
+
+def on_call_psychiatrists(preferred: User | None) -> list[User]:
+    """The responsible psychiatrist, or every psychiatrist when none is reachable."""
+    if preferred is not None and preferred.is_active and preferred.email:
+        return [preferred]
+    return list(
+        User.objects.filter(is_active=True, staff_roles__role=Role.PSYCHIATRIST)
+        .exclude(email="")
+        .distinct()
+    )
+
+
+def send_now(subject: str, users: Iterable[User], *, patient: Patient | None) -> int:
+    """An urgent alert: rows like every reminder (sent once, retried, visible when they
+    fail), handed to a worker as soon as the transaction commits rather than at the next
+    beat."""
+    from clinic.tasks import send_reminder
+
+    now = timezone.now()
+    planned = plan_for_staff(
+        Planned(ReminderKind.URGENT_ALERT, subject, now), users, patient=patient
+    )
+    ids = list(
+        Reminder.objects.filter(
+            kind=ReminderKind.URGENT_ALERT,
+            target__startswith=f"{subject}/",
+            status=ReminderStatus.PENDING,
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        send_reminder.delay_on_commit(pk)
+    return planned
 
 
 # Planners of time-based reminders (unfinished intakes, reviews waiting, boosters, REMS

@@ -20,6 +20,7 @@ from django.utils import timezone
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role
 from clinic.models import User
+from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
 from intake.measures import PHQ9, score
@@ -337,10 +338,12 @@ def reading_record(
             obj=reading,
         )
         if critical:
-            from sessions.tasks import notify_critical_alert
-
             for alert_id in critical:
-                notify_critical_alert.delay_on_commit(alert_id)
+                send_now(
+                    f"vital-alert:{alert_id}",
+                    on_call_psychiatrists(session.supervising_psychiatrist),
+                    patient=session.patient,
+                )
     return reading
 
 
@@ -835,9 +838,11 @@ def adverse_event_record(
             obj=row,
         )
         if row.severity == Severity.SERIOUS:
-            from sessions.tasks import notify_serious_event
-
-            notify_serious_event.delay_on_commit(row.pk)
+            send_now(
+                f"adverse-event:{row.pk}",
+                on_call_psychiatrists(session.supervising_psychiatrist),
+                patient=session.patient,
+            )
     return row
 
 

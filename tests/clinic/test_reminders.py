@@ -237,3 +237,20 @@ def test_staff_see_the_history_and_send_a_failed_reminder_again(
     queue_due_reminders()
     assert Reminder.objects.get(pk=failed.pk).status == "sent"
     assert login(personas.admin).get(reverse("failed_reminders")).status_code in (403, 404)
+
+
+def test_an_urgent_alert_is_a_reminder_row_sent_at_once_to_the_psychiatrist(
+    personas, django_capture_on_commit_callbacks
+) -> None:
+    from intake.services import urgent_alert_raise
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = urgent_alert_raise(
+            patient=personas.patient_a, code="SUICIDAL_IDEATION", reason="test", source="test"
+        )
+    row = Reminder.objects.get(kind="urgent_alert")
+    assert row.status == "sent" and row.recipient == personas.psychiatrist
+    (message,) = mail.outbox
+    assert message.subject.startswith("URGENT") and personas.patient_a.mrn in message.subject
+    assert f"/alerts/{alert.pk}/" in message.body or str(alert.pk) in message.body
+    assert "Quillfeather" not in message.body and "SUICIDAL" not in message.body
