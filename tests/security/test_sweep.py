@@ -1,0 +1,65 @@
+"""Security sweep over every page of the role matrix (security.md; issue "proof at
+scale"): every persona × GET and POST, zero successes outside the matrix and no data of
+the target in a refusal; CSRF enforced on every POST; the security headers and no-store on
+every page a persona may open."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.clinic.test_access_matrix import PUBLIC, ROLE_MATRIX, _url
+from tests.conftest import sign_in
+
+NAMES = sorted(ROLE_MATRIX)
+# Pages that take no object and change nothing on POST (sign-in forms, public pages) are
+# not part of the IDOR sweep.
+PUBLIC_NAMES = sorted(name for name, allowed in ROLE_MATRIX.items() if allowed == PUBLIC)
+PRIVATE_NAMES = [name for name in NAMES if name not in PUBLIC_NAMES]
+
+
+@pytest.mark.parametrize("url_name", PRIVATE_NAMES)
+def test_no_persona_outside_the_matrix_gets_anything_by_get_or_post(
+    url_name, personas, client
+) -> None:
+    url = _url(url_name, personas)
+    allowed = ROLE_MATRIX[url_name]
+    target = personas.patient_a
+    secrets = (target.legal_last_name, target.mrn)
+    for persona, user in personas.everyone.items():
+        if persona in allowed:
+            continue
+        client.logout()
+        sign_in(client, user)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"note": "x", "reason": "x" * 30})
+            refused = (403, 404) if method == "get" else (403, 404, 405)  # 405: wrong verb
+            assert response.status_code in refused, (persona, method, url, response.status_code)
+            body = response.content.decode()
+            assert not any(secret in body for secret in secrets), (persona, method, url)
+
+
+@pytest.mark.parametrize("url_name", PRIVATE_NAMES)
+def test_every_post_without_a_csrf_token_is_refused(url_name, personas) -> None:
+    url = _url(url_name, personas)
+    persona = sorted(ROLE_MATRIX[url_name])[0]
+    user = personas.everyone[persona]
+    client = sign_in(Client(enforce_csrf_checks=True), user)
+    response = client.post(url, {"anything": "1"})
+    assert response.status_code == 403, (persona, url, response.status_code)
+
+
+@pytest.mark.parametrize("url_name", PRIVATE_NAMES)
+def test_every_page_a_persona_opens_sends_the_security_headers(url_name, personas) -> None:
+    url = _url(url_name, personas)
+    persona = sorted(ROLE_MATRIX[url_name])[0]
+    client = sign_in(Client(), personas.everyone[persona])
+    response = client.get(url)
+    if response.status_code in (302, 405):
+        return  # a redirect or a POST-only action has no page of its own
+    assert response.status_code == 200, (persona, url, response.status_code)
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
