@@ -181,3 +181,35 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response
+
+
+class ServerTimingMiddleware:
+    """With SERVER_TIMING on (benchmarks only), each response says how long the server
+    took and how many database queries it ran: `Server-Timing: app;dur=…, db;dur=…` and
+    `X-Query-Count`. Off in production: timings help an attacker."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        queries = 0
+        db_seconds = 0.0
+
+        def count(execute: Callable, sql: str, params: object, many: bool, context: object):
+            nonlocal queries, db_seconds
+            queries += 1
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                db_seconds += time.perf_counter() - started
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        total = (time.perf_counter() - started) * 1000
+        response["Server-Timing"] = f"app;dur={total:.2f}, db;dur={db_seconds * 1000:.2f}"
+        response["X-Query-Count"] = str(queries)
+        return response

@@ -92,6 +92,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# Benchmarks only: Server-Timing and X-Query-Count headers, and a minimal signed-in page
+# (`/bench/floor/`) to measure the framework's floor against.
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "clinic.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"

@@ -3,6 +3,7 @@ for example ``path("intake/", include("intake.urls"))``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -63,3 +64,6 @@ urlpatterns = [
 
 handler404 = "clinic.views.error_404"
 handler500 = "clinic.views.error_500"
+
+if settings.SERVER_TIMING:
+    urlpatterns.append(path("bench/floor/", views.bench_floor, name="bench_floor"))

@@ -608,3 +608,9 @@ def my_documents(request: HttpRequest) -> HttpResponse:
         "clinic/my_documents.html",
         {"kinds": kinds, "documents": documents, "labels": {k.code: k.label for k in kinds}},
     )
+
+
+@signed_in
+def bench_floor(request: HttpRequest) -> HttpResponse:
+    """Benchmarks only (SERVER_TIMING): the cheapest signed-in page, the framework floor."""
+    return HttpResponse("ok", content_type="text/plain")

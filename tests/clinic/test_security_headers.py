@@ -106,3 +106,15 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_server_timing_is_off_by_default_and_reports_time_and_queries_when_on(
+    login, personas, settings
+) -> None:
+    client = login(personas.nurse)
+    response = client.get(reverse("home"))
+    assert "Server-Timing" not in response and "X-Query-Count" not in response
+    settings.MIDDLEWARE = ["clinic.middleware.ServerTimingMiddleware", *settings.MIDDLEWARE]
+    response = client.get(reverse("home"))
+    assert response["Server-Timing"].startswith("app;dur=")
+    assert int(response["X-Query-Count"]) > 0
