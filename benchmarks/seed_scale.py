@@ -61,7 +61,8 @@ def main(scale: float) -> None:
     staff = {role: User.objects.filter(staff_roles__role=role).first() for role in Role.values}
     if not staff[Role.NURSE]:
         raise SystemExit("Run manage.py seed_demo first (it creates the staff).")
-    chairs = list(Chair.objects.all())
+    # Chairs of their own, so the demo's bookings never collide with the bench's.
+    chairs = list(Chair.objects.filter(name__startswith="Bench chair").order_by("pk"))
     while len(chairs) < 20:
         chairs.append(
             Chair.objects.create(
@@ -101,9 +102,8 @@ def main(scale: float) -> None:
     )
     print(f"patients and plans: {time.perf_counter() - started:.1f} s", flush=True)
 
-    base = timezone.now().replace(hour=13, minute=0, second=0, microsecond=0) - dt.timedelta(
-        days=900
-    )
+    today = timezone.now().replace(hour=13, minute=0, second=0, microsecond=0)
+    base = today - dt.timedelta(days=int(1200 * scale) + 30)
     appointments = []
     for k in range(10):  # 9 completed, the 10th booked ahead
         for index, patient in enumerate(patients):
@@ -111,8 +111,9 @@ def main(scale: float) -> None:
             chair = chairs[slot % len(chairs)]
             day, within = divmod(slot // len(chairs), SLOTS_PER_DAY)
             start = base + dt.timedelta(days=day) + within * SLOT
-            if k == 9:
-                start = timezone.now() + dt.timedelta(days=1 + index % 60, hours=within * 2.5)
+            if k == 9:  # booked ahead: the same layout, from tomorrow
+                day, within = divmod(index // len(chairs), SLOTS_PER_DAY)
+                start = today + dt.timedelta(days=1 + day) + within * SLOT
             appointments.append(
                 Appointment(
                     patient_id=patient.pk, plan_id=plan_of[patient.pk],
