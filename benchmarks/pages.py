@@ -44,6 +44,7 @@ def server_env() -> dict[str, str]:
         "CLINIC_ENV_FILE": "",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key-" + "x" * 40),
         "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": str(ROOT / "benchmarks" / "output" / "static"),
     }
 
 
@@ -146,6 +147,10 @@ def throughput(browser: Browser, path: str) -> float:
 
 def main() -> None:
     ref = ids()
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT, env=server_env(), check=True,
+    )  # fmt: skip
     log = (ROOT / "benchmarks" / "output" / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "clinic.wsgi", "--bind",
