@@ -13,7 +13,7 @@ RUN_ENV := DEBUG=true CLINIC_REQUIRE_MFA=false
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_clinic
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install migrate seed check-deploy clean
+.PHONY: bench run test lint format install migrate seed check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ lint:
 format:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks at clinic scale on PostgreSQL (a separate database, dropped and rebuilt):
+# seeding, then page timings under gunicorn; figures in benchmarks/RESULTS.md.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/clinic_bench
+bench: install
+	bin/ensure-test-services
+	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS clinic_bench" -c "CREATE DATABASE clinic_bench"
+	mkdir -p benchmarks/output
+	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) manage.py seed_demo
+	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) benchmarks/seed_scale.py | tee benchmarks/output/seed.log
+	DATABASE_URL=$(BENCH_DB) CLINIC_ENV_FILE= $(PY) benchmarks/pages.py > benchmarks/output/pages.json
 
 clean:
 	rm -rf var/broker var/results test-artifacts
