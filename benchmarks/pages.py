@@ -169,7 +169,10 @@ def main() -> None:
             for name in ("coordinator", "nurse", "psychiatrist", "therapist", "patient")
         }
         results = []
+        only = [part for part in os.environ.get("BENCH_ONLY", "").split(",") if part]
         for label, persona, path in pages(ref):
+            if only and label != "floor" and not any(part in label for part in only):
+                continue
             browser = browsers[persona]
             for _ in range(3):
                 browser.get(path)

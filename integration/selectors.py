@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -89,27 +90,41 @@ class CaseloadRow:
     drafts: int
 
 
-def caseload(user: User) -> list[CaseloadRow]:
-    """The therapist's patients with their last signed note, next session and drafts."""
-    next_session = (
+CASELOAD_PAGE = 50
+
+
+def caseload(user: User, page_number: object = 1) -> tuple[Page, list[CaseloadRow]]:
+    """One page of the therapist's patients with their last signed note, next session
+    and unsigned drafts (four queries whatever the caseload's size)."""
+    patients = Patient.objects.filter(therapist=user).order_by(
+        "legal_last_name", "legal_first_name", "pk"
+    )
+    page = Paginator(patients, CASELOAD_PAGE).get_page(page_number)
+    ids = [patient.pk for patient in page]
+    last_notes = dict(
+        IntegrationNote.objects.filter(patient_id__in=ids, status=NoteStatus.SIGNED)
+        .values("patient_id")
+        .annotate(last=Max("date"))
+        .values_list("patient_id", "last")
+    )
+    drafts = dict(
+        IntegrationNote.objects.filter(patient_id__in=ids, status=NoteStatus.DRAFT, author=user)
+        .values("patient_id")
+        .annotate(count=Count("pk"))
+        .values_list("patient_id", "count")
+    )
+    upcoming = dict(
         Appointment.objects.filter(
-            patient=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
+            patient_id__in=ids, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
         )
-        .order_by("start")
-        .values("start")[:1]
+        .values("patient_id")
+        .annotate(first=Min("start"))
+        .values_list("patient_id", "first")
     )
-    patients = (
-        Patient.objects.filter(therapist=user)
-        .annotate(
-            last_note=Max("notes__date", filter=Q(notes__status=NoteStatus.SIGNED)),
-            drafts=Count(
-                "notes", filter=Q(notes__status=NoteStatus.DRAFT, notes__author=user), distinct=True
-            ),
-            next_session=Subquery(next_session),
-        )
-        .order_by("legal_last_name", "legal_first_name")
-    )
-    return [CaseloadRow(p, p.last_note, p.next_session, p.drafts) for p in patients]
+    rows = [
+        CaseloadRow(p, last_notes.get(p.pk), upcoming.get(p.pk), drafts.get(p.pk, 0)) for p in page
+    ]
+    return page, rows
 
 
 def my_drafts(user: User) -> list[IntegrationNote]:

@@ -32,12 +32,12 @@ NOTE_READERS = (Role.THERAPIST, Role.PSYCHIATRIST)
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
     """The therapist's patients: last note, next session, unsigned drafts."""
-    rows = selectors.caseload(request.user)
+    page, rows = selectors.caseload(request.user, request.GET.get("page", 1))
     audit_record(action=AuditAction.VIEW, request=request, object_type="integration.caseload")
     return TemplateResponse(
         request,
         "integration/caseload.html",
-        {"rows": rows, "drafts": selectors.my_drafts(request.user)},
+        {"rows": rows, "page": page, "drafts": selectors.my_drafts(request.user)},
     )
 
 

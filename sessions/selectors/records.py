@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -355,13 +355,19 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
     """Every session in progress on the floor, plus any with an unacknowledged critical
     alert (those stay on the board until acknowledged). Constant query count."""
     now = now or timezone.now()
-    open_critical = VitalAlert.objects.filter(
-        level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
-    ).values("session_id")
+    # Two index-only lookups (the partial indexes on open sessions and open alerts)
+    # rather than one OR with a sub-select, which PostgreSQL answers with a full scan.
+    ids = set(
+        TreatmentSession.objects.filter(discharged_at__isnull=True).values_list("pk", flat=True)
+    ) | set(
+        VitalAlert.objects.filter(
+            level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
+        ).values_list("session_id", flat=True)
+    )
     sessions = with_parts(
-        TreatmentSession.objects.filter(
-            Q(discharged_at__isnull=True) | Q(pk__in=open_critical)
-        ).order_by("appointment__chair__name", "appointment__start")
+        TreatmentSession.objects.filter(pk__in=ids).order_by(
+            "appointment__chair__name", "appointment__start"
+        )
     )
     clinic = clinic_settings()
     return [state_of(session, now=now, clinic=clinic) for session in sessions]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -410,7 +411,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 
 @allow(Role.COORDINATOR, Role.PSYCHIATRIST)
 def boosters_due(request: HttpRequest) -> HttpResponse:
-    rows = selectors.boosters_due(request.user)
+    page = Paginator(selectors.boosters_due(request.user), 50).get_page(request.GET.get("page"))
     audit_record(
         action=AuditAction.VIEW, request=request, object_type="treatment_sessions.boosters_due"
     )
@@ -418,7 +419,8 @@ def boosters_due(request: HttpRequest) -> HttpResponse:
         request,
         "sessions/boosters_due.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "window": selectors.BOOSTER_WINDOW_DAYS,
             "can_book": request.user.has_role(Role.COORDINATOR),
         },

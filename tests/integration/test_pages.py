@@ -218,3 +218,13 @@ def test_the_timeline_and_outcomes_pages_cost_the_same_queries_with_more_notes(
     for url, count in zip(urls, counts, strict=True):
         with django_assert_max_num_queries(count):
             assert psychiatrist.get(url).status_code == 200
+
+
+def test_a_large_caseload_is_paged(personas, login) -> None:
+    for index in range(55):
+        PatientFactory(therapist=personas.therapist, legal_last_name=f"Zz{index:02d}")
+    therapist = login(personas.therapist)
+    first = therapist.get(reverse("caseload")).content.decode()
+    assert "Page 1 of 2" in first and "Zz54" not in first
+    second = therapist.get(reverse("caseload"), {"page": 2}).content.decode()
+    assert "Zz54" in second
