@@ -169,6 +169,9 @@ def boosters_due(user: User) -> list[BoosterDue]:
                 )
             ),
         )
+        # A booked booster takes a patient off the list unless they asked for one; doing
+        # this in SQL keeps the Python below to the patients who can be due.
+        .filter(Q(booked_ahead=False) | Q(pk__in=open_requests.values("patient_id")))
         .order_by("legal_last_name")
     )
     plans: dict[int, TreatmentPlan] = {}
