@@ -58,6 +58,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) benchmarks/seed_scale.py | tee benchmarks/output/seed.log
 	DATABASE_URL=$(BENCH_DB) CLINIC_ENV_FILE= $(PY) benchmarks/pages.py > benchmarks/output/pages.json
 	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/pdfs.py > benchmarks/output/pdfs.json
+	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
 
 clean:
 	rm -rf var/broker var/results test-artifacts
