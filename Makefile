@@ -59,6 +59,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DB) CLINIC_ENV_FILE= $(PY) benchmarks/pages.py > benchmarks/output/pages.json
 	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/pdfs.py > benchmarks/output/pdfs.json
 	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
+	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/explain.py > benchmarks/output/explain.json
 
 clean:
 	rm -rf var/broker var/results test-artifacts
