@@ -228,3 +228,37 @@ def test_a_large_caseload_is_paged(personas, login) -> None:
     assert "Page 1 of 2" in first and "Zz54" not in first
     second = therapist.get(reverse("caseload"), {"page": 2}).content.decode()
     assert "Zz54" in second
+
+
+def test_clinic_outcomes_count_finished_series_with_their_phq9(personas, login) -> None:
+    from clinic.models import Chair
+    from sessions.models import Appointment
+    from tests.sessions.conftest import make_plan
+
+    chair = Chair.objects.create(name="Chair O")
+    start = timezone.now() - dt.timedelta(days=60)
+    for offset, (patient, after) in enumerate(
+        ((personas.patient_a, 4), (personas.patient_b, None), (PatientFactory(), 15))
+    ):
+        plan = make_plan(patient, personas.psychiatrist)
+        MeasureResult.objects.create(
+            patient=patient, instrument="phq9", items={}, total=20, band="x", context="intake",
+            taken_at=start - dt.timedelta(days=5), entered_by=personas.nurse,
+        )  # fmt: skip
+        for number in range(6):
+            at = start + dt.timedelta(days=3 * number, hours=3 * offset)
+            Appointment.objects.create(
+                patient=patient, plan=plan, kind="induction", series_number=number + 1,
+                chair=chair, start=at, end=at + dt.timedelta(hours=2), status="completed",
+                booked_by=personas.coordinator,
+            )  # fmt: skip
+        if after is not None:
+            MeasureResult.objects.create(
+                patient=patient, instrument="phq9", items={}, total=after, band="x",
+                context="pre_session", taken_at=start + dt.timedelta(days=20),
+                entered_by=personas.nurse,
+            )  # fmt: skip
+    html = login(personas.psychiatrist).get(reverse("clinic_outcomes")).content.decode()
+    assert "IV standard" in html
+    assert ">3<" in html and ">2<" in html  # finished 3, measured 2
+    assert "1 of 2 (50 %)" in html  # one response, one remission (the same patient)
