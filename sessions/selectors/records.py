@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
@@ -238,11 +239,18 @@ def state_of(
     *,
     now: dt.datetime | None = None,
     clinic: ClinicSettings | None = None,
+    board: bool = False,
 ) -> SessionState:
-    """Build the read model from the session's parts (prefetched or not)."""
+    """Build the read model from the session's parts (prefetched or not). `board=True`
+    reads only what the nurse board shows (readings, alerts, dose): check-in, overrides,
+    devices, pauses, events and addenda are left empty."""
     now = now or timezone.now()
     clinic = clinic or clinic_settings()
-    history = list(session.checkin_entries.all())
+
+    def parts(manager: Any) -> list[Any]:
+        return [] if board else list(manager.all())
+
+    history = parts(session.checkin_entries)
     entries: dict[str, CheckInEntry] = {}
     for entry in history:
         entries[entry.item] = entry
@@ -269,7 +277,7 @@ def state_of(
             baseline.as_reading(), route=session.route, age=age or 0, limits=vital_limits(clinic)
         )
         override = next(
-            (o for o in session.gate_overrides.all() if o.reading_id == baseline.pk), None
+            (o for o in parts(session.gate_overrides) if o.reading_id == baseline.pk), None
         )
     if hasattr(session.patient, "open_urgent_alerts"):
         urgent = bool(session.patient.open_urgent_alerts)
@@ -315,11 +323,11 @@ def state_of(
         gate=gate,
         gate_override=override,
         dose=dose,
-        devices=list(session.devices.all()),
-        pauses=list(session.pauses.all()),
+        devices=parts(session.devices),
+        pauses=parts(session.pauses),
         alerts=alerts,
-        adverse_events=list(session.adverse_events.all()),
-        addenda=list(session.addenda.all()),
+        adverse_events=parts(session.adverse_events),
+        addenda=parts(session.addenda),
         open_urgent_alert=urgent,
         due=due,
         discharge=discharge,
@@ -364,13 +372,26 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
             level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
         ).values_list("session_id", flat=True)
     )
-    sessions = with_parts(
-        TreatmentSession.objects.filter(pk__in=ids).order_by(
-            "appointment__chair__name", "appointment__start"
+    sessions = (
+        TreatmentSession.objects.filter(pk__in=ids)
+        .order_by("appointment__chair__name", "appointment__start")
+        .select_related("appointment__chair", "appointment__nurse", "patient", "plan__protocol",
+                        "dose")
+        .prefetch_related(
+            Prefetch("readings", queryset=VitalReading.objects.order_by("taken_at", "pk")),
+            Prefetch(
+                "alerts",
+                queryset=VitalAlert.objects.select_related("reading").order_by("recorded_at", "pk"),
+            ),
+            Prefetch(
+                "patient__urgent_alerts",
+                queryset=UrgentAlert.objects.filter(acknowledged_at__isnull=True),
+                to_attr="open_urgent_alerts",
+            ),
         )
-    )
+    )  # fmt: skip
     clinic = clinic_settings()
-    return [state_of(session, now=now, clinic=clinic) for session in sessions]
+    return [state_of(session, now=now, clinic=clinic, board=True) for session in sessions]
 
 
 @dataclass(frozen=True)
