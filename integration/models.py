@@ -34,6 +34,7 @@ class Modality(models.TextChoices):
 class NoteStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SIGNED = "signed", "Signed"
+    VOIDED = "voided", "Voided draft"
 
 
 INTERVENTIONS = (
@@ -80,9 +81,7 @@ class NoteQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        if self.filter(status=NoteStatus.SIGNED).exists():
-            raise PermissionError("A signed note is never deleted.")
-        return super().delete()
+        raise PermissionError("Notes are never deleted; a draft is voided with a reason.")
 
 
 class GroupSession(models.Model):
@@ -135,6 +134,8 @@ class IntegrationNote(models.Model):
     free_text = models.TextField("Other notes", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_content = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
@@ -151,7 +152,10 @@ class IntegrationNote(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=NoteStatus.DRAFT)
-                | (Q(signed_at__isnull=False) & ~Q(content_hash="")),
+                | Q(status=NoteStatus.VOIDED, voided_at__isnull=False)
+                & ~Q(void_reason="")
+                & Q(signed_at__isnull=True)
+                | (Q(status=NoteStatus.SIGNED, signed_at__isnull=False) & ~Q(content_hash="")),
                 name="note_signed_has_hash",
             ),
             models.CheckConstraint(
@@ -172,9 +176,7 @@ class IntegrationNote(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.status == NoteStatus.SIGNED:
-            raise PermissionError("A signed note is never deleted.")
-        return super().delete(*args, **kwargs)
+        raise PermissionError("Notes are never deleted; a draft is voided with a reason.")
 
     @property
     def is_signed(self) -> bool:

@@ -30,7 +30,7 @@ def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
     roles = user.role_codes
     if not roles & {Role.THERAPIST, Role.PSYCHIATRIST}:
         return IntegrationNote.objects.none()
-    visible = Q(author=user)
+    visible = Q(author=user, status__in=[NoteStatus.DRAFT, NoteStatus.SIGNED])
     signed = Q(status=NoteStatus.SIGNED)
     if Role.PSYCHIATRIST in roles:
         visible |= signed

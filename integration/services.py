@@ -212,22 +212,30 @@ def note_sign(
     return note
 
 
-def note_discard(*, note: IntegrationNote, actor: User, request: HttpRequest | None = None) -> None:
-    """The author throws away an unsigned draft."""
+def note_void(
+    *, note: IntegrationNote, reason: str, actor: User, request: HttpRequest | None = None
+) -> IntegrationNote:
+    """The author sets an unsigned draft aside: clinical records are never deleted, so the
+    draft is voided with a reason, who and when (security.md §4) and leaves every list."""
+    text = reason.strip()
+    if len(text) < 5:
+        raise ValidationError({"reason": "Say why the draft is voided (at least 5 characters)."})
     with transaction.atomic():
         note = IntegrationNote.objects.select_for_update().get(pk=note.pk)
         if note.author_id != actor.pk or note.status != NoteStatus.DRAFT:
-            raise PermissionDenied("Only the author discards their own draft.")
+            raise PermissionDenied("Only the author voids their own draft.")
+        note.status = NoteStatus.VOIDED
+        note.voided_at = timezone.now()
+        note.void_reason = text[:300]
+        note.save(update_fields=["status", "voided_at", "void_reason"])
         audit_record(
             action=AuditAction.UPDATE,
             request=request,
             user=actor,
             patient_id=note.patient_id,
-            object_type="integration.integrationnote.discarded",
-            object_id=note.pk,
+            obj=note,
         )
-        note.sessions.clear()
-        note.delete()
+    return note
 
 
 def note_addendum_write(

@@ -196,11 +196,17 @@ def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
 @allow(Role.THERAPIST)
 @require_POST
 def note_discard(request: HttpRequest, note_id: int) -> HttpResponse:
+    """Void the author's draft with a reason (notes are never deleted)."""
     note = selectors.note_for_user(request, note_id)
-    patient_id = note.patient_id
-    services.note_discard(note=note, actor=request.user, request=request)
-    messages.success(request, "Draft discarded.")
-    return redirect("patient_notes", patient_id=patient_id)
+    try:
+        services.note_void(
+            note=note, reason=request.POST.get("reason", ""), actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("note_detail", note_id=note.pk)
+    messages.success(request, "Draft voided; it no longer appears in the notes.")
+    return redirect("patient_notes", patient_id=note.patient_id)
 
 
 @allow(Role.THERAPIST)

@@ -330,7 +330,7 @@ def seed_records_demo() -> None:
     )
     for session in stale:
         if session.opened_at < midnight:
-            _discard_open_record(session)
+            _close_open_record(session, psychiatrist)
     history = Appointment.objects.filter(
         status=AppointmentStatus.COMPLETED, treatment_session__isnull=True, end__lt=now
     ).select_related("plan__protocol", "patient__psychiatrist", "nurse")
@@ -367,21 +367,25 @@ def _rems_submitted(now: dt.datetime, nurse: User) -> None:
         )
 
 
-def _discard_open_record(session: TreatmentSession) -> None:
-    """An earlier demo day's unfinished record: removed so the board shows today only."""
-    for model in (VitalAlert, VitalReading, DeviceDose, CheckInEntry):
-        model.objects.filter(session=session).delete()
-    DoseRecord.objects.filter(session=session).delete()
-    session.gate_overrides.all().delete()
-    session.pauses.all().delete()
-    session.adverse_events.all().delete()
-    session.addenda.all().delete()
-    session.history.all().delete()
+def _close_open_record(session: TreatmentSession, psychiatrist: User | None) -> None:
+    """An earlier demo day's unfinished record is closed, never deleted (clinical records
+    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason,
+    signed, so the board shows today only."""
+    end = session.opened_at + dt.timedelta(hours=2)
+    nurse = session.opened_by
+    for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
+        alert.acknowledged_at, alert.acknowledged_by = end, nurse
+        alert.action_taken = "Re-checked and settled (demo day closed)."
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+    session.discharged_at = session.ready_to_leave_at = end
+    session.discharged_by = psychiatrist or nurse
+    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
+    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
+    session.nurse_signed_at, session.nurse_signed_by = end, nurse
+    session.save()
     appointment = session.appointment
-    session.delete()
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancel_reason = "Demo: an earlier demo day"
-    appointment.save(update_fields=["status", "cancel_reason"])
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.save(update_fields=["status"])
 
 
 def _booked_today(patient_id: int, now: dt.datetime) -> bool:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import UrgentAlert
@@ -209,3 +210,22 @@ def test_future_dates_and_unknown_interventions_are_refused(personas) -> None:
             actor=personas.therapist,
         )
     assert set(caught.value.message_dict) == {"date", "interventions"}
+
+
+def test_a_draft_is_voided_with_a_reason_never_deleted(personas, login) -> None:
+    note = services.note_start(
+        patient=personas.patient_a, note_type="integration", actor=personas.therapist
+    )
+    therapist = login(personas.therapist)
+    therapist.post(reverse("note_discard", args=[note.pk]), {"reason": ""})
+    assert IntegrationNote.objects.get(pk=note.pk).status == "draft"  # a reason is required
+    therapist.post(
+        reverse("note_discard", args=[note.pk]), {"reason": "Opened for the wrong patient"}
+    )
+    voided = IntegrationNote.objects.get(pk=note.pk)
+    assert voided.status == "voided" and voided.void_reason == "Opened for the wrong patient"
+    assert not notes_visible_to(personas.therapist).filter(pk=note.pk).exists()
+    with pytest.raises(PermissionError):
+        voided.delete()
+    with pytest.raises(PermissionError):
+        IntegrationNote.objects.filter(pk=note.pk).delete()
