@@ -280,6 +280,8 @@ class VitalAlert(SessionPart):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action_taken = models.CharField(max_length=500, blank=True)
+    # Changed after it is written (acknowledged / resumed): keep the field history.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -382,6 +384,8 @@ class InfusionPause(SessionPart):
     paused_at = models.DateTimeField()
     resumed_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=300)
+    # Changed after it is written (acknowledged / resumed): keep the field history.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paused_at", "pk"]
