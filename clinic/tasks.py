@@ -68,7 +68,10 @@ def send_reminder(self, reminder_id: int) -> str:
         message = reminders.render(row, context, clinic_settings())
         provider_id = reminders.deliver(row, message)
     except (SmsError, smtplib.SMTPException, OSError) as error:
-        logger.warning("Reminder %s failed on attempt %s: %s", row.pk, row.attempts, error)
+        # The error text can name an address; it goes to the row for staff, not to the log.
+        logger.warning(
+            "Reminder %s failed on attempt %s (%s)", row.pk, row.attempts, type(error).__name__
+        )
         if reminders.give_up_or_retry(row.pk, str(error) or error.__class__.__name__):
             raise self.retry(
                 countdown=reminders.backoff_seconds(
@@ -113,7 +116,8 @@ def render_document(document_id: int) -> str:
     try:
         generate(document)
     except Exception as error:
-        logger.exception("Document %s failed", document_id)
+        # No traceback in the log: template errors can quote record data (security.md §5).
+        logger.error("Document %s failed (%s)", document_id, type(error).__name__)
         Document.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, error=f"{error.__class__.__name__}: {error}"[:300]
         )
