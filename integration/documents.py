@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinic.choices import Role
 from clinic.documents import DocumentKind, register
 from clinic.models import Document
+from clinic.selectors import clinic_settings
 from intake.models import EligibilityDecision, Intake
 from intake.questionnaire import TreatmentReasonsForm
 from integration import selectors
@@ -26,8 +27,9 @@ def _session_rows(patient: Any) -> list[dict[str, Any]]:
         TreatmentSession.objects.filter(patient=patient, discharged_at__isnull=False)
     ).order_by("opened_at")
     rows = []
+    clinic = clinic_settings()  # once, not once per session
     for session in sessions:
-        state = state_of(session)
+        state = state_of(session, clinic=clinic)
         monitored = [r for r in state.readings if r.phase == "monitoring"]
         systolic = [r for r in monitored if r.systolic is not None]
         heart = [r.heart_rate for r in monitored if r.heart_rate is not None]

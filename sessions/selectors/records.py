@@ -8,7 +8,7 @@ them (`with_parts`) pays a constant number of queries however many sessions it s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -158,11 +158,6 @@ class SessionState:
     open_urgent_alert: bool
     due: monitoring.VitalsDue
     discharge: monitoring.DischargeStatus
-    alerts_by_reading: dict[int, list[VitalAlert]] = field(default_factory=dict)
-
-    @property
-    def gate_reading(self) -> VitalReading | None:
-        return self.baseline
 
     @property
     def weight_kg(self) -> Decimal | None:
@@ -331,13 +326,7 @@ def state_of(
         open_urgent_alert=urgent,
         due=due,
         discharge=discharge,
-        alerts_by_reading=by_reading,
     )
-
-
-def session_state(session: TreatmentSession, *, now: dt.datetime | None = None) -> SessionState:
-    """The read model for a session the caller already holds (services use this)."""
-    return state_of(session, now=now)
 
 
 def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:

@@ -55,7 +55,7 @@ from sessions.models.records import (
 from sessions.selectors.records import (
     SessionState,
     checkin_required_items,
-    session_state,
+    state_of,
     vital_limits,
 )
 
@@ -297,7 +297,7 @@ def reading_record(
         session = _lock_for_write(session)
         if session.discharged_at is not None:
             raise ValidationError("The patient is discharged; add an addendum instead.")
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         dose_started = state.dose_started_at
         phase = (
             ReadingPhase.PREDOSE
@@ -392,14 +392,14 @@ def gate_override(
     text = _reason(reason)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session)
-        if state.gate is None or state.gate.proceed or state.gate_reading is None:
+        state = state_of(session)
+        if state.gate is None or state.gate.proceed or state.baseline is None:
             raise ValidationError("There is no pre-dose hold to override.")
         if state.gate_override is not None:
             return state.gate_override
         override = GateOverride.objects.create(
             session=session,
-            reading=state.gate_reading,
+            reading=state.baseline,
             reasons=list(state.gate.reasons),
             reason=text,
             recorded_by=actor,
@@ -510,13 +510,13 @@ def dose_record(
     started = _clinical_time(dose.started_at, field="started_at", now=now)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         if state.dose is not None:
             raise ValidationError("The dose is already recorded for this session.")
         blockers = dose_blockers(state)
         if blockers:
             raise ValidationError(blockers)
-        if state.gate_reading is not None and started < state.gate_reading.taken_at:
+        if state.baseline is not None and started < state.baseline.taken_at:
             raise ValidationError(
                 {"started_at": "The dose can't start before the pre-dose vitals."}
             )
@@ -631,7 +631,7 @@ def device_record(
     given = _clinical_time(given_at, field="given_at", now=now)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         if session.route != monitoring.ESKETAMINE or state.dose is None:
             raise ValidationError("Record the first device with the dose form.")
         ordered = session.amended_devices or session.plan.esketamine_devices or 0
@@ -674,7 +674,7 @@ def infusion_pause(
         raise ValidationError({"reason": "Say why the infusion is paused."})
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         if session.route != "iv" or state.dose is None or state.dose.ended_at is not None:
             raise ValidationError("Only a running infusion can be paused.")
         if state.open_pause is not None:
@@ -704,7 +704,7 @@ def infusion_resume(
     when = _clinical_time(at, field="at", now=now)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         pause = state.open_pause
         if pause is None:
             raise ValidationError("The infusion is not paused.")
@@ -735,7 +735,7 @@ def infusion_end(
     when = _clinical_time(at, field="at", now=now)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         dose = state.dose
         if session.route != "iv" or dose is None:
             raise ValidationError("Only an IV infusion has an end time.")
@@ -817,7 +817,7 @@ def adverse_event_record(
             recorded_by=actor,
         )
         if event.infusion_action == "paused":
-            state = session_state(session, now=now)
+            state = state_of(session, now=now)
             if state.dose is not None and state.dose.ended_at is None and not state.open_pause:
                 InfusionPause.objects.create(
                     session=session,
@@ -826,7 +826,7 @@ def adverse_event_record(
                     recorded_by=actor,
                 )
         elif event.infusion_action == "stopped":
-            state = session_state(session, now=now)
+            state = state_of(session, now=now)
             if state.dose is not None and state.dose.ended_at is None:
                 state.dose.ended_at = max(onset, state.dose.started_at + dt.timedelta(seconds=1))
                 state.dose.save(update_fields=["ended_at"])
@@ -870,7 +870,7 @@ def discharge_assess(
         session.assessed_at = now
         fields = [key for key, _label in monitoring.DISCHARGE_ASSESSMENT]
         fields += ["assessed_by", "assessed_at"]
-        if session.ready_to_leave_at is None and session_state(session, now=now).discharge.ready:
+        if session.ready_to_leave_at is None and state_of(session, now=now).discharge.ready:
             session.ready_to_leave_at = now
             fields.append("ready_to_leave_at")
         session.save(update_fields=fields)
@@ -900,7 +900,7 @@ def session_discharge(
         session = _lock_for_write(session)
         if session.discharged_at is not None:
             return session
-        state = session_state(session, now=now)
+        state = state_of(session, now=now)
         if state.dose is None:
             raise ValidationError("No dose is recorded; cancel the appointment instead.")
         unmet = [criterion.code for criterion in state.discharge.unmet]

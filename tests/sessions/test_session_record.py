@@ -22,7 +22,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.selectors.records import session_state
+from sessions.selectors.records import state_of
 from sessions.services import records as services
 from tests.sessions.conftest import make_plan
 
@@ -153,7 +153,7 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
     assert TreatmentSession.objects.get(pk=session.pk).discharged_at is None
 
     # Thirty minutes later the observation time is met.
-    dose_row = session_state(session).dose
+    dose_row = state_of(session).dose
     dose_row.started_at -= dt.timedelta(minutes=75)
     dose_row.ended_at -= dt.timedelta(minutes=35)
     dose_row.save(update_fields=["started_at", "ended_at"])
@@ -189,7 +189,7 @@ def test_a_high_pre_dose_bp_holds_the_dose_until_a_psychiatrist_overrides(
     chairside, login, personas
 ) -> None:
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, systolic=165)
-    state = session_state(session)
+    state = state_of(session)
     assert state.gate.reasons == ("PREDOSE_BP_HIGH",)
     with pytest.raises(ValidationError, match="Pre-dose hold"):
         dose(session, personas.nurse)
@@ -214,9 +214,9 @@ def test_a_high_pre_dose_bp_holds_the_dose_until_a_psychiatrist_overrides(
 
 def test_re_measuring_re_runs_the_gate(chairside, personas) -> None:
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, heart_rate=124)
-    assert session_state(session).gate.reasons == ("PREDOSE_HR",)
+    assert state_of(session).gate.reasons == ("PREDOSE_HR",)
     services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
-    assert session_state(session).gate.proceed
+    assert state_of(session).gate.proceed
     assert dose(session, personas.nurse).started_at is not None
 
 
@@ -228,7 +228,7 @@ def test_esketamine_gate_uses_150_over_90_from_age_65(chairside, personas) -> No
     chairside.appointment.plan = plan
     chairside.appointment.save(update_fields=["plan"])
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, systolic=148)
-    assert session_state(session).gate.proceed  # 148/82 at 66: below 150/90
+    assert state_of(session).gate.proceed  # 148/82 at 66: below 150/90
 
 
 def test_implausible_vitals_are_refused_next_to_the_field_and_nothing_is_stored(
@@ -347,7 +347,7 @@ def test_a_serious_event_on_esketamine_is_reportable_and_notifies_the_psychiatri
     assert warnings and "3 min after device 1" in warnings[0]
     with pytest.raises(ValidationError, match="all are recorded"):
         services.device_record(session=session, given_at=None, actor=personas.nurse)
-    assert session_state(session).dose.total_mg == Decimal("56")
+    assert state_of(session).dose.total_mg == Decimal("56")
     with django_capture_on_commit_callbacks(execute=True):
         services.adverse_event_record(
             session=session,
@@ -380,7 +380,7 @@ def test_only_a_psychiatrist_discharges_with_unmet_criteria_and_says_why(
     chairside, personas
 ) -> None:
     session = finished_session(chairside, personas)
-    status = session_state(session).discharge
+    status = state_of(session).discharge
     assert [c.code for c in status.unmet] == [
         "ORIENTED",
         "STEADY_WALKING",
@@ -551,10 +551,10 @@ def test_entries_cannot_be_in_the_future_or_days_back(chairside, personas) -> No
 def test_vitals_become_overdue_fifteen_minutes_after_the_last_reading(chairside, personas) -> None:
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     dose(session, personas.nurse, minutes_ago=20)
-    due = session_state(session).due
+    due = state_of(session).due
     assert due.overdue and due.label == "15-minute check"
     services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
-    assert not session_state(session).due.overdue
+    assert not state_of(session).due.overdue
 
 
 def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
