@@ -135,15 +135,22 @@ def patient_for_user(
         raise Http404("No such patient.") from None
 
 
-def deny_patient(request: HttpRequest, pk: int | str, object_type: str = "clinic.patient") -> None:
-    """Record a denied lookup of a patient record (known or not)."""
-    known = str(pk).isdigit() and Patient.objects.filter(pk=int(pk)).exists()
+def deny_patient(
+    request: HttpRequest,
+    pk: int | str | None,
+    object_type: str = "clinic.patient",
+    *,
+    object_id: int | str | None = None,
+) -> None:
+    """Record a denied lookup: `pk` is the patient asked about (None when unknown) and
+    `object_id` the record asked for, when it is not the patient itself."""
+    known = pk is not None and str(pk).isdigit() and Patient.objects.filter(pk=int(pk)).exists()
     audit_record(
         action=AuditAction.DENIED,
         request=request,
         patient_id=int(pk) if known else None,
         object_type=object_type,
-        object_id=str(pk)[:64],
+        object_id=str(pk if object_id is None else object_id)[:64],
     )
 
 

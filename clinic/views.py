@@ -492,8 +492,12 @@ def _document_for_user(request: HttpRequest, document_id: int) -> Document:
                 and patients_visible_to(request.user).filter(pk=document.patient_id).exists()
             )
     if not allowed:
-        deny_patient(request, document.patient_id if document else f"document-{document_id}",
-                     object_type="clinic.document")  # fmt: skip
+        deny_patient(
+            request,
+            document.patient_id if document else None,
+            object_type="clinic.document",
+            object_id=document_id,
+        )
         raise Http404("No such document.")
     return document
 

@@ -54,7 +54,7 @@ def note_for_user(request: HttpRequest, pk: int) -> IntegrationNote:
         patient_id = (
             IntegrationNote.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
         )
-        deny_patient(request, patient_id or f"note-{pk}", object_type="integration.integrationnote")
+        deny_patient(request, patient_id, object_type="integration.integrationnote", object_id=pk)
         raise Http404("No such note.")
     return note
 

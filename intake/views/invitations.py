@@ -20,6 +20,7 @@ from intake.forms import (
     AcceptInvitationForm,
     InvitationForm,
 )
+from intake.models import Invitation
 
 # --- Invitations (coordinators) ------------------------------------------------------------
 
@@ -63,7 +64,10 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = selectors.invitations_for(request.user).filter(pk=invitation_id).first()
     if invitation is None:
-        deny_patient(request, "", object_type="intake.invitation")
+        patient_id = (
+            Invitation.objects.filter(pk=invitation_id).values_list("patient_id", flat=True).first()
+        )
+        deny_patient(request, patient_id, object_type="intake.invitation", object_id=invitation_id)
         raise Http404("No such invitation.")
     try:
         services.invitation_resend(invitation=invitation, actor=request.user, request=request)

@@ -341,9 +341,7 @@ def session_for_user(request: HttpRequest, pk: int) -> TreatmentSession:
         patient_id = (
             TreatmentSession.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
         )
-        deny_patient(
-            request, patient_id or f"session-{pk}", object_type="treatment_sessions.session"
-        )
+        deny_patient(request, patient_id, object_type="treatment_sessions.session", object_id=pk)
         raise Http404("No such session record.")
     return session
 

@@ -90,7 +90,10 @@ def appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
         .first()
     )
     if found is None:
-        deny_patient(request, "", object_type="treatment_sessions.appointment")
+        patient_id = Appointment.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+        deny_patient(
+            request, patient_id, object_type="treatment_sessions.appointment", object_id=pk
+        )
         raise Http404("No such appointment.")
     return found
 

@@ -164,3 +164,19 @@ def test_audit_log_date_range_error_is_shown_next_to_the_field(login, personas) 
     bad = client.get(reverse("audit_log"), {"date_from": "not-a-date", "patient": "x"})
     assert bad.status_code == 200
     assert "Enter a valid date." in bad.content.decode()
+
+
+def test_a_denied_record_is_audited_with_its_patient_and_its_own_id(personas, login) -> None:
+    from django.urls import reverse
+
+    from clinic.models import AuditEvent
+    from tests.clinic.test_access_matrix import _session_of
+
+    session = _session_of(personas)
+    response = login(personas.coordinator).get(reverse("session_record", args=[session.pk]))
+    assert response.status_code in (403, 404)
+    denied = login(personas.other_therapist).get(reverse("session_record", args=[session.pk]))
+    assert denied.status_code == 404
+    row = AuditEvent.objects.filter(action="denied").latest("id")
+    assert row.patient_id == personas.patient_a.pk
+    assert row.object_type == "treatment_sessions.session" and row.object_id == str(session.pk)
