@@ -211,6 +211,17 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return f"Appointment {self.pk} for patient {self.patient_id} at {self.start:%Y-%m-%d %H:%M}"
 
+    def set_status(self, status: str, *, actor: object, reason: str = "") -> None:
+        """Move to `status`, stamping who and when (and the reason of a cancellation)."""
+        self.status = status
+        self.status_changed_at = timezone.now()
+        self.status_changed_by = actor
+        fields = ["status", "status_changed_at", "status_changed_by"]
+        if status == AppointmentStatus.CANCELLED:
+            self.cancel_reason = reason.strip()[:300]
+            fields.append("cancel_reason")
+        self.save(update_fields=fields)
+
 
 class BoosterRequestSource(models.TextChoices):
     PATIENT = "patient", "Requested by the patient"

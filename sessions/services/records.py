@@ -131,11 +131,7 @@ def session_open(
             supervising_psychiatrist=appointment.patient.psychiatrist,
             opened_by=actor,
         )
-        now = timezone.now()
-        appointment.status = AppointmentStatus.CHECKED_IN
-        appointment.status_changed_at = now
-        appointment.status_changed_by = actor
-        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        appointment.set_status(AppointmentStatus.CHECKED_IN, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
             request=request,
@@ -588,10 +584,7 @@ def dose_record(
                 session=session, number=1, given_at=started, recorded_by=actor
             )
         appointment = session.appointment
-        appointment.status = AppointmentStatus.IN_SESSION
-        appointment.status_changed_at = now
-        appointment.status_changed_by = actor
-        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        appointment.set_status(AppointmentStatus.IN_SESSION, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
             request=request,
@@ -927,10 +920,7 @@ def session_discharge(
             ]
         )
         appointment = session.appointment
-        appointment.status = AppointmentStatus.COMPLETED
-        appointment.status_changed_at = now
-        appointment.status_changed_by = actor
-        appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        appointment.set_status(AppointmentStatus.COMPLETED, actor=actor)
         audit_record(
             action=AuditAction.SIGN if unmet else AuditAction.UPDATE,
             request=request,

@@ -176,13 +176,7 @@ def appointment_cancel(
                 f"Only scheduled sessions can be cancelled (this one is "
                 f"{locked.get_status_display().lower()})."
             )
-        locked.status = AppointmentStatus.CANCELLED
-        locked.cancel_reason = reason.strip()[:300]
-        locked.status_changed_at = timezone.now()
-        locked.status_changed_by = actor
-        locked.save(
-            update_fields=["status", "cancel_reason", "status_changed_at", "status_changed_by"]
-        )
+        locked.set_status(AppointmentStatus.CANCELLED, actor=actor, reason=reason)
         audit_record(
             action=AuditAction.UPDATE,
             request=request,
@@ -204,10 +198,7 @@ def appointment_mark_no_show(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != AppointmentStatus.SCHEDULED or locked.start > timezone.now():
             raise ValidationError("Only a scheduled session whose time has come can be a no-show.")
-        locked.status = AppointmentStatus.NO_SHOW
-        locked.status_changed_at = timezone.now()
-        locked.status_changed_by = actor
-        locked.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+        locked.set_status(AppointmentStatus.NO_SHOW, actor=actor)
         audit_record(
             action=AuditAction.UPDATE,
             request=request,
@@ -380,14 +371,12 @@ def appointment_reschedule(
             if problems_by_row:
                 raise ValidationError({"day": problems_by_row[0]})
             old = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            old.status = AppointmentStatus.CANCELLED
-            old.cancel_reason = f"Rescheduled to {timezone.localtime(start):%a %b %d %H:%M}"
-            old.status_changed_at = timezone.now()
-            old.status_changed_by = actor
             # Cancel first inside the transaction so the new row does not overlap the old
             # one for the same patient; both changes commit together or not at all.
-            old.save(
-                update_fields=["status", "cancel_reason", "status_changed_at", "status_changed_by"]
+            old.set_status(
+                AppointmentStatus.CANCELLED,
+                actor=actor,
+                reason=f"Rescheduled to {timezone.localtime(start):%a %b %d %H:%M}",
             )
             new = Appointment.objects.create(
                 patient_id=old.patient_id,
