@@ -491,6 +491,17 @@ class Reminder(models.Model):
         return f"{self.kind} {self.target} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
 
     @property
+    def subject(self) -> str:
+        """What the reminder is about: the part of `target` before the recipient."""
+        return self.target.split("/", 1)[0]
+
+    @property
+    def subject_ids(self) -> list[int]:
+        """The ids in the subject, e.g. [12, 13] for "booked:12-13", [5] for "intake:5-…"."""
+        tail = self.subject.split(":", 1)[-1]
+        return [int(part) for part in tail.split("-") if part.isdigit()]
+
+    @property
     def idempotency_key(self) -> str:
         """Stable per reminder: a sink or provider that sees it twice keeps one message."""
         return f"reminder-{self.pk}"

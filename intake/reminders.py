@@ -75,13 +75,8 @@ def plan_review_waiting(now: dt.datetime) -> int:
 
 
 def _intake_of(reminder: Reminder) -> Intake | None:
-    subject = reminder.target.split("/", 1)[0]
-    pk = subject.split(":", 1)[1].split("-", 1)[0]
-    return (
-        Intake.objects.select_related("patient").filter(pk=int(pk)).first()
-        if pk.isdigit()
-        else None
-    )
+    ids = reminder.subject_ids
+    return Intake.objects.select_related("patient").filter(pk=ids[0]).first() if ids else None
 
 
 def nudge_context(reminder: Reminder) -> dict[str, Any] | None:
@@ -106,9 +101,8 @@ def review_context(reminder: Reminder) -> dict[str, Any] | None:
 
 
 def urgent_context(reminder: Reminder) -> dict[str, Any] | None:
-    subject = reminder.target.split("/", 1)[0]
     alert = (
-        UrgentAlert.objects.select_related("patient").filter(pk=int(subject.split(":")[1])).first()
+        UrgentAlert.objects.select_related("patient").filter(pk__in=reminder.subject_ids).first()
     )
     if alert is None:
         return None

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.choices import ReminderKind, Role
-from clinic.models import Reminder, User
+from clinic.models import ClinicSettings, Reminder, User
 from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
 from sessions.calendars import preparation_for
@@ -28,54 +28,51 @@ BOOSTER_NOTICE = dt.timedelta(days=7)
 REMS_AFTER = dt.timedelta(days=5)
 
 
-def _ids(subject: str) -> list[int]:
-    return [int(part) for part in subject.split(":", 1)[1].split("-") if part.isdigit()]
-
-
-def _subject(reminder: Reminder) -> str:
-    return reminder.target.split("/", 1)[0]
-
-
-def plan_session_reminders(appointment: Appointment) -> None:
-    """The 24 h and 2 h reminders of one future session (no confirmation)."""
-    clinic = clinic_settings()
-    now = timezone.now()
-    subject = f"appointment:{appointment.pk}"
+def _session_rows(
+    appointment: Appointment, *, clinic: ClinicSettings, now: dt.datetime
+) -> list[Reminder]:
+    rows = []
     for kind, before in (
         (ReminderKind.SESSION_24H, BEFORE_24H),
         (ReminderKind.SESSION_2H, BEFORE_2H),
     ):
         due = appointment.start - before
         if due > now:
-            reminders.plan_for_patient(
-                reminders.Planned(kind, subject, due),
+            rows += reminders.patient_rows(
+                reminders.Planned(kind, f"appointment:{appointment.pk}", due),
                 appointment.patient,
                 clinic=clinic,
                 prefer_sms=kind == ReminderKind.SESSION_2H,
             )
+    return rows
+
+
+def plan_session_reminders(appointment: Appointment) -> None:
+    """The 24 h and 2 h reminders of one future session (no confirmation)."""
+    reminders.insert(_session_rows(appointment, clinic=clinic_settings(), now=timezone.now()))
 
 
 def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False) -> None:
     """A confirmation now (one for a whole series), and the 24 h / 2 h reminders of each
-    future session. Cancelling plans a cancellation notice and cancels what is pending."""
+    future session, in one insert. Cancelling plans a cancellation notice and cancels what
+    is pending."""
     if not appointments:
         return
     clinic = clinic_settings()
-    patient = appointments[0].patient
     now = timezone.now()
     ids = "-".join(str(a.pk) for a in appointments)
-    kind_of_notice = "cancelled" if cancelled else "booked"
-    reminders.plan_for_patient(
-        reminders.Planned(ReminderKind.BOOKING_CONFIRMATION, f"{kind_of_notice}:{ids}", now),
-        patient,
+    notice = "cancelled" if cancelled else "booked"
+    rows = reminders.patient_rows(
+        reminders.Planned(ReminderKind.BOOKING_CONFIRMATION, f"{notice}:{ids}", now),
+        appointments[0].patient,
         clinic=clinic,
     )
     for appointment in appointments:
-        subject = f"appointment:{appointment.pk}"
         if cancelled:
-            reminders.cancel_pending(subject)
+            reminders.cancel_pending(f"appointment:{appointment.pk}")
         else:
-            plan_session_reminders(appointment)
+            rows += _session_rows(appointment, clinic=clinic, now=now)
+    reminders.insert(rows)
 
 
 def _when(appointment: Appointment) -> dict[str, Any]:
@@ -88,8 +85,8 @@ def _patient_context(reminder: Reminder) -> dict[str, Any]:
 
 
 def booking_context(reminder: Reminder) -> dict[str, Any] | None:
-    subject = _subject(reminder)
-    appointments = list(Appointment.objects.filter(pk__in=_ids(subject)).order_by("start"))
+    subject = reminder.subject
+    appointments = list(Appointment.objects.filter(pk__in=reminder.subject_ids).order_by("start"))
     if not appointments:
         return None
     cancelled = subject.startswith("cancelled:")
@@ -107,7 +104,7 @@ def booking_context(reminder: Reminder) -> dict[str, Any] | None:
 
 def session_context(reminder: Reminder) -> dict[str, Any] | None:
     appointment = (
-        Appointment.objects.select_related("plan").filter(pk__in=_ids(_subject(reminder))).first()
+        Appointment.objects.select_related("plan").filter(pk__in=reminder.subject_ids).first()
     )
     if appointment is None or appointment.status != AppointmentStatus.SCHEDULED:
         return None
@@ -144,7 +141,7 @@ def booster_context(reminder: Reminder) -> dict[str, Any] | None:
 def rems_context(reminder: Reminder) -> dict[str, Any] | None:
     session = (
         TreatmentSession.objects.select_related("patient")
-        .filter(pk__in=_ids(_subject(reminder)))
+        .filter(pk__in=reminder.subject_ids)
         .first()
     )
     if session is None or hasattr(session, "rems_submission"):
@@ -217,7 +214,7 @@ def vital_alert_context(reminder: Reminder) -> dict[str, Any] | None:
 
     alert = (
         VitalAlert.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=_ids(_subject(reminder)))
+        .filter(pk__in=reminder.subject_ids)
         .first()
     )
     if alert is None:
@@ -236,7 +233,7 @@ def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
 
     event = (
         AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=_ids(_subject(reminder)))
+        .filter(pk__in=reminder.subject_ids)
         .first()
     )
     if event is None:

@@ -92,10 +92,11 @@ class Planned:
     due_at: dt.datetime
 
 
-def plan_for_patient(
+def patient_rows(
     planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
-) -> int:
-    """Insert the rows for a patient (one per channel they chose); existing ones stay."""
+) -> list[Reminder]:
+    """The unsaved rows for a patient: one per channel they chose, SMS held out of the
+    quiet hours."""
     rows = []
     for channel, address in patient_channels(patient, prefer_sms=prefer_sms):
         due = quiet_hours_adjust(
@@ -115,7 +116,19 @@ def plan_for_patient(
                 address=address,
             )
         )
+    return rows
+
+
+def insert(rows: list[Reminder]) -> int:
+    """One insert for many rows; rows already planned stay as they are."""
     return len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def plan_for_patient(
+    planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
+) -> int:
+    """Insert the rows for a patient (one per channel they chose); existing ones stay."""
+    return insert(patient_rows(planned, patient, clinic=clinic, prefer_sms=prefer_sms))
 
 
 def plan_for_staff(
