@@ -201,221 +201,200 @@ def _bound(form_class: type, request: HttpRequest, **kwargs: Any) -> Any:
     return form_class(request.POST, **kwargs)
 
 
+def _submit(
+    forms: Forms,
+    key: str,
+    form: Any,
+    save: Callable[[Any], object],
+    *,
+    default_field: str | None = None,
+) -> bool:
+    """Validate the form and call its service. On any problem the form stays in `forms`
+    and is shown again with the errors next to its fields and what was typed; after a
+    successful save it is dropped, so the block comes back empty."""
+    forms[key] = form
+    if not form.is_valid():
+        return False
+    try:
+        save(form)
+    except ValidationError as error:
+        attach_errors(form, error, default_field=default_field)
+        return False
+    forms.pop(key)
+    return True
+
+
 def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     item = request.POST.get("item", "")
     block = f"checkin-{item}"
+    actor = request.user
     if item in CONFIRM_ITEMS:
         services.checkin_record(
-            session=session, item=item, value=True, actor=request.user, request=request
+            session=session, item=item, value=True, actor=actor, request=request
         )
         return block
     form_class = ITEM_FORMS.get(item)
     if form_class is None:
         raise Http404("Unknown check-in item.")
-    form = _bound(form_class, request)
-    forms[block] = form
-    if form.is_valid():
-        try:
-            services.checkin_record(
-                session=session,
-                item=item,
-                value=form.cleaned_data[item],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return block
-        forms.pop(block)
+    _submit(
+        forms,
+        block,
+        _bound(form_class, request),
+        lambda form: services.checkin_record(
+            session=session,
+            item=item,
+            value=form.cleaned_data[item],
+            actor=actor,
+            request=request,
+        ),
+    )
     return block
 
 
 def _phq9(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(Phq9Form, request)
-    forms["phq9"] = form
-    if form.is_valid():
-        try:
-            services.checkin_phq9(
-                session=session, items=form.items(), actor=request.user, request=request
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "phq9"
-        forms.pop("phq9")
+    _submit(
+        forms,
+        "phq9",
+        _bound(Phq9Form, request),
+        lambda form: services.checkin_phq9(
+            session=session, items=form.items(), actor=request.user, request=request
+        ),
+    )
     return "phq9"
 
 
 def _vitals(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(VitalsForm, request)
-    forms["vitals"] = form
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reading_record(
-                session=session,
-                values=form.values(),
-                taken_at=data["taken_at"],
-                comment=data["comment"],
-                dissociation=data["dissociation"],
-                cadss6=data["cadss6"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "vitals-form"
-        forms.pop("vitals")
+    _submit(
+        forms,
+        "vitals",
+        _bound(VitalsForm, request),
+        lambda form: services.reading_record(
+            session=session,
+            values=form.values(),
+            taken_at=form.cleaned_data["taken_at"],
+            comment=form.cleaned_data["comment"],
+            dissociation=form.cleaned_data["dissociation"],
+            cadss6=form.cleaned_data["cadss6"],
+            actor=request.user,
+            request=request,
+        ),
+    )
     return "vitals-form"
 
 
 def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(ReasonForm, request, prefix="override")
-    forms["gate_override"] = form
-    if form.is_valid():
-        try:
-            services.gate_override(
-                session=session,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "gate"
-        forms.pop("gate_override")
+    _submit(
+        forms,
+        "gate_override",
+        _bound(ReasonForm, request, prefix="override"),
+        lambda form: services.gate_override(
+            session=session,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            request=request,
+        ),
+    )
     return "gate"
 
 
 def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(OrderAmendForm, request, prefix="order")
-    forms["order"] = form
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.order_amend(
-                session=session,
-                mg_per_kg=data["mg_per_kg"],
-                mg=data["mg"],
-                devices=data["devices"],
-                reason=data["reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "dose"
-        forms.pop("order")
+    _submit(
+        forms,
+        "order",
+        _bound(OrderAmendForm, request, prefix="order"),
+        lambda form: services.order_amend(
+            session=session, actor=request.user, request=request, **form.cleaned_data
+        ),
+    )
     return "dose"
 
 
 def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(DoseForm, request, session=session, actor=request.user)
-    forms["dose"] = form
-    if form.is_valid():
+    def save(form: DoseForm) -> object:
         data = form.cleaned_data
-        try:
-            services.dose_record(
-                session=session,
-                dose=services.DoseInput(
-                    started_at=data["started_at"],
-                    lot_number=data["lot_number"],
-                    lot_expiry=data["lot_expiry"],
-                    mg_per_kg=data.get("mg_per_kg"),
-                    mg=data.get("mg"),
-                    planned_minutes=data.get("planned_minutes"),
-                    waste_mg=data.get("waste_mg"),
-                    waste_witness=data.get("waste_witness"),
-                ),
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "dose"
-        forms.pop("dose")
+        return services.dose_record(
+            session=session,
+            dose=services.DoseInput(
+                started_at=data["started_at"],
+                lot_number=data["lot_number"],
+                lot_expiry=data["lot_expiry"],
+                mg_per_kg=data.get("mg_per_kg"),
+                mg=data.get("mg"),
+                planned_minutes=data.get("planned_minutes"),
+                waste_mg=data.get("waste_mg"),
+                waste_witness=data.get("waste_witness"),
+            ),
+            actor=request.user,
+            request=request,
+        )
+
+    _submit(forms, "dose", _bound(DoseForm, request, session=session, actor=request.user), save)
     return "dose"
 
 
 def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(TimeOnlyForm, request, prefix="device")
-    forms["device"] = form
-    if form.is_valid():
-        try:
-            _device_row, warnings = services.device_record(
-                session=session,
-                given_at=form.cleaned_data["at"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error, default_field="at")
-            return "dose"
-        forms.pop("device")
-        forms["warnings"] = warnings
+    def save(form: TimeOnlyForm) -> object:
+        _row, forms["warnings"] = services.device_record(
+            session=session, given_at=form.cleaned_data["at"], actor=request.user, request=request
+        )
+        return _row
+
+    _submit(
+        forms, "device", _bound(TimeOnlyForm, request, prefix="device"), save, default_field="at"
+    )
     return "dose"
 
 
 def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     op = request.POST.get("op")
+    actor = request.user
     if op == "pause":
-        form = _bound(PauseForm, request, prefix="pause")
-        key = "pause"
+        key, form = "pause", _bound(PauseForm, request, prefix="pause")
+
+        def save(form: Any) -> object:
+            return services.infusion_pause(
+                session=session,
+                at=form.cleaned_data["at"],
+                reason=form.cleaned_data["reason"],
+                actor=actor,
+                request=request,
+            )
     elif op in ("resume", "end"):
         key = "end" if op == "end" else "pause"
         form = _bound(TimeOnlyForm, request, prefix=key)
+        service = services.infusion_end if op == "end" else services.infusion_resume
+
+        def save(form: Any) -> object:
+            return service(
+                session=session, at=form.cleaned_data["at"], actor=actor, request=request
+            )
     else:
         raise Http404("Unknown infusion action.")
-    forms[key] = form
-    if form.is_valid():
-        at = form.cleaned_data["at"]
-        try:
-            if op == "pause":
-                services.infusion_pause(
-                    session=session,
-                    at=at,
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    request=request,
-                )
-            elif op == "resume":
-                services.infusion_resume(
-                    session=session, at=at, actor=request.user, request=request
-                )
-            else:
-                services.infusion_end(session=session, at=at, actor=request.user, request=request)
-        except ValidationError as error:
-            attach_errors(form, error, default_field="at")
-            return "dose"
-        forms.pop(key)
+    _submit(forms, key, form, save, default_field="at")
     return "dose"
 
 
 def _adverse_event(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(AdverseEventForm, request, prefix="event")
-    forms["adverse_event"] = form
-    if form.is_valid():
+    def save(form: AdverseEventForm) -> object:
         data = form.cleaned_data
-        try:
-            services.adverse_event_record(
-                session=session,
-                event=services.AdverseEventInput(
-                    kind=data["kind"],
-                    severity=data["severity"],
-                    onset_at=data["onset_at"],
-                    description=data["description"],
-                    medication=data["medication"],
-                    medication_dose=data["medication_dose"],
-                    medication_at=data["medication_at"] or data["onset_at"],
-                    infusion_action=data["infusion_action"] or "",
-                    outcome=data["outcome"],
-                ),
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "events"
-        forms.pop("adverse_event")
+        return services.adverse_event_record(
+            session=session,
+            event=services.AdverseEventInput(
+                kind=data["kind"],
+                severity=data["severity"],
+                onset_at=data["onset_at"],
+                description=data["description"],
+                medication=data["medication"],
+                medication_dose=data["medication_dose"],
+                medication_at=data["medication_at"] or data["onset_at"],
+                infusion_action=data["infusion_action"] or "",
+                outcome=data["outcome"],
+            ),
+            actor=request.user,
+            request=request,
+        )
+
+    _submit(forms, "adverse_event", _bound(AdverseEventForm, request, prefix="event"), save)
     return "events"
 
 
@@ -455,21 +434,20 @@ def _assess(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(DischargeForm, request, prefix="discharge")
-    forms["discharge"] = form
-    if form.is_valid():
-        try:
-            services.session_discharge(
-                session=session,
-                override_reason=form.cleaned_data["override_reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            psychiatrist = request.user.has_role(Role.PSYCHIATRIST)
-            attach_errors(form, error, default_field="override_reason" if psychiatrist else None)
-            return "discharge"
-        forms.pop("discharge")
+    # A nurse's form has no reason field: a refusal goes above the form for them.
+    psychiatrist = request.user.has_role(Role.PSYCHIATRIST)
+    _submit(
+        forms,
+        "discharge",
+        _bound(DischargeForm, request, prefix="discharge"),
+        lambda form: services.session_discharge(
+            session=session,
+            override_reason=form.cleaned_data["override_reason"],
+            actor=request.user,
+            request=request,
+        ),
+        default_field="override_reason" if psychiatrist else None,
+    )
     return "discharge"
 
 
@@ -484,21 +462,18 @@ def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    form = _bound(AddendumForm, request, prefix="addendum")
-    forms["addendum"] = form
-    if form.is_valid():
-        try:
-            services.addendum_write(
-                session=session,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return "signoff"
-        forms.pop("addendum")
+    _submit(
+        forms,
+        "addendum",
+        _bound(AddendumForm, request, prefix="addendum"),
+        lambda form: services.addendum_write(
+            session=session,
+            reason=form.cleaned_data["reason"],
+            text=form.cleaned_data["text"],
+            actor=request.user,
+            request=request,
+        ),
+    )
     return "signoff"
 
 
