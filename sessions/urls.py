@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions.views import records
+from sessions.views import floor, records
 from sessions.views import scheduling as views
 
 urlpatterns = [
@@ -44,14 +44,14 @@ urlpatterns = [
         name="appointment_check_in",
     ),
     path("sessions/<int:session_id>/", records.session_record, name="session_record"),
-    path("sessions/<int:session_id>/rems/", records.session_rems, name="session_rems"),
+    path("sessions/<int:session_id>/rems/", floor.session_rems, name="session_rems"),
     path(
         "sessions/<int:session_id>/<slug:action>/",
         records.session_action,
         name="session_action",
     ),
-    path("board/", records.nurse_board, name="nurse_board"),
-    path("board/live/", records.nurse_board_live, name="nurse_board_live"),
-    path("rems/", records.rems_forms_due, name="rems_forms_due"),
-    path("sessions/to-cosign/", records.cosign_queue, name="cosign_queue"),
+    path("board/", floor.nurse_board, name="nurse_board"),
+    path("board/live/", floor.nurse_board_live, name="nurse_board_live"),
+    path("rems/", floor.rems_forms_due, name="rems_forms_due"),
+    path("sessions/to-cosign/", floor.cosign_queue, name="cosign_queue"),
 ]

@@ -18,8 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import allow
 from clinic.audit import audit_record
@@ -40,7 +39,6 @@ from sessions.forms import (
     Phq9Form,
     PregnancyForm,
     ReasonForm,
-    RemsSubmissionForm,
     TimeOnlyForm,
     VitalsForm,
     WeightForm,
@@ -542,111 +540,3 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
 def _block_template(block: str) -> str:
     name = "checkin_item" if block.startswith("checkin-") else block.replace("-", "_")
     return f"sessions/record/_{name}.html"
-
-
-# --- Nurse board -------------------------------------------------------------------------
-
-BOARD_AUDIT_EVERY_SECONDS = 300
-
-
-def _board_context(request: HttpRequest) -> dict[str, Any]:
-    now = timezone.now()
-    return {
-        "states": selectors.board_states(now),
-        "arrivals": selectors.arrivals_today(request.user, now),
-        "now": now,
-        "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
-    }
-
-
-def _audit_board(request: HttpRequest, *, force: bool) -> None:
-    """The board shows many patients' initials; one audit row per viewer every few
-    minutes (not every 8-second refresh) keeps the trail readable."""
-    now = timezone.now().timestamp()
-    last = request.session.get("board_audited_at", 0)
-    if force or now - last >= BOARD_AUDIT_EVERY_SECONDS:
-        audit_record(
-            action=AuditAction.VIEW,
-            request=request,
-            object_type="treatment_sessions.nurse_board",
-        )
-        request.session["board_audited_at"] = now
-
-
-@allow(Role.NURSE, Role.PSYCHIATRIST)
-@require_GET
-def nurse_board(request: HttpRequest) -> HttpResponse:
-    """The treatment floor: every session in progress, refreshing itself."""
-    _audit_board(request, force=True)
-    return TemplateResponse(request, "sessions/board.html", _board_context(request))
-
-
-@allow(Role.NURSE, Role.PSYCHIATRIST)
-@require_GET
-def nurse_board_live(request: HttpRequest) -> HttpResponse:
-    """The board's body, fetched by htmx every 8 seconds."""
-    _audit_board(request, force=False)
-    return TemplateResponse(request, "sessions/board/_live.html", _board_context(request))
-
-
-# --- REMS monitoring forms ---------------------------------------------------------------
-
-
-@allow(Role.NURSE, Role.PSYCHIATRIST)
-@require_GET
-def rems_forms_due(request: HttpRequest) -> HttpResponse:
-    """Esketamine sessions whose REMS monitoring form is still to be submitted."""
-    rows = selectors.rems_forms_due(request.user)
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.rems_due"
-    )
-    return TemplateResponse(request, "sessions/rems_due.html", {"rows": rows})
-
-
-@allow(Role.NURSE, Role.PSYCHIATRIST)
-@require_http_methods(["GET", "POST"])
-def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Every field the REMS Patient Monitoring Form asks for, and the submission record."""
-    session = selectors.session_for_user(request, session_id)
-    if session.route != monitoring.ESKETAMINE:
-        raise Http404("Only esketamine sessions have a REMS monitoring form.")
-    state = selectors.state_of(session)
-    form = RemsSubmissionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rems_submission_record(
-                session=session,
-                submitted_on=form.cleaned_data["submitted_on"],
-                confirmation=form.cleaned_data["confirmation"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, "REMS form recorded as submitted.")
-            return redirect("rems_forms_due")
-    if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=session.patient, obj=session)
-    return TemplateResponse(
-        request,
-        "sessions/rems_form.html",
-        {
-            "session": session,
-            "patient": session.patient,
-            "fields": selectors.rems_form_fields(state),
-            "form": form,
-            "submission": getattr(session, "rems_submission", None),
-        },
-    )
-
-
-@allow(Role.PSYCHIATRIST)
-@require_GET
-def cosign_queue(request: HttpRequest) -> HttpResponse:
-    """Session records waiting for a psychiatrist's co-signature."""
-    sessions = selectors.awaiting_cosign(request.user)
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.cosign_queue"
-    )
-    return TemplateResponse(request, "sessions/cosign_queue.html", {"sessions": sessions})
