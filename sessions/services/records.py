@@ -67,6 +67,13 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 MIN_REASON = 20
 
 
+def _audit(
+    action: str, session: TreatmentSession, obj: object, actor: User, request: HttpRequest | None
+) -> None:
+    """The audit row of a change to the session record (same transaction)."""
+    audit_record(action=action, request=request, user=actor, patient_id=session.patient_id, obj=obj)
+
+
 def _require(actor: User, *roles: str, doing: str) -> None:
     if not actor.has_role(*roles):
         raise PermissionDenied(f"Your role cannot {doing}.")
@@ -191,13 +198,7 @@ def checkin_record(
             value=_check_item_value(session, item, value),
             recorded_by=actor,
         )
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=entry,
-        )
+        _audit(AuditAction.UPDATE, session, entry, actor, request)
     return entry
 
 
@@ -238,13 +239,7 @@ def checkin_phq9(
             value={"measure": measure.pk, "total": result.total, "item9": items["q9"]},
             recorded_by=actor,
         )
-        audit_record(
-            action=AuditAction.CREATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=measure,
-        )
+        _audit(AuditAction.CREATE, session, measure, actor, request)
         if SUICIDAL_IDEATION in result.flags:
             urgent_alert_raise(
                 patient=session.patient,
@@ -326,13 +321,7 @@ def reading_record(
             )
             if alert.level == AlertLevel.CRITICAL:
                 critical.append(row.pk)
-        audit_record(
-            action=AuditAction.CREATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=reading,
-        )
+        _audit(AuditAction.CREATE, session, reading, actor, request)
         if critical:
             for alert_id in critical:
                 send_now(
@@ -366,13 +355,7 @@ def alert_acknowledge(
         alert.acknowledged_by = actor
         alert.action_taken = action[:500]
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=alert,
-        )
+        _audit(AuditAction.UPDATE, session, alert, actor, request)
     return alert
 
 
@@ -400,13 +383,7 @@ def gate_override(
             reason=text,
             recorded_by=actor,
         )
-        audit_record(
-            action=AuditAction.SIGN,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=override,
-        )
+        _audit(AuditAction.SIGN, session, override, actor, request)
     return override
 
 
@@ -456,13 +433,7 @@ def order_amend(
                 "amended_at",
             ]
         )
-        audit_record(
-            action=AuditAction.AMEND,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=session,
-        )
+        _audit(AuditAction.AMEND, session, session, actor, request)
     return session
 
 
@@ -585,13 +556,7 @@ def dose_record(
             )
         appointment = session.appointment
         appointment.set_status(AppointmentStatus.IN_SESSION, actor=actor)
-        audit_record(
-            action=AuditAction.CREATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=record,
-        )
+        _audit(AuditAction.CREATE, session, record, actor, request)
     return record
 
 
@@ -640,13 +605,7 @@ def device_record(
         dose = state.dose
         dose.total_mg = Decimal(monitoring.ESKETAMINE_DEVICE_MG * device.number)
         dose.save(update_fields=["total_mg"])
-        audit_record(
-            action=AuditAction.CREATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=device,
-        )
+        _audit(AuditAction.CREATE, session, device, actor, request)
     times = [d.given_at for d in state.devices] + [device.given_at]
     return device, monitoring.device_spacing_warnings(times)
 
@@ -675,13 +634,7 @@ def infusion_pause(
         pause = InfusionPause.objects.create(
             session=session, paused_at=when, reason=reason.strip()[:300], recorded_by=actor
         )
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=pause,
-        )
+        _audit(AuditAction.UPDATE, session, pause, actor, request)
     return pause
 
 
@@ -705,13 +658,7 @@ def infusion_resume(
             raise ValidationError({"at": "Resuming can't be before the pause."})
         pause.resumed_at = when
         pause.save(update_fields=["resumed_at"])
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=pause,
-        )
+        _audit(AuditAction.UPDATE, session, pause, actor, request)
     return pause
 
 
@@ -742,13 +689,7 @@ def infusion_end(
             pause.save(update_fields=["resumed_at"])
         dose.ended_at = when
         dose.save(update_fields=["ended_at"])
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=dose,
-        )
+        _audit(AuditAction.UPDATE, session, dose, actor, request)
     return dose
 
 
@@ -823,13 +764,7 @@ def adverse_event_record(
             if state.dose is not None and state.dose.ended_at is None:
                 state.dose.ended_at = max(onset, state.dose.started_at + dt.timedelta(seconds=1))
                 state.dose.save(update_fields=["ended_at"])
-        audit_record(
-            action=AuditAction.CREATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=row,
-        )
+        _audit(AuditAction.CREATE, session, row, actor, request)
         if row.severity == Severity.SERIOUS:
             send_now(
                 f"adverse-event:{row.pk}",
@@ -867,13 +802,7 @@ def discharge_assess(
             session.ready_to_leave_at = now
             fields.append("ready_to_leave_at")
         session.save(update_fields=fields)
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=session,
-        )
+        _audit(AuditAction.UPDATE, session, session, actor, request)
     return session
 
 
@@ -980,13 +909,7 @@ def session_sign(
         session.nurse_signed_at = timezone.now()
         session.nurse_signed_by = actor
         session.save(update_fields=["nurse_signed_at", "nurse_signed_by"])
-        audit_record(
-            action=AuditAction.SIGN,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=session,
-        )
+        _audit(AuditAction.SIGN, session, session, actor, request)
     return session
 
 
@@ -1004,13 +927,7 @@ def session_cosign(
         session.cosigned_at = timezone.now()
         session.cosigned_by = actor
         session.save(update_fields=["cosigned_at", "cosigned_by"])
-        audit_record(
-            action=AuditAction.SIGN,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=session,
-        )
+        _audit(AuditAction.SIGN, session, session, actor, request)
     return session
 
 
@@ -1035,13 +952,7 @@ def addendum_write(
         addendum = SessionAddendum.objects.create(
             session=session, author=actor, reason=reason.strip()[:300], text=text.strip()
         )
-        audit_record(
-            action=AuditAction.AMEND,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=addendum,
-        )
+        _audit(AuditAction.AMEND, session, addendum, actor, request)
     return addendum
 
 
@@ -1073,11 +984,5 @@ def rems_submission_record(
                 "recorded_by": actor,
             },
         )
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            patient_id=session.patient_id,
-            obj=row,
-        )
+        _audit(AuditAction.UPDATE, session, row, actor, request)
     return row
