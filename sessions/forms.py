@@ -86,7 +86,8 @@ class PlanForm(forms.Form):
     def __init__(
         self, *args: Any, allowed_routes: list[str], current: TreatmentPlan | None, **kwargs: Any
     ) -> None:
-        if current is not None and not kwargs.get("data") and not args:
+        # A new version starts from the current one (the view passes data=None on GET).
+        if current is not None and not kwargs.get("data") and not (args and args[0]):
             kwargs["initial"] = {
                 "route": current.route,
                 "protocol": current.protocol_id,

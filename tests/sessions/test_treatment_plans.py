@@ -139,3 +139,16 @@ def test_no_plan_without_an_approved_decision(login, personas) -> None:
     assert "A plan can be written once a psychiatrist has approved the patient." in (
         page.content.decode()
     )
+
+
+def test_the_form_for_a_new_version_starts_from_the_current_plan(approved, login, personas) -> None:
+    from django.urls import reverse
+
+    from tests.sessions.conftest import make_plan
+
+    plan = make_plan(personas.patient_a, personas.psychiatrist, extra_measures=["pcl5"])
+    response = login(personas.psychiatrist).get(reverse("plan", args=[personas.patient_a.pk]))
+    form = response.context["form"]
+    assert form["protocol"].value() == plan.protocol_id
+    assert str(form["dose_mg_per_kg"].value()) == "0.500"
+    assert form["extra_measures"].value() == ["pcl5"]
