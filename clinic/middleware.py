@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from clinic.selectors import clinic_settings
+from clinic.selectors import request_clinic_settings
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -160,13 +160,13 @@ class ClinicTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _is_exempt(request.path):
             return self.get_response(request)
-        clinic = clinic_settings()
-        request.clinic = clinic
-        timezone.activate(clinic.zone)
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+        with request_clinic_settings() as clinic:
+            request.clinic = clinic
+            timezone.activate(clinic.zone)
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()
 
 
 class NoStoreMiddleware:

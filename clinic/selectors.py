@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -22,9 +25,37 @@ from clinic.models import (
     User,
 )
 
+# The settings row read once per request: the time-zone middleware reads it and every
+# later `clinic_settings()` in the same request reuses it (see `request_clinic_settings`).
+_request_clinic: ContextVar[ClinicSettings | None] = ContextVar("request_clinic", default=None)
+
+
+@contextmanager
+def request_clinic_settings() -> Iterator[ClinicSettings]:
+    """Within a request: one read of the settings row, shared by everything the request
+    does. Saving the row replaces the shared copy (`clinic.signals`)."""
+    token = _request_clinic.set(_load_clinic_settings())
+    try:
+        yield _request_clinic.get()
+    finally:
+        _request_clinic.reset(token)
+
+
+def remember_clinic_settings(clinic: ClinicSettings) -> None:
+    """A saved settings row replaces the copy shared within the current request."""
+    if _request_clinic.get() is not None:
+        _request_clinic.set(clinic)
+
 
 def clinic_settings() -> ClinicSettings:
     """The clinic's settings row, created with defaults on first use."""
+    shared = _request_clinic.get()
+    if shared is not None:
+        return shared
+    return _load_clinic_settings()
+
+
+def _load_clinic_settings() -> ClinicSettings:
     clinic = ClinicSettings.objects.filter(pk=1).first()
     if clinic is None:
         from django.conf import settings

@@ -356,7 +356,7 @@ def clinic_outcomes(request: HttpRequest) -> HttpResponse:
         action=AuditAction.VIEW, request=request, object_type="integration.clinic_outcomes"
     )
     return TemplateResponse(
-        request, "integration/clinic_outcomes.html", {"rows": selectors.clinic_outcomes()}
+        request, "integration/clinic_outcomes.html", {"report": selectors.clinic_outcomes_report()}
     )
 
 

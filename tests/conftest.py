@@ -127,3 +127,11 @@ def login(db: None):
         return sign_in(Client(), user)
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts without cached reports (the cache is per process)."""
+    from django.core.cache import cache
+
+    cache.clear()

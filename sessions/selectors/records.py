@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -79,6 +79,42 @@ def fasting_rule(route: str) -> str:
 
 def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
     """Everything `state_of` reads, in a fixed number of queries."""
+    return _with_record(queryset).prefetch_related(*_part_prefetches())
+
+
+# Parts that only one route records: esketamine devices, IV infusion pauses.
+_ROUTE_PARTS = {"devices": monitoring.ESKETAMINE, "pauses": "iv"}
+# Parts most records never have. For one record, an EXISTS each on the record's own
+# query replaces a round trip each; only the parts present are then read.
+_SPARSE_PARTS = {
+    "gate_overrides": GateOverride,
+    "devices": DeviceDose,
+    "pauses": InfusionPause,
+    "adverse_events": AdverseEvent,
+    "addenda": SessionAddendum,
+}
+
+
+def _part_applies(session: TreatmentSession, relation: str) -> bool:
+    """False when the session cannot have or is known not to have this part."""
+    route = _ROUTE_PARTS.get(relation)
+    if route is not None and session.route != route:
+        return False
+    return getattr(session, f"has_{relation}", True)
+
+
+def _with_presence(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
+    present = {
+        f"has_{name}": Exists(model.objects.filter(session=OuterRef("pk")))
+        for name, model in _SPARSE_PARTS.items()
+    }
+    present["has_urgent_alerts"] = Exists(
+        UrgentAlert.objects.filter(patient=OuterRef("patient_id"), acknowledged_at__isnull=True)
+    )
+    return queryset.annotate(**present)
+
+
+def _with_record(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
     return queryset.select_related(
         "appointment__chair",
         "appointment__nurse",
@@ -92,7 +128,12 @@ def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSessio
         "discharged_by",
         "amended_by",
         "rems_submission",
-    ).prefetch_related(
+    )
+
+
+def _part_prefetches(session: TreatmentSession | None = None) -> list[Prefetch]:
+    """The record's parts; for one known session, only those its route can have."""
+    lookups = [
         Prefetch(
             "checkin_entries",
             queryset=CheckInEntry.objects.select_related("recorded_by").order_by(
@@ -122,7 +163,14 @@ def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSessio
             queryset=UrgentAlert.objects.filter(acknowledged_at__isnull=True),
             to_attr="open_urgent_alerts",
         ),
-    )
+    ]
+    if session is None:
+        return lookups
+    return [
+        lookup
+        for lookup in lookups
+        if _part_applies(session, lookup.prefetch_through.split("__")[-1])
+    ]
 
 
 STAGES = (
@@ -243,7 +291,9 @@ def state_of(
     clinic = clinic or clinic_settings()
 
     def parts(manager: Any) -> list[Any]:
-        return [] if board else list(manager.all())
+        if board or not _part_applies(session, manager.field.related_query_name()):
+            return []
+        return list(manager.all())
 
     history = parts(session.checkin_entries)
     entries: dict[str, CheckInEntry] = {}
@@ -336,7 +386,11 @@ def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:
 def session_for_user(request: HttpRequest, pk: int) -> TreatmentSession:
     """A session record the signed-in user may see, with every part prefetched; 404 and a
     `denied` audit row otherwise."""
-    session = with_parts(sessions_visible_to(request.user)).filter(pk=pk).first()
+    session = _with_presence(_with_record(sessions_visible_to(request.user))).filter(pk=pk).first()
+    if session is not None:
+        if not session.has_urgent_alerts:
+            session.patient.open_urgent_alerts = []
+        prefetch_related_objects([session], *_part_prefetches(session))
     if session is None:
         patient_id = (
             TreatmentSession.objects.filter(pk=pk).values_list("patient_id", flat=True).first()

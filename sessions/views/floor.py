@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -39,16 +40,18 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
 
 def _audit_board(request: HttpRequest, *, force: bool) -> None:
     """The board shows many patients' initials; one audit row per viewer every few
-    minutes (not every 8-second refresh) keeps the trail readable."""
-    now = timezone.now().timestamp()
-    last = request.session.get("board_audited_at", 0)
-    if force or now - last >= BOARD_AUDIT_EVERY_SECONDS:
-        audit_record(
-            action=AuditAction.VIEW,
-            request=request,
-            object_type="treatment_sessions.nurse_board",
-        )
-        request.session["board_audited_at"] = now
+    minutes (not every 8-second refresh) keeps the trail readable. Opening the board
+    always writes one. The last time is kept in the cache, not the session, so the
+    board never writes to the database just to remember it (with several server
+    processes each keeps its own: at most one row per process and viewer)."""
+    key = f"board-audited:{request.user.pk}:{request.session.session_key}"
+    if force:
+        cache.set(key, True, BOARD_AUDIT_EVERY_SECONDS)
+    elif not cache.add(key, True, BOARD_AUDIT_EVERY_SECONDS):
+        return
+    audit_record(
+        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.nurse_board"
+    )
 
 
 @allow(Role.NURSE, Role.PSYCHIATRIST)

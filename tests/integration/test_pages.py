@@ -262,3 +262,91 @@ def test_clinic_outcomes_count_finished_series_with_their_phq9(personas, login) 
     assert "IV standard" in html
     assert ">3<" in html and ">2<" in html  # finished 3, measured 2
     assert "1 of 2 (50 %)" in html  # one response, one remission (the same patient)
+
+
+def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> None:
+    """The one-statement read picks the same baseline and post-series score as the pure
+    rules in `integration.outcomes`, over histories that exercise each branch."""
+    from clinic.models import Chair
+    from integration import outcomes
+    from integration.selectors import clinic_outcomes
+    from sessions.models import Appointment
+    from tests.sessions.conftest import make_plan
+
+    start = timezone.now() - dt.timedelta(days=90)
+    day = dt.timedelta(days=1)
+    histories = [
+        # (sessions done, [(offset from first dose, total, context)])
+        (6, [(-10, 22, "intake"), (-2, 18, "pre_session"), (20, 9, "pre_session")]),
+        (6, [(-10, 22, "intake"), (-40, 5, "intake"), (16, 3, "pre_session")]),
+        (6, [(-5, 16, "pre_session"), (-1, 3, "pre_session"), (30, 2, "booster")]),
+        (6, [(2, 19, "pre_session"), (40, 4, "booster")]),  # no baseline before dosing
+        (6, [(-3, 14, "pre_session"), (5, 10, "pre_session")]),  # nothing after the series
+        (4, [(-3, 20, "intake"), (25, 1, "pre_session")]),  # series not finished
+    ]
+    expected = []
+    for index, (done, scores) in enumerate(histories):
+        patient = PatientFactory()
+        plan = make_plan(patient, personas.psychiatrist)
+        chair = Chair.objects.create(name=f"Chair R{index}")
+        for offset, total, context in scores:
+            MeasureResult.objects.create(
+                patient=patient, instrument="phq9", items={}, total=total, band="x",
+                context=context, taken_at=start + offset * day, entered_by=personas.nurse,
+            )  # fmt: skip
+        MeasureResult.objects.create(
+            patient=patient,
+            instrument="gad7",
+            items={},
+            total=1,
+            band="x",
+            context="pre_session",
+            taken_at=start + 18 * day,
+            entered_by=personas.nurse,
+        )  # fmt: skip  — another instrument never counts
+        for number in range(done):
+            at = start + dt.timedelta(days=3 * number, minutes=index)
+            Appointment.objects.create(
+                patient=patient, plan=plan, kind="induction", series_number=number + 1,
+                chair=chair, start=at, end=at + dt.timedelta(hours=2), status="completed",
+                booked_by=personas.coordinator,
+            )  # fmt: skip
+        if done < plan.series_length:
+            continue
+        mine = [outcomes.Score(start + o * day, t, c) for o, t, c in scores]
+        first, last = (
+            start + dt.timedelta(minutes=index),
+            start + dt.timedelta(days=3 * (done - 1), minutes=index),
+        )
+        baseline = outcomes.baseline_of(mine, first)
+        after = sorted((s for s in mine if s.taken_at >= last), key=lambda s: s.taken_at)
+        expected.append(
+            outcomes.SeriesResult(
+                plan.protocol.name,
+                baseline.total if baseline else None,
+                after[0].total if after else None,
+            )
+        )
+    assert clinic_outcomes() == outcomes.outcomes_by_protocol(expected)
+    (row,) = clinic_outcomes()
+    assert (row.finished, row.measured, row.response, row.remission) == (5, 3, 3, 2)
+
+
+def test_clinic_outcomes_are_recalculated_every_few_minutes(
+    personas, login, django_assert_max_num_queries
+) -> None:
+    from django.core.cache import cache
+
+    psychiatrist = login(personas.psychiatrist)
+    first = psychiatrist.get(reverse("clinic_outcomes")).content.decode()
+    assert "No patient has finished an induction series yet." in first
+    assert "recalculated every 5 minutes" in first
+    assert timezone.localtime().strftime("%H:") in first
+    # Within the five minutes the report is not read again from the records.
+    with django_assert_max_num_queries(12) as captured:
+        psychiatrist.get(reverse("clinic_outcomes"))
+    assert not any("WITH series" in query["sql"] for query in captured.captured_queries)
+    cache.clear()  # five minutes later
+    with django_assert_max_num_queries(13) as captured:
+        psychiatrist.get(reverse("clinic_outcomes"))
+    assert any("WITH series" in query["sql"] for query in captured.captured_queries)
