@@ -49,22 +49,24 @@ format:
 # Benchmarks at clinic scale on PostgreSQL (a separate database, dropped and rebuilt):
 # seeding, then page timings under gunicorn; figures in benchmarks/RESULTS.md.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/clinic_bench
+BENCH_ENV := DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE=
+
 bench: bench-seed bench-measure
 
 bench-seed: install
 	bin/ensure-test-services
 	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS clinic_bench" -c "CREATE DATABASE clinic_bench"
 	mkdir -p benchmarks/output
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) manage.py seed_demo
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= $(PY) benchmarks/seed_scale.py | tee benchmarks/output/seed.log
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py seed_demo
+	$(BENCH_ENV) $(PY) benchmarks/seed_scale.py | tee benchmarks/output/seed.log
 
 # Measure again on the seeded database (after a fix, without seeding for three minutes).
 bench-measure: install
-	DATABASE_URL=$(BENCH_DB) CLINIC_ENV_FILE= $(PY) benchmarks/pages.py > benchmarks/output/pages.json
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/pdfs.py > benchmarks/output/pdfs.json
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
-	DATABASE_URL=$(BENCH_DB) SECRET_KEY=bench-secret-key-not-for-production CLINIC_ENV_FILE= LOG_LEVEL=WARNING $(PY) benchmarks/explain.py > benchmarks/output/explain.json
+	$(BENCH_ENV) $(PY) benchmarks/pages.py > benchmarks/output/pages.json
+	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/pdfs.py > benchmarks/output/pdfs.json
+	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
+	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/explain.py > benchmarks/output/explain.json
 
 clean:
 	rm -rf var/broker var/results test-artifacts

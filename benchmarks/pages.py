@@ -80,13 +80,20 @@ def ids() -> dict[str, int]:
 
     django.setup()
     from clinic.models import Patient
+    from intake.models import Intake, IntakeStatus
     from integration.models import IntegrationNote
     from sessions.models import TreatmentSession
 
     patient = Patient.objects.filter(mrn__startswith="BN-").order_by("pk")[4999]
     session = TreatmentSession.objects.filter(patient=patient).order_by("-opened_at").first()
     note = IntegrationNote.objects.filter(patient=patient).first()
-    return {"patient": patient.pk, "session": session.pk, "note": note.pk}
+    submitted = Intake.objects.filter(status=IntakeStatus.SUBMITTED).order_by("pk").first()
+    return {
+        "patient": patient.pk,
+        "session": session.pk,
+        "note": note.pk,
+        "review": submitted.patient_id,
+    }
 
 
 def pages(ref: dict[str, int]) -> list[tuple[str, str, str]]:
@@ -103,7 +110,9 @@ def pages(ref: dict[str, int]) -> list[tuple[str, str, str]]:
         ("Boosters due", "coordinator", "/boosters/"),
         ("Invitations", "coordinator", "/invitations/"),
         ("Review queue", "psychiatrist", "/reviews/"),
+        ("Intake review", "psychiatrist", f"/reviews/{ref['review']}/"),
         ("Treatment plan", "psychiatrist", f"/patients/{p}/plan/"),
+        ("Series booking", "coordinator", f"/patients/{p}/book/"),
         ("Nurse board", "nurse", "/board/"),
         ("Nurse board (live)", "nurse", "/board/live/"),
         ("Session record", "nurse", f"/sessions/{s}/"),
@@ -116,6 +125,9 @@ def pages(ref: dict[str, int]) -> list[tuple[str, str, str]]:
         ("Clinic outcomes", "psychiatrist", "/outcomes/"),
         ("Documents", "psychiatrist", f"/patients/{p}/documents/"),
         ("Reminder history", "coordinator", f"/patients/{p}/reminders/"),
+        ("Audit log", "admin", "/audit/"),
+        ("Portal: home", "patient", "/"),
+        ("Portal: intake", "patient", "/intake/"),
         ("Portal: my sessions", "patient", "/my/sessions/"),
         ("Portal: practices", "patient", "/my/practices/"),
         ("Portal: questionnaires", "patient", "/my/questionnaires/"),
@@ -166,7 +178,7 @@ def main() -> None:
                 time.sleep(0.5)
         browsers = {
             name: Browser(name, PATIENT_PASSWORD if name == "patient" else STAFF_PASSWORD)
-            for name in ("coordinator", "nurse", "psychiatrist", "therapist", "patient")
+            for name in ("coordinator", "nurse", "psychiatrist", "therapist", "admin", "patient")
         }
         results = []
         only = [part for part in os.environ.get("BENCH_ONLY", "").split(",") if part]

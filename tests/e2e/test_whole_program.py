@@ -1,0 +1,446 @@
+"""One patient through the whole program, every role in its own browser window:
+invite → intake (phone) → screening → review and approval → plan → series booking →
+check-in, dose, vitals with an alert, discharge (tablet) → co-sign → integration note →
+PHQ-9 (phone) → PHQ-9 trend → course summary PDF → booster. Pages are found by their
+visible labels and roles; a screenshot of every page goes to test-artifacts/journey/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from clinic.models import Chair, ClinicSettings, Patient, User
+from intake.models import EligibilityDecision, MeasureResult
+from integration.models import IntegrationNote
+from sessions.demo_records import build_record
+from sessions.models import Appointment, TreatmentSession
+from tests.e2e.test_nurse_runs_a_session import clock, record_vitals
+from tests.e2e.test_patient_intake import answer
+
+pytestmark = pytest.mark.e2e
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 1366}
+DESKTOP = {"width": 1366, "height": 900}
+STAFF_PASSWORD = "demo-clinic-2026"
+
+
+def midday_zone() -> str:
+    """A clinic time zone in which it is about noon now, so back-charted times ("two
+    hours ago") always fall on the clinic's today, whenever the suite runs."""
+    offset = 12 - timezone.now().hour
+    offset = offset - 24 if offset > 14 else offset
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+class Journey:
+    """Windows per role and numbered screenshots."""
+
+    def __init__(self, new_tab, directory) -> None:
+        self.new_tab = new_tab
+        self.directory = directory
+        self.count = 0
+
+    def window(self, username: str, password: str = STAFF_PASSWORD, viewport=DESKTOP) -> Page:
+        page = self.new_tab(viewport=viewport)
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return page
+
+    def shot(self, page: Page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=self.directory / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+def fill_intake(page: Page, journey: Journey) -> None:
+    """The patient's answers: depression for years, no contraindication, PHQ-9 of 16."""
+    expect(page.get_by_role("heading", name="About you")).to_be_visible()
+    page.get_by_label("Date of birth").fill("1988-09-14")
+    page.get_by_label("Female").check()
+    page.get_by_label("Mobile phone").fill("(617) 555-0199")
+    page.get_by_label("Street address").fill("14 Linden Street")
+    page.get_by_label("City").fill("Cambridge")
+    page.get_by_label("State").fill("MA")
+    page.get_by_label("ZIP code").fill("02139")
+    page.get_by_label("Emergency contact: name").fill("Chris Ward")
+    page.get_by_label("Emergency contact: phone").fill("(617) 555-0123")
+    page.get_by_label("Emergency contact: how you know them").fill("partner")
+    page.get_by_label("Email and text message").check()
+    journey.shot(page, "patient-intake-about-you")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Why you are seeking treatment")).to_be_visible()
+    page.get_by_label("Depression", exact=True).check()
+    page.get_by_label("For how many years").fill("8")
+    page.get_by_label("How many different antidepressant").fill("3")
+    answer(page, "talk therapy", "Yes")
+    answer(page, "ECT or TMS", "No")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Mental health history")).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
+    for question in (
+        "schizophrenia, schizoaffective",
+        "heard or seen things",
+        "a parent, brother",
+        "unusually high energy",
+        "lithium, valproate",
+        "Have you ever attempted suicide?",
+    ):
+        answer(page, question, "No")
+    page.get_by_label("No", exact=True).first.check()
+    page.locator("input[name=bipolar_dx][value=none]").check()
+    journey.shot(page, "patient-intake-mental-health")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Alcohol and drug use")).to_be_visible()
+    page.get_by_label("No, never").first.check()
+    page.locator("input[name=ketamine_misuse][value=never]").check()
+    page.get_by_label("About how many alcoholic drinks").fill("1")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Heart, brain and other health")).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
+    for radio in page.locator("input[type=radio][value=no]:visible").all():
+        radio.check()
+    page.locator("input[name=liver_disease][value=none]").check()
+    page.get_by_label("Your weight in kilograms").fill("68.0")
+    page.get_by_role("button", name="Next").press("Enter")
+
+    expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
+    page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
+    answer(page, "breastfeeding", "No")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Medicines")).to_be_visible()
+    page.get_by_label("Your current medicines").fill("escitalopram 20 mg, once a day")
+    for radio in page.locator("input[type=radio][value=no]:visible").all():
+        radio.check()
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Getting home")).to_be_visible()
+    answer(page, "can an adult take you home", "Yes")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="How you have been feeling")).to_be_visible()
+    for item in range(1, 10):
+        page.locator(f"input[name=q{item}][value='{2 if item < 9 else 0}']").check()
+    journey.shot(page, "patient-intake-phq9")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Worry and anxiety")).to_be_visible()
+    for item in range(1, 8):
+        page.locator(f"input[name=q{item}][value='1']").check()
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Consent")).to_be_visible()
+    page.get_by_label("I have read and I agree").check()
+    page.get_by_label("Type your full legal name").fill("Jamie Ward")
+    page.get_by_role("button", name="Sign and continue").click()
+
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    journey.shot(page, "patient-intake-check")
+    page.get_by_role("button", name="Submit my intake").click()
+    expect(page.get_by_text("Submitted — under review.")).to_be_visible()
+    journey.shot(page, "patient-intake-submitted")
+
+
+def free_chair_start(day: dt.date, at: dt.time, zone) -> tuple[Chair, dt.datetime]:
+    start = dt.datetime.combine(day, at, tzinfo=zone)
+    for chair in Chair.objects.order_by("display_order"):
+        if not Appointment.objects.filter(
+            chair=chair, start__lt=start + dt.timedelta(hours=3), end__gt=start
+        ).exclude(status="cancelled"):
+            return chair, start
+    # Every chair busy at that time (the demo's day): the clinic opens its spare chair.
+    spare, _ = Chair.objects.get_or_create(name="Spare chair", defaults={"display_order": 99})
+    return spare, start
+
+
+def test_one_patient_through_the_whole_program(
+    live_server, transactional_db, settings, new_tab, screenshot_dir, tmp_path
+) -> None:
+    settings.CLINIC_REQUIRE_MFA = False
+    settings.SITE_URL = live_server.url
+    call_command("seed_demo", verbosity=0)
+    ClinicSettings.objects.filter(pk=1).update(time_zone=midday_zone())
+    zone = ClinicSettings.objects.get(pk=1).zone
+    directory = screenshot_dir.parent / "journey"
+    directory.mkdir(parents=True, exist_ok=True)
+    journey = Journey(new_tab, directory)
+
+    # 1. The coordinator invites the patient (desktop).
+    coordinator = journey.window("coordinator")
+    journey.shot(coordinator, "coordinator-home")
+    coordinator.get_by_role("link", name="Invitations").click()
+    coordinator.get_by_role("link", name="Invite a patient").click()
+    coordinator.get_by_label("First name").fill("Jamie")
+    coordinator.get_by_label("Last name").fill("Ward")
+    coordinator.get_by_label("Email").fill("jamie.ward@example.com")
+    journey.shot(coordinator, "coordinator-invite")
+    coordinator.get_by_role("button", name="Send the invitation").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Invitation sent to Jamie Ward")
+    journey.shot(coordinator, "coordinator-invitations")
+    link = re.search(r"http://\S+/welcome/\S+/", mail.outbox[-1].body).group(0)
+
+    # 2. The patient accepts on a phone and fills the intake.
+    patient = new_tab(viewport=PHONE)
+    patient.goto(link)
+    expect(patient.get_by_role("heading", name="Welcome, Jamie")).to_be_visible()
+    journey.shot(patient, "patient-welcome")
+    patient.get_by_label("Choose a password").fill("harbor-willow-candle-4")
+    patient.get_by_label("Type the password again").fill("harbor-willow-candle-4")
+    patient.get_by_role("button", name="Create my login").click()
+    fill_intake(patient, journey)
+    ward = Patient.objects.get(legal_last_name="Ward")
+    assert ward.journey_state == "awaiting_review"
+
+    # 3. The coordinator assigns the care team.
+    coordinator.get_by_role("link", name="Patients", exact=True).click()
+    coordinator.get_by_label("Name or record number").fill("ward")
+    coordinator.get_by_role("button", name="Search").click()
+    coordinator.get_by_role("link", name="Ward, Jamie").click()
+    coordinator.get_by_role("link", name="Change care team").click()
+    coordinator.get_by_label("Psychiatrist").select_option(label="Dr. Priya Raman, MD")
+    coordinator.get_by_label("Integration therapist").select_option(label="Dana Whitfield, LMFT")
+    journey.shot(coordinator, "coordinator-care-team")
+    coordinator.get_by_role("button", name="Save care team").click()
+    expect(coordinator.get_by_text("Dana Whitfield")).to_be_visible()
+
+    # 4. The psychiatrist reviews the screening, records the blood pressure, approves IV.
+    psychiatrist = journey.window("psychiatrist")
+    psychiatrist.get_by_role("link", name="Review queue").click()
+    journey.shot(psychiatrist, "psychiatrist-review-queue")
+    psychiatrist.get_by_role("link", name="Review Jamie Ward").click()
+    expect(
+        psychiatrist.get_by_role("heading", name="Eligibility review: Jamie Ward")
+    ).to_be_visible()
+    psychiatrist.get_by_label("Systolic (mmHg)").fill("122")
+    psychiatrist.get_by_label("Diastolic (mmHg)").fill("78")
+    psychiatrist.get_by_role("button", name="Record and screen again").click()
+    expect(psychiatrist.get_by_role("status")).to_contain_text("Blood pressure recorded")
+    psychiatrist.get_by_label("Approved").check()
+    psychiatrist.get_by_label("IV infusion (racemic ketamine)").check()
+    journey.shot(psychiatrist, "psychiatrist-review")
+    psychiatrist.get_by_role("button", name="Sign decision").click()
+    expect(psychiatrist.get_by_role("status")).to_contain_text("Decision signed: Approved.")
+    assert EligibilityDecision.objects.get(patient=ward).allowed_routes == ["iv"]
+
+    # 5. The psychiatrist writes the treatment plan.
+    psychiatrist.goto(f"/patients/{ward.pk}/")
+    journey.shot(psychiatrist, "psychiatrist-chart-eligible")
+    psychiatrist.get_by_role("link", name="Treatment plan").click()
+    psychiatrist.get_by_label("IV infusion (racemic ketamine)").check()
+    psychiatrist.get_by_label("Protocol").select_option(label="IV standard")
+    psychiatrist.get_by_label("Dose (mg per kg)").fill("0.5")
+    journey.shot(psychiatrist, "psychiatrist-plan")
+    psychiatrist.get_by_role("button", name="Save plan").click()
+    expect(psychiatrist.get_by_role("heading", name="Current plan (version 1)")).to_be_visible()
+
+    # 6. The coordinator books the induction series.
+    coordinator.goto(f"/patients/{ward.pk}/")
+    coordinator.get_by_role("link", name="Sessions").click()
+    coordinator.get_by_role("link", name="Book the series").click()
+    today = timezone.localdate(timezone.now(), zone)
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    coordinator.get_by_label("First session on or after").fill(monday.isoformat())
+    coordinator.get_by_label("Preferred start time").fill("11:00")
+    coordinator.get_by_role("button", name="Propose dates").click()
+    expect(coordinator.get_by_role("heading", name="Proposed sessions")).to_be_visible()
+    journey.shot(coordinator, "coordinator-booking")
+    coordinator.get_by_role("button", name="Book 6 sessions").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("6 sessions booked for Jamie Ward")
+    journey.shot(coordinator, "coordinator-patient-sessions")
+
+    # The clinic weeks pass: sessions 1–5 take place (their records written as the demo
+    # writes history), and session 6 is today, a few minutes ago.
+    nurse_user = User.objects.get(username="nurse")
+    psychiatrist_user = User.objects.get(username="psychiatrist")
+    series = list(Appointment.objects.filter(patient=ward).order_by("start"))
+    assert len(series) == 6
+    for number, appointment in enumerate(series[:5], start=1):
+        day = today - dt.timedelta(days=3 * (6 - number))
+        chair, start = free_chair_start(day, dt.time(7, 0), zone)
+        appointment.chair, appointment.start = chair, start
+        appointment.end = start + dt.timedelta(hours=2)
+        appointment.save(update_fields=["chair", "start", "end"])
+        build_record(
+            appointment, nurse=nurse_user, psychiatrist=psychiatrist_user, now=timezone.now()
+        )
+    last = series[5]
+    now = timezone.localtime(timezone.now(), zone)
+    chair, start = free_chair_start(today, (now - dt.timedelta(minutes=5)).time(), zone)
+    last.chair, last.start, last.end = chair, start, start + dt.timedelta(hours=2)
+    last.save(update_fields=["chair", "start", "end"])
+
+    # 7. The nurse runs session 6 at the chair (tablet).
+    nurse = journey.window("nurse", viewport=TABLET)
+    nurse.get_by_role("link", name="Nurse board").click()
+    expect(nurse.get_by_role("heading", name="Arrivals today")).to_be_visible()
+    journey.shot(nurse, "nurse-board")
+    nurse.get_by_role("button", name="Check in JW").click()
+    expect(nurse.get_by_role("heading", name="Session 6 of 6 — Jamie Ward")).to_be_visible()
+    for item in (
+        "Identity confirmed",
+        "Fasting as instructed",
+        "Escort present or confirmed for pick-up",
+        "Agrees not to drive until tomorrow",
+    ):
+        nurse.get_by_role("button", name=f"Confirm: {item}").click()
+        expect(nurse.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
+    nurse.get_by_role("spinbutton", name="Weight today (kg)").fill("67.6")
+    nurse.get_by_role("button", name="Save: Weight today (kg)").click()
+    nurse.get_by_label("Not pregnant (confirmed today)").check()
+    nurse.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
+    nurse.get_by_role("textbox", name="Medication changes since last visit").fill("None")
+    nurse.get_by_role("button", name="Save: Medication changes since last visit").click()
+    phq9 = nurse.locator("#phq9")
+    for question in range(1, 10):
+        answer_text = "Several days" if question <= 4 else "Not at all"
+        phq9.locator(f"#div_id_q{question}").get_by_label(answer_text).check()
+    phq9.get_by_role("button", name="Save PHQ-9").click()
+    expect(nurse.locator("#phq9")).to_contain_text("Total 4")
+    journey.shot(nurse, "nurse-check-in")
+
+    record_vitals(nurse, 110, 126, 80)
+    expect(nurse.locator("#gate")).to_contain_text("Proceed")
+    dose = nurse.locator("#dose")
+    expect(dose.locator("#dose-total")).to_have_text("33.8 mg")  # 67.6 kg × 0.5 mg/kg
+    dose.get_by_label("Infusion started at").fill(clock(100))
+    dose.get_by_label("Lot number").fill("KET-25031")
+    dose.get_by_label("Lot expiry").fill("2027-11-30")
+    dose.get_by_role("button", name="Record the dose given").click()
+    expect(nurse.locator("#status")).to_contain_text("Dosing")
+    record_vitals(nurse, 85, 134, 84, "4")
+    record_vitals(nurse, 70, 166, 98, "3")
+    alerts = nurse.locator("#alerts")
+    expect(alerts).to_contain_text("Blood pressure 166/98 mmHg is high")
+    journey.shot(nurse, "nurse-vitals-alert")
+    for _ in range(alerts.get_by_role("button", name="Acknowledge").count()):
+        alerts.get_by_label("Action taken").first.fill("Infusion slowed; BP rechecked in 5 min")
+        alerts.get_by_role("button", name="Acknowledge").first.click()
+        nurse.wait_for_timeout(300)
+    expect(alerts.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    dose.get_by_label("Time", exact=True).fill(clock(60))
+    dose.get_by_role("button", name="Infusion ended").click()
+    expect(nurse.locator("#status")).to_contain_text("Observation")
+    record_vitals(nurse, 45, 134, 82, "4")
+    record_vitals(nurse, 30, 126, 80, "5")
+    record_vitals(nurse, 15, 122, 78, "5")
+    discharge = nurse.locator("#discharge")
+    for item in (
+        "Oriented to time, place and person",
+        "Walks steadily",
+        "Nausea controlled",
+        "Escort present to take the patient home",
+    ):
+        discharge.get_by_role("button", name=f"Confirm: {item}").click()
+        expect(discharge.get_by_role("button", name=f"Undo: {item}")).to_be_visible()
+    expect(nurse.locator("#status")).to_contain_text("Ready to leave")
+    journey.shot(nurse, "nurse-ready-to-leave")
+    nurse.get_by_role("button", name="Discharge the patient").click()
+    expect(nurse.locator("#discharge")).to_contain_text("Discharged at")
+    nurse.get_by_role("button", name="Sign the session record").click()
+    expect(nurse.locator("#signoff")).to_contain_text("signed by James")
+    journey.shot(nurse, "nurse-signed")
+    ward.refresh_from_db()
+    assert ward.journey_state == "maintenance"  # the last induction session finished it
+
+    # 8. The psychiatrist co-signs from the queue.
+    psychiatrist.get_by_role("link", name="Co-sign").first.click()
+    journey.shot(psychiatrist, "psychiatrist-cosign-queue")
+    psychiatrist.get_by_role("link", name=re.compile("Jamie Ward|Ward, Jamie")).first.click()
+    psychiatrist.get_by_role("button", name="Co-sign and lock the record").click()
+    expect(psychiatrist.locator("#signoff")).to_contain_text("the record is locked")
+    journey.shot(psychiatrist, "psychiatrist-session-locked")
+    assert TreatmentSession.objects.get(appointment=last).is_locked
+
+    # 9. The therapist writes and signs the integration note.
+    therapist = journey.window("therapist")
+    therapist.get_by_role("link", name="Caseload").click()
+    journey.shot(therapist, "therapist-caseload")
+    therapist.get_by_role("link", name="Ward, Jamie").click()
+    therapist.get_by_role("button", name="New integration note").click()
+    therapist.get_by_label("Minutes").fill("50")
+    therapist.locator("#div_id_sessions").get_by_role("checkbox").first.check()
+    therapist.get_by_label("Patient's account of the experience").fill(
+        "Felt held and calm; saw her father's garden."
+    )
+    therapist.get_by_label("Themes and insights").fill("Grief can sit beside relief.")
+    therapist.get_by_role("group", name="Risk check: suicidal thoughts?").get_by_label(
+        "No", exact=True
+    ).check()
+    therapist.get_by_label("Practices / homework").fill("A ten-minute walk after lunch.")
+    therapist.get_by_label("Share practices with the patient").check()
+    expect(therapist.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
+    journey.shot(therapist, "therapist-note-draft")
+    therapist.get_by_role("button", name="Sign the note").click()
+    expect(therapist.get_by_role("status").first).to_contain_text("Note signed")
+    journey.shot(therapist, "therapist-note-signed")
+    assert IntegrationNote.objects.get(patient=ward).status == "signed"
+
+    # 10. The patient answers the questionnaires on the phone and sees the practice.
+    patient.goto("/")
+    journey.shot(patient, "patient-home")
+    patient.goto("/my/questionnaires/")
+    expect(patient.get_by_role("heading", name="Before your session")).to_be_visible()
+    for group in patient.get_by_role("radiogroup").all():
+        group.get_by_role("radio").first.check()
+    journey.shot(patient, "patient-questionnaires")
+    patient.get_by_role("button", name="Send my answers").click()
+    expect(patient.get_by_text("Thank you").first).to_be_visible()
+    assert MeasureResult.objects.filter(patient=ward, instrument="phq9", total=0).exists()
+    patient.goto("/my/practices/")
+    expect(patient.get_by_text("A ten-minute walk after lunch.")).to_be_visible()
+    expect(patient.get_by_text("father's garden")).to_have_count(0)
+    journey.shot(patient, "patient-practices")
+    patient.goto("/my/sessions/")
+    journey.shot(patient, "patient-sessions")
+
+    # 11. The psychiatrist sees the PHQ-9 trend and downloads the course summary.
+    psychiatrist.goto(f"/patients/{ward.pk}/")
+    expect(psychiatrist.get_by_text("PHQ-9").first).to_be_visible()
+    expect(psychiatrist.locator("svg").first).to_be_visible()
+    journey.shot(psychiatrist, "psychiatrist-chart-trend")
+    psychiatrist.get_by_role("link", name="Outcomes").first.click()
+    journey.shot(psychiatrist, "psychiatrist-outcomes")
+    psychiatrist.goto(f"/patients/{ward.pk}/documents/")
+    psychiatrist.get_by_role("button", name="Generate Treatment course summary", exact=True).click()
+    download_link = psychiatrist.get_by_role("link", name="Download PDF")
+    expect(download_link).to_be_visible()
+    journey.shot(psychiatrist, "psychiatrist-documents")
+    with psychiatrist.expect_download() as info:
+        download_link.click()
+    pdf = tmp_path / "summary.pdf"
+    info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    # 12. In maintenance, the patient asks for a booster; the coordinator books it.
+    patient.goto("/my/booster/")
+    patient.get_by_label("Anything we should know? (optional)").fill("Low mood since Monday.")
+    journey.shot(patient, "patient-booster-request")
+    patient.get_by_role("button", name="Send my request").click()
+    expect(patient.get_by_text("the clinic will contact you")).to_be_visible()
+    coordinator.get_by_role("link", name="Boosters due").click()
+    expect(coordinator.get_by_text("Jamie Ward").first).to_be_visible()
+    journey.shot(coordinator, "coordinator-boosters-due")
+    coordinator.get_by_role("link", name="Book booster for Jamie Ward").click()
+    booster_day = monday + dt.timedelta(days=14)
+    coordinator.get_by_label("Date").fill(booster_day.isoformat())
+    chair, start = free_chair_start(booster_day, dt.time(9, 0), zone)
+    coordinator.get_by_label("Chair").select_option(label=chair.name)
+    journey.shot(coordinator, "coordinator-booster-book")
+    coordinator.get_by_role("button", name="Book the booster").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Booster")
+    journey.shot(coordinator, "coordinator-booster-booked")
+    booster = Appointment.objects.get(patient=ward, kind="booster")
+    assert timezone.localtime(booster.start, zone).date() == booster_day
+    assert journey.count >= 30
