@@ -48,7 +48,10 @@ def urgent_alerts_of(patient: Patient) -> QuerySet[UrgentAlert]:
 
 
 def intake_of(patient: Patient) -> Intake | None:
-    return Intake.objects.filter(patient=patient).first()
+    intake = Intake.objects.filter(patient=patient).first()
+    if intake is not None:
+        intake.patient = patient  # the caller's copy, not a second read
+    return intake
 
 
 def review_queue(user: User) -> QuerySet[Intake]:

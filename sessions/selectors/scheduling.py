@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -163,8 +163,14 @@ def boosters_due(user: User) -> list[BoosterDue]:
             Q(journey_state=JourneyState.MAINTENANCE) | Q(pk__in=open_requests.values("patient_id"))
         )
         .annotate(
-            last_done=Max(
-                "appointments__start", filter=Q(appointments__status=AppointmentStatus.COMPLETED)
+            # A sub-select, not a grouped MAX over every appointment: it runs only for
+            # the rows left after the filter below.
+            last_done=Subquery(
+                Appointment.objects.filter(
+                    patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED
+                )
+                .order_by("-start")
+                .values("start")[:1]
             ),
             booked_ahead=Exists(
                 Appointment.objects.filter(
@@ -175,8 +181,11 @@ def boosters_due(user: User) -> list[BoosterDue]:
         # A booked booster takes a patient off the list unless they asked for one; doing
         # this in SQL keeps the Python below to the patients who can be due.
         .filter(Q(booked_ahead=False) | Q(pk__in=open_requests.values("patient_id")))
-        .order_by("legal_last_name")
+        # Unordered in SQL: ordering by name makes PostgreSQL walk the name index over
+        # every patient; the few rows left are sorted here.
+        .order_by()
     )
+    patients.sort(key=lambda patient: (patient.legal_last_name, patient.pk))
     plans: dict[int, TreatmentPlan] = {}
     for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
         plans.setdefault(plan.patient_id, plan)
