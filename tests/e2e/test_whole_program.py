@@ -298,10 +298,14 @@ def test_one_patient_through_the_whole_program(
         expect(nurse.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
     nurse.get_by_role("spinbutton", name="Weight today (kg)").fill("67.6")
     nurse.get_by_role("button", name="Save: Weight today (kg)").click()
+    # Each save swaps its block; wait for it before touching the next form.
+    expect(nurse.locator("#checkin-weight_kg")).to_contain_text("67.6 kg — James")
     nurse.get_by_label("Not pregnant (confirmed today)").check()
     nurse.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
+    expect(nurse.locator("#checkin-pregnancy")).to_contain_text("— James")
     nurse.get_by_role("textbox", name="Medication changes since last visit").fill("None")
     nurse.get_by_role("button", name="Save: Medication changes since last visit").click()
+    expect(nurse.locator("#checkin-medication_changes")).to_contain_text("— James")
     phq9 = nurse.locator("#phq9")
     for question in range(1, 10):
         answer_text = "Several days" if question <= 4 else "Not at all"
