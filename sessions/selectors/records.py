@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
-from clinic.choices import SexAtBirth
+from clinic.choices import Route, SexAtBirth
 from clinic.models import ClinicSettings, User
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
@@ -82,8 +82,18 @@ def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSessio
     return _with_record(queryset).prefetch_related(*_part_prefetches())
 
 
+def _with_urgent_flag(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
+    """`has_urgent_alerts`: the patient has an unacknowledged urgent alert (it holds the
+    dose), read on the session's own query."""
+    return queryset.annotate(
+        has_urgent_alerts=Exists(
+            UrgentAlert.objects.filter(patient=OuterRef("patient_id"), acknowledged_at__isnull=True)
+        )
+    )
+
+
 # Parts that only one route records: esketamine devices, IV infusion pauses.
-_ROUTE_PARTS = {"devices": monitoring.ESKETAMINE, "pauses": "iv"}
+_ROUTE_PARTS = {"devices": Route.INTRANASAL_ESKETAMINE, "pauses": Route.IV}
 # Parts most records never have. For one record, an EXISTS each on the record's own
 # query replaces a round trip each; only the parts present are then read.
 _SPARSE_PARTS = {
@@ -104,18 +114,16 @@ def _part_applies(session: TreatmentSession, relation: str) -> bool:
 
 
 def _with_presence(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
-    present = {
-        f"has_{name}": Exists(model.objects.filter(session=OuterRef("pk")))
-        for name, model in _SPARSE_PARTS.items()
-    }
-    present["has_urgent_alerts"] = Exists(
-        UrgentAlert.objects.filter(patient=OuterRef("patient_id"), acknowledged_at__isnull=True)
+    return queryset.annotate(
+        **{
+            f"has_{name}": Exists(model.objects.filter(session=OuterRef("pk")))
+            for name, model in _SPARSE_PARTS.items()
+        }
     )
-    return queryset.annotate(**present)
 
 
 def _with_record(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
-    return queryset.select_related(
+    return _with_urgent_flag(queryset).select_related(
         "appointment__chair",
         "appointment__nurse",
         "patient",
@@ -158,19 +166,10 @@ def _part_prefetches(session: TreatmentSession | None = None) -> list[Prefetch]:
             queryset=AdverseEvent.objects.select_related("recorded_by").order_by("onset_at", "pk"),
         ),
         Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author")),
-        Prefetch(
-            "patient__urgent_alerts",
-            queryset=UrgentAlert.objects.filter(acknowledged_at__isnull=True),
-            to_attr="open_urgent_alerts",
-        ),
     ]
     if session is None:
         return lookups
-    return [
-        lookup
-        for lookup in lookups
-        if _part_applies(session, lookup.prefetch_through.split("__")[-1])
-    ]
+    return [lookup for lookup in lookups if _part_applies(session, lookup.prefetch_through)]
 
 
 STAGES = (
@@ -324,8 +323,8 @@ def state_of(
         override = next(
             (o for o in parts(session.gate_overrides) if o.reading_id == baseline.pk), None
         )
-    if hasattr(session.patient, "open_urgent_alerts"):
-        urgent = bool(session.patient.open_urgent_alerts)
+    if hasattr(session, "has_urgent_alerts"):
+        urgent = session.has_urgent_alerts
     else:
         urgent = UrgentAlert.objects.filter(
             patient_id=session.patient_id, acknowledged_at__isnull=True
@@ -388,8 +387,6 @@ def session_for_user(request: HttpRequest, pk: int) -> TreatmentSession:
     `denied` audit row otherwise."""
     session = _with_presence(_with_record(sessions_visible_to(request.user))).filter(pk=pk).first()
     if session is not None:
-        if not session.has_urgent_alerts:
-            session.patient.open_urgent_alerts = []
         prefetch_related_objects([session], *_part_prefetches(session))
     if session is None:
         patient_id = (
@@ -414,7 +411,7 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
         ).values_list("session_id", flat=True)
     )
     sessions = (
-        TreatmentSession.objects.filter(pk__in=ids)
+        _with_urgent_flag(TreatmentSession.objects.filter(pk__in=ids))
         .order_by("appointment__chair__name", "appointment__start")
         .select_related("appointment__chair", "appointment__nurse", "patient", "plan__protocol",
                         "dose")
@@ -423,11 +420,6 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
             Prefetch(
                 "alerts",
                 queryset=VitalAlert.objects.select_related("reading").order_by("recorded_at", "pk"),
-            ),
-            Prefetch(
-                "patient__urgent_alerts",
-                queryset=UrgentAlert.objects.filter(acknowledged_at__isnull=True),
-                to_attr="open_urgent_alerts",
             ),
         )
     )  # fmt: skip

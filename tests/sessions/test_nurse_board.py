@@ -186,3 +186,29 @@ def test_the_board_writes_one_audit_row_per_viewer_every_few_minutes(personas, l
     assert board_rows() == 2
     login(personas.psychiatrist).get(reverse("nurse_board_live"))
     assert board_rows() == 3  # another viewer is another row
+
+
+def test_an_urgent_alert_from_anywhere_shows_on_the_session_screen_and_the_board(
+    chairside, personas, login
+) -> None:
+    """The screen and the board read the open urgent alert with the session itself; an
+    alert raised elsewhere (here a therapist's risk check) shows on both, and clears
+    when a psychiatrist acknowledges it."""
+    from intake.models import UrgentAlert
+
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    nurse = login(personas.nurse)
+    url = reverse("session_record", args=[session.pk])
+    assert "Urgent safety alert open" not in nurse.get(url).content.decode()
+    alert = UrgentAlert.objects.create(
+        patient=session.patient, code="NOTE_RISK_CHECK", source="integration.note",
+        reason="Risk check in an integration note: suicidal thoughts",
+    )  # fmt: skip
+    assert "no dose until a psychiatrist acknowledges it" in nurse.get(url).content.decode()
+    assert "Urgent safety alert open" in nurse.get(reverse("nurse_board_live")).content.decode()
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = personas.psychiatrist
+    alert.action_note = "Called the patient; safe to proceed today."
+    alert.save()
+    assert "Urgent safety alert open" not in nurse.get(url).content.decode()
+    assert "Urgent safety alert open" not in nurse.get(reverse("nurse_board_live")).content.decode()
