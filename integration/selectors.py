@@ -21,6 +21,7 @@ from intake.models import MeasureContext, MeasureResult
 from integration import outcomes
 from integration.models import GroupSession, IntegrationNote, NoteAddendum, NoteStatus
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
+from sessions.scheduling import SERIES_SESSIONS, induction_finished
 
 
 def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
@@ -245,12 +246,15 @@ def clinic_outcomes_report() -> OutcomesReport:
 def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     """Per protocol: patients who finished induction and their PHQ-9 response/remission.
 
-    One statement, so the page costs the same at ten patients or ten thousand: the
-    finished series are grouped first, then each series looks up its baseline and its
-    post-series score through the (patient, instrument, taken_at) index. The baseline
-    follows `outcomes.baseline_of` (the latest intake score, else the first score at or
-    before the first dose); the post-series score is the first at or after the last
-    induction session."""
+    One statement, so the page costs the same at ten patients or ten thousand: each
+    patient's completed induction sessions are grouped with the facts the rule needs
+    (how many, the plan's series length, whether another induction session is still
+    booked), then each series looks up its baseline and its post-series score through
+    the (patient, instrument, taken_at) index. Who finished is decided by
+    `sessions.scheduling.induction_finished`, the rule that moves a patient to
+    maintenance. The baseline follows `outcomes.baseline_of` (the latest intake score,
+    else the first score at or before the first dose); the post-series score is the first
+    at or after the last induction session."""
     appointment = Appointment._meta.db_table
     plan = Appointment._meta.get_field("plan").related_model
     protocol = plan._meta.get_field("protocol").related_model
@@ -259,16 +263,19 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     # Table names come from the models' metadata; every value is a query parameter.
     sql = f"""
         WITH series AS (
-            SELECT a.patient_id, pr.name AS protocol,
-                   MIN(a.start) AS first_start, MAX(a.start) AS last_start
+            SELECT a.patient_id, pr.name AS protocol, p.series_length,
+                   COUNT(*) AS done, MIN(a.start) AS first_start, MAX(a.start) AS last_start
             FROM {appointment} a
             JOIN {plan._meta.db_table} p ON p.id = a.plan_id
             JOIN {protocol._meta.db_table} pr ON pr.id = p.protocol_id
             WHERE a.kind = %s AND a.status = %s
             GROUP BY a.patient_id, pr.name, p.series_length
-            HAVING COUNT(*) >= p.series_length
+            HAVING COUNT(*) >= %s
         )
-        SELECT s.patient_id, s.protocol, s.last_start,
+        SELECT s.patient_id, s.protocol, s.last_start, s.done, s.series_length,
+            EXISTS (SELECT 1 FROM {appointment} b WHERE b.patient_id = s.patient_id
+                    AND b.kind = %s AND b.status IN (%s, %s) AND b.start > s.last_start)
+                AS more_booked,
             COALESCE(
                 (SELECT m.total FROM {measure} m WHERE {phq9} AND m.context = %s
                  ORDER BY m.taken_at DESC, m.id DESC LIMIT 1),
@@ -282,6 +289,10 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     params = [
         AppointmentKind.INDUCTION,
         AppointmentStatus.COMPLETED,
+        SERIES_SESSIONS[0],  # fewer can never have finished
+        AppointmentKind.INDUCTION,
+        AppointmentStatus.SCHEDULED,
+        AppointmentStatus.CHECKED_IN,
         PHQ9,
         MeasureContext.INTAKE,
         PHQ9,
@@ -292,9 +303,14 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     latest: dict[int, tuple] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for patient_id, protocol_name, last_start, baseline, after in cursor.fetchall():
+        for row in cursor.fetchall():
+            patient_id, name, last_start, done, length, more_booked, baseline, after = row
+            if not induction_finished(
+                completed=done, series_length=length, more_booked=bool(more_booked)
+            ):
+                continue
             if patient_id not in latest or last_start > latest[patient_id][0]:
-                latest[patient_id] = (last_start, protocol_name, baseline, after)
+                latest[patient_id] = (last_start, name, baseline, after)
     results = [
         outcomes.SeriesResult(protocol=name, baseline=baseline, after=after)
         for _, name, baseline, after in latest.values()

@@ -241,6 +241,18 @@ def gap_problems(days: Sequence[dt.date], *, min_days_between: int, per_week: in
     return problems
 
 
+# An induction series has 6 to 8 sessions (the plan says how many).
+SERIES_SESSIONS = range(6, 9)
+
+
+def induction_finished(*, completed: int, series_length: int, more_booked: bool) -> bool:
+    """The series is over when the plan's number of sessions is done, or when at least
+    the minimum series is done and no further induction session is booked (the
+    psychiatrist stopped early, e.g. after remission). One rule for moving the patient to
+    maintenance and for counting who finished induction in the outcomes."""
+    return completed >= series_length or (completed >= SERIES_SESSIONS[0] and not more_booked)
+
+
 def next_booster_due(last_completed: dt.date, interval_weeks: int) -> dt.date:
     """Date of the last completed session plus the maintenance interval (spec §4)."""
     if interval_weeks < 1:

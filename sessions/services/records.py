@@ -52,6 +52,7 @@ from sessions.models.records import (
     ReadingPhase,
     Severity,
 )
+from sessions.scheduling import induction_finished
 from sessions.selectors.records import (
     SessionState,
     checkin_required_items,
@@ -880,7 +881,9 @@ def _finish_induction_if_complete(
         status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN],
         start__gt=appointment.start,
     ).exists()
-    if completed >= session.plan.series_length or (not still_booked and completed >= 6):
+    if induction_finished(
+        completed=completed, series_length=session.plan.series_length, more_booked=still_booked
+    ):
         patient_move_journey(
             patient=patient,
             to_state=JourneyState.MAINTENANCE,

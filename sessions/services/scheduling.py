@@ -37,7 +37,7 @@ from sessions.models import (
     Protocol,
     TreatmentPlan,
 )
-from sessions.scheduling import allowed_maintenance_weeks, gap_problems
+from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -238,7 +238,7 @@ def plan_problems(
         problems["route"] = "The eligibility decision does not allow this route."
     if plan.protocol.route != plan.route:
         problems["protocol"] = "This protocol is for another route."
-    if not 6 <= plan.series_length <= 8:
+    if plan.series_length not in SERIES_SESSIONS:
         problems["series_length"] = "A series has 6 to 8 sessions."
     if plan.maintenance_interval_weeks not in allowed_maintenance_weeks(plan.route):
         allowed = allowed_maintenance_weeks(plan.route)

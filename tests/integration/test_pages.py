@@ -265,53 +265,57 @@ def test_clinic_outcomes_count_finished_series_with_their_phq9(personas, login) 
 
 
 def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> None:
-    """The one-statement read picks the same baseline and post-series score as the pure
-    rules in `integration.outcomes`, over histories that exercise each branch."""
+    """The one-statement read counts who finished induction by the rule that moves a
+    patient to maintenance, and picks the same baseline and post-series score as the
+    pure rules in `integration.outcomes`, over histories that exercise each branch."""
     from clinic.models import Chair
     from integration import outcomes
     from integration.selectors import clinic_outcomes
     from sessions.models import Appointment
+    from sessions.scheduling import induction_finished
     from tests.sessions.conftest import make_plan
 
     start = timezone.now() - dt.timedelta(days=90)
     day = dt.timedelta(days=1)
     histories = [
-        # (sessions done, [(offset from first dose, total, context)])
-        (6, [(-10, 22, "intake"), (-2, 18, "pre_session"), (20, 9, "pre_session")]),
-        (6, [(-10, 22, "intake"), (-40, 5, "intake"), (16, 3, "pre_session")]),
-        (6, [(-5, 16, "pre_session"), (-1, 3, "pre_session"), (30, 2, "booster")]),
-        (6, [(2, 19, "pre_session"), (40, 4, "booster")]),  # no baseline before dosing
-        (6, [(-3, 14, "pre_session"), (5, 10, "pre_session")]),  # nothing after the series
-        (4, [(-3, 20, "intake"), (25, 1, "pre_session")]),  # series not finished
+        # (done, series length, still booked, [(offset from first dose, total, context)])
+        (6, 6, 0, [(-10, 22, "intake"), (-2, 18, "pre_session"), (20, 9, "pre_session")]),
+        (6, 6, 0, [(-10, 22, "intake"), (-40, 5, "intake"), (16, 3, "pre_session")]),
+        (6, 6, 0, [(-5, 16, "pre_session"), (-1, 3, "pre_session"), (30, 2, "booster")]),
+        (6, 6, 0, [(2, 19, "pre_session"), (40, 4, "booster")]),  # no baseline before dosing
+        (6, 6, 0, [(-3, 14, "pre_session"), (5, 10, "pre_session")]),  # nothing after
+        (4, 6, 0, [(-3, 20, "intake"), (25, 1, "pre_session")]),  # series not finished
+        # 6 of 8 and the rest not booked: stopped early (here after remission) — finished.
+        (6, 8, 0, [(-10, 20, "intake"), (19, 4, "pre_session")]),
+        # 6 of 8 with two still booked: in the middle of the series — not finished.
+        (6, 8, 2, [(-10, 20, "intake"), (19, 4, "pre_session")]),
     ]
     expected = []
-    for index, (done, scores) in enumerate(histories):
+    for index, (done, length, booked, scores) in enumerate(histories):
         patient = PatientFactory()
-        plan = make_plan(patient, personas.psychiatrist)
+        plan = make_plan(patient, personas.psychiatrist, series_length=length)
         chair = Chair.objects.create(name=f"Chair R{index}")
         for offset, total, context in scores:
             MeasureResult.objects.create(
                 patient=patient, instrument="phq9", items={}, total=total, band="x",
                 context=context, taken_at=start + offset * day, entered_by=personas.nurse,
             )  # fmt: skip
+        # Another instrument never counts.
         MeasureResult.objects.create(
-            patient=patient,
-            instrument="gad7",
-            items={},
-            total=1,
-            band="x",
-            context="pre_session",
-            taken_at=start + 18 * day,
-            entered_by=personas.nurse,
-        )  # fmt: skip  — another instrument never counts
-        for number in range(done):
+            patient=patient, instrument="gad7", items={}, total=1, band="x",
+            context="pre_session", taken_at=start + 18 * day, entered_by=personas.nurse,
+        )  # fmt: skip
+        for number in range(done + booked):
             at = start + dt.timedelta(days=3 * number, minutes=index)
+            if number >= done:  # still to come
+                at = timezone.now() + dt.timedelta(days=3 * number, minutes=index)
             Appointment.objects.create(
                 patient=patient, plan=plan, kind="induction", series_number=number + 1,
-                chair=chair, start=at, end=at + dt.timedelta(hours=2), status="completed",
+                chair=chair, start=at, end=at + dt.timedelta(hours=2),
+                status="completed" if number < done else "scheduled",
                 booked_by=personas.coordinator,
             )  # fmt: skip
-        if done < plan.series_length:
+        if not induction_finished(completed=done, series_length=length, more_booked=booked > 0):
             continue
         mine = [outcomes.Score(start + o * day, t, c) for o, t, c in scores]
         first, last = (
@@ -329,7 +333,7 @@ def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> 
         )
     assert clinic_outcomes() == outcomes.outcomes_by_protocol(expected)
     (row,) = clinic_outcomes()
-    assert (row.finished, row.measured, row.response, row.remission) == (5, 3, 3, 2)
+    assert (row.finished, row.measured, row.response, row.remission) == (6, 4, 4, 3)
 
 
 def test_clinic_outcomes_are_recalculated_every_few_minutes(
