@@ -33,18 +33,13 @@ _request_clinic: ContextVar[ClinicSettings | None] = ContextVar("request_clinic"
 @contextmanager
 def request_clinic_settings() -> Iterator[ClinicSettings]:
     """Within a request: one read of the settings row, shared by everything the request
-    does. Saving the row replaces the shared copy (`clinic.signals`)."""
+    does. (The row is edited in the admin site, whose save answers with a redirect, so
+    no request reads it again after changing it.)"""
     token = _request_clinic.set(_load_clinic_settings())
     try:
         yield _request_clinic.get()
     finally:
         _request_clinic.reset(token)
-
-
-def remember_clinic_settings(clinic: ClinicSettings) -> None:
-    """A saved settings row replaces the copy shared within the current request."""
-    if _request_clinic.get() is not None:
-        _request_clinic.set(clinic)
 
 
 def clinic_settings() -> ClinicSettings:

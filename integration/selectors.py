@@ -227,18 +227,17 @@ _OUTCOMES_REPORT_KEY = "integration:clinic-outcomes:v1"
 class OutcomesReport:
     rows: list[outcomes.ProtocolOutcome]
     as_of: dt.datetime
-    fresh_minutes: int
+
+    @property
+    def fresh_minutes(self) -> int:
+        return OUTCOMES_REPORT_SECONDS // 60
 
 
 def clinic_outcomes_report() -> OutcomesReport:
     """`clinic_outcomes`, recalculated at most every `OUTCOMES_REPORT_SECONDS`."""
     report = cache.get(_OUTCOMES_REPORT_KEY)
     if report is None:
-        report = OutcomesReport(
-            rows=clinic_outcomes(),
-            as_of=timezone.now(),
-            fresh_minutes=OUTCOMES_REPORT_SECONDS // 60,
-        )
+        report = OutcomesReport(rows=clinic_outcomes(), as_of=timezone.now())
         cache.set(_OUTCOMES_REPORT_KEY, report, OUTCOMES_REPORT_SECONDS)
     return report
 
