@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.models import Chair, Patient
 from sessions.models import Appointment
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -42,10 +43,7 @@ def test_coordinator_books_a_series_sees_it_and_reschedules_one(
     call_command("seed_demo", verbosity=0)
     patel = Patient.objects.get(legal_last_name="Patel")
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto("/login/")
-    page.get_by_label("Username").fill("coordinator")
-    page.get_by_label("Password").fill("demo-clinic-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "coordinator", "demo-clinic-2026")
 
     page.get_by_role("link", name="Patients", exact=True).click()
     page.get_by_label("Name or record number").fill("patel")

@@ -8,46 +8,26 @@ when they catch up, so the two-hour session runs in a minute of test time.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from sessions.models import TreatmentSession
+from tests.e2e import steps
+from tests.e2e.steps import (
+    acknowledge_alerts,
+    checkin_phq9,
+    clock,
+    confirm_checkin,
+    confirm_discharge_criteria,
+    record_vitals,
+)
 
 pytestmark = pytest.mark.e2e
 TABLET = {"width": 1024, "height": 1366}
 
 
-def clock(minutes_ago: int) -> str:
-    """The clinic-time "HH:MM" of a moment some minutes ago (the fixture's clinic zone)."""
-    from clinic.selectors import clinic_settings
-
-    moment = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    return timezone.localtime(moment, clinic_settings().zone).strftime("%H:%M")
-
-
 def sign_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign in").click()
-
-
-def record_vitals(page: Page, minutes_ago: int, sys: int, dia: int, moaas: str = "") -> None:
-    form = page.locator("#vitals-form")
-    form.get_by_label("Systolic").fill(str(sys))
-    form.get_by_label("Diastolic").fill(str(dia))
-    form.get_by_label("HR (bpm)").fill("78")
-    form.get_by_label("SpO2").fill("98")
-    form.get_by_label("RR (/min)").fill("14")
-    if moaas:
-        form.get_by_label("MOAA/S").select_option(moaas)
-    form.get_by_label("Time taken").fill(clock(minutes_ago))
-    form.get_by_role("button", name="Save vitals").click()
-    expect(page.locator("#vitals-log")).to_contain_text(f"{sys}/{dia}")
-    expect(page.locator("#vitals-form").get_by_label("Systolic")).to_have_value("")
+    steps.sign_in(page, username, "a-long-test-password")
 
 
 def test_a_nurse_runs_an_iv_session_on_a_tablet(
@@ -72,27 +52,8 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     page.get_by_role("button", name="Check in AQ").click()
     expect(page.get_by_role("heading", name="Session 1 of 6 — Alice Quillfeather")).to_be_visible()
 
-    for item in (
-        "Identity confirmed",
-        "Fasting as instructed",
-        "Escort present or confirmed for pick-up",
-        "Agrees not to drive until tomorrow",
-    ):
-        page.get_by_role("button", name=f"Confirm: {item}").click()
-        expect(page.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
-    page.get_by_role("spinbutton", name="Weight today (kg)").fill("72.4")
-    page.get_by_role("button", name="Save: Weight today (kg)").click()
-    expect(page.locator("#checkin-weight_kg")).to_contain_text("72.4 kg — James")
-    page.get_by_label("Not pregnant (confirmed today)").check()
-    page.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
-    page.get_by_role("textbox", name="Medication changes since last visit").fill("None")
-    page.get_by_role("button", name="Save: Medication changes since last visit").click()
-    phq9 = page.locator("#phq9")
-    for question in range(1, 10):
-        answer = "Several days" if question <= 3 else "Not at all"
-        phq9.locator(f"#div_id_q{question}").get_by_label(answer).check()
-    phq9.get_by_role("button", name="Save PHQ-9").click()
-    expect(page.locator("#phq9")).to_contain_text("Total 3")
+    confirm_checkin(page, weight="72.4", nurse="James")
+    checkin_phq9(page, several_days=3)
     page.screenshot(path=screenshot_dir / "session-checkin.png", full_page=True)
 
     record_vitals(page, 110, 128, 82)
@@ -120,30 +81,14 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     expect(alerts).to_contain_text("Blood pressure 168/96 mmHg is high")
     expect(card).to_contain_text("168/96", timeout=12_000)  # the board refreshed itself
     page.screenshot(path=screenshot_dir / "session-alert.png", full_page=True)
-    for _ in range(alerts.get_by_role("button", name="Acknowledge").count()):
-        alerts.get_by_label("Action taken").first.fill("Infusion rate reduced, BP rechecked")
-        alerts.get_by_role("button", name="Acknowledge").first.click()
-        page.wait_for_timeout(300)
-    expect(alerts.get_by_role("button", name="Acknowledge")).to_have_count(0)
-
+    acknowledge_alerts(page, "Infusion rate reduced, BP rechecked")
     dose.get_by_label("Time", exact=True).fill(clock(60))
     dose.get_by_role("button", name="Infusion ended").click()
     expect(page.locator("#status")).to_contain_text("Observation")
     record_vitals(page, 45, 136, 84, "4")
     record_vitals(page, 30, 128, 80, "5")
     record_vitals(page, 15, 124, 80, "5")
-    discharge = page.locator("#discharge")
-    for item in (
-        "Oriented to time, place and person",
-        "Walks steadily",
-        "Nausea controlled",
-        "Escort present to take the patient home",
-    ):
-        discharge.get_by_role("button", name=f"Confirm: {item}").click()
-        expect(
-            page.locator("#discharge").get_by_role("button", name=f"Undo: {item}")
-        ).to_be_visible()
-    expect(page.locator("#status")).to_contain_text("Ready to leave")
+    confirm_discharge_criteria(page)
     page.screenshot(path=screenshot_dir / "session-ready.png", full_page=True)
     page.get_by_role("button", name="Discharge the patient").click()
     expect(page.locator("#discharge")).to_contain_text("Discharged at")

@@ -11,21 +11,15 @@ from playwright.sync_api import Page, expect
 
 from clinic.models import Patient
 from intake.models import ScreeningResult, UrgentAlert
+from tests.e2e.steps import (
+    answer,
+    intake_no_substance_use,
+    intake_pregnancy_to_getting_home,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def answer(page: Page, question: str, choice: str) -> None:
-    group = page.locator(".mb-3", has=page.get_by_text(question, exact=False)).first
-    group.get_by_label(choice, exact=True).check()
 
 
 def test_invited_patient_completes_the_intake_on_a_phone(
@@ -115,11 +109,7 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     page.screenshot(path=screenshot_dir / "intake-03-mental-health.png", full_page=True)
     page.get_by_role("button", name="Next").click()
 
-    expect(page.get_by_role("heading", name="Alcohol and drug use")).to_be_visible()
-    page.get_by_label("No, never").first.check()
-    page.locator("input[name=ketamine_misuse][value=never]").check()
-    page.get_by_label("About how many alcoholic drinks").fill("2")
-    page.get_by_role("button", name="Next").click()
+    intake_no_substance_use(page, drinks="2")
 
     expect(page.get_by_role("heading", name="Heart, brain and other health")).to_be_visible()
     expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
@@ -152,20 +142,7 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     # screenshot; the keyboard path has no coordinates to go stale.
     page.get_by_role("button", name="Next").press("Enter")
 
-    expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
-    page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
-    answer(page, "breastfeeding", "No")
-    page.get_by_role("button", name="Next").click()
-
-    expect(page.get_by_role("heading", name="Medicines")).to_be_visible()
-    page.get_by_label("Your current medicines").fill("sertraline 100 mg, once a day")
-    for radio in page.locator("input[type=radio][value=no]").all():
-        radio.check()
-    page.get_by_role("button", name="Next").click()
-
-    expect(page.get_by_role("heading", name="Getting home")).to_be_visible()
-    answer(page, "can an adult take you home", "Yes")
-    page.get_by_role("button", name="Next").click()
+    intake_pregnancy_to_getting_home(page, medicines="sertraline 100 mg, once a day")
 
     expect(page.get_by_role("heading", name="How you have been feeling")).to_be_visible()
     expect(page.get_by_text("Over the last 2 weeks")).to_be_visible()

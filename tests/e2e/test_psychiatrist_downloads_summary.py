@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clinic.models import AuditEvent
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,10 +19,7 @@ def test_a_psychiatrist_generates_and_downloads_a_course_summary(
     personas.psychiatrist.set_password("a-long-test-password")
     personas.psychiatrist.save()
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto("/login/")
-    page.get_by_label("Username").fill(personas.psychiatrist.username)
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, personas.psychiatrist.username, "a-long-test-password")
     page.goto(f"/patients/{personas.patient_a.pk}/")
     page.get_by_role("link", name="Documents").click()
     page.get_by_role("button", name="Generate Treatment course summary", exact=True).click()

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.models import Patient
 from intake.models import EligibilityDecision, UrgentAlert
+from tests.e2e.steps import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,10 +20,7 @@ def test_psychiatrist_acknowledges_the_urgent_alert_and_approves_from_the_queue(
     call_command("seed_demo", verbosity=0)
     page.set_viewport_size({"width": 1366, "height": 900})
 
-    page.goto("/login/")
-    page.get_by_label("Username").fill("psychiatrist")
-    page.get_by_label("Password").fill("demo-clinic-2026")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "psychiatrist", "demo-clinic-2026")
 
     banner = page.get_by_role("alert").filter(has_text="Urgent safety alert")
     expect(banner).to_contain_text("Tyler Brooks")

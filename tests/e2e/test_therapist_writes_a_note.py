@@ -7,15 +7,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from integration.models import IntegrationNote
+from tests.e2e import steps
+from tests.e2e.steps import write_note
 
 pytestmark = pytest.mark.e2e
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign in").click()
+    steps.sign_in(page, username, "a-long-test-password")
 
 
 def test_a_therapist_writes_signs_and_amends_a_note(
@@ -38,21 +37,13 @@ def test_a_therapist_writes_signs_and_amends_a_note(
 
     page.get_by_role("link", name="Caseload").click()
     page.get_by_role("link", name="Quillfeather, Alice").click()
-    page.get_by_role("button", name="New integration note").click()
-    expect(page.get_by_text("saves itself as you type")).to_be_visible()
-    page.get_by_label("Minutes").fill("50")
-    page.locator("#div_id_sessions").get_by_role("checkbox").first.check()
-    page.get_by_label("Patient's account of the experience").fill(
-        "Described floating above the city; a sense of relief about work."
+    write_note(
+        page,
+        account="Described floating above the city; a sense of relief about work.",
+        themes="Permission to rest.",
+        intention="Leave work by six twice a week.",
+        practice="Five slow breaths before each meeting.",
     )
-    page.get_by_label("Themes and insights").fill("Permission to rest.")
-    page.get_by_role("group", name="Risk check: suicidal thoughts?").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_label("Intentions and goals").fill("Leave work by six twice a week.")
-    page.get_by_label("Practices / homework").fill("Five slow breaths before each meeting.")
-    page.get_by_label("Share practices with the patient").check()
-    expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
     note = IntegrationNote.objects.get(patient=personas.patient_a)
     assert note.status == "draft" and note.themes == "Permission to rest."
     page.screenshot(path=screenshot_dir / "note-draft.png", full_page=True)

@@ -20,8 +20,19 @@ from intake.models import EligibilityDecision, MeasureResult
 from integration.models import IntegrationNote
 from sessions.demo_records import build_record
 from sessions.models import Appointment, TreatmentSession
-from tests.e2e.test_nurse_runs_a_session import clock, record_vitals
-from tests.e2e.test_patient_intake import answer
+from tests.e2e.steps import (
+    acknowledge_alerts,
+    answer,
+    checkin_phq9,
+    clock,
+    confirm_checkin,
+    confirm_discharge_criteria,
+    intake_no_substance_use,
+    intake_pregnancy_to_getting_home,
+    record_vitals,
+    sign_in,
+    write_note,
+)
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -48,10 +59,7 @@ class Journey:
 
     def window(self, username: str, password: str = STAFF_PASSWORD, viewport=DESKTOP) -> Page:
         page = self.new_tab(viewport=viewport)
-        page.goto("/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, username, password)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         return page
 
@@ -101,11 +109,7 @@ def fill_intake(page: Page, journey: Journey) -> None:
     journey.shot(page, "patient-intake-mental-health")
     page.get_by_role("button", name="Next").click()
 
-    expect(page.get_by_role("heading", name="Alcohol and drug use")).to_be_visible()
-    page.get_by_label("No, never").first.check()
-    page.locator("input[name=ketamine_misuse][value=never]").check()
-    page.get_by_label("About how many alcoholic drinks").fill("1")
-    page.get_by_role("button", name="Next").click()
+    intake_no_substance_use(page, drinks="1")
 
     expect(page.get_by_role("heading", name="Heart, brain and other health")).to_be_visible()
     expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
@@ -115,20 +119,7 @@ def fill_intake(page: Page, journey: Journey) -> None:
     page.get_by_label("Your weight in kilograms").fill("68.0")
     page.get_by_role("button", name="Next").press("Enter")
 
-    expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
-    page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
-    answer(page, "breastfeeding", "No")
-    page.get_by_role("button", name="Next").click()
-
-    expect(page.get_by_role("heading", name="Medicines")).to_be_visible()
-    page.get_by_label("Your current medicines").fill("escitalopram 20 mg, once a day")
-    for radio in page.locator("input[type=radio][value=no]:visible").all():
-        radio.check()
-    page.get_by_role("button", name="Next").click()
-
-    expect(page.get_by_role("heading", name="Getting home")).to_be_visible()
-    answer(page, "can an adult take you home", "Yes")
-    page.get_by_role("button", name="Next").click()
+    intake_pregnancy_to_getting_home(page, medicines="escitalopram 20 mg, once a day")
 
     expect(page.get_by_role("heading", name="How you have been feeling")).to_be_visible()
     for item in range(1, 10):
@@ -288,30 +279,8 @@ def test_one_patient_through_the_whole_program(
     journey.shot(nurse, "nurse-board")
     nurse.get_by_role("button", name="Check in JW").click()
     expect(nurse.get_by_role("heading", name="Session 6 of 6 — Jamie Ward")).to_be_visible()
-    for item in (
-        "Identity confirmed",
-        "Fasting as instructed",
-        "Escort present or confirmed for pick-up",
-        "Agrees not to drive until tomorrow",
-    ):
-        nurse.get_by_role("button", name=f"Confirm: {item}").click()
-        expect(nurse.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
-    nurse.get_by_role("spinbutton", name="Weight today (kg)").fill("67.6")
-    nurse.get_by_role("button", name="Save: Weight today (kg)").click()
-    # Each save swaps its block; wait for it before touching the next form.
-    expect(nurse.locator("#checkin-weight_kg")).to_contain_text("67.6 kg — James")
-    nurse.get_by_label("Not pregnant (confirmed today)").check()
-    nurse.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
-    expect(nurse.locator("#checkin-pregnancy")).to_contain_text("— James")
-    nurse.get_by_role("textbox", name="Medication changes since last visit").fill("None")
-    nurse.get_by_role("button", name="Save: Medication changes since last visit").click()
-    expect(nurse.locator("#checkin-medication_changes")).to_contain_text("— James")
-    phq9 = nurse.locator("#phq9")
-    for question in range(1, 10):
-        answer_text = "Several days" if question <= 4 else "Not at all"
-        phq9.locator(f"#div_id_q{question}").get_by_label(answer_text).check()
-    phq9.get_by_role("button", name="Save PHQ-9").click()
-    expect(nurse.locator("#phq9")).to_contain_text("Total 4")
+    confirm_checkin(nurse, weight="67.6", nurse="James")
+    checkin_phq9(nurse, several_days=4)
     journey.shot(nurse, "nurse-check-in")
 
     record_vitals(nurse, 110, 126, 80)
@@ -328,27 +297,14 @@ def test_one_patient_through_the_whole_program(
     alerts = nurse.locator("#alerts")
     expect(alerts).to_contain_text("Blood pressure 166/98 mmHg is high")
     journey.shot(nurse, "nurse-vitals-alert")
-    for _ in range(alerts.get_by_role("button", name="Acknowledge").count()):
-        alerts.get_by_label("Action taken").first.fill("Infusion slowed; BP rechecked in 5 min")
-        alerts.get_by_role("button", name="Acknowledge").first.click()
-        nurse.wait_for_timeout(300)
-    expect(alerts.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    acknowledge_alerts(nurse, "Infusion slowed; BP rechecked in 5 min")
     dose.get_by_label("Time", exact=True).fill(clock(60))
     dose.get_by_role("button", name="Infusion ended").click()
     expect(nurse.locator("#status")).to_contain_text("Observation")
     record_vitals(nurse, 45, 134, 82, "4")
     record_vitals(nurse, 30, 126, 80, "5")
     record_vitals(nurse, 15, 122, 78, "5")
-    discharge = nurse.locator("#discharge")
-    for item in (
-        "Oriented to time, place and person",
-        "Walks steadily",
-        "Nausea controlled",
-        "Escort present to take the patient home",
-    ):
-        discharge.get_by_role("button", name=f"Confirm: {item}").click()
-        expect(discharge.get_by_role("button", name=f"Undo: {item}")).to_be_visible()
-    expect(nurse.locator("#status")).to_contain_text("Ready to leave")
+    confirm_discharge_criteria(nurse)
     journey.shot(nurse, "nurse-ready-to-leave")
     nurse.get_by_role("button", name="Discharge the patient").click()
     expect(nurse.locator("#discharge")).to_contain_text("Discharged at")
@@ -372,19 +328,12 @@ def test_one_patient_through_the_whole_program(
     therapist.get_by_role("link", name="Caseload").click()
     journey.shot(therapist, "therapist-caseload")
     therapist.get_by_role("link", name="Ward, Jamie").click()
-    therapist.get_by_role("button", name="New integration note").click()
-    therapist.get_by_label("Minutes").fill("50")
-    therapist.locator("#div_id_sessions").get_by_role("checkbox").first.check()
-    therapist.get_by_label("Patient's account of the experience").fill(
-        "Felt held and calm; saw her father's garden."
+    write_note(
+        therapist,
+        account="Felt held and calm; saw her father's garden.",
+        themes="Grief can sit beside relief.",
+        practice="A ten-minute walk after lunch.",
     )
-    therapist.get_by_label("Themes and insights").fill("Grief can sit beside relief.")
-    therapist.get_by_role("group", name="Risk check: suicidal thoughts?").get_by_label(
-        "No", exact=True
-    ).check()
-    therapist.get_by_label("Practices / homework").fill("A ten-minute walk after lunch.")
-    therapist.get_by_label("Share practices with the patient").check()
-    expect(therapist.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
     journey.shot(therapist, "therapist-note-draft")
     therapist.get_by_role("button", name="Sign the note").click()
     expect(therapist.get_by_role("status").first).to_contain_text("Note signed")

@@ -1,0 +1,154 @@
+"""Steps the browser journeys share, as a person does them: by visible labels and roles.
+Each step waits for what the page shows after it, so the next step never races an htmx
+swap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+# --- The patient's intake --------------------------------------------------------------
+
+
+def answer(page: Page, question: str, choice: str) -> None:
+    group = page.locator(".mb-3", has=page.get_by_text(question, exact=False)).first
+    group.get_by_label(choice, exact=True).check()
+
+
+def intake_no_substance_use(page: Page, *, drinks: str) -> None:
+    expect(page.get_by_role("heading", name="Alcohol and drug use")).to_be_visible()
+    page.get_by_label("No, never").first.check()
+    page.locator("input[name=ketamine_misuse][value=never]").check()
+    page.get_by_label("About how many alcoholic drinks").fill(drinks)
+    page.get_by_role("button", name="Next").click()
+
+
+def intake_pregnancy_to_getting_home(page: Page, *, medicines: str) -> None:
+    """Not pregnant, not breastfeeding; the medicines typed, no interacting ones; an adult
+    takes the patient home."""
+    expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
+    page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
+    answer(page, "breastfeeding", "No")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Medicines")).to_be_visible()
+    page.get_by_label("Your current medicines").fill(medicines)
+    for radio in page.locator("input[type=radio][value=no]:visible").all():
+        radio.check()
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Getting home")).to_be_visible()
+    answer(page, "can an adult take you home", "Yes")
+    page.get_by_role("button", name="Next").click()
+
+
+# --- At the chair ----------------------------------------------------------------------
+
+
+def clock(minutes_ago: int) -> str:
+    """The clinic-time "HH:MM" of a moment some minutes ago."""
+    from clinic.selectors import clinic_settings
+
+    moment = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    return timezone.localtime(moment, clinic_settings().zone).strftime("%H:%M")
+
+
+def confirm_checkin(page: Page, *, weight: str, nurse: str) -> None:
+    """The checklist, today's weight, pregnancy ruled out and medication changes."""
+    for item in (
+        "Identity confirmed",
+        "Fasting as instructed",
+        "Escort present or confirmed for pick-up",
+        "Agrees not to drive until tomorrow",
+    ):
+        page.get_by_role("button", name=f"Confirm: {item}").click()
+        expect(page.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
+    page.get_by_role("spinbutton", name="Weight today (kg)").fill(weight)
+    page.get_by_role("button", name="Save: Weight today (kg)").click()
+    expect(page.locator("#checkin-weight_kg")).to_contain_text(f"{weight} kg — {nurse}")
+    page.get_by_label("Not pregnant (confirmed today)").check()
+    page.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
+    expect(page.locator("#checkin-pregnancy")).to_contain_text(f"— {nurse}")
+    page.get_by_role("textbox", name="Medication changes since last visit").fill("None")
+    page.get_by_role("button", name="Save: Medication changes since last visit").click()
+    expect(page.locator("#checkin-medication_changes")).to_contain_text(f"— {nurse}")
+
+
+def checkin_phq9(page: Page, *, several_days: int) -> None:
+    """PHQ-9 at check-in: "Several days" for the first questions, "Not at all" after."""
+    phq9 = page.locator("#phq9")
+    for question in range(1, 10):
+        answer_text = "Several days" if question <= several_days else "Not at all"
+        phq9.locator(f"#div_id_q{question}").get_by_label(answer_text).check()
+    phq9.get_by_role("button", name="Save PHQ-9").click()
+    expect(page.locator("#phq9")).to_contain_text(f"Total {several_days}")
+
+
+def record_vitals(page: Page, minutes_ago: int, sys: int, dia: int, moaas: str = "") -> None:
+    form = page.locator("#vitals-form")
+    form.get_by_label("Systolic").fill(str(sys))
+    form.get_by_label("Diastolic").fill(str(dia))
+    form.get_by_label("HR (bpm)").fill("78")
+    form.get_by_label("SpO2").fill("98")
+    form.get_by_label("RR (/min)").fill("14")
+    if moaas:
+        form.get_by_label("MOAA/S").select_option(moaas)
+    form.get_by_label("Time taken").fill(clock(minutes_ago))
+    form.get_by_role("button", name="Save vitals").click()
+    expect(page.locator("#vitals-log")).to_contain_text(f"{sys}/{dia}")
+    expect(page.locator("#vitals-form").get_by_label("Systolic")).to_have_value("")
+
+
+def acknowledge_alerts(page: Page, action: str) -> None:
+    alerts = page.locator("#alerts")
+    for _ in range(alerts.get_by_role("button", name="Acknowledge").count()):
+        alerts.get_by_label("Action taken").first.fill(action)
+        alerts.get_by_role("button", name="Acknowledge").first.click()
+        page.wait_for_timeout(300)
+    expect(alerts.get_by_role("button", name="Acknowledge")).to_have_count(0)
+
+
+def confirm_discharge_criteria(page: Page) -> None:
+    discharge = page.locator("#discharge")
+    for item in (
+        "Oriented to time, place and person",
+        "Walks steadily",
+        "Nausea controlled",
+        "Escort present to take the patient home",
+    ):
+        discharge.get_by_role("button", name=f"Confirm: {item}").click()
+        expect(discharge.get_by_role("button", name=f"Undo: {item}")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("Ready to leave")
+
+
+# --- Integration notes -----------------------------------------------------------------
+
+
+def write_note(
+    page: Page, *, account: str, themes: str, practice: str, intention: str = ""
+) -> None:
+    """A new integration note linked to the first session listed, autosaved as a draft."""
+    page.get_by_role("button", name="New integration note").click()
+    expect(page.get_by_text("saves itself as you type")).to_be_visible()
+    page.get_by_label("Minutes").fill("50")
+    page.locator("#div_id_sessions").get_by_role("checkbox").first.check()
+    page.get_by_label("Patient's account of the experience").fill(account)
+    page.get_by_label("Themes and insights").fill(themes)
+    page.get_by_role("group", name="Risk check: suicidal thoughts?").get_by_label(
+        "No", exact=True
+    ).check()
+    if intention:
+        page.get_by_label("Intentions and goals").fill(intention)
+    page.get_by_label("Practices / homework").fill(practice)
+    page.get_by_label("Share practices with the patient").check()
+    expect(page.locator("#save-status")).to_contain_text("Draft saved", timeout=10_000)
