@@ -376,6 +376,48 @@ class Patient(models.Model):
         return years
 
 
+class AddendumQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("An addendum is never changed; write another.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("An addendum is never deleted; write another.")
+
+
+class Addendum(models.Model):
+    """A correction or late entry under a record that no longer changes (a signed note, a
+    locked session record): append-only, with who, when and why."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+
+    objects = AddendumQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["written_at", "pk"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("An addendum is never changed; write another.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("An addendum is never deleted; write another.")
+
+    @staticmethod
+    def input_errors(reason: str, text: str) -> dict[str, str]:
+        """What is missing from an addendum, by field."""
+        errors = {}
+        if not reason.strip():
+            errors["reason"] = "Say why you are adding this (e.g. “late entry”, “correction”)."
+        if not text.strip():
+            errors["text"] = "Write the addendum."
+        return errors
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs: object) -> int:
         raise PermissionError("Audit rows are append-only.")

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from clinic.models import Patient
+from clinic.models import Addendum, Patient
 
 
 class NoteType(models.TextChoices):
@@ -221,23 +221,13 @@ class IntegrationNote(models.Model):
         )
 
 
-class NoteAddendum(models.Model):
+class NoteAddendum(Addendum):
     """A correction or later addition under a signed note."""
 
     note = models.ForeignKey(IntegrationNote, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
 
-    class Meta:
-        ordering = ["written_at", "pk"]
+    class Meta(Addendum.Meta):
         verbose_name_plural = "note addenda"
 
     def __str__(self) -> str:
         return f"Addendum {self.pk} to note {self.note_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("An addendum is never changed; write another.")
-        super().save(*args, **kwargs)

@@ -249,12 +249,7 @@ def note_addendum_write(
     """A correction or later addition under a signed note; the note itself is untouched."""
     if not actor.has_role(Role.THERAPIST, Role.PSYCHIATRIST):
         raise PermissionDenied("Only therapists and psychiatrists add to notes.")
-    errors = {}
-    if not reason.strip():
-        errors["reason"] = "Say why you are adding this (e.g. correction, late entry)."
-    if not text.strip():
-        errors["text"] = "Write the addendum."
-    if errors:
+    if errors := NoteAddendum.input_errors(reason, text):
         raise ValidationError(errors)
     if not note.is_signed:
         raise ValidationError("Edit the draft instead; addenda are for signed notes.")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clinic.choices import Route
-from clinic.models import Patient
+from clinic.models import Addendum, Patient
 from sessions.models.scheduling import Appointment, TreatmentPlan
 
 
@@ -447,26 +447,16 @@ class AdverseEvent(SessionPart):
         return f"{self.kind} ({self.severity}) in session {self.session_id}"
 
 
-class SessionAddendum(models.Model):
+class SessionAddendum(Addendum):
     """A correction or late entry added under a (usually locked) record."""
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
 
-    class Meta:
-        ordering = ["written_at", "pk"]
+    class Meta(Addendum.Meta):
         verbose_name_plural = "session addenda"
 
     def __str__(self) -> str:
         return f"Addendum {self.pk} to session {self.session_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("An addendum is never changed; write another addendum.")
-        super().save(*args, **kwargs)
 
 
 class RemsSubmission(models.Model):

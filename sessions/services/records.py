@@ -944,12 +944,7 @@ def addendum_write(
 ) -> SessionAddendum:
     """A correction or late entry, shown under the original record."""
     _require(actor, *CLINICAL_STAFF, doing="write an addendum")
-    errors = {}
-    if not reason.strip():
-        errors["reason"] = "Say why you are adding this (e.g. “late entry”, “correction”)."
-    if not text.strip():
-        errors["text"] = "Write the addendum."
-    if errors:
+    if errors := SessionAddendum.input_errors(reason, text):
         raise ValidationError(errors)
     with transaction.atomic():
         addendum = SessionAddendum.objects.create(

@@ -66,6 +66,37 @@ def test_signing_stores_author_time_and_a_hash_and_locks_the_note(personas) -> N
     assert again.addenda.get().text == "Sister's name is Ana."
 
 
+def test_addenda_of_notes_and_session_records_are_append_only(personas, chairside) -> None:
+    from sessions.models import SessionAddendum
+    from sessions.services import records
+
+    note = signed_note(personas)
+    with pytest.raises(ValidationError) as refused:
+        services.note_addendum_write(note=note, reason=" ", text="", actor=personas.therapist)
+    assert set(refused.value.message_dict) == {"reason", "text"}
+    on_note = services.note_addendum_write(
+        note=note, reason="Correction", text="Sister's name is Ana.", actor=personas.therapist
+    )
+    session = chairside.open(personas.nurse)
+    with pytest.raises(ValidationError) as refused:
+        records.addendum_write(session=session, reason="", text="x", actor=personas.nurse)
+    assert set(refused.value.message_dict) == {"reason"}
+    on_session = records.addendum_write(
+        session=session, reason="Late entry", text="Nausea at home.", actor=personas.nurse
+    )
+    for addendum in (on_note, on_session):
+        addendum.text = "rewritten"
+        with pytest.raises(PermissionError):
+            addendum.save()
+        with pytest.raises(PermissionError):
+            addendum.delete()
+        with pytest.raises(PermissionError):
+            type(addendum).objects.filter(pk=addendum.pk).update(text="rewritten")
+        with pytest.raises(PermissionError):
+            type(addendum).objects.filter(pk=addendum.pk).delete()
+    assert SessionAddendum.objects.get(pk=on_session.pk).text == "Nausea at home."
+
+
 def test_the_database_refuses_to_change_a_signed_note(personas) -> None:
     if connection.vendor != "postgresql":
         pytest.fail("The trigger is proven on PostgreSQL; run the suite on PostgreSQL.")

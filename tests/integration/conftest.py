@@ -1,0 +1,3 @@
+"""Fixtures for the integration tests."""
+
+from tests.sessions.conftest import chairside  # noqa: F401 -- the session fixture, shared
