@@ -41,6 +41,12 @@ PERIODIC_TASKS: list[Periodic] = [
         "due, REMS forms due.",
     ),
     Periodic(
+        name="Refresh the clinic outcomes",
+        task="integration.refresh_clinic_outcomes",
+        crontab={"minute": "*/5"},
+        description="Every 5 minutes: response and remission per protocol, for the Outcomes page.",
+    ),
+    Periodic(
         name="Verify the audit chain",
         task="clinic.verify_audit_chain",
         crontab={"minute": "15", "hour": "2"},

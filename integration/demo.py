@@ -120,6 +120,10 @@ def seed_integration_demo() -> None:
             _write(patient, "integration", day, [session], rng)
     _drafts(today)
     _group(today)
+    # The Outcomes page shows figures from the start (the beat task refreshes them).
+    from integration.services import clinic_outcomes_refresh
+
+    clinic_outcomes_refresh()
 
 
 def _drafts(today: dt.date) -> None:

@@ -231,3 +231,16 @@ class NoteAddendum(Addendum):
 
     def __str__(self) -> str:
         return f"Addendum {self.pk} to note {self.note_id}"
+
+
+class OutcomesSnapshot(models.Model):
+    """The clinic outcomes report as last calculated in the background (one row; the
+    beat task `integration.refresh_clinic_outcomes` replaces it every 5 minutes). Counts
+    per protocol only, no patient."""
+
+    calculated_at = models.DateTimeField()
+    # [{"protocol", "finished", "measured", "response", "remission"}, …] by protocol name
+    rows = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"Clinic outcomes as of {self.calculated_at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
@@ -19,7 +18,13 @@ from clinic.models import Patient, User
 from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext, MeasureResult
 from integration import outcomes
-from integration.models import GroupSession, IntegrationNote, NoteAddendum, NoteStatus
+from integration.models import (
+    GroupSession,
+    IntegrationNote,
+    NoteAddendum,
+    NoteStatus,
+    OutcomesSnapshot,
+)
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
 from sessions.scheduling import SERIES_SESSIONS, induction_finished
 
@@ -218,9 +223,9 @@ def patient_outcomes(patient: Patient) -> PatientOutcomes:
 
 
 # The clinic outcomes report reads every finished series (about 200 ms at 10,000
-# patients), so it is kept for a few minutes and the page says when it was calculated.
-OUTCOMES_REPORT_SECONDS = 300
-_OUTCOMES_REPORT_KEY = "integration:clinic-outcomes:v1"
+# patients), so a beat task calculates it every 5 minutes and the page shows the latest
+# calculation with its time (`services.clinic_outcomes_refresh`).
+OUTCOMES_REFRESH_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -230,16 +235,23 @@ class OutcomesReport:
 
     @property
     def fresh_minutes(self) -> int:
-        return OUTCOMES_REPORT_SECONDS // 60
+        return OUTCOMES_REFRESH_MINUTES
+
+    @property
+    def stale(self) -> bool:
+        """Older than two refreshes: the beat task has not run (a worker down)."""
+        return timezone.now() - self.as_of > dt.timedelta(minutes=2 * OUTCOMES_REFRESH_MINUTES)
 
 
-def clinic_outcomes_report() -> OutcomesReport:
-    """`clinic_outcomes`, recalculated at most every `OUTCOMES_REPORT_SECONDS`."""
-    report = cache.get(_OUTCOMES_REPORT_KEY)
-    if report is None:
-        report = OutcomesReport(rows=clinic_outcomes(), as_of=timezone.now())
-        cache.set(_OUTCOMES_REPORT_KEY, report, OUTCOMES_REPORT_SECONDS)
-    return report
+def clinic_outcomes_report() -> OutcomesReport | None:
+    """The latest background calculation, or None before the first one."""
+    snapshot = OutcomesSnapshot.objects.first()
+    if snapshot is None:
+        return None
+    return OutcomesReport(
+        rows=[outcomes.ProtocolOutcome(**row) for row in snapshot.rows],
+        as_of=snapshot.calculated_at,
+    )
 
 
 def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:

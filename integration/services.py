@@ -3,9 +3,11 @@ and measures patients complete before a session."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,6 +20,7 @@ from clinic.models import Patient, User
 from intake.measures import score
 from intake.models import MeasureContext, MeasureResult
 from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
+from integration import selectors
 from integration.models import (
     INTERVENTIONS,
     GroupSession,
@@ -26,6 +29,7 @@ from integration.models import (
     NoteAddendum,
     NoteStatus,
     NoteType,
+    OutcomesSnapshot,
 )
 from sessions.models import TreatmentSession
 
@@ -363,3 +367,25 @@ def measures_submit(
                     source="portal",
                 )
     return results
+
+
+# --- Clinic outcomes ---------------------------------------------------------------------
+
+
+def clinic_outcomes_refresh() -> OutcomesSnapshot:
+    """Calculate the clinic outcomes report and keep it as the one snapshot (beat task
+    every 5 minutes; counts per protocol, no patient data, so no audit row)."""
+    rows = [dataclasses.asdict(row) for row in selectors.clinic_outcomes()]
+    snapshot, _ = OutcomesSnapshot.objects.update_or_create(
+        pk=1, defaults={"calculated_at": timezone.now(), "rows": rows}
+    )
+    return snapshot
+
+
+def clinic_outcomes_refresh_soon() -> None:
+    """Queue a calculation now (first visit, or the beat task has stopped) — once a
+    minute at most, however many people open the page meanwhile."""
+    from integration.tasks import refresh_clinic_outcomes
+
+    if cache.add("integration:outcomes-refresh-asked", True, 60):
+        transaction.on_commit(refresh_clinic_outcomes.delay)

@@ -355,9 +355,10 @@ def clinic_outcomes(request: HttpRequest) -> HttpResponse:
     audit_record(
         action=AuditAction.VIEW, request=request, object_type="integration.clinic_outcomes"
     )
-    return TemplateResponse(
-        request, "integration/clinic_outcomes.html", {"report": selectors.clinic_outcomes_report()}
-    )
+    report = selectors.clinic_outcomes_report()
+    if report is None or report.stale:
+        services.clinic_outcomes_refresh_soon()
+    return TemplateResponse(request, "integration/clinic_outcomes.html", {"report": report})
 
 
 def outcomes_panel(request: HttpRequest, patient: Any) -> dict[str, Any] | None:

@@ -364,6 +364,9 @@ def test_one_patient_through_the_whole_program(
     expect(psychiatrist.locator("svg").first).to_be_visible()
     journey.shot(psychiatrist, "psychiatrist-chart-trend")
     psychiatrist.get_by_role("link", name="Outcomes").first.click()
+    # The clinic report, as calculated in the background (every 5 minutes).
+    expect(psychiatrist.get_by_role("cell", name="IV standard")).to_be_visible()
+    expect(psychiatrist.get_by_text("recalculated every 5 minutes")).to_be_visible()
     journey.shot(psychiatrist, "psychiatrist-outcomes")
     psychiatrist.goto(f"/patients/{ward.pk}/documents/")
     psychiatrist.get_by_role("button", name="Generate Treatment course summary", exact=True).click()
