@@ -72,9 +72,12 @@ def audit_record(
         object_id = object_id or obj.pk
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            # The chain lock and the last hash in one call (migration 0005).
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
+                cursor.execute("SELECT clinic_audit_chain_head(%s)", [_CHAIN_LOCK_KEY])
+                last = cursor.fetchone()[0]
+        else:
+            last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
         event = AuditEvent(
             occurred_at=timezone.now(),
             user=user,
