@@ -20,10 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("MEDIA_ROOT", str(Path(__file__).resolve().parent / "output" / "media"))
+# The documents use the collected static files (logo, fonts, CSS), as a worker does.
+os.environ.setdefault("STATIC_ROOT", str(Path(__file__).resolve().parent / "output" / "static"))
 
 import django
 
 django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+call_command("collectstatic", interactive=False, verbosity=0)
 
 from clinic.documents import generate  # noqa: E402
 from clinic.models import Document, Patient, User  # noqa: E402

@@ -48,7 +48,7 @@ def urgent_alerts_of(patient: Patient) -> QuerySet[UrgentAlert]:
 
 
 def intake_of(patient: Patient) -> Intake | None:
-    intake = Intake.objects.filter(patient=patient).first()
+    intake = Intake.objects.filter(patient=patient).select_related("entered_by_staff").first()
     if intake is not None:
         intake.patient = patient  # the caller's copy, not a second read
     return intake

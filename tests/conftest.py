@@ -135,3 +135,27 @@ def empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def page_queries():
+    """`with page_queries() as statements:` — the statements a request ran, counted as the
+    server counts them (`X-Query-Count`): without the SAVEPOINT/RELEASE pairs that only
+    the test's own transaction adds around each atomic block. The page budget is 15."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def capture():
+        statements: list[str] = []
+        with CaptureQueriesContext(connection) as captured:
+            yield statements
+        statements.extend(
+            query["sql"]
+            for query in captured.captured_queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        )
+
+    return capture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,7 +125,7 @@ def test_nurses_check_patients_in_from_the_arrivals_list(chairside, personas, lo
 
 
 def test_the_session_screen_shows_its_rarer_parts_within_the_same_budget(
-    chairside, personas, login
+    chairside, personas, login, page_queries
 ) -> None:
     """Parts most records lack (pause, adverse event, addendum) are read only when
     present; when present they are shown, and the page stays within its budget."""
@@ -151,15 +149,8 @@ def test_the_session_screen_shows_its_rarer_parts_within_the_same_budget(
         session=session, reason="Late entry", text="Mild headache noted by family.",
         actor=personas.nurse,
     )  # fmt: skip
-    with CaptureQueriesContext(connection) as captured:
+    with page_queries() as statements:
         html = nurse.get(url).content.decode()
-    # As the server counts them: the test's transaction adds SAVEPOINT statements that a
-    # request outside a test does not run.
-    statements = [
-        query["sql"]
-        for query in captured.captured_queries
-        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
-    ]
     assert len(statements) <= 15, statements
     assert "Patient asked for a break" in html
     assert "Mild headache, settled" in html
