@@ -33,6 +33,9 @@ from clinic.models import Reminder  # noqa: E402
 from sessions.models import Appointment  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_REMINDERS", "10000"))
+# Each of the two workers: the pool and its size (`prefork`, `threads`).
+POOL = os.environ.get("BENCH_POOL", "threads")
+CONCURRENCY = os.environ.get("BENCH_CONCURRENCY", "8")
 OUT = ROOT / "benchmarks" / "output" / "reminders"
 BEAT = """
 import time, django
@@ -59,7 +62,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in (OUT / "mail").glob("*"):
         old.unlink()
-    Reminder.objects.filter(target__startswith="bench:").delete()
+    Reminder.objects.filter(target__contains="/bench:").delete()
     appointments = list(
         Appointment.objects.filter(status="scheduled", patient__mrn__startswith="BN-")
         .select_related("patient")
@@ -103,7 +106,7 @@ def main() -> None:
     try:
         for name in ("w1", "w2"):
             processes.append(
-                spawn([celery, "-A", "clinic", "worker", "--pool", "threads", "--concurrency", "8",
+                spawn([celery, "-A", "clinic", "worker", "--pool", POOL, "-c", CONCURRENCY,
                        "-n", f"{name}@%h", "--loglevel", "WARNING", "--without-gossip",
                        "--without-mingle", "--without-heartbeat"], env, f"{name}.log")
             )  # fmt: skip

@@ -34,7 +34,9 @@ def verify_audit_chain() -> dict[str, object]:
 # --- Reminders (clinic/notifications/reminders.py explains the exactly-once design) ------
 
 
-@shared_task(name="reminders.queue_due")
+# The reminder row holds each outcome; nothing reads these tasks' results, so none is
+# stored in the result backend (one Redis write per message saved).
+@shared_task(name="reminders.queue_due", ignore_result=True)
 def queue_due_reminders() -> int:
     """Every minute: queue the reminders that are due (safe with two beats running)."""
     from clinic.notifications import reminders
@@ -45,7 +47,7 @@ def queue_due_reminders() -> int:
     return len(ids)
 
 
-@shared_task(name="reminders.send", bind=True, max_retries=MAX_ATTEMPTS)
+@shared_task(name="reminders.send", bind=True, max_retries=MAX_ATTEMPTS, ignore_result=True)
 def send_reminder(self, reminder_id: int) -> str:
     """Claim one reminder, send it, record the result; retry with backoff on failure."""
     import smtplib
@@ -83,7 +85,7 @@ def send_reminder(self, reminder_id: int) -> str:
     return "sent"
 
 
-@shared_task(name="reminders.sweep")
+@shared_task(name="reminders.sweep", ignore_result=True)
 def sweep_reminders() -> int:
     """Every 5 minutes: return reminders stuck by a lost task or a killed worker."""
     from clinic.notifications import reminders

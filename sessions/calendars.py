@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from icalendar import Calendar, Event
 
 from clinic.models import ClinicSettings
+from clinic.site import site_domain
 from sessions.models import Appointment
 
 PREPARATION = (
@@ -40,8 +40,7 @@ def _calendar(name: str) -> Calendar:
 
 
 def _uid(appointment: Appointment) -> str:
-    host = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0] or "localhost"
-    return f"appointment-{appointment.pk}@{host}"
+    return f"appointment-{appointment.pk}@{site_domain()}"
 
 
 def patient_calendar(appointments: Iterable[Appointment], clinic: ClinicSettings) -> bytes:

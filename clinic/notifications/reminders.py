@@ -33,6 +33,7 @@ from django.utils import timezone
 from clinic.choices import Channel, ReminderChannel, ReminderKind, ReminderStatus, Role
 from clinic.models import ClinicSettings, Patient, Reminder, User
 from clinic.notifications.sms import send_sms
+from clinic.site import site_domain
 
 MAX_ATTEMPTS = 5
 
@@ -277,7 +278,13 @@ def claim(pk: int, now: dt.datetime | None = None) -> Reminder | None:
         status=ReminderStatus.SENDING, claimed_at__lt=now - stale_after()
     )
     with transaction.atomic():
-        row = Reminder.objects.select_for_update().filter(claimable, pk=pk).first()
+        # The patient comes with the row: every message needs their name.
+        row = (
+            Reminder.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .filter(claimable, pk=pk)
+            .first()
+        )
         if row is None:
             return None
         row.status = ReminderStatus.SENDING
@@ -291,12 +298,11 @@ def deliver(reminder: Reminder, message: Message) -> str:
     """Hand the message to the email backend or the SMS backend; returns a provider id."""
     if reminder.channel == Channel.SMS:
         return send_sms(reminder.address, message.sms, idempotency_key=reminder.idempotency_key)
-    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text,
         to=[reminder.address],
-        headers={"Message-ID": f"<{reminder.idempotency_key}@{domain}>"},
+        headers={"Message-ID": f"<{reminder.idempotency_key}@{site_domain()}>"},
     )
     email.attach_alternative(message.html, "text/html")
     email.send()
