@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -277,21 +277,14 @@ def claim(pk: int, now: dt.datetime | None = None) -> Reminder | None:
     claimable = Q(status__in=[ReminderStatus.QUEUED, ReminderStatus.PENDING]) | Q(
         status=ReminderStatus.SENDING, claimed_at__lt=now - stale_after()
     )
-    with transaction.atomic():
-        # The patient comes with the row: every message needs their name.
-        row = (
-            Reminder.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .filter(claimable, pk=pk)
-            .first()
-        )
-        if row is None:
-            return None
-        row.status = ReminderStatus.SENDING
-        row.claimed_at = now
-        row.attempts += 1
-        row.save(update_fields=["status", "claimed_at", "attempts"])
-    return row
+    # One conditional UPDATE is the claim: PostgreSQL re-checks the condition after a
+    # concurrent claimer commits, so exactly one task gets the row.
+    taken = Reminder.objects.filter(claimable, pk=pk).update(
+        status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not taken:
+        return None
+    return Reminder.objects.select_related("patient").get(pk=pk)  # every message names them
 
 
 def deliver(reminder: Reminder, message: Message) -> str:

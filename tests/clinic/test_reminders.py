@@ -202,6 +202,22 @@ def test_a_reminder_that_no_longer_applies_is_cancelled_not_sent(booked, persona
     assert statuses == {"cancelled"}
 
 
+def test_a_reminder_is_claimed_once_and_a_stuck_claim_can_be_taken_again(
+    booked, django_assert_num_queries
+) -> None:
+    reminder = Reminder.objects.filter(kind="session_24h").first()
+    with django_assert_num_queries(2):  # the conditional update, then the row and patient
+        row = reminders.claim(reminder.pk)
+        assert row.patient.first_name  # came with the row
+    assert (row.status, row.attempts) == (ReminderStatus.SENDING, 1)
+    assert reminders.claim(reminder.pk) is None  # another task has it
+    later = timezone.now() + reminders.stale_after() + dt.timedelta(seconds=1)
+    again = reminders.claim(reminder.pk, now=later)  # that task died: taken again
+    assert again is not None and again.attempts == 2
+    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENT)
+    assert reminders.claim(reminder.pk, now=later + dt.timedelta(hours=1)) is None
+
+
 def test_the_sweeper_returns_stuck_reminders(booked) -> None:
     reminder = Reminder.objects.filter(kind="session_24h").first()
     long_ago = timezone.now() - dt.timedelta(hours=1)
