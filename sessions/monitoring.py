@@ -2,20 +2,19 @@
 
 Pure functions only: no database, no request, no settings. The clinic's stored limits
 are passed in by the caller as a `VitalLimits`. `validate_reading`, `vital_alerts`,
-`predose_gate`, `VitalLimits`, `Alert` and `Gate` are a fixed contract (engine-api.md);
-the vitals schedule, discharge criteria and dose arithmetic below are the product's own
-rules built on the same spec.
+`predose_gate`, `latest_vitals`, `discharge_check` and their dataclasses are a fixed
+contract (engine-api.md, version 2); the vitals schedule and device spacing below are the
+product's own rules built on the same spec. Dose limits live in `sessions/dosing.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -84,11 +83,16 @@ WARNING = "warning"
 CRITICAL = "critical"
 
 GATE_REASON_TEXT = {
-    "PREDOSE_BP_MISSING": "No pre-dose blood pressure (systolic and diastolic) recorded.",
+    "PREDOSE_BP_MISSING": "No pre-dose blood pressure pair (systolic and diastolic) in the "
+    "30 minutes before the dose.",
     "PREDOSE_BP_HIGH": "Pre-dose blood pressure is above the limit for this route.",
+    "PREDOSE_HR_MISSING": "No pre-dose heart rate in the 30 minutes before the dose.",
     "PREDOSE_HR": "Pre-dose heart rate is outside the safe range.",
+    "PREDOSE_SPO2_MISSING": "No pre-dose SpO2 in the 30 minutes before the dose (a pulse "
+    "oximeter must be used).",
     "PREDOSE_SPO2": "Pre-dose SpO2 is below the limit.",
 }
+PREDOSE_WINDOW_MINUTES = 30
 
 
 def _present(reading: Mapping[str, Any], key: str) -> bool:
@@ -254,7 +258,9 @@ def vital_alerts(
 def predose_gate(
     reading: Mapping[str, Any], *, route: str, age: int, limits: VitalLimits | None = None
 ) -> Gate:
-    """Proceed or hold before dosing, with the reasons of session-monitoring.md §2."""
+    """Proceed or hold before dosing, with the reasons of session-monitoring.md §2 in their
+    order. A missing BP, heart rate or SpO2 holds; each BP limit is judged on the values
+    present. Judge `latest_vitals` of the pre-dose window, not a single row."""
     if route not in ROUTES:
         raise ValueError(f"Unknown route {route!r}; expected one of {', '.join(ROUTES)}.")
     lim = limits or VitalLimits()
@@ -271,12 +277,79 @@ def predose_gate(
         reasons.append("PREDOSE_BP_HIGH")
     heart_rate = reading.get("heart_rate")
     low_hr, high_hr = lim.predose_hr
-    if heart_rate is not None and (heart_rate >= high_hr or heart_rate < low_hr):
+    if heart_rate is None:
+        reasons.append("PREDOSE_HR_MISSING")
+    elif heart_rate >= high_hr or heart_rate < low_hr:
         reasons.append("PREDOSE_HR")
     spo2 = reading.get("spo2")
-    if spo2 is not None and spo2 < lim.predose_spo2:
+    if spo2 is None:
+        reasons.append("PREDOSE_SPO2_MISSING")
+    elif spo2 < lim.predose_spo2:
         reasons.append("PREDOSE_SPO2")
     return Gate(proceed=not reasons, reasons=tuple(reasons))
+
+
+def gate_reason_text(code: str, *, route: str, age: int, limits: VitalLimits | None = None) -> str:
+    """A hold reason in words, with the limit that applies to this route and age."""
+    lim = limits or VitalLimits()
+    if code == "PREDOSE_BP_HIGH":
+        if route == ESKETAMINE:
+            systolic, diastolic = (
+                lim.predose_bp_esketamine_65 if age >= 65 else lim.predose_bp_esketamine
+            )
+            return (
+                f"Pre-dose blood pressure is above {systolic}/{diastolic} mmHg "
+                f"(the esketamine limit{' from age 65' if age >= 65 else ''})."
+            )
+        systolic, diastolic = lim.predose_bp_other
+        return f"Pre-dose blood pressure is {systolic}/{diastolic} mmHg or above."
+    if code == "PREDOSE_HR":
+        low, high = lim.predose_hr
+        return f"Pre-dose heart rate is outside {low}–{high - 1} bpm."
+    if code == "PREDOSE_SPO2":
+        return f"Pre-dose SpO2 is below {lim.predose_spo2} %."
+    return GATE_REASON_TEXT[code]
+
+
+def _ordered_by_time(readings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Oldest first; readings with the same time keep their given order (stable sort), so
+    the later one of a tie counts as newer."""
+    return sorted(readings, key=lambda reading: reading["taken_at"])
+
+
+def latest_vitals(
+    readings: Iterable[Mapping[str, Any]], *, now: dt.datetime, window_minutes: int = 30
+) -> dict[str, Any]:
+    """The newest value of each vital from the readings of the window `[now − window, now]`,
+    with blood pressure taken as a pair from the newest reading that has either half.
+    `taken_at` is the oldest of the chosen values' times (absent when nothing counts)."""
+    start = now - dt.timedelta(minutes=window_minutes)
+    counting = [r for r in _ordered_by_time(readings) if start <= r["taken_at"] <= now]
+    result: dict[str, Any] = {}
+    times: list[dt.datetime] = []
+    bp_reading = next(
+        (
+            r
+            for r in reversed(counting)
+            if r.get("systolic") is not None or r.get("diastolic") is not None
+        ),
+        None,
+    )
+    if bp_reading is not None:
+        for key in ("systolic", "diastolic"):
+            if bp_reading.get(key) is not None:
+                result[key] = bp_reading[key]
+        times.append(bp_reading["taken_at"])
+    for key in VITAL_KEYS:
+        if key in ("systolic", "diastolic"):
+            continue
+        source = next((r for r in reversed(counting) if r.get(key) is not None), None)
+        if source is not None:
+            result[key] = source[key]
+            times.append(source["taken_at"])
+    if times:
+        result["taken_at"] = min(times)
+    return result
 
 
 # --- Vitals schedule (spec §4) -------------------------------------------------------
@@ -331,128 +404,232 @@ def vitals_due(
     return VitalsDue(due, label, now > due)
 
 
-# --- Dose arithmetic (spec §3) -------------------------------------------------------
+# --- Discharge (spec §6, engine-api.md `discharge_check`) ----------------------------
 
-ESKETAMINE_DEVICE_MG = 28
-DEVICE_MIN_GAP_MINUTES = 5
+# Minimum observation after `observation_from` when the protocol gives none (scheduling §2).
+OBSERVATION_MINUTES = {"iv": 30, "im": 60, ESKETAMINE: 120, "oral": 90}
+ESKETAMINE_REMS_OBSERVATION_MINUTES = 120
+RECENT_MINUTES = 15
 
-
-def dose_total_mg(weight_kg: Decimal, mg_per_kg: Decimal) -> Decimal:
-    """Weight × mg/kg, rounded half-up to 0.1 mg (the figure shown and recorded)."""
-    return (Decimal(weight_kg) * Decimal(mg_per_kg)).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
-
-
-def device_spacing_warnings(times: Sequence[dt.datetime]) -> list[str]:
-    """Esketamine devices should be at least 5 minutes apart; one warning per short gap."""
-    ordered = sorted(times)
-    warnings = []
-    for number, (earlier, later) in enumerate(itertools.pairwise(ordered), start=2):
-        gap = (later - earlier).total_seconds() / 60
-        if gap < DEVICE_MIN_GAP_MINUTES:
-            warnings.append(
-                f"Device {number} was given {gap:.0f} min after device {number - 1} "
-                f"(at least {DEVICE_MIN_GAP_MINUTES} min apart is recommended)."
-            )
-    return warnings
-
-
-# --- Discharge (spec §6) -------------------------------------------------------------
-
+# The four criteria a nurse confirms at the chair: (assessment key, label).
 DISCHARGE_ASSESSMENT = (
     ("oriented", "Oriented to time, place and person"),
-    ("steady_walking", "Walks steadily"),
+    ("steady_gait", "Walks steadily"),
     ("nausea_controlled", "Nausea controlled"),
     ("escort_present", "Escort present to take the patient home"),
 )
+
+CRITERION_LABELS = {
+    "OBSERVATION_TIME": "Minimum observation time passed",
+    "VITALS_RECENT": "Full set of vitals (BP, heart rate, SpO2) in the last 15 minutes",
+    "BP_ACCEPTABLE": "Blood pressure back below 140/90 or within 20 % of the pre-dose baseline",
+    "SPO2_OK": "SpO2 94 % or above",
+    "NO_ALERT_LAST_SET": "No alert on the last full set of vitals",
+    "MOAAS_5": "MOAA/S 5 (alert, responds readily) in the last 15 minutes",
+    "DISSOCIATION_RESOLVED": "Dissociation resolved",
+    "NO_OPEN_CRITICAL_ALERT": "No unacknowledged critical alert",
+    **{key.upper(): label for key, label in DISCHARGE_ASSESSMENT},
+}
+# Criteria a psychiatrist can never waive: the esketamine 120-minute observation (REMS).
+REMS_CRITERIA = ("OBSERVATION_TIME",)
 
 
 @dataclass(frozen=True)
 class Criterion:
     code: str
-    label: str
     met: bool
-    detail: str
+    detail: str  # plain language: why not, or when it will be met
+
+    @property
+    def label(self) -> str:
+        return CRITERION_LABELS[self.code]
 
 
 @dataclass(frozen=True)
 class DischargeStatus:
     criteria: tuple[Criterion, ...]
+    ready: bool
     observation_met_at: dt.datetime | None
-
-    @property
-    def ready(self) -> bool:
-        return all(criterion.met for criterion in self.criteria)
 
     @property
     def unmet(self) -> tuple[Criterion, ...]:
         return tuple(criterion for criterion in self.criteria if not criterion.met)
 
 
+def observation_minimum(route: str, observation_minutes: int | None = None) -> int:
+    """The protocol's minimum observation, or the route's default; esketamine never below
+    the REMS 120 minutes."""
+    if route not in ROUTES:
+        raise ValueError(f"Unknown route {route!r}; expected one of {', '.join(ROUTES)}.")
+    minutes = OBSERVATION_MINUTES[route] if observation_minutes is None else observation_minutes
+    if route == ESKETAMINE:
+        minutes = max(minutes, ESKETAMINE_REMS_OBSERVATION_MINUTES)
+    return minutes
+
+
+def _full_set(reading: Mapping[str, Any]) -> bool:
+    return all(
+        reading.get(key) is not None for key in ("systolic", "diastolic", "heart_rate", "spo2")
+    )
+
+
+def _observation_criterion(
+    now: dt.datetime, observation_from: dt.datetime | None, minimum: int
+) -> tuple[Criterion, dt.datetime | None]:
+    if observation_from is None:
+        return Criterion(
+            "OBSERVATION_TIME",
+            False,
+            f"The {minimum} min observation starts once the dose is given.",
+        ), None
+    met_at = observation_from + dt.timedelta(minutes=minimum)
+    if now >= met_at:
+        return Criterion("OBSERVATION_TIME", True, f"{minimum} min observation completed."), met_at
+    remaining = math.ceil((met_at - now).total_seconds() / 60)
+    return Criterion(
+        "OBSERVATION_TIME",
+        False,
+        f"{minimum} min observation after the dose: {remaining} min to go.",
+    ), met_at
+
+
+def _bp_acceptable(last: Mapping[str, Any], baseline: Mapping[str, Any] | None) -> Criterion:
+    systolic, diastolic = last["systolic"], last["diastolic"]
+    shown = f"{systolic}/{diastolic} mmHg"
+    if systolic < 90:
+        return Criterion("BP_ACCEPTABLE", False, f"Systolic {systolic} mmHg is below 90.")
+    if systolic >= 160 or diastolic >= 100:
+        return Criterion("BP_ACCEPTABLE", False, f"Blood pressure {shown} is 160/100 or above.")
+    if systolic < 140 and diastolic < 90:
+        return Criterion("BP_ACCEPTABLE", True, f"Blood pressure {shown} is below 140/90.")
+    base_systolic = baseline.get("systolic") if baseline else None
+    base_diastolic = baseline.get("diastolic") if baseline else None
+    if base_systolic is None or base_diastolic is None:
+        return Criterion(
+            "BP_ACCEPTABLE",
+            False,
+            f"Blood pressure {shown} is 140/90 or above and there is no pre-dose baseline "
+            "to compare with.",
+        )
+    # Exact: systolic ≤ 1.2 × baseline  ⇔  5 × systolic ≤ 6 × baseline.
+    within = (
+        Decimal(systolic) * 5 <= Decimal(base_systolic) * 6
+        and Decimal(diastolic) * 5 <= Decimal(base_diastolic) * 6
+    )
+    if within:
+        return Criterion(
+            "BP_ACCEPTABLE",
+            True,
+            f"Blood pressure {shown} is within 20 % of the pre-dose {base_systolic}/"
+            f"{base_diastolic} mmHg.",
+        )
+    return Criterion(
+        "BP_ACCEPTABLE",
+        False,
+        f"Blood pressure {shown} is more than 20 % above the pre-dose {base_systolic}/"
+        f"{base_diastolic} mmHg and not below 140/90.",
+    )
+
+
+def _moaas_criterion(readings: Sequence[Mapping[str, Any]], now: dt.datetime) -> Criterion:
+    since = now - dt.timedelta(minutes=RECENT_MINUTES)
+    recent = [r for r in readings if r["taken_at"] >= since and r.get("moaas") is not None]
+    if not recent:
+        return Criterion("MOAAS_5", False, "No MOAA/S recorded in the last 15 minutes.")
+    moaas = recent[-1]["moaas"]
+    if moaas == 5:
+        return Criterion("MOAAS_5", True, "MOAA/S 5 in the last 15 minutes.")
+    return Criterion("MOAAS_5", False, f"Latest MOAA/S is {moaas} (needs 5).")
+
+
 def discharge_check(
     *,
-    observation_start: dt.datetime | None,
-    observation_minutes: int,
-    observation_from: str,
+    route: str,
     now: dt.datetime,
-    last_reading: Mapping[str, Any] | None,
-    last_reading_alerts: Sequence[Alert],
-    latest_moaas: int | None,
+    observation_from: dt.datetime | None,
+    readings: Iterable[Mapping[str, Any]],
+    baseline: Mapping[str, Any] | None,
+    dissociation_resolved: bool,
+    open_critical_alerts: int,
     assessment: Mapping[str, bool],
+    limits: VitalLimits | None = None,
+    observation_minutes: int | None = None,
 ) -> DischargeStatus:
-    """Which discharge criteria are met, and when the observation time will be met."""
-    criteria = []
-    met_at = None
-    if observation_start is None:
-        criteria.append(
-            Criterion(
-                "OBSERVATION_TIME",
-                f"{observation_minutes} min observation after {observation_from}",
-                False,
-                f"Starts when {observation_from.removeprefix('the ')} is recorded.",
-            )
-        )
+    """Every discharge criterion of session-monitoring.md §6, in the contract's order, with
+    why it is unmet or when it will be met."""
+    minimum = observation_minimum(route, observation_minutes)
+    observation, met_at = _observation_criterion(now, observation_from, minimum)
+    criteria = [observation]
+    past = [r for r in _ordered_by_time(readings) if r["taken_at"] <= now]
+    full_sets = [r for r in past if _full_set(r)]
+    last = full_sets[-1] if full_sets else None
+    if last is None:
+        no_set = "No full set of vitals (BP, heart rate and SpO2 together) yet."
+        criteria += [
+            Criterion("VITALS_RECENT", False, no_set),
+            Criterion("BP_ACCEPTABLE", False, no_set),
+            Criterion("SPO2_OK", False, no_set),
+            Criterion("NO_ALERT_LAST_SET", False, no_set),
+        ]
     else:
-        met_at = observation_start + dt.timedelta(minutes=observation_minutes)
-        remaining = math.ceil((met_at - now).total_seconds() / 60)
+        age = now - last["taken_at"]
+        minutes_ago = math.floor(age.total_seconds() / 60)
+        if age <= dt.timedelta(minutes=RECENT_MINUTES):
+            criteria.append(
+                Criterion("VITALS_RECENT", True, f"Last full set taken {minutes_ago} min ago.")
+            )
+        else:
+            criteria.append(
+                Criterion(
+                    "VITALS_RECENT",
+                    False,
+                    f"Last full set was taken {minutes_ago} min ago: take a new set "
+                    "(BP, heart rate, SpO2).",
+                )
+            )
+        criteria.append(_bp_acceptable(last, baseline))
+        spo2 = last["spo2"]
         criteria.append(
             Criterion(
-                "OBSERVATION_TIME",
-                f"{observation_minutes} min observation after {observation_from}",
-                now >= met_at,
-                "Met." if now >= met_at else f"Met in {remaining} min.",
+                "SPO2_OK",
+                spo2 >= 94,
+                f"SpO2 {spo2} %." if spo2 >= 94 else f"SpO2 {spo2} % is below 94 %.",
             )
         )
-    if last_reading is None:
-        criteria.append(
-            Criterion("LAST_READING_CLEAR", "Last vitals without alerts", False, "No reading yet.")
-        )
-    else:
-        names = ", ".join(alert.code for alert in last_reading_alerts)
+        alerts = vital_alerts(last, baseline=baseline, limits=limits)
         criteria.append(
             Criterion(
-                "LAST_READING_CLEAR",
-                "Last vitals without alerts",
-                not last_reading_alerts,
-                "Met." if not last_reading_alerts else f"Last reading has alerts: {names}.",
+                "NO_ALERT_LAST_SET",
+                not alerts,
+                "No alert on the last full set."
+                if not alerts
+                else "Last full set: " + " ".join(alert.message for alert in alerts),
             )
         )
+    criteria.append(_moaas_criterion(past, now))
     criteria.append(
         Criterion(
-            "MOAAS_5",
-            "MOAA/S 5 (alert, responds readily)",
-            latest_moaas == 5,
-            "Met."
-            if latest_moaas == 5
-            else (
-                "No MOAA/S recorded."
-                if latest_moaas is None
-                else f"Latest MOAA/S is {latest_moaas}."
-            ),
+            "DISSOCIATION_RESOLVED",
+            bool(dissociation_resolved),
+            "Dissociation resolved."
+            if dissociation_resolved
+            else "Dissociation not yet rated as resolved (rating 0 or CADSS items all 0).",
         )
     )
-    for key, label in DISCHARGE_ASSESSMENT:
-        met = bool(assessment.get(key))
-        criteria.append(Criterion(key.upper(), label, met, "Met." if met else "Not confirmed yet."))
-    return DischargeStatus(tuple(criteria), met_at)
+    criteria.append(
+        Criterion(
+            "NO_OPEN_CRITICAL_ALERT",
+            open_critical_alerts == 0,
+            "No unacknowledged critical alert."
+            if open_critical_alerts == 0
+            else f"{open_critical_alerts} critical alert(s) not yet acknowledged.",
+        )
+    )
+    for key, _label in DISCHARGE_ASSESSMENT:
+        met = assessment.get(key) is True
+        criteria.append(Criterion(key.upper(), met, "Confirmed." if met else "Not confirmed yet."))
+    return DischargeStatus(
+        criteria=tuple(criteria),
+        ready=all(criterion.met for criterion in criteria),
+        observation_met_at=met_at,
+    )

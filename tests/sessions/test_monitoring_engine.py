@@ -1,4 +1,6 @@
-"""The monitoring rules of engine-api.md: validation, alerts, gate, schedule, discharge."""
+"""The monitoring rules of engine-api.md: validation, alerts, gate, schedule. The v2
+contract's gate, latest_vitals and discharge_check are tested to the letter in
+test_monitoring_v2_contract.py."""
 
 from __future__ import annotations
 
@@ -9,14 +11,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from sessions.dosing import device_spacing_warnings, dose_total_mg
 from sessions.monitoring import (
     Alert,
-    DischargeStatus,
     Gate,
     VitalLimits,
-    device_spacing_warnings,
-    discharge_check,
-    dose_total_mg,
     predose_gate,
     validate_reading,
     vital_alerts,
@@ -190,8 +189,12 @@ def test_clinic_limits_replace_the_defaults() -> None:
     ]
 
 
+OXIMETRY = {"heart_rate": 72, "spo2": 98}
+
+
 def gate(reading: dict, route: str = "iv", age: int = 40) -> Gate:
-    return predose_gate(reading, route=route, age=age)
+    """The gate on a reading that has a heart rate and SpO2 unless the test sets them."""
+    return predose_gate(OXIMETRY | reading, route=route, age=age)
 
 
 def test_gate_proceeds_on_normal_vitals() -> None:
@@ -227,6 +230,12 @@ def test_gate_proceeds_on_normal_vitals() -> None:
             40,
             ("PREDOSE_BP_MISSING", "PREDOSE_BP_HIGH", "PREDOSE_HR", "PREDOSE_SPO2"),
         ),
+        (
+            {"systolic": 120, "diastolic": 80, "heart_rate": None, "spo2": None},
+            "iv",
+            40,
+            ("PREDOSE_HR_MISSING", "PREDOSE_SPO2_MISSING"),
+        ),
     ],
 )
 def test_gate_reasons(reading: dict, route: str, age: int, reasons: tuple[str, ...]) -> None:
@@ -243,7 +252,7 @@ def test_gate_refuses_an_unknown_route() -> None:
 def test_gate_uses_the_clinic_limits() -> None:
     limits = VitalLimits(predose_bp_other=(150, 95))
     assert predose_gate(
-        {"systolic": 150, "diastolic": 80}, route="iv", age=40, limits=limits
+        OXIMETRY | {"systolic": 150, "diastolic": 80}, route="iv", age=40, limits=limits
     ).reasons == ("PREDOSE_BP_HIGH",)
 
 
@@ -290,53 +299,3 @@ def test_devices_closer_than_five_minutes_are_warned() -> None:
     assert device_spacing_warnings([minutes(0), minutes(5), minutes(10)]) == []
     (warning,) = device_spacing_warnings([minutes(0), minutes(3), minutes(9)])
     assert "Device 2" in warning and "3 min" in warning
-
-
-ALL_CONFIRMED = {"oriented": True, "steady_walking": True, "nausea_controlled": True,
-                 "escort_present": True}  # fmt: skip
-
-
-def discharge(**overrides: object) -> DischargeStatus:
-    values = {
-        "observation_start": minutes(40),
-        "observation_minutes": 30,
-        "observation_from": "the infusion ends",
-        "now": minutes(75),
-        "last_reading": {"systolic": 130, "diastolic": 80, "moaas": 5},
-        "last_reading_alerts": [],
-        "latest_moaas": 5,
-        "assessment": ALL_CONFIRMED,
-    }
-    values.update(overrides)
-    return discharge_check(**values)
-
-
-def test_discharge_is_ready_when_every_criterion_is_met() -> None:
-    status = discharge()
-    assert status.ready and status.unmet == ()
-    assert status.observation_met_at == minutes(70)
-
-
-def test_discharge_says_when_the_time_criterion_will_be_met() -> None:
-    status = discharge(now=minutes(58))
-    assert not status.ready
-    (unmet,) = status.unmet
-    assert unmet.code == "OBSERVATION_TIME" and unmet.detail == "Met in 12 min."
-
-
-def test_discharge_lists_every_unmet_criterion() -> None:
-    status = discharge(
-        observation_start=None,
-        last_reading_alerts=[Alert("BP_HIGH", "warning", "high")],
-        latest_moaas=4,
-        assessment={"oriented": True},
-    )
-    assert [c.code for c in status.unmet] == [
-        "OBSERVATION_TIME",
-        "LAST_READING_CLEAR",
-        "MOAAS_5",
-        "STEADY_WALKING",
-        "NAUSEA_CONTROLLED",
-        "ESCORT_PRESENT",
-    ]
-    assert status.observation_met_at is None
