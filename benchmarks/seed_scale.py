@@ -140,7 +140,7 @@ def main(scale: float) -> None:
             TreatmentSession(
                 appointment_id=pk, patient_id=patient_id, plan_id=plan_id, route="iv",
                 supervising_psychiatrist=psychiatrist, opened_by=nurse, opened_at=start,
-                oriented=True, steady_walking=True, nausea_controlled=True, escort_present=True,
+                oriented=True, steady_gait=True, nausea_controlled=True, escort_present=True,
                 ready_to_leave_at=start + dt.timedelta(minutes=100),
                 discharged_at=start + dt.timedelta(minutes=105), discharged_by=nurse,
                 nurse_signed_at=start + dt.timedelta(minutes=110), nurse_signed_by=nurse,

@@ -12,6 +12,7 @@ earlier day are closed first, so the board always shows today.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +24,7 @@ from clinic.models import Chair, User
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, score
 from intake.models import MeasureContext, MeasureResult
-from sessions import monitoring
+from sessions import dosing, monitoring
 from sessions.models import (
     Appointment,
     AppointmentStatus,
@@ -36,6 +37,7 @@ from sessions.models import (
 )
 from sessions.models.records import CheckInEntry, CheckInItem, Drug, ReadingPhase
 from sessions.reminders import plan_session_reminders
+from sessions.selectors.records import weight_of
 
 MIN = dt.timedelta(minutes=1)
 
@@ -152,7 +154,10 @@ def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: rando
     patient = session.patient
     items: list[tuple[str, object]] = [
         (CheckInItem.IDENTITY, True),
-        (CheckInItem.WEIGHT, str(Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4"))),
+        (
+            CheckInItem.WEIGHT,
+            {"kg": str(Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4")), "confirmed": False},
+        ),
         (CheckInItem.FASTING, True),
         (CheckInItem.ESCORT, True),
         (CheckInItem.NO_DRIVING, True),
@@ -221,7 +226,7 @@ def build_record(
     status = AppointmentStatus.CHECKED_IN
     dose_at = start + line.dose * MIN
     if dose_at <= now:
-        weight = Decimal(
+        weight = weight_of(
             CheckInEntry.objects.filter(session=session, item=CheckInItem.WEIGHT).get().value
         )
         esketamine = plan.route == monitoring.ESKETAMINE
@@ -233,10 +238,20 @@ def build_record(
                 "drug": Drug.KETAMINE,
                 "weight_kg": weight,
                 "mg_per_kg": plan.dose_mg_per_kg,
-                "total_mg": monitoring.dose_total_mg(weight, plan.dose_mg_per_kg),
+                "total_mg": dosing.dose_total_mg(weight, plan.dose_mg_per_kg),
             }
         else:
             values = {"drug": Drug.KETAMINE, "weight_kg": weight, "total_mg": plan.dose_mg}
+        if not esketamine:
+            # 10 mg/mL drawn up to the next whole mL; the rest is witnessed waste.
+            drawn_ml = Decimal(math.ceil(values["total_mg"] / 10))
+            waste = drawn_ml * 10 - values["total_mg"]
+            values |= {
+                "concentration_mg_per_ml": Decimal(10),
+                "volume_drawn_ml": drawn_ml,
+                "waste_mg": waste or None,
+                "waste_witness": (psychiatrist or nurse) if waste else None,
+            }
         ended = start + line.infusion_end * MIN if line.infusion_end else None
         DoseRecord.objects.create(
             session=session,
@@ -266,7 +281,9 @@ def build_record(
             _reading(session, nurse, at, values, ReadingPhase.MONITORING, baseline)
         discharged = start + line.discharge * MIN
         if discharged <= now:
-            session.oriented = session.steady_walking = True
+            session.oriented = session.steady_gait = True
+            if esketamine:
+                session.rems_ready_minutes = line.discharge - line.dose - 30
             session.nausea_controlled = session.escort_present = True
             session.assessed_by = nurse
             session.assessed_at = session.ready_to_leave_at = discharged - 2 * MIN

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.choices import Role, Route
 from clinic.models import User
 from clinic.selectors import clinic_settings
-from intake.instruments import QUESTIONNAIRES
+from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNAIRES
 from intake.measures import PHQ9
 from sessions import monitoring
 from sessions.models import DoseMode, Protocol, TreatmentPlan
@@ -292,9 +292,25 @@ class VitalsForm(forms.Form):
 
 class WeightForm(forms.Form):
     weight_kg = forms.DecimalField(
-        label="Weight today (kg)", max_digits=4, decimal_places=1, min_value=30, max_value=300
+        label="Weight today (kg)",
+        max_digits=4,
+        decimal_places=1,
+        min_value=30,
+        max_value=300,
+        help_text="In kilograms (1 kg = 2.2 lb).",
     )
-    weight_kg.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+    weight_kg.widget.attrs.update(
+        {"inputmode": "decimal", "autocomplete": "off", "data-pounds": "weight"}
+    )
+    confirmed = forms.BooleanField(
+        label="Re-measured: this weight is right, in kilograms",
+        required=False,
+    )
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """The confirmation box is shown once a large weight change was refused."""
+        return bool(self.is_bound and (self.errors.get("weight_kg") or self.data.get("confirmed")))
 
 
 class MedicationChangesForm(forms.Form):
@@ -307,14 +323,69 @@ class MedicationChangesForm(forms.Form):
 
 class PregnancyForm(forms.Form):
     pregnancy = forms.ChoiceField(
-        label="Pregnancy status",
+        label="Pregnancy status today",
         choices=[
-            ("not_pregnant", "Not pregnant (confirmed today)"),
-            ("not_applicable", "Not applicable"),
-            ("possible", "Pregnant or possibly pregnant"),
+            ("not_pregnant", "Not pregnant"),
+            ("unsure", "Unsure (a test is needed before the dose)"),
+            ("pregnant", "Pregnant (stops the session)"),
         ],
         widget=forms.RadioSelect,
     )
+
+
+class PregnancyTestForm(forms.Form):
+    tested_on = forms.DateField(
+        label="Test date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    kind = forms.ChoiceField(
+        label="Test", choices=[("urine", "Urine"), ("serum", "Serum")], widget=forms.RadioSelect
+    )
+    result = forms.ChoiceField(
+        label="Result",
+        choices=[("negative", "Negative"), ("positive", "Positive")],
+        widget=forms.RadioSelect,
+    )
+
+
+class PregnancyNotApplicableForm(forms.Form):
+    reason = forms.CharField(
+        label="Why pregnancy is not possible",
+        max_length=300,
+        help_text="e.g. hysterectomy, menopause. No test is asked for after this.",
+    )
+
+
+class AsqForm(forms.Form):
+    """The pre-session ASQ (NIMH Ask Suicide-Screening Questions)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        questions = [*ASQ_QUESTIONNAIRE.items, ASQ_ACUTE_QUESTION]
+        for number, text in enumerate(questions, start=1):
+            self.fields[f"q{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {text}",
+                choices=[(1, "Yes"), (0, "No")],
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=number < 5,
+                empty_value=None,
+                help_text="Ask only after a yes to 1–4." if number == 5 else "",
+                error_messages={"required": "Choose an answer."},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        screen = [data.get(f"q{n}") for n in range(1, 5)]
+        if any(answer == 1 for answer in screen) and data.get("q5") is None:
+            self.add_error("q5", "After a yes, ask question 5 (right now?).")
+        return data
+
+    def items(self) -> dict[str, int]:
+        return {
+            key: value
+            for key, value in self.cleaned_data.items()
+            if key.startswith("q") and value is not None
+        }
 
 
 class Phq9Form(forms.Form):
@@ -360,6 +431,15 @@ class OrderAmendForm(forms.Form):
     )
 
 
+def _witnesses(actor: User) -> Any:
+    return (
+        User.objects.filter(is_active=True, staff_roles__role__in=[Role.NURSE, Role.PSYCHIATRIST])
+        .exclude(pk=actor.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 class DoseForm(forms.Form):
     started_at = ClinicTimeField(label="Started at")
     mg_per_kg = forms.DecimalField(
@@ -369,12 +449,15 @@ class DoseForm(forms.Form):
     planned_minutes = _numeric(forms.IntegerField(label="Planned minutes", required=False))
     lot_number = forms.CharField(label="Lot number", max_length=40)
     lot_expiry = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
-    waste_mg = forms.DecimalField(
-        label="Waste (mg)",
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", required=False, max_digits=6, decimal_places=2
+    )
+    volume_drawn_ml = forms.DecimalField(
+        label="Volume drawn up (mL)",
         required=False,
         max_digits=6,
-        decimal_places=1,
-        help_text="Controlled-substance waste, if any.",
+        decimal_places=2,
+        help_text="What is drawn beyond the dose is waste and needs a witness.",
     )
     waste_witness = forms.ModelChoiceField(
         label="Waste witnessed by", queryset=User.objects.none(), required=False
@@ -382,20 +465,14 @@ class DoseForm(forms.Form):
 
     def __init__(self, *args: Any, session: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["waste_witness"].queryset = (
-            User.objects.filter(
-                is_active=True, staff_roles__role__in=[Role.NURSE, Role.PSYCHIATRIST]
-            )
-            .exclude(pk=actor.pk)
-            .distinct()
-            .order_by("last_name", "first_name")
-        )
+        self.fields["waste_witness"].queryset = _witnesses(actor)
         self.fields["waste_witness"].label_from_instance = lambda user: user.display_name
         plan = session.plan
         route = session.route
         if route == monitoring.ESKETAMINE:
             del self.fields["mg_per_kg"], self.fields["mg"], self.fields["planned_minutes"]
-            del self.fields["waste_mg"], self.fields["waste_witness"]
+            del self.fields["concentration_mg_per_ml"], self.fields["volume_drawn_ml"]
+            del self.fields["waste_witness"]
             self.fields["started_at"].label = "First device at"
         elif plan.dose_mode == DoseMode.MG_PER_KG:
             del self.fields["mg"]
@@ -416,6 +493,21 @@ class DoseForm(forms.Form):
 
 class TimeOnlyForm(forms.Form):
     at = ClinicTimeField(label="Time")
+
+
+class InfusionStopForm(forms.Form):
+    at = ClinicTimeField(label="Stopped at")
+    volume_given_ml = forms.DecimalField(
+        label="Volume actually given (mL)", max_digits=6, decimal_places=2, min_value=0
+    )
+    waste_witness = forms.ModelChoiceField(
+        label="Waste witnessed by", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["waste_witness"].queryset = _witnesses(actor)
+        self.fields["waste_witness"].label_from_instance = lambda user: user.display_name
 
 
 class PauseForm(forms.Form):
@@ -451,6 +543,13 @@ class DischargeForm(forms.Form):
         label="Psychiatrist's reason to discharge with unmet criteria",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    rems_ready_minutes = forms.IntegerField(
+        label="Clinically ready to leave at (minutes after the first device)",
+        required=False,
+        min_value=0,
+        max_value=600,
+        help_text="Your judgement, had there been no 2-hour rule (REMS form).",
     )
 
 

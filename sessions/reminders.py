@@ -247,6 +247,44 @@ def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
     }
 
 
+def pregnancy_positive_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import PregnancyTest
+
+    test = (
+        PregnancyTest.objects.select_related("session__appointment__chair", "patient")
+        .filter(pk__in=reminder.subject_ids)
+        .first()
+    )
+    if test is None or test.session is None:
+        return None
+    return {
+        "what": "A positive pregnancy test stopped a session",
+        "chair": test.session.appointment.chair.name,
+        "record_number": test.patient.mrn,
+        "at": test.recorded_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[test.session_id]),
+    }
+
+
+def pregnancy_reported_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import TreatmentSession
+
+    session = (
+        TreatmentSession.objects.select_related("appointment__chair", "patient")
+        .filter(pk__in=reminder.subject_ids)
+        .first()
+    )
+    if session is None:
+        return None
+    return {
+        "what": "Pregnancy reported at check-in stopped a session",
+        "chair": session.appointment.chair.name,
+        "record_number": session.patient.mrn,
+        "at": reminder.created_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[session.pk]),
+    }
+
+
 def register() -> None:
     reminders.register(ReminderKind.BOOKING_CONFIRMATION, booking_context)
     reminders.register(ReminderKind.SESSION_24H, session_context)
@@ -255,4 +293,6 @@ def register() -> None:
     reminders.register(ReminderKind.REMS_FORM_DUE, rems_context)
     reminders.register_urgent("vital-alert", vital_alert_context)
     reminders.register_urgent("adverse-event", adverse_event_context)
+    reminders.register_urgent("pregnancy-positive", pregnancy_positive_context)
+    reminders.register_urgent("pregnancy-reported", pregnancy_reported_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_booster_reminders, plan_rems_reminders])

@@ -54,3 +54,30 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
 class PatientLoginFactory(UserFactory):
     account_type = AccountType.PATIENT
+
+
+def approve(patient: Patient, psychiatrist: User, routes: list[str] | None = None) -> object:
+    """An approved eligibility decision for the patient (with the intake and screening it
+    rests on), as a psychiatrist would have signed it."""
+    from intake.models import EligibilityDecision, Intake, ScreeningResult
+
+    intake, _ = Intake.objects.get_or_create(patient=patient, defaults={"status": "submitted"})
+    screening = ScreeningResult.objects.create(
+        intake=intake,
+        answers={},
+        level="clear",
+        flags=[],
+        ruleset_version="2026.2",
+        trigger="submission",
+        created_by=psychiatrist,
+        created_at=timezone.now() - dt.timedelta(days=3),
+    )
+    return EligibilityDecision.objects.create(
+        patient=patient,
+        intake=intake,
+        screening=screening,
+        decision="approved",
+        allowed_routes=routes or ["iv", "im", "intranasal_esketamine", "oral"],
+        signed_by=psychiatrist,
+        signed_at=timezone.now() - dt.timedelta(days=2),
+    )

@@ -8,9 +8,11 @@ in `save()`/`delete()` and in queryset `update()`/`delete()`, and on PostgreSQL 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -85,7 +87,7 @@ class TreatmentSession(models.Model):
     amended_at = models.DateTimeField(null=True, blank=True)
     # Discharge assessment (spec §6), each confirmed by a tap.
     oriented = models.BooleanField(default=False)
-    steady_walking = models.BooleanField(default=False)
+    steady_gait = models.BooleanField(default=False)
     nausea_controlled = models.BooleanField(default=False)
     escort_present = models.BooleanField(default=False)
     assessed_by = models.ForeignKey(
@@ -99,6 +101,13 @@ class TreatmentSession(models.Model):
     )
     discharge_override_reason = models.TextField(blank=True)
     discharge_unmet = models.JSONField(default=list, blank=True)
+    # REMS form (esketamine): when the patient would have been clinically ready to leave
+    # had there been no 2-hour rule, in minutes after the first device (nurse's judgement).
+    rems_ready_minutes = models.PositiveSmallIntegerField(
+        "Clinically ready to leave (minutes after the first device, without the 2-hour rule)",
+        null=True,
+        blank=True,
+    )
     nurse_signed_at = models.DateTimeField(null=True, blank=True)
     nurse_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -192,11 +201,13 @@ class CheckInItem(models.TextChoices):
     PREGNANCY = "pregnancy", "Pregnancy status re-confirmed"
     MEDICATION_CHANGES = "medication_changes", "Medication changes since last visit"
     PHQ9 = "phq9", "Pre-session PHQ-9"
+    ASQ = "asq", "Pre-session ASQ suicide risk screen"
 
 
 class CheckInEntry(SessionPart):
     """One answer on the check-in checklist. Entries are appended; the latest per item
-    counts, so a corrected weight keeps the first entry visible."""
+    counts, so a corrected weight keeps the first entry visible. A weight is stored as
+    {"kg": "82.4", "confirmed": bool} (older entries: the kg as a string)."""
 
     item = models.CharField(max_length=20, choices=CheckInItem.choices)
     value = models.JSONField()
@@ -246,6 +257,7 @@ class VitalReading(SessionPart):
     def as_reading(self) -> dict[str, Any]:
         """The mapping `sessions.monitoring` judges."""
         return {
+            "taken_at": self.taken_at,
             "systolic": self.systolic,
             "diastolic": self.diastolic,
             "heart_rate": self.heart_rate,
@@ -342,6 +354,20 @@ class DoseRecord(SessionPart):
     waste_witness = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Racemic ketamine: what was drawn up, and (an infusion stopped early) what was given.
+    concentration_mg_per_ml = models.DecimalField(
+        "Concentration (mg/mL)", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    volume_drawn_ml = models.DecimalField(
+        "Volume drawn up (mL)", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    volume_given_ml = models.DecimalField(
+        "Volume given (mL)", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    given_mg = models.DecimalField(
+        "mg actually given", max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    stopped_early = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -358,6 +384,165 @@ class DoseRecord(SessionPart):
 
     def __str__(self) -> str:
         return f"{self.total_mg} mg in session {self.session_id}"
+
+
+class PregnancyTestKind(models.TextChoices):
+    URINE = "urine", "Urine"
+    SERUM = "serum", "Serum"
+
+
+class PregnancyTestResult(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", "Positive"
+
+
+class PregnancyTest(models.Model):
+    """A pregnancy test result (session-monitoring.md §1). Kept with the patient: a test
+    counts for any session within 7 days of it. Never changed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pregnancy_tests")
+    session = models.ForeignKey(
+        TreatmentSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pregnancy_tests",
+    )
+    tested_on = models.DateField()
+    kind = models.CharField(max_length=8, choices=PregnancyTestKind.choices)
+    result = models.CharField(max_length=10, choices=PregnancyTestResult.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-tested_on", "-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "tested_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} pregnancy test {self.result} on {self.tested_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("A test result is never changed; record a new one.")
+        super().save(*args, **kwargs)
+
+
+class PregnancyNotApplicable(models.Model):
+    """A clinician's record that pregnancy is not possible for this patient (e.g.
+    hysterectomy, menopause), with the reason. The latest one counts."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="pregnancy_not_applicable"
+    )
+    reason = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Pregnancy not applicable for patient {self.patient_id}"
+
+
+class PregnancyTestPolicy(models.TextChoices):
+    FIRST_DOSE = "first_dose", "Before the first dose (and whenever pregnancy is unsure)"
+    EVERY_DOSE = "every_dose", "Before every dose"
+
+
+class SessionSafetySettings(models.Model):
+    """The clinic's dose limits and pregnancy-test policy (one row, pk 1, edited by the
+    admin). The limits are `sessions.dosing.DoseLimits`; the engine holds the defaults."""
+
+    iv_usual_mg_per_kg = models.DecimalField(
+        "IV usual (mg/kg, warn above)", max_digits=4, decimal_places=2, default=Decimal("0.75")
+    )
+    iv_max_mg_per_kg = models.DecimalField(
+        "IV maximum (mg/kg, refuse above)", max_digits=4, decimal_places=2, default=Decimal("1.0")
+    )
+    im_usual_mg_per_kg = models.DecimalField(
+        "IM usual (mg/kg, warn above)", max_digits=4, decimal_places=2, default=Decimal("0.75")
+    )
+    im_max_mg_per_kg = models.DecimalField(
+        "IM maximum (mg/kg, refuse above)", max_digits=4, decimal_places=2, default=Decimal("1.0")
+    )
+    max_total_mg = models.DecimalField(
+        "IV/IM maximum total (mg)", max_digits=6, decimal_places=1, default=Decimal("150")
+    )
+    oral_usual_mg = models.DecimalField(
+        "Oral usual (mg, warn above)", max_digits=6, decimal_places=1, default=Decimal("200")
+    )
+    oral_max_mg = models.DecimalField(
+        "Oral maximum (mg, refuse above)", max_digits=6, decimal_places=1, default=Decimal("300")
+    )
+    iv_min_infusion_minutes = models.PositiveSmallIntegerField(
+        "Shortest IV infusion that may be ordered (minutes)", default=40
+    )
+    infusion_tolerance_percent = models.PositiveSmallIntegerField(
+        "An infusion may run this much shorter than ordered (%)", default=10
+    )
+    weight_change_percent = models.PositiveSmallIntegerField(
+        "Weight change that must be confirmed (%)", default=10
+    )
+    pregnancy_test_policy = models.CharField(
+        max_length=12,
+        choices=PregnancyTestPolicy.choices,
+        default=PregnancyTestPolicy.FIRST_DOSE,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "dose limits and pregnancy tests"
+        verbose_name_plural = "dose limits and pregnancy tests"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="session_safety_single_row"),
+            models.CheckConstraint(
+                condition=Q(iv_usual_mg_per_kg__lte=models.F("iv_max_mg_per_kg"))
+                & Q(im_usual_mg_per_kg__lte=models.F("im_max_mg_per_kg"))
+                & Q(oral_usual_mg__lte=models.F("oral_max_mg")),
+                name="session_safety_usual_below_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Dose limits and pregnancy tests"
+
+    def clean(self) -> None:
+        errors = {}
+        for usual, maximum in (
+            ("iv_usual_mg_per_kg", "iv_max_mg_per_kg"),
+            ("im_usual_mg_per_kg", "im_max_mg_per_kg"),
+            ("oral_usual_mg", "oral_max_mg"),
+        ):
+            low, high = getattr(self, usual), getattr(self, maximum)
+            if low is not None and high is not None and low > high:
+                errors[usual] = "The usual dose must not be above the maximum."
+        if self.infusion_tolerance_percent > 50:
+            errors["infusion_tolerance_percent"] = "At most 50 %."
+        if not 1 <= self.weight_change_percent <= 50:
+            errors["weight_change_percent"] = "Between 1 and 50 %."
+        if errors:
+            raise ValidationError(errors)
+
+    def dose_limit_values(self) -> dict[str, Any]:
+        """The stored limits as keyword arguments for `sessions.dosing.DoseLimits`."""
+        return {
+            "iv_usual_mg_per_kg": self.iv_usual_mg_per_kg,
+            "iv_max_mg_per_kg": self.iv_max_mg_per_kg,
+            "im_usual_mg_per_kg": self.im_usual_mg_per_kg,
+            "im_max_mg_per_kg": self.im_max_mg_per_kg,
+            "max_total_mg": self.max_total_mg,
+            "oral_usual_mg": self.oral_usual_mg,
+            "oral_max_mg": self.oral_max_mg,
+            "iv_min_infusion_minutes": self.iv_min_infusion_minutes,
+            "infusion_tolerance": Decimal(self.infusion_tolerance_percent) / 100,
+            "weight_change_fraction": Decimal(self.weight_change_percent) / 100,
+        }
 
 
 class DeviceDose(SessionPart):

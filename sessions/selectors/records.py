@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import Route, SexAtBirth
-from clinic.models import ClinicSettings, User
+from clinic.models import ClinicSettings, Patient, User
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
-from sessions import monitoring
+from sessions import dosing, monitoring
 from sessions.models import (
     AdverseEvent,
     Appointment,
@@ -32,6 +32,7 @@ from sessions.models import (
     InfusionPause,
     RemsSubmission,
     SessionAddendum,
+    SessionSafetySettings,
     TreatmentSession,
     VitalAlert,
     VitalReading,
@@ -42,6 +43,32 @@ from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, Readi
 def vital_limits(clinic: ClinicSettings | None = None) -> monitoring.VitalLimits:
     """The clinic's stored limits as the engine takes them."""
     return monitoring.VitalLimits(**(clinic or clinic_settings()).vital_limit_values())
+
+
+def safety_settings() -> SessionSafetySettings:
+    """The clinic's dose limits and pregnancy-test policy, created with defaults."""
+    row = SessionSafetySettings.objects.filter(pk=1).first()
+    if row is None:
+        row, _ = SessionSafetySettings.objects.get_or_create(pk=1)
+    return row
+
+
+def dose_limits(settings_row: SessionSafetySettings | None = None) -> dosing.DoseLimits:
+    """The clinic's stored dose limits as the engine takes them."""
+    return dosing.DoseLimits(**(settings_row or safety_settings()).dose_limit_values())
+
+
+def patient_allergies(patient: Patient) -> list[dict[str, str]] | None:
+    """The allergy list from the patient's latest intake; None when never answered."""
+    intake = Intake.objects.filter(patient=patient).order_by("-pk").only("answers").first()
+    if intake is None or "allergies" not in intake.answers:
+        return None
+    allergies = intake.answers.get("allergies") or []
+    return [
+        {"substance": str(a.get("substance", "")), "reaction": str(a.get("reaction", ""))}
+        for a in allergies
+        if isinstance(a, dict)
+    ]
 
 
 def pregnancy_applies(session: TreatmentSession) -> bool:
@@ -194,6 +221,9 @@ class SessionState:
     checkin_missing: list[str]
     readings: list[VitalReading]
     baseline: VitalReading | None
+    # The newest value of each vital in the 30 minutes before the dose (or now), BP as a
+    # pair: what the pre-dose gate judges and what later readings are compared with.
+    predose_vitals: dict[str, Any]
     gate: monitoring.Gate | None
     gate_override: GateOverride | None
     dose: DoseRecord | None
@@ -209,7 +239,12 @@ class SessionState:
     @property
     def weight_kg(self) -> Decimal | None:
         entry = self.entries.get(CheckInItem.WEIGHT)
-        return Decimal(entry.value) if entry else None
+        return weight_of(entry.value) if entry else None
+
+    @property
+    def weight_confirmed(self) -> bool:
+        entry = self.entries.get(CheckInItem.WEIGHT)
+        return bool(entry and isinstance(entry.value, dict) and entry.value.get("confirmed"))
 
     @property
     def dose_started_at(self) -> dt.datetime | None:
@@ -261,6 +296,21 @@ class SessionState:
         return [e for e in self.adverse_events if e.severity == "serious"]
 
 
+def weight_of(value: Any) -> Decimal:
+    """A stored check-in weight: {"kg": "82.4", "confirmed": …}, or the kg as a string."""
+    return Decimal(value["kg"] if isinstance(value, dict) else value)
+
+
+def _dissociation_resolved(readings: list[VitalReading]) -> bool:
+    """The newest dissociation rating after the dose is 0 (clinician rating 0, or CADSS-6
+    total 0, which means every item 0). No rating yet: not resolved."""
+    rated = [r for r in readings if r.dissociation is not None or r.cadss6 is not None]
+    if not rated:
+        return False
+    newest = rated[-1]
+    return (newest.dissociation in (None, 0)) and (newest.cadss6 in (None, 0))
+
+
 def _observation_start(session: TreatmentSession, dose: DoseRecord | None) -> dt.datetime | None:
     if dose is None:
         return None
@@ -309,19 +359,33 @@ def state_of(
     for reading in readings:
         reading.alert_list = by_reading.get(reading.pk, [])
     dose = _dose_of(session)
+    limits = vital_limits(clinic)
     predose = [r for r in readings if r.phase == ReadingPhase.PREDOSE]
     baseline = predose[-1] if predose else None
+    gate_time = dose.started_at if dose else now
+    predose_vitals = monitoring.latest_vitals(
+        [r.as_reading() for r in predose],
+        now=gate_time,
+        window_minutes=monitoring.PREDOSE_WINDOW_MINUTES,
+    )
     gate = None
     override = None
     if baseline is not None:
         patient = session.patient
-        age = patient.age_on(timezone.localdate(baseline.taken_at, clinic.zone))
+        age = patient.age_on(timezone.localdate(gate_time, clinic.zone))
         # Unknown age: the stricter (under-65) esketamine limit applies.
         gate = monitoring.predose_gate(
-            baseline.as_reading(), route=session.route, age=age or 0, limits=vital_limits(clinic)
+            predose_vitals, route=session.route, age=age or 0, limits=limits
         )
+        # An override covers the reasons it was written for, on the newest pre-dose
+        # reading; a new reason (or a new reading) needs a new decision.
         override = next(
-            (o for o in parts(session.gate_overrides) if o.reading_id == baseline.pk), None
+            (
+                o
+                for o in parts(session.gate_overrides)
+                if o.reading_id == baseline.pk and set(gate.reasons) <= set(o.reasons)
+            ),
+            None,
         )
     if hasattr(session, "has_urgent_alerts"):
         urgent = session.has_urgent_alerts
@@ -338,23 +402,20 @@ def state_of(
         finished=session.discharged_at is not None,
     )
     monitored = [r for r in readings if dose is not None and r.taken_at >= dose.started_at]
-    last = monitored[-1] if monitored else None
-    last_alerts = (
-        [monitoring.Alert(a.code, a.level, a.message) for a in by_reading.get(last.pk, [])]
-        if last
-        else []
-    )
-    with_moaas = [r for r in monitored if r.moaas is not None]
-    protocol = session.plan.protocol
+    open_critical = [
+        a for a in alerts if a.acknowledged_at is None and a.level == AlertLevel.CRITICAL
+    ]
     discharge = monitoring.discharge_check(
-        observation_start=_observation_start(session, dose),
-        observation_minutes=protocol.observation_minutes,
-        observation_from=protocol.observation_from,
+        route=session.route,
         now=now,
-        last_reading=last.as_reading() if last else None,
-        last_reading_alerts=last_alerts,
-        latest_moaas=with_moaas[-1].moaas if with_moaas else None,
+        observation_from=_observation_start(session, dose),
+        readings=[r.as_reading() for r in monitored],
+        baseline=predose_vitals or None,
+        dissociation_resolved=_dissociation_resolved(monitored),
+        open_critical_alerts=len(open_critical),
         assessment={key: getattr(session, key) for key, _ in monitoring.DISCHARGE_ASSESSMENT},
+        limits=limits,
+        observation_minutes=session.plan.protocol.observation_minutes,
     )
     return SessionState(
         session=session,
@@ -364,6 +425,7 @@ def state_of(
         checkin_missing=missing,
         readings=readings,
         baseline=baseline,
+        predose_vitals=predose_vitals,
         gate=gate,
         gate_override=override,
         dose=dose,

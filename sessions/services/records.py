@@ -23,10 +23,10 @@ from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
-from intake.measures import PHQ9, score
-from intake.models import MeasureContext, MeasureResult
+from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, score
+from intake.models import Intake, MeasureContext, MeasureResult
 from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
-from sessions import monitoring
+from sessions import dosing, monitoring
 from sessions.models import (
     AdverseEvent,
     Appointment,
@@ -37,9 +37,12 @@ from sessions.models import (
     DoseRecord,
     GateOverride,
     InfusionPause,
+    PregnancyNotApplicable,
+    PregnancyTest,
     RecordLocked,
     RemsSubmission,
     SessionAddendum,
+    TreatmentPlan,
     TreatmentSession,
     VitalAlert,
     VitalReading,
@@ -56,8 +59,18 @@ from sessions.scheduling import induction_finished
 from sessions.selectors.records import (
     SessionState,
     checkin_required_items,
+    dose_limits,
+    safety_settings,
     state_of,
     vital_limits,
+    weight_of,
+)
+from sessions.selectors.treatment_gate import (
+    AT_CHECK_IN,
+    GateReason,
+    PregnancyRequirement,
+    pregnancy_requirement,
+    treatment_gate,
 )
 
 CLINICAL_STAFF = (Role.NURSE, Role.PSYCHIATRIST)
@@ -139,6 +152,12 @@ def session_open(
             supervising_psychiatrist=appointment.patient.psychiatrist,
             opened_by=actor,
         )
+        refused = [r for r in session_gate(session) if r.code in AT_CHECK_IN]
+        if refused:
+            # Nothing is written: the transaction rolls back with the session row.
+            raise ValidationError(
+                ["This patient can't be treated today:", *(r.message for r in refused)]
+            )
         appointment.set_status(AppointmentStatus.CHECKED_IN, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
@@ -150,22 +169,107 @@ def session_open(
     return session
 
 
-def _check_item_value(session: TreatmentSession, item: str, value: Any) -> Any:
+def session_gate(session: TreatmentSession, state: SessionState | None = None) -> list[GateReason]:
+    """The treatment gate of this session now (session-monitoring.md §1a)."""
+    state = state or state_of(session)
+    entry = state.entries.get(CheckInItem.PREGNANCY)
+    return treatment_gate(
+        session,
+        open_urgent_alert=state.open_urgent_alert,
+        checkin_pregnancy=entry.value if entry else None,
+        now=state.now,
+        policy=safety_settings().pregnancy_test_policy,
+    )
+
+
+def pregnancy_state(session: TreatmentSession, state: SessionState) -> PregnancyRequirement:
+    """Whether a pregnancy test is needed for this session and which one counts."""
+    entry = state.entries.get(CheckInItem.PREGNANCY)
+    return pregnancy_requirement(
+        session,
+        today=timezone.localdate(state.now, clinic_settings().zone),
+        checkin_answer=entry.value if entry else None,
+        policy=safety_settings().pregnancy_test_policy,
+    )
+
+
+def session_take_current_plan(
+    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
+) -> TreatmentSession:
+    """The plan changed after booking: the nurse has seen the new order and the session
+    takes it (same route only; another route needs a new booking)."""
+    _require(actor, *CLINICAL_STAFF, doing="confirm a new dose order")
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        if DoseRecord.objects.filter(session=session).exists():
+            raise ValidationError("The dose is already recorded under the earlier order.")
+        current = (
+            TreatmentPlan.objects.filter(patient_id=session.patient_id).order_by("-version").first()
+        )
+        if current is None or current.pk == session.plan_id:
+            return session
+        if current.route != session.route:
+            raise ValidationError(
+                "The new plan is for another route: cancel this session and book a new one."
+            )
+        session.plan = current
+        session.save(update_fields=["plan"])
+        _audit(AuditAction.UPDATE, session, session, actor, request)
+    return session
+
+
+def previous_weight(session: TreatmentSession) -> Decimal | None:
+    """The last weight recorded before this session: an earlier session's check-in, else
+    the intake's."""
+    earlier = (
+        CheckInEntry.objects.filter(
+            session__patient_id=session.patient_id,
+            item=CheckInItem.WEIGHT,
+            session__opened_at__lt=session.opened_at,
+        )
+        .exclude(session=session)
+        .order_by("-recorded_at", "-pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        return weight_of(earlier)
+    intake = Intake.objects.filter(patient_id=session.patient_id).order_by("-pk").first()
+    weight = intake.answers.get("weight_kg") if intake else None
+    try:
+        return Decimal(str(weight)) if weight not in (None, "") else None
+    except ArithmeticError:
+        return None
+
+
+PREGNANCY_ANSWERS = ("not_pregnant", "unsure", "pregnant", "not_applicable")
+
+
+def _weight_value(session: TreatmentSession, value: Any, confirmed: bool) -> dict[str, Any]:
+    """Today's weight in kg; a change of more than 10 % from the last recorded weight
+    (`WEIGHT_CHANGED`) must be confirmed as re-measured."""
+    try:
+        weight = Decimal(str(value)).quantize(Decimal("0.1"))
+    except ArithmeticError:
+        raise ValidationError({"weight_kg": "Enter the weight in kg, e.g. 72.5."}) from None
+    if not Decimal("30") <= weight <= Decimal("300"):
+        raise ValidationError({"weight_kg": "Weight must be between 30 and 300 kg."})
+    changed = dosing.weight_changed(weight, previous_weight(session), dose_limits())
+    if changed is not None and not confirmed:
+        raise ValidationError({"weight_kg": changed.message})
+    return {"kg": str(weight), "confirmed": changed is not None}
+
+
+def _check_item_value(
+    session: TreatmentSession, item: str, value: Any, *, confirmed: bool = False
+) -> Any:
     if item not in checkin_required_items(session) and item != CheckInItem.MEDICATION_CHANGES:
         raise ValidationError({item: "This item does not apply to this session."})
     if item == CheckInItem.WEIGHT:
-        try:
-            weight = Decimal(str(value)).quantize(Decimal("0.1"))
-        except ArithmeticError:
-            raise ValidationError({item: "Enter the weight in kg, e.g. 72.5."}) from None
-        if not Decimal("30") <= weight <= Decimal("300"):
-            raise ValidationError({item: "Weight must be between 30 and 300 kg."})
-        return str(weight)
+        return _weight_value(session, value, confirmed)
     if item == CheckInItem.PREGNANCY:
-        if value not in ("not_pregnant", "not_applicable"):
-            raise ValidationError(
-                {item: "Pregnancy must be ruled out before dosing; call the psychiatrist."}
-            )
+        if value not in PREGNANCY_ANSWERS:
+            raise ValidationError({item: "Choose the patient's pregnancy status today."})
         return value
     if item == CheckInItem.MEDICATION_CHANGES:
         text = str(value).strip()
@@ -183,11 +287,13 @@ def checkin_record(
     item: str,
     value: Any,
     actor: User,
+    confirmed: bool = False,
     request: HttpRequest | None = None,
 ) -> CheckInEntry:
-    """Record one check-in item (who and when are stored with it)."""
+    """Record one check-in item (who and when are stored with it). `confirmed` is the
+    nurse's confirmation that a weight which changed a lot was re-measured in kg."""
     _require(actor, *CLINICAL_STAFF, doing="record a check-in")
-    if item not in CheckInItem.values or item == CheckInItem.PHQ9:
+    if item not in CheckInItem.values or item in (CheckInItem.PHQ9, CheckInItem.ASQ):
         raise ValidationError({"item": "Unknown check-in item."})
     with transaction.atomic():
         session = _lock_for_write(session)
@@ -196,11 +302,83 @@ def checkin_record(
         entry = CheckInEntry.objects.create(
             session=session,
             item=item,
-            value=_check_item_value(session, item, value),
+            value=_check_item_value(session, item, value, confirmed=confirmed),
             recorded_by=actor,
         )
         _audit(AuditAction.UPDATE, session, entry, actor, request)
+        if item == CheckInItem.PREGNANCY and value == "pregnant":
+            send_now(
+                f"pregnancy-reported:{session.pk}",
+                on_call_psychiatrists(session.supervising_psychiatrist),
+                patient=session.patient,
+            )
     return entry
+
+
+def pregnancy_test_record(
+    *,
+    session: TreatmentSession,
+    tested_on: dt.date,
+    kind: str,
+    result: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> PregnancyTest:
+    """A pregnancy test result. A positive one stops the session (the treatment gate) and
+    notifies the supervising psychiatrist at once."""
+    _require(actor, *CLINICAL_STAFF, doing="record a pregnancy test")
+    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+    errors = {}
+    if tested_on > today:
+        errors["tested_on"] = "This date is in the future."
+    elif tested_on < today - dt.timedelta(days=7):
+        errors["tested_on"] = "A test older than 7 days does not count; test again."
+    if kind not in ("urine", "serum"):
+        errors["kind"] = "Choose urine or serum."
+    if result not in ("negative", "positive"):
+        errors["result"] = "Choose negative or positive."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        test = PregnancyTest.objects.create(
+            patient_id=session.patient_id,
+            session=session,
+            tested_on=tested_on,
+            kind=kind,
+            result=result,
+            recorded_by=actor,
+        )
+        _audit(AuditAction.CREATE, session, test, actor, request)
+        if result == "positive":
+            send_now(
+                f"pregnancy-positive:{test.pk}",
+                on_call_psychiatrists(session.supervising_psychiatrist),
+                patient=session.patient,
+            )
+    return test
+
+
+def pregnancy_not_applicable_record(
+    *,
+    session: TreatmentSession,
+    reason: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> PregnancyNotApplicable:
+    """A clinician records that pregnancy is not possible (e.g. hysterectomy, menopause):
+    no pregnancy test is asked for from then on."""
+    _require(actor, *CLINICAL_STAFF, doing="record that pregnancy is not applicable")
+    text = reason.strip()
+    if len(text) < 5:
+        raise ValidationError({"reason": "Say why (e.g. hysterectomy, menopause)."})
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        row = PregnancyNotApplicable.objects.create(
+            patient_id=session.patient_id, reason=text[:300], recorded_by=actor
+        )
+        _audit(AuditAction.CREATE, session, row, actor, request)
+    return row
 
 
 def checkin_phq9(
@@ -248,6 +426,69 @@ def checkin_phq9(
                 reason=(
                     "PHQ-9 question 9 answered "
                     f"{items['q9']} at check-in, before dosing (session {session.pk})."
+                ),
+                source="check-in",
+            )
+    return measure
+
+
+ASQ_ALERT_CODES = {ASQ_ACUTE: "SUICIDE_RISK_ACUTE", "non_acute_positive": "SUICIDE_RISK"}
+
+
+def checkin_asq(
+    *,
+    session: TreatmentSession,
+    items: dict[str, int],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> MeasureResult:
+    """Score the pre-session ASQ. A positive screen raises the urgent alert (the same path
+    as PHQ-9 question 9); an acute positive one stops the session until a psychiatrist has
+    assessed the patient and acknowledged the alert with what was done."""
+    _require(actor, *CLINICAL_STAFF, doing="record an ASQ")
+    try:
+        result = score(ASQ, items)
+    except (ValueError, TypeError):
+        raise ValidationError(
+            {"q5": "Ask question 5 (thoughts of killing themself right now) after any yes."}
+        ) from None
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        context = (
+            MeasureContext.BOOSTER
+            if session.appointment.kind == AppointmentKind.BOOSTER
+            else MeasureContext.PRE_SESSION
+        )
+        measure = MeasureResult.objects.create(
+            patient_id=session.patient_id,
+            instrument=ASQ,
+            items=items,
+            total=result.total,
+            band=result.band,
+            flags=list(result.flags),
+            context=context,
+            entered_by=actor,
+        )
+        CheckInEntry.objects.create(
+            session=session,
+            item=CheckInItem.ASQ,
+            value={"measure": measure.pk, "band": result.band},
+            recorded_by=actor,
+        )
+        _audit(AuditAction.CREATE, session, measure, actor, request)
+        if result.band != ASQ_NEGATIVE:
+            acute = result.band == ASQ_ACUTE
+            urgent_alert_raise(
+                patient=session.patient,
+                code=ASQ_ALERT_CODES[result.band],
+                reason=(
+                    "ASQ at check-in "
+                    + (
+                        "acute positive (thoughts of killing themself right now)"
+                        if acute
+                        else "positive, not acute"
+                    )
+                    + f", before dosing (session {session.pk})."
                 ),
                 source="check-in",
             )
@@ -306,7 +547,7 @@ def reading_record(
             recorded_by=actor,
             **{key: values.get(key) for key in monitoring.VITAL_KEYS},
         )
-        baseline = state.baseline.as_reading() if state.baseline and phase != "predose" else None
+        baseline = state.predose_vitals if phase != ReadingPhase.PREDOSE else None
         found = monitoring.vital_alerts(
             reading.as_reading(), baseline=baseline, limits=vital_limits()
         )
@@ -391,6 +632,48 @@ def gate_override(
 # --- Dose (spec §3) ---------------------------------------------------------------------
 
 
+def first_dose_of_drug(session: TreatmentSession) -> bool:
+    """True for the patient's first ever dose of this drug at the clinic."""
+    drug = Drug.ESKETAMINE if session.route == monitoring.ESKETAMINE else Drug.KETAMINE
+    return (
+        not DoseRecord.objects.filter(session__patient_id=session.patient_id, drug=drug)
+        .exclude(session=session)
+        .exists()
+    )
+
+
+def session_device_order(session: TreatmentSession, *, first_dose: bool) -> int:
+    """Esketamine devices ordered for this session: the amendment's, else the plan's — at
+    most 2 (56 mg) at the first dose, as the label says, unless a psychiatrist amends."""
+    if session.amended_devices:
+        return session.amended_devices
+    planned = session.plan.esketamine_devices or 0
+    if first_dose:
+        return min(planned, dosing.ESKETAMINE_FIRST_DOSE_MAX_DEVICES)
+    return planned
+
+
+ORDER_FIELD_OF = {"devices": "devices", "mg_per_kg": "mg_per_kg", "fixed_mg": "mg"}
+
+
+def _refusal_errors(check: dosing.DoseCheck, dose_field: str) -> dict[str, list[str]]:
+    """Each refused issue next to the field it is about."""
+    fields = {
+        "WEIGHT_MISSING": "__all__",
+        "WEIGHT_CHANGED": "__all__",
+        "INFUSION_TOO_SHORT": "planned_minutes",
+        "INFUSION_TOO_FAST": "planned_minutes",
+    }
+    errors: dict[str, list[str]] = {}
+    for issue in check.issues:
+        if issue.level == dosing.WARNING:
+            continue
+        if issue.level == dosing.CONFIRM and check.allowed:
+            continue
+        errors.setdefault(fields.get(issue.code, dose_field), []).append(issue.message)
+    return errors
+
+
 def order_amend(
     *,
     session: TreatmentSession,
@@ -401,7 +684,8 @@ def order_amend(
     actor: User,
     request: HttpRequest | None = None,
 ) -> TreatmentSession:
-    """A psychiatrist raises this session's dose order above the plan's."""
+    """A psychiatrist raises this session's dose order above the plan's, within the
+    clinic's dose limits (`sessions.dosing`, the same rules as the plan and the dose)."""
     _require(actor, Role.PSYCHIATRIST, doing="amend a dose order")
     text = _reason(reason)
     with transaction.atomic():
@@ -409,18 +693,30 @@ def order_amend(
         plan = session.plan
         if DoseRecord.objects.filter(session=session).exists():
             raise ValidationError("The dose is already recorded.")
-        if session.route == monitoring.ESKETAMINE:
-            if not devices or not 1 <= devices <= 3:
-                raise ValidationError({"devices": "Esketamine is 1 to 3 devices (28–84 mg)."})
-            session.amended_devices = devices
-        elif plan.dose_mode == DoseMode.MG_PER_KG:
-            if mg_per_kg is None or not Decimal("0.05") <= mg_per_kg <= Decimal("2"):
-                raise ValidationError({"mg_per_kg": "Enter a dose between 0.05 and 2 mg/kg."})
-            session.amended_mg_per_kg = mg_per_kg
-        else:
-            if mg is None or not Decimal("1") <= mg <= Decimal("500"):
-                raise ValidationError({"mg": "Enter a dose between 1 and 500 mg."})
-            session.amended_mg = mg
+        policy = dosing.policy_for(session.route)
+        basis = policy.basis
+        if basis == "mg_per_kg" and plan.dose_mode != DoseMode.MG_PER_KG:
+            basis = "fixed_mg"
+        field = ORDER_FIELD_OF[basis]
+        value = {"devices": devices, "mg_per_kg": mg_per_kg, "mg": mg}[field]
+        if value is None or value <= 0:
+            raise ValidationError({field: "Enter the new order."})
+        state = state_of(session)
+        check = dosing.order_check(
+            route=session.route,
+            mg_per_kg=mg_per_kg if field == "mg_per_kg" else None,
+            mg=mg if field == "mg" else None,
+            devices=devices if field == "devices" else None,
+            weight_kg=state.weight_kg or previous_weight(session),
+            amended=True,
+            first_dose=first_dose_of_drug(session),
+            limits=dose_limits(),
+        )
+        if not check.allowed:
+            raise ValidationError({field: [issue.message for issue in check.refusals]})
+        session.amended_devices = devices if field == "devices" else None
+        session.amended_mg_per_kg = mg_per_kg if field == "mg_per_kg" else None
+        session.amended_mg = mg if field == "mg" else None
         session.amendment_reason = text
         session.amended_by = actor
         session.amended_at = timezone.now()
@@ -446,22 +742,128 @@ class DoseInput:
     mg_per_kg: Decimal | None = None
     mg: Decimal | None = None
     planned_minutes: int | None = None
-    waste_mg: Decimal | None = None
+    concentration_mg_per_ml: Decimal | None = None
+    volume_drawn_ml: Decimal | None = None
     waste_witness: User | None = None
 
 
 def dose_blockers(state: SessionState) -> list[str]:
-    """Why the dose can't be given yet (empty when it can)."""
+    """Why the dose can't be given yet (empty when it can): the check-in, the treatment
+    gate (every reason named) and the pre-dose gate."""
     blockers = [f"Check-in: {label} not recorded." for label in state.checkin_missing]
-    if state.open_urgent_alert:
-        blockers.append(
-            "Urgent alert (PHQ-9 question 9) is open: a psychiatrist must acknowledge it."
-        )
+    blockers += [reason.message for reason in session_gate(state.session, state)]
     if state.gate is None:
         blockers.append("Record the pre-dose vitals.")
     elif not state.gate.proceed and state.gate_override is None:
-        blockers.append("Pre-dose hold: re-measure, or a psychiatrist overrides with a reason.")
+        blockers.append(
+            "Pre-dose hold: measure what is missing or out of range, or a psychiatrist "
+            "overrides with a reason."
+        )
     return blockers
+
+
+@dataclass(frozen=True)
+class DosePlan:
+    """What this session's dose is, by the order: used by the dose form's preview and by
+    the dose record, so both apply the same `dose_check`."""
+
+    drug: str
+    total_mg: Decimal | None
+    ordered_total_mg: Decimal | None
+    mg_per_kg: Decimal | None
+    devices: int | None
+    check: dosing.DoseCheck | None
+
+
+def dose_plan(
+    session: TreatmentSession,
+    state: SessionState,
+    *,
+    mg_per_kg: Decimal | None = None,
+    mg: Decimal | None = None,
+    planned_minutes: int | None = None,
+    limits: dosing.DoseLimits | None = None,
+) -> DosePlan:
+    """The dose about to be given (or the order when nothing is typed yet), checked."""
+    plan = session.plan
+    limits = limits or dose_limits()
+    weight = state.weight_kg
+    first = first_dose_of_drug(session)
+    amended = session.amended_at is not None
+    devices = None
+    if session.route == monitoring.ESKETAMINE:
+        devices = session_device_order(session, first_dose=first)
+        drug, per_kg = Drug.ESKETAMINE, None
+        total = ordered = Decimal(dosing.ESKETAMINE_DEVICE_MG * devices) if devices else None
+    elif plan.dose_mode == DoseMode.MG_PER_KG:
+        drug = Drug.KETAMINE
+        order = session.amended_mg_per_kg or plan.dose_mg_per_kg
+        per_kg = mg_per_kg if mg_per_kg is not None else order
+        total = dosing.dose_total_mg(weight, per_kg) if weight and per_kg else None
+        ordered = dosing.dose_total_mg(weight, order) if weight and order else None
+    else:
+        drug, per_kg = Drug.KETAMINE, None
+        ordered = session.amended_mg or plan.dose_mg
+        total = mg if mg is not None else ordered
+    check = None
+    if total is not None and total > 0:
+        iv = session.route == "iv"
+        check = dosing.dose_check(
+            route=session.route,
+            total_mg=total,
+            weight_kg=weight,
+            previous_weight_kg=previous_weight(session) if weight is not None else None,
+            ordered_total_mg=ordered,
+            amended=amended,
+            first_dose=first,
+            devices=devices,
+            infusion_minutes=(planned_minutes or plan.infusion_minutes) if iv else None,
+            ordered_infusion_minutes=plan.infusion_minutes if iv else None,
+            weight_confirmed=state.weight_confirmed,
+            limits=limits,
+        )
+    return DosePlan(drug, total, ordered, per_kg, devices, check)
+
+
+def _drawn_up(
+    route: str, dose: DoseInput, total: Decimal, actor: User, errors: dict[str, Any]
+) -> dict[str, Any]:
+    """Racemic ketamine: concentration and volume drawn up; the waste is what was drawn
+    beyond the dose, and needs another staff member as witness."""
+    if route == monitoring.ESKETAMINE:
+        return {}
+    needed = route in ("iv", "im")
+    concentration, volume = dose.concentration_mg_per_ml, dose.volume_drawn_ml
+    if concentration is None and needed:
+        errors["concentration_mg_per_ml"] = "Enter the concentration drawn up (mg/mL)."
+    elif concentration is not None and concentration <= 0:
+        errors["concentration_mg_per_ml"] = "The concentration must be above zero."
+    if volume is None and needed:
+        errors["volume_drawn_ml"] = "Enter the volume drawn up (mL)."
+    elif volume is not None and volume <= 0:
+        errors["volume_drawn_ml"] = "The volume must be above zero."
+    if concentration is None or volume is None or errors:
+        return {}
+    drawn = dosing.given_mg(volume, concentration)
+    if drawn < total:
+        errors["volume_drawn_ml"] = (
+            f"{volume.normalize():f} mL × {concentration.normalize():f} mg/mL is "
+            f"{drawn.normalize():f} mg, less than the {total.normalize():f} mg dose."
+        )
+        return {}
+    waste = drawn - total
+    if waste > 0 and dose.waste_witness is None:
+        errors["waste_witness"] = (
+            f"{waste.normalize():f} mg will be wasted: controlled-substance waste needs a witness."
+        )
+    elif dose.waste_witness is not None and dose.waste_witness.pk == actor.pk:
+        errors["waste_witness"] = "The witness must be another staff member."
+    return {
+        "concentration_mg_per_ml": concentration,
+        "volume_drawn_ml": volume,
+        "waste_mg": waste if waste > 0 else None,
+        "waste_witness": dose.waste_witness if waste > 0 else None,
+    }
 
 
 def dose_record(
@@ -471,14 +873,15 @@ def dose_record(
     actor: User,
     request: HttpRequest | None = None,
 ) -> DoseRecord:
-    """Record the dose given. mg is computed from today's weight × mg/kg; a dose above the
-    order (plan, or a psychiatrist's amendment for this session) is refused."""
+    """Record the dose given. mg is computed from today's weight × mg/kg; every dose limit
+    (`sessions.dosing.dose_check`: the order, the clinic's maximum, the first esketamine
+    dose, the infusion time, a weight change not confirmed) refuses with the reason."""
     _require(actor, *CLINICAL_STAFF, doing="record a dose")
     now = timezone.now()
     started = _clinical_time(dose.started_at, field="started_at", now=now)
     with transaction.atomic():
         session = _lock_for_write(session)
-        state = state_of(session, now=now)
+        state = state_of(session, now=started if started < now else now)
         if state.dose is not None:
             raise ValidationError("The dose is already recorded for this session.")
         blockers = dose_blockers(state)
@@ -488,68 +891,58 @@ def dose_record(
             raise ValidationError(
                 {"started_at": "The dose can't start before the pre-dose vitals."}
             )
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if not dose.lot_number.strip():
             errors["lot_number"] = "Enter the lot number."
         if dose.lot_expiry < timezone.localdate(started, clinic_settings().zone):
             errors["lot_expiry"] = "This lot has expired; use another lot."
-        if dose.waste_mg is not None:
-            if dose.waste_mg < 0:
-                errors["waste_mg"] = "Waste can't be negative."
-            elif dose.waste_mg > 0 and dose.waste_witness is None:
-                errors["waste_witness"] = "Controlled-substance waste needs a witness."
-            elif dose.waste_witness is not None and dose.waste_witness.pk == actor.pk:
-                errors["waste_witness"] = "The witness must be another staff member."
         plan = session.plan
-        weight = state.weight_kg
-        values: dict[str, Any] = {}
-        if session.route == monitoring.ESKETAMINE:
-            values = {"drug": Drug.ESKETAMINE, "total_mg": Decimal(monitoring.ESKETAMINE_DEVICE_MG)}
-        elif plan.dose_mode == DoseMode.MG_PER_KG:
-            ceiling = session.amended_mg_per_kg or plan.dose_mg_per_kg
-            if dose.mg_per_kg is None or dose.mg_per_kg <= 0:
-                errors["mg_per_kg"] = "Enter the dose in mg/kg."
-            elif dose.mg_per_kg > ceiling:
-                errors["mg_per_kg"] = (
-                    f"{dose.mg_per_kg.normalize():f} mg/kg is above the order "
-                    f"({ceiling.normalize():f} mg/kg); a psychiatrist must amend the order."
-                )
-            elif weight is None:
-                errors["mg_per_kg"] = "Record today's weight at check-in first."
-            else:
-                values = {
-                    "drug": Drug.KETAMINE,
-                    "weight_kg": weight,
-                    "mg_per_kg": dose.mg_per_kg,
-                    "total_mg": monitoring.dose_total_mg(weight, dose.mg_per_kg),
-                }
-        else:
-            ceiling = session.amended_mg or plan.dose_mg
-            if dose.mg is None or dose.mg <= 0:
-                errors["mg"] = "Enter the dose in mg."
-            elif dose.mg > ceiling:
-                errors["mg"] = (
-                    f"{dose.mg.normalize():f} mg is above the order ({ceiling.normalize():f} mg); "
-                    "a psychiatrist must amend the order."
-                )
-            else:
-                values = {"drug": Drug.KETAMINE, "weight_kg": weight, "total_mg": dose.mg}
-        if session.route == "iv" and not 5 <= (dose.planned_minutes or 0) <= 180:
-            errors["planned_minutes"] = "Enter the planned infusion time (5–180 minutes)."
+        iv = session.route == "iv"
+        if iv and not dose.planned_minutes:
+            errors["planned_minutes"] = "Enter the planned infusion time in minutes."
+        by_weight = session.route != monitoring.ESKETAMINE and plan.dose_mode == DoseMode.MG_PER_KG
+        dose_field = (
+            "__all__"
+            if session.route == monitoring.ESKETAMINE
+            else ("mg_per_kg" if by_weight else "mg")
+        )
+        typed = dose.mg_per_kg if by_weight else dose.mg
+        if dose_field != "__all__" and (typed is None or typed <= 0):
+            errors[dose_field] = "Enter the dose."
+        if errors:
+            raise ValidationError(errors)
+        planned = dose_plan(
+            session,
+            state,
+            mg_per_kg=dose.mg_per_kg,
+            mg=dose.mg,
+            planned_minutes=dose.planned_minutes,
+        )
+        if planned.check is None or planned.total_mg is None:
+            raise ValidationError({"__all__": "Record today's weight at check-in first."})
+        if not planned.check.allowed:
+            raise ValidationError(_refusal_errors(planned.check, dose_field))
+        drawn = _drawn_up(session.route, dose, planned.total_mg, actor, errors)
         if errors:
             raise ValidationError(errors)
         record = DoseRecord.objects.create(
             session=session,
+            drug=planned.drug,
             order_text=_order_text(session),
-            planned_minutes=dose.planned_minutes if session.route == "iv" else None,
+            weight_kg=state.weight_kg,
+            mg_per_kg=planned.mg_per_kg,
+            total_mg=(
+                Decimal(dosing.ESKETAMINE_DEVICE_MG)
+                if session.route == monitoring.ESKETAMINE
+                else planned.total_mg
+            ),
+            planned_minutes=dose.planned_minutes if iv else None,
             started_at=started,
             lot_number=dose.lot_number.strip()[:40],
             lot_expiry=dose.lot_expiry,
             administered_by=actor,
-            waste_mg=dose.waste_mg if dose.waste_mg else None,
-            waste_witness=dose.waste_witness if dose.waste_mg else None,
             recorded_by=actor,
-            **values,
+            **drawn,
         )
         if session.route == monitoring.ESKETAMINE:
             DeviceDose.objects.create(
@@ -593,10 +986,18 @@ def device_record(
         state = state_of(session, now=now)
         if session.route != monitoring.ESKETAMINE or state.dose is None:
             raise ValidationError("Record the first device with the dose form.")
-        ordered = session.amended_devices or session.plan.esketamine_devices or 0
+        ordered = session_device_order(session, first_dose=first_dose_of_drug(session))
         if len(state.devices) >= ordered:
+            first = ordered < (session.plan.esketamine_devices or 0)
             raise ValidationError(
-                {"given_at": f"The order is {ordered} devices; all are recorded."}
+                {
+                    "given_at": f"The order is {ordered} devices; all are recorded."
+                    + (
+                        " (The first dose is at most 56 mg unless a psychiatrist amends it.)"
+                        if first
+                        else ""
+                    )
+                }
             )
         if given < state.devices[-1].given_at:
             raise ValidationError({"given_at": "A device can't be before the previous one."})
@@ -604,11 +1005,11 @@ def device_record(
             session=session, number=len(state.devices) + 1, given_at=given, recorded_by=actor
         )
         dose = state.dose
-        dose.total_mg = Decimal(monitoring.ESKETAMINE_DEVICE_MG * device.number)
+        dose.total_mg = Decimal(dosing.ESKETAMINE_DEVICE_MG * device.number)
         dose.save(update_fields=["total_mg"])
         _audit(AuditAction.CREATE, session, device, actor, request)
     times = [d.given_at for d in state.devices] + [device.given_at]
-    return device, monitoring.device_spacing_warnings(times)
+    return device, dosing.device_spacing_warnings(times)
 
 
 def infusion_pause(
@@ -684,12 +1085,114 @@ def infusion_end(
             return dose
         if when <= dose.started_at:
             raise ValidationError({"at": "The infusion can't end before it started."})
-        if state.open_pause is not None:
-            pause = state.open_pause
-            pause.resumed_at = max(when, pause.paused_at)
-            pause.save(update_fields=["resumed_at"])
+        too_fast = _rate_issue(state, dose, when, dose.total_mg)
+        if too_fast is not None:
+            raise ValidationError(
+                {
+                    "at": too_fast.message
+                    + " If it was stopped early, record it as stopped with the volume given."
+                }
+            )
+        _close_pause(state, when)
         dose.ended_at = when
         dose.save(update_fields=["ended_at"])
+        _audit(AuditAction.UPDATE, session, dose, actor, request)
+    return dose
+
+
+def _minutes_run(state: SessionState, dose: DoseRecord, end: dt.datetime) -> int:
+    """Minutes the infusion ran, pauses left out."""
+    paused = sum(((p.resumed_at or end) - p.paused_at).total_seconds() for p in state.pauses)
+    return int(((end - dose.started_at).total_seconds() - paused) // 60)
+
+
+def _rate_issue(
+    state: SessionState, dose: DoseRecord, end: dt.datetime, given: Decimal
+) -> dosing.DoseIssue | None:
+    if not dose.planned_minutes:
+        return None
+    return dosing.infusion_rate_issue(
+        given_mg=given,
+        ordered_total_mg=dose.total_mg,
+        minutes_run=_minutes_run(state, dose, end),
+        ordered_minutes=dose.planned_minutes,
+        limits=dose_limits(),
+    )
+
+
+def _close_pause(state: SessionState, when: dt.datetime) -> None:
+    if state.open_pause is not None:
+        pause = state.open_pause
+        pause.resumed_at = max(when, pause.paused_at)
+        pause.save(update_fields=["resumed_at"])
+
+
+def infusion_stop(
+    *,
+    session: TreatmentSession,
+    at: dt.datetime | None,
+    volume_given_ml: Decimal,
+    waste_witness: User | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> DoseRecord:
+    """The infusion was stopped before the whole dose ran in: the volume given gives the
+    mg actually given (shown beside the mg ordered); what was drawn and not given is
+    waste, witnessed by another staff member."""
+    _require(actor, *CLINICAL_STAFF, doing="stop an infusion")
+    now = timezone.now()
+    when = _clinical_time(at, field="at", now=now)
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        state = state_of(session, now=now)
+        dose = state.dose
+        if session.route != "iv" or dose is None or dose.ended_at is not None:
+            raise ValidationError("Only a running infusion can be stopped.")
+        if when <= dose.started_at:
+            raise ValidationError({"at": "The infusion can't end before it started."})
+        concentration, drawn_ml = dose.concentration_mg_per_ml, dose.volume_drawn_ml
+        if concentration is None or drawn_ml is None:
+            raise ValidationError(
+                {"volume_given_ml": "The concentration and volume drawn up were not recorded."}
+            )
+        if volume_given_ml is None or volume_given_ml < 0:
+            raise ValidationError({"volume_given_ml": "Enter the volume given (mL)."})
+        given = dosing.given_mg(volume_given_ml, concentration)
+        if given > dose.total_mg:
+            raise ValidationError(
+                {
+                    "volume_given_ml": f"{volume_given_ml.normalize():f} mL is "
+                    f"{given.normalize():f} mg, more than the {dose.total_mg.normalize():f} mg "
+                    "ordered."
+                }
+            )
+        waste = dosing.given_mg(drawn_ml, concentration) - given
+        if waste > 0 and waste_witness is None:
+            raise ValidationError(
+                {"waste_witness": f"{waste.normalize():f} mg is wasted: name the witness."}
+            )
+        if waste_witness is not None and waste_witness.pk == actor.pk:
+            raise ValidationError({"waste_witness": "The witness must be another staff member."})
+        too_fast = _rate_issue(state, dose, when, given)
+        if too_fast is not None:
+            raise ValidationError({"at": too_fast.message})
+        _close_pause(state, when)
+        dose.ended_at = when
+        dose.stopped_early = True
+        dose.volume_given_ml = volume_given_ml
+        dose.given_mg = given
+        dose.waste_mg = waste if waste > 0 else None
+        dose.waste_witness = waste_witness if waste > 0 else None
+        dose.save(
+            update_fields=[
+                "ended_at",
+                "stopped_early",
+                "volume_given_ml",
+                "given_mg",
+                "waste_mg",
+                "waste_witness",
+            ]
+        )
         _audit(AuditAction.UPDATE, session, dose, actor, request)
     return dose
 
@@ -811,12 +1314,15 @@ def session_discharge(
     *,
     session: TreatmentSession,
     override_reason: str = "",
+    rems_ready_minutes: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> TreatmentSession:
-    """Discharge the patient: all criteria met, or a psychiatrist's written reason for the
-    unmet ones. The appointment becomes completed; finishing the induction series moves
-    the patient to maintenance."""
+    """Discharge the patient: all criteria of `monitoring.discharge_check` met, or a
+    psychiatrist's written reason for the unmet clinical ones. The esketamine 120-minute
+    observation (REMS) can never be waived. Esketamine also needs the nurse's "clinically
+    ready to leave" minutes for the REMS form. The appointment becomes completed;
+    finishing the induction series moves the patient to maintenance."""
     _require(actor, *CLINICAL_STAFF, doing="discharge a patient")
     now = timezone.now()
     with transaction.atomic():
@@ -827,6 +1333,30 @@ def session_discharge(
         if state.dose is None:
             raise ValidationError("No dose is recorded; cancel the appointment instead.")
         unmet = [criterion.code for criterion in state.discharge.unmet]
+        esketamine = session.route == monitoring.ESKETAMINE
+        rems_unmet = [
+            c for c in state.discharge.unmet if esketamine and c.code in monitoring.REMS_CRITERIA
+        ]
+        if rems_unmet:
+            raise ValidationError(
+                "Esketamine: the patient stays at least 120 minutes after the first device "
+                f"(REMS), and no one can waive it — {rems_unmet[0].detail}"
+            )
+        if esketamine:
+            first_device = state.devices[0].given_at if state.devices else state.dose.started_at
+            since = int((now - first_device).total_seconds() // 60)
+            if rems_ready_minutes is None:
+                raise ValidationError(
+                    {
+                        "rems_ready_minutes": "Enter when the patient was clinically ready to "
+                        "leave, in minutes after the first device, had there been no 2-hour rule."
+                    }
+                )
+            if not 0 <= rems_ready_minutes <= since:
+                raise ValidationError(
+                    {"rems_ready_minutes": f"Enter a number of minutes from 0 to {since}."}
+                )
+            session.rems_ready_minutes = rems_ready_minutes
         if unmet:
             if not actor.has_role(Role.PSYCHIATRIST):
                 raise ValidationError(
@@ -847,6 +1377,7 @@ def session_discharge(
                 "ready_to_leave_at",
                 "discharged_at",
                 "discharged_by",
+                "rems_ready_minutes",
             ]
         )
         appointment = session.appointment

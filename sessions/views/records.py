@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import allow
@@ -25,19 +26,23 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.selectors import clinic_settings
-from sessions import monitoring
+from sessions import dosing, monitoring
 from sessions.charts import vitals_chart
 from sessions.forms import (
     AcknowledgeForm,
     AddendumForm,
     AdverseEventForm,
+    AsqForm,
     DischargeForm,
     DoseForm,
+    InfusionStopForm,
     MedicationChangesForm,
     OrderAmendForm,
     PauseForm,
     Phq9Form,
     PregnancyForm,
+    PregnancyNotApplicableForm,
+    PregnancyTestForm,
     ReasonForm,
     TimeOnlyForm,
     VitalsForm,
@@ -63,6 +68,7 @@ ITEM_FORMS = {
 }
 STATUS_BLOCKS = (
     "status",
+    "treatment-gate",
     "gate",
     "dose-blockers",
     "dose-preview",
@@ -100,7 +106,13 @@ PREGNANCY_TEXT = dict(PregnancyForm.base_fields["pregnancy"].choices)
 def _shown(item: str, value: Any) -> str:
     """A check-in answer as the nurse reads it back."""
     if item == CheckInItem.WEIGHT:
-        return f"{value} kg"
+        kg = selectors.weight_of(value)
+        confirmed = (
+            " — large change confirmed as re-measured"
+            if (isinstance(value, dict) and value.get("confirmed"))
+            else ""
+        )
+        return f"{kg} kg ({dosing.pounds(kg)} lb){confirmed}"
     if item == CheckInItem.PREGNANCY:
         return PREGNANCY_TEXT.get(value, value)
     return str(value)
@@ -117,7 +129,10 @@ def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, An
         form = forms.get(f"checkin-{item}")
         if form is None and form_class is not None:
             entry = state.entries.get(item)
-            form = form_class(initial={item: entry.value} if entry else None)
+            value = entry.value if entry else None
+            if item == CheckInItem.WEIGHT and value is not None:
+                value = selectors.weight_of(value)
+            form = form_class(initial={item: value} if entry else None)
         entry = state.entries.get(item)
         rows.append(
             {
@@ -139,11 +154,9 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
     clinical = user.has_role(Role.NURSE, Role.PSYCHIATRIST)
     writable = clinical and session.nurse_signed_at is None and session.cosigned_at is None
     plan = session.plan
-    preview = None
-    if state.weight_kg is not None and plan.dose_mg_per_kg:
-        order = session.amended_mg_per_kg or plan.dose_mg_per_kg
-        preview = monitoring.dose_total_mg(state.weight_kg, order)
+    dose_plan = None if state.dose else services.dose_plan(session, state)
     zone = clinic_settings().zone
+    gate_reasons = services.session_gate(session, state) if not state.dose else []
     return {
         "session": session,
         "state": state,
@@ -155,6 +168,19 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "checklist_done": _checklist(state, {}) if state.dose else [],
         "phq9_form": forms.get("phq9") or Phq9Form(),
         "phq9_entry": state.entries.get(CheckInItem.PHQ9),
+        "asq_form": forms.get("asq") or AsqForm(prefix="asq"),
+        "asq_entry": state.entries.get(CheckInItem.ASQ),
+        "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
+        "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
+        "gate_reasons": gate_reasons,
+        "pregnancy": services.pregnancy_state(session, state),
+        "allergies": selectors.patient_allergies(session.patient),
+        "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
+        "device_order": services.session_device_order(
+            session, first_dose=services.first_dose_of_drug(session)
+        )
+        if session.route == monitoring.ESKETAMINE
+        else 0,
         "vitals_form": forms.get("vitals") or VitalsForm(),
         "override_form": forms.get("gate_override") or ReasonForm(prefix="override"),
         "order_form": forms.get("order") or OrderAmendForm(prefix="order"),
@@ -168,9 +194,17 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "addendum_form": forms.get("addendum") or AddendumForm(prefix="addendum"),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
-        "dose_blockers": services.dose_blockers(state),
-        "dose_preview": preview,
-        "gate_reason_text": monitoring.GATE_REASON_TEXT,
+        "dose_blockers": services.dose_blockers(state) if not state.dose else [],
+        "dose_plan": dose_plan,
+        "gate_reason_text": {
+            code: monitoring.gate_reason_text(
+                code,
+                route=session.route,
+                age=session.patient.age_on(timezone.localdate(state.now, zone)) or 0,
+                limits=selectors.vital_limits(),
+            )
+            for code in (state.gate.reasons if state.gate else ())
+        },
         "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
         "assessment": [
             (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
@@ -242,11 +276,56 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
             session=session,
             item=item,
             value=form.cleaned_data[item],
+            confirmed=bool(form.cleaned_data.get("confirmed")),
             actor=actor,
             request=request,
         ),
     )
     return block
+
+
+def _asq(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    _submit(
+        forms,
+        "asq",
+        _bound(AsqForm, request, prefix="asq"),
+        lambda form: services.checkin_asq(
+            session=session, items=form.items(), actor=request.user, request=request
+        ),
+    )
+    return "asq"
+
+
+def _pregnancy_test(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    _submit(
+        forms,
+        "pregnancy_test",
+        _bound(PregnancyTestForm, request, prefix="ptest"),
+        lambda form: services.pregnancy_test_record(
+            session=session, actor=request.user, request=request, **form.cleaned_data
+        ),
+    )
+    return "pregnancy"
+
+
+def _pregnancy_not_applicable(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    _submit(
+        forms,
+        "pregnancy_na",
+        _bound(PregnancyNotApplicableForm, request, prefix="pna"),
+        lambda form: services.pregnancy_not_applicable_record(
+            session=session,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+    return "pregnancy"
+
+
+def _take_plan(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    services.session_take_current_plan(session=session, actor=request.user, request=request)
+    return "status"
 
 
 def _phq9(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
@@ -319,7 +398,8 @@ def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
                 mg_per_kg=data.get("mg_per_kg"),
                 mg=data.get("mg"),
                 planned_minutes=data.get("planned_minutes"),
-                waste_mg=data.get("waste_mg"),
+                concentration_mg_per_ml=data.get("concentration_mg_per_ml"),
+                volume_drawn_ml=data.get("volume_drawn_ml"),
                 waste_witness=data.get("waste_witness"),
             ),
             actor=request.user,
@@ -354,6 +434,18 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
                 session=session,
                 at=form.cleaned_data["at"],
                 reason=form.cleaned_data["reason"],
+                actor=actor,
+                request=request,
+            )
+    elif op == "stop":
+        key, form = "stop", _bound(InfusionStopForm, request, prefix="stop", actor=actor)
+
+        def save(form: Any) -> object:
+            return services.infusion_stop(
+                session=session,
+                at=form.cleaned_data["at"],
+                volume_given_ml=form.cleaned_data["volume_given_ml"],
+                waste_witness=form.cleaned_data["waste_witness"],
                 actor=actor,
                 request=request,
             )
@@ -441,6 +533,7 @@ def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) ->
         lambda form: services.session_discharge(
             session=session,
             override_reason=form.cleaned_data["override_reason"],
+            rems_ready_minutes=form.cleaned_data["rems_ready_minutes"],
             actor=request.user,
             request=request,
         ),
@@ -478,6 +571,10 @@ def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
 ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
     "checkin": _checkin,
     "phq9": _phq9,
+    "asq": _asq,
+    "pregnancy-test": _pregnancy_test,
+    "pregnancy-not-applicable": _pregnancy_not_applicable,
+    "take-plan": _take_plan,
     "vitals": _vitals,
     "gate-override": _gate_override,
     "order": _order,

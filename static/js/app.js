@@ -35,3 +35,17 @@ document.addEventListener("input", (event) => {
   const total = parseFloat(output.dataset.weight) * parseFloat(event.target.value);
   output.textContent = Number.isFinite(total) ? (Math.round(total * 10) / 10).toFixed(1) + " mg" : "—";
 });
+
+// A weight in kg shows its pounds beside it, so a weight typed in pounds stands out.
+document.addEventListener("input", (event) => {
+  if (event.target.dataset.pounds !== "weight") return;
+  let note = event.target.parentElement.querySelector(".weight-pounds");
+  if (!note) {
+    note = document.createElement("div");
+    note.className = "form-text weight-pounds";
+    note.setAttribute("aria-live", "polite");
+    event.target.insertAdjacentElement("afterend", note);
+  }
+  const kg = parseFloat(event.target.value);
+  note.textContent = Number.isFinite(kg) ? "= " + (kg / 0.45359237).toFixed(1) + " lb" : "";
+});

@@ -9,9 +9,16 @@ import pytest
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings
-from sessions.models import Appointment, Protocol, TreatmentPlan, TreatmentSession
+from sessions.models import (
+    Appointment,
+    PregnancyTest,
+    Protocol,
+    TreatmentPlan,
+    TreatmentSession,
+)
 from sessions.protocols import ensure_default_protocols
 from sessions.services import records as services
+from tests.factories import approve
 
 ZONE = "America/New_York"
 
@@ -44,7 +51,31 @@ def book_now(patient, plan, chair, actor, *, kind="induction", number=1) -> Appo
     )
 
 
-def make_plan(patient, psychiatrist, route: str = "iv", **overrides) -> TreatmentPlan:
+def negative_pregnancy_test(patient, recorded_by) -> PregnancyTest:
+    """A negative urine test this morning (a first dose needs one: session-monitoring §1)."""
+    return PregnancyTest.objects.create(
+        patient=patient,
+        tested_on=timezone.localdate(timezone.now(), ClinicSettings.objects.get(pk=1).zone),
+        kind="urine",
+        result="negative",
+        recorded_by=recorded_by,
+    )
+
+
+def make_plan(
+    patient, psychiatrist, route: str = "iv", *, pregnancy_test: bool = True, **overrides
+) -> TreatmentPlan:
+    """A plan version, on an approved eligibility decision (signed if there is none yet);
+    esketamine with the patient's REMS enrollment and the clinic's certification; and,
+    unless told otherwise, the negative pregnancy test a first dose needs."""
+    if not patient.decisions.filter(decision="approved").exists():
+        approve(patient, psychiatrist)
+    if pregnancy_test and not PregnancyTest.objects.filter(patient=patient).exists():
+        negative_pregnancy_test(patient, psychiatrist)
+    if route == "intranasal_esketamine":
+        ClinicSettings.objects.filter(pk=1).update(
+            rems_certification_id="HCS-0001", rems_certified_on=dt.date(2026, 1, 5)
+        )
     protocol = {
         "iv": "iv-standard",
         "im": "im-standard",
@@ -63,6 +94,7 @@ def make_plan(patient, psychiatrist, route: str = "iv", **overrides) -> Treatmen
         "esketamine_devices": 2 if route == "intranasal_esketamine" else None,
         "series_length": 6 if route != "intranasal_esketamine" else 8,
         "rems_patient_id": "RP-1234567" if route == "intranasal_esketamine" else "",
+        "rems_enrolled_on": dt.date(2026, 1, 10) if route == "intranasal_esketamine" else None,
         "written_by": psychiatrist,
     }
     values.update(overrides)
@@ -77,7 +109,8 @@ def chairside(personas) -> Chairside:
     patient = personas.patient_a
     patient.psychiatrist = personas.psychiatrist
     patient.journey_state = "induction"
-    patient.save(update_fields=["psychiatrist", "journey_state"])
+    patient.sex_at_birth = "female"
+    patient.save(update_fields=["psychiatrist", "journey_state", "sex_at_birth"])
     plan = make_plan(patient, personas.psychiatrist)
     appointment = book_now(patient, plan, chair, personas.coordinator)
     return Chairside(plan=plan, appointment=appointment, chair=chair)

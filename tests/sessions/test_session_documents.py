@@ -49,9 +49,9 @@ def test_the_rems_form_pdf_lists_the_monitoring_fields(
         personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
     )
     chairside.appointment.save(update_fields=["plan"])
-    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=130)
     dose(session, personas.nurse, minutes_ago=130)
-    services.reading_record(session=session, values=NORMAL | {"moaas": 5}, taken_at=None,
+    services.reading_record(session=session, values=NORMAL | {"moaas": 5}, dissociation=0, taken_at=None,
                             actor=personas.nurse)  # fmt: skip
     session = lock(TreatmentSession.objects.get(pk=session.pk), personas)
     psychiatrist = login(personas.psychiatrist)

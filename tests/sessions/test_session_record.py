@@ -45,26 +45,35 @@ def check_in(session: TreatmentSession, nurse, weight: str = "72.4") -> None:
     )
 
 
-def ready_to_dose(session: TreatmentSession, nurse, **reading) -> TreatmentSession:
+def ready_to_dose(
+    session: TreatmentSession, nurse, dose_minutes_ago: int = 0, **reading
+) -> TreatmentSession:
+    """Checked in, with a full pre-dose reading 5 minutes before the dose will be given
+    (the gate judges the 30 minutes before the dose)."""
     check_in(session, nurse)
     services.reading_record(
         session=session,
         values=NORMAL | reading,
-        taken_at=timezone.now() - dt.timedelta(minutes=150),
+        taken_at=timezone.now() - dt.timedelta(minutes=dose_minutes_ago + 5),
         actor=nurse,
     )
     return TreatmentSession.objects.get(pk=session.pk)
 
 
 def dose(session: TreatmentSession, nurse, minutes_ago: int = 0, **kwargs):
+    """The dose at the checked-in weight (72.4 kg), drawn up from 10 mg/mL with no waste."""
     values = {
         "started_at": timezone.now() - dt.timedelta(minutes=minutes_ago),
         "lot_number": "KET-1123",
         "lot_expiry": timezone.localdate() + dt.timedelta(days=200),
         "mg_per_kg": Decimal("0.5"),
         "planned_minutes": 40,
+        "concentration_mg_per_ml": Decimal("10"),
     }
     values.update(kwargs)
+    if "volume_drawn_ml" not in values and values.get("mg_per_kg"):
+        total = (Decimal("72.4") * values["mg_per_kg"]).quantize(Decimal("0.1"))
+        values["volume_drawn_ml"] = total / 10
     return services.dose_record(session=session, dose=services.DoseInput(**values), actor=nurse)
 
 
@@ -112,6 +121,8 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
             "planned_minutes": "40",
             "lot_number": "KET-1123",
             "lot_expiry": "2030-01-31",
+            "concentration_mg_per_ml": "10",
+            "volume_drawn_ml": "3.62",
         },
     )
     assert "36.2 mg" in response.content.decode()
@@ -163,7 +174,7 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
         "vitals",
         {"systolic": "130", "diastolic": "80", "heart_rate": "74", "spo2": "98", "moaas": "5"},
     )
-    for key in ("oriented", "steady_walking", "nausea_controlled", "escort_present"):
+    for key in ("oriented", "steady_gait", "nausea_controlled", "escort_present"):
         act(nurse, session, "assess", {"item": key, "value": "yes"})
     assert TreatmentSession.objects.get(pk=session.pk).ready_to_leave_at is not None
     response = act(nurse, session, "discharge")
@@ -268,10 +279,12 @@ def test_a_dose_above_the_order_is_refused_until_a_psychiatrist_amends_it(
             "planned_minutes": "40",
             "lot_number": "K1",
             "lot_expiry": "2030-01-01",
+            "concentration_mg_per_ml": "10",
+            "volume_drawn_ml": "5.43",
         },
     )
     html = response.content.decode()
-    assert "0.75 mg/kg is above the order (0.5 mg/kg)" in html and 'value="K1"' in html
+    assert "54.3 mg is above the 36.2 mg ordered" in html and 'value="K1"' in html
     psychiatrist = login(personas.psychiatrist)
     act(
         psychiatrist,
@@ -287,22 +300,27 @@ def test_a_dose_above_the_order_is_refused_until_a_psychiatrist_amends_it(
     assert "amended for this session to 0.75 mg/kg" in record.order_text
 
 
-def test_waste_needs_a_witness_and_an_expired_lot_is_refused(chairside, personas) -> None:
+def test_waste_is_what_was_drawn_beyond_the_dose_and_needs_a_witness(chairside, personas) -> None:
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     with pytest.raises(ValidationError) as caught:
-        dose(
-            session,
-            personas.nurse,
-            waste_mg=Decimal("14"),
-            lot_expiry=timezone.localdate() - dt.timedelta(days=1),
-        )
-    assert set(caught.value.message_dict) == {"waste_witness", "lot_expiry"}
+        dose(session, personas.nurse, volume_drawn_ml=Decimal("3.0"))
+    assert "less than the 36.2 mg dose" in caught.value.message_dict["volume_drawn_ml"][0]
+    with pytest.raises(ValidationError) as caught:
+        dose(session, personas.nurse, volume_drawn_ml=Decimal("5"))
+    assert "13.8 mg will be wasted" in caught.value.message_dict["waste_witness"][0]
     with pytest.raises(ValidationError, match="another staff member"):
-        dose(session, personas.nurse, waste_mg=Decimal("14"), waste_witness=personas.nurse)
+        dose(session, personas.nurse, volume_drawn_ml=Decimal("5"), waste_witness=personas.nurse)
     record = dose(
-        session, personas.nurse, waste_mg=Decimal("14"), waste_witness=personas.psychiatrist
+        session, personas.nurse, volume_drawn_ml=Decimal("5"), waste_witness=personas.psychiatrist
     )
-    assert record.waste_witness == personas.psychiatrist
+    assert record.waste_mg == Decimal("13.8") and record.waste_witness == personas.psychiatrist
+
+
+def test_an_expired_lot_is_refused_next_to_the_field(chairside, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    with pytest.raises(ValidationError) as caught:
+        dose(session, personas.nurse, lot_expiry=timezone.localdate() - dt.timedelta(days=1))
+    assert set(caught.value.message_dict) == {"lot_expiry"}
 
 
 def test_phq9_question_9_raises_the_urgent_alert_and_holds_the_dose(
@@ -317,7 +335,7 @@ def test_phq9_question_9_raises_the_urgent_alert_and_holds_the_dose(
     alert = UrgentAlert.objects.get(patient=personas.patient_a)
     assert "check-in" in alert.reason and len(mail.outbox) == 1
     services.reading_record(session=session, values=NORMAL, taken_at=None, actor=personas.nurse)
-    with pytest.raises(ValidationError, match="Urgent alert"):
+    with pytest.raises(ValidationError, match="urgent suicide-risk alert"):
         dose(session, personas.nurse)
     alert.acknowledged_at = timezone.now()
     alert.acknowledged_by = personas.psychiatrist
@@ -326,12 +344,14 @@ def test_phq9_question_9_raises_the_urgent_alert_and_holds_the_dose(
     assert dose(session, personas.nurse).total_mg == Decimal("36.2")
 
 
-def test_pregnancy_must_be_ruled_out(chairside, login, personas) -> None:
-    session = chairside.open(personas.nurse)
+def test_pregnancy_reported_today_stops_the_session(chairside, login, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     response = act(
-        login(personas.nurse), session, "checkin", {"item": "pregnancy", "pregnancy": "possible"}
+        login(personas.nurse), session, "checkin", {"item": "pregnancy", "pregnancy": "pregnant"}
     )
-    assert "Pregnancy must be ruled out before dosing" in response.content.decode()
+    assert "the session stops" in response.content.decode()
+    with pytest.raises(ValidationError, match="the session stops"):
+        dose(session, personas.nurse)
 
 
 def test_a_serious_event_on_esketamine_is_reportable_and_notifies_the_psychiatrist(
@@ -341,7 +361,7 @@ def test_a_serious_event_on_esketamine_is_reportable_and_notifies_the_psychiatri
         personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
     )
     chairside.appointment.save(update_fields=["plan"])
-    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=3)
     dose(session, personas.nurse, minutes_ago=3)
     _device, warnings = services.device_record(session=session, given_at=None, actor=personas.nurse)
     assert warnings and "3 min after device 1" in warnings[0]
@@ -365,13 +385,17 @@ def test_a_serious_event_on_esketamine_is_reportable_and_notifies_the_psychiatri
 
 
 def finished_session(chairside, personas) -> TreatmentSession:
-    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=120)
     dose(session, personas.nurse, minutes_ago=120)
     services.infusion_end(
         session=session, at=timezone.now() - dt.timedelta(minutes=75), actor=personas.nurse
     )
     services.reading_record(
-        session=session, values=NORMAL | {"moaas": 5}, taken_at=None, actor=personas.nurse
+        session=session,
+        values=NORMAL | {"moaas": 5},
+        dissociation=0,
+        taken_at=None,
+        actor=personas.nurse,
     )
     return TreatmentSession.objects.get(pk=session.pk)
 
@@ -383,7 +407,7 @@ def test_only_a_psychiatrist_discharges_with_unmet_criteria_and_says_why(
     status = state_of(session).discharge
     assert [c.code for c in status.unmet] == [
         "ORIENTED",
-        "STEADY_WALKING",
+        "STEADY_GAIT",
         "NAUSEA_CONTROLLED",
         "ESCORT_PRESENT",
     ]
@@ -403,10 +427,13 @@ def test_only_a_psychiatrist_discharges_with_unmet_criteria_and_says_why(
 
 def lock(session: TreatmentSession, personas) -> TreatmentSession:
     answers = dict.fromkeys(
-        ("oriented", "steady_walking", "nausea_controlled", "escort_present"), True
+        ("oriented", "steady_gait", "nausea_controlled", "escort_present"), True
     )
     services.discharge_assess(session=session, answers=answers, actor=personas.nurse)
-    services.session_discharge(session=session, actor=personas.nurse)
+    esketamine = session.route == "intranasal_esketamine"
+    services.session_discharge(
+        session=session, rems_ready_minutes=90 if esketamine else None, actor=personas.nurse
+    )
     services.session_sign(session=session, actor=personas.nurse)
     return services.session_cosign(session=session, actor=personas.psychiatrist)
 
@@ -549,7 +576,7 @@ def test_entries_cannot_be_in_the_future_or_days_back(chairside, personas) -> No
 
 
 def test_vitals_become_overdue_fifteen_minutes_after_the_last_reading(chairside, personas) -> None:
-    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=20)
     dose(session, personas.nurse, minutes_ago=20)
     due = state_of(session).due
     assert due.overdue and due.label == "15-minute check"
@@ -564,13 +591,17 @@ def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
         personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
     )
     chairside.appointment.save(update_fields=["plan"])
-    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=130)
     dose(session, personas.nurse, minutes_ago=130)
     services.device_record(
         session=session, given_at=timezone.now() - dt.timedelta(minutes=124), actor=personas.nurse
     )
     services.reading_record(
-        session=session, values=NORMAL | {"moaas": 5}, taken_at=None, actor=personas.nurse
+        session=session,
+        values=NORMAL | {"moaas": 5},
+        dissociation=0,
+        taken_at=None,
+        actor=personas.nurse,
     )
     lock(TreatmentSession.objects.get(pk=session.pk), personas)
     nurse = login(personas.nurse)
@@ -588,7 +619,7 @@ def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
 
 def test_psychiatrists_find_signed_records_to_co_sign(chairside, personas, login) -> None:
     session = finished_session(chairside, personas)
-    answers = dict.fromkeys(("oriented", "steady_walking", "nausea_controlled", "escort_present"),
+    answers = dict.fromkeys(("oriented", "steady_gait", "nausea_controlled", "escort_present"),
                             True)  # fmt: skip
     services.discharge_assess(session=session, answers=answers, actor=personas.nurse)
     services.session_discharge(session=session, actor=personas.nurse)
