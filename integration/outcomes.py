@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from intake.measures import GAD7, PCL5, PHQ9, change
+from intake.measures import GAD7, PCL5, PHQ9, change, meets_caseness
 
 TITLES = {PHQ9: "PHQ-9 (depression)", GAD7: "GAD-7 (anxiety)", PCL5: "PCL-5 (PTSD symptoms)"}
 MAXIMUM = {PHQ9: 27, GAD7: 21, PCL5: 80}
@@ -170,31 +170,43 @@ class ProtocolOutcome:
     measured: int
     response: int
     remission: int
+    # Of the measured, those whose baseline met the PHQ-9 caseness cut-off (≥ 10): the
+    # only ones counted for response and remission. None in a snapshot taken before the
+    # rule (it is recalculated within minutes).
+    at_caseness: int | None = None
 
     @staticmethod
-    def _share(count: int, of: int) -> int | None:
+    def _share(count: int, of: int | None) -> int | None:
         return round(100 * count / of) if of else None
 
     @property
     def response_share(self) -> int | None:
-        return self._share(self.response, self.measured)
+        return self._share(self.response, self.at_caseness)
 
     @property
     def remission_share(self) -> int | None:
-        return self._share(self.remission, self.measured)
+        return self._share(self.remission, self.at_caseness)
 
 
 def outcomes_by_protocol(results: Sequence[SeriesResult]) -> list[ProtocolOutcome]:
     """Per protocol: finished induction; of those with a baseline and a post-series PHQ-9,
-    how many responded (≥ 50 % lower than baseline) and how many remitted (PHQ-9 < 5).
-    A remitter whose score also fell by half counts in both."""
+    those whose baseline met the caseness cut-off (PHQ-9 ≥ 10); of those, how many
+    responded and how many remitted, by `intake.measures.change` (a remitter whose score
+    also fell by half counts in both). A patient who started below the cut-off is not
+    depressed enough for "remission" to mean anything and is left out of both rates."""
     rows = []
     for protocol in sorted({r.protocol for r in results}):
         mine = [r for r in results if r.protocol == protocol]
         measured = [r for r in mine if r.baseline is not None and r.after is not None]
+        cases = [r for r in measured if meets_caseness(PHQ9, r.baseline)]
+        categories = [change(PHQ9, r.baseline, r.after) for r in cases]
+        remission = sum(1 for c in categories if c == "remission")
         response = sum(
-            1 for r in measured if r.baseline > 0 and r.baseline - r.after >= r.baseline / 2
+            1
+            for r, c in zip(cases, categories, strict=True)
+            if c == "response" or (c == "remission" and 2 * (r.baseline - r.after) >= r.baseline)
         )
-        remission = sum(1 for r in measured if r.after < 5)
-        rows.append(ProtocolOutcome(protocol, len(mine), len(measured), response, remission))
+        rows.append(
+            ProtocolOutcome(protocol, len(mine), len(measured), response, remission, len(cases))
+        )
     return rows

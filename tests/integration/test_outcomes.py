@@ -31,7 +31,9 @@ def test_the_trend_category_compares_the_latest_score_with_the_baseline() -> Non
     assert trend("phq9", [at(0, 20, "intake"), at(20, 9)], DAY).category == "response"
     assert trend("phq9", [at(0, 20, "intake"), at(20, 4)], DAY).category == "remission"
     assert trend("phq9", [at(0, 20, "intake"), at(20, 14)], DAY).category == "partial"
-    assert trend("phq9", [at(0, 12, "intake"), at(20, 14)], DAY).category == "worse"
+    assert trend("phq9", [at(0, 12, "intake"), at(20, 17)], DAY).category == "worse"
+    assert trend("phq9", [at(0, 12, "intake"), at(20, 16)], DAY).category == "no_change"
+    assert trend("phq9", [at(0, 4, "intake"), at(20, 4)], DAY).category == "no_change"
     assert trend("phq9", [at(0, 12, "intake")], DAY).category is None
 
 
@@ -40,15 +42,16 @@ def test_response_and_remission_are_counted_per_protocol() -> None:
         [
             SeriesResult("IV standard", 20, 9),  # response
             SeriesResult("IV standard", 20, 4),  # response and remission
-            SeriesResult("IV standard", 6, 4),  # remission only (drop < 50 %)
+            SeriesResult("IV standard", 6, 4),  # baseline below 10: in neither rate
             SeriesResult("IV standard", 18, 15),  # neither
             SeriesResult("IV standard", None, 7),  # finished, not measured
             SeriesResult("Esketamine induction", 22, 10),
         ]
     )
     esketamine, iv = rows
-    assert (iv.finished, iv.measured, iv.response, iv.remission) == (5, 4, 2, 2)
-    assert (iv.response_share, iv.remission_share) == (50, 50)
+    assert (iv.finished, iv.measured, iv.at_caseness) == (5, 4, 3)
+    assert (iv.response, iv.remission) == (2, 1)
+    assert (iv.response_share, iv.remission_share) == (67, 33)
     assert (esketamine.finished, esketamine.response, esketamine.remission) == (1, 1, 0)
 
 
