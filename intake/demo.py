@@ -1,19 +1,24 @@
 """Demo intakes for `manage.py seed_demo`: every screening level, every stage of review.
 
-Answers go through the real screening engine and scorer, so what the demo shows is what
-the product computes. Idempotent: patients that already have an intake are left alone.
+Each intake is made the way a patient (or a nurse on their behalf) makes one: every step's
+answers go through that step's form and `services.intake_save_step`, then the consent,
+the submission, the evaluation blood pressure and the psychiatrist's decision through
+their services. So the demo holds what the product computes (measures, the ASQ band,
+screenings, urgent alerts) and obeys its rules. Afterwards the records are placed on the
+demo's timeline (submitted days ago, decided the next day) and the patient is put back
+at their journey stage. Idempotent: patients that already have an intake are left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
+from clinic import services as clinic_services
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
-from intake.measures import score
+from intake import services
 from intake.models import (
     EligibilityDecision,
     EvaluationBloodPressure,
@@ -25,20 +30,22 @@ from intake.models import (
     ScreeningTrigger,
     UrgentAlert,
 )
-from intake.questionnaire import CONSENT_VERSION, STEPS, screening_answers, steps_for
-from intake.screening import screen
+from intake.questionnaire import ASQ_ATTEMPT_DETAIL_KEY, steps_for
 
 PHQ9_BY_SEVERITY = {
     "moderate": [2, 1, 2, 1, 1, 2, 1, 1, 0],
     "moderately_severe": [2, 2, 2, 2, 2, 2, 2, 1, 0],
     "severe": [3, 3, 2, 3, 2, 3, 2, 2, 0],
 }
+ASQ_NEGATIVE = {"q1": 0, "q2": 0, "q3": 0, "q4": 0}
 
 
 def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
+    """A complete set of stored answers for the patient, as the steps would store them."""
     phq9 = list(PHQ9_BY_SEVERITY[overrides.pop("phq9", "moderately_severe")])
     if "phq9_item9" in overrides:
-        phq9[8] = overrides["phq9_item9"]
+        phq9[8] = overrides.pop("phq9_item9")
+    asq = overrides.pop("asq", ASQ_NEGATIVE)
     answers: dict[str, Any] = {
         "legal_first_name": patient.legal_first_name,
         "legal_last_name": patient.legal_last_name,
@@ -61,11 +68,11 @@ def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
         "psychotherapy_tried": True,
         "ect_tms_tried": False,
         "psychotic_disorder_dx": False,
+        "psychotic_symptoms_current": False,
         "psychotic_symptoms_12m": False,
         "family_psychosis": False,
         "bipolar_dx": "none",
         "mania_12m": False,
-        "mood_stabilizer": False,
         "suicide_attempt_ever": False,
         "substance_use": "none",
         "ketamine_misuse": "never",
@@ -93,17 +100,21 @@ def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
         "breastfeeding": False,
         "medication_list": "sertraline 150 mg, once a day\nbupropion XL 300 mg, once a day",
         "benzodiazepine": False,
+        "sedative_hypnotic": False,
         "lamotrigine": False,
         "maoi": False,
         "stimulant": False,
         "opioid": False,
+        "theophylline": False,
+        "naltrexone": False,
+        "allergies": [],
         "has_escort": True,
     }
     answers.update(overrides)
-    answers["phq9_item9"] = phq9[8]
     answers["measures"] = {
         "phq9": {**{f"q{n}": value for n, value in enumerate(phq9, start=1)}, "difficulty": 2},
         "gad7": {f"q{n}": value for n, value in enumerate([2, 2, 1, 2, 1, 1, 1], start=1)},
+        "asq": asq,
     }
     return answers
 
@@ -111,15 +122,43 @@ def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
 # last name → (answer overrides, evaluation BP or None, decision or None)
 SUBMITTED: dict[str, tuple[dict[str, Any], tuple[int, int] | None, str | None]] = {
     # awaiting review: one per level
-    "Chen": ({"phq9": "moderate"}, (126, 80), None),  # clear
+    "Chen": (
+        {
+            "phq9": "moderate",
+            "allergies": [
+                {"substance": "Penicillin", "reaction": "hives and facial swelling"},
+                {"substance": "Latex", "reaction": "itchy rash"},
+            ],
+        },
+        (126, 80),
+        None,
+    ),  # clear, with allergies
     "Garcia": (
-        {"hypertension_dx": True, "hypertension_controlled": False, "benzodiazepine": True},
+        {
+            "hypertension_dx": True,
+            "hypertension_controlled": False,
+            "benzodiazepine": True,
+            "sedative_hypnotic": True,
+            "medication_list": "sertraline 150 mg, once a day\nzolpidem 5 mg, at bedtime",
+        },
         (148, 92),
         None,
     ),  # caution
-    "Johnson": ({"aneurysm_history": True, "had_heart_attack": False}, None, None),
-    "Brooks": ({"phq9": "severe", "phq9_item9": 2, "suicide_attempt_ever": True,
-                "suicide_attempt_12m": False}, None, None),  # urgent
+    "Johnson": ({"aneurysm_history": True}, None, None),  # contraindicated
+    "Brooks": (
+        {
+            "phq9": "severe",
+            "phq9_item9": 2,
+            "suicide_attempt_ever": True,
+            "suicide_attempt_12m": False,
+            # ASQ positive, not acute: wishes to be dead, an attempt years ago, no thoughts
+            # of killing themself right now.
+            "asq": {"q1": 1, "q2": 0, "q3": 0, "q4": 1, "q5": 0},
+            ASQ_ATTEMPT_DETAIL_KEY: "Took too many sleeping tablets, spring 2019.",
+        },
+        None,
+        None,
+    ),  # urgent
     # decided
     "Schmidt": ({"medication_list": "some tablets for sleep"}, (118, 76), "more_information"),
     "Adeyemi": ({"substance_use": "current", "ketamine_misuse": "within_12m"}, (132, 84),
@@ -142,12 +181,39 @@ APPROVED_ROUTES = {
     "Cohen": ["iv"],
     "Feldman": ["iv"],
 }
+APPROVED_OVERRIDES = {
+    "Okonkwo": {"allergies": [{"substance": "Sulfa antibiotics", "reaction": "rash"}]},
+}
 
 IN_PROGRESS_STEPS = {
     "Rossi": ["about-you", "reasons", "mental-health"],
     "Martin": ["about-you"],
     "Mensah": ["about-you", "reasons", "mental-health", "alcohol-drugs", "medical"],
 }
+
+DECISION_TEXTS = {
+    "more_information": {
+        "patient_message": "Please list the name and dose of every medicine you take, "
+        "including anything for sleep.",
+        "reopen_steps": ["medicines"],
+    },
+    "declined": {
+        "staff_reason": "Current substance use disorder and ketamine misuse within 12 months; "
+        "referred to addiction services.",
+        "patient_message": "Thank you for completing your intake. Our psychiatrist has decided "
+        "that ketamine treatment is not the right choice for you at this time; we will call "
+        "you to talk about other options.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where the seed put the patient on their journey (the services move them on)."""
+
+    state: str
+    since: dt.datetime
+    reason: str
 
 
 def seed_intake_demo() -> None:
@@ -156,21 +222,31 @@ def seed_intake_demo() -> None:
     nurse = User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk").first()
     if psychiatrist is None or coordinator is None or nurse is None:
         return
-    for patient in Patient.objects.exclude(intake__isnull=False).select_related("psychiatrist"):
+    for patient in Patient.objects.exclude(intake__isnull=False).select_related(
+        "psychiatrist", "user"
+    ):
         last = patient.legal_last_name
         signer = patient.psychiatrist or psychiatrist
+        stage = Stage(patient.journey_state, patient.journey_state_since, patient.journey_reason)
+        author = patient.user or nurse  # a nurse enters it for a patient without a login
         if patient.journey_state == JourneyState.INVITED:
             _invitation(patient, coordinator)
-        elif last in IN_PROGRESS_STEPS:
-            _in_progress(patient, IN_PROGRESS_STEPS[last])
+            continue
+        if last in IN_PROGRESS_STEPS:
+            _fill(patient, _answers(patient), author, IN_PROGRESS_STEPS[last])
         elif last in SUBMITTED:
             overrides, bp, decision = SUBMITTED[last]
-            intake = _submitted(patient, _answers(patient, **overrides), bp, nurse)
-            if decision:
-                _decide(intake, decision, signer, [])
+            intake = _submit(patient, _answers(patient, **overrides), author)
+            _review(intake, bp, decision, [], nurse, signer)
+            _place_in_time(intake, _submitted_at(patient, stage))
         elif last in APPROVED_ROUTES:
-            intake = _submitted(patient, _answers(patient), (124, 78), nurse)
-            _decide(intake, "approved", signer, APPROVED_ROUTES[last])
+            answers = _answers(patient, **APPROVED_OVERRIDES.get(last, {}))
+            intake = _submit(patient, answers, author)
+            _review(intake, (124, 78), "approved", APPROVED_ROUTES[last], nurse, signer)
+            _place_in_time(intake, _submitted_at(patient, stage))
+        else:
+            continue
+        _back_to_stage(patient, stage)
 
 
 def _invitation(patient: Patient, coordinator: User) -> None:
@@ -188,129 +264,97 @@ def _invitation(patient: Patient, coordinator: User) -> None:
     )
 
 
-def _in_progress(patient: Patient, steps: list[str]) -> None:
-    full = _answers(patient)
-    answered: dict[str, Any] = {}
-    for step in STEPS:
-        if step.slug in steps:
-            for name in step.form_class.base_fields:
-                if name in full:
-                    answered[name] = full[name]
-            answered.update({key: full[key] for key in step.form_class.derived_keys})
-    Intake.objects.create(
-        patient=patient,
-        answers=answered,
-        completed_steps=steps,
-        started_at=patient.journey_state_since,
-    )
-
-
-def _submitted(
-    patient: Patient, answers: dict[str, Any], bp: tuple[int, int] | None, nurse: User
-) -> Intake:
-    submitted_at = patient.journey_state_since - dt.timedelta(hours=2)
-    if patient.journey_state != JourneyState.AWAITING_REVIEW:
-        submitted_at = patient.created_at + dt.timedelta(days=2)
-    user = patient.user or nurse
-    intake = Intake.objects.create(
-        patient=patient,
-        status="submitted",
-        answers=answers,
-        completed_steps=[step.slug for step in steps_for(answers)],
-        started_at=submitted_at - dt.timedelta(days=1),
-        submitted_at=submitted_at,
-        submitted_by=user,
-        entered_by_staff=None if patient.user else nurse,
-        consent_name=patient.full_name,
-        consent_signed_at=submitted_at,
-        consent_ip="192.0.2.10",
-        consent_version=CONSENT_VERSION,
-    )
-    for code, items in answers["measures"].items():
-        result = score(code, items)
-        MeasureResult.objects.create(
-            patient=patient,
-            instrument=code,
-            items=items,
-            total=result.total,
-            band=result.band,
-            flags=list(result.flags),
-            context=MeasureContext.INTAKE,
-            taken_at=submitted_at,
-            entered_by=user,
+def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[str]) -> Intake:
+    """Answer the named steps through their forms, as the intake pages do."""
+    intake = services.intake_open(patient=patient)
+    for step in steps_for(answers):
+        if step.slug not in slugs:
+            continue
+        if step.slug == "consent":
+            intake = services.intake_sign_consent(
+                intake=intake, signature=patient.full_name, actor=author, request=None
+            )
+            continue
+        form = step.form_class(step.form_class.as_data(answers), answers=intake.answers)
+        if not form.is_valid():
+            raise ValueError(f"Demo answers for {step.slug} do not pass the form: {form.errors}")
+        intake = services.intake_save_step(
+            intake=intake, step=step, answers=form.to_answers(), actor=author, request=None
         )
-    _store_screening(intake, submitted_at, ScreeningTrigger.SUBMISSION, user)
-    if bp is not None:
-        measured = submitted_at + dt.timedelta(hours=20)
-        EvaluationBloodPressure.objects.create(
-            intake=intake,
-            systolic=bp[0],
-            diastolic=bp[1],
-            measured_at=measured,
-            recorded_by=nurse,
-        )
-        intake.answers = {
-            **answers,
-            "screening_bp_systolic": bp[0],
-            "screening_bp_diastolic": bp[1],
-        }
-        intake.save(update_fields=["answers"])
-        _store_screening(intake, measured, ScreeningTrigger.EVALUATION_BP, nurse)
     return intake
 
 
-def _store_screening(intake: Intake, at: dt.datetime, trigger: str, by: User) -> None:
-    answers = screening_answers(intake.answers)
-    result = screen(answers, today=timezone.localtime(at).date())
-    ScreeningResult.objects.create(
-        intake=intake,
-        answers=answers,
-        level=result.level,
-        flags=[{"code": f.code, "severity": f.severity, "reason": f.reason} for f in result.flags],
-        ruleset_version=result.ruleset_version,
-        trigger=trigger,
-        urgent=any(f.severity == "urgent" for f in result.flags),
-        created_at=at,
-        created_by=by,
-    )
-    if any(f.code == "SUICIDAL_IDEATION" for f in result.flags):
-        UrgentAlert.objects.get_or_create(
-            patient=intake.patient,
-            code="SUICIDAL_IDEATION",
-            defaults={
-                "reason": "PHQ-9 question 9 answered during the intake.",
-                "source": "intake.phq9",
-                "raised_at": at,
-            },
+def _submit(patient: Patient, answers: dict[str, Any], author: User) -> Intake:
+    intake = _fill(patient, answers, author, [step.slug for step in steps_for(answers)])
+    services.intake_submit(intake=intake, actor=author, request=None)
+    intake.refresh_from_db()
+    return intake
+
+
+def _review(
+    intake: Intake,
+    bp: tuple[int, int] | None,
+    decision: str | None,
+    routes: list[str],
+    nurse: User,
+    signer: User,
+) -> None:
+    if bp is not None:
+        services.evaluation_bp_record(
+            intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse, request=None
+        )
+    if decision is not None:
+        texts = DECISION_TEXTS.get(decision, {})
+        services.eligibility_decide(
+            intake=intake,
+            actor=signer,
+            request=None,
+            decision=decision,
+            routes=routes,
+            staff_reason=texts.get("staff_reason", ""),
+            patient_message=texts.get("patient_message", ""),
+            reopen_steps=texts.get("reopen_steps", []),
         )
 
 
-def _decide(intake: Intake, decision: str, signer: User, routes: list[str]) -> None:
-    screening = intake.screenings.latest()
-    signed_at = screening.created_at + dt.timedelta(hours=3)
-    message = {
-        "more_information": "Please list the name and dose of every medicine you take, "
-        "including anything for sleep.",
-        "declined": "Thank you for completing your intake. Our psychiatrist has decided "
-        "that ketamine treatment is not the right choice for you at this time; "
-        "we will call you to talk about other options.",
-    }.get(decision, "")
-    EligibilityDecision.objects.create(
-        patient=intake.patient,
-        intake=intake,
-        screening=screening,
-        decision=decision,
-        allowed_routes=routes,
-        staff_reason={
-            "declined": "Current substance use disorder and ketamine misuse within 12 months; "
-            "referred to addiction services.",
-        }.get(decision, ""),
-        patient_message=message,
-        reopened_steps=["medicines"] if decision == "more_information" else [],
-        signed_by=signer,
-        signed_at=signed_at,
+def _submitted_at(patient: Patient, stage: Stage) -> dt.datetime:
+    if stage.state == JourneyState.AWAITING_REVIEW:
+        return stage.since - dt.timedelta(hours=2)
+    return patient.created_at + dt.timedelta(days=2)
+
+
+def _place_in_time(intake: Intake, submitted_at: dt.datetime) -> None:
+    """Move what the services just recorded to the demo's timeline: submitted at
+    `submitted_at`, blood pressure measured 20 hours later, the decision 3 hours after
+    the last screening. Only times change; every value is the services' own."""
+    measured_at = submitted_at + dt.timedelta(hours=20)
+    Intake.objects.filter(pk=intake.pk).update(
+        started_at=submitted_at - dt.timedelta(days=1),
+        submitted_at=submitted_at,
+        consent_signed_at=submitted_at - dt.timedelta(minutes=5),
     )
-    if decision == "more_information":
-        intake.status = "reopened"
-        intake.reopened_steps = ["medicines"]
-        intake.save(update_fields=["status", "reopened_steps"])
+    MeasureResult.objects.filter(patient=intake.patient, context=MeasureContext.INTAKE).update(
+        taken_at=submitted_at
+    )
+    UrgentAlert.objects.filter(patient=intake.patient).update(raised_at=submitted_at)
+    screenings = ScreeningResult.objects.filter(intake=intake)
+    screenings.filter(trigger=ScreeningTrigger.SUBMISSION).update(created_at=submitted_at)
+    screenings.filter(trigger=ScreeningTrigger.EVALUATION_BP).update(created_at=measured_at)
+    EvaluationBloodPressure.objects.filter(intake=intake).update(measured_at=measured_at)
+    last_screening = screenings.order_by("-created_at", "-pk").first()
+    EligibilityDecision.objects.filter(intake=intake).update(
+        signed_at=last_screening.created_at + dt.timedelta(hours=3)
+    )
+
+
+def _back_to_stage(patient: Patient, stage: Stage) -> None:
+    """The services moved the patient through review; put them where the seed placed them."""
+    patient.refresh_from_db(fields=["journey_state", "journey_state_since", "journey_reason"])
+    if (patient.journey_state, patient.journey_state_since) != (stage.state, stage.since):
+        clinic_services.patient_move_journey(
+            patient=patient,
+            to_state=stage.state,
+            actor=None,
+            reason=stage.reason,
+            at=stage.since,
+        )

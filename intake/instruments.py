@@ -1,15 +1,16 @@
-"""The official wording of the three public-domain questionnaires (spec §5).
+"""The official wording of the public-domain questionnaires (spec §5).
 
 PHQ-9 (Kroenke, Spitzer & Williams 2001; Pfizer: no permission required), GAD-7
 (Spitzer et al. 2006; no permission required), PCL-5 (US Department of Veterans Affairs,
-National Center for PTSD; public domain). Scoring is in `intake/measures.py`.
+National Center for PTSD; public domain), ASQ (NIMH Ask Suicide-Screening Questions;
+public domain, NIMH toolkit). Scoring is in `intake/measures.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.measures import GAD7, PCL5, PHQ9
+from intake.measures import ASQ, GAD7, PCL5, PHQ9
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,32 @@ PHQ9_DIFFICULTY_ANSWERS = (
     "Very difficult",
     "Extremely difficult",
 )
+
+
+# The ASQ is a yes/no screen, not a rating scale: its fifth question is asked only after a
+# yes, and question 4 has a free-text follow-up. So it is not in QUESTIONNAIRES (whose
+# forms are built generically); `ASQ_QUESTIONNAIRE` holds questions 1–4 (answer index =
+# item value: 0 no, 1 yes) and the two follow-ups are named on their own.
+ASQ_QUESTIONNAIRE = Questionnaire(
+    code=ASQ,
+    title="ASQ (suicide risk screen)",
+    stem="Please answer each question yes or no.",
+    answers=("No", "Yes"),
+    items=(
+        "In the past few weeks, have you wished you were dead?",
+        "In the past few weeks, have you felt that you or your family would be better off "
+        "if you were dead?",
+        "In the past week, have you been having thoughts about killing yourself?",
+        "Have you ever tried to kill yourself?",
+    ),
+)
+ASQ_ATTEMPT_FOLLOW_UP = "If yes, how? When?"
+ASQ_ACUTE_QUESTION = "Are you having thoughts of killing yourself right now?"
+ASQ_BAND_LABELS = {
+    "negative": "negative",
+    "non_acute_positive": "positive, not acute",
+    "acute_positive": "acute positive",
+}
+
+# Labels of every instrument a measure result can hold (pages, letters, exports).
+INSTRUMENT_LABELS: dict[str, str] = {PHQ9: "PHQ-9", GAD7: "GAD-7", PCL5: "PCL-5", ASQ: "ASQ"}

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from clinic.choices import Route
 from clinic.models import Patient
+from intake.instruments import ASQ_BAND_LABELS, INSTRUMENT_LABELS
 
 
 def new_nonce() -> str:
@@ -124,7 +125,7 @@ class MeasureContext(models.TextChoices):
 
 
 class MeasureResult(models.Model):
-    """One completed PHQ-9, GAD-7 or PCL-5, item by item with total and band."""
+    """One completed PHQ-9, GAD-7, PCL-5 or ASQ, item by item with total and band."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measures")
     instrument = models.CharField(max_length=8)
@@ -147,10 +148,12 @@ class MeasureResult(models.Model):
 
     @property
     def instrument_label(self) -> str:
-        return {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}.get(self.instrument, "")
+        return INSTRUMENT_LABELS.get(self.instrument, "")
 
     @property
     def band_label(self) -> str:
+        if self.instrument == "asq":
+            return ASQ_BAND_LABELS.get(self.band, self.band)
         return self.band.replace("_", " ")
 
 

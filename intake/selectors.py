@@ -9,6 +9,12 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Valu
 from clinic.access import patients_visible_to
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
+from intake.answer_display import (
+    AnswerRow,
+    allergy_text,
+    trigger_rows,
+    unanswered_safety_rows,
+)
 from intake.models import (
     EligibilityDecision,
     EvaluationBloodPressure,
@@ -19,7 +25,6 @@ from intake.models import (
     ScreeningResult,
     UrgentAlert,
 )
-from intake.screening import TRIGGER_KEYS
 
 
 def invitations_for(user: User) -> QuerySet[Invitation]:
@@ -90,29 +95,21 @@ class FlagView:
     code: str
     severity: str
     reason: str
-    answers: list[tuple[str, str]]  # (answer key, stored value) that the rule read
+    answers: list[AnswerRow]  # the questions the rule read, with the patient's answers
 
 
 def review_flags(screening: ScreeningResult) -> list[FlagView]:
-    """The stored flags with the answers that triggered each, for the review page."""
-    shown = []
-    for flag in screening.flags:
-        keys = TRIGGER_KEYS.get(flag["code"], ())
-        answers = [
-            (key, _shown(screening.answers.get(key)))
-            for key in keys
-            if screening.answers.get(key) is not None or flag["code"] == "INCOMPLETE"
-        ]
-        shown.append(FlagView(flag["code"], flag["severity"], flag["reason"], answers))
-    return shown
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "not answered"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    """The stored flags with the answers that triggered each, read by the keys of the
+    ruleset the screening ran with (a 2026.1 result shows what 2026.1 read)."""
+    return [
+        FlagView(
+            flag["code"],
+            flag["severity"],
+            flag["reason"],
+            trigger_rows(flag["code"], screening.ruleset_version, screening.answers),
+        )
+        for flag in screening.flags
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,6 +120,9 @@ class ReviewContext:
     decisions: list[EligibilityDecision]
     measures: list[MeasureResult]
     blood_pressures: list[EvaluationBloodPressure]
+    # Safety questions without an answer, by their wording: never shown as "No".
+    unanswered_safety: list[AnswerRow]
+    allergies: str  # "No known allergies", one allergy per line, or "Not answered"
 
 
 def review_context(intake: Intake) -> ReviewContext:
@@ -134,6 +134,8 @@ def review_context(intake: Intake) -> ReviewContext:
         decisions=list(intake.decisions.select_related("signed_by")),
         measures=list(intake.patient.measures.order_by("instrument", "-taken_at")),
         blood_pressures=list(intake.evaluation_bps.select_related("recorded_by")),
+        unanswered_safety=unanswered_safety_rows(intake.answers),
+        allergies=allergy_text(intake.answers.get("allergies")),
     )
 
 

@@ -7,6 +7,7 @@ and queues its email only after commit (tasks receive ids, never personal data).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role
 from clinic.models import Patient, User
 from clinic.selectors import clinic_settings
-from intake.measures import PHQ9, score
+from intake.measures import ASQ, ASQ_ACUTE, ASQ_NON_ACUTE, PHQ9, score
 from intake.models import (
     Decision,
     EligibilityDecision,
@@ -43,14 +44,15 @@ from intake.questionnaire import (
     CONSENT_VERSION,
     STEP_BY_SLUG,
     Step,
-    StepForm,
     screening_answers,
     steps_for,
+    tidy_answers,
 )
 from intake.screening import screen
 
 _INVITATION_SALT = "intake.invitation"
 SUICIDAL_IDEATION = "SUICIDAL_IDEATION"
+SUICIDE_RISK_ACUTE = "SUICIDE_RISK_ACUTE"
 
 
 # --- Invitations ---------------------------------------------------------------------------
@@ -211,33 +213,44 @@ def intake_open(*, patient: Patient) -> Intake:
     return intake
 
 
+def step_is_open(intake: Intake, slug: str) -> bool:
+    """Whether a step may be changed now: any step while the intake is in progress; once
+    reopened, the reopened steps, the consent, and any step never answered (one added to
+    the questionnaire after the first submission, such as the ASQ)."""
+    if intake.status == IntakeStatus.IN_PROGRESS:
+        return True
+    if intake.status == IntakeStatus.REOPENED:
+        return (
+            slug in intake.reopened_steps or slug == "consent" or slug not in intake.completed_steps
+        )
+    return False
+
+
 def intake_save_step(
     *,
     intake: Intake,
     step: Step,
-    form: StepForm,
+    answers: Mapping[str, Any],
     actor: User,
     request: HttpRequest | None,
 ) -> Intake:
-    """Store one step's answers (the step is saved even if later steps are unanswered)."""
+    """Store one step's answers (the step is saved even if later steps are unanswered).
+
+    `answers` are the step form's cleaned answers (None: not answered). Unanswered keys and
+    follow-up questions that no longer apply are left out of the stored answers. Saving
+    the ASQ scores it, stores its band as `suicide_risk_screen` and, when positive, raises
+    the urgent alert; PHQ-9 question 9 at 1 or more raises it too."""
     is_patient = actor.is_patient_account
     if is_patient and not intake.is_editable_by_patient:
         raise PermissionDenied("This intake was submitted and can no longer be changed.")
-    if (
-        is_patient
-        and intake.status == IntakeStatus.REOPENED
-        and step.slug
-        not in (
-            *intake.reopened_steps,
-            "consent",
-        )
-    ):
+    if is_patient and not step_is_open(intake, step.slug):
         raise PermissionDenied("Only the reopened steps can be changed.")
     with transaction.atomic():
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
-        answers = dict(intake.answers)
-        answers.update(form.to_answers())
-        intake.answers = answers
+        stored = tidy_answers({**intake.answers, **answers})
+        if step.slug == ASQ:
+            stored["suicide_risk_screen"] = score(ASQ, stored["measures"][ASQ]).band
+        intake.answers = stored
         if step.slug not in intake.completed_steps:
             intake.completed_steps = [*intake.completed_steps, step.slug]
         fields = ["answers", "completed_steps", "updated_at"]
@@ -246,17 +259,19 @@ def intake_save_step(
             fields.append("entered_by_staff")
         intake.save(update_fields=fields)
         if step.slug == "about-you":
-            _copy_about_you_to_patient(intake.patient, answers)
-        if step.slug == PHQ9 and answers.get("phq9_item9", 0) >= 1:
+            _copy_about_you_to_patient(intake.patient, stored)
+        if step.slug == PHQ9 and stored.get("phq9_item9", 0) >= 1:
             urgent_alert_raise(
                 patient=intake.patient,
                 code=SUICIDAL_IDEATION,
                 reason=(
                     "PHQ-9 question 9 (thoughts of being better off dead or of self-harm) "
-                    f"answered {answers['phq9_item9']} during the intake."
+                    f"answered {stored['phq9_item9']} during the intake."
                 ),
                 source="intake.phq9",
             )
+        if step.slug == ASQ:
+            _suicide_risk_screen_alert(intake.patient, stored["suicide_risk_screen"])
         audit_record(
             action=AuditAction.UPDATE,
             request=request,
@@ -266,6 +281,35 @@ def intake_save_step(
             object_id=step.slug,
         )
     return intake
+
+
+def _suicide_risk_screen_alert(patient: Patient, band: str) -> UrgentAlert | None:
+    """A positive ASQ raises the urgent alert (the same path as PHQ-9 question 9).
+
+    An acute positive is raised under its own code: a suicidal-ideation alert is often
+    already open from PHQ-9 question 9 two steps earlier, and an open alert is not raised
+    twice, so under the same code the escalation would reach nobody."""
+    if band == ASQ_ACUTE:
+        return urgent_alert_raise(
+            patient=patient,
+            code=SUICIDE_RISK_ACUTE,
+            reason=(
+                "ASQ suicide risk screen ACUTE POSITIVE during the intake: thoughts of "
+                "killing themself right now. Follow the clinic's emergency procedure now."
+            ),
+            source="intake.asq",
+        )
+    if band == ASQ_NON_ACUTE:
+        return urgent_alert_raise(
+            patient=patient,
+            code=SUICIDAL_IDEATION,
+            reason=(
+                "ASQ suicide risk screen positive (not acute) during the intake: a brief "
+                "suicide safety assessment is needed before treatment."
+            ),
+            source="intake.asq",
+        )
+    return None
 
 
 _ABOUT_YOU_PATIENT_FIELDS = (

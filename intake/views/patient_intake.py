@@ -19,12 +19,14 @@ from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.middleware import take_pending_post
 from clinic.models import Patient
 from intake import selectors, services
+from intake.answer_display import answer_rows
+from intake.measures import ASQ, ASQ_ACUTE, ASQ_NON_ACUTE
 from intake.models import Intake, IntakeStatus
 from intake.questionnaire import (
     CONSENT_TEXT,
     STEP_BY_SLUG,
     ConsentForm,
-    answer_rows,
+    Step,
     known_details,
     steps_for,
 )
@@ -155,7 +157,7 @@ def _step_page(
         raise Http404("No such step.")
     if not intake.is_editable_by_patient:
         return HttpResponseRedirect(routes.done())
-    if intake.status == IntakeStatus.REOPENED and slug not in (*intake.reopened_steps, "consent"):
+    if not services.step_is_open(intake, slug):
         messages.info(request, "Only the steps the psychiatrist reopened can be changed.")
         return HttpResponseRedirect(routes.review())
     kwargs = {"answers": intake.answers}
@@ -183,28 +185,16 @@ def _step_page(
                 )
             else:
                 intake = services.intake_save_step(
-                    intake=intake, step=step, form=form, actor=request.user, request=request
+                    intake=intake,
+                    step=step,
+                    answers=form.to_answers(),
+                    actor=request.user,
+                    request=request,
                 )
         except PermissionDenied as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(routes.done())
-        if slug == "phq9" and intake.answers.get("phq9_item9", 0) >= 1:
-            messages.warning(
-                request,
-                "The psychiatrist has been alerted (PHQ-9 question 9)."
-                if routes.staff
-                else "Thank you for telling us. Our psychiatrist has been alerted and will "
-                "contact you. If you are thinking about harming yourself now, call or text 988 "
-                "(Suicide & Crisis Lifeline) or call 911.",
-            )
-        if "save_and_exit" in request.POST:
-            messages.success(request, "Saved. The intake can be continued at any time.")
-            return HttpResponseRedirect(routes.save_and_exit())
-        following = steps_for(intake.answers)
-        slugs = [candidate.slug for candidate in following]
-        if slug in slugs and slugs.index(slug) + 1 < len(slugs):
-            return HttpResponseRedirect(routes.step(slugs[slugs.index(slug) + 1]))
-        return HttpResponseRedirect(routes.review())
+        return _after_saving(request, patient, intake, step, routes)
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
@@ -234,6 +224,51 @@ def _step_page(
     )
 
 
+def _after_saving(
+    request: HttpRequest, patient: Patient, intake: Intake, step: Step, routes: IntakeRoutes
+) -> HttpResponse:
+    """Where a saved step leads: the next step, or first the support a safety answer needs."""
+    following = [candidate.slug for candidate in steps_for(intake.answers)]
+    index = following.index(step.slug) if step.slug in following else len(following)
+    next_url = routes.step(following[index + 1]) if index + 1 < len(following) else routes.review()
+    if step.slug == "phq9" and intake.answers.get("phq9_item9", 0) >= 1:
+        messages.warning(
+            request,
+            "The psychiatrist has been alerted (PHQ-9 question 9)."
+            if routes.staff
+            else "Thank you for telling us. Our psychiatrist has been alerted and will "
+            "contact you. If you are thinking about harming yourself now, call or text 988 "
+            "(Suicide & Crisis Lifeline) or call 911.",
+        )
+    band = intake.answers.get("suicide_risk_screen") if step.slug == ASQ else None
+    if band == ASQ_ACUTE:
+        # Shown on this very response, before anything else: no redirect to wait for.
+        return TemplateResponse(
+            request,
+            "intake/crisis.html",
+            {
+                "patient": patient,
+                "staff_entry": routes.staff,
+                "continue_url": next_url,
+                "exit_url": routes.save_and_exit(),
+            },
+        )
+    if band == ASQ_NON_ACUTE:
+        messages.warning(
+            request,
+            "Positive suicide risk screen (not acute): the psychiatrist has been alerted; a "
+            "brief suicide safety assessment is needed before treatment."
+            if routes.staff
+            else "Thank you for telling us. A clinician from our team will talk with you "
+            "about these answers before any treatment. If you want to talk to someone now, "
+            "call or text 988 (Suicide & Crisis Lifeline), any time, day or night.",
+        )
+    if "save_and_exit" in request.POST:
+        messages.success(request, "Saved. The intake can be continued at any time.")
+        return HttpResponseRedirect(routes.save_and_exit())
+    return HttpResponseRedirect(next_url)
+
+
 def _review_page(
     request: HttpRequest, patient: Patient, intake: Intake, routes: IntakeRoutes
 ) -> HttpResponse:
@@ -257,13 +292,7 @@ def _review_page(
             step,
             answer_rows(step, intake.answers),
             step.slug in intake.completed_steps,
-            routes.step(step.slug)
-            if editable
-            and (
-                intake.status != IntakeStatus.REOPENED
-                or step.slug in (*intake.reopened_steps, "consent")
-            )
-            else "",
+            routes.step(step.slug) if editable and services.step_is_open(intake, step.slug) else "",
         )
         for step in steps_for(intake.answers)
     ]

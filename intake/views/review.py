@@ -15,16 +15,14 @@ from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.selectors import paginate
 from intake import selectors, services
+from intake.answer_display import answer_rows
 from intake.forms import (
     AcknowledgeAlertForm,
     DecisionForm,
     EvaluationBloodPressureForm,
 )
 from intake.models import IntakeStatus, UrgentAlert
-from intake.questionnaire import (
-    answer_rows,
-    steps_for,
-)
+from intake.questionnaire import steps_for
 
 # --- Urgent alerts (psychiatrists) --------------------------------------------------------------
 

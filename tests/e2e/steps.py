@@ -25,6 +25,24 @@ def answer(page: Page, question: str, choice: str) -> None:
     group.get_by_label(choice, exact=True).check()
 
 
+def intake_no_psychiatric_history(page: Page) -> None:
+    """No psychotic disorder or symptoms (now or in the past year), no family history, no
+    bipolar disorder (the mood-stabilizer question stays hidden), no mania. The suicide
+    attempt questions are left to the caller."""
+    expect(page.get_by_role("heading", name="Mental health history")).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
+    for question in (
+        "schizophrenia, schizoaffective",
+        "Right now, or at any time in the past month, have you heard or seen things",
+        "At any time in the past 12 months, have you heard or seen things",
+        "a parent, brother",
+        "unusually high energy",
+    ):
+        answer(page, question, "No")
+    page.locator("input[name=bipolar_dx][value=none]").check()
+    expect(page.get_by_text("as a mood stabilizer")).to_be_hidden()
+
+
 def intake_no_substance_use(page: Page, *, drinks: str) -> None:
     expect(page.get_by_role("heading", name="Alcohol and drug use")).to_be_visible()
     page.get_by_label("No, never").first.check()
@@ -33,22 +51,47 @@ def intake_no_substance_use(page: Page, *, drinks: str) -> None:
     page.get_by_role("button", name="Next").click()
 
 
-def intake_pregnancy_to_getting_home(page: Page, *, medicines: str) -> None:
-    """Not pregnant, not breastfeeding; the medicines typed, no interacting ones; an adult
-    takes the patient home."""
+def intake_pregnancy_to_getting_home(
+    page: Page, *, medicines: str, allergies: tuple[tuple[str, str], ...] = ()
+) -> None:
+    """Not pregnant, not breastfeeding; the medicines typed, no interacting ones; the
+    allergies listed (none: "No known allergies"); an adult takes the patient home."""
     expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
     page.locator("input[name=pregnancy_status][value=not_pregnant]").check()
     answer(page, "breastfeeding", "No")
     page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_role("heading", name="Medicines")).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
     page.get_by_label("Your current medicines").fill(medicines)
     for radio in page.locator("input[type=radio][value=no]:visible").all():
         radio.check()
+    if allergies:
+        page.get_by_label("Yes, I have allergies").check()
+        for number, (substance, reaction) in enumerate(allergies):
+            if page.get_by_label("Allergic to").count() <= number:
+                page.get_by_role("button", name="Add another allergy").click()
+            page.get_by_label("Allergic to").nth(number).fill(substance)
+            page.get_by_label("What happens").nth(number).fill(reaction)
+    else:
+        page.get_by_label("No known allergies").check()
+        expect(page.get_by_text("Your allergies")).to_be_hidden()
     page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_role("heading", name="Getting home")).to_be_visible()
     answer(page, "can an adult take you home", "Yes")
+    page.get_by_role("button", name="Next").click()
+
+
+def intake_suicide_risk_screen_all_no(page: Page) -> None:
+    """The ASQ answered "No" four times: question 5 is then never shown."""
+    expect(page.get_by_role("heading", name="Your safety")).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
+    for item in range(1, 5):
+        page.locator(f"input[name=q{item}][value='0']").check()
+    expect(
+        page.get_by_text("Are you having thoughts of killing yourself right now?")
+    ).to_be_hidden()
     page.get_by_role("button", name="Next").click()
 
 

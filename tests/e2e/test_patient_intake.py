@@ -13,8 +13,10 @@ from clinic.models import Patient
 from intake.models import ScreeningResult, UrgentAlert
 from tests.e2e.steps import (
     answer,
+    intake_no_psychiatric_history,
     intake_no_substance_use,
     intake_pregnancy_to_getting_home,
+    intake_suicide_risk_screen_all_no,
     sign_in,
 )
 
@@ -89,18 +91,7 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     page.screenshot(path=screenshot_dir / "intake-02-reasons.png", full_page=True)
     page.get_by_role("button", name="Next").click()
 
-    expect(page.get_by_role("heading", name="Mental health history")).to_be_visible()
-    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
-    for question in (
-        "schizophrenia, schizoaffective",
-        "heard or seen things",
-        "a parent, brother",
-        "unusually high energy",
-        "lithium, valproate",
-    ):
-        answer(page, question, "No")
-    page.get_by_label("No", exact=True).first.check()
-    page.locator("input[name=bipolar_dx][value=none]").check()
+    intake_no_psychiatric_history(page)
     follow_up = page.get_by_text("Was an attempt in the past 12 months?")
     expect(follow_up).to_be_hidden()
     answer(page, "Have you ever attempted suicide?", "Yes")
@@ -142,7 +133,9 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     # screenshot; the keyboard path has no coordinates to go stale.
     page.get_by_role("button", name="Next").press("Enter")
 
-    intake_pregnancy_to_getting_home(page, medicines="sertraline 100 mg, once a day")
+    intake_pregnancy_to_getting_home(
+        page, medicines="sertraline 100 mg, once a day", allergies=(("Penicillin", "hives"),)
+    )
 
     expect(page.get_by_role("heading", name="How you have been feeling")).to_be_visible()
     expect(page.get_by_text("Over the last 2 weeks")).to_be_visible()
@@ -156,6 +149,9 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     for item in range(1, 8):
         page.locator(f"input[name=q{item}][value='1']").check()
     page.get_by_role("button", name="Next").click()
+
+    page.screenshot(path=screenshot_dir / "intake-05b-asq.png", full_page=True)
+    intake_suicide_risk_screen_all_no(page)
 
     expect(page.get_by_role("heading", name="Consent")).to_be_visible()
     page.get_by_label("I have read and I agree").check()
@@ -182,4 +178,6 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     assert "SUICIDAL_IDEATION" in screening.flag_codes
     assert "BP_NOT_RECORDED" in screening.flag_codes
     assert UrgentAlert.objects.filter(patient=patient, acknowledged_at=None).count() == 1
-    assert patient.measures.count() == 2
+    assert patient.measures.count() == 3  # PHQ-9, GAD-7 and the ASQ
+    assert screening.answers["allergies"] == [{"substance": "Penicillin", "reaction": "hives"}]
+    assert screening.answers["suicide_risk_screen"] == "negative"

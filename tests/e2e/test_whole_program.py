@@ -27,8 +27,10 @@ from tests.e2e.steps import (
     clock,
     confirm_checkin,
     confirm_discharge_criteria,
+    intake_no_psychiatric_history,
     intake_no_substance_use,
     intake_pregnancy_to_getting_home,
+    intake_suicide_risk_screen_all_no,
     record_vitals,
     sign_in,
     write_note,
@@ -93,19 +95,8 @@ def fill_intake(page: Page, journey: Journey) -> None:
     answer(page, "ECT or TMS", "No")
     page.get_by_role("button", name="Next").click()
 
-    expect(page.get_by_role("heading", name="Mental health history")).to_be_visible()
-    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
-    for question in (
-        "schizophrenia, schizoaffective",
-        "heard or seen things",
-        "a parent, brother",
-        "unusually high energy",
-        "lithium, valproate",
-        "Have you ever attempted suicide?",
-    ):
-        answer(page, question, "No")
-    page.get_by_label("No", exact=True).first.check()
-    page.locator("input[name=bipolar_dx][value=none]").check()
+    intake_no_psychiatric_history(page)
+    answer(page, "Have you ever attempted suicide?", "No")
     journey.shot(page, "patient-intake-mental-health")
     page.get_by_role("button", name="Next").click()
 
@@ -131,6 +122,8 @@ def fill_intake(page: Page, journey: Journey) -> None:
     for item in range(1, 8):
         page.locator(f"input[name=q{item}][value='1']").check()
     page.get_by_role("button", name="Next").click()
+
+    intake_suicide_risk_screen_all_no(page)
 
     expect(page.get_by_role("heading", name="Consent")).to_be_visible()
     page.get_by_label("I have read and I agree").check()

@@ -37,11 +37,11 @@ STEP_POSTS: dict[str, dict[str, Any]] = {
     },
     "mental-health": {
         "psychotic_disorder_dx": NO,
+        "psychotic_symptoms_current": NO,
         "psychotic_symptoms_12m": NO,
         "family_psychosis": NO,
         "bipolar_dx": "none",
         "mania_12m": NO,
-        "mood_stabilizer": NO,
         "suicide_attempt_ever": NO,
     },
     "alcohol-drugs": {"substance_use": "none", "ketamine_misuse": "never",
@@ -61,11 +61,15 @@ STEP_POSTS: dict[str, dict[str, Any]] = {
         "weight_kg": "68.5",
     },
     "pregnancy": {"pregnancy_status": "not_pregnant", "breastfeeding": NO},
-    "medicines": {key: NO for key in ("benzodiazepine", "lamotrigine", "maoi", "stimulant",
-                                      "opioid")},
+    "medicines": {
+        **{key: NO for key in ("benzodiazepine", "sedative_hypnotic", "lamotrigine", "maoi",
+                               "stimulant", "opioid", "theophylline", "naltrexone")},
+        "allergy_status": "none",
+    },
     "getting-home": {"has_escort": "yes"},
     "phq9": {**{f"q{n}": "2" for n in range(1, 9)}, "q9": "0", "difficulty": "1"},
     "gad7": {f"q{n}": "1" for n in range(1, 8)},
+    "asq": {f"q{n}": "0" for n in range(1, 5)},
     "consent": {"agree": "on", "signature": "Alice Quillfeather"},
 }  # fmt: skip
 
@@ -79,10 +83,14 @@ def patient_client(login, personas):
     return login(personas.patient_a.user)
 
 
-def fill_all_steps(client, **changes: dict[str, Any]) -> None:
+def fill_all_steps(client, **changes: dict[str, Any] | None) -> None:
+    """Post every step in order; `changes` overrides a step's answers (None: skip a step
+    that does not apply to this patient)."""
     from django.urls import reverse
 
     for slug, data in STEP_POSTS.items():
+        if slug in changes and changes[slug] is None:
+            continue
         response = client.post(
             reverse("intake_step", args=[slug]), {**data, **changes.get(slug, {})}
         )

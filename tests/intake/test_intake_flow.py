@@ -63,7 +63,7 @@ def test_a_conditional_question_is_required_only_when_it_applies(patient_client)
     assert patient_client.post(url, data).status_code == 302
     # Answered "no" to the diagnosis: any stale follow-up answer is dropped.
     patient_client.post(url, {**data, "hypertension_dx": "no"})
-    assert Intake.objects.get().answers["hypertension_controlled"] is None
+    assert "hypertension_controlled" not in Intake.objects.get().answers
 
 
 def test_a_heart_attack_needs_its_date(patient_client) -> None:
@@ -79,7 +79,7 @@ def test_the_pregnancy_step_applies_only_when_it_can(patient_client) -> None:
     assert patient_client.get(reverse("intake_step", args=["pregnancy"])).status_code == 404
     answers = Intake.objects.get().answers
     assert answers["pregnancy_status"] == "not_applicable"
-    assert answers["breastfeeding"] is False
+    assert "breastfeeding" not in answers  # not asked (screening.CONDITIONAL_KEYS)
 
 
 def test_pcl5_is_asked_when_ptsd_is_the_concern_or_the_patient_opts_in(patient_client) -> None:
@@ -133,7 +133,7 @@ def test_submission_stores_measures_and_a_screening_and_queues_the_review(
     intake = Intake.objects.get()
     assert intake.status == "submitted"
     screening = ScreeningResult.objects.get()
-    assert screening.ruleset_version == "2026.1"
+    assert screening.ruleset_version == "2026.2"
     assert screening.level == "clear"
     assert screening.flag_codes == ["BP_NOT_RECORDED"]
     assert screening.answers["has_escort"] is True
@@ -142,6 +142,9 @@ def test_submission_stores_measures_and_a_screening_and_queues_the_review(
     assert (phq9.total, phq9.band, phq9.context) == (16, "moderately_severe", "intake")
     assert phq9.items["difficulty"] == 1
     assert MeasureResult.objects.get(instrument="gad7").band == "mild"
+    asq = MeasureResult.objects.get(instrument="asq")
+    assert (asq.total, asq.band, asq.instrument_label) == (0, "negative", "ASQ")
+    assert screening.answers["suicide_risk_screen"] == "negative"
     assert Patient.objects.get(pk=personas.patient_a.pk).journey_state == "awaiting_review"
     status = patient_client.get(reverse("intake_home")).content.decode()
     assert "Submitted — under review." in status
