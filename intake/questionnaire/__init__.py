@@ -13,13 +13,7 @@ from typing import Any
 
 from clinic.choices import SexAtBirth
 from intake.measures import ASQ, GAD7, PCL5, PHQ9
-from intake.questionnaire.base import (
-    YES_NO,
-    FollowUp,
-    StepForm,
-    contract_follow_up,
-    tidy_answers,
-)
+from intake.questionnaire.base import FollowUp, StepForm, tidy_answers
 from intake.questionnaire.baseline import (
     ASQ_ATTEMPT_DETAIL_KEY,
     SuicideRiskScreenForm,
@@ -27,7 +21,6 @@ from intake.questionnaire.baseline import (
 )
 from intake.questionnaire.consent import CONSENT_TEXT, CONSENT_VERSION, ConsentForm
 from intake.questionnaire.history import (
-    WHAT_DOES_NOT_COUNT,
     AboutYouForm,
     GettingHomeForm,
     MedicalHistoryForm,
@@ -36,7 +29,7 @@ from intake.questionnaire.history import (
     SubstanceUseForm,
     TreatmentReasonsForm,
 )
-from intake.questionnaire.medicines import NO_KNOWN_ALLERGIES, AllergyRowForm, MedicationsForm
+from intake.questionnaire.medicines import NO_KNOWN_ALLERGIES, MedicationsForm
 
 __all__ = [
     "ASQ_ATTEMPT_DETAIL_KEY",
@@ -46,10 +39,7 @@ __all__ = [
     "QUESTIONNAIRE_STEPS",
     "STEPS",
     "STEP_BY_SLUG",
-    "WHAT_DOES_NOT_COUNT",
-    "YES_NO",
     "AboutYouForm",
-    "AllergyRowForm",
     "ConsentForm",
     "FollowUp",
     "GettingHomeForm",
@@ -62,7 +52,6 @@ __all__ = [
     "SubstanceUseForm",
     "SuicideRiskScreenForm",
     "TreatmentReasonsForm",
-    "contract_follow_up",
     "known_details",
     "questionnaire_form",
     "screening_answers",

@@ -69,12 +69,10 @@ def contract_follow_up(key: str, show_when: str, message: str) -> FollowUp:
 class StepForm(forms.Form):
     """A step of the intake. Subclasses list their fields; storage is generic."""
 
-    # answer keys this step owns but does not ask directly (derived in `to_answers`)
-    derived_keys: tuple[str, ...] = ()
     follow_ups: ClassVar[dict[str, FollowUp]] = {}
     stem: ClassVar[str] = ""
 
-    def __init__(self, *args: Any, answers: Mapping[str, Any] | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, answers: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         self.answers = dict(answers or {})
         kwargs.setdefault("initial", self.initial_from(self.answers))
         super().__init__(*args, **kwargs)

@@ -23,8 +23,6 @@ from intake.questionnaire.base import (
 
 
 class AboutYouForm(StepForm):
-    derived_keys = ("pregnancy_status",)
-
     legal_first_name = forms.CharField(label="First name (legal)", max_length=80)
     legal_last_name = forms.CharField(label="Last name (legal)", max_length=80)
     preferred_name = forms.CharField(
@@ -133,13 +131,14 @@ class TreatmentReasonsForm(StepForm):
 
 # --- Psychiatric history ------------------------------------------------------------------------
 
-# Said with both questions about hallucinations and delusions, so that a PTSD patient does
-# not count flashbacks or nightmares (spec §2).
+# Part of both questions about hallucinations and delusions (read before answering, and
+# shown to the psychiatrist with the answer), so that a PTSD patient does not count
+# flashbacks or nightmares (spec §2).
 WHAT_DOES_NOT_COUNT = (
     "Do not count flashbacks or nightmares, or anything that happened only while you were "
-    "drunk or high, or while you were falling asleep or waking up. Doctors call these "
-    "experiences hallucinations and delusions."
+    "drunk or high, or while you were falling asleep or waking up."
 )
+HALLUCINATIONS_AND_DELUSIONS = "Doctors call these experiences hallucinations and delusions."
 
 
 class PsychiatricHistoryForm(StepForm):
@@ -149,13 +148,15 @@ class PsychiatricHistoryForm(StepForm):
     )
     psychotic_symptoms_current = yes_no(
         "Right now, or at any time in the past month, have you heard or seen things that "
-        "other people could not, or been sure of things that others told you were not real?",
-        WHAT_DOES_NOT_COUNT,
+        "other people could not, or been sure of things that others told you were not real? "
+        + WHAT_DOES_NOT_COUNT,
+        HALLUCINATIONS_AND_DELUSIONS,
     )
     psychotic_symptoms_12m = yes_no(
         "At any time in the past 12 months, have you heard or seen things that other people "
-        "could not, or been sure of things that others told you were not real?",
-        WHAT_DOES_NOT_COUNT,
+        "could not, or been sure of things that others told you were not real? "
+        + WHAT_DOES_NOT_COUNT,
+        HALLUCINATIONS_AND_DELUSIONS,
     )
     family_psychosis = yes_no(
         "Has a parent, brother, sister or child of yours had a psychotic disorder such as "

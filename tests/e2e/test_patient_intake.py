@@ -150,6 +150,7 @@ def test_invited_patient_completes_the_intake_on_a_phone(
         page.locator(f"input[name=q{item}][value='1']").check()
     page.get_by_role("button", name="Next").click()
 
+    expect(page.get_by_role("heading", name="Your safety")).to_be_visible()
     page.screenshot(path=screenshot_dir / "intake-05b-asq.png", full_page=True)
     intake_suicide_risk_screen_all_no(page)
 

@@ -16,10 +16,14 @@ def test_psychotic_symptoms_are_asked_for_now_and_the_past_12_months_without_fla
     page = patient_client.get(url).content.decode()
     assert "Right now, or at any time in the past month, have you heard or seen things" in page
     assert "At any time in the past 12 months, have you heard or seen things" in page
-    # Both questions say in plain words what does not count.
+    # Both questions say in plain words what does not count, before the choices.
     assert page.count("Do not count flashbacks or nightmares") == 2
     assert page.count("only while you were drunk or high") == 2
     assert page.count("falling asleep") == 2
+    for key in ("psychotic_symptoms_current", "psychotic_symptoms_12m"):
+        question = page.index(f'id="div_id_{key}"')
+        exclusion = page.index("Do not count flashbacks or nightmares", question)
+        assert exclusion < page.index(f'name="{key}"', question)
 
     patient_client.post(
         url,
