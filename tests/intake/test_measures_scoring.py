@@ -78,36 +78,42 @@ def test_bad_items_raise(instrument, items, problem) -> None:
     ("instrument", "baseline", "current", "category"),
     [
         ("phq9", 20, 4, "remission"),
-        ("phq9", 4, 4, "remission"),  # judged on the current score alone
-        ("phq9", 0, 0, "remission"),
+        ("phq9", 4, 4, "no_change"),  # v2: remission needs a baseline of 10 or more
+        ("phq9", 0, 0, "no_change"),
+        ("phq9", 9, 0, "response"),  # below the cut-off: response, never remission
         ("phq9", 20, 10, "response"),  # exactly 50 %
         ("phq9", 21, 11, "partial"),  # 47.6 %
         ("phq9", 20, 15, "partial"),  # exactly 25 %
         ("phq9", 20, 16, "no_change"),  # 20 %
         ("phq9", 20, 20, "no_change"),
-        ("phq9", 10, 12, "worse"),
+        ("phq9", 10, 12, "no_change"),  # v2: worse is a rise of 5 or more
+        ("phq9", 10, 15, "worse"),
         ("gad7", 16, 4, "remission"),
         ("gad7", 16, 8, "response"),
         ("gad7", 16, 12, "partial"),
-        ("gad7", 8, 9, "worse"),
+        ("gad7", 8, 11, "no_change"),
+        ("gad7", 8, 12, "worse"),  # v2: a rise of 4
         ("pcl5", 50, 32, "remission"),
-        ("pcl5", 40, 32, "no_change"),  # below 33 but only 8 points (20 %): no remission
+        ("pcl5", 40, 32, "partial"),  # below 33 but only 8 points: no remission; ≥ 5 is partial
         ("pcl5", 42, 32, "remission"),  # 10 points is reliable change
         ("pcl5", 70, 35, "response"),
-        ("pcl5", 60, 45, "partial"),
+        ("pcl5", 60, 45, "response"),  # v2: PCL-5 response is a drop of 10 points
+        ("pcl5", 60, 53, "partial"),
         ("pcl5", 20, 20, "no_change"),
         ("pcl5", 0, 0, "no_change"),
-        ("pcl5", 30, 31, "worse"),
+        ("pcl5", 30, 34, "no_change"),
+        ("pcl5", 30, 35, "worse"),
     ],
 )
 def test_change_categories_in_order(instrument, baseline, current, category) -> None:
     assert change(instrument, baseline, current) == category
 
 
-def test_pcl5_under_33_with_too_small_a_drop_falls_through_the_later_rules() -> None:
-    assert change("pcl5", 36, 27) == "partial"  # 9 points, exactly 25 %
-    assert change("pcl5", 34, 25) == "partial"  # 9 points, 26 %
-    assert change("pcl5", 18, 9) == "response"  # 9 points, 50 %
+def test_pcl5_change_is_counted_in_points_not_percent() -> None:
+    assert change("pcl5", 36, 27) == "partial"  # 9 points
+    assert change("pcl5", 34, 24) == "remission"  # 10 points, from probable PTSD to below 33
+    assert change("pcl5", 18, 9) == "partial"  # 9 points (50 %) is still only partial
+    assert change("pcl5", 18, 8) == "response"  # 10 points, baseline below 33: never remission
 
 
 @pytest.mark.parametrize(

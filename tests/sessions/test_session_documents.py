@@ -51,8 +51,13 @@ def test_the_rems_form_pdf_lists_the_monitoring_fields(
     chairside.appointment.save(update_fields=["plan"])
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=130)
     dose(session, personas.nurse, minutes_ago=130)
-    services.reading_record(session=session, values=NORMAL | {"moaas": 5}, dissociation=0, taken_at=None,
-                            actor=personas.nurse)  # fmt: skip
+    services.reading_record(
+        session=session,
+        values=NORMAL | {"moaas": 5},
+        dissociation=0,
+        taken_at=None,
+        actor=personas.nurse,
+    )
     session = lock(TreatmentSession.objects.get(pk=session.pk), personas)
     psychiatrist = login(personas.psychiatrist)
     document = generate(psychiatrist, personas.patient_a, "rems_form", session.pk,
