@@ -7,7 +7,7 @@ and queues its email only after commit (tasks receive ids, never personal data).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -527,6 +527,12 @@ def evaluation_bp_record(
     return screening
 
 
+# Called in the transaction that records a decision, by apps above intake that must act on
+# it (sessions cancels future bookings after `declined` or `more_information`).
+DecisionHook = Callable[..., None]
+DECISION_RECORDED: list[DecisionHook] = []
+
+
 def eligibility_decide(
     *,
     intake: Intake,
@@ -608,6 +614,8 @@ def eligibility_decide(
         audit_record(
             action=AuditAction.SIGN, request=request, user=actor, patient=intake.patient, obj=signed
         )
+        for hook in DECISION_RECORDED:
+            hook(decision=signed, actor=actor, request=request)
         from intake.tasks import notify_patient_of_decision
 
         notify_patient_of_decision.delay_on_commit(signed.pk)

@@ -19,6 +19,10 @@ class SessionsConfig(AppConfig):
         from sessions.reminders import register
 
         register()
+        from intake.services import DECISION_RECORDED
+        from sessions.services.scheduling import appointments_cancel_for_eligibility
+
+        DECISION_RECORDED.append(appointments_cancel_for_eligibility)
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 
@@ -31,6 +35,11 @@ class SessionsConfig(AppConfig):
             ),
             NavItem(
                 "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
+            ),
+            NavItem(
+                "Cancelled: eligibility",
+                "eligibility_cancellations",
+                frozenset({Role.COORDINATOR, Role.PSYCHIATRIST}),
             ),
             NavItem("REMS forms", "rems_forms_due", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
             NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST})),

@@ -25,6 +25,11 @@ urlpatterns = [
         name="appointment_no_show",
     ),
     path("boosters/", views.boosters_due, name="boosters_due"),
+    path(
+        "cancelled-eligibility/",
+        views.eligibility_cancellations,
+        name="eligibility_cancellations",
+    ),
     path("patients/<int:patient_id>/booster/", views.booster_book, name="booster_book"),
     path(
         "patients/<int:patient_id>/booster/order/",

@@ -131,6 +131,10 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# The cancel reason of sessions cancelled by a `declined` / `more_information` decision.
+ELIGIBILITY_CANCEL_PREFIX = "Eligibility changed"
+
+
 class AppointmentKind(models.TextChoices):
     INDUCTION = "induction", "Induction series"
     BOOSTER = "booster", "Maintenance booster"

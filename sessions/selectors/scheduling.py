@@ -14,6 +14,7 @@ from clinic.choices import JourneyState
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 from sessions.models import Appointment, AppointmentStatus, BoosterRequest, TreatmentPlan
+from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import HORIZON_DAYS, CalendarFacts, next_booster_due
 
 
@@ -223,3 +224,22 @@ def feed_appointments(user: User) -> list[Appointment]:
     """A week back and eight weeks ahead of the sessions this staff member may see."""
     now = timezone.now()
     return list(_visible_between(user, now - dt.timedelta(days=7), now + dt.timedelta(weeks=8)))
+
+
+ELIGIBILITY_CANCELLATION_DAYS = 30
+
+
+def eligibility_cancellations(user: User) -> QuerySet[Appointment]:
+    """Sessions cancelled in the last 30 days because a psychiatrist declined the patient or
+    asked for more information (coordinators tell the patient and free the chair plans)."""
+    since = timezone.now() - dt.timedelta(days=ELIGIBILITY_CANCELLATION_DAYS)
+    return (
+        Appointment.objects.filter(
+            patient__in=patients_visible_to(user),
+            status=AppointmentStatus.CANCELLED,
+            cancel_reason__startswith=ELIGIBILITY_CANCEL_PREFIX,
+            start__gte=since,
+        )
+        .select_related("patient", "chair")
+        .order_by("start")
+    )

@@ -25,6 +25,7 @@ from clinic.models import Chair, Patient, User
 from clinic.notifications.reminders import cancel_pending
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
+from intake.models import EligibilityDecision
 from sessions import reminders as session_reminders
 from sessions.models import (
     Appointment,
@@ -37,6 +38,7 @@ from sessions.models import (
     Protocol,
     TreatmentPlan,
 )
+from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
@@ -186,6 +188,40 @@ def appointment_cancel(
         )
         session_reminders.plan_booking([locked], cancelled=True)
     return locked
+
+
+def appointments_cancel_for_eligibility(
+    *, decision: EligibilityDecision, actor: User, request: HttpRequest | None
+) -> list[Appointment]:
+    """A `declined` or `more_information` decision cancels the patient's future booked
+    sessions and boosters in the decision's own transaction (session-monitoring §1a); the
+    patient gets one cancellation notice and coordinators see them in a list."""
+    if decision.decision not in ("declined", "more_information"):
+        return []
+    shown = decision.get_decision_display().lower()
+    reason = f"{ELIGIBILITY_CANCEL_PREFIX}: {shown} ({decision.signed_at:%Y-%m-%d})."
+    cancelled = []
+    future = (
+        Appointment.objects.select_for_update()
+        .filter(
+            patient_id=decision.patient_id,
+            status=AppointmentStatus.SCHEDULED,
+            start__gt=timezone.now(),
+        )
+        .order_by("start")
+    )
+    for appointment in future:
+        appointment.set_status(AppointmentStatus.CANCELLED, actor=actor, reason=reason)
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient_id=appointment.patient_id,
+            obj=appointment,
+        )
+        cancelled.append(appointment)
+    session_reminders.plan_booking(cancelled, cancelled=True)
+    return cancelled
 
 
 def appointment_mark_no_show(

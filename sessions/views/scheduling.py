@@ -427,6 +427,24 @@ def boosters_due(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allow(Role.COORDINATOR, Role.PSYCHIATRIST)
+def eligibility_cancellations(request: HttpRequest) -> HttpResponse:
+    """Sessions cancelled because the patient's eligibility changed (last 30 days)."""
+    page = Paginator(selectors.eligibility_cancellations(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        object_type="treatment_sessions.eligibility_cancellations",
+    )
+    return TemplateResponse(
+        request,
+        "sessions/eligibility_cancellations.html",
+        {"rows": page.object_list, "page": page, "days": selectors.ELIGIBILITY_CANCELLATION_DAYS},
+    )
+
+
 @allow(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
