@@ -18,6 +18,7 @@ from intake.models import MeasureResult, UrgentAlert
 from sessions.models import (
     AdverseEvent,
     Appointment,
+    DoseRecord,
     TreatmentSession,
     VitalAlert,
     VitalReading,
@@ -155,24 +156,36 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
     assert VitalAlert.objects.get(pk=critical.pk).acknowledged_by == personas.nurse
 
     response = act(nurse, session, "infusion", {"op": "end"})
+    assert "more than 10 % faster than ordered" in response.content.decode()  # 40 min ordered
+    dose_row = state_of(session).dose
+    dose_row.started_at -= dt.timedelta(minutes=40)  # the infusion has now run its 40 minutes
+    dose_row.save(update_fields=["started_at"])
+    response = act(nurse, session, "infusion", {"op": "end"})
     assert "Infusion ended" in response.content.decode()
     html = page(nurse, session)
-    assert "Met in 30 min" in html and "Only a psychiatrist" not in html
+    assert "30 min to go" in html and "Only a psychiatrist" not in html
 
     response = act(nurse, session, "discharge")
     assert "Not every discharge criterion is met" in response.content.decode()
     assert TreatmentSession.objects.get(pk=session.pk).discharged_at is None
 
     # Thirty minutes later the observation time is met.
-    dose_row = state_of(session).dose
-    dose_row.started_at -= dt.timedelta(minutes=75)
+    dose_row = DoseRecord.objects.get(session=session)
+    dose_row.started_at -= dt.timedelta(minutes=35)
     dose_row.ended_at -= dt.timedelta(minutes=35)
     dose_row.save(update_fields=["started_at", "ended_at"])
     act(
         nurse,
         session,
         "vitals",
-        {"systolic": "130", "diastolic": "80", "heart_rate": "74", "spo2": "98", "moaas": "5"},
+        {
+            "systolic": "130",
+            "diastolic": "80",
+            "heart_rate": "74",
+            "spo2": "98",
+            "moaas": "5",
+            "dissociation": "0",
+        },
     )
     for key in ("oriented", "steady_gait", "nausea_controlled", "escort_present"):
         act(nurse, session, "assess", {"item": key, "value": "yes"})
