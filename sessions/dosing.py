@@ -142,8 +142,14 @@ def _per_kg(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)} mg/kg"
 
 
+def _for_weight(total: Decimal, weight: Decimal) -> str:
+    # An order checked per kilogram (a 1 kg reference) has no patient weight to show.
+    return "" if weight == 1 else f" ({_mg(total)} for {weight.normalize():f} kg)"
+
+
 def _limit_per_kg(value: Decimal) -> str:
-    return f"{value.normalize():f} mg/kg"
+    shown = value.normalize()
+    return f"{shown:.1f} mg/kg" if shown == shown.to_integral_value() else f"{shown:f} mg/kg"
 
 
 def weight_changed(
@@ -230,8 +236,8 @@ def _above_max(
         return DoseIssue(
             "DOSE_ABOVE_MAX",
             REFUSE,
-            f"{_per_kg(total / weight)} ({_mg(total)} for {weight.normalize():f} kg) is above "
-            f"the {policy.label} maximum of {_limit_per_kg(maximum)}.",
+            f"{_per_kg(total / weight)}{_for_weight(total, weight)} is above the "
+            f"{policy.label} maximum of {_limit_per_kg(maximum)}.",
         )
     if total > limits.max_total_mg:
         return DoseIssue(

@@ -36,20 +36,36 @@ class PlanForm(forms.Form):
         required=False,
         max_digits=5,
         decimal_places=3,
-        help_text="Usual IV dose 0.5 mg/kg; the mg are computed from each session's weight.",
+        help_text=(
+            "Usual IV dose 0.5 mg/kg; the mg are computed from each session's weight. The "
+            "clinic's limits apply (by default at most 1.0 mg/kg and 150 mg; a warning above "
+            "0.75 mg/kg)."
+        ),
     )
     dose_mg = forms.DecimalField(
         label="Fixed dose (mg)", required=False, max_digits=6, decimal_places=1
     )
     infusion_minutes = forms.IntegerField(
-        label="Infusion time (minutes, IV)", required=False, initial=40
+        label="Infusion time (minutes, IV)",
+        required=False,
+        initial=40,
+        help_text="40 to 120 minutes (APA consensus: 0.5 mg/kg over 40 minutes).",
     )
     esketamine_devices = forms.TypedChoiceField(
         label="Esketamine devices",
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "—"), ("2", "2 devices (56 mg)"), ("3", "3 devices (84 mg)")],
+        choices=[
+            ("", "—"),
+            ("1", "1 device (28 mg)"),
+            ("2", "2 devices (56 mg)"),
+            ("3", "3 devices (84 mg)"),
+        ],
+        help_text=(
+            "The label's first dose is 56 mg: a plan of 84 mg gives 56 mg at the first session "
+            "unless a psychiatrist amends that session."
+        ),
     )
     series_length = forms.TypedChoiceField(
         label="Sessions in the induction series",

@@ -296,6 +296,25 @@ class SessionState:
         return [e for e in self.adverse_events if e.severity == "serious"]
 
 
+def last_weight(patient_id: int, *, before: TreatmentSession | None = None) -> Decimal | None:
+    """The patient's last recorded weight: the newest check-in weight (of a session opened
+    before `before`, when given), else the intake's answer."""
+    entries = CheckInEntry.objects.filter(
+        session__patient_id=patient_id, item=CheckInItem.WEIGHT
+    ).order_by("-recorded_at", "-pk")
+    if before is not None:
+        entries = entries.filter(session__opened_at__lt=before.opened_at).exclude(session=before)
+    value = entries.values_list("value", flat=True).first()
+    if value is not None:
+        return weight_of(value)
+    intake = Intake.objects.filter(patient_id=patient_id).order_by("-pk").only("answers").first()
+    weight = intake.answers.get("weight_kg") if intake else None
+    try:
+        return Decimal(str(weight)) if weight not in (None, "") else None
+    except ArithmeticError:
+        return None
+
+
 def weight_of(value: Any) -> Decimal:
     """A stored check-in weight: {"kg": "82.4", "confirmed": …}, or the kg as a string."""
     return Decimal(value["kg"] if isinstance(value, dict) else value)

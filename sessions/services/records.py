@@ -24,7 +24,7 @@ from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, score
-from intake.models import Intake, MeasureContext, MeasureResult
+from intake.models import MeasureContext, MeasureResult
 from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
 from sessions import dosing, monitoring
 from sessions.models import (
@@ -60,10 +60,10 @@ from sessions.selectors.records import (
     SessionState,
     checkin_required_items,
     dose_limits,
+    last_weight,
     safety_settings,
     state_of,
     vital_limits,
-    weight_of,
 )
 from sessions.selectors.treatment_gate import (
     AT_CHECK_IN,
@@ -219,27 +219,8 @@ def session_take_current_plan(
 
 
 def previous_weight(session: TreatmentSession) -> Decimal | None:
-    """The last weight recorded before this session: an earlier session's check-in, else
-    the intake's."""
-    earlier = (
-        CheckInEntry.objects.filter(
-            session__patient_id=session.patient_id,
-            item=CheckInItem.WEIGHT,
-            session__opened_at__lt=session.opened_at,
-        )
-        .exclude(session=session)
-        .order_by("-recorded_at", "-pk")
-        .values_list("value", flat=True)
-        .first()
-    )
-    if earlier is not None:
-        return weight_of(earlier)
-    intake = Intake.objects.filter(patient_id=session.patient_id).order_by("-pk").first()
-    weight = intake.answers.get("weight_kg") if intake else None
-    try:
-        return Decimal(str(weight)) if weight not in (None, "") else None
-    except ArithmeticError:
-        return None
+    """The last weight recorded before this session (an earlier check-in, else the intake)."""
+    return last_weight(session.patient_id, before=session)
 
 
 PREGNANCY_ANSWERS = ("not_pregnant", "unsure", "pregnant", "not_applicable")

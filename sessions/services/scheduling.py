@@ -26,6 +26,7 @@ from clinic.notifications.reminders import cancel_pending
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
 from intake.models import EligibilityDecision
+from sessions import dosing
 from sessions import reminders as session_reminders
 from sessions.models import (
     Appointment,
@@ -40,6 +41,7 @@ from sessions.models import (
 )
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
+from sessions.selectors.records import dose_limits, last_weight
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -265,8 +267,50 @@ class PlanInput:
     extra_measures: tuple[str, ...] = ()
 
 
+def plan_dose_problems(
+    plan: PlanInput, *, weight_kg: Decimal | None, limits: dosing.DoseLimits
+) -> dict[str, str]:
+    """The dose order checked by `sessions.dosing` exactly as a dose would be (the same
+    rules as the amendment and the dose record), each refusal next to its field."""
+    esketamine = plan.route == Route.INTRANASAL_ESKETAMINE
+    by_weight = not esketamine and plan.dose_mode == DoseMode.MG_PER_KG
+    field = "esketamine_devices" if esketamine else ("dose_mg_per_kg" if by_weight else "dose_mg")
+    given = {
+        "esketamine_devices": plan.esketamine_devices,
+        "dose_mg_per_kg": plan.dose_mg_per_kg,
+        "dose_mg": plan.dose_mg,
+    }[field]
+    problems: dict[str, str] = {}
+    if given is None or given <= 0:
+        problems[field] = "Give the dose order."
+    if plan.route == Route.IV and not plan.infusion_minutes:
+        problems["infusion_minutes"] = "Give the infusion time in minutes."
+    if problems:
+        return problems
+    check = dosing.order_check(
+        route=plan.route,
+        mg_per_kg=plan.dose_mg_per_kg if by_weight else None,
+        mg=plan.dose_mg if not by_weight and not esketamine else None,
+        devices=plan.esketamine_devices if esketamine else None,
+        infusion_minutes=plan.infusion_minutes if plan.route == Route.IV else None,
+        weight_kg=weight_kg,
+        limits=limits,
+    )
+    for issue in check.refusals:
+        target = "infusion_minutes" if issue.code.startswith("INFUSION") else field
+        problems[target] = (
+            f"{problems[target]} {issue.message}" if target in problems else (issue.message)
+        )
+    return problems
+
+
 def plan_problems(
-    plan: PlanInput, *, allowed_routes: list[str], clinic_rems: bool
+    plan: PlanInput,
+    *,
+    allowed_routes: list[str],
+    clinic_rems: bool,
+    weight_kg: Decimal | None = None,
+    limits: dosing.DoseLimits | None = None,
 ) -> dict[str, str]:
     """Every reason the plan cannot be written, keyed by the field to show it next to."""
     problems: dict[str, str] = {}
@@ -282,8 +326,6 @@ def plan_problems(
             f"For this route the interval is {allowed[0]}–{allowed[-1]} weeks."
         )
     if plan.route == Route.INTRANASAL_ESKETAMINE:
-        if plan.esketamine_devices not in (2, 3):
-            problems["esketamine_devices"] = "Esketamine is 2 devices (56 mg) or 3 (84 mg)."
         missing = []
         if not plan.rems_patient_id.strip() or plan.rems_enrolled_on is None:
             missing.append("the patient's REMS enrollment (id and date)")
@@ -291,17 +333,9 @@ def plan_problems(
             missing.append("the clinic's REMS certification (admin → Clinic settings)")
         if missing:
             problems["rems_patient_id"] = "Esketamine needs " + " and ".join(missing) + "."
-    elif plan.dose_mode == DoseMode.MG_PER_KG:
-        if plan.dose_mg_per_kg is None or not Decimal("0.05") <= plan.dose_mg_per_kg <= Decimal(
-            "2"
-        ):
-            problems["dose_mg_per_kg"] = "Give a dose between 0.05 and 2 mg/kg."
-    elif plan.dose_mg is None or not Decimal("1") <= plan.dose_mg <= Decimal("500"):
-        problems["dose_mg"] = "Give a dose between 1 and 500 mg."
-    if plan.route == Route.IV and not (
-        plan.infusion_minutes and 10 <= plan.infusion_minutes <= 180
-    ):
-        problems["infusion_minutes"] = "Give the infusion time (10–180 minutes)."
+    problems.update(
+        plan_dose_problems(plan, weight_kg=weight_kg, limits=limits or dosing.DoseLimits())
+    )
     return problems
 
 
@@ -321,6 +355,8 @@ def plan_write(
         plan,
         allowed_routes=decision.allowed_routes,
         clinic_rems=bool(clinic.rems_certification_id and clinic.rems_certified_on),
+        weight_kg=last_weight(patient.pk),
+        limits=dose_limits(),
     )
     if problems:
         raise ValidationError(problems)

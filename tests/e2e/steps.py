@@ -5,6 +5,7 @@ swap."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -116,15 +117,40 @@ def confirm_checkin(page: Page, *, weight: str, nurse: str) -> None:
     ):
         page.get_by_role("button", name=f"Confirm: {item}").click()
         expect(page.get_by_role("button", name=f"Confirm: {item}")).to_have_count(0)
-    page.get_by_role("spinbutton", name="Weight today (kg)").fill(weight)
-    page.get_by_role("button", name="Save: Weight today (kg)").click()
-    expect(page.locator("#checkin-weight_kg")).to_contain_text(f"{weight} kg — {nurse}")
-    page.get_by_label("Not pregnant (confirmed today)").check()
+    record_weight(page, weight=weight, nurse=nurse)
+    page.get_by_label("Not pregnant", exact=True).check()
     page.get_by_role("button", name="Save: Pregnancy status re-confirmed").click()
     expect(page.locator("#checkin-pregnancy")).to_contain_text(f"— {nurse}")
     page.get_by_role("textbox", name="Medication changes since last visit").fill("None")
     page.get_by_role("button", name="Save: Medication changes since last visit").click()
     expect(page.locator("#checkin-medication_changes")).to_contain_text(f"— {nurse}")
+
+
+def record_weight(page: Page, *, weight: str, nurse: str) -> None:
+    """Today's weight in kg; a change of more than 10 % from the last recorded weight is
+    refused until the nurse confirms it was re-measured."""
+    row = page.locator("#checkin-weight_kg")
+    row.get_by_role("spinbutton", name="Weight today (kg)").fill(weight)
+    row.get_by_role("button", name="Save: Weight today (kg)").click()
+    expect(row).to_contain_text(re.compile(rf"{re.escape(weight)} kg \(|differs from the last"))
+    confirm = row.get_by_label("Re-measured: this weight is right, in kilograms")
+    if confirm.count():
+        confirm.check()
+        row.get_by_role("button", name="Save: Weight today (kg)").click()
+    expect(row).to_contain_text(f"{weight} kg (")
+    expect(row).to_contain_text(f"— {nurse}")
+
+
+def record_dose(page: Page, *, minutes_ago: int, lot: str, volume_ml: str) -> None:
+    """The IV dose as ordered, drawn up from 10 mg/mL with nothing to waste."""
+    dose = page.locator("#dose")
+    dose.get_by_label("Infusion started at").fill(clock(minutes_ago))
+    dose.get_by_label("Lot number").fill(lot)
+    dose.get_by_label("Lot expiry").fill("2027-11-30")
+    dose.get_by_label("Concentration (mg/mL)").fill("10")
+    dose.get_by_label("Volume drawn up (mL)").fill(volume_ml)
+    dose.get_by_role("button", name="Record the dose given").click()
+    expect(page.locator("#status")).to_contain_text("Dosing")
 
 
 def checkin_phq9(page: Page, *, several_days: int) -> None:
@@ -137,7 +163,9 @@ def checkin_phq9(page: Page, *, several_days: int) -> None:
     expect(page.locator("#phq9")).to_contain_text(f"Total {several_days}")
 
 
-def record_vitals(page: Page, minutes_ago: int, sys: int, dia: int, moaas: str = "") -> None:
+def record_vitals(
+    page: Page, minutes_ago: int, sys: int, dia: int, moaas: str = "", dissociation: str = ""
+) -> None:
     form = page.locator("#vitals-form")
     form.get_by_label("Systolic").fill(str(sys))
     form.get_by_label("Diastolic").fill(str(dia))
@@ -146,6 +174,8 @@ def record_vitals(page: Page, minutes_ago: int, sys: int, dia: int, moaas: str =
     form.get_by_label("RR (/min)").fill("14")
     if moaas:
         form.get_by_label("MOAA/S").select_option(moaas)
+    if dissociation:
+        form.get_by_label("Dissociation (clinician 0–4)").select_option(dissociation)
     form.get_by_label("Time taken").fill(clock(minutes_ago))
     form.get_by_role("button", name="Save vitals").click()
     expect(page.locator("#vitals-log")).to_contain_text(f"{sys}/{dia}")

@@ -19,6 +19,7 @@ from tests.e2e.steps import (
     clock,
     confirm_checkin,
     confirm_discharge_criteria,
+    record_dose,
     record_vitals,
 )
 
@@ -61,10 +62,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     dose = page.locator("#dose")
     expect(dose.get_by_label("Dose (mg/kg)")).to_have_value("0.500")
     expect(dose.locator("#dose-total")).to_have_text("36.2 mg")
-    dose.get_by_label("Infusion started at").fill(clock(100))
-    dose.get_by_label("Lot number").fill("KET-24117")
-    dose.get_by_label("Lot expiry").fill("2027-09-30")
-    dose.get_by_role("button", name="Record the dose given").click()
+    record_dose(page, minutes_ago=100, lot="KET-24117", volume_ml="3.62")
     expect(page.locator("#dose")).to_contain_text("36.2 mg")
     expect(page.locator("#status")).to_contain_text("Dosing")
 
@@ -87,7 +85,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     expect(page.locator("#status")).to_contain_text("Observation")
     record_vitals(page, 45, 136, 84, "4")
     record_vitals(page, 30, 128, 80, "5")
-    record_vitals(page, 15, 124, 80, "5")
+    record_vitals(page, 15, 124, 80, "5", dissociation="0")
     confirm_discharge_criteria(page)
     page.screenshot(path=screenshot_dir / "session-ready.png", full_page=True)
     page.get_by_role("button", name="Discharge the patient").click()

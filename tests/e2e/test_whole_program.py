@@ -31,6 +31,7 @@ from tests.e2e.steps import (
     intake_no_substance_use,
     intake_pregnancy_to_getting_home,
     intake_suicide_risk_screen_all_no,
+    record_dose,
     record_vitals,
     sign_in,
     write_note,
@@ -280,10 +281,7 @@ def test_one_patient_through_the_whole_program(
     expect(nurse.locator("#gate")).to_contain_text("Proceed")
     dose = nurse.locator("#dose")
     expect(dose.locator("#dose-total")).to_have_text("33.8 mg")  # 67.6 kg × 0.5 mg/kg
-    dose.get_by_label("Infusion started at").fill(clock(100))
-    dose.get_by_label("Lot number").fill("KET-25031")
-    dose.get_by_label("Lot expiry").fill("2027-11-30")
-    dose.get_by_role("button", name="Record the dose given").click()
+    record_dose(nurse, minutes_ago=100, lot="KET-25031", volume_ml="3.38")
     expect(nurse.locator("#status")).to_contain_text("Dosing")
     record_vitals(nurse, 85, 134, 84, "4")
     record_vitals(nurse, 70, 166, 98, "3")
@@ -296,7 +294,7 @@ def test_one_patient_through_the_whole_program(
     expect(nurse.locator("#status")).to_contain_text("Observation")
     record_vitals(nurse, 45, 134, 82, "4")
     record_vitals(nurse, 30, 126, 80, "5")
-    record_vitals(nurse, 15, 122, 78, "5")
+    record_vitals(nurse, 15, 122, 78, "5", dissociation="0")
     confirm_discharge_criteria(nurse)
     journey.shot(nurse, "nurse-ready-to-leave")
     nurse.get_by_role("button", name="Discharge the patient").click()

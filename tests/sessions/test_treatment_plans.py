@@ -152,3 +152,35 @@ def test_the_form_for_a_new_version_starts_from_the_current_plan(approved, login
     assert form["protocol"].value() == plan.protocol_id
     assert str(form["dose_mg_per_kg"].value()) == "0.500"
     assert form["extra_measures"].value() == ["pcl5"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_text"),
+    [
+        ({"dose_mg_per_kg": "2"}, "2.00 mg/kg is above the IV infusion maximum of 1.0 mg/kg"),
+        ({"dose_mg_per_kg": "1.01"}, "above the IV infusion maximum of 1.0 mg/kg"),
+        ({"infusion_minutes": "10"}, "An infusion over 10 min is too fast: order at least 40"),
+        ({"infusion_minutes": "150"}, "at most 120 minutes"),
+    ],
+)
+def test_an_anaesthetic_or_too_fast_order_is_refused_next_to_its_field(
+    approved, login, personas, changes, field_text
+) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    response = client.post(url, iv_plan(**changes))
+    html = response.content.decode()
+    assert field_text in html
+    assert 'name="dose_mg_per_kg"' in html and "value=" in html  # the form comes back filled
+    assert not TreatmentPlan.objects.exists()
+
+
+def test_a_per_kg_order_is_checked_at_the_patients_known_weight(approved, login, personas) -> None:
+    intake = approved.intake
+    intake.answers = {**intake.answers, "weight_kg": 160}
+    intake.save(update_fields=["answers"])
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    html = client.post(url, iv_plan(dose_mg_per_kg="1.0")).content.decode()
+    assert "160 mg is above the maximum total of 150 mg" in html
+    assert client.post(url, iv_plan(dose_mg_per_kg="0.9"))["Location"] == url
