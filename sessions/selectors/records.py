@@ -85,6 +85,7 @@ def checkin_required_items(session: TreatmentSession) -> list[str]:
         CheckInItem.NO_DRIVING,
         CheckInItem.MEDICATION_CHANGES,
         CheckInItem.PHQ9,
+        CheckInItem.ASQ,
     ]
     if pregnancy_applies(session):
         items.insert(5, CheckInItem.PREGNANCY)

@@ -123,7 +123,7 @@ def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, An
     labels = dict(CheckInItem.choices)
     rows = []
     for item in selectors.checkin_required_items(session):
-        if item == CheckInItem.PHQ9:
+        if item in (CheckInItem.PHQ9, CheckInItem.ASQ):
             continue
         form_class = ITEM_FORMS.get(item)
         form = forms.get(f"checkin-{item}")

@@ -163,6 +163,15 @@ def checkin_phq9(page: Page, *, several_days: int) -> None:
     expect(page.locator("#phq9")).to_contain_text(f"Total {several_days}")
 
 
+def checkin_asq_all_no(page: Page) -> None:
+    """The pre-session ASQ read aloud: no to the four questions (question 5 not asked)."""
+    asq = page.locator("#asq")
+    for question in range(1, 5):
+        asq.locator(f"#div_id_asq-q{question}").get_by_label("No", exact=True).check()
+    asq.get_by_role("button", name="Save ASQ").click()
+    expect(page.locator("#asq")).to_contain_text("Negative")
+
+
 def record_vitals(
     page: Page, minutes_ago: int, sys: int, dia: int, moaas: str = "", dissociation: str = ""
 ) -> None:

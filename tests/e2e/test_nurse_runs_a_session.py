@@ -15,6 +15,7 @@ from sessions.models import TreatmentSession
 from tests.e2e import steps
 from tests.e2e.steps import (
     acknowledge_alerts,
+    checkin_asq_all_no,
     checkin_phq9,
     clock,
     confirm_checkin,
@@ -55,6 +56,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
 
     confirm_checkin(page, weight="72.4", nurse="James")
     checkin_phq9(page, several_days=3)
+    checkin_asq_all_no(page)
     page.screenshot(path=screenshot_dir / "session-checkin.png", full_page=True)
 
     record_vitals(page, 110, 128, 82)

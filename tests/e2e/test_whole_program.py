@@ -23,6 +23,7 @@ from sessions.models import Appointment, TreatmentSession
 from tests.e2e.steps import (
     acknowledge_alerts,
     answer,
+    checkin_asq_all_no,
     checkin_phq9,
     clock,
     confirm_checkin,
@@ -275,6 +276,7 @@ def test_one_patient_through_the_whole_program(
     expect(nurse.get_by_role("heading", name="Session 6 of 6 — Jamie Ward")).to_be_visible()
     confirm_checkin(nurse, weight="67.6", nurse="James")
     checkin_phq9(nurse, several_days=4)
+    checkin_asq_all_no(nurse)
     journey.shot(nurse, "nurse-check-in")
 
     record_vitals(nurse, 110, 126, 80)

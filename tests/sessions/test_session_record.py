@@ -44,6 +44,7 @@ def check_in(session: TreatmentSession, nurse, weight: str = "72.4") -> None:
     services.checkin_phq9(
         session=session, items={f"q{n}": 1 for n in range(1, 9)} | {"q9": 0}, actor=nurse
     )
+    services.checkin_asq(session=session, items={f"q{n}": 0 for n in range(1, 5)}, actor=nurse)
 
 
 def ready_to_dose(
@@ -107,6 +108,9 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
     response = act(nurse, session, "phq9", {f"q{n}": "1" for n in range(1, 10)} | {"q9": "0"})
     assert "Total <strong>8</strong>" in response.content.decode()
     assert MeasureResult.objects.get(patient=personas.patient_a).context == "pre_session"
+    assert "Check-in: Pre-session ASQ suicide risk screen not recorded." in page(nurse, session)
+    response = act(nurse, session, "asq", {f"asq-q{n}": "0" for n in range(1, 5)})
+    assert "✓ Negative" in response.content.decode()
 
     response = act(nurse, session, "vitals", {k: str(v) for k, v in NORMAL.items()})
     html = response.content.decode()
@@ -697,3 +701,28 @@ def test_garbage_on_any_action_is_refused_clearly_never_a_500(
         )
         assert response.status_code in (200, 302, 403, 404), response.status_code
     assert not VitalReading.objects.filter(session=session).exists()
+
+
+def test_an_acute_positive_asq_at_check_in_stops_the_dose_until_a_psychiatrist_assesses(
+    chairside, personas, login, django_capture_on_commit_callbacks
+) -> None:
+    session = chairside.open(personas.nurse)
+    for item in CONFIRMS:
+        services.checkin_record(session=session, item=item, value=True, actor=personas.nurse)
+    nurse = login(personas.nurse)
+    response = act(nurse, session, "asq", {"asq-q1": "1", "asq-q2": "0", "asq-q3": "0",
+                                           "asq-q4": "0"})  # fmt: skip
+    assert "After a yes, ask question 5" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(nurse, session, "asq", {"asq-q1": "1", "asq-q2": "0", "asq-q3": "1",
+                                               "asq-q4": "0", "asq-q5": "1"})  # fmt: skip
+    html = response.content.decode()
+    assert "Acute positive ASQ" in html and "988" in html
+    alert = UrgentAlert.objects.get(patient=personas.patient_a, code="SUICIDE_RISK_ACUTE")
+    assert "acute positive" in alert.reason and len(mail.outbox) == 1
+    assert "urgent suicide-risk alert" in page(nurse, session)
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = personas.psychiatrist
+    alert.action_note = "Assessed in person: no plan or intent now; safety plan, proceed."
+    alert.save()
+    assert "urgent suicide-risk alert" not in page(nurse, session)
