@@ -160,6 +160,7 @@ class MeasureResult(models.Model):
 class ScreeningTrigger(models.TextChoices):
     SUBMISSION = "submission", "Intake submitted"
     EVALUATION_BP = "evaluation_bp", "Evaluation blood pressure recorded"
+    MEDICATIONS = "medications", "Medication change reported at check-in"
 
 
 class ScreeningResult(models.Model):

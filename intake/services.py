@@ -48,7 +48,7 @@ from intake.questionnaire import (
     steps_for,
     tidy_answers,
 )
-from intake.screening import screen
+from intake.screening import MEDICATION_KEYS, screen
 
 _INVITATION_SALT = "intake.invitation"
 SUICIDAL_IDEATION = "SUICIDAL_IDEATION"
@@ -457,9 +457,20 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
 
 
 def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningResult:
-    answers = screening_answers(intake.answers)
+    screening = _store_screening(intake, screening_answers(intake.answers), actor, trigger)
+    for flag in screening.flags:
+        if flag["code"] == SUICIDAL_IDEATION:
+            urgent_alert_raise(
+                patient=intake.patient, code=flag["code"], reason=flag["reason"], source="screening"
+            )
+    return screening
+
+
+def _store_screening(
+    intake: Intake, answers: dict[str, Any], actor: User, trigger: str
+) -> ScreeningResult:
     result = screen(answers, today=timezone.localdate())
-    screening = ScreeningResult.objects.create(
+    return ScreeningResult.objects.create(
         intake=intake,
         answers=answers,
         level=result.level,
@@ -472,12 +483,28 @@ def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningRes
         urgent=any(flag.severity == "urgent" for flag in result.flags),
         created_by=actor,
     )
-    for flag in result.flags:
-        if flag.code == SUICIDAL_IDEATION:
-            urgent_alert_raise(
-                patient=intake.patient, code=flag.code, reason=flag.reason, source="screening"
-            )
-    return screening
+
+
+def screening_medications_update(
+    *, patient: Patient, medications: Mapping[str, bool], actor: User
+) -> ScreeningResult | None:
+    """A medication change reported at check-in re-runs the screening's medication rules:
+    a new stored result on the latest answers with today's medicines (the ruleset in
+    force), so the psychiatrist sees a new flag and the REMS form today's co-medications.
+    None when nothing the rules read changed (or the patient has no screening yet)."""
+    if not actor.has_role(Role.NURSE, Role.PSYCHIATRIST):
+        raise PermissionDenied("Only clinical staff record medication changes.")
+    unknown = set(medications) - set(MEDICATION_KEYS)
+    if unknown or any(not isinstance(value, bool) for value in medications.values()):
+        raise ValidationError({"medications": "Unknown medicine class."})
+    intake = Intake.objects.filter(patient=patient).first()
+    latest = intake.screenings.first() if intake else None
+    if latest is None:
+        return None
+    if all(latest.answers.get(key) is value for key, value in medications.items()):
+        return None
+    answers = {**latest.answers, **medications}
+    return _store_screening(intake, answers, actor, ScreeningTrigger.MEDICATIONS)
 
 
 # --- Eligibility review --------------------------------------------------------------------

@@ -329,12 +329,38 @@ class WeightForm(forms.Form):
         return bool(self.is_bound and (self.errors.get("weight_kg") or self.data.get("confirmed")))
 
 
+MEDICINE_CLASSES = (
+    ("benzodiazepine", "Benzodiazepine (e.g. lorazepam, clonazepam)"),
+    ("sedative_hypnotic", "Sleeping pill, not a benzodiazepine (e.g. zolpidem)"),
+    ("lamotrigine", "Lamotrigine"),
+    ("maoi", "MAO inhibitor (e.g. phenelzine, selegiline)"),
+    ("stimulant", "Stimulant (e.g. methylphenidate, amphetamine)"),
+    ("opioid", "Opioid"),
+    ("theophylline", "Theophylline or aminophylline"),
+    ("naltrexone", "Naltrexone"),
+)
+
+
 class MedicationChangesForm(forms.Form):
+    """What changed since the last visit, and which of the medicines the screening rules
+    read the patient takes today (ticked from the latest screening)."""
+
     medication_changes = forms.CharField(
         label="Medication changes since last visit",
         max_length=1000,
         help_text="Write “none” if nothing changed.",
     )
+
+    def __init__(self, *args: Any, current: dict[str, bool] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        for key, label in MEDICINE_CLASSES:
+            self.fields[key] = forms.BooleanField(
+                label=label, required=False, initial=bool(current.get(key))
+            )
+
+    def medicines(self) -> dict[str, bool]:
+        return {key: bool(self.cleaned_data.get(key)) for key, _label in MEDICINE_CLASSES}
 
 
 class PregnancyForm(forms.Form):

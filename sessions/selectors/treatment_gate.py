@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from clinic.choices import Route, SexAtBirth
+from clinic.models import Patient
 from clinic.selectors import clinic_settings
 from intake.models import Decision, Intake, ScreeningResult
+from intake.screening import MEDICATION_KEYS
 from intake.selectors import latest_decision
 from sessions.models import (
     DoseRecord,
@@ -202,3 +204,34 @@ def treatment_gate(
             )
         )
     return reasons
+
+
+def current_medicines(patient_id: int) -> dict[str, bool]:
+    """The medicines the screening rules read, as of the patient's latest screening."""
+    latest = (
+        ScreeningResult.objects.filter(intake__patient_id=patient_id)
+        .order_by("-created_at", "-pk")
+        .values_list("answers", flat=True)
+        .first()
+    )
+    answers = latest or {}
+    return {key: answers.get(key) is True for key in MEDICATION_KEYS}
+
+
+def flags_since_decision(patient: Patient) -> list[dict[str, str]]:
+    """Flags of screenings stored after the latest decision that the screening it decided
+    on did not have (e.g. an MAOI reported at check-in): the psychiatrist sees them before
+    the dose. Absolute ones also stop the session (`treatment_gate`)."""
+    decision = latest_decision(patient)
+    if decision is None:
+        return []
+    decided = set(decision.screening.flag_codes)
+    newer = ScreeningResult.objects.filter(
+        intake__patient=patient, created_at__gt=decision.signed_at
+    ).order_by("created_at", "pk")
+    found: dict[str, dict[str, str]] = {}
+    for screening in newer:
+        for flag in screening.flags:
+            if flag["code"] not in decided and flag["severity"] in ("absolute", "relative"):
+                found[flag["code"]] = flag
+    return list(found.values())

@@ -25,7 +25,11 @@ from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, score
 from intake.models import MeasureContext, MeasureResult
-from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
+from intake.services import (
+    SUICIDAL_IDEATION,
+    screening_medications_update,
+    urgent_alert_raise,
+)
 from sessions import dosing, monitoring
 from sessions.models import (
     AdverseEvent,
@@ -244,7 +248,7 @@ def _weight_value(session: TreatmentSession, value: Any, confirmed: bool) -> dic
 def _check_item_value(
     session: TreatmentSession, item: str, value: Any, *, confirmed: bool = False
 ) -> Any:
-    if item not in checkin_required_items(session) and item != CheckInItem.MEDICATION_CHANGES:
+    if item not in checkin_required_items(session):
         raise ValidationError({item: "This item does not apply to this session."})
     if item == CheckInItem.WEIGHT:
         return _weight_value(session, value, confirmed)
@@ -252,11 +256,6 @@ def _check_item_value(
         if value not in PREGNANCY_ANSWERS:
             raise ValidationError({item: "Choose the patient's pregnancy status today."})
         return value
-    if item == CheckInItem.MEDICATION_CHANGES:
-        text = str(value).strip()
-        if not text:
-            raise ValidationError({item: "Write “none” or describe the changes."})
-        return text[:1000]
     if value is not True:
         raise ValidationError({item: "Confirm this item to record it."})
     return True
@@ -274,7 +273,11 @@ def checkin_record(
     """Record one check-in item (who and when are stored with it). `confirmed` is the
     nurse's confirmation that a weight which changed a lot was re-measured in kg."""
     _require(actor, *CLINICAL_STAFF, doing="record a check-in")
-    if item not in CheckInItem.values or item in (CheckInItem.PHQ9, CheckInItem.ASQ):
+    if item not in CheckInItem.values or item in (
+        CheckInItem.PHQ9,
+        CheckInItem.ASQ,
+        CheckInItem.MEDICATION_CHANGES,  # checkin_medications: it re-runs the rules
+    ):
         raise ValidationError({"item": "Unknown check-in item."})
     with transaction.atomic():
         session = _lock_for_write(session)
@@ -293,6 +296,40 @@ def checkin_record(
                 on_call_psychiatrists(session.supervising_psychiatrist),
                 patient=session.patient,
             )
+    return entry
+
+
+def checkin_medications(
+    *,
+    session: TreatmentSession,
+    changes: str,
+    medicines: dict[str, bool],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> CheckInEntry:
+    """Medication changes since the last visit. When a medicine the screening rules read
+    changed, the rules run again as a new screening result (session-monitoring §1): a new
+    flag shows on the session screen and today's list feeds the REMS co-medications."""
+    _require(actor, *CLINICAL_STAFF, doing="record medication changes")
+    text = changes.strip()
+    if not text:
+        raise ValidationError({"medication_changes": "Write “none” or describe the changes."})
+    with transaction.atomic():
+        session = _lock_for_write(session)
+        screening = screening_medications_update(
+            patient=session.patient, medications=medicines, actor=actor
+        )
+        entry = CheckInEntry.objects.create(
+            session=session,
+            item=CheckInItem.MEDICATION_CHANGES,
+            value={
+                "text": text[:1000],
+                "medicines": medicines,
+                "screening": screening.pk if screening else None,
+            },
+            recorded_by=actor,
+        )
+        _audit(AuditAction.UPDATE, session, entry, actor, request)
     return entry
 
 

@@ -29,6 +29,7 @@ from clinic.selectors import clinic_settings
 from sessions import dosing, monitoring
 from sessions.charts import vitals_chart
 from sessions.forms import (
+    MEDICINE_CLASSES,
     AcknowledgeForm,
     AddendumForm,
     AdverseEventForm,
@@ -52,6 +53,7 @@ from sessions.models import TreatmentSession, VitalAlert
 from sessions.models.records import CheckInItem, RecordLocked
 from sessions.selectors import records as selectors
 from sessions.selectors.scheduling import appointment_for_user
+from sessions.selectors.treatment_gate import current_medicines, flags_since_decision
 from sessions.services import records as services
 
 Forms = dict[str, Any]
@@ -115,6 +117,9 @@ def _shown(item: str, value: Any) -> str:
         return f"{kg} kg ({dosing.pounds(kg)} lb){confirmed}"
     if item == CheckInItem.PREGNANCY:
         return PREGNANCY_TEXT.get(value, value)
+    if item == CheckInItem.MEDICATION_CHANGES and isinstance(value, dict):
+        taking = [label for key, label in MEDICINE_CLASSES if value["medicines"].get(key)]
+        return value["text"] + (f" — takes: {'; '.join(taking)}" if taking else "")
     return str(value)
 
 
@@ -127,7 +132,9 @@ def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, An
             continue
         form_class = ITEM_FORMS.get(item)
         form = forms.get(f"checkin-{item}")
-        if form is None and form_class is not None:
+        if form is None and item == CheckInItem.MEDICATION_CHANGES:
+            form = MedicationChangesForm(current=current_medicines(session.patient_id))
+        elif form is None and form_class is not None:
             entry = state.entries.get(item)
             value = entry.value if entry else None
             if item == CheckInItem.WEIGHT and value is not None:
@@ -173,6 +180,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
         "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
         "gate_reasons": gate_reasons,
+        "new_flags": flags_since_decision(session.patient) if not state.dose else [],
         "pregnancy": services.pregnancy_state(session, state),
         "allergies": selectors.patient_allergies(session.patient),
         "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
@@ -263,6 +271,20 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
     if item in CONFIRM_ITEMS:
         services.checkin_record(
             session=session, item=item, value=True, actor=actor, request=request
+        )
+        return block
+    if item == CheckInItem.MEDICATION_CHANGES:
+        _submit(
+            forms,
+            block,
+            MedicationChangesForm(request.POST, current=current_medicines(session.patient_id)),
+            lambda form: services.checkin_medications(
+                session=session,
+                changes=form.cleaned_data[item],
+                medicines=form.medicines(),
+                actor=actor,
+                request=request,
+            ),
         )
         return block
     form_class = ITEM_FORMS.get(item)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import AuditEvent
-from intake.models import MeasureResult, UrgentAlert
+from intake.models import MeasureResult, ScreeningResult, UrgentAlert
 from sessions.models import (
     AdverseEvent,
     Appointment,
@@ -24,6 +24,7 @@ from sessions.models import (
     VitalReading,
 )
 from sessions.selectors.records import state_of
+from sessions.selectors.treatment_gate import current_medicines
 from sessions.services import records as services
 from tests.sessions.conftest import make_plan
 
@@ -36,7 +37,12 @@ def check_in(session: TreatmentSession, nurse, weight: str = "72.4") -> None:
     for item in CONFIRMS:
         services.checkin_record(session=session, item=item, value=True, actor=nurse)
     services.checkin_record(session=session, item="weight_kg", value=weight, actor=nurse)
-    services.checkin_record(session=session, item="medication_changes", value="none", actor=nurse)
+    services.checkin_medications(
+        session=session,
+        changes="none",
+        medicines=current_medicines(session.patient_id),
+        actor=nurse,
+    )
     if session.patient.sex_at_birth != "male":
         services.checkin_record(
             session=session, item="pregnancy", value="not_pregnant", actor=nurse
@@ -726,3 +732,27 @@ def test_an_acute_positive_asq_at_check_in_stops_the_dose_until_a_psychiatrist_a
     alert.action_note = "Assessed in person: no plan or intent now; safety plan, proceed."
     alert.save()
     assert "urgent suicide-risk alert" not in page(nurse, session)
+
+
+def test_a_new_maoi_at_check_in_re_runs_the_medication_rules_for_the_psychiatrist(
+    chairside, personas, login
+) -> None:
+    session = chairside.open(personas.nurse)
+    nurse = login(personas.nurse)
+    response = act(
+        nurse,
+        session,
+        "checkin",
+        {
+            "item": "medication_changes",
+            "medication_changes": "Started phenelzine 15 mg last week (outside psychiatrist).",
+            "maoi": "on",
+        },
+    )
+    assert "takes: MAO inhibitor" in response.content.decode()
+    screening = ScreeningResult.objects.filter(intake__patient=personas.patient_a).first()
+    assert screening.trigger == "medications" and "MAOI" in screening.flag_codes
+    html = page(nurse, session)
+    assert "New since the eligibility decision" in html
+    assert "Takes an MAO inhibitor" in html
+    assert current_medicines(personas.patient_a.pk)["maoi"] is True
