@@ -17,7 +17,9 @@ from clinic.models import Patient, User
 from intake.models import EligibilityDecision
 from sessions.models import Appointment, AppointmentStatus, Protocol, TreatmentPlan
 from sessions.protocols import ensure_default_protocols
+from sessions.rems_forms import ensure_rems_form_versions
 from sessions.scheduling import SeriesRequest, propose_series
+from sessions.selectors.records import safety_settings
 from sessions.selectors.scheduling import calendar_facts
 
 PROTOCOL_FOR_ROUTE = {
@@ -38,6 +40,8 @@ PLANNED_STATES = (
 
 def seed_sessions_demo() -> None:
     ensure_default_protocols()
+    ensure_rems_form_versions()
+    safety_settings()  # the admin's dose-limits page edits this row
     coordinator = User.objects.filter(staff_roles__role=Role.COORDINATOR).order_by("pk").first()
     nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
     if coordinator is None:

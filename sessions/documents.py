@@ -13,7 +13,8 @@ from clinic.selectors import clinic_settings
 from sessions import monitoring
 from sessions.charts import vitals_chart
 from sessions.models import TreatmentSession
-from sessions.selectors.records import rems_form_fields, state_of, with_parts
+from sessions.selectors.records import first_dose_of_drug, state_of, with_parts
+from sessions.selectors.rems import rems_form
 
 
 def _finished(patient: Patient, route: str | None = None) -> list[tuple[int, str]]:
@@ -47,7 +48,10 @@ def record_context(document: Document) -> dict[str, Any]:
 
 def rems_context(document: Document) -> dict[str, Any]:
     session = _session(document)
-    return {"session": session, "fields": rems_form_fields(state_of(session))}
+    return {
+        "session": session,
+        "rems": rems_form(state_of(session), first_dose=first_dose_of_drug(session)),
+    }
 
 
 def record_version(document: Document) -> str:

@@ -493,6 +493,14 @@ class SessionSafetySettings(models.Model):
         choices=PregnancyTestPolicy.choices,
         default=PregnancyTestPolicy.FIRST_DOSE,
     )
+    rems_form_version = models.ForeignKey(
+        "RemsFormVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The REMS monitoring form version the clinic files (blank: the newest).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -642,6 +650,53 @@ class SessionAddendum(Addendum):
 
     def __str__(self) -> str:
         return f"Addendum {self.pk} to session {self.session_id}"
+
+
+class RemsFormVersion(models.Model):
+    """A version of the Spravato REMS Patient Monitoring Form: its sections and fields in
+    order, each a key the product fills from the session record (`sessions.selectors.rems`)
+    with the label the form uses. The REMS has changed the form before; a new version is a
+    new row (admin), not a code change. The clinic picks the one it must file."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=120)
+    effective_from = models.DateField()
+    layout = models.JSONField(
+        help_text='[{"section": "Patient", "fields": [["patient_name", "Patient name"], …]}, …]'
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-effective_from", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    def clean(self) -> None:
+        from sessions.selectors.rems import FIELD_KEYS
+
+        problems = []
+        if not isinstance(self.layout, list) or not self.layout:
+            raise ValidationError({"layout": "List the form's sections with their fields."})
+        for section in self.layout:
+            fields = section.get("fields") if isinstance(section, dict) else None
+            if not isinstance(fields, list) or not section.get("section"):
+                problems.append("Each section needs a name and a list of fields.")
+                continue
+            for field in fields:
+                if (
+                    not isinstance(field, list)
+                    or len(field) != 2
+                    or field[0] not in FIELD_KEYS
+                    or not str(field[1]).strip()
+                ):
+                    problems.append(f"Unknown or unlabelled field {field!r}.")
+        if problems:
+            raise ValidationError({"layout": problems})
+
+    @property
+    def field_keys(self) -> list[str]:
+        return [key for section in self.layout for key, _label in section["fields"]]
 
 
 class RemsSubmission(models.Model):

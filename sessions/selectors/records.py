@@ -37,7 +37,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, ReadingPhase
+from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, Drug, ReadingPhase
 
 
 def vital_limits(clinic: ClinicSettings | None = None) -> monitoring.VitalLimits:
@@ -316,6 +316,16 @@ def last_weight(patient_id: int, *, before: TreatmentSession | None = None) -> D
         return None
 
 
+def first_dose_of_drug(session: TreatmentSession) -> bool:
+    """True for the patient's first ever dose of this drug at the clinic."""
+    drug = Drug.ESKETAMINE if session.route == monitoring.ESKETAMINE else Drug.KETAMINE
+    return (
+        not DoseRecord.objects.filter(session__patient_id=session.patient_id, drug=drug)
+        .exclude(session=session)
+        .exists()
+    )
+
+
 def weight_of(value: Any) -> Decimal:
     """A stored check-in weight: {"kg": "82.4", "confirmed": …}, or the kg as a string."""
     return Decimal(value["kg"] if isinstance(value, dict) else value)
@@ -564,108 +574,6 @@ def arrivals_today(user: User, now: dt.datetime | None = None) -> list[Appointme
         .select_related("patient", "chair", "nurse", "plan")
         .order_by("start", "chair__name")
     )
-
-
-CO_MEDICATIONS = (
-    ("benzodiazepine", "Benzodiazepine"),
-    ("stimulant", "Stimulant"),
-    ("maoi", "MAOI"),
-    ("opioid", "Opioid"),
-)
-
-
-def _reading_near(readings: list[VitalReading], target: dt.datetime) -> VitalReading | None:
-    with_bp = [r for r in readings if r.systolic is not None]
-    return min(with_bp, key=lambda r: abs((r.taken_at - target).total_seconds()), default=None)
-
-
-def rems_form_fields(state: SessionState) -> list[tuple[str, str]]:
-    """Every field of the Spravato REMS Patient Monitoring Form, from the session record
-    (session-monitoring.md §9), as label/value pairs in the form's order."""
-    session = state.session
-    patient = session.patient
-    plan = session.plan
-    clinic = clinic_settings()
-    zone = clinic.zone
-    prescriber = session.supervising_psychiatrist or plan.written_by
-
-    def at(moment: dt.datetime | None) -> str:
-        return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-    def bp(reading: VitalReading | None) -> str:
-        return f"{reading.bp} mmHg at {at(reading.taken_at)}" if reading else "Not recorded"
-
-    intake = Intake.objects.filter(patient=patient).order_by("-pk").first()
-    answers = intake.answers if intake else {}
-    co_meds = [label for key, label in CO_MEDICATIONS if answers.get(key) is True]
-    changes = state.entries.get(CheckInItem.MEDICATION_CHANGES)
-    monitored = [r for r in state.readings if r.phase == ReadingPhase.MONITORING]
-    first_device = state.devices[0].given_at if state.devices else None
-    near_40 = (
-        _reading_near(monitored, first_device + dt.timedelta(minutes=40)) if first_device else None
-    )
-    before_discharge = next((r for r in reversed(monitored) if r.systolic is not None), None)
-    sedation = [r for r in monitored if r.moaas is not None and r.moaas <= 3]
-    dissociation = [r for r in monitored if (r.dissociation or 0) > 0 or (r.cadss6 or 0) > 0]
-    respiratory = [a for a in state.alerts if a.code in ("SPO2_LOW", "RR_LOW", "RR_HIGH")]
-    end = session.discharged_at or session.ready_to_leave_at
-    minutes = int((end - first_device).total_seconds() // 60) if end and first_device else None
-    return [
-        ("Patient", f"{patient.full_name} (record {patient.mrn})"),
-        ("Date of birth", patient.date_of_birth.isoformat() if patient.date_of_birth else "—"),
-        ("Patient REMS enrollment id", plan.rems_patient_id or "Missing"),
-        ("Prescriber", prescriber.display_name if prescriber else "—"),
-        (
-            "Healthcare setting",
-            f"{clinic.name} (REMS certification {clinic.rems_certification_id or 'missing'})",
-        ),
-        ("Treatment date", at(state.dose_started_at)),
-        (
-            "Dose",
-            f"{state.dose.total_mg.normalize():f} mg, {len(state.devices)} device(s)"
-            if state.dose
-            else "Not given",
-        ),
-        ("Lot number", state.dose.lot_number if state.dose else "—"),
-        (
-            "Sedating or pressor co-medications",
-            ", ".join(co_meds) or "None reported at intake",
-        ),
-        ("Medication changes reported at check-in", changes.value if changes else "—"),
-        ("Blood pressure before dosing", bp(state.baseline)),
-        ("Blood pressure about 40 minutes after dosing", bp(near_40)),
-        ("Blood pressure before discharge", bp(before_discharge)),
-        (
-            "Sedation",
-            "; ".join(f"MOAA/S {r.moaas} at {at(r.taken_at)}" for r in sedation) or "None",
-        ),
-        (
-            "Dissociation",
-            "; ".join(
-                f"rating {r.dissociation if r.dissociation is not None else '–'}"
-                f"{f', CADSS-6 {r.cadss6}' if r.cadss6 is not None else ''} at {at(r.taken_at)}"
-                for r in dissociation
-            )
-            or "None",
-        ),
-        (
-            "Respiratory changes",
-            "; ".join(f"{a.message} ({at(a.recorded_at)})" for a in respiratory) or "None",
-        ),
-        (
-            "Serious adverse events",
-            "; ".join(
-                f"{e.get_kind_display()} at {at(e.onset_at)}: {e.outcome or 'outcome not recorded'}"
-                for e in state.serious_events
-            )
-            or "None",
-        ),
-        (
-            "Minutes from the first device to the end of monitoring",
-            str(minutes) if minutes is not None else "—",
-        ),
-        ("Ready to leave at", at(session.ready_to_leave_at)),
-    ]
 
 
 def awaiting_cosign(user: User) -> list[TreatmentSession]:

@@ -64,11 +64,13 @@ from sessions.selectors.records import (
     SessionState,
     checkin_required_items,
     dose_limits,
+    first_dose_of_drug,
     last_weight,
     safety_settings,
     state_of,
     vital_limits,
 )
+from sessions.selectors.rems import rems_form
 from sessions.selectors.treatment_gate import (
     AT_CHECK_IN,
     GateReason,
@@ -648,16 +650,6 @@ def gate_override(
 
 
 # --- Dose (spec §3) ---------------------------------------------------------------------
-
-
-def first_dose_of_drug(session: TreatmentSession) -> bool:
-    """True for the patient's first ever dose of this drug at the clinic."""
-    drug = Drug.ESKETAMINE if session.route == monitoring.ESKETAMINE else Drug.KETAMINE
-    return (
-        not DoseRecord.objects.filter(session__patient_id=session.patient_id, drug=drug)
-        .exclude(session=session)
-        .exists()
-    )
 
 
 def session_device_order(session: TreatmentSession, *, first_dose: bool) -> int:
@@ -1522,6 +1514,11 @@ def rems_submission_record(
         raise ValidationError({"submitted_on": "This date is in the future."})
     if submitted_on < timezone.localdate(session.discharged_at, clinic_settings().zone):
         raise ValidationError({"submitted_on": "This date is before the session."})
+    missing = rems_form(state_of(session), first_dose=first_dose_of_drug(session)).missing
+    if missing:
+        raise ValidationError(
+            "The form is missing: " + "; ".join(missing) + ". Complete the record first."
+        )
     with transaction.atomic():
         row, _created = RemsSubmission.objects.get_or_create(
             session=session,

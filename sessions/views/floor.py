@@ -21,6 +21,7 @@ from clinic.forms import attach_errors
 from sessions import monitoring
 from sessions.forms import RemsSubmissionForm
 from sessions.selectors import records as selectors
+from sessions.selectors.rems import rems_form
 from sessions.services import records as services
 
 # --- Nurse board -------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
         {
             "session": session,
             "patient": session.patient,
-            "fields": selectors.rems_form_fields(state),
+            "rems": rems_form(state, first_dose=selectors.first_dose_of_drug(session)),
             "form": form,
             "submission": getattr(session, "rems_submission", None),
         },

@@ -185,7 +185,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "allergies": selectors.patient_allergies(session.patient),
         "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
         "device_order": services.session_device_order(
-            session, first_dose=services.first_dose_of_drug(session)
+            session, first_dose=selectors.first_dose_of_drug(session)
         )
         if session.route == monitoring.ESKETAMINE
         else 0,

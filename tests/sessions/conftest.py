@@ -17,6 +17,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.protocols import ensure_default_protocols
+from sessions.rems_forms import ensure_rems_form_versions
 from sessions.services import records as services
 from tests.factories import approve
 
@@ -104,6 +105,7 @@ def make_plan(
 @pytest.fixture
 def chairside(personas) -> Chairside:
     ensure_default_protocols()  # a transactional test may have flushed the seeded rows
+    ensure_rems_form_versions()
     ClinicSettings.objects.filter(pk=1).update(time_zone=ZONE)
     chair = Chair.objects.create(name="Chair 1", display_order=1)
     patient = personas.patient_a

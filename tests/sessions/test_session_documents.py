@@ -64,7 +64,8 @@ def test_the_rems_form_pdf_lists_the_monitoring_fields(
                         django_capture_on_commit_callbacks)  # fmt: skip
     text = pdf_text(document)
     for field in ("Spravato REMS Patient Monitoring Form", "RP-1234567",
-                  "Blood pressure before dosing", "128/82", "Ready to leave at"):  # fmt: skip
+                  "Blood pressure before dosing", "128/82", "Did sedation occur?",
+                  "Pulse oximetry used?", "Opioids"):  # fmt: skip
         assert field in text, field
     assert login(personas.nurse).get(
         reverse("document_download", args=[document.pk])

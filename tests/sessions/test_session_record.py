@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, ClinicSettings
 from intake.models import MeasureResult, ScreeningResult, UrgentAlert
 from sessions.models import (
     AdverseEvent,
@@ -619,6 +619,12 @@ def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
     services.device_record(
         session=session, given_at=timezone.now() - dt.timedelta(minutes=124), actor=personas.nurse
     )
+    services.reading_record(  # the 40-minute check after the first device
+        session=session,
+        values=NORMAL,
+        taken_at=timezone.now() - dt.timedelta(minutes=90),
+        actor=personas.nurse,
+    )
     services.reading_record(
         session=session,
         values=NORMAL | {"moaas": 5},
@@ -626,12 +632,16 @@ def test_the_rems_list_shows_days_left_and_drops_submitted_forms(
         taken_at=None,
         actor=personas.nurse,
     )
+    ClinicSettings.objects.filter(pk=1).update(
+        address="12 Harbor Street, Boston MA 02110", phone="+16175550100"
+    )
     lock(TreatmentSession.objects.get(pk=session.pk), personas)
     nurse = login(personas.nurse)
     html = nurse.get(reverse("rems_forms_due")).content.decode()
     assert "7 days left" in html and "Quillfeather" in html
     html = nurse.get(reverse("session_rems", args=[session.pk])).content.decode()
-    assert "RP-1234567" in html and "56 mg, 2 device(s)" in html and "128/82 mmHg" in html
+    assert "RP-1234567" in html and "56 mg" in html and "128/82 mmHg" in html
+    assert "the record does not hold" not in html
     response = nurse.post(
         reverse("session_rems", args=[session.pk]),
         {"submitted_on": timezone.localdate().isoformat(), "confirmation": "R-77"},
