@@ -15,7 +15,7 @@ from clinic.selectors import clinic_settings
 from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNAIRES
 from intake.measures import PHQ9
 from sessions import monitoring
-from sessions.models import DoseMode, Protocol, TreatmentPlan
+from sessions.models import BenefitDecision, DoseMode, Protocol, TreatmentPlan
 from sessions.models.records import AdverseEventType, InfusionAction, Severity
 
 
@@ -203,6 +203,20 @@ class BoosterForm(SessionRowForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["nurse"].queryset = _nurses()
+
+
+class BenefitReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="After the induction series",
+        choices=BenefitDecision.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="What the review found",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="e.g. PHQ-9 and the patient's own account; side effects; the plan.",
+    )
 
 
 class BoosterRequestForm(forms.Form):

@@ -260,6 +260,21 @@ def next_booster_due(last_completed: dt.date, interval_weeks: int) -> dt.date:
     return last_completed + dt.timedelta(weeks=interval_weeks)
 
 
+ESKETAMINE_WEEKLY_UNTIL_WEEKS = 8
+
+
+def booster_interval_weeks(
+    route: str, plan_interval: int, *, induction_start: dt.date | None, last_completed: dt.date
+) -> int:
+    """Esketamine follows its label: twice weekly in weeks 1–4, once weekly in weeks 5–8,
+    then the plan's interval (1 or 2 weeks). Other routes: the plan's interval."""
+    if route == "intranasal_esketamine" and induction_start is not None:
+        weekly_until = induction_start + dt.timedelta(weeks=ESKETAMINE_WEEKLY_UNTIL_WEEKS)
+        if last_completed + dt.timedelta(weeks=1) <= weekly_until:
+            return 1
+    return plan_interval
+
+
 def allowed_maintenance_weeks(route: str) -> tuple[int, ...]:
     """Maintenance intervals allowed for a route: esketamine 1 or 2 weeks; others 2–12."""
     if route == "intranasal_esketamine":

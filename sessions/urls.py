@@ -10,6 +10,11 @@ urlpatterns = [
     path("patients/<int:patient_id>/book/", views.book_series, name="book_series"),
     path("patients/<int:patient_id>/sessions/", views.patient_sessions, name="patient_sessions"),
     path(
+        "patients/<int:patient_id>/benefit-review/",
+        views.benefit_review,
+        name="benefit_review",
+    ),
+    path(
         "appointments/<int:appointment_id>/reschedule/",
         views.appointment_reschedule,
         name="appointment_reschedule",

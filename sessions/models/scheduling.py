@@ -270,3 +270,42 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.pk} of user {self.user_id}"
+
+
+class BenefitDecision(models.TextChoices):
+    CONTINUE = "continue", "Continue to maintenance boosters"
+    CHANGE_ROUTE = "change_route", "Change route (write a new plan)"
+    STOP = "stop", "Stop treatment"
+
+
+class BenefitReview(models.Model):
+    """The psychiatrist's end-of-induction benefit review (scheduling.md §4): the PHQ-9
+    change and the decision, needed before the first maintenance booster. Never changed;
+    a later review supersedes it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="benefit_reviews")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="+")
+    phq9_baseline = models.PositiveSmallIntegerField(null=True, blank=True)
+    phq9_latest = models.PositiveSmallIntegerField(null=True, blank=True)
+    phq9_change = models.CharField(max_length=12, blank=True)
+    decision = models.CharField(max_length=12, choices=BenefitDecision.choices)
+    note = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Benefit review of patient {self.patient_id}: {self.decision}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("A signed review is never changed; record a new one.")
+        super().save(*args, **kwargs)
+
+    @property
+    def phq9_change_label(self) -> str:
+        return self.phq9_change.replace("_", " ") if self.phq9_change else "not measured"

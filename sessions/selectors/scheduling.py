@@ -13,9 +13,24 @@ from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import JourneyState
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
-from sessions.models import Appointment, AppointmentStatus, BoosterRequest, TreatmentPlan
+from intake.measures import PHQ9, change
+from intake.models import MeasureContext, MeasureResult
+from sessions.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    BenefitDecision,
+    BenefitReview,
+    BoosterRequest,
+    TreatmentPlan,
+)
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
-from sessions.scheduling import HORIZON_DAYS, CalendarFacts, next_booster_due
+from sessions.scheduling import (
+    HORIZON_DAYS,
+    CalendarFacts,
+    booster_interval_weeks,
+    next_booster_due,
+)
 
 
 def plan_versions(patient: Patient) -> list[TreatmentPlan]:
@@ -143,10 +158,70 @@ class BoosterDue:
     last_session: dt.date | None
     due: dt.date | None
     request: BoosterRequest | None
+    review: BenefitReview | None = None
+    interval_weeks: int | None = None
+
+    @property
+    def weekly_label(self) -> str:
+        """Esketamine weeks 5–8: weekly whatever the plan's interval (the label)."""
+        if self.plan and self.interval_weeks == 1 and self.plan.maintenance_interval_weeks != 1:
+            return "Weekly in weeks 5–8 of esketamine (label), then the plan's interval"
+        return ""
 
     @property
     def overdue(self) -> bool:
         return self.due is not None and self.due < timezone.localdate()
+
+    @property
+    def blocker(self) -> str | None:
+        return booster_blocker(self.review, self.plan)
+
+
+def booster_blocker(review: BenefitReview | None, plan: TreatmentPlan | None) -> str | None:
+    """Why no booster may be booked yet (scheduling.md §4): the end-of-induction benefit
+    review is missing, said stop, or said change route and no new plan was written since."""
+    if review is None:
+        return (
+            "The psychiatrist records the end-of-induction benefit review before the first booster."
+        )
+    if review.decision == BenefitDecision.STOP:
+        return f"The benefit review of {review.signed_at:%b %-d, %Y} said to stop treatment."
+    if review.decision == BenefitDecision.CHANGE_ROUTE and (
+        plan is None or plan.written_at <= review.signed_at
+    ):
+        return "The benefit review said to change route: the psychiatrist writes a new plan."
+    return None
+
+
+def latest_benefit_review(patient: Patient) -> BenefitReview | None:
+    return (
+        BenefitReview.objects.filter(patient=patient)
+        .select_related("signed_by")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Phq9Change:
+    baseline: int | None
+    latest: int | None
+    category: str  # intake.measures.change, or "" when either score is missing
+
+
+def phq9_change_for(patient: Patient) -> Phq9Change:
+    """Baseline (the intake's PHQ-9, else the first) against the latest PHQ-9."""
+    scores = list(
+        MeasureResult.objects.filter(patient=patient, instrument=PHQ9)
+        .order_by("taken_at", "pk")
+        .values_list("total", "context")
+    )
+    if not scores:
+        return Phq9Change(None, None, "")
+    intake = [total for total, context in scores if context == MeasureContext.INTAKE]
+    baseline = intake[-1] if intake else scores[0][0]
+    latest = scores[-1][0]
+    return Phq9Change(baseline, latest, change(PHQ9, baseline, latest))
 
 
 BOOSTER_WINDOW_DAYS = 14
@@ -173,6 +248,15 @@ def boosters_due(user: User) -> list[BoosterDue]:
                 .order_by("-start")
                 .values("start")[:1]
             ),
+            first_induction=Subquery(
+                Appointment.objects.filter(
+                    patient=OuterRef("pk"),
+                    kind=AppointmentKind.INDUCTION,
+                    status=AppointmentStatus.COMPLETED,
+                )
+                .order_by("start")
+                .values("start")[:1]
+            ),
             booked_ahead=Exists(
                 Appointment.objects.filter(
                     patient=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, start__gte=now
@@ -191,18 +275,38 @@ def boosters_due(user: User) -> list[BoosterDue]:
     for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
         plans.setdefault(plan.patient_id, plan)
     requests = {r.patient_id: r for r in open_requests.filter(patient__in=patients)}
+    reviews: dict[int, BenefitReview] = {}
+    for review in BenefitReview.objects.filter(patient__in=patients).order_by(
+        "patient", "-signed_at", "-pk"
+    ):
+        reviews.setdefault(review.patient_id, review)
     due_list = []
     for patient in patients:
         plan = plans.get(patient.pk)
         last = timezone.localtime(patient.last_done).date() if patient.last_done else None
-        due = next_booster_due(last, plan.maintenance_interval_weeks) if last and plan else None
+        due = None
+        if last and plan:
+            first = (
+                timezone.localtime(patient.first_induction).date()
+                if patient.first_induction
+                else None
+            )
+            weeks = booster_interval_weeks(
+                plan.route, plan.maintenance_interval_weeks, induction_start=first,
+                last_completed=last,
+            )  # fmt: skip
+            due = next_booster_due(last, weeks)
+        else:
+            weeks = None
         asked = requests.get(patient.pk)
         if patient.booked_ahead and asked is None:
             continue
         if asked is not None or (
             due is not None and due <= today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)
         ):
-            due_list.append(BoosterDue(patient, plan, last, due, asked))
+            due_list.append(
+                BoosterDue(patient, plan, last, due, asked, reviews.get(patient.pk), weeks)
+            )
     return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
 
 

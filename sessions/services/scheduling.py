@@ -32,6 +32,8 @@ from sessions.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    BenefitDecision,
+    BenefitReview,
     BoosterRequest,
     BoosterRequestSource,
     CalendarFeed,
@@ -42,6 +44,7 @@ from sessions.models import (
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
 from sessions.selectors.records import dose_limits, last_weight
+from sessions.selectors.scheduling import booster_blocker, latest_benefit_review, phq9_change_for
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -525,6 +528,9 @@ def booster_book(
     )
     if plan is None:
         raise ValidationError("The patient has no treatment plan.")
+    blocker = booster_blocker(latest_benefit_review(patient), plan)
+    if blocker:
+        raise ValidationError(blocker)
     end = start + dt.timedelta(minutes=plan.protocol.chair_block_minutes)
     try:
         with transaction.atomic():
@@ -553,6 +559,41 @@ def booster_book(
     except IntegrityError as error:
         raise _as_validation_error(error) from None
     return booked
+
+
+def benefit_review_record(
+    *, patient: Patient, decision: str, note: str, actor: User, request: HttpRequest | None
+) -> BenefitReview:
+    """The psychiatrist's end-of-induction benefit review: the PHQ-9 change category (from
+    the scores on file) and continue / change route / stop, before the first booster."""
+    if not actor.has_role(Role.PSYCHIATRIST):
+        raise PermissionDenied("Only psychiatrists record the benefit review.")
+    errors = {}
+    if decision not in BenefitDecision.values:
+        errors["decision"] = "Choose continue, change route or stop."
+    if len(note.strip()) < 10:
+        errors["note"] = "Write what the review found (at least 10 characters)."
+    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-version").first()
+    if plan is None:
+        errors["__all__"] = "The patient has no treatment plan."
+    if errors:
+        raise ValidationError(errors)
+    phq9 = phq9_change_for(patient)
+    with transaction.atomic():
+        review = BenefitReview.objects.create(
+            patient=patient,
+            plan=plan,
+            phq9_baseline=phq9.baseline,
+            phq9_latest=phq9.latest,
+            phq9_change=phq9.category,
+            decision=decision,
+            note=note.strip(),
+            signed_by=actor,
+        )
+        audit_record(
+            action=AuditAction.SIGN, request=request, user=actor, patient=patient, obj=review
+        )
+    return review
 
 
 # --- Staff calendar feed ---------------------------------------------------------------------

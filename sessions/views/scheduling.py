@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from clinic.selectors import clinic_settings
 from intake.selectors import latest_decision
 from sessions.calendars import patient_calendar, preparation_for, staff_feed
 from sessions.forms import (
+    BenefitReviewForm,
     BoosterForm,
     BoosterRequestForm,
     CancelForm,
@@ -243,9 +245,6 @@ def _row_errors(error: ValidationError) -> list[tuple[int | None, str]]:
 def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The series planned vs done, boosters, and actions on each booked session."""
     patient = patient_for_user(request, patient_id)
-    appointments = selectors.patient_appointments(patient)
-    plan = selectors.current_plan(patient)
-    active = [a for a in appointments if a.status != "cancelled"]
     audit_record(
         action=AuditAction.VIEW,
         request=request,
@@ -254,29 +253,65 @@ def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
         object_id=patient.pk,
     )
     return TemplateResponse(
-        request,
-        "sessions/patient_sessions.html",
-        {
-            "patient": patient,
-            "plan": plan,
-            "appointments": appointments,
-            "planned": len([a for a in active if a.kind == "induction"]),
-            "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
-            "can_schedule": request.user.has_role(Role.COORDINATOR),
-            "can_open_records": request.user.has_role(
-                Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST
-            ),
-            "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
-            "today": timezone.localdate(),
-            "can_book": request.user.has_role(Role.COORDINATOR)
-            and plan is not None
-            and not any(a.kind == "induction" for a in active),
-            "now": timezone.now(),
-            "can_book_booster": request.user.has_role(Role.COORDINATOR)
-            and patient.journey_state == "maintenance",
-            "can_order_booster": request.user.has_role(Role.PSYCHIATRIST)
-            and patient.journey_state in ("maintenance", "induction"),
-        },
+        request, "sessions/patient_sessions.html", _sessions_context(request, patient)
+    )
+
+
+def _sessions_context(
+    request: HttpRequest, patient: Patient, review_form: BenefitReviewForm | None = None
+) -> dict[str, Any]:
+    appointments = selectors.patient_appointments(patient)
+    plan = selectors.current_plan(patient)
+    active = [a for a in appointments if a.status != "cancelled"]
+    return {
+        "patient": patient,
+        "plan": plan,
+        "appointments": appointments,
+        "planned": len([a for a in active if a.kind == "induction"]),
+        "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
+        "can_schedule": request.user.has_role(Role.COORDINATOR),
+        "can_open_records": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST),
+        "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
+        "today": timezone.localdate(),
+        "can_book": request.user.has_role(Role.COORDINATOR)
+        and plan is not None
+        and not any(a.kind == "induction" for a in active),
+        "now": timezone.now(),
+        "can_book_booster": request.user.has_role(Role.COORDINATOR)
+        and patient.journey_state == "maintenance",
+        "can_order_booster": request.user.has_role(Role.PSYCHIATRIST)
+        and patient.journey_state in ("maintenance", "induction"),
+        "review": selectors.latest_benefit_review(patient),
+        "phq9": selectors.phq9_change_for(patient),
+        "review_form": review_form or BenefitReviewForm(),
+        "can_review": request.user.has_role(Role.PSYCHIATRIST)
+        and patient.journey_state == "maintenance",
+        "show_review": patient.journey_state == "maintenance",
+    }
+
+
+@allow(Role.PSYCHIATRIST)
+@require_http_methods(["POST"])
+def benefit_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The psychiatrist's end-of-induction benefit review (before the first booster)."""
+    patient = patient_for_user(request, patient_id)
+    form = BenefitReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.benefit_review_record(
+                patient=patient,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Benefit review recorded.")
+            return redirect("patient_sessions", patient_id=patient.pk)
+    return TemplateResponse(
+        request, "sessions/patient_sessions.html", _sessions_context(request, patient, form)
     )
 
 

@@ -56,7 +56,9 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "appointment_no_show": {"coordinator", "nurse"},  # POST only
     "calendar_day": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "boosters_due": {"coordinator", "psychiatrist"},
+    "eligibility_cancellations": {"coordinator", "psychiatrist"},
     "booster_book": {"coordinator"},
+    "benefit_review": {"psychiatrist"},  # POST only
     "booster_order": {"psychiatrist"},
     "booster_request": PATIENTS,
     "my_sessions": PATIENTS,

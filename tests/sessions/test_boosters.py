@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Chair
-from sessions.models import Appointment, BoosterRequest, Protocol, TreatmentPlan
+from sessions.models import Appointment, BenefitReview, BoosterRequest, Protocol, TreatmentPlan
 from tests.factories import PatientFactory
 
 
@@ -43,6 +43,14 @@ def maintenance(personas):
         end=last + dt.timedelta(hours=2),
         status="completed",
         booked_by=personas.coordinator,
+    )
+    BenefitReview.objects.create(
+        patient=patient,
+        plan=plan,
+        decision="continue",
+        note="PHQ-9 halved; continue monthly boosters.",
+        signed_by=personas.psychiatrist,
+        signed_at=last + dt.timedelta(days=1),
     )
     return patient, plan, chair
 
@@ -166,3 +174,71 @@ def test_boosters_due_query_budget(
     client.get(reverse("boosters_due"))
     with django_assert_max_num_queries(14):
         assert client.get(reverse("boosters_due")).status_code == 200
+
+
+def test_no_booster_is_booked_before_the_benefit_review(maintenance, login, personas) -> None:
+    patient, _plan, chair = maintenance
+    BenefitReview.objects.filter(patient=patient).delete()
+    html = login(personas.coordinator).get(reverse("boosters_due")).content.decode()
+    assert "records the end-of-induction benefit review before the first booster" in html
+    day = timezone.localdate() + dt.timedelta(days=3)
+    response = login(personas.coordinator).post(
+        reverse("booster_book", args=[patient.pk]),
+        {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk},
+    )
+    assert "benefit review before the first booster" in response.content.decode()
+    assert not Appointment.objects.filter(kind="booster").exists()
+
+
+def test_the_psychiatrist_signs_the_benefit_review_with_the_phq9_change(
+    maintenance, login, personas
+) -> None:
+    patient, _plan, _chair = maintenance
+    BenefitReview.objects.filter(patient=patient).delete()
+    from intake.models import MeasureResult
+
+    for total, context in ((18, "intake"), (7, "pre_session")):
+        MeasureResult.objects.create(
+            patient=patient, instrument="phq9", items={}, total=total, band="x",
+            context=context, entered_by=personas.nurse,
+        )  # fmt: skip
+    psychiatrist = login(personas.psychiatrist)
+    url = reverse("benefit_review", args=[patient.pk])
+    response = psychiatrist.post(url, {"decision": "continue", "note": "ok"})
+    html = response.content.decode()
+    assert "at least 10 characters" in html and "ok</textarea>" in html  # typed text kept
+    psychiatrist.post(url, {"decision": "continue", "note": "PHQ-9 18 to 7; sleeping better."})
+    review = BenefitReview.objects.get(patient=patient)
+    assert (review.phq9_baseline, review.phq9_latest, review.phq9_change) == (18, 7, "response")
+    page = psychiatrist.get(reverse("patient_sessions", args=[patient.pk])).content.decode()
+    assert "Continue to maintenance boosters" in page
+
+
+@pytest.mark.parametrize(
+    ("decision", "text"),
+    [("stop", "said to stop treatment"), ("change_route", "writes a new plan")],
+)
+def test_a_review_that_says_stop_or_change_route_holds_the_booster(
+    maintenance, login, personas, decision, text
+) -> None:
+    patient, _plan, _chair = maintenance
+    BenefitReview.objects.create(
+        patient=patient, plan=_plan, decision=decision, note="Reviewed with the patient.",
+        signed_by=personas.psychiatrist,
+    )  # fmt: skip
+    html = login(personas.coordinator).get(reverse("boosters_due")).content.decode()
+    assert text in html
+
+
+def test_esketamine_boosters_are_weekly_in_weeks_5_to_8() -> None:
+    from sessions.scheduling import booster_interval_weeks
+
+    start = dt.date(2026, 9, 1)
+    weekly = booster_interval_weeks(
+        "intranasal_esketamine", 2, induction_start=start, last_completed=dt.date(2026, 9, 26)
+    )
+    later = booster_interval_weeks(
+        "intranasal_esketamine", 2, induction_start=start, last_completed=dt.date(2026, 10, 25)
+    )
+    iv = booster_interval_weeks("iv", 4, induction_start=start, last_completed=dt.date(2026, 9, 26))
+    assert (weekly, later, iv) == (1, 2, 4)
