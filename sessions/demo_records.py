@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from clinic.choices import JourneyState, Role, SexAtBirth
-from clinic.models import Chair, User
+from clinic.models import Chair, Patient, User
 from clinic.selectors import clinic_settings
-from intake.measures import PHQ9, score
+from intake.measures import ASQ, PHQ9, score
 from intake.models import MeasureContext, MeasureResult
 from sessions import dosing, monitoring
 from sessions.models import (
@@ -35,9 +35,16 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import CheckInEntry, CheckInItem, Drug, ReadingPhase
+from sessions.models.records import (
+    CheckInEntry,
+    CheckInItem,
+    Drug,
+    PregnancyTest,
+    ReadingPhase,
+)
 from sessions.reminders import plan_session_reminders
 from sessions.selectors.records import weight_of
+from sessions.services.scheduling import benefit_review_record
 
 MIN = dt.timedelta(minutes=1)
 
@@ -89,6 +96,13 @@ def _curve(rng: random.Random, minutes_after_dose: int, route: str) -> dict[str,
     }
 
 
+def _dissociation_rating(moaas: int | None, phase: str) -> int | None:
+    """The clinician's 0–4 rating charted with the sedation score after the dose."""
+    if phase != ReadingPhase.MONITORING or moaas is None:
+        return None
+    return {5: 0, 4: 1}.get(moaas, 2)
+
+
 def _reading(
     session: TreatmentSession,
     nurse: User,
@@ -103,7 +117,7 @@ def _reading(
         taken_at=at,
         recorded_at=at + MIN,
         recorded_by=nurse,
-        dissociation=1 if values.get("moaas") == 4 else None,
+        dissociation=_dissociation_rating(values.get("moaas"), phase),
         **values,
     )
     if phase == ReadingPhase.MONITORING:
@@ -193,6 +207,37 @@ def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: rando
         recorded_by=nurse,
         recorded_at=at + 6 * MIN,
     )
+    asq_items = {f"q{n}": 0 for n in range(1, 5)}
+    asq = score(ASQ, asq_items)
+    asq_measure = MeasureResult.objects.create(
+        patient=patient,
+        instrument=ASQ,
+        items=asq_items,
+        total=asq.total,
+        band=asq.band,
+        flags=list(asq.flags),
+        context=MeasureContext.PRE_SESSION,
+        taken_at=at + 7 * MIN,
+        entered_by=nurse,
+    )
+    CheckInEntry.objects.create(
+        session=session,
+        item=CheckInItem.ASQ,
+        value={"measure": asq_measure.pk, "band": asq.band},
+        recorded_by=nurse,
+        recorded_at=at + 7 * MIN,
+    )
+    first_dose = not DoseRecord.objects.filter(session__patient=patient).exists()
+    if patient.sex_at_birth != SexAtBirth.MALE and first_dose:
+        PregnancyTest.objects.create(
+            patient=patient,
+            session=session,
+            tested_on=timezone.localdate(at, clinic_settings().zone),
+            kind="urine",
+            result="negative",
+            recorded_by=nurse,
+            recorded_at=at + 3 * MIN,
+        )
 
 
 def build_record(
@@ -253,6 +298,18 @@ def build_record(
                 "waste_witness": (psychiatrist or nurse) if waste else None,
             }
         ended = start + line.infusion_end * MIN if line.infusion_end else None
+        if ended and ended <= now and not esketamine and appointment.pk % 9 == 0:
+            # An infusion stopped early (a BP rise): 3/4 of what was drawn was given.
+            given_ml = (values["volume_drawn_ml"] * 3 / 4).quantize(Decimal("0.01"))
+            given = dosing.given_mg(given_ml, values["concentration_mg_per_ml"])
+            values |= {
+                "stopped_early": True,
+                "volume_given_ml": given_ml,
+                "given_mg": given,
+                "waste_mg": values["volume_drawn_ml"] * 10 - given,
+                "waste_witness": psychiatrist or nurse,
+            }
+            ended -= 10 * MIN
         DoseRecord.objects.create(
             session=session,
             order_text=plan.dose_order_text,
@@ -282,7 +339,9 @@ def build_record(
         discharged = start + line.discharge * MIN
         if discharged <= now:
             session.oriented = session.steady_gait = True
-            if esketamine:
+            if esketamine and appointment.pk % 5:
+                # Every fifth form misses the nurse's "ready to leave" minutes, so the REMS
+                # list shows what a missing field looks like.
                 session.rems_ready_minutes = line.discharge - line.dose - 30
             session.nausea_controlled = session.escort_present = True
             session.assessed_by = nurse
@@ -359,12 +418,38 @@ def seed_records_demo() -> None:
             now=now,
         )
     _rems_submitted(now, nurses[0])
+    _benefit_reviews(psychiatrist)
     for appointment in Appointment.objects.filter(
         status=AppointmentStatus.SCHEDULED, start__gt=now
     ).select_related("patient"):
         plan_session_reminders(appointment)
     if not live_day_seeded:
         _live_day(now, nurses, psychiatrist)
+
+
+def _benefit_reviews(psychiatrist: User | None) -> None:
+    """Maintenance patients had their end-of-induction benefit review, through the service
+    (the one booster list entry left without one shows what is asked for)."""
+    if psychiatrist is None:
+        return
+    patients = Patient.objects.filter(journey_state=JourneyState.MAINTENANCE, benefit_reviews=None)
+    for index, patient in enumerate(patients.order_by("pk")):
+        if index == 0:
+            continue
+        benefit_review_record(
+            patient=patient,
+            decision="continue",
+            note="PHQ-9 improved over the series and the patient wants to continue; "
+            "boosters at the plan's interval.",
+            actor=psychiatrist,
+            request=None,
+        )
+
+
+READY_LABEL = (
+    "Minutes after the first device when the patient would have been clinically ready to "
+    "leave, had there been no 2-hour requirement"
+)
 
 
 def _rems_submitted(now: dt.datetime, nurse: User) -> None:
@@ -376,10 +461,13 @@ def _rems_submitted(now: dt.datetime, nurse: User) -> None:
         discharged_at__lt=now - dt.timedelta(days=4),
         rems_submission__isnull=True,
     ):
+        missing = [] if session.rems_ready_minutes is not None else [READY_LABEL]
         RemsSubmission.objects.create(
             session=session,
             submitted_on=timezone.localdate(session.discharged_at, zone) + dt.timedelta(days=2),
             confirmation=f"RMS-{700000 + session.pk}",
+            missing_fields=missing,
+            missing_note="Ready-to-leave time not charted; reported as unknown." if missing else "",
             recorded_by=nurse,
         )
 

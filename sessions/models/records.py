@@ -708,6 +708,9 @@ class RemsSubmission(models.Model):
     )
     submitted_on = models.DateField()
     confirmation = models.CharField(max_length=60, blank=True)
+    # Fields the record did not hold when it was submitted, and why it went without them.
+    missing_fields = models.JSONField(default=list, blank=True)
+    missing_note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

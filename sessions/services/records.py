@@ -1501,6 +1501,7 @@ def rems_submission_record(
     submitted_on: dt.date,
     confirmation: str,
     actor: User,
+    missing_note: str = "",
     request: HttpRequest | None = None,
 ) -> RemsSubmission:
     """Note that the REMS monitoring form of an esketamine session was submitted."""
@@ -1515,9 +1516,14 @@ def rems_submission_record(
     if submitted_on < timezone.localdate(session.discharged_at, clinic_settings().zone):
         raise ValidationError({"submitted_on": "This date is before the session."})
     missing = rems_form(state_of(session), first_dose=first_dose_of_drug(session)).missing
-    if missing:
+    note = missing_note.strip()
+    if missing and len(note) < 10:
         raise ValidationError(
-            "The form is missing: " + "; ".join(missing) + ". Complete the record first."
+            {
+                "missing_note": "The form is missing: "
+                + "; ".join(missing)
+                + ". Complete the record, or say why it was submitted without them."
+            }
         )
     with transaction.atomic():
         row, _created = RemsSubmission.objects.get_or_create(
@@ -1525,6 +1531,8 @@ def rems_submission_record(
             defaults={
                 "submitted_on": submitted_on,
                 "confirmation": confirmation.strip()[:60],
+                "missing_fields": missing,
+                "missing_note": note if missing else "",
                 "recorded_by": actor,
             },
         )

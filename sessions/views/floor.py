@@ -100,6 +100,7 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
                 session=session,
                 submitted_on=form.cleaned_data["submitted_on"],
                 confirmation=form.cleaned_data["confirmation"],
+                missing_note=form.cleaned_data["missing_note"],
                 actor=request.user,
                 request=request,
             )

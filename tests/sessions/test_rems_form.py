@@ -78,7 +78,7 @@ def test_the_40_minute_bp_comes_from_the_30_to_50_minute_window(chairside, perso
     assert value(form, "Blood pressure about 40 minutes after dosing").startswith("142/86 mmHg")
 
 
-def test_no_reading_in_the_window_is_blank_listed_and_blocks_submission(
+def test_no_reading_in_the_window_is_blank_listed_and_needs_a_reason_to_submit(
     chairside, personas, login
 ) -> None:
     session = esketamine_session(
@@ -98,6 +98,14 @@ def test_no_reading_in_the_window_is_blank_listed_and_blocks_submission(
             confirmation="R-1",
             actor=personas.nurse,
         )
+    row = services.rems_submission_record(
+        session=session,
+        submitted_on=timezone.localdate(),
+        confirmation="R-1",
+        missing_note="No BP was taken between 30 and 50 minutes; reported as not measured.",
+        actor=personas.nurse,
+    )
+    assert row.missing_fields == [label]
 
 
 def test_sedation_dissociation_and_breathing_are_derived_from_the_readings(
