@@ -374,6 +374,20 @@ def test_one_patient_through_the_whole_program(
     info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    # The end-of-induction benefit review comes before the first booster.
+    psychiatrist.goto(f"/patients/{ward.pk}/sessions/")
+    review = psychiatrist.get_by_role("region", name="End-of-induction benefit review")
+    expect(review).to_contain_text("No review yet")
+    review.get_by_label("Continue to maintenance boosters").check()
+    review.get_by_label("What the review found").fill(
+        "PHQ-9 fell by half over the series; sleeping and working again. Monthly boosters."
+    )
+    review.get_by_role("button", name="Sign the review").click()
+    expect(
+        psychiatrist.get_by_role("region", name="End-of-induction benefit review")
+    ).to_contain_text("Continue to maintenance boosters")
+    journey.shot(psychiatrist, "psychiatrist-benefit-review")
+
     # 12. In maintenance, the patient asks for a booster; the coordinator books it.
     patient.goto("/my/booster/")
     patient.get_by_label("Anything we should know? (optional)").fill("Low mood since Monday.")
