@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import Route, SexAtBirth
-from clinic.models import ClinicSettings, Patient, User
+from clinic.models import ClinicSettings, User
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
 from sessions import dosing, monitoring
@@ -56,19 +56,6 @@ def safety_settings() -> SessionSafetySettings:
 def dose_limits(settings_row: SessionSafetySettings | None = None) -> dosing.DoseLimits:
     """The clinic's stored dose limits as the engine takes them."""
     return dosing.DoseLimits(**(settings_row or safety_settings()).dose_limit_values())
-
-
-def patient_allergies(patient: Patient) -> list[dict[str, str]] | None:
-    """The allergy list from the patient's latest intake; None when never answered."""
-    intake = Intake.objects.filter(patient=patient).order_by("-pk").only("answers").first()
-    if intake is None or "allergies" not in intake.answers:
-        return None
-    allergies = intake.answers.get("allergies") or []
-    return [
-        {"substance": str(a.get("substance", "")), "reaction": str(a.get("reaction", ""))}
-        for a in allergies
-        if isinstance(a, dict)
-    ]
 
 
 def pregnancy_applies(session: TreatmentSession) -> bool:
@@ -154,7 +141,7 @@ def _with_record(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSess
     return _with_urgent_flag(queryset).select_related(
         "appointment__chair",
         "appointment__nurse",
-        "patient",
+        "patient__intake",  # the allergies banner
         "plan__protocol",
         "dose__administered_by",
         "dose__waste_witness",

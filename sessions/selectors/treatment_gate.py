@@ -2,22 +2,25 @@
 this session at all, checked at check-in and again when the dose is recorded.
 
 Each reason names what is wrong in the clinic's words. The first reasons (eligibility,
-route, a newer absolute flag, a positive pregnancy test) have no override.
+route, a newer absolute flag, a positive pregnancy test) have no override. What the gate
+reads is loaded once (`treatment_facts`, a fixed number of queries) and shared by the
+gate, the pregnancy panel, the new-flags notice, the allergies banner and the medicines
+form of the session screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
 from clinic.choices import Route, SexAtBirth
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
-from intake.models import Decision, Intake, ScreeningResult
+from intake.models import Decision, EligibilityDecision, Intake, ScreeningResult
 from intake.screening import MEDICATION_KEYS
-from intake.selectors import latest_decision
 from sessions.models import (
     DoseRecord,
     PregnancyNotApplicable,
@@ -25,7 +28,7 @@ from sessions.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from sessions.models.records import PregnancyTestPolicy, PregnancyTestResult
+from sessions.models.records import Drug, PregnancyTestPolicy, PregnancyTestResult
 
 PREGNANCY_TEST_VALID_DAYS = 7
 PREGNANCY_AGE_RANGE = (12, 55)
@@ -57,60 +60,132 @@ class PregnancyRequirement:
     why_required: str
 
 
-def _latest_plan(session: TreatmentSession) -> TreatmentPlan | None:
-    return TreatmentPlan.objects.filter(patient_id=session.patient_id).order_by("-version").first()
+@dataclass(frozen=True)
+class TreatmentFacts:
+    """Everything the gate and its panels read about the patient, read once."""
+
+    session: TreatmentSession
+    today: dt.date
+    decision: EligibilityDecision | None
+    screenings: list[ScreeningResult]  # the patient's, newest first
+    intake_answers: dict[str, Any]
+    recent_tests: list[PregnancyTest]  # within the validity window, newest first
+    pregnancy_not_applicable: bool
+    first_dose: bool  # the patient's first ever dose of this session's drug
+    current_plan: TreatmentPlan | None
+
+    @property
+    def newer_screenings(self) -> list[ScreeningResult]:
+        """Screenings stored after the latest decision, oldest first."""
+        if self.decision is None:
+            return []
+        newer = [s for s in self.screenings if s.created_at > self.decision.signed_at]
+        return list(reversed(newer))
+
+    @property
+    def medicines(self) -> dict[str, bool]:
+        latest = self.screenings[0].answers if self.screenings else {}
+        return {key: latest.get(key) is True for key in MEDICATION_KEYS}
+
+    @property
+    def allergies(self) -> list[dict[str, str]] | None:
+        return allergies_of(self.intake_answers)
+
+
+def allergies_of(answers: dict[str, Any]) -> list[dict[str, str]] | None:
+    """The intake's allergy list; None when it was never answered."""
+    if "allergies" not in answers:
+        return None
+    return [
+        {"substance": str(a.get("substance", "")), "reaction": str(a.get("reaction", ""))}
+        for a in answers.get("allergies") or []
+        if isinstance(a, dict)
+    ]
+
+
+def intake_allergies(patient: Patient) -> list[dict[str, str]] | None:
+    """The allergy list of the patient's intake (read with the patient when selected)."""
+    try:
+        answers = patient.intake.answers
+    except Intake.DoesNotExist:
+        answers = {}
+    return allergies_of(answers)
+
+
+def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None) -> TreatmentFacts:
+    """Read what the treatment gate needs (seven queries, whatever the history)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, clinic_settings().zone)
+    patient_id = session.patient_id
+    decision = (
+        EligibilityDecision.objects.filter(patient_id=patient_id)
+        .select_related("screening")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    intake = Intake.objects.filter(patient_id=patient_id).only("answers").first()
+    drug = Drug.ESKETAMINE if session.route == Route.INTRANASAL_ESKETAMINE else Drug.KETAMINE
+    since = today - dt.timedelta(days=PREGNANCY_TEST_VALID_DAYS)
+    return TreatmentFacts(
+        session=session,
+        today=today,
+        decision=decision,
+        screenings=list(
+            ScreeningResult.objects.filter(intake__patient_id=patient_id).order_by(
+                "-created_at", "-pk"
+            )
+        ),
+        intake_answers=intake.answers if intake else {},
+        recent_tests=list(
+            PregnancyTest.objects.filter(patient_id=patient_id, tested_on__gte=since)
+            .select_related("recorded_by")
+            .order_by("-tested_on", "-recorded_at", "-pk")
+        ),
+        pregnancy_not_applicable=PregnancyNotApplicable.objects.filter(
+            patient_id=patient_id
+        ).exists(),
+        first_dose=not DoseRecord.objects.filter(session__patient_id=patient_id, drug=drug)
+        .exclude(session=session)
+        .exists(),
+        current_plan=TreatmentPlan.objects.filter(patient_id=patient_id)
+        .order_by("-version")
+        .first(),
+    )
 
 
 def pregnancy_requirement(
-    session: TreatmentSession, *, today: dt.date, checkin_answer: str | None, policy: str
+    facts: TreatmentFacts, *, checkin_answer: str | None, policy: str
 ) -> PregnancyRequirement:
-    """Who must show a recent negative test before this dose (session-monitoring.md §1)."""
-    patient = session.patient
-    age = patient.age_on(today)
+    """Who must show a recent negative test before this dose (session-monitoring.md §1):
+    female, intersex or unknown sex at birth, aged 12–55 or of unknown age, not recorded
+    as "not applicable" by a clinician."""
+    patient = facts.session.patient
+    age = patient.age_on(facts.today)
     low, high = PREGNANCY_AGE_RANGE
     possible = patient.sex_at_birth != SexAtBirth.MALE and (age is None or low <= age <= high)
-    if possible and PregnancyNotApplicable.objects.filter(patient=patient).exists():
-        possible = False
-    if not possible:
+    if not possible or facts.pregnancy_not_applicable:
         return PregnancyRequirement(False, False, None, None, "")
-    since = today - dt.timedelta(days=PREGNANCY_TEST_VALID_DAYS)
-    recent = list(PregnancyTest.objects.filter(patient=patient, tested_on__gte=since))
-    positive = next((t for t in recent if t.result == PregnancyTestResult.POSITIVE), None)
-    negative = next((t for t in recent if t.result == PregnancyTestResult.NEGATIVE), None)
-    first_dose = (
-        not DoseRecord.objects.filter(session__patient=patient).exclude(session=session).exists()
+    positive = next(
+        (t for t in facts.recent_tests if t.result == PregnancyTestResult.POSITIVE), None
     )
-    intake = Intake.objects.filter(patient=patient).order_by("-pk").only("answers").first()
-    intake_unsure = bool(intake and intake.answers.get("pregnancy_status") == "unsure")
+    negative = next(
+        (t for t in facts.recent_tests if t.result == PregnancyTestResult.NEGATIVE), None
+    )
     why = ""
     if policy == PregnancyTestPolicy.EVERY_DOSE:
         why = "the clinic tests before every dose"
-    elif first_dose:
+    elif facts.first_dose:
         why = "this is the first dose"
     elif checkin_answer == "unsure":
         why = "pregnancy is unsure today"
-    elif intake_unsure:
+    elif facts.intake_answers.get("pregnancy_status") == "unsure":
         why = "the intake answer was “unsure”"
     return PregnancyRequirement(True, bool(why), negative, positive, why)
 
 
-def treatment_gate(
-    session: TreatmentSession,
-    *,
-    open_urgent_alert: bool,
-    checkin_pregnancy: str | None = None,
-    now: dt.datetime | None = None,
-    policy: str = PregnancyTestPolicy.FIRST_DOSE,
-) -> list[GateReason]:
-    """Every reason this session may not go on, in the order of session-monitoring §1a."""
-    now = now or timezone.now()
-    clinic = clinic_settings()
-    today = timezone.localdate(now, clinic.zone)
-    patient = session.patient
-    reasons: list[GateReason] = []
-    route_label = dict(Route.choices).get(session.route, session.route)
-
-    decision = latest_decision(patient)
+def _eligibility_reasons(facts: TreatmentFacts) -> list[GateReason]:
+    session, decision = facts.session, facts.decision
+    reasons = []
     if decision is None or decision.decision != Decision.APPROVED:
         shown = decision.get_decision_display().lower() if decision else "missing"
         reasons.append(
@@ -121,20 +196,17 @@ def treatment_gate(
             )
         )
     elif session.route not in decision.allowed_routes:
+        route_label = dict(Route.choices).get(session.route, session.route)
         reasons.append(
             GateReason(
-                "ROUTE_NOT_ALLOWED",
-                f"The eligibility decision does not allow {route_label}.",
+                "ROUTE_NOT_ALLOWED", f"The eligibility decision does not allow {route_label}."
             )
         )
     if decision is not None:
-        newer = ScreeningResult.objects.filter(
-            intake__patient=patient, created_at__gt=decision.signed_at
-        ).order_by("created_at", "pk")
         overridden = set(decision.overrides or {}) if decision.decision == "approved" else set()
         absolute = {
             flag["code"]: flag["reason"]
-            for screening in newer
+            for screening in facts.newer_screenings
             for flag in screening.flags
             if flag["severity"] == "absolute" and flag["code"] not in overridden
         }
@@ -147,10 +219,20 @@ def treatment_gate(
                     "review it and sign a new decision.",
                 )
             )
+    return reasons
 
-    pregnancy = pregnancy_requirement(
-        session, today=today, checkin_answer=checkin_pregnancy, policy=policy
-    )
+
+def treatment_gate(
+    facts: TreatmentFacts,
+    *,
+    open_urgent_alert: bool,
+    checkin_pregnancy: str | None = None,
+    policy: str = PregnancyTestPolicy.FIRST_DOSE,
+) -> list[GateReason]:
+    """Every reason this session may not go on, in the order of session-monitoring §1a."""
+    session = facts.session
+    reasons = _eligibility_reasons(facts)
+    pregnancy = pregnancy_requirement(facts, checkin_answer=checkin_pregnancy, policy=policy)
     if pregnancy.positive_test is not None or checkin_pregnancy == "pregnant":
         reasons.append(
             GateReason(
@@ -167,7 +249,6 @@ def treatment_gate(
                 f"needed before this dose ({pregnancy.why_required}).",
             )
         )
-
     if open_urgent_alert:
         reasons.append(
             GateReason(
@@ -176,8 +257,8 @@ def treatment_gate(
                 "psychiatrist must assess the patient and acknowledge it before the dose.",
             )
         )
-
     if session.route == Route.INTRANASAL_ESKETAMINE:
+        clinic = clinic_settings()
         plan = session.plan
         missing = []
         if not plan.rems_patient_id or plan.rems_enrolled_on is None:
@@ -188,8 +269,7 @@ def treatment_gate(
             reasons.append(
                 GateReason("REMS_MISSING", "Esketamine needs " + " and ".join(missing) + ".")
             )
-
-    current = _latest_plan(session)
+    current = facts.current_plan
     if (
         current is not None
         and current.pk != session.plan_id
@@ -206,6 +286,21 @@ def treatment_gate(
     return reasons
 
 
+def flags_since_decision(facts: TreatmentFacts) -> list[dict[str, str]]:
+    """Flags of screenings stored after the latest decision that the screening it decided
+    on did not have (e.g. an MAOI reported at check-in): the psychiatrist sees them before
+    the dose. Absolute ones also stop the session (`treatment_gate`)."""
+    if facts.decision is None:
+        return []
+    decided = set(facts.decision.screening.flag_codes)
+    found: dict[str, dict[str, str]] = {}
+    for screening in facts.newer_screenings:
+        for flag in screening.flags:
+            if flag["code"] not in decided and flag["severity"] in ("absolute", "relative"):
+                found[flag["code"]] = flag
+    return list(found.values())
+
+
 def current_medicines(patient_id: int) -> dict[str, bool]:
     """The medicines the screening rules read, as of the patient's latest screening."""
     latest = (
@@ -216,22 +311,3 @@ def current_medicines(patient_id: int) -> dict[str, bool]:
     )
     answers = latest or {}
     return {key: answers.get(key) is True for key in MEDICATION_KEYS}
-
-
-def flags_since_decision(patient: Patient) -> list[dict[str, str]]:
-    """Flags of screenings stored after the latest decision that the screening it decided
-    on did not have (e.g. an MAOI reported at check-in): the psychiatrist sees them before
-    the dose. Absolute ones also stop the session (`treatment_gate`)."""
-    decision = latest_decision(patient)
-    if decision is None:
-        return []
-    decided = set(decision.screening.flag_codes)
-    newer = ScreeningResult.objects.filter(
-        intake__patient=patient, created_at__gt=decision.signed_at
-    ).order_by("created_at", "pk")
-    found: dict[str, dict[str, str]] = {}
-    for screening in newer:
-        for flag in screening.flags:
-            if flag["code"] not in decided and flag["severity"] in ("absolute", "relative"):
-                found[flag["code"]] = flag
-    return list(found.values())

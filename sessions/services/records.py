@@ -75,7 +75,9 @@ from sessions.selectors.treatment_gate import (
     AT_CHECK_IN,
     GateReason,
     PregnancyRequirement,
+    TreatmentFacts,
     pregnancy_requirement,
+    treatment_facts,
     treatment_gate,
 )
 
@@ -175,25 +177,27 @@ def session_open(
     return session
 
 
-def session_gate(session: TreatmentSession, state: SessionState | None = None) -> list[GateReason]:
+def session_gate(
+    session: TreatmentSession,
+    state: SessionState | None = None,
+    facts: TreatmentFacts | None = None,
+) -> list[GateReason]:
     """The treatment gate of this session now (session-monitoring.md §1a)."""
     state = state or state_of(session)
     entry = state.entries.get(CheckInItem.PREGNANCY)
     return treatment_gate(
-        session,
+        facts or treatment_facts(session, now=state.now),
         open_urgent_alert=state.open_urgent_alert,
         checkin_pregnancy=entry.value if entry else None,
-        now=state.now,
         policy=safety_settings().pregnancy_test_policy,
     )
 
 
-def pregnancy_state(session: TreatmentSession, state: SessionState) -> PregnancyRequirement:
+def pregnancy_state(state: SessionState, facts: TreatmentFacts) -> PregnancyRequirement:
     """Whether a pregnancy test is needed for this session and which one counts."""
     entry = state.entries.get(CheckInItem.PREGNANCY)
     return pregnancy_requirement(
-        session,
-        today=timezone.localdate(state.now, clinic_settings().zone),
+        facts,
         checkin_answer=entry.value if entry else None,
         policy=safety_settings().pregnancy_test_policy,
     )
@@ -757,11 +761,11 @@ class DoseInput:
     waste_witness: User | None = None
 
 
-def dose_blockers(state: SessionState) -> list[str]:
+def dose_blockers(state: SessionState, facts: TreatmentFacts | None = None) -> list[str]:
     """Why the dose can't be given yet (empty when it can): the check-in, the treatment
     gate (every reason named) and the pre-dose gate."""
     blockers = [f"Check-in: {label} not recorded." for label in state.checkin_missing]
-    blockers += [reason.message for reason in session_gate(state.session, state)]
+    blockers += [reason.message for reason in session_gate(state.session, state, facts)]
     if state.gate is None:
         blockers.append("Record the pre-dose vitals.")
     elif not state.gate.proceed and state.gate_override is None:
@@ -793,12 +797,13 @@ def dose_plan(
     mg: Decimal | None = None,
     planned_minutes: int | None = None,
     limits: dosing.DoseLimits | None = None,
+    first_dose: bool | None = None,
 ) -> DosePlan:
     """The dose about to be given (or the order when nothing is typed yet), checked."""
     plan = session.plan
     limits = limits or dose_limits()
     weight = state.weight_kg
-    first = first_dose_of_drug(session)
+    first = first_dose_of_drug(session) if first_dose is None else first_dose
     amended = session.amended_at is not None
     devices = None
     if session.route == monitoring.ESKETAMINE:

@@ -53,7 +53,13 @@ from sessions.models import TreatmentSession, VitalAlert
 from sessions.models.records import CheckInItem, RecordLocked
 from sessions.selectors import records as selectors
 from sessions.selectors.scheduling import appointment_for_user
-from sessions.selectors.treatment_gate import current_medicines, flags_since_decision
+from sessions.selectors.treatment_gate import (
+    TreatmentFacts,
+    current_medicines,
+    flags_since_decision,
+    intake_allergies,
+    treatment_facts,
+)
 from sessions.services import records as services
 
 Forms = dict[str, Any]
@@ -123,7 +129,10 @@ def _shown(item: str, value: Any) -> str:
     return str(value)
 
 
-def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, Any]]:
+def _checklist(
+    state: selectors.SessionState, forms: Forms, facts: TreatmentFacts | None
+) -> list[dict[str, Any]]:
+    """The check-in rows; `facts` (the medicines on file) only while the form is shown."""
     session = state.session
     labels = dict(CheckInItem.choices)
     rows = []
@@ -132,8 +141,8 @@ def _checklist(state: selectors.SessionState, forms: Forms) -> list[dict[str, An
             continue
         form_class = ITEM_FORMS.get(item)
         form = forms.get(f"checkin-{item}")
-        if form is None and item == CheckInItem.MEDICATION_CHANGES:
-            form = MedicationChangesForm(current=current_medicines(session.patient_id))
+        if form is None and item == CheckInItem.MEDICATION_CHANGES and facts is not None:
+            form = MedicationChangesForm(current=facts.medicines)
         elif form is None and form_class is not None:
             entry = state.entries.get(item)
             value = entry.value if entry else None
@@ -161,9 +170,13 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
     clinical = user.has_role(Role.NURSE, Role.PSYCHIATRIST)
     writable = clinical and session.nurse_signed_at is None and session.cosigned_at is None
     plan = session.plan
-    dose_plan = None if state.dose else services.dose_plan(session, state)
+    # What the treatment gate reads, only while the dose is still to come.
+    facts = None if state.dose else treatment_facts(session, now=state.now)
+    dose_plan = (
+        None if facts is None else services.dose_plan(session, state, first_dose=facts.first_dose)
+    )
     zone = clinic_settings().zone
-    gate_reasons = services.session_gate(session, state) if not state.dose else []
+    gate_reasons = services.session_gate(session, state, facts) if facts else []
     return {
         "session": session,
         "state": state,
@@ -171,8 +184,8 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "plan": plan,
         "protocol": plan.protocol,
         "appointment": session.appointment,
-        "checklist": [] if state.dose else _checklist(state, forms),
-        "checklist_done": _checklist(state, {}) if state.dose else [],
+        "checklist": _checklist(state, forms, facts) if facts else [],
+        "checklist_done": [] if facts else _checklist(state, {}, None),
         "phq9_form": forms.get("phq9") or Phq9Form(),
         "phq9_entry": state.entries.get(CheckInItem.PHQ9),
         "asq_form": forms.get("asq") or AsqForm(prefix="asq"),
@@ -180,12 +193,13 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
         "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
         "gate_reasons": gate_reasons,
-        "new_flags": flags_since_decision(session.patient) if not state.dose else [],
-        "pregnancy": services.pregnancy_state(session, state),
-        "allergies": selectors.patient_allergies(session.patient),
+        "new_flags": flags_since_decision(facts) if facts else [],
+        "pregnancy": services.pregnancy_state(state, facts) if facts else None,
+        "allergies": facts.allergies if facts else intake_allergies(session.patient),
         "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
         "device_order": services.session_device_order(
-            session, first_dose=selectors.first_dose_of_drug(session)
+            session,
+            first_dose=facts.first_dose if facts else selectors.first_dose_of_drug(session),
         )
         if session.route == monitoring.ESKETAMINE
         else 0,
@@ -202,7 +216,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "addendum_form": forms.get("addendum") or AddendumForm(prefix="addendum"),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
-        "dose_blockers": services.dose_blockers(state) if not state.dose else [],
+        "dose_blockers": services.dose_blockers(state, facts) if facts else [],
         "dose_plan": dose_plan,
         "gate_reason_text": {
             code: monitoring.gate_reason_text(

@@ -87,9 +87,7 @@ def test_the_board_costs_the_same_queries_for_one_or_many_sessions(
     running_session(personas, 0)
     nurse = login(personas.nurse)
     nurse.get(reverse("nurse_board_live"))  # warm-up (session, clinic settings)
-    with django_assert_max_num_queries(
-        24
-    ) as one:  # page budget: issue 8, plus the treatment gate (issue 13)
+    with django_assert_max_num_queries(15) as one:  # the page budget (issue 8)
         nurse.get(reverse("nurse_board_live"))
     for index in range(1, 6):
         running_session(personas, index)
@@ -107,9 +105,7 @@ def test_the_session_screen_costs_the_same_queries_with_many_readings(
     nurse = login(personas.nurse)
     url = reverse("session_record", args=[session.pk])
     nurse.get(url)
-    with django_assert_max_num_queries(
-        24
-    ) as few:  # page budget: issue 8, plus the treatment gate (issue 13)
+    with django_assert_max_num_queries(15) as few:  # the page budget (issue 8)
         nurse.get(url)
     for minutes in range(90, 0, -10):
         services.reading_record(
@@ -159,7 +155,7 @@ def test_the_session_screen_shows_its_rarer_parts_within_the_same_budget(
     )  # fmt: skip
     with page_queries() as statements:
         html = nurse.get(url).content.decode()
-    assert len(statements) <= 24, statements
+    assert len(statements) <= 15, statements
     assert "Patient asked for a break" in html
     assert "Mild headache, settled" in html
     assert "Mild headache noted by family." in html
