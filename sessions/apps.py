@@ -36,11 +36,7 @@ class SessionsConfig(AppConfig):
             NavItem(
                 "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
             ),
-            NavItem(
-                "Cancelled: eligibility",
-                "eligibility_cancellations",
-                frozenset({Role.COORDINATOR, Role.PSYCHIATRIST}),
-            ),
+            NavItem("Cancelled", "eligibility_cancellations", frozenset({Role.COORDINATOR})),
             NavItem("REMS forms", "rems_forms_due", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
             NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST})),
             NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),

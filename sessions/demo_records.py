@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from clinic.choices import JourneyState, Role, SexAtBirth
@@ -432,8 +433,11 @@ def _benefit_reviews(psychiatrist: User | None) -> None:
     (the one booster list entry left without one shows what is asked for)."""
     if psychiatrist is None:
         return
-    patients = Patient.objects.filter(journey_state=JourneyState.MAINTENANCE, benefit_reviews=None)
-    for index, patient in enumerate(patients.order_by("pk")):
+    patients = Patient.objects.filter(
+        journey_state=JourneyState.MAINTENANCE, benefit_reviews=None
+    ).annotate(last_done=Max("appointments__start", filter=Q(appointments__status="completed")))
+    # The patient longest without a session (overdue on Boosters due) still waits for one.
+    for index, patient in enumerate(patients.order_by("last_done", "pk")):
         if index == 0:
             continue
         benefit_review_record(

@@ -304,10 +304,14 @@ def last_weight(patient_id: int, *, before: TreatmentSession | None = None) -> D
 
 
 def first_dose_of_drug(session: TreatmentSession) -> bool:
-    """True for the patient's first ever dose of this drug at the clinic."""
+    """True when no session before this one gave the patient this drug at the clinic."""
     drug = Drug.ESKETAMINE if session.route == monitoring.ESKETAMINE else Drug.KETAMINE
     return (
-        not DoseRecord.objects.filter(session__patient_id=session.patient_id, drug=drug)
+        not DoseRecord.objects.filter(
+            session__patient_id=session.patient_id,
+            drug=drug,
+            session__opened_at__lt=session.opened_at,
+        )
         .exclude(session=session)
         .exists()
     )

@@ -144,7 +144,9 @@ def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None
         pregnancy_not_applicable=PregnancyNotApplicable.objects.filter(
             patient_id=patient_id
         ).exists(),
-        first_dose=not DoseRecord.objects.filter(session__patient_id=patient_id, drug=drug)
+        first_dose=not DoseRecord.objects.filter(
+            session__patient_id=patient_id, drug=drug, session__opened_at__lt=session.opened_at
+        )
         .exclude(session=session)
         .exists(),
         current_plan=TreatmentPlan.objects.filter(patient_id=patient_id)
