@@ -161,6 +161,7 @@ class ScreeningTrigger(models.TextChoices):
     SUBMISSION = "submission", "Intake submitted"
     EVALUATION_BP = "evaluation_bp", "Evaluation blood pressure recorded"
     MEDICATIONS = "medications", "Medication change reported at check-in"
+    RESCREEN = "rescreen", "Health questions asked again before a booster"
 
 
 class ScreeningResult(models.Model):

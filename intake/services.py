@@ -485,6 +485,28 @@ def _store_screening(
     )
 
 
+def screening_rescreen(
+    *, patient: Patient, answers: Mapping[str, Any], actor: User
+) -> ScreeningResult:
+    """The short re-screen before a booster after a gap of more than 3 months (scheduling
+    §4): the medical questions answered again, over the latest answers, screened with the
+    ruleset in force and stored as a new result (a new absolute flag stops the session)."""
+    own = actor.is_patient_account and getattr(patient, "user_id", None) == actor.pk
+    if not own and not actor.has_role(Role.NURSE, Role.PSYCHIATRIST):
+        raise PermissionDenied("Only the patient or clinical staff answer the re-screen.")
+    intake = Intake.objects.filter(patient=patient).first()
+    latest = intake.screenings.first() if intake else None
+    if latest is None:
+        raise ValidationError("There is no earlier screening to update.")
+    given = {key: value for key, value in answers.items() if value is not None}
+    dropped = {key for key, value in answers.items() if value is None}
+    merged = {key: value for key, value in latest.answers.items() if key not in dropped}
+    with transaction.atomic():
+        screening = _store_screening(intake, {**merged, **given}, actor, ScreeningTrigger.RESCREEN)
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=screening)
+    return screening
+
+
 def screening_medications_update(
     *, patient: Patient, medications: Mapping[str, bool], actor: User
 ) -> ScreeningResult | None:

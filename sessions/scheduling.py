@@ -275,6 +275,20 @@ def booster_interval_weeks(
     return plan_interval
 
 
+RESCREEN_AFTER_DAYS = 92  # "a gap of more than 3 months" (scheduling.md §4)
+RESCREEN_VALID_DAYS = 30
+
+
+def rescreen_needed(
+    *, last_completed: dt.date | None, today: dt.date, rescreened_on: dt.date | None
+) -> bool:
+    """Before a booster after a gap of more than 3 months the screening's medical questions
+    are asked again; a re-screen counts for 30 days."""
+    if last_completed is None or (today - last_completed).days <= RESCREEN_AFTER_DAYS:
+        return False
+    return rescreened_on is None or (today - rescreened_on).days > RESCREEN_VALID_DAYS
+
+
 def allowed_maintenance_weeks(route: str) -> tuple[int, ...]:
     """Maintenance intervals allowed for a route: esketamine 1 or 2 weeks; others 2–12."""
     if route == "intranasal_esketamine":

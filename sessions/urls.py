@@ -42,6 +42,7 @@ urlpatterns = [
         name="booster_order",
     ),
     path("my/booster/", views.booster_request, name="booster_request"),
+    path("my/health-check/", views.my_health_check, name="my_health_check"),
     path("my/sessions/", views.my_sessions, name="my_sessions"),
     path("my/sessions.ics", views.my_sessions_ics, name="my_sessions_ics"),
     path("calendar/", views.calendar_day, name="calendar_day"),

@@ -14,7 +14,7 @@ from clinic.choices import JourneyState
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, change
-from intake.models import MeasureContext, MeasureResult
+from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
 from sessions.models import (
     Appointment,
     AppointmentKind,
@@ -30,6 +30,7 @@ from sessions.scheduling import (
     CalendarFacts,
     booster_interval_weeks,
     next_booster_due,
+    rescreen_needed,
 )
 
 
@@ -160,6 +161,7 @@ class BoosterDue:
     request: BoosterRequest | None
     review: BenefitReview | None = None
     interval_weeks: int | None = None
+    needs_rescreen: bool = False
 
     @property
     def weekly_label(self) -> str:
@@ -174,12 +176,21 @@ class BoosterDue:
 
     @property
     def blocker(self) -> str | None:
-        return booster_blocker(self.review, self.plan)
+        return booster_blocker(self.review, self.plan, needs_rescreen=self.needs_rescreen)
 
 
-def booster_blocker(review: BenefitReview | None, plan: TreatmentPlan | None) -> str | None:
+RESCREEN_MESSAGE = (
+    "More than 3 months since the last session: the patient answers the health questions "
+    "again in the portal (My sessions → Health questions) before a booster."
+)
+
+
+def booster_blocker(
+    review: BenefitReview | None, plan: TreatmentPlan | None, *, needs_rescreen: bool = False
+) -> str | None:
     """Why no booster may be booked yet (scheduling.md §4): the end-of-induction benefit
-    review is missing, said stop, or said change route and no new plan was written since."""
+    review is missing, said stop, or said change route and no new plan was written since;
+    or the re-screen after a gap of more than 3 months is missing."""
     if review is None:
         return (
             "The psychiatrist records the end-of-induction benefit review before the first booster."
@@ -190,7 +201,37 @@ def booster_blocker(review: BenefitReview | None, plan: TreatmentPlan | None) ->
         plan is None or plan.written_at <= review.signed_at
     ):
         return "The benefit review said to change route: the psychiatrist writes a new plan."
+    if needs_rescreen:
+        return RESCREEN_MESSAGE
     return None
+
+
+def last_rescreen_on(patient: Patient) -> dt.date | None:
+    moment = (
+        ScreeningResult.objects.filter(intake__patient=patient, trigger=ScreeningTrigger.RESCREEN)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(moment) if moment else None
+
+
+def last_completed_on(patient: Patient) -> dt.date | None:
+    start = (
+        Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
+        .order_by("-start")
+        .values_list("start", flat=True)
+        .first()
+    )
+    return timezone.localdate(start) if start else None
+
+
+def patient_needs_rescreen(patient: Patient) -> bool:
+    return rescreen_needed(
+        last_completed=last_completed_on(patient),
+        today=timezone.localdate(),
+        rescreened_on=last_rescreen_on(patient),
+    )
 
 
 def latest_benefit_review(patient: Patient) -> BenefitReview | None:
@@ -257,6 +298,13 @@ def boosters_due(user: User) -> list[BoosterDue]:
                 .order_by("start")
                 .values("start")[:1]
             ),
+            last_rescreen=Subquery(
+                ScreeningResult.objects.filter(
+                    intake__patient=OuterRef("pk"), trigger=ScreeningTrigger.RESCREEN
+                )
+                .order_by("-created_at")
+                .values("created_at")[:1]
+            ),
             booked_ahead=Exists(
                 Appointment.objects.filter(
                     patient=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, start__gte=now
@@ -304,8 +352,17 @@ def boosters_due(user: User) -> list[BoosterDue]:
         if asked is not None or (
             due is not None and due <= today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)
         ):
+            rescreen = rescreen_needed(
+                last_completed=last,
+                today=today,
+                rescreened_on=(
+                    timezone.localdate(patient.last_rescreen) if patient.last_rescreen else None
+                ),
+            )
             due_list.append(
-                BoosterDue(patient, plan, last, due, asked, reviews.get(patient.pk), weeks)
+                BoosterDue(
+                    patient, plan, last, due, asked, reviews.get(patient.pk), weeks, rescreen
+                )
             )
     return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
 
@@ -347,3 +404,13 @@ def eligibility_cancellations(user: User) -> QuerySet[Appointment]:
         .select_related("patient", "chair")
         .order_by("start")
     )
+
+
+def latest_screening_answers(patient: Patient) -> dict[str, object]:
+    answers = (
+        ScreeningResult.objects.filter(intake__patient=patient)
+        .order_by("-created_at", "-pk")
+        .values_list("answers", flat=True)
+        .first()
+    )
+    return answers or {}

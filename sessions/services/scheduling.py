@@ -44,7 +44,12 @@ from sessions.models import (
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
 from sessions.selectors.records import dose_limits, last_weight
-from sessions.selectors.scheduling import booster_blocker, latest_benefit_review, phq9_change_for
+from sessions.selectors.scheduling import (
+    booster_blocker,
+    latest_benefit_review,
+    patient_needs_rescreen,
+    phq9_change_for,
+)
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
 
@@ -528,7 +533,9 @@ def booster_book(
     )
     if plan is None:
         raise ValidationError("The patient has no treatment plan.")
-    blocker = booster_blocker(latest_benefit_review(patient), plan)
+    blocker = booster_blocker(
+        latest_benefit_review(patient), plan, needs_rescreen=patient_needs_rescreen(patient)
+    )
     if blocker:
         raise ValidationError(blocker)
     end = start + dt.timedelta(minutes=plan.protocol.chair_block_minutes)

@@ -21,7 +21,9 @@ from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
+from intake.questionnaire import MedicalHistoryForm
 from intake.selectors import latest_decision
+from intake.services import screening_rescreen
 from sessions.calendars import patient_calendar, preparation_for, staff_feed
 from sessions.forms import (
     BenefitReviewForm,
@@ -578,8 +580,37 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "preparation": preparation_for(plan.route) if plan else (),
             "completed": selectors.completed_count(patient),
+            "needs_rescreen": patient.journey_state == "maintenance"
+            and selectors.patient_needs_rescreen(patient),
         },
     )
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def my_health_check(request: HttpRequest) -> HttpResponse:
+    """The short re-screen before a booster after more than 3 months: the medical
+    questions of the intake asked again, starting from the patient's last answers."""
+    patient = own_patient(request)
+    latest = selectors.latest_screening_answers(patient)
+    form = MedicalHistoryForm(request.POST or None, answers=latest)
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening_rescreen(patient=patient, answers=form.to_answers(), actor=request.user)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Thank you — the clinic has your answers.")
+            return redirect("my_sessions")
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="portal.health_check",
+            object_id=patient.pk,
+        )
+    return TemplateResponse(request, "sessions/health_check.html", {"form": form})
 
 
 @allow(PATIENT_ROLE)

@@ -61,6 +61,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "benefit_review": {"psychiatrist"},  # POST only
     "booster_order": {"psychiatrist"},
     "booster_request": PATIENTS,
+    "my_health_check": PATIENTS,
     "my_sessions": PATIENTS,
     "my_sessions_ics": PATIENTS,
     "calendar_subscribe": {"coordinator", "nurse", "psychiatrist", "therapist"},

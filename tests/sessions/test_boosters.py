@@ -242,3 +242,54 @@ def test_esketamine_boosters_are_weekly_in_weeks_5_to_8() -> None:
     )
     iv = booster_interval_weeks("iv", 4, induction_start=start, last_completed=dt.date(2026, 9, 26))
     assert (weekly, later, iv) == (1, 2, 4)
+
+
+MEDICAL_NO = {
+    "hypertension_dx": "no", "aneurysm_history": "no", "avm_history": "no",
+    "ich_history": "no", "had_heart_attack": "no", "had_stroke": "no",
+    "coronary_disease": "no", "heart_failure": "no", "arrhythmia": "no",
+    "hypertensive_encephalopathy": "no", "raised_icp": "no", "glaucoma": "no",
+    "hyperthyroidism_untreated": "no", "liver_disease": "none", "interstitial_cystitis": "no",
+    "sleep_apnea_untreated": "no", "porphyria": "no", "ketamine_allergy": "no",
+    "weight_kg": "71.5",
+}  # fmt: skip
+
+
+def test_after_more_than_3_months_the_patient_answers_the_health_questions_again(
+    maintenance, login, personas
+) -> None:
+    from intake.models import ScreeningResult
+    from tests.factories import approve
+
+    patient, _plan, chair = maintenance
+    approve(patient, personas.psychiatrist)
+    Appointment.objects.filter(patient=patient).update(
+        start=timezone.now() - dt.timedelta(days=100),
+        end=timezone.now() - dt.timedelta(days=100) + dt.timedelta(hours=2),
+    )
+    coordinator = login(personas.coordinator)
+    assert (
+        "answers the health questions again"
+        in coordinator.get(reverse("boosters_due")).content.decode()
+    )
+    day = timezone.localdate() + dt.timedelta(days=3)
+    booking = {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk}
+    response = coordinator.post(reverse("booster_book", args=[patient.pk]), booking)
+    assert "answers the health questions again" in response.content.decode()
+
+    portal = login(patient.user)
+    page = portal.get(reverse("my_sessions")).content.decode()
+    assert "answer the health questions again" in page
+    response = portal.post(reverse("my_health_check"), MEDICAL_NO | {"weight_kg": "abc"})
+    assert "Enter a number" in response.content.decode()  # the rest stays as typed
+    assert portal.post(reverse("my_health_check"), MEDICAL_NO | {"aneurysm_history": "yes"})[
+        "Location"
+    ] == reverse("my_sessions")
+    rescreen = ScreeningResult.objects.filter(intake__patient=patient).first()
+    assert rescreen.trigger == "rescreen" and "VASCULAR_ANEURYSM" in rescreen.flag_codes
+    assert (
+        "answer the health questions again"
+        not in portal.get(reverse("my_sessions")).content.decode()
+    )
+    response = coordinator.post(reverse("booster_book", args=[patient.pk]), booking)
+    assert response.status_code == 302  # booked; the treatment gate stops it at check-in
