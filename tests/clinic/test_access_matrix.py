@@ -287,6 +287,7 @@ def _url(name: str, personas) -> str:
         "patient_sessions",
         "booster_book",
         "booster_order",
+        "benefit_review",
     ):
         return reverse(name, args=[patient_id])
     if name == "staff_intake_step":
