@@ -7,8 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+
+FAILING_IMPACTS = ("critical", "serious", "moderate")
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core (bundled by axe-playwright-python, injected past the CSP by evaluation) finds
+    no critical, serious or moderate violation on the page as it is now."""
+    violations = Axe().run(page).response["violations"]
+    failing = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in FAILING_IMPACTS
+    ]
+    assert not failing, f"{page.url}: " + "; ".join(failing)
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

@@ -47,9 +47,11 @@ def test_a_weight_typed_in_pounds_must_be_confirmed(nurse_page: Page, chairside,
     expect(row).to_contain_text("180 kg differs from the last recorded 82 kg by more than 10 %")
     expect(row).to_contain_text("if 180 was pounds, that is 81.6 kg")
     expect(row.get_by_role("spinbutton", name="Weight today (kg)")).to_have_value("180")
+    steps.assert_accessible(nurse_page)  # the refusal and the confirmation box
     row.get_by_label("Re-measured: this weight is right, in kilograms").check()
     row.get_by_role("button", name="Save: Weight today (kg)").click()
     expect(row).to_contain_text("180.0 kg (396.8 lb) — large change confirmed as re-measured")
+    steps.assert_accessible(nurse_page)
 
 
 def test_a_dose_is_held_for_a_missing_spo2_until_it_is_measured(
@@ -66,6 +68,7 @@ def test_a_dose_is_held_for_a_missing_spo2_until_it_is_measured(
     gate = nurse_page.locator("#gate")
     expect(gate).to_contain_text("HOLD")
     expect(gate).to_contain_text("No pre-dose SpO2 in the 30 minutes before the dose")
+    steps.assert_accessible(nurse_page)
     dose_block = nurse_page.locator("#dose")
     dose_block.get_by_label("Lot number").fill("KET-1")
     dose_block.get_by_label("Lot expiry").fill("2030-01-31")
@@ -118,6 +121,7 @@ def test_discharge_waits_for_a_fresh_set_of_vitals(nurse_page: Page, chairside, 
     expect(discharge).to_contain_text("Last full set was taken 30 min ago")
     expect(discharge.get_by_role("button", name="Discharge the patient")).to_have_count(0)
     expect(discharge).to_contain_text("Discharge becomes available when every criterion is met")
+    steps.assert_accessible(nurse_page)
     steps.record_vitals(nurse_page, 0, 124, 80, "5", dissociation="0")
     discharge.get_by_role("button", name="Discharge the patient").click()
     expect(discharge).to_contain_text("Discharged at")
@@ -157,3 +161,4 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
     expect(page.get_by_role("row", name=re.compile("Quillfeather"))).to_contain_text(
         "Eligibility changed: declined"
     )
+    steps.assert_accessible(page)

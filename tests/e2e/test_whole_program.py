@@ -20,6 +20,7 @@ from intake.models import EligibilityDecision, MeasureResult
 from integration.models import IntegrationNote
 from sessions.demo_records import build_record
 from sessions.models import Appointment, TreatmentSession
+from tests.e2e import steps
 from tests.e2e.steps import (
     acknowledge_alerts,
     answer,
@@ -387,6 +388,7 @@ def test_one_patient_through_the_whole_program(
         psychiatrist.get_by_role("region", name="End-of-induction benefit review")
     ).to_contain_text("Continue to maintenance boosters")
     journey.shot(psychiatrist, "psychiatrist-benefit-review")
+    steps.assert_accessible(psychiatrist)
 
     # 12. In maintenance, the patient asks for a booster; the coordinator books it.
     patient.goto("/my/booster/")
