@@ -610,9 +610,9 @@ def discharge_check(
     criteria.append(
         Criterion(
             "DISSOCIATION_RESOLVED",
-            bool(dissociation_resolved),
+            dissociation_resolved is True,
             "Dissociation resolved."
-            if dissociation_resolved
+            if dissociation_resolved is True
             else "Dissociation not yet rated as resolved (rating 0 or CADSS items all 0).",
         )
     )

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from clinic.models import ClinicSettings
 from clinic.selectors import clinic_settings
+from intake.models import ScreeningResult
+from intake.screening import MEDICATION_KEYS
 from sessions.models import RemsFormVersion, VitalReading
-from sessions.models.records import ReadingPhase
+from sessions.models.records import CheckInItem, ReadingPhase
 from sessions.selectors.records import SessionState, safety_settings
-from sessions.selectors.treatment_gate import current_medicines
 
 # The 40-minute blood pressure is the reading nearest to 40 minutes after the first device
 # within 30–50 minutes; none in that window is left blank (and listed as missing).
@@ -131,6 +132,24 @@ def _resolved(facts: _Facts, rule: Callable[[VitalReading], bool | None]) -> str
     return resolved if happened else "Not applicable"
 
 
+def _medicines_at_the_session(state: SessionState) -> dict[str, bool]:
+    """The medicines the patient took at this session: its check-in medication list, else
+    the newest screening stored before the session (never a later one)."""
+    entry = state.entries.get(CheckInItem.MEDICATION_CHANGES)
+    if entry is not None and isinstance(entry.value, dict) and "medicines" in entry.value:
+        return {key: bool(entry.value["medicines"].get(key)) for key in MEDICATION_KEYS}
+    answers = (
+        ScreeningResult.objects.filter(
+            intake__patient_id=state.session.patient_id,
+            created_at__lte=state.session.discharged_at or state.now,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("answers", flat=True)
+        .first()
+    ) or {}
+    return {key: answers.get(key) is True for key in MEDICATION_KEYS}
+
+
 def _person(user: object | None) -> str | None:
     return getattr(user, "display_name", None) if user else None
 
@@ -150,7 +169,7 @@ def _values(state: SessionState, clinic: ClinicSettings, first_dose: bool) -> di
     session, plan, patient = state.session, state.session.plan, state.session.patient
     prescriber = session.supervising_psychiatrist or plan.written_by
     monitor = session.nurse_signed_by or (state.dose.administered_by if state.dose else None)
-    medicines = current_medicines(patient.pk)
+    medicines = _medicines_at_the_session(state)
     end = session.discharged_at
     minutes = (
         int((end - facts.first_device).total_seconds() // 60)

@@ -226,10 +226,12 @@ def last_completed_on(patient: Patient) -> dt.date | None:
     return timezone.localdate(start) if start else None
 
 
-def patient_needs_rescreen(patient: Patient) -> bool:
+def patient_needs_rescreen(patient: Patient, *, on: dt.date | None = None) -> bool:
+    """Whether a booster on `on` (default today) comes after a gap of more than 3 months
+    without a recent re-screen."""
     return rescreen_needed(
         last_completed=last_completed_on(patient),
-        today=timezone.localdate(),
+        today=on or timezone.localdate(),
         rescreened_on=last_rescreen_on(patient),
     )
 

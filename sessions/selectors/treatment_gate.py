@@ -69,7 +69,7 @@ class TreatmentFacts:
     decision: EligibilityDecision | None
     screenings: list[ScreeningResult]  # the patient's, newest first
     intake_answers: dict[str, Any]
-    recent_tests: list[PregnancyTest]  # within the validity window, newest first
+    pregnancy_tests: list[PregnancyTest]  # all of the patient's, newest first
     pregnancy_not_applicable: bool
     first_dose: bool  # the patient's first ever dose of this session's drug
     current_plan: TreatmentPlan | None
@@ -125,7 +125,6 @@ def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None
     )
     intake = Intake.objects.filter(patient_id=patient_id).only("answers").first()
     drug = Drug.ESKETAMINE if session.route == Route.INTRANASAL_ESKETAMINE else Drug.KETAMINE
-    since = today - dt.timedelta(days=PREGNANCY_TEST_VALID_DAYS)
     return TreatmentFacts(
         session=session,
         today=today,
@@ -136,8 +135,8 @@ def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None
             )
         ),
         intake_answers=intake.answers if intake else {},
-        recent_tests=list(
-            PregnancyTest.objects.filter(patient_id=patient_id, tested_on__gte=since)
+        pregnancy_tests=list(
+            PregnancyTest.objects.filter(patient_id=patient_id)
             .select_related("recorded_by")
             .order_by("-tested_on", "-recorded_at", "-pk")
         ),
@@ -167,11 +166,15 @@ def pregnancy_requirement(
     possible = patient.sex_at_birth != SexAtBirth.MALE and (age is None or low <= age <= high)
     if not possible or facts.pregnancy_not_applicable:
         return PregnancyRequirement(False, False, None, None, "")
-    positive = next(
-        (t for t in facts.recent_tests if t.result == PregnancyTestResult.POSITIVE), None
-    )
-    negative = next(
-        (t for t in facts.recent_tests if t.result == PregnancyTestResult.NEGATIVE), None
+    # A positive test stops treatment whatever its age, until a later negative test (or a
+    # clinician's "not applicable"); a negative one counts for 7 days.
+    newest = facts.pregnancy_tests[0] if facts.pregnancy_tests else None
+    positive = newest if newest and newest.result == PregnancyTestResult.POSITIVE else None
+    since = facts.today - dt.timedelta(days=PREGNANCY_TEST_VALID_DAYS)
+    negative = (
+        newest
+        if newest and newest.result == PregnancyTestResult.NEGATIVE and newest.tested_on >= since
+        else None
     )
     why = ""
     if policy == PregnancyTestPolicy.EVERY_DOSE:

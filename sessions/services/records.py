@@ -899,6 +899,16 @@ def dose_record(
         state = state_of(session, now=started if started < now else now)
         if state.dose is not None:
             raise ValidationError("The dose is already recorded for this session.")
+        if started < session.opened_at:
+            # A dose time before check-in would start the observation clock (the
+            # esketamine 120 minutes included) before the patient was there.
+            checked_in = timezone.localtime(session.opened_at, clinic_settings().zone)
+            raise ValidationError(
+                {
+                    "started_at": "The dose can't be before the patient was checked in "
+                    f"({checked_in:%H:%M})."
+                }
+            )
         blockers = dose_blockers(state)
         if blockers:
             raise ValidationError(blockers)
@@ -1124,13 +1134,16 @@ def _minutes_run(state: SessionState, dose: DoseRecord, end: dt.datetime) -> int
 def _rate_issue(
     state: SessionState, dose: DoseRecord, end: dt.datetime, given: Decimal
 ) -> dosing.DoseIssue | None:
-    if not dose.planned_minutes:
+    # Judged against the order, not the minutes typed at the dose (which may already be
+    # up to the tolerance shorter): the two tolerances must not add up.
+    ordered = max(state.session.plan.infusion_minutes or 0, dose.planned_minutes or 0)
+    if not ordered:
         return None
     return dosing.infusion_rate_issue(
         given_mg=given,
         ordered_total_mg=dose.total_mg,
         minutes_run=_minutes_run(state, dose, end),
-        ordered_minutes=dose.planned_minutes,
+        ordered_minutes=ordered,
         limits=dose_limits(),
     )
 
@@ -1253,6 +1266,16 @@ def adverse_event_record(
         session = _lock_for_write(session)
         if event.infusion_action and session.route != "iv":
             raise ValidationError({"infusion_action": "Only IV sessions have an infusion."})
+        running = DoseRecord.objects.filter(session=session, ended_at__isnull=True).exists()
+        if event.infusion_action == "stopped" and running:
+            # The stop is charted with its own time, the volume given and the witness of
+            # the waste (infusion_stop); the event then records it as the action taken.
+            raise ValidationError(
+                {
+                    "infusion_action": "Record the stop first with “Infusion stopped early” "
+                    "(time, volume given, witness), then this event."
+                }
+            )
         row = AdverseEvent.objects.create(
             session=session,
             kind=event.kind,
@@ -1278,11 +1301,6 @@ def adverse_event_record(
                     reason=f"Adverse event: {row.get_kind_display()}",
                     recorded_by=actor,
                 )
-        elif event.infusion_action == "stopped":
-            state = state_of(session, now=now)
-            if state.dose is not None and state.dose.ended_at is None:
-                state.dose.ended_at = max(onset, state.dose.started_at + dt.timedelta(seconds=1))
-                state.dose.save(update_fields=["ended_at"])
         _audit(AuditAction.CREATE, session, row, actor, request)
         if row.severity == Severity.SERIOUS:
             send_now(

@@ -45,6 +45,7 @@ from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
 from sessions.selectors.records import dose_limits, last_weight
 from sessions.selectors.scheduling import (
+    RESCREEN_MESSAGE,
     booster_blocker,
     latest_benefit_review,
     patient_needs_rescreen,
@@ -423,6 +424,10 @@ def appointment_reschedule(
         raise PermissionDenied("Only coordinators reschedule sessions.")
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise ValidationError("Only scheduled sessions can be rescheduled.")
+    if appointment.kind == AppointmentKind.BOOSTER and patient_needs_rescreen(
+        appointment.patient, on=timezone.localdate(start, clinic_settings().zone)
+    ):
+        raise ValidationError({"day": RESCREEN_MESSAGE})
     protocol = appointment.plan.protocol
     siblings = (
         Appointment.objects.filter(
@@ -534,7 +539,11 @@ def booster_book(
     if plan is None:
         raise ValidationError("The patient has no treatment plan.")
     blocker = booster_blocker(
-        latest_benefit_review(patient), plan, needs_rescreen=patient_needs_rescreen(patient)
+        latest_benefit_review(patient),
+        plan,
+        needs_rescreen=patient_needs_rescreen(
+            patient, on=timezone.localdate(start, clinic_settings().zone)
+        ),
     )
     if blocker:
         raise ValidationError(blocker)

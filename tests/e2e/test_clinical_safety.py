@@ -91,6 +91,9 @@ def test_a_dose_is_held_for_a_missing_spo2_until_it_is_measured(
 
 def test_discharge_waits_for_a_fresh_set_of_vitals(nurse_page: Page, chairside, personas) -> None:
     session = chairside.open(personas.nurse)
+    TreatmentSession.objects.filter(pk=session.pk).update(
+        opened_at=timezone.now() - dt.timedelta(minutes=130)  # checked in on arrival
+    )
     check_in(session, personas.nurse)
     services.reading_record(
         session=session,

@@ -8,7 +8,10 @@ when they catch up, so the two-hour session runs in a minute of test time.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from sessions.models import TreatmentSession
@@ -53,6 +56,10 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     expect(page.get_by_role("heading", name="Arrivals today")).to_be_visible()
     page.get_by_role("button", name="Check in AQ").click()
     expect(page.get_by_role("heading", name="Session 1 of 6 — Alice Quillfeather")).to_be_visible()
+    # Charted after the fact: the patient was checked in on arrival, two hours ago.
+    TreatmentSession.objects.filter(opened_at__gte=timezone.now() - dt.timedelta(minutes=5)).update(
+        opened_at=timezone.now() - dt.timedelta(minutes=120)
+    )
 
     confirm_checkin(page, weight="72.4", nurse="James")
     checkin_phq9(page, several_days=3)

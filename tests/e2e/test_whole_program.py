@@ -275,6 +275,10 @@ def test_one_patient_through_the_whole_program(
     journey.shot(nurse, "nurse-board")
     nurse.get_by_role("button", name="Check in JW").click()
     expect(nurse.get_by_role("heading", name="Session 6 of 6 — Jamie Ward")).to_be_visible()
+    # Charted after the fact: the patient was checked in on arrival, two hours ago.
+    TreatmentSession.objects.filter(opened_at__gte=timezone.now() - dt.timedelta(minutes=5)).update(
+        opened_at=timezone.now() - dt.timedelta(minutes=120)
+    )
     confirm_checkin(nurse, weight="67.6", nurse="James")
     checkin_phq9(nurse, several_days=4)
     checkin_asq_all_no(nurse)

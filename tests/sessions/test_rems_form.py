@@ -185,3 +185,17 @@ def test_a_layout_with_an_unknown_field_is_refused(db: None) -> None:
     )
     with pytest.raises(ValidationError, match="Unknown or unlabelled field"):
         version.full_clean()
+
+
+def test_a_later_medication_change_does_not_rewrite_an_earlier_form(chairside, personas) -> None:
+    from intake.services import screening_medications_update
+
+    session = esketamine_session(
+        chairside, personas, [(40, NORMAL, None), (125, NORMAL | {"moaas": 5}, 0)]
+    )
+    screening_medications_update(
+        patient=personas.patient_a,
+        medications=current_medicines(personas.patient_a.pk) | {"opioid": True},
+        actor=personas.nurse,
+    )
+    assert value(form_of(session), "Opioids") == "No"

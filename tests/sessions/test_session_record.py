@@ -56,8 +56,11 @@ def check_in(session: TreatmentSession, nurse, weight: str = "72.4") -> None:
 def ready_to_dose(
     session: TreatmentSession, nurse, dose_minutes_ago: int = 0, **reading
 ) -> TreatmentSession:
-    """Checked in, with a full pre-dose reading 5 minutes before the dose will be given
-    (the gate judges the 30 minutes before the dose)."""
+    """Checked in (when the patient arrived, before the dose), with a full pre-dose
+    reading 5 minutes before the dose will be given (the gate judges the 30 minutes
+    before the dose)."""
+    arrived = timezone.now() - dt.timedelta(minutes=dose_minutes_ago + 10)
+    TreatmentSession.objects.filter(pk=session.pk, opened_at__gt=arrived).update(opened_at=arrived)
     check_in(session, nurse)
     services.reading_record(
         session=session,
@@ -772,3 +775,63 @@ def test_a_new_maoi_at_check_in_re_runs_the_medication_rules_for_the_psychiatris
     assert "New since the eligibility decision" in html
     assert "Takes an MAO inhibitor" in html
     assert current_medicines(personas.patient_a.pk)["maoi"] is True
+
+
+def test_a_dose_time_before_check_in_is_refused(chairside, personas) -> None:
+    """Otherwise a mistyped time starts the observation clock (the esketamine 120 minutes
+    included) before the patient was there."""
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    opened = TreatmentSession.objects.get(pk=session.pk).opened_at
+    with pytest.raises(ValidationError) as caught:
+        dose(session, personas.nurse, minutes_ago=int((timezone.now() - opened).seconds / 60) + 5)
+    assert "before the patient was checked in" in caught.value.message_dict["started_at"][0]
+
+
+def test_the_infusion_rate_is_judged_against_the_order_not_the_minutes_typed(
+    chairside, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=33)
+    dose(session, personas.nurse, minutes_ago=33, planned_minutes=36)  # 10 % under the 40
+    with pytest.raises(ValidationError, match="faster than ordered"):
+        services.infusion_end(session=session, at=None, actor=personas.nurse)
+
+
+def test_an_event_cannot_stop_a_running_infusion_without_the_stop_record(
+    chairside, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=10)
+    dose(session, personas.nurse, minutes_ago=10)
+    with pytest.raises(ValidationError) as caught:
+        services.adverse_event_record(
+            session=session,
+            event=services.AdverseEventInput(
+                kind="hypertension", severity="moderate", onset_at=None, infusion_action="stopped"
+            ),
+            actor=personas.nurse,
+        )
+    assert "Infusion stopped early" in caught.value.message_dict["infusion_action"][0]
+    assert state_of(TreatmentSession.objects.get(pk=session.pk)).dose.ended_at is None
+
+
+def test_a_positive_pregnancy_test_blocks_until_a_later_negative_one(chairside, personas) -> None:
+    from sessions.models import PregnancyTest
+
+    PregnancyTest.objects.filter(patient=personas.patient_a).delete()
+    PregnancyTest.objects.create(
+        patient=personas.patient_a,
+        tested_on=timezone.localdate() - dt.timedelta(days=10),
+        kind="serum",
+        result="positive",
+        recorded_by=personas.nurse,
+    )
+    with pytest.raises(ValidationError, match="Positive pregnancy test"):
+        chairside.open(personas.nurse)  # ten days old, and still a positive test
+    PregnancyTest.objects.create(
+        patient=personas.patient_a,
+        tested_on=timezone.localdate(),
+        kind="serum",
+        result="negative",
+        recorded_by=personas.nurse,
+    )
+    session = chairside.open(personas.nurse)
+    assert "PREGNANCY_POSITIVE" not in [r.code for r in services.session_gate(session)]
