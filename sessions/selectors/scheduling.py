@@ -10,11 +10,12 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from clinic.access import deny_patient, patients_visible_to
-from clinic.choices import JourneyState
+from clinic.choices import JourneyState, Route
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, change
 from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
+from intake.selectors import latest_decision
 from sessions.models import (
     Appointment,
     AppointmentKind,
@@ -416,3 +417,27 @@ def latest_screening_answers(patient: Patient) -> dict[str, object]:
         .first()
     )
     return answers or {}
+
+
+def booking_refusal(plan: TreatmentPlan) -> str | None:
+    """Why nothing may be booked under this plan (scheduling.md §1): the latest eligibility
+    decision is not an approval of its route, or an esketamine plan lacks the patient's
+    REMS enrollment or the clinic's certification. The treatment gate checks the same
+    again at check-in."""
+    decision = latest_decision(plan.patient)
+    if decision is None or decision.decision != "approved":
+        return (
+            "The patient's latest eligibility decision is not an approval: nothing can be booked."
+        )
+    if plan.route not in decision.allowed_routes:
+        return "The eligibility decision does not allow this plan's route."
+    if plan.route == Route.INTRANASAL_ESKETAMINE:
+        clinic = clinic_settings()
+        missing = []
+        if not plan.rems_patient_id or plan.rems_enrolled_on is None:
+            missing.append("the patient's REMS enrollment (id and date)")
+        if not clinic.rems_certification_id or clinic.rems_certified_on is None:
+            missing.append("the clinic's REMS certification")
+        if missing:
+            return "Esketamine needs " + " and ".join(missing) + " before booking."
+    return None

@@ -46,6 +46,7 @@ from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_
 from sessions.selectors.records import dose_limits, last_weight
 from sessions.selectors.scheduling import (
     RESCREEN_MESSAGE,
+    booking_refusal,
     booster_blocker,
     latest_benefit_review,
     patient_needs_rescreen,
@@ -122,6 +123,9 @@ def series_book(
         raise PermissionDenied("Only coordinators book sessions.")
     if not rows:
         raise ValidationError("There is nothing to book.")
+    refusal = booking_refusal(plan)
+    if refusal:
+        raise ValidationError(refusal)
     try:
         with transaction.atomic():
             problems = _conflicts(rows, plan.patient_id, ignore=set())
@@ -538,7 +542,7 @@ def booster_book(
     )
     if plan is None:
         raise ValidationError("The patient has no treatment plan.")
-    blocker = booster_blocker(
+    blocker = booking_refusal(plan) or booster_blocker(
         latest_benefit_review(patient),
         plan,
         needs_rescreen=patient_needs_rescreen(

@@ -13,7 +13,7 @@ from clinic.choices import Role
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
 from sessions.services.scheduling import BookingRow, appointment_cancel, series_book
-from tests.factories import PatientFactory, StaffFactory
+from tests.factories import PatientFactory, StaffFactory, approve
 
 UTC = dt.UTC
 
@@ -43,6 +43,7 @@ def iv_standard() -> Protocol:
 
 
 def make_plan(patient, psychiatrist) -> TreatmentPlan:
+    approve(patient, psychiatrist)
     return TreatmentPlan.objects.create(
         patient=patient,
         version=1,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, OpeningHours
 from sessions.models import Appointment, Protocol, TreatmentPlan
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, approve
 
 
 def next_monday() -> dt.date:
@@ -24,6 +24,7 @@ def clinic_ready(personas):
     for weekday in range(5):
         OpeningHours.objects.create(weekday=weekday, opens_at=dt.time(8), closes_at=dt.time(18))
     chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in (1, 2)]
+    approve(personas.patient_a, personas.psychiatrist)
     plan = TreatmentPlan.objects.create(
         patient=personas.patient_a,
         version=1,
@@ -87,6 +88,7 @@ def test_a_double_booking_is_refused_with_a_clear_message_and_nothing_booked(
     data = proposal_rows(proposed)
     # Someone books the third slot in the meantime.
     other = PatientFactory()
+    approve(other, personas.psychiatrist)
     other_plan = TreatmentPlan.objects.create(
         patient=other,
         version=1,
@@ -207,6 +209,7 @@ def test_calendar_query_budgets(
     monday = next_monday()
     for index in range(rows):
         patient = PatientFactory()
+        approve(patient, personas.psychiatrist)
         other = TreatmentPlan.objects.create(
             patient=patient,
             version=1,

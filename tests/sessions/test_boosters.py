@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Chair
 from sessions.models import Appointment, BenefitReview, BoosterRequest, Protocol, TreatmentPlan
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, approve
 
 
 @pytest.fixture
@@ -19,6 +19,7 @@ def maintenance(personas):
     patient = personas.patient_a
     patient.journey_state = "maintenance"
     patient.save(update_fields=["journey_state"])
+    approve(patient, personas.psychiatrist)
     plan = TreatmentPlan.objects.create(
         patient=patient,
         version=1,
@@ -259,10 +260,8 @@ def test_after_more_than_3_months_the_patient_answers_the_health_questions_again
     maintenance, login, personas
 ) -> None:
     from intake.models import ScreeningResult
-    from tests.factories import approve
 
     patient, _plan, chair = maintenance
-    approve(patient, personas.psychiatrist)
     Appointment.objects.filter(patient=patient).update(
         start=timezone.now() - dt.timedelta(days=100),
         end=timezone.now() - dt.timedelta(days=100) + dt.timedelta(hours=2),
