@@ -23,7 +23,7 @@ from django.utils import timezone
 from clinic.choices import JourneyState, Role, SexAtBirth
 from clinic.models import Chair, Patient, User
 from clinic.selectors import clinic_settings
-from intake.measures import ASQ, PHQ9, score
+from intake.measures import ASQ, PHQ9, Score, score
 from intake.models import MeasureContext, MeasureResult
 from sessions import dosing, monitoring
 from sessions.models import (
@@ -165,6 +165,36 @@ def _items_for(total: int, items: int, top: int, rng: random.Random) -> dict[str
     return {f"q{n}": v for n, v in enumerate(values, start=1)}
 
 
+def _measure(
+    session: TreatmentSession,
+    nurse: User,
+    at: dt.datetime,
+    result: Score,
+    items: dict[str, int],
+    item: str,
+    shown: dict[str, object],
+) -> None:
+    """A questionnaire at check-in (backdated to the demo timeline) and its entry."""
+    measure = MeasureResult.objects.create(
+        patient=session.patient,
+        instrument=result.instrument,
+        items=items,
+        total=result.total,
+        band=result.band,
+        flags=list(result.flags),
+        context=MeasureContext.PRE_SESSION,
+        taken_at=at,
+        entered_by=nurse,
+    )
+    CheckInEntry.objects.create(
+        session=session,
+        item=item,
+        value={"measure": measure.pk, **shown},
+        recorded_by=nurse,
+        recorded_at=at + MIN,
+    )
+
+
 def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: random.Random) -> None:
     patient = session.patient
     items: list[tuple[str, object]] = [
@@ -189,45 +219,12 @@ def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: rando
             recorded_at=at + offset * MIN,
         )
     answers = _items_for(_expected_phq9(session), 8, 3, rng) | {"q9": 0}
-    result = score(PHQ9, answers)
-    measure = MeasureResult.objects.create(
-        patient=patient,
-        instrument=PHQ9,
-        items=answers,
-        total=result.total,
-        band=result.band,
-        flags=list(result.flags),
-        context=MeasureContext.PRE_SESSION,
-        taken_at=at + 5 * MIN,
-        entered_by=nurse,
-    )
-    CheckInEntry.objects.create(
-        session=session,
-        item=CheckInItem.PHQ9,
-        value={"measure": measure.pk, "total": result.total, "item9": 0},
-        recorded_by=nurse,
-        recorded_at=at + 6 * MIN,
-    )
+    phq9 = score(PHQ9, answers)
+    _measure(session, nurse, at + 5 * MIN, phq9, answers, CheckInItem.PHQ9,
+             {"total": phq9.total, "item9": 0})  # fmt: skip
     asq_items = {f"q{n}": 0 for n in range(1, 5)}
     asq = score(ASQ, asq_items)
-    asq_measure = MeasureResult.objects.create(
-        patient=patient,
-        instrument=ASQ,
-        items=asq_items,
-        total=asq.total,
-        band=asq.band,
-        flags=list(asq.flags),
-        context=MeasureContext.PRE_SESSION,
-        taken_at=at + 7 * MIN,
-        entered_by=nurse,
-    )
-    CheckInEntry.objects.create(
-        session=session,
-        item=CheckInItem.ASQ,
-        value={"measure": asq_measure.pk, "band": asq.band},
-        recorded_by=nurse,
-        recorded_at=at + 7 * MIN,
-    )
+    _measure(session, nurse, at + 7 * MIN, asq, asq_items, CheckInItem.ASQ, {"band": asq.band})
     first_dose = not DoseRecord.objects.filter(session__patient=patient).exists()
     if patient.sex_at_birth != SexAtBirth.MALE and first_dose:
         PregnancyTest.objects.create(

@@ -23,7 +23,7 @@ from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
-from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, score
+from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, Score, score
 from intake.models import MeasureContext, MeasureResult
 from intake.services import (
     SUICIDAL_IDEATION,
@@ -421,28 +421,15 @@ def checkin_phq9(
         raise ValidationError({"__all__": f"Answer every question ({error})."}) from None
     with transaction.atomic():
         session = _lock_for_write(session)
-        context = (
-            MeasureContext.BOOSTER
-            if session.appointment.kind == AppointmentKind.BOOSTER
-            else MeasureContext.PRE_SESSION
+        measure = _checkin_measure(
+            session,
+            result,
+            items,
+            CheckInItem.PHQ9,
+            {"total": result.total, "item9": items["q9"]},
+            actor,
+            request,
         )
-        measure = MeasureResult.objects.create(
-            patient_id=session.patient_id,
-            instrument=PHQ9,
-            items=items,
-            total=result.total,
-            band=result.band,
-            flags=list(result.flags),
-            context=context,
-            entered_by=actor,
-        )
-        CheckInEntry.objects.create(
-            session=session,
-            item=CheckInItem.PHQ9,
-            value={"measure": measure.pk, "total": result.total, "item9": items["q9"]},
-            recorded_by=actor,
-        )
-        _audit(AuditAction.CREATE, session, measure, actor, request)
         if SUICIDAL_IDEATION in result.flags:
             urgent_alert_raise(
                 patient=session.patient,
@@ -453,6 +440,39 @@ def checkin_phq9(
                 ),
                 source="check-in",
             )
+    return measure
+
+
+def _checkin_measure(
+    session: TreatmentSession,
+    result: Score,
+    items: dict[str, int],
+    item: str,
+    shown: dict[str, Any],
+    actor: User,
+    request: HttpRequest | None,
+) -> MeasureResult:
+    """Store a questionnaire answered at check-in (before a session or a booster) and its
+    check-in entry, inside the caller's transaction."""
+    context = (
+        MeasureContext.BOOSTER
+        if session.appointment.kind == AppointmentKind.BOOSTER
+        else MeasureContext.PRE_SESSION
+    )
+    measure = MeasureResult.objects.create(
+        patient_id=session.patient_id,
+        instrument=result.instrument,
+        items=items,
+        total=result.total,
+        band=result.band,
+        flags=list(result.flags),
+        context=context,
+        entered_by=actor,
+    )
+    CheckInEntry.objects.create(
+        session=session, item=item, value={"measure": measure.pk, **shown}, recorded_by=actor
+    )
+    _audit(AuditAction.CREATE, session, measure, actor, request)
     return measure
 
 
@@ -478,28 +498,9 @@ def checkin_asq(
         ) from None
     with transaction.atomic():
         session = _lock_for_write(session)
-        context = (
-            MeasureContext.BOOSTER
-            if session.appointment.kind == AppointmentKind.BOOSTER
-            else MeasureContext.PRE_SESSION
+        measure = _checkin_measure(
+            session, result, items, CheckInItem.ASQ, {"band": result.band}, actor, request
         )
-        measure = MeasureResult.objects.create(
-            patient_id=session.patient_id,
-            instrument=ASQ,
-            items=items,
-            total=result.total,
-            band=result.band,
-            flags=list(result.flags),
-            context=context,
-            entered_by=actor,
-        )
-        CheckInEntry.objects.create(
-            session=session,
-            item=CheckInItem.ASQ,
-            value={"measure": measure.pk, "band": result.band},
-            recorded_by=actor,
-        )
-        _audit(AuditAction.CREATE, session, measure, actor, request)
         if result.band != ASQ_NEGATIVE:
             acute = result.band == ASQ_ACUTE
             urgent_alert_raise(
