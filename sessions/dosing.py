@@ -67,13 +67,6 @@ class DoseCheck:
     def refusals(self) -> tuple[DoseIssue, ...]:
         return tuple(issue for issue in self.issues if issue.level == REFUSE)
 
-    @property
-    def warnings(self) -> tuple[DoseIssue, ...]:
-        return tuple(issue for issue in self.issues if issue.level == WARNING)
-
-    def has(self, code: str) -> bool:
-        return any(issue.code == code for issue in self.issues)
-
 
 @dataclass(frozen=True)
 class RoutePolicy:

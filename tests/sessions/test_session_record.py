@@ -816,6 +816,8 @@ def test_an_event_cannot_stop_a_running_infusion_without_the_stop_record(
 def test_a_positive_pregnancy_test_blocks_until_a_later_negative_one(chairside, personas) -> None:
     from sessions.models import PregnancyTest
 
+    personas.patient_a.date_of_birth = dt.date(1990, 5, 4)  # of child-bearing age
+    personas.patient_a.save(update_fields=["date_of_birth"])
     PregnancyTest.objects.filter(patient=personas.patient_a).delete()
     PregnancyTest.objects.create(
         patient=personas.patient_a,
