@@ -8,47 +8,18 @@ import datetime as dt
 import pytest
 
 from intake.screening import FLAG_CODES, RULESET_VERSION, screen
+from tests.intake.answers import MISSING, minimal_clean
 
 TODAY = dt.date(2026, 11, 21)
 
 
 def complete(**overrides: object) -> dict[str, object]:
-    """A fully answered, unremarkable adult intake with a normal screening BP."""
-    answers: dict[str, object] = {
-        "date_of_birth": "1985-06-15",
-        "sex_at_birth": "male",
-        "psychotic_disorder_dx": False,
-        "psychotic_symptoms_current": False,
-        "psychotic_symptoms_12m": False,
-        "family_psychosis": False,
-        "bipolar_dx": "none",
-        "mania_12m": False,
-        "suicide_attempt_ever": False,
-        "substance_use": "none",
-        "ketamine_misuse": "never",
-        "hypertension_dx": False,
-        "aneurysm_history": False,
-        "avm_history": False,
-        "ich_history": False,
-        "coronary_disease": False,
-        "heart_failure": False,
-        "arrhythmia": False,
-        "raised_icp": False,
-        "liver_disease": "none",
-        "pregnancy_status": "not_applicable",
-        "ketamine_allergy": False,
-        "benzodiazepine": False,
-        "maoi": False,
-        "stimulant": False,
-        "opioid": False,
-        "suicide_risk_screen": "negative",
-        "has_escort": True,
-        "screening_bp_systolic": 122,
-        "screening_bp_diastolic": 78,
-        "phq9_item9": 0,
-    }
-    answers.update(overrides)
-    return {key: value for key, value in answers.items() if value is not ...}
+    """The unremarkable intake of `tests.intake.answers` with a screening BP of 122/78;
+    an override of `...` leaves that question unanswered."""
+    values = {"screening_bp_systolic": 122, "screening_bp_diastolic": 78, **overrides}
+    return minimal_clean(
+        **{key: MISSING if value is ... else value for key, value in values.items()}
+    )
 
 
 def codes(**overrides: object) -> list[str]:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from intake.screening import RULESET_VERSION, Flag, Screening, screen
+from tests.intake.answers import MISSING, minimal_clean
 
 TODAY = dt.date(2026, 11, 21)
-MISSING = object()
 
 # The INCOMPLETE list of §3, in its order (suicide_attempt_12m is conditional and comes last).
 INCOMPLETE_KEYS = [
@@ -104,45 +104,6 @@ TABLE = [
 ]
 TABLE_ORDER = [code for code, _ in TABLE]
 SEVERITY = dict(TABLE)
-
-
-def minimal_clean(**overrides: Any) -> dict[str, Any]:
-    """Every INCOMPLETE key answered no/none/negative, an escort and a normal screening BP."""
-    answers: dict[str, Any] = {
-        "date_of_birth": "1985-06-15",
-        "sex_at_birth": "male",
-        "psychotic_disorder_dx": False,
-        "psychotic_symptoms_current": False,
-        "psychotic_symptoms_12m": False,
-        "family_psychosis": False,
-        "bipolar_dx": "none",
-        "mania_12m": False,
-        "suicide_attempt_ever": False,
-        "substance_use": "none",
-        "ketamine_misuse": "never",
-        "hypertension_dx": False,
-        "aneurysm_history": False,
-        "avm_history": False,
-        "ich_history": False,
-        "coronary_disease": False,
-        "heart_failure": False,
-        "arrhythmia": False,
-        "raised_icp": False,
-        "liver_disease": "none",
-        "pregnancy_status": "not_applicable",
-        "ketamine_allergy": False,
-        "benzodiazepine": False,
-        "maoi": False,
-        "stimulant": False,
-        "opioid": False,
-        "suicide_risk_screen": "negative",
-        "phq9_item9": 0,
-        "has_escort": True,
-        "screening_bp_systolic": 120,
-        "screening_bp_diastolic": 80,
-    }
-    answers.update(overrides)
-    return {key: value for key, value in answers.items() if value is not MISSING}
 
 
 def full_clean(**overrides: Any) -> dict[str, Any]:
