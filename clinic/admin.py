@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,11 +15,20 @@ from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic import services
+from clinic import roles, second_factor, services
 from clinic.access import AccessRule
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
-from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, StaffRole, User
+from clinic.choices import AccountType, AuditAction, Role
+from clinic.models import (
+    Chair,
+    ClinicSettings,
+    Closure,
+    OpeningHours,
+    RoleRequest,
+    RoleRequestStatus,
+    StaffRole,
+    User,
+)
 
 
 class ClinicAdminSite(admin.AdminSite):
@@ -159,16 +169,19 @@ class ChairAdmin(AdminRoleModelAdmin):
 
 
 class StaffRoleInline(admin.TabularInline):
+    """Roles held, shown read-only: a role is given through a role request that a second
+    admin approves; ticking "Delete" removes one (audited)."""
+
     model = StaffRole
-    extra = 1
+    extra = 0
     fields = ["role", "granted_at"]
-    readonly_fields = ["granted_at"]
+    readonly_fields = ["role", "granted_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN) and not (obj and obj.is_patient_account)
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_role(Role.ADMIN)
@@ -177,44 +190,235 @@ class StaffRoleInline(admin.TabularInline):
         return request.user.has_role(Role.ADMIN)
 
 
-class ClinicUserAdmin(AdminRoleModelAdmin, UserAdmin):
-    list_display = ["username", "display_name", "account_type", "roles", "is_active", "last_login"]
-    list_filter = ["account_type", "is_active", "staff_roles__role"]
-    search_fields = ["username", "first_name", "last_name", "email"]
-    inlines = [StaffRoleInline]
-    fieldsets = [
-        (None, {"fields": ["username", "password", "account_type"]}),
-        (
-            "Person",
-            {"fields": ["display_title", "first_name", "last_name", "credentials", "email"]},
-        ),
-        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [
-        (None, {"fields": ["username", "account_type", "password1", "password2"]}),
-    ]
-    readonly_fields = ["last_login", "date_joined"]
-    actions = ["reset_authenticator"]
+class StaffAccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "display_title",
+            "first_name",
+            "last_name",
+            "credentials",
+            "email",
+            "is_active",
+        ]
 
-    @admin.action(description="Reset authenticator app (they set it up again at next sign-in)")
-    def reset_authenticator(self, request: HttpRequest, queryset: Any) -> None:
-        count = 0
-        for user in queryset:
-            count += services.staff_reset_authenticator(
-                user=user, actor=request.user, request=request
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "email" in self.fields:
+            self.fields["email"].required = True
+            self.fields["email"].help_text = (
+                "The person's own work address: their password and authenticator set-up "
+                "links go there, and nowhere else."
             )
-        self.message_user(request, f"Authenticator reset for {count} account(s).")
+
+
+class ClinicUserAdmin(AdminRoleModelAdmin):
+    """Staff accounts only. Patient logins are not listed here at all, nobody sets
+    anyone's password here (a link goes to the person's own address), an account's type
+    never changes, and roles come from role requests a second admin approves."""
+
+    form = StaffAccountForm
+    list_display = ["username", "display_name", "roles", "is_active", "last_login"]
+    list_filter = ["is_active", "staff_roles__role"]
+    search_fields = ["username", "first_name", "last_name"]
+    inlines = [StaffRoleInline]
+    readonly_fields = ["last_login", "date_joined"]
+    actions = ["send_password_link", "send_authenticator_link", "reset_authenticator"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        person = ["display_title", "first_name", "last_name", "credentials", "email"]
+        if obj is None:
+            return [(None, {"fields": ["username", *person]})]
+        return [
+            (None, {"fields": ["username"]}),
+            ("Person", {"fields": person}),
+            ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.last_login is not None:
+            # Once the person has signed in, their address is how they get a new
+            # password or authenticator: an admin cannot redirect those links.
+            fields.append("email")
+        return fields
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).prefetch_related("staff_roles")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(account_type=AccountType.STAFF)
+            .prefetch_related("staff_roles")
+        )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.staff_create(
+            username=obj.username,
+            password=None,
+            first_name=obj.first_name,
+            last_name=obj.last_name,
+            email=obj.email,
+            roles=[],
+            display_title=obj.display_title,
+            credentials=obj.credentials,
+        )
+        obj.pk = created.pk
+        services.password_link_send(user=created, actor=request.user, request=request)
+        self.message_user(
+            request,
+            f"A link to choose a password went to {obj.email}. Ask for roles with "
+            "“Role requests”: a second admin approves them.",
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is StaffRole:
+            for deleted in formset.deleted_forms:
+                if deleted.instance.pk:
+                    roles.staff_role_revoke(
+                        actor=request.user, staff_role=deleted.instance, request=request
+                    )
+            return
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description="E-mail a link to choose a new password")
+    def send_password_link(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            services.password_link_send(user=user, actor=request.user, request=request)
+        self.message_user(request, f"Password link sent to {queryset.count()} account(s).")
+
+    @admin.action(description="E-mail an authenticator set-up link")
+    def send_authenticator_link(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, second_factor.enrollment_link_send, "Set-up link sent")
+
+    @admin.action(description="Reset authenticator app (a set-up link goes to their address)")
+    def reset_authenticator(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, second_factor.authenticator_reset, "Authenticator reset")
+
+    def _each(self, request: HttpRequest, queryset: Any, service: Any, done: str) -> None:
+        count = 0
+        for user in queryset:
+            try:
+                service(user=user, actor=request.user, request=request)
+                count += 1
+            except ValidationError as error:
+                self.message_user(request, f"{user}: {error.messages[0]}", level=messages.ERROR)
+        self.message_user(request, f"{done} for {count} account(s).")
 
     @admin.display(description="Roles")
     def roles(self, user: User) -> str:
         return ", ".join(role.get_role_display() for role in user.staff_roles.all())
 
 
-class ClinicPeriodicTaskAdmin(AdminRoleModelAdmin, PeriodicTaskAdmin):
-    pass
+class RoleRequestForm(forms.ModelForm):
+    class Meta:
+        model = RoleRequest
+        fields = ["user", "role", "reason"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["user"].queryset = User.objects.filter(
+            account_type=AccountType.STAFF, is_active=True
+        ).exclude(pk=actor.pk)
+        self.fields["user"].label = "Staff member"
+
+    def save(self, commit: bool = True) -> RoleRequest:
+        try:
+            return roles.role_request_create(
+                actor=self.actor,
+                user=self.cleaned_data["user"],
+                role=self.cleaned_data["role"],
+                reason=self.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+            raise
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        user, role = self.cleaned_data.get("user"), self.cleaned_data.get("role")
+        if user and role and StaffRole.objects.filter(user=user, role=role).exists():
+            self.add_error("role", f"{user} already holds this role.")
+        if (
+            user
+            and role
+            and RoleRequest.objects.filter(
+                user=user, role=role, status=RoleRequestStatus.PENDING
+            ).exists()
+        ):
+            self.add_error("role", "This role is already waiting for a decision.")
+
+
+class RoleRequestAdmin(AdminRoleModelAdmin):
+    """One admin asks for a role, another approves or refuses it."""
+
+    list_display = ["user", "role", "requested_by", "requested_at", "status", "decided_by"]
+    list_filter = ["status", "role"]
+    actions = ["approve", "refuse"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        base = super().get_form(request, obj, form=RoleRequestForm, **kwargs)
+        actor = request.user
+
+        class BoundRoleRequestForm(base):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **form_kwargs: Any) -> None:
+                super().__init__(*args, actor=actor, **form_kwargs)
+
+        return BoundRoleRequestForm
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("user", "requested_by", "decided_by")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = form.save()
+        obj.pk = saved.pk
+
+    @admin.action(description="Approve (the role is given)")
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Refuse")
+    def refuse(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, approve=False)
+
+    def _decide(self, request: HttpRequest, queryset: Any, *, approve: bool) -> None:
+        for role_request in queryset:
+            try:
+                roles.role_request_decide(
+                    actor=request.user, role_request=role_request, approve=approve, request=request
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{role_request}: {error.messages[0]}", level=messages.ERROR
+                )
+            else:
+                verdict = "approved" if approve else "refused"
+                self.message_user(request, f"{role_request}: {verdict}.")
+
+
+class ReadOnlyAdmin(AdminRoleModelAdmin):
+    """Shown, never changed here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
+    """The periodic tasks are defined in code (clinic/schedules.py) and written after every
+    migrate: the admin sees them, but cannot switch off the nightly audit check or schedule
+    a task with arguments of their choosing."""
+
+    actions: list[str] = []
 
 
 clinic_admin_site.register(ClinicSettings, ClinicSettingsAdmin)
@@ -223,5 +427,6 @@ clinic_admin_site.register(Closure, ClosureAdmin)
 clinic_admin_site.register(Chair, ChairAdmin)
 clinic_admin_site.register(User, ClinicUserAdmin)
 clinic_admin_site.register(PeriodicTask, ClinicPeriodicTaskAdmin)
-clinic_admin_site.register(IntervalSchedule, AdminRoleModelAdmin)
-clinic_admin_site.register(CrontabSchedule, AdminRoleModelAdmin)
+clinic_admin_site.register(IntervalSchedule, ReadOnlyAdmin)
+clinic_admin_site.register(CrontabSchedule, ReadOnlyAdmin)
+clinic_admin_site.register(RoleRequest, RoleRequestAdmin)

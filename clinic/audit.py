@@ -97,6 +97,30 @@ def audit_record(
     return event
 
 
+# What the audit log names to the admin role: sign-ins, accounts, the admin, scheduling.
+# Any other object type is a clinical record (an urgent alert, a note, a review …) and
+# shows as "Clinical record": the admin sees who opened which patient's record and
+# when, never which kind of clinical fact it was (security.md §1).
+_ADMINISTRATIVE_TYPES = ("session", "login", "admin", "page")
+_ADMINISTRATIVE_PREFIXES = (
+    "otp.",
+    "clinic.",
+    "home.",
+    "calendar.",
+    "intake.invitation",
+    "treatment_sessions.appointment",
+    "treatment_sessions.booking",
+    "treatment_sessions.series",
+)
+CLINICAL_RECORD = "Clinical record"
+
+
+def audit_object_label(object_type: str) -> str:
+    if object_type in _ADMINISTRATIVE_TYPES or object_type.startswith(_ADMINISTRATIVE_PREFIXES):
+        return object_type
+    return CLINICAL_RECORD
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     rows_checked: int

@@ -1,14 +1,19 @@
-"""Sign-in policy helpers: lockout response, second-factor devices, failed-code counting."""
+"""Sign-in policy helpers: lockout response, the lock check, failed-code counting and the
+authenticator set-up page's QR code."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import secrets
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -29,11 +34,18 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """django-axes calls this for a locked account: answer exactly like a wrong password."""
+    """django-axes calls this for a locked account: answer exactly like a wrong password,
+    in the same time (a password hash is computed either way)."""
+    check_password((credentials or {}).get("password") or "", _timing_hash())
     if original_response is not None and original_response.status_code == 200:
         return original_response
     # Axes' middleware runs innermost, so the response must leave here rendered.
     return sign_in_refused(request).render()
+
+
+@functools.cache
+def _timing_hash() -> str:
+    return make_password(secrets.token_hex(16))
 
 
 def sign_in_refused(request: HttpRequest) -> TemplateResponse:
@@ -50,7 +62,13 @@ def has_confirmed_device(user: User) -> bool:
 
 
 def is_locked(request: HttpRequest, user: User) -> bool:
-    return AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()})
+    """Locked by wrong passwords and codes together (django-axes, never reset by a right
+    password), or by 5 wrong codes since the last right one within the cool-off."""
+    from clinic.second_factor import second_factor_failures
+
+    if AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()}):
+        return True
+    return second_factor_failures(user) >= settings.CLINIC_SECOND_FACTOR_FAILURE_LIMIT
 
 
 def record_failed_code(request: HttpRequest, user: User) -> None:
@@ -58,14 +76,6 @@ def record_failed_code(request: HttpRequest, user: User) -> None:
     user_login_failed.send(
         sender=__name__, credentials={"username": user.get_username()}, request=request
     )
-
-
-def pending_device(user: User) -> TOTPDevice:
-    """The unconfirmed device being enrolled (a fresh secret each enrollment)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device
 
 
 def qr_code_data_uri(config_url: str) -> str:

@@ -71,6 +71,16 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS = "break_glass", "Emergency access"
     LOGIN = "login", "Signed in"
     LOGOUT = "logout", "Signed out"
+    MFA_PASSED = "mfa_passed", "Second factor passed"
+    MFA_FAILED = "mfa_failed", "Second factor refused"
+    MFA_ENROLLED = "mfa_enrolled", "Authenticator set up"
+    MFA_REPLACED = "mfa_replaced", "Authenticator replaced"
+    MFA_RESET = "mfa_reset", "Authenticator reset"
+    MFA_LINK_SENT = "mfa_link_sent", "Authenticator set-up link sent"
+    ROLE_REQUESTED = "role_requested", "Role requested"
+    ROLE_GRANTED = "role_granted", "Role granted"
+    ROLE_REFUSED = "role_refused", "Role request refused"
+    ROLE_REVOKED = "role_revoked", "Role removed"
 
 
 class Weekday(models.IntegerChoices):
@@ -108,6 +118,11 @@ class ReminderKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "Intake waiting for review"
     REMS_FORM_DUE = "rems_form_due", "REMS form due"
     URGENT_ALERT = "urgent_alert", "Urgent alert"
+
+
+# Messages whose very existence is a clinical fact, and the roles that may see them.
+CLINICAL_REMINDER_KINDS = frozenset({ReminderKind.URGENT_ALERT})
+CLINICAL_REMINDER_ROLES = (Role.PSYCHIATRIST, Role.NURSE)
 
 
 class ReminderStatus(models.TextChoices):

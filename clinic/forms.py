@@ -8,10 +8,11 @@ import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from clinic.auth import SIGN_IN_FAILED
-from clinic.choices import AuditAction, JourneyState, Role
+from clinic.choices import AccountType, AuditAction, JourneyState, Role
 from clinic.models import Patient, User
 
 
@@ -24,7 +25,38 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        # AuthenticationForm only sets the widget's maxlength; a longer name posted
+        # directly must be a form error, never a database error (axes stores it).
+        self.fields["username"].validators.append(
+            MaxLengthValidator(User._meta.get_field("username").max_length)
+        )
+        self.fields["password"].validators.append(MaxLengthValidator(4096))
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class ReauthenticateForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    token = forms.CharField(
+        label="6-digit code from your current authenticator app",
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return _six_digits(self.cleaned_data["token"])
+
+
+def _six_digits(value: str) -> str:
+    token = value.replace(" ", "")
+    if not token.isdigit() or len(token) != 6:
+        raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+    return token
 
 
 class TokenForm(forms.Form):
@@ -42,10 +74,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].replace(" ", "")
-        if not token.isdigit() or len(token) != 6:
-            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
-        return token
+        return _six_digits(self.cleaned_data["token"])
 
 
 class PatientSearchForm(forms.Form):
@@ -69,7 +98,8 @@ class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(
         label="User",
         required=False,
-        queryset=User.objects.order_by("username"),
+        # Staff only: patients' names are not the admin's to list.
+        queryset=User.objects.filter(account_type=AccountType.STAFF).order_by("username"),
         empty_label="Anyone",
     )
     action = forms.ChoiceField(

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
@@ -121,7 +121,9 @@ def take_pending_post(request: HttpRequest) -> QueryDict | None:
 
 
 # Pages a staff member may open before the second factor is verified.
-_SECOND_FACTOR_OPEN = ("mfa_verify", "mfa_setup", "logout")
+_SECOND_FACTOR_OPEN = frozenset(
+    {"mfa_verify", "mfa_setup", "mfa_link_request", "mfa_enroll_link", "logout"}
+)
 
 
 class SecondFactorMiddleware:
@@ -143,8 +145,11 @@ class SecondFactorMiddleware:
             enrolled = has_confirmed_device(user)
             if enrolled or settings.CLINIC_REQUIRE_MFA:
                 target = "mfa_verify" if enrolled else "mfa_setup"
-                open_paths = {reverse(name) for name in _SECOND_FACTOR_OPEN}
-                if request.path not in open_paths:
+                try:
+                    url_name = resolve(request.path_info).url_name
+                except Resolver404:
+                    url_name = None
+                if url_name not in _SECOND_FACTOR_OPEN:
                     return HttpResponseRedirect(
                         reverse(target) + "?" + urlencode({"next": request.get_full_path()})
                     )

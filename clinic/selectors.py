@@ -13,7 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from clinic.access import patients_visible_to
-from clinic.choices import JourneyState, ReminderStatus, Role
+from clinic.choices import (
+    CLINICAL_REMINDER_KINDS,
+    CLINICAL_REMINDER_ROLES,
+    JourneyState,
+    ReminderStatus,
+    Role,
+)
 from clinic.models import (
     AuditEvent,
     Chair,
@@ -198,9 +204,19 @@ def audit_events(search: AuditFilter) -> QuerySet[AuditEvent]:
     return events.order_by("-id")
 
 
-def reminder_history(patient: Patient) -> QuerySet[Reminder]:
+def _reminders_visible_to(user: User) -> QuerySet[Reminder]:
+    """A coordinator sees scheduling messages, not that a clinical alert went out about a
+    patient (an urgent suicide-risk alert is a clinical fact)."""
+    reminders = Reminder.objects.all()
+    if not user.has_role(*CLINICAL_REMINDER_ROLES):
+        reminders = reminders.exclude(kind__in=CLINICAL_REMINDER_KINDS)
+    return reminders
+
+
+def reminder_history(patient: Patient, user: User) -> QuerySet[Reminder]:
     return (
-        Reminder.objects.filter(patient=patient)
+        _reminders_visible_to(user)
+        .filter(patient=patient)
         .select_related("recipient")
         .order_by("-due_at", "-pk")
     )
@@ -209,7 +225,8 @@ def reminder_history(patient: Patient) -> QuerySet[Reminder]:
 def failed_reminders(user: User) -> QuerySet[Reminder]:
     """Failed reminders about patients this user may see, and those to staff."""
     return (
-        Reminder.objects.filter(status=ReminderStatus.FAILED)
+        _reminders_visible_to(user)
+        .filter(status=ReminderStatus.FAILED)
         .filter(Q(patient__isnull=True) | Q(patient__in=patients_visible_to(user)))
         .select_related("patient", "recipient")
         .order_by("-due_at")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -153,8 +156,8 @@ def staff_create(
 ) -> User:
     """Create a staff login holding `roles`."""
     unknown = set(roles) - set(Role.values)
-    if unknown or not roles:
-        raise ValidationError({"roles": f"Unknown or missing roles: {sorted(unknown)}"})
+    if unknown:
+        raise ValidationError({"roles": f"Unknown roles: {sorted(unknown)}"})
     with transaction.atomic():
         user = User(
             username=username,
@@ -175,17 +178,87 @@ def staff_create(
     return user
 
 
-def staff_role_assign(*, user: User, role: str) -> StaffRole:
-    """Give a staff member one more role. A patient login never holds a staff role."""
-    if user.is_patient_account:
-        raise ValidationError("A patient login cannot hold a staff role.")
-    if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}"})
-    staff_role, _ = StaffRole.objects.get_or_create(user=user, role=role)
-    if role == Role.ADMIN and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return staff_role
+def password_link_send(*, user: User, actor: User | None, request: HttpRequest | None) -> None:
+    """E-mail `user` a one-time link to choose a new password, to their own address.
+
+    The admin's way to help with a password (nobody sets another person's password),
+    and what the public "forgot password" form does for each matching account.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from clinic.notifications.email import send_templated_email
+    from clinic.selectors import clinic_settings
+
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only the admin role sends password links to others.")
+    if not user.email or not user.is_active:
+        raise ValidationError("This account has no e-mail address or is switched off.")
+    if not user.has_usable_password():
+        # A fresh account: a random password nobody knows, so the link can replace it.
+        user.set_password(secrets.token_urlsafe(32))
+        user.save(update_fields=["password"])
+    context = {
+        "user": user,
+        "clinic_name": clinic_settings().name,
+        "protocol": "https" if settings.SITE_URL.startswith("https") else "http",
+        "domain": settings.SITE_URL.split("://", 1)[-1],
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    if actor is not None:
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            object_type="clinic.user.password_link",
+            object_id=user.pk,
+        )
+    address = user.email
+    send_templated_email("password_reset", context, [address])
+
+
+def _email_digest(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
+
+
+def password_reset_request(*, email: str) -> None:
+    """The public "forgot password" form: the same work and the same answer whether or
+    not an account has this address; at most a few messages per address per hour. The
+    lookup and the sending happen in a worker (`clinic.password_reset_send`)."""
+    from clinic.models import PasswordResetRequest
+    from clinic.tasks import password_reset_send
+
+    digest = _email_digest(email)
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    with transaction.atomic():
+        recent = PasswordResetRequest.objects.filter(
+            email_digest=digest, requested_at__gt=hour_ago
+        ).count()
+        row = PasswordResetRequest.objects.create(
+            email_digest=digest,
+            email=email if recent < settings.CLINIC_PASSWORD_RESETS_PER_HOUR else "",
+        )
+    if row.email:
+        password_reset_send.delay(row.pk)
+
+
+def password_reset_deliver(request_id: int) -> int:
+    """Send the password links of one "forgot password" request (in a worker); the
+    address is forgotten afterwards. Returns how many accounts got a link."""
+    from clinic.models import PasswordResetRequest
+
+    row = PasswordResetRequest.objects.filter(pk=request_id).exclude(email="").first()
+    if row is None:
+        return 0
+    sent = 0
+    for user in User.objects.filter(email__iexact=row.email, is_active=True):
+        if user.has_usable_password():
+            password_link_send(user=user, actor=None, request=None)
+            sent += 1
+    PasswordResetRequest.objects.filter(pk=row.pk).update(email="")
+    return sent
 
 
 def patient_login_create(*, patient: Patient, username: str, password: str | None) -> User:
@@ -206,32 +279,6 @@ def patient_login_create(*, patient: Patient, username: str, password: str | Non
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
     return user
-
-
-def staff_reset_authenticator(*, user: User, actor: User, request: HttpRequest | None) -> int:
-    """Remove a staff member's TOTP devices (lost phone); they enroll again at sign-in.
-
-    Their open sessions end too, so a stolen phone plus an open session gets nothing.
-    Returns 1 when something was reset, 0 when the account had no device.
-    """
-    from django.contrib.sessions.models import Session
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only the admin role resets authenticators.")
-    with transaction.atomic():
-        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-            if session.get_decoded().get("_auth_user_id") == str(user.pk):
-                session.delete()
-        audit_record(
-            action=AuditAction.UPDATE,
-            request=request,
-            user=actor,
-            object_type="otp.device",
-            object_id=user.pk,
-        )
-    return 1 if deleted else 0
 
 
 def reminder_retry(*, reminder: Reminder, actor: User, request: HttpRequest | None = None) -> None:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "django_celery_beat",
+    "pgtrigger",
     "clinic.apps.ClinicConfig",
     "intake.apps.IntakeConfig",
     "sessions.apps.SessionsConfig",
@@ -159,16 +160,24 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 # Staff need a TOTP second factor unless a deployment turns it off (the demo does).
 CLINIC_REQUIRE_MFA = env.bool("CLINIC_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Ketamine Clinic")
-# Wrong codes count toward the account lockout below (5 per 15 minutes), so
-# django-otp's separate per-device delay would only reject a correct code typed soon
-# after a typo.
-OTP_TOTP_THROTTLE_FACTOR = 0
+# Wrong codes count toward the account lockout below; django-otp's per-device delay
+# (1 s, 2 s, 4 s … doubling with each wrong code, reset only by a right one) is the
+# second line: it survives sign-ins, lockouts and their cool-off.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# A set-up link for an authenticator app lasts this long, once.
+CLINIC_ENROLLMENT_LINK_VALID = timedelta(hours=24)
+# Wrong second-factor codes (since the last right one) that lock the account.
+CLINIC_SECOND_FACTOR_FAILURE_LIMIT = 5
+# Password-reset e-mails per address per hour (more requests get the same answer).
+CLINIC_PASSWORD_RESETS_PER_HOUR = 3
 
 # Lockout: 5 failures per account, whatever the address, for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+# A right password never wipes the count of wrong ones or of wrong second-factor codes:
+# "password, four wrong codes, password again …" gets no more guesses (security.md §2).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "clinic.auth.lockout_response"
 AXES_VERBOSE = False
 # Lockout is by account whatever the address (security.md §2), so rotating addresses,

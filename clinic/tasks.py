@@ -31,6 +31,14 @@ def verify_audit_chain() -> dict[str, object]:
     return {"ok": result.ok, "rows": result.rows_checked, "first_broken_id": result.first_broken_id}
 
 
+@shared_task(name="clinic.password_reset_send", ignore_result=True)
+def password_reset_send(request_id: int) -> int:
+    """Send the links of one "forgot password" request (the view answers at once)."""
+    from clinic.services import password_reset_deliver
+
+    return password_reset_deliver(request_id)
+
+
 # --- Reminders (clinic/notifications/reminders.py explains the exactly-once design) ------
 
 

@@ -19,6 +19,11 @@ urlpatterns = [
     path("logout/", views.sign_out, name="logout"),
     path("account/second-factor/", views.mfa_verify, name="mfa_verify"),
     path("account/second-factor/setup/", views.mfa_setup, name="mfa_setup"),
+    path("account/second-factor/link/", views.mfa_link_request, name="mfa_link_request"),
+    path(
+        "account/second-factor/enroll/<str:token>/", views.mfa_enroll_link, name="mfa_enroll_link"
+    ),
+    path("account/second-factor/replace/", views.mfa_replace, name="mfa_replace"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
     path(

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from clinic import auth, selectors, services
+from clinic import auth, second_factor, selectors, services
 from clinic.access import (
     allow,
     deny_patient,
@@ -34,13 +34,14 @@ from clinic.access import (
     public,
     signed_in,
 )
-from clinic.audit import audit_record
+from clinic.audit import audit_object_label, audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.forms import (
     AuditFilterForm,
     CareTeamForm,
     PatientDetailsForm,
     PatientSearchForm,
+    ReauthenticateForm,
     SignInForm,
     TokenForm,
 )
@@ -98,17 +99,17 @@ def _public_view(view_class: type, **initkwargs: Any) -> Any:
 
 
 class ClinicPasswordResetView(auth_views.PasswordResetView):
+    """The same answer, after the same work, whether or not the address has an account;
+    the lookup and the e-mail happen in a worker, a few per address per hour."""
+
     def form_valid(self, form: Any) -> HttpResponse:
-        self.extra_email_context = {"clinic_name": selectors.clinic_settings().name}
-        return super().form_valid(form)
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 password_reset = _public_view(
     ClinicPasswordResetView,
     template_name="registration/password_reset_form.html",
-    email_template_name="emails/password_reset_body.txt",
-    html_email_template_name="emails/password_reset_body.html",
-    subject_template_name="emails/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
 password_reset_done = _public_view(
@@ -125,44 +126,165 @@ password_reset_complete = _public_view(
 )
 
 
-@signed_in
-@require_http_methods(["GET", "POST"])
-def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Enroll an authenticator app: scan the code, then confirm with one code from it."""
-    user = request.user
-    if user.is_patient_account:
-        return redirect("home")
-    if auth.has_confirmed_device(user) and not user.is_verified():
-        return redirect(reverse("mfa_verify") + "?next=" + reverse("mfa_setup"))
-    device = auth.pending_device(user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if auth.is_locked(request, user):
-            return _locked_out(request)
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            user.totpdevice_set.exclude(pk=device.pk).delete()
-            otp_login(request, device)
-            messages.success(request, "Your authenticator app is set up.")
-            return HttpResponseRedirect(_safe_next(request))
-        auth.record_failed_code(request, user)
-        form.add_error("token", "That code did not match. Check the time on your phone.")
-    return TemplateResponse(
-        request,
-        "registration/mfa_setup.html",
-        {
-            "form": form,
-            "qr_code": auth.qr_code_data_uri(device.config_url),
-            "secret": auth.secret_for_manual_entry(device),
-            "next": _safe_next(request),
-        },
+# --- Second factor -------------------------------------------------------------------------
+# The set-up page needs an `AuthenticatorEnrollment` bound to this browser session: from
+# the one-time link e-mailed to the staff member, or from re-entering password and code.
+# Its secret is new on every view of the page and lives only in this session.
+
+SESSION_ENROLLMENT = "clinic_mfa_enrollment"
+SESSION_SECRET = "clinic_mfa_secret"  # noqa: S105 (a session key name)
+
+
+def _session_enrollment(request: HttpRequest) -> Any:
+    return second_factor.usable_enrollment(
+        user=request.user, enrollment_id=request.session.get(SESSION_ENROLLMENT)
     )
+
+
+def _forget_enrollment(request: HttpRequest) -> None:
+    request.session.pop(SESSION_ENROLLMENT, None)
+    request.session.pop(SESSION_SECRET, None)
 
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return auth.sign_in_refused(request)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the code, then confirm with one code from it."""
+    user = request.user
+    if user.is_patient_account:
+        return redirect("home")
+    enrollment = _session_enrollment(request)
+    if enrollment is None:
+        _forget_enrollment(request)
+        if auth.has_confirmed_device(user):
+            target = "mfa_replace" if user.is_verified() else "mfa_verify"
+            return redirect(target)
+        return TemplateResponse(
+            request,
+            "registration/mfa_link_needed.html",
+            {"email": second_factor.masked_email(user.email) if user.email else ""},
+        )
+    form = TokenForm(request.POST or None)
+    key = request.session.get(SESSION_SECRET)
+    if request.method == "GET" or not isinstance(key, str):
+        key = second_factor.new_secret()  # fresh for every view of the page
+        request.session[SESSION_SECRET] = key
+    elif form.is_valid():
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        try:
+            device = second_factor.authenticator_enroll(
+                actor=user,
+                enrollment=enrollment,
+                key=key,
+                token=form.cleaned_data["token"],
+                request=request,
+            )
+        except ValidationError as error:
+            _forget_enrollment(request)
+            messages.error(request, error.messages[0])
+            return redirect("mfa_setup")
+        if device is not None:
+            _forget_enrollment(request)
+            otp_login(request, device)
+            messages.success(request, "Your authenticator app is set up.")
+            return HttpResponseRedirect(_safe_next(request))
+        auth.record_failed_code(request, user)
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        form.add_error("token", "That code did not match. Check the time on your phone.")
+    shown = second_factor.device_for_display(user, key)
+    return TemplateResponse(
+        request,
+        "registration/mfa_setup.html",
+        {
+            "form": form,
+            "qr_code": auth.qr_code_data_uri(shown.config_url),
+            "secret": auth.secret_for_manual_entry(shown),
+            "next": _safe_next(request),
+        },
+    )
+
+
+@signed_in
+@require_http_methods(["POST"])
+def mfa_link_request(request: HttpRequest) -> HttpResponse:
+    """E-mail the signed-in staff member a set-up link, to their own address only."""
+    user = request.user
+    if user.is_patient_account or auth.has_confirmed_device(user):
+        return redirect("home")
+    try:
+        sent = second_factor.enrollment_link_send(user=user, actor=user, request=request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("mfa_setup")
+    if sent:
+        messages.success(
+            request,
+            f"We e-mailed a set-up link to {second_factor.masked_email(user.email)}. "
+            "It works once, within 24 hours, in this browser after signing in.",
+        )
+    else:
+        messages.info(request, "A link was sent a moment ago: check your inbox (and spam).")
+    return redirect("mfa_setup")
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def mfa_enroll_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed set-up link. A GET only shows it (mail scanners open links); the
+    button binds it to this signed-in browser session."""
+    user = request.user
+    enrollment = None
+    if not user.is_patient_account:
+        enrollment = second_factor.enrollment_for_link(user=user, token=token[:100])
+    if enrollment is None:
+        audit_record(action=AuditAction.DENIED, request=request, object_type="otp.setup_link")
+        return TemplateResponse(
+            request, "registration/mfa_link_invalid.html", {"signed_in_as": user}, status=404
+        )
+    if request.method == "POST":
+        request.session[SESSION_ENROLLMENT] = enrollment.pk
+        request.session.pop(SESSION_SECRET, None)
+        return redirect("mfa_setup")
+    return TemplateResponse(request, "registration/mfa_link_confirm.html", {})
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def mfa_replace(request: HttpRequest) -> HttpResponse:
+    """Replace a working authenticator: password and a current code first."""
+    user = request.user
+    if user.is_patient_account:
+        return redirect("home")
+    if not auth.has_confirmed_device(user):
+        return redirect("mfa_setup")
+    if not user.is_verified():
+        return redirect(reverse("mfa_verify") + "?next=" + reverse("mfa_replace"))
+    form = ReauthenticateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        enrollment = second_factor.reauthenticate_for_replacement(
+            actor=user,
+            password=form.cleaned_data["password"],
+            token=form.cleaned_data["token"],
+            request=request,
+        )
+        if enrollment is not None:
+            request.session[SESSION_ENROLLMENT] = enrollment.pk
+            request.session.pop(SESSION_SECRET, None)
+            return redirect("mfa_setup")
+        auth.record_failed_code(request, user)
+        if auth.is_locked(request, user):
+            return _locked_out(request)
+        form.add_error(None, "The password or the code did not match.")
+    return TemplateResponse(request, "registration/mfa_replace.html", {"form": form})
 
 
 @signed_in
@@ -178,17 +300,37 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if auth.is_locked(request, user):
             return _locked_out(request)
-        for device in user.totpdevice_set.filter(confirmed=True):
-            if device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                return HttpResponseRedirect(_safe_next(request))
-        auth.record_failed_code(request, user)
-        if auth.is_locked(request, user):
-            return _locked_out(request)
-        form.add_error("token", "That code did not match. Try the newest code in your app.")
+        check = second_factor.code_check(
+            actor=user, token=form.cleaned_data["token"], request=request
+        )
+        if check.passed:
+            otp_login(request, check.device)
+            return HttpResponseRedirect(_safe_next(request))
+        if check.wait_until is not None:
+            seconds = max(1, int((check.wait_until - timezone.now()).total_seconds()) + 1)
+            form.add_error(
+                "token",
+                f"Too many wrong codes: wait {_duration(seconds)} before the next try. "
+                "If this keeps happening, ask the administrator to reset your authenticator.",
+            )
+        else:
+            auth.record_failed_code(request, user)
+            if auth.is_locked(request, user):
+                return _locked_out(request)
+            form.add_error("token", "That code did not match. Try the newest code in your app.")
     return TemplateResponse(
         request, "registration/mfa_verify.html", {"form": form, "next": _safe_next(request)}
     )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 86400} days"
 
 
 @public
@@ -404,6 +546,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             date_to=form.cleaned_data["date_to"],
         )
     page = selectors.paginate(selectors.audit_events(search), request.GET.get("page"), 50)
+    for event in page:
+        event.object_label = audit_object_label(event.object_type)
     query = request.GET.copy()
     query.pop("page", None)
     return TemplateResponse(
@@ -441,7 +585,7 @@ def patient_reminders(request: HttpRequest, patient_id: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "clinic/patient_reminders.html",
-        {"patient": patient, "rows": selectors.reminder_history(patient)},
+        {"patient": patient, "rows": selectors.reminder_history(patient, request.user)},
     )
 
 

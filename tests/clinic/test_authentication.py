@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from axes.models import AccessAttempt
@@ -23,6 +24,15 @@ from tests.factories import PASSWORD
 def current_code(device: TOTPDevice) -> str:
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     return f"{code:06d}"
+
+
+def code_for_secret(setup_page) -> str:
+    """The current code of the secret a set-up page showed (as an app would compute it)."""
+    import base64
+
+    secret = setup_page.context["secret"].replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key, step=30, t0=0, digits=6):06d}"
 
 
 def post_login(client, username: str, password: str, ip: str = "10.0.0.1"):
@@ -100,9 +110,12 @@ def test_staff_without_an_authenticator_must_enroll_before_any_page(client, pers
     assert client.get(reverse("patient_list")).status_code == 302
 
     setup = client.get(reverse("mfa_setup"))
-    assert "Set up your authenticator app" in setup.content.decode()
-    device = TOTPDevice.objects.get(user=personas.nurse, confirmed=False)
-    confirmed = client.post(reverse("mfa_setup"), {"token": current_code(device)})
+    assert "E-mail me a set-up link" in setup.content.decode()
+    client.post(reverse("mfa_link_request"))
+    link = re.search(r"https?://\S+/enroll/\S+/", mail.outbox[-1].body).group(0)
+    client.post(urlsplit(link).path)
+    shown = client.get(reverse("mfa_setup"))
+    confirmed = client.post(reverse("mfa_setup"), {"token": code_for_secret(shown)})
     assert confirmed.status_code == 302
     assert client.get(reverse("patient_list")).status_code == 200
 
@@ -113,6 +126,7 @@ def test_enrolled_staff_enter_a_code_after_the_password(client, personas) -> Non
     assert client.get(response["Location"])["Location"].startswith(reverse("mfa_verify"))
     wrong = client.post(reverse("mfa_verify"), {"token": "000000"})
     assert "That code did not match" in wrong.content.decode()
+    _after_the_wait(device)
     right = client.post(
         reverse("mfa_verify"), {"token": current_code(device), "next": "/patients/"}
     )
@@ -132,11 +146,19 @@ def test_a_code_works_only_once(client, personas) -> None:
     assert "That code did not match" in replay.content.decode()
 
 
+def _after_the_wait(device: TOTPDevice) -> None:
+    """django-otp's delay after a wrong code (1 s, doubling) has passed."""
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+
 def test_wrong_codes_count_toward_the_lockout(client, personas) -> None:
-    TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
     post_login(client, "james", PASSWORD)
     for _ in range(4):
         client.post(reverse("mfa_verify"), {"token": "000000"})
+        _after_the_wait(device)
     final = client.post(reverse("mfa_verify"), {"token": "000001"})
     assert SIGN_IN_FAILED in final.content.decode()
     assert "_auth_user_id" not in client.session

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from clinic import services
+from clinic import roles, services
 from clinic.choices import JourneyState, Role
 from clinic.journey import NEXT_STEPS, next_step, progress_index
 from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient, User
@@ -53,12 +53,12 @@ def test_pausing_or_discharging_needs_a_reason(personas) -> None:
 
 
 def test_a_patient_login_never_holds_a_staff_role(personas) -> None:
-    with pytest.raises(ValidationError, match="cannot hold a staff role"):
-        services.staff_role_assign(user=personas.patient_a.user, role=Role.NURSE)
+    with pytest.raises(ValidationError, match="can never hold a staff role"):
+        roles.role_grant_on_server(user=personas.patient_a.user, role=Role.NURSE)
 
 
 def test_one_person_can_hold_several_roles(personas) -> None:
-    services.staff_role_assign(user=personas.nurse, role=Role.COORDINATOR)
+    roles.role_grant_on_server(user=personas.nurse, role=Role.COORDINATOR)
     nurse = User.objects.get(pk=personas.nurse.pk)
     assert nurse.role_codes == {Role.NURSE, Role.COORDINATOR}
 
