@@ -236,6 +236,9 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
             ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
         ]
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else []
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.readonly_fields)
         if obj is not None and obj.last_login is not None:
@@ -276,11 +279,13 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is StaffRole:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for deleted in formset.deleted_forms:
                 if deleted.instance.pk:
                     roles.staff_role_revoke(
                         actor=request.user, staff_role=deleted.instance, request=request
                     )
+                    formset.deleted_objects.append(deleted.instance)
             return
         super().save_formset(request, form, formset, change)
 
@@ -326,18 +331,6 @@ class RoleRequestForm(forms.ModelForm):
         ).exclude(pk=actor.pk)
         self.fields["user"].label = "Staff member"
 
-    def save(self, commit: bool = True) -> RoleRequest:
-        try:
-            return roles.role_request_create(
-                actor=self.actor,
-                user=self.cleaned_data["user"],
-                role=self.cleaned_data["role"],
-                reason=self.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            self.add_error(None, error)
-            raise
-
     def _post_clean(self) -> None:
         super()._post_clean()
         user, role = self.cleaned_data.get("user"), self.cleaned_data.get("role")
@@ -376,8 +369,20 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
+        return form.instance  # written by the service in save_model, never by the form
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = form.save()
+        saved = roles.role_request_create(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            reason=form.cleaned_data.get("reason", ""),
+            request=request,
+        )
         obj.pk = saved.pk
 
     @admin.action(description="Approve (the role is given)")

@@ -262,3 +262,42 @@ def test_staff_passwords_need_twelve_characters(client, personas) -> None:
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
     short = client.post(form_url, {"new_password1": "Tr1cky-pass", "new_password2": "Tr1cky-pass"})
     assert "Staff passwords must be at least 12 characters" in short.content.decode()
+
+
+def test_password_reset_sends_a_few_links_per_address_per_hour(client, personas) -> None:
+    address = personas.patient_a.user.email
+    for _ in range(6):
+        response = client.post(reverse("password_reset"), {"email": address})
+        assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 3
+    # The worker forgets the address once the message is out.
+    from clinic.models import PasswordResetRequest
+
+    assert not PasswordResetRequest.objects.exclude(email="").exists()
+
+
+def test_password_reset_hands_the_work_to_a_worker(client, personas) -> None:
+    """The page answers without looking the address up: the task does (same time either
+    way); only an id crosses the broker, never the address."""
+    from unittest import mock
+
+    with mock.patch("clinic.tasks.password_reset_send.delay") as delay:
+        known = client.post(reverse("password_reset"), {"email": personas.patient_a.user.email})
+        unknown = client.post(reverse("password_reset"), {"email": "nobody@nowhere.example"})
+    assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
+    assert delay.call_count == 2
+    assert all(isinstance(call.args[0], int) for call in delay.call_args_list)
+    assert mail.outbox == []
+
+
+def test_a_locked_account_costs_a_password_hash_like_any_other(client, personas) -> None:
+    from unittest import mock
+
+    for _ in range(5):
+        post_login(client, "alice", "wrong-password")
+    with mock.patch(
+        "clinic.auth.check_password", wraps=__import__("clinic.auth").auth.check_password
+    ) as hashed:
+        refused = post_login(client, "alice", PASSWORD)
+    assert SIGN_IN_FAILED in refused.content.decode()
+    assert hashed.called

@@ -150,9 +150,7 @@ def test_a_right_password_does_not_wipe_wrong_codes(client, personas) -> None:
     assert AuditEvent.objects.filter(action="mfa_failed", user=personas.nurse).count() == 5
 
 
-def test_five_wrong_codes_lock_even_when_spread_beyond_the_password_count(
-    client, personas
-) -> None:
+def test_five_wrong_codes_lock_even_when_spread_beyond_the_password_count(client, personas) -> None:
     """The count of wrong codes lives on the authenticator: clearing the sign-in
     attempts (as their cool-off would) does not give more guesses."""
     from axes.models import AccessAttempt

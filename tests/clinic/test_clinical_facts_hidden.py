@@ -1,0 +1,57 @@
+"""A coordinator or an admin learns no clinical fact from the messages list or the
+audit log (issue 14, 9): that an urgent suicide-risk alert went out about a patient is
+a clinical fact."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.audit import audit_record
+from clinic.choices import AuditAction, Channel, ReminderKind, ReminderStatus
+from clinic.models import Reminder
+
+
+def _alert_and_booking(personas) -> None:
+    now = timezone.now()
+    for kind, recipient, status in (
+        (ReminderKind.URGENT_ALERT, personas.psychiatrist, ReminderStatus.FAILED),
+        (ReminderKind.BOOKING_CONFIRMATION, None, ReminderStatus.FAILED),
+    ):
+        Reminder.objects.create(
+            kind=kind,
+            target=f"{kind}-1",
+            due_at=now,
+            channel=Channel.EMAIL,
+            patient=personas.patient_a,
+            recipient=recipient,
+            address="someone@clinic.example",
+            status=status,
+        )
+
+
+def test_a_coordinator_does_not_see_that_an_urgent_alert_was_sent(login, personas) -> None:
+    _alert_and_booking(personas)
+    url = reverse("patient_reminders", args=[personas.patient_a.pk])
+    coordinator = login(personas.coordinator).get(url).content.decode()
+    assert "Booking confirmation" in coordinator
+    assert "Urgent alert" not in coordinator
+    failed = login(personas.coordinator).get(reverse("failed_reminders")).content.decode()
+    assert "Urgent alert" not in failed
+    # The psychiatrist, who acts on it, does.
+    assert "Urgent alert" in login(personas.psychiatrist).get(url).content.decode()
+
+
+def test_the_audit_log_names_no_clinical_object_to_the_admin(login, personas) -> None:
+    audit_record(
+        action=AuditAction.CREATE,
+        user=personas.psychiatrist,
+        patient=personas.patient_a,
+        object_type="intake.urgentalert",
+        object_id=7,
+    )
+    audit_record(action=AuditAction.LOGIN, user=personas.nurse, object_type="session")
+    page = login(personas.admin).get(reverse("audit_log")).content.decode()
+    assert "urgentalert" not in page
+    assert "Clinical record" in page
+    assert "session" in page
