@@ -10,6 +10,7 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinic import checks  # noqa: F401  (registers the deployment checks)
         from clinic.schedules import sync_periodic_tasks
 
         post_migrate.connect(sync_periodic_tasks, sender=self)

@@ -25,18 +25,26 @@ SESSION_PENDING_POST = "clinic_pending_post"
 PENDING_POST_MAX_AGE = 12 * 60 * 60
 SESSION_STARTED = "clinic_started"
 _LAST_SEEN_GRANULARITY = 30
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# A UUID, or 16 to 64 hex digits: what proxies generate, and nothing a client can use
+# to write its own text into the audit trail.
+_REQUEST_ID = re.compile(
+    r"^(?:[0-9a-f]{16,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
 
 
 class RequestIdMiddleware:
-    """Give every request an id (or keep a well-formed one from the proxy) for the audit."""
+    """Give every request an id for the audit. An incoming `X-Request-ID` is kept only when
+    the deployment says a proxy in front sets it (`TRUST_REQUEST_ID_HEADER`) and it is
+    well formed; otherwise a client could choose what the audit rows say."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        trusted = settings.TRUST_REQUEST_ID_HEADER and _REQUEST_ID.match(incoming)
+        request.request_id = incoming.lower() if trusted else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
@@ -175,14 +183,20 @@ class ClinicTimezoneMiddleware:
 
 
 class NoStoreMiddleware:
-    """Pages for a signed-in user may show patient data: never cache them anywhere."""
+    """No dynamic response is cached anywhere unless its view says otherwise.
+
+    Pages, feeds and invitation links may carry patient data whoever asks (a calendar
+    feed's token is its credential), so no-store is the default for every response. A view
+    opts out by setting its own `Cache-Control` (Django's `cache_control` decorator);
+    static files are served by WhiteNoise before this runs, with their own caching.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.user.is_authenticated and not _is_exempt(request.path):
+        if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response

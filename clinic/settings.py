@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clinic.middleware.RequestIdMiddleware",
+    # Outside the session, CSRF and sign-in middleware so their answers are covered too.
+    "clinic.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,7 +87,6 @@ MIDDLEWARE = [
     "clinic.middleware.SessionTimeoutMiddleware",
     "clinic.middleware.SecondFactorMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
-    "clinic.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -151,7 +152,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
+CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -211,6 +212,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Keep the X-Request-ID of a proxy in front (only a UUID or 16-64 hex digits) for the
+# audit rows; off, every request gets a fresh id whatever the client sends.
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

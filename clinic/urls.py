@@ -67,8 +67,10 @@ urlpatterns = [
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 
-handler404 = "clinic.views.error_404"
-handler500 = "clinic.views.error_500"
+handler400 = "clinic.errors.bad_request"
+handler403 = "clinic.errors.permission_denied"
+handler404 = "clinic.errors.page_not_found"
+handler500 = "clinic.errors.server_error"
 
 if settings.SERVER_TIMING:
     urlpatterns.append(path("bench/floor/", views.bench_floor, name="bench_floor"))

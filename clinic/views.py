@@ -555,18 +555,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return TemplateResponse(request, "404.html", status=404)
-
-
-def error_500(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "500.html", status=500).render()
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return TemplateResponse(request, "403_csrf.html", status=403)
-
-
 # --- Reminders ----------------------------------------------------------------------------
 
 

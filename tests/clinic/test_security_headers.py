@@ -118,3 +118,78 @@ def test_server_timing_is_off_by_default_and_reports_time_and_queries_when_on(
     response = login(personas.nurse).get(reverse("home"))  # a new client loads the middleware
     assert response["Server-Timing"].startswith("app;dur=")
     assert int(response["X-Query-Count"]) > 0
+
+
+def test_the_calendar_feed_and_the_welcome_page_are_never_cached(login, personas, client) -> None:
+    from django.utils import timezone
+
+    from intake.models import Invitation
+    from intake.services import invitation_token
+    from sessions.services.scheduling import calendar_feed_create
+
+    feed = client.get(reverse("calendar_feed", args=[calendar_feed_create(actor=personas.nurse)]))
+    assert feed.status_code == 200
+    assert "no-store" in feed["Cache-Control"]
+    invitation = Invitation.objects.create(
+        patient=personas.patient_b,
+        email="bruno@patients.example",
+        created_by=personas.coordinator,
+        expires_at=timezone.now() + timezone.timedelta(days=7),
+    )
+    welcome = client.get(reverse("invitation_accept", args=[invitation_token(invitation)]))
+    assert welcome.status_code == 200
+    assert "no-store" in welcome["Cache-Control"]
+    assert "private" in welcome["Cache-Control"]
+
+
+def _last_request_id(client, personas, **headers: str) -> tuple[str, str]:
+    from clinic.models import AuditEvent
+
+    response = client.get(reverse("patient_detail", args=[personas.patient_a.pk]), **headers)
+    assert response.status_code == 200
+    return AuditEvent.objects.order_by("-id").first().request_id, response["X-Request-ID"]
+
+
+def test_a_request_id_sent_by_the_client_never_reaches_the_audit_trail(login, personas) -> None:
+    import re
+
+    client = login(personas.nurse)
+    for sent in ("attacker-chosen-id-1234", "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"):
+        stored, answered = _last_request_id(client, personas, HTTP_X_REQUEST_ID=sent)
+        assert stored != sent.lower()
+        assert re.fullmatch(r"[0-9a-f]{32}", stored)
+        assert answered == stored
+
+
+def test_a_trusted_proxys_request_id_is_kept_only_when_well_formed(
+    login, personas, settings
+) -> None:
+    settings.TRUST_REQUEST_ID_HEADER = True
+    client = login(personas.nurse)
+    proxy_id = "3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"
+    assert _last_request_id(client, personas, HTTP_X_REQUEST_ID=proxy_id)[0] == proxy_id
+    for malformed in ("attacker-chosen-id-1234", "a" * 65, "<script>", "0123456789abcde"):
+        stored, _ = _last_request_id(client, personas, HTTP_X_REQUEST_ID=malformed)
+        assert stored != malformed and len(stored) == 32
+
+
+@pytest.mark.parametrize(
+    ("debug", "https", "hosts", "warned"),
+    [
+        (False, False, ["clinic.example.org", "127.0.0.1"], True),
+        (False, False, ["*"], True),
+        (False, False, ["localhost", "127.0.0.1", "[::1]"], False),
+        (False, True, ["clinic.example.org"], False),
+        (True, False, ["clinic.example.org"], False),
+    ],
+)
+def test_a_system_check_warns_when_a_public_host_is_served_without_https(
+    settings, debug, https, hosts, warned
+) -> None:
+    from django.core.checks import run_checks
+
+    settings.DEBUG, settings.HTTPS, settings.ALLOWED_HOSTS = debug, https, hosts
+    found = [message for message in run_checks() if message.id == "clinic.W001"]
+    assert bool(found) is warned
+    if warned:
+        assert hosts[0] in found[0].msg and "HTTPS=true" in found[0].hint
