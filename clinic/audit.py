@@ -94,6 +94,8 @@ def audit_record(
         )
         event.row_hash = compute_hash(event)
         event.save(force_insert=True)
+    if action == AuditAction.DENIED and request is not None:
+        request.refusal_audited = True  # the error page adds no second row
     return event
 
 

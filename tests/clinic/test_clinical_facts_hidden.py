@@ -55,3 +55,31 @@ def test_the_audit_log_names_no_clinical_object_to_the_admin(login, personas) ->
     assert "urgentalert" not in page
     assert "Clinical record" in page
     assert "session" in page
+
+
+def test_every_refusal_of_a_signed_in_user_is_one_denied_row(rf, personas) -> None:
+    """A service's PermissionDenied or a lookup's Http404 that no scoped helper audited
+    still writes one `denied` row; one the helper wrote is not doubled."""
+    from django.urls import resolve
+
+    from clinic import errors
+    from clinic.access import deny_patient
+    from clinic.models import AuditEvent
+
+    request = rf.get("/patients/1/")
+    request.user = personas.nurse
+    request.resolver_match = resolve(reverse("patient_list"))
+    assert errors.permission_denied(request).status_code == 403
+    assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 1
+
+    again = rf.get("/patients/999999/")
+    again.user = personas.nurse
+    again.resolver_match = resolve(reverse("patient_list"))
+    deny_patient(again, 999999)
+    errors.page_not_found(again)
+    assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 2
+
+    stray = rf.get("/no-such-page/")
+    stray.user = personas.nurse
+    errors.page_not_found(stray)
+    assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 2

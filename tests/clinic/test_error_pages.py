@@ -46,6 +46,7 @@ def test_every_error_page_renders_without_a_database_query(
     _, handler, status, text = next(row for row in _handlers() if row[0] == page)
     request = rf.get("/patients/")
     request.user = personas.psychiatrist  # signed in: the shell would look up her banner
+    request.refusal_audited = True  # its `denied` row is written (test_clinical_facts_hidden)
     with django_assert_num_queries(0):
         response = handler(request) if page == "500" else handler(request, Exception())
         if hasattr(response, "render"):
