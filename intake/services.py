@@ -213,6 +213,20 @@ def intake_open(*, patient: Patient) -> Intake:
     return intake
 
 
+def _lock_editable(
+    intake: Intake,
+    *,
+    submitted: str = "This intake was submitted and can no longer be changed.",
+) -> Intake:
+    """The intake row, locked for this transaction and read afresh, if it may still be
+    changed. The lock comes first: a state checked on an earlier read could change before
+    the write (a step saved while another request submits)."""
+    locked = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+    if not locked.is_editable_by_patient:
+        raise PermissionDenied(submitted)
+    return locked
+
+
 def step_is_open(intake: Intake, slug: str) -> bool:
     """Whether a step may be changed now: any step while the intake is in progress; once
     reopened, the reopened steps, the consent, and any step never answered (one added to
@@ -241,12 +255,10 @@ def intake_save_step(
     the ASQ scores it, stores its band as `suicide_risk_screen` and, when positive, raises
     the urgent alert; PHQ-9 question 9 at 1 or more raises it too."""
     is_patient = actor.is_patient_account
-    if is_patient and not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was submitted and can no longer be changed.")
-    if is_patient and not step_is_open(intake, step.slug):
-        raise PermissionDenied("Only the reopened steps can be changed.")
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().get(pk=intake.pk)
+        intake = _lock_editable(intake)
+        if is_patient and not step_is_open(intake, step.slug):
+            raise PermissionDenied("Only the reopened steps can be changed.")
         stored = tidy_answers({**intake.answers, **answers})
         if step.slug == ASQ:
             stored["suicide_risk_screen"] = score(ASQ, stored["measures"][ASQ]).band
@@ -372,9 +384,8 @@ def intake_sign_consent(
     """Record the typed-name e-signature with time and address (staff: consent taken in
     person or by phone, recorded as entered by them)."""
     _require_intake_author(actor, intake)
-    if not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was submitted and can no longer be changed.")
     with transaction.atomic():
+        intake = _lock_editable(intake)
         intake.consent_name = signature
         intake.consent_signed_at = timezone.now()
         intake.consent_ip = request.META.get("REMOTE_ADDR") if request is not None else None
@@ -406,19 +417,23 @@ def intake_sign_consent(
 
 
 def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -> ScreeningResult:
-    """Submit the intake: store the baseline measures, screen, queue for review."""
+    """Submit the intake: store the baseline measures, screen, queue for review.
+
+    The intake row is locked before anything is read, so a second submit, or a step saved
+    at the same moment, waits and then sees the submission: the screening runs on exactly
+    the answers stored at submission, and a database constraint keeps one screening and
+    one baseline score per instrument per submission."""
     _require_intake_author(actor, intake)
-    if not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was already submitted.")
-    missing = missing_steps(intake)
-    if missing:
-        raise ValidationError(
-            "Please complete these steps first: " + ", ".join(step.title for step in missing)
-        )
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        intake = _lock_editable(intake, submitted="This intake was already submitted.")
+        missing = missing_steps(intake)
+        if missing:
+            raise ValidationError(
+                "Please complete these steps first: " + ", ".join(step.title for step in missing)
+            )
         patient = intake.patient
         now = timezone.now()
+        submission = intake.submission_count + 1
         for code, items in intake.answers.get("measures", {}).items():
             if code == "pcl5" and STEP_BY_SLUG["pcl5"] not in steps_for(intake.answers):
                 continue
@@ -433,15 +448,26 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
                 context=MeasureContext.INTAKE,
                 taken_at=now,
                 entered_by=actor,
+                intake_submission=submission,
             )
         intake.status = IntakeStatus.SUBMITTED
         intake.submitted_at = now
         intake.submitted_by = actor
         intake.reopened_steps = []
+        intake.submission_count = submission
         intake.save(
-            update_fields=["status", "submitted_at", "submitted_by", "reopened_steps", "updated_at"]
+            update_fields=[
+                "status",
+                "submitted_at",
+                "submitted_by",
+                "reopened_steps",
+                "submission_count",
+                "updated_at",
+            ]
         )
-        screening = _screen_and_store(intake, actor, ScreeningTrigger.SUBMISSION)
+        screening = _screen_and_store(
+            intake, actor, ScreeningTrigger.SUBMISSION, submission=submission
+        )
         clinic_services.patient_move_journey(
             patient=patient, to_state=JourneyState.AWAITING_REVIEW, actor=actor, request=request
         )
@@ -456,8 +482,12 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
     return screening
 
 
-def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningResult:
-    screening = _store_screening(intake, screening_answers(intake.answers), actor, trigger)
+def _screen_and_store(
+    intake: Intake, actor: User, trigger: str, *, submission: int | None = None
+) -> ScreeningResult:
+    screening = _store_screening(
+        intake, screening_answers(intake.answers), actor, trigger, submission=submission
+    )
     for flag in screening.flags:
         if flag["code"] == SUICIDAL_IDEATION:
             urgent_alert_raise(
@@ -467,7 +497,12 @@ def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningRes
 
 
 def _store_screening(
-    intake: Intake, answers: dict[str, Any], actor: User, trigger: str
+    intake: Intake,
+    answers: dict[str, Any],
+    actor: User,
+    trigger: str,
+    *,
+    submission: int | None = None,
 ) -> ScreeningResult:
     result = screen(answers, today=timezone.localdate())
     return ScreeningResult.objects.create(
@@ -482,6 +517,7 @@ def _store_screening(
         trigger=trigger,
         urgent=any(flag.severity == "urgent" for flag in result.flags),
         created_by=actor,
+        submission=submission,
     )
 
 
