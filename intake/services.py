@@ -203,13 +203,19 @@ def invitation_accept(
 # --- The intake -------------------------------------------------------------------------------
 
 
-def intake_open(*, patient: Patient) -> Intake:
-    """The patient's intake, started now if it does not exist yet."""
-    intake, created = Intake.objects.get_or_create(patient=patient)
-    if created and patient.journey_state == JourneyState.INVITED:
-        clinic_services.patient_move_journey(
-            patient=patient, to_state=JourneyState.INTAKE_IN_PROGRESS, actor=patient.user
-        )
+def intake_open(*, patient: Patient, actor: User, request: HttpRequest | None = None) -> Intake:
+    """The patient's intake, started now if it does not exist yet (by the patient, or by
+    clinical staff entering it with them; pages call this on a POST only)."""
+    _require_intake_author(actor, Intake(patient=patient))
+    with transaction.atomic():
+        intake, created = Intake.objects.get_or_create(patient=patient)
+        if created and patient.journey_state == JourneyState.INVITED:
+            clinic_services.patient_move_journey(
+                patient=patient,
+                to_state=JourneyState.INTAKE_IN_PROGRESS,
+                actor=actor,
+                request=request,
+            )
     return intake
 
 
