@@ -169,19 +169,34 @@ def invitation_mark_sent(*, invitation_id: int) -> None:
     )
 
 
-def invitation_accept(
-    *, invitation: Invitation, username: str, password: str, request: HttpRequest
-) -> User:
-    """Create the patient's login from the invitation, sign them in, open their intake."""
+def invitation_username(invitation: Invitation) -> str:
+    """The username an invited patient signs in with, assigned by the clinic: the email
+    address the invitation went to, or (no email, or that address already names another
+    login) the patient's record number.
+
+    The patient never types a username, so the welcome page cannot be used to ask whether
+    someone else's username exists; the only name it ever checks is the patient's own
+    address, which the clinic put on the invitation."""
+    patient = invitation.patient
+    candidates = [invitation.email, patient.mrn.lower(), f"{patient.mrn.lower()}-{invitation.pk}"]
+    for candidate in filter(None, candidates):
+        if not User.objects.filter(username__iexact=candidate).exists():
+            return candidate
+    raise ValidationError("This invitation cannot create a login; please call the clinic.")
+
+
+def invitation_accept(*, invitation: Invitation, password: str, request: HttpRequest) -> User:
+    """Create the patient's login from the invitation (username: `invitation_username`),
+    sign them in, open their intake."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = (
+            Invitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
+        )
         if locked.status != InvitationStatus.PENDING or locked.is_expired:
             raise ValidationError("This invitation link no longer works.")
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": "This username is taken. Choose another."})
         patient = locked.patient
         user = clinic_services.patient_login_create(
-            patient=patient, username=username, password=password
+            patient=patient, username=invitation_username(locked), password=password
         )
         locked.status = InvitationStatus.ACCEPTED
         locked.accepted_at = timezone.now()
