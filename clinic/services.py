@@ -22,6 +22,7 @@ from clinic.choices import (
     JourneyState,
     Role,
 )
+from clinic.limits import hourly_limit_check
 from clinic.models import Document, Patient, Reminder, StaffRole, User
 
 
@@ -295,6 +296,10 @@ def reminder_retry(*, reminder: Reminder, actor: User, request: HttpRequest | No
         )
 
 
+# Documents a patient may ask for from the portal per hour (each is a PDF to render).
+PORTAL_DOCUMENTS_PER_HOUR = 10
+
+
 def document_request(
     *,
     patient: Patient,
@@ -321,6 +326,17 @@ def document_request(
     else:
         subject_id = None
     with transaction.atomic():
+        if actor.is_patient_account:
+            hourly_limit_check(
+                patient=patient,
+                recent=Document.objects.filter(patient=patient, requested_by=actor),
+                at_field="requested_at",
+                limit=PORTAL_DOCUMENTS_PER_HOUR,
+                message=(
+                    f"You have asked for {PORTAL_DOCUMENTS_PER_HOUR} documents in the past "
+                    "hour. Please wait a little before asking for another one."
+                ),
+            )
         last = (
             Document.objects.select_for_update()
             .filter(kind=kind, patient=patient, subject_id=subject_id)

@@ -266,7 +266,7 @@ def _invitation(patient: Patient, coordinator: User) -> None:
 
 def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[str]) -> Intake:
     """Answer the named steps through their forms, as the intake pages do."""
-    intake = services.intake_open(patient=patient)
+    intake = services.intake_open(patient=patient, actor=author)
     for step in steps_for(answers):
         if step.slug not in slugs:
             continue

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import UsernameField
 
 from clinic.choices import Route
 from clinic.forms import normalise_phone, validate_birth_date
@@ -46,12 +45,8 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    username = UsernameField(
-        label="Choose a username",
-        max_length=150,
-        help_text="You will sign in with this. Your email address works well.",
-        widget=forms.TextInput(attrs={"autocomplete": "username"}),
-    )
+    """The patient chooses a password; the clinic assigns the username (shown on the page)."""
+
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -64,15 +59,16 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: Any, first_name: str = "", last_name: str = "", **kwargs: Any):
-        self.first_name, self.last_name = first_name, last_name
+    def __init__(
+        self,
+        *args: Any,
+        username: str = "",
+        first_name: str = "",
+        last_name: str = "",
+        **kwargs: Any,
+    ):
+        self.username, self.first_name, self.last_name = username, first_name, last_name
         super().__init__(*args, **kwargs)
-
-    def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("This username is taken. Choose another.")
-        return username
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -81,7 +77,7 @@ class AcceptInvitationForm(forms.Form):
             self.add_error("password2", "The two passwords are not the same.")
         elif first:
             candidate = User(
-                username=cleaned.get("username", ""),
+                username=self.username,
                 first_name=self.first_name,
                 last_name=self.last_name,
                 account_type="patient",

@@ -108,6 +108,9 @@ class Intake(models.Model):
     consent_signed_at = models.DateTimeField(null=True, blank=True)
     consent_ip = models.GenericIPAddressField(null=True, blank=True)
     consent_version = models.CharField(max_length=20, blank=True)
+    # How many times the intake was submitted (a reopened intake is submitted again): the
+    # number the submission's screening and baseline scores carry, unique per intake.
+    submission_count = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     def __str__(self) -> str:
@@ -138,10 +141,20 @@ class MeasureResult(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # A baseline score (context "intake"): which submission of the patient's intake it
+    # was stored by. One score per instrument per submission, however many submits race.
+    intake_submission = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["taken_at", "pk"]
         indexes = [models.Index(fields=["patient", "instrument", "taken_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "instrument", "intake_submission"],
+                condition=Q(context="intake"),
+                name="measure_one_baseline_per_instrument_per_submission",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument_label} {self.total} ({self.band_label})"
@@ -179,10 +192,19 @@ class ScreeningResult(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The intake's submission this result screened (trigger "submission" only).
+    submission = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         get_latest_by = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake", "submission"],
+                condition=Q(trigger="submission"),
+                name="screening_once_per_submission",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Screening {self.pk}: {self.level}"

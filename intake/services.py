@@ -169,19 +169,34 @@ def invitation_mark_sent(*, invitation_id: int) -> None:
     )
 
 
-def invitation_accept(
-    *, invitation: Invitation, username: str, password: str, request: HttpRequest
-) -> User:
-    """Create the patient's login from the invitation, sign them in, open their intake."""
+def invitation_username(invitation: Invitation) -> str:
+    """The username an invited patient signs in with, assigned by the clinic: the email
+    address the invitation went to, or (no email, or that address already names another
+    login) the patient's record number.
+
+    The patient never types a username, so the welcome page cannot be used to ask whether
+    someone else's username exists; the only name it ever checks is the patient's own
+    address, which the clinic put on the invitation."""
+    patient = invitation.patient
+    candidates = [invitation.email, patient.mrn.lower(), f"{patient.mrn.lower()}-{invitation.pk}"]
+    for candidate in filter(None, candidates):
+        if not User.objects.filter(username__iexact=candidate).exists():
+            return candidate
+    raise ValidationError("This invitation cannot create a login; please call the clinic.")
+
+
+def invitation_accept(*, invitation: Invitation, password: str, request: HttpRequest) -> User:
+    """Create the patient's login from the invitation (username: `invitation_username`),
+    sign them in, open their intake."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = (
+            Invitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
+        )
         if locked.status != InvitationStatus.PENDING or locked.is_expired:
             raise ValidationError("This invitation link no longer works.")
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": "This username is taken. Choose another."})
         patient = locked.patient
         user = clinic_services.patient_login_create(
-            patient=patient, username=username, password=password
+            patient=patient, username=invitation_username(locked), password=password
         )
         locked.status = InvitationStatus.ACCEPTED
         locked.accepted_at = timezone.now()
@@ -203,14 +218,34 @@ def invitation_accept(
 # --- The intake -------------------------------------------------------------------------------
 
 
-def intake_open(*, patient: Patient) -> Intake:
-    """The patient's intake, started now if it does not exist yet."""
-    intake, created = Intake.objects.get_or_create(patient=patient)
-    if created and patient.journey_state == JourneyState.INVITED:
-        clinic_services.patient_move_journey(
-            patient=patient, to_state=JourneyState.INTAKE_IN_PROGRESS, actor=patient.user
-        )
+def intake_open(*, patient: Patient, actor: User, request: HttpRequest | None = None) -> Intake:
+    """The patient's intake, started now if it does not exist yet (by the patient, or by
+    clinical staff entering it with them; pages call this on a POST only)."""
+    _require_intake_author(actor, Intake(patient=patient))
+    with transaction.atomic():
+        intake, created = Intake.objects.get_or_create(patient=patient)
+        if created and patient.journey_state == JourneyState.INVITED:
+            clinic_services.patient_move_journey(
+                patient=patient,
+                to_state=JourneyState.INTAKE_IN_PROGRESS,
+                actor=actor,
+                request=request,
+            )
     return intake
+
+
+def _lock_editable(
+    intake: Intake,
+    *,
+    submitted: str = "This intake was submitted and can no longer be changed.",
+) -> Intake:
+    """The intake row, locked for this transaction and read afresh, if it may still be
+    changed. The lock comes first: a state checked on an earlier read could change before
+    the write (a step saved while another request submits)."""
+    locked = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+    if not locked.is_editable_by_patient:
+        raise PermissionDenied(submitted)
+    return locked
 
 
 def step_is_open(intake: Intake, slug: str) -> bool:
@@ -241,12 +276,10 @@ def intake_save_step(
     the ASQ scores it, stores its band as `suicide_risk_screen` and, when positive, raises
     the urgent alert; PHQ-9 question 9 at 1 or more raises it too."""
     is_patient = actor.is_patient_account
-    if is_patient and not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was submitted and can no longer be changed.")
-    if is_patient and not step_is_open(intake, step.slug):
-        raise PermissionDenied("Only the reopened steps can be changed.")
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().get(pk=intake.pk)
+        intake = _lock_editable(intake)
+        if is_patient and not step_is_open(intake, step.slug):
+            raise PermissionDenied("Only the reopened steps can be changed.")
         stored = tidy_answers({**intake.answers, **answers})
         if step.slug == ASQ:
             stored["suicide_risk_screen"] = score(ASQ, stored["measures"][ASQ]).band
@@ -372,9 +405,8 @@ def intake_sign_consent(
     """Record the typed-name e-signature with time and address (staff: consent taken in
     person or by phone, recorded as entered by them)."""
     _require_intake_author(actor, intake)
-    if not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was submitted and can no longer be changed.")
     with transaction.atomic():
+        intake = _lock_editable(intake)
         intake.consent_name = signature
         intake.consent_signed_at = timezone.now()
         intake.consent_ip = request.META.get("REMOTE_ADDR") if request is not None else None
@@ -406,19 +438,23 @@ def intake_sign_consent(
 
 
 def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -> ScreeningResult:
-    """Submit the intake: store the baseline measures, screen, queue for review."""
+    """Submit the intake: store the baseline measures, screen, queue for review.
+
+    The intake row is locked before anything is read, so a second submit, or a step saved
+    at the same moment, waits and then sees the submission: the screening runs on exactly
+    the answers stored at submission, and a database constraint keeps one screening and
+    one baseline score per instrument per submission."""
     _require_intake_author(actor, intake)
-    if not intake.is_editable_by_patient:
-        raise PermissionDenied("This intake was already submitted.")
-    missing = missing_steps(intake)
-    if missing:
-        raise ValidationError(
-            "Please complete these steps first: " + ", ".join(step.title for step in missing)
-        )
     with transaction.atomic():
-        intake = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        intake = _lock_editable(intake, submitted="This intake was already submitted.")
+        missing = missing_steps(intake)
+        if missing:
+            raise ValidationError(
+                "Please complete these steps first: " + ", ".join(step.title for step in missing)
+            )
         patient = intake.patient
         now = timezone.now()
+        submission = intake.submission_count + 1
         for code, items in intake.answers.get("measures", {}).items():
             if code == "pcl5" and STEP_BY_SLUG["pcl5"] not in steps_for(intake.answers):
                 continue
@@ -433,15 +469,26 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
                 context=MeasureContext.INTAKE,
                 taken_at=now,
                 entered_by=actor,
+                intake_submission=submission,
             )
         intake.status = IntakeStatus.SUBMITTED
         intake.submitted_at = now
         intake.submitted_by = actor
         intake.reopened_steps = []
+        intake.submission_count = submission
         intake.save(
-            update_fields=["status", "submitted_at", "submitted_by", "reopened_steps", "updated_at"]
+            update_fields=[
+                "status",
+                "submitted_at",
+                "submitted_by",
+                "reopened_steps",
+                "submission_count",
+                "updated_at",
+            ]
         )
-        screening = _screen_and_store(intake, actor, ScreeningTrigger.SUBMISSION)
+        screening = _screen_and_store(
+            intake, actor, ScreeningTrigger.SUBMISSION, submission=submission
+        )
         clinic_services.patient_move_journey(
             patient=patient, to_state=JourneyState.AWAITING_REVIEW, actor=actor, request=request
         )
@@ -456,8 +503,12 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
     return screening
 
 
-def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningResult:
-    screening = _store_screening(intake, screening_answers(intake.answers), actor, trigger)
+def _screen_and_store(
+    intake: Intake, actor: User, trigger: str, *, submission: int | None = None
+) -> ScreeningResult:
+    screening = _store_screening(
+        intake, screening_answers(intake.answers), actor, trigger, submission=submission
+    )
     for flag in screening.flags:
         if flag["code"] == SUICIDAL_IDEATION:
             urgent_alert_raise(
@@ -467,7 +518,12 @@ def _screen_and_store(intake: Intake, actor: User, trigger: str) -> ScreeningRes
 
 
 def _store_screening(
-    intake: Intake, answers: dict[str, Any], actor: User, trigger: str
+    intake: Intake,
+    answers: dict[str, Any],
+    actor: User,
+    trigger: str,
+    *,
+    submission: int | None = None,
 ) -> ScreeningResult:
     result = screen(answers, today=timezone.localdate())
     return ScreeningResult.objects.create(
@@ -482,6 +538,7 @@ def _store_screening(
         trigger=trigger,
         urgent=any(flag.severity == "urgent" for flag in result.flags),
         created_by=actor,
+        submission=submission,
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clinic.access import patients_visible_to
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
+from clinic.limits import hourly_limit_check
 from clinic.models import Patient, User
 from intake.measures import score
 from intake.models import MeasureContext, MeasureResult
@@ -323,6 +324,12 @@ def group_session_create(
     return group
 
 
+# How often a patient may send the pre-session questionnaires from the portal per hour
+# (one sending stores each questionnaire answered, all at one time).
+PORTAL_QUESTIONNAIRES_PER_HOUR = 5
+PORTAL_CONTEXTS = (MeasureContext.PRE_SESSION, MeasureContext.BOOSTER)
+
+
 def measures_submit(
     *,
     patient: Patient,
@@ -336,7 +343,22 @@ def measures_submit(
     if context not in (MeasureContext.PRE_SESSION, MeasureContext.BOOSTER):
         raise ValueError(f"Unknown measure context {context!r}")
     results = []
+    now = timezone.now()
     with transaction.atomic():
+        if actor.is_patient_account:
+            hourly_limit_check(
+                patient=patient,
+                recent=MeasureResult.objects.filter(
+                    patient=patient, entered_by=actor, context__in=PORTAL_CONTEXTS
+                ),
+                at_field="taken_at",
+                limit=PORTAL_QUESTIONNAIRES_PER_HOUR,
+                message=(
+                    f"You have sent your questionnaires {PORTAL_QUESTIONNAIRES_PER_HOUR} times "
+                    "in the past hour. Your answers were not saved this time; please wait a "
+                    "little and send them again, or call the clinic."
+                ),
+            )
         for instrument, items in answers.items():
             try:
                 result = score(instrument, items)
@@ -350,6 +372,7 @@ def measures_submit(
                 band=result.band,
                 flags=list(result.flags),
                 context=context,
+                taken_at=now,
                 entered_by=actor,
             )
             audit_record(

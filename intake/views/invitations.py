@@ -117,25 +117,37 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     invitation = found.invitation
     patient = invitation.patient
+    try:
+        username = services.invitation_username(invitation)
+    except ValidationError as error:
+        return TemplateResponse(
+            request,
+            "intake/invitation_problem.html",
+            {"title": "This link cannot create a login", "text": " ".join(error.messages)},
+            status=409,
+        )
     form = AcceptInvitationForm(
         request.POST or None,
-        initial={"username": invitation.email},
+        username=username,
         first_name=patient.legal_first_name,
         last_name=patient.legal_last_name,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_accept(
-                invitation=invitation,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-                request=request,
+            user = services.invitation_accept(
+                invitation=invitation, password=form.cleaned_data["password1"], request=request
             )
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            messages.success(request, "Your login is ready. Let's start your intake.")
+            messages.success(
+                request,
+                f"Your login is ready: sign in with the username {user.username}. "
+                "Let's start your intake.",
+            )
             return redirect("intake_home")
     return TemplateResponse(
-        request, "intake/invitation_accept.html", {"form": form, "first_name": patient.first_name}
+        request,
+        "intake/invitation_accept.html",
+        {"form": form, "first_name": patient.first_name, "username": username},
     )

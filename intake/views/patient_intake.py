@@ -62,28 +62,57 @@ class IntakeRoutes:
         return reverse("patient_detail", args=[self.patient.pk]) if self.staff else reverse("home")
 
 
-def _patient_intake(request: HttpRequest) -> tuple[Patient, Intake]:
-    patient = own_patient(request)
-    return patient, services.intake_open(patient=patient)
-
-
 INTAKE_STAGES = (
     JourneyState.INVITED,
     JourneyState.INTAKE_IN_PROGRESS,
     JourneyState.MORE_INFORMATION,
     JourneyState.AWAITING_REVIEW,
 )
+START_FIELD = "start_intake"
+
+
+def _intake(request: HttpRequest, patient: Patient) -> Intake | None:
+    """The patient's intake. Only a POST starts one (and moves the journey): opening a page
+    never changes anything."""
+    intake = selectors.intake_of(patient)
+    if intake is None and request.method == "POST":
+        intake = services.intake_open(patient=patient, actor=request.user, request=request)
+    return intake
+
+
+def _start_page(request: HttpRequest, patient: Patient, routes: IntakeRoutes) -> HttpResponse:
+    """No intake yet: say so, with a button that starts it (a POST to this same page)."""
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient=patient,
+        object_type="intake.start",
+        object_id=patient.pk,
+    )
+    return TemplateResponse(
+        request,
+        "intake/intake_start.html",
+        {"patient": patient, "staff_entry": routes.staff, "start_field": START_FIELD},
+    )
+
+
+def _started(request: HttpRequest) -> HttpResponse | None:
+    """After the start button: open the page that was asked for (a GET, nothing submitted)."""
+    if START_FIELD in request.POST:
+        return HttpResponseRedirect(request.path)
+    return None
 
 
 def _staff_intake(request: HttpRequest, patient_id: int) -> tuple[Patient, Intake | None]:
     patient = patient_for_user(request, patient_id)
-    existing = selectors.intake_of(patient)
-    if existing is None and patient.journey_state not in INTAKE_STAGES:
-        return patient, None
-    return patient, existing or services.intake_open(patient=patient)
+    if patient.journey_state not in INTAKE_STAGES:
+        return patient, selectors.intake_of(patient)
+    return patient, _intake(request, patient)
 
 
 def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
+    if patient.journey_state in INTAKE_STAGES:
+        return _start_page(request, patient, IntakeRoutes(patient, staff=True))
     messages.info(request, "This patient is past the intake stage and has no intake on file.")
     return redirect("patient_detail", patient_id=patient.pk)
 
@@ -92,14 +121,20 @@ def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 @allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
 def intake_home(request: HttpRequest) -> HttpResponse:
     """Where the patient's intake stands; sends them on to the next unanswered step."""
-    patient, intake = _patient_intake(request)
+    patient = own_patient(request)
+    intake = _intake(request, patient)
+    if intake is None:
+        return _start_page(request, patient, IntakeRoutes(patient, staff=False))
     if intake.status == IntakeStatus.IN_PROGRESS:
         missing = services.missing_steps(intake)
         if missing:
             return redirect("intake_step", slug=missing[0].slug)
         return redirect("intake_review")
+    if request.method == "POST":
+        return redirect("intake_home")
     audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=intake)
     decision = selectors.latest_decision(patient)
     reopened = [step for step in steps_for(intake.answers) if step.slug in intake.reopened_steps]
@@ -113,15 +148,23 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 @allow(PATIENT_ROLE)
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
-    patient, intake = _patient_intake(request)
-    return _step_page(request, patient, intake, slug, IntakeRoutes(patient, staff=False))
+    patient = own_patient(request)
+    routes = IntakeRoutes(patient, staff=False)
+    intake = _intake(request, patient)
+    if intake is None:
+        return _start_page(request, patient, routes)
+    return _started(request) or _step_page(request, patient, intake, slug, routes)
 
 
 @allow(PATIENT_ROLE)
 @require_http_methods(["GET", "POST"])
 def intake_review(request: HttpRequest) -> HttpResponse:
-    patient, intake = _patient_intake(request)
-    return _review_page(request, patient, intake, IntakeRoutes(patient, staff=False))
+    patient = own_patient(request)
+    routes = IntakeRoutes(patient, staff=False)
+    intake = _intake(request, patient)
+    if intake is None:
+        return _start_page(request, patient, routes)
+    return _started(request) or _review_page(request, patient, intake, routes)
 
 
 # --- Staff entering on the patient's behalf ----------------------------------------------------
@@ -133,7 +176,8 @@ def staff_intake_step(request: HttpRequest, patient_id: int, slug: str) -> HttpR
     patient, intake = _staff_intake(request, patient_id)
     if intake is None:
         return _no_intake(request, patient)
-    return _step_page(request, patient, intake, slug, IntakeRoutes(patient, staff=True))
+    routes = IntakeRoutes(patient, staff=True)
+    return _started(request) or _step_page(request, patient, intake, slug, routes)
 
 
 @allow(*STAFF_ENTRY_ROLES)
@@ -142,7 +186,8 @@ def staff_intake_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient, intake = _staff_intake(request, patient_id)
     if intake is None:
         return _no_intake(request, patient)
-    return _review_page(request, patient, intake, IntakeRoutes(patient, staff=True))
+    routes = IntakeRoutes(patient, staff=True)
+    return _started(request) or _review_page(request, patient, intake, routes)
 
 
 # --- Shared pages ---------------------------------------------------------------------------

@@ -202,7 +202,9 @@ def test_one_patient_never_sees_another_patients_answers(login, personas) -> Non
     client = login(personas.patient_b.user)
     body = client.get(reverse("intake_review")).content.decode()
     assert "Springfield-A" not in body
-    assert Intake.objects.filter(patient=personas.patient_b).exists()
+    # Their own intake is not started by opening a page (state changes only by POST).
+    assert "Start my intake" in body
+    assert not Intake.objects.filter(patient=personas.patient_b).exists()
 
 
 def test_intake_pages_keep_a_fixed_query_budget(patient_client, django_assert_max_num_queries):

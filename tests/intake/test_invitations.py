@@ -89,15 +89,8 @@ def test_the_link_creates_a_login_signs_the_patient_in_and_opens_the_intake(
     url = link_in(mail.outbox[0])
     page = client.get(url)
     assert "Welcome, Robin" in page.content.decode()
-    assert page.context["form"].initial["username"] == "robin@example.com"
-    response = client.post(
-        url,
-        {
-            "username": "robin@example.com",
-            "password1": "harbor-lights-42",
-            "password2": "harbor-lights-42",
-        },
-    )
+    assert page.context["username"] == "robin@example.com"
+    response = client.post(url, {"password1": "harbor-lights-42", "password2": "harbor-lights-42"})
     assert response["Location"] == reverse("intake_home")
     patient = Patient.objects.get(legal_last_name="Hale")
     assert patient.user.username == "robin@example.com"
@@ -112,10 +105,7 @@ def test_a_used_link_gets_a_clear_page(client, coordinator, invite) -> None:
     invite(coordinator)
     url = link_in(mail.outbox[0])
     coordinator.logout()
-    client.post(
-        url,
-        {"username": "robin1", "password1": "harbor-lights-42", "password2": "harbor-lights-42"},
-    )
+    client.post(url, {"password1": "harbor-lights-42", "password2": "harbor-lights-42"})
     client.logout()
     again = client.get(url)
     assert again.status_code == 410
@@ -164,19 +154,51 @@ def test_password_rules_apply_when_the_patient_creates_their_login(
 ) -> None:
     invite(coordinator)
     url = link_in(mail.outbox[0])
-    response = client.post(
-        url, {"username": "robin", "password1": "12345678", "password2": "12345678"}
-    )
+    response = client.post(url, {"password1": "12345678", "password2": "12345678"})
     body = response.content.decode()
     assert "This password is too common." in body or "entirely numeric" in body
-    mismatch = client.post(
-        url, {"username": "robin", "password1": "harbor-lights-42", "password2": "harbor-lights-43"}
-    )
+    mismatch = client.post(url, {"password1": "harbor-lights-42", "password2": "harbor-lights-43"})
     assert "The two passwords are not the same." in mismatch.content.decode()
-    taken = client.post(
-        url, {"username": "ALICE", "password1": "harbor-lights-42", "password2": "harbor-lights-42"}
+
+
+def test_the_welcome_page_never_tells_whether_someone_elses_username_exists(
+    client, coordinator, personas, invite
+) -> None:
+    """The clinic assigns the username: a name typed into the page is ignored, so the page
+    answers the same whether "alice" (a patient's login) exists or not."""
+    invite(coordinator)
+    url = link_in(mail.outbox[0])
+    answers = [
+        client.post(
+            url,
+            {"username": name, "password1": "harbor-lights-42", "password2": "harbor-lights-4"},
+        )
+        for name in ("alice", "ALICE", "nobody-by-this-name")
+    ]
+    assert all("taken" not in answer.content.decode() for answer in answers)
+    assert all(
+        answer.context["form"].errors == answers[0].context["form"].errors for answer in answers
     )
-    assert "This username is taken." in taken.content.decode()
+    client.post(
+        url, {"username": "alice", "password1": "harbor-lights-42", "password2": "harbor-lights-42"}
+    )
+    assert Patient.objects.get(legal_last_name="Hale").user.username == "robin@example.com"
+
+
+def test_an_invited_address_already_in_use_gets_the_record_number_as_username(
+    client, coordinator, personas, invite
+) -> None:
+    personas.patient_b.user.username = "robin@example.com"
+    personas.patient_b.user.save(update_fields=["username"])
+    invite(coordinator)
+    url = link_in(mail.outbox[0])
+    patient = Patient.objects.get(legal_last_name="Hale")
+    assert client.get(url).context["username"] == patient.mrn.lower()
+    response = client.post(
+        url, {"password1": "harbor-lights-42", "password2": "harbor-lights-42"}, follow=True
+    )
+    assert f"sign in with the username {patient.mrn.lower()}" in response.content.decode()
+    assert Patient.objects.get(pk=patient.pk).user.username == patient.mrn.lower()
 
 
 def test_invitations_are_audited(coordinator, personas, invite) -> None:

@@ -62,3 +62,35 @@ def test_a_therapist_outside_the_caseload_cannot_reach_an_intake(login, personas
         reverse("staff_intake_review", args=[personas.patient_a.pk])
     )
     assert response.status_code == 403
+
+
+def test_opening_the_staff_intake_page_changes_nothing_until_staff_start_it(
+    login, personas
+) -> None:
+    patient = PatientFactory(journey_state="invited", user=None)
+    nurse = login(personas.nurse)
+    review_url = reverse("staff_intake_review", args=[patient.pk])
+    for url in (review_url, reverse("staff_intake_step", args=[patient.pk, "about-you"])):
+        page = nurse.get(url)
+        assert page.status_code == 200
+        assert "No intake has been started for this patient yet." in page.content.decode()
+    assert not Intake.objects.filter(patient=patient).exists()
+    assert Patient.objects.get(pk=patient.pk).journey_state == "invited"
+    response = nurse.post(review_url, {"start_intake": "1"})
+    assert response["Location"] == review_url
+    assert Intake.objects.get(patient=patient).status == "in_progress"
+    assert Intake.objects.get(patient=patient).submitted_at is None
+    assert Patient.objects.get(pk=patient.pk).journey_state == "intake_in_progress"
+    assert "Some steps still need answers" in nurse.get(review_url).content.decode()
+
+
+def test_a_patient_without_an_intake_starts_it_with_a_button(login, personas) -> None:
+    patient = personas.patient_b
+    client = login(patient.user)
+    page = client.get(reverse("intake_home"))
+    assert "Start my intake" in page.content.decode()
+    assert client.get(reverse("intake_step", args=["about-you"])).status_code == 200
+    assert not Intake.objects.filter(patient=patient).exists()
+    response = client.post(reverse("intake_home"), {"start_intake": "1"})
+    assert response["Location"] == reverse("intake_step", args=["about-you"])
+    assert Intake.objects.filter(patient=patient).exists()
