@@ -530,6 +530,9 @@ def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
     chairside, personas
 ) -> None:
     plan = chairside.plan
+    # Today's appointment is the last of the series (one patient holds each place once).
+    chairside.appointment.series_number = 6
+    chairside.appointment.save(update_fields=["series_number"])
     for number in range(1, 6):
         start = chairside.appointment.start - dt.timedelta(days=4 * (6 - number))
         Appointment.objects.create(
@@ -543,8 +546,6 @@ def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
             status="completed",
             booked_by=personas.coordinator,
         )
-    chairside.appointment.series_number = 6
-    chairside.appointment.save(update_fields=["series_number"])
     session = finished_session(chairside, personas)
     lock(session, personas)
     personas.patient_a.refresh_from_db()
