@@ -17,6 +17,7 @@ from intake.measures import PHQ9
 from sessions import monitoring
 from sessions.models import BenefitDecision, DoseMode, Protocol, TreatmentPlan
 from sessions.models.records import AdverseEventType, InfusionAction, Severity
+from sessions.scheduling import BOOKING_HORIZON_DAYS
 
 
 class PlanForm(forms.Form):
@@ -160,12 +161,19 @@ class ProposalRequestForm(forms.Form):
         self.fields["nurse"].queryset = _nurses()
 
     def clean_first_date(self) -> Any:
-        from django.utils import timezone
+        return booking_day(self.cleaned_data["first_date"])
 
-        day = self.cleaned_data["first_date"]
-        if day < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later date.")
-        return day
+
+def booking_day(day: dt.date) -> dt.date:
+    """A day a session can be booked on: from today up to the booking horizon (the
+    service checks the clinic's rules again; this keeps absurd dates out of the
+    calendar arithmetic)."""
+    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+    if day < today:
+        raise forms.ValidationError("Choose today or a later date.")
+    if day > today + dt.timedelta(days=BOOKING_HORIZON_DAYS):
+        raise forms.ValidationError(f"Choose a date within {BOOKING_HORIZON_DAYS} days from today.")
+    return day
 
 
 class SessionRowForm(forms.Form):
@@ -180,6 +188,9 @@ class SessionRowForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = _active_chairs()
+
+    def clean_day(self) -> dt.date:
+        return booking_day(self.cleaned_data["day"])
 
 
 SessionRowFormSet = forms.formset_factory(
@@ -199,6 +210,8 @@ class BoosterForm(SessionRowForm):
     nurse = forms.ModelChoiceField(
         label="Nurse", required=False, queryset=None, empty_label="Assign later"
     )
+    # The open booster request the coordinator saw (it is booked once).
+    answering = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

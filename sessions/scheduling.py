@@ -219,6 +219,46 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
     return Proposal(tuple(rows))
 
 
+# How far ahead a session can be booked: a series and its boosters fit in a year; a date
+# beyond it is a typing error (and 9999-12-31 would overflow the calendar arithmetic).
+BOOKING_HORIZON_DAYS = 366
+
+
+def slot_problem(
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    now: dt.datetime,
+    time_zone: str,
+    opening_hours: Mapping[int, tuple[dt.time, dt.time]],
+    closures: Mapping[dt.date, str],
+) -> str | None:
+    """Why a session cannot be booked at [start, end) by the clinic's calendar (spec §3):
+    in the past, beyond the booking horizon, on a closed weekday or a closure, or not
+    wholly inside the day's opening hours. None when the slot is allowed."""
+    zone = ZoneInfo(time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = local_start.date()
+    if end <= start:
+        return "The end must be after the start."
+    if start < now:
+        return "This time has passed; choose a time from now on."
+    if day > now.astimezone(zone).date() + dt.timedelta(days=BOOKING_HORIZON_DAYS):
+        return f"Sessions are booked at most {BOOKING_HORIZON_DAYS} days ahead."
+    if day in closures:
+        return f"The clinic is closed on {_label(day)} ({closures[day]})."
+    hours = opening_hours.get(day.weekday())
+    if hours is None:
+        return f"The clinic is closed on {day:%A}s."
+    opens, closes = hours
+    if local_end.date() != day or local_start.time() < opens or local_end.time() > closes:
+        return (
+            f"The session ({local_start:%H:%M}–{local_end:%H:%M}) must fit in the opening "
+            f"hours of {_label(day)}, {opens:%H:%M}–{closes:%H:%M}."
+        )
+    return None
+
+
 def gap_problems(days: Sequence[dt.date], *, min_days_between: int, per_week: int) -> list[str]:
     """Rule breaks in a set of session dates (used when staff edit or reschedule)."""
     problems = []

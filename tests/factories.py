@@ -81,3 +81,21 @@ def approve(patient: Patient, psychiatrist: User, routes: list[str] | None = Non
         signed_by=psychiatrist,
         signed_at=timezone.now() - dt.timedelta(days=2),
     )
+
+
+def open_clinic() -> None:
+    """Opening hours Monday to Friday, 08:00–18:00 (a weekday without a row is closed)."""
+    from clinic.models import OpeningHours
+
+    for weekday in range(5):
+        OpeningHours.objects.get_or_create(
+            weekday=weekday, defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
+        )
+
+
+def open_day(days_ahead: int) -> dt.date:
+    """The first weekday (Mon–Fri) at least `days_ahead` days from today."""
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    while day.weekday() > 4:
+        day += dt.timedelta(days=1)
+    return day

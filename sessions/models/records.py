@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -138,6 +138,11 @@ class TreatmentSession(models.Model):
             models.CheckConstraint(
                 condition=Q(nurse_signed_at__isnull=True) | Q(discharged_at__isnull=False),
                 name="session_sign_after_discharge",
+            ),
+            # Two people sign a record: the co-signer is never the one who signed.
+            models.CheckConstraint(
+                condition=Q(cosigned_by__isnull=True) | ~Q(cosigned_by=F("nurse_signed_by")),
+                name="session_cosigned_by_another_person",
             ),
         ]
 

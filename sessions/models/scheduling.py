@@ -194,6 +194,13 @@ class Appointment(models.Model):
                 condition=~Q(status=AppointmentStatus.CANCELLED) | ~Q(cancel_reason=""),
                 name="appointment_cancel_needs_reason",
             ),
+            # One induction series per patient: two active sessions never hold the same
+            # place in it (a second series would start again at 1 of N).
+            models.UniqueConstraint(
+                fields=["patient", "series_number"],
+                condition=Q(kind="induction") & ~Q(status=AppointmentStatus.CANCELLED),
+                name="appointment_one_induction_series",
+            ),
             PostgresExclusionConstraint(
                 name="appointment_chair_no_overlap",
                 expressions=[
@@ -248,6 +255,14 @@ class BoosterRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            # At most one request waits per patient; booking it answers it (one to one).
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(appointment__isnull=True),
+                name="booster_request_one_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Booster request {self.pk} for patient {self.patient_id}"

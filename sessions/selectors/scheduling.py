@@ -370,6 +370,15 @@ def boosters_due(user: User) -> list[BoosterDue]:
     return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
 
 
+def open_booster_request_id(patient: Patient) -> int | None:
+    """The patient's booster request still waiting to be booked (at most one)."""
+    return (
+        BoosterRequest.objects.filter(patient=patient, appointment__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def upcoming_for_patient(patient: Patient) -> list[Appointment]:
     return list(
         Appointment.objects.filter(

@@ -102,7 +102,10 @@ def _require(actor: User, *roles: str, doing: str) -> None:
 
 
 def _lock_for_write(session: TreatmentSession) -> TreatmentSession:
-    """Re-read the session under a row lock and refuse writes to a signed record."""
+    """Re-read the session under a row lock and refuse writes to a signed record.
+
+    Every write to the record goes through here: from the nurse's signature on, only the
+    co-signature (`session_cosign`) and addenda are taken."""
     fresh = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     if fresh.cosigned_at is not None:
         raise RecordLocked
@@ -612,9 +615,7 @@ def alert_acknowledge(
     if len(action) < 5:
         raise ValidationError({"action_taken": "Say what was done (at least 5 characters)."})
     with transaction.atomic():
-        session = TreatmentSession.objects.select_for_update().get(pk=alert.session_id)
-        if session.cosigned_at is not None:
-            raise RecordLocked
+        session = _lock_for_write(alert.session)
         alert = VitalAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is not None:
             return alert
@@ -1484,7 +1485,8 @@ def session_sign(
 def session_cosign(
     *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
 ) -> TreatmentSession:
-    """The psychiatrist co-signs; from then on the record is locked."""
+    """Another psychiatrist than the one who signed co-signs; from then on the record is
+    locked."""
     _require(actor, Role.PSYCHIATRIST, doing="co-sign a session record")
     with transaction.atomic():
         session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
@@ -1492,6 +1494,8 @@ def session_cosign(
             return session
         if session.nurse_signed_at is None:
             raise ValidationError("The nurse signs the record first.")
+        if session.nurse_signed_by_id == actor.pk:
+            raise ValidationError("You signed this record; another psychiatrist co-signs it.")
         session.cosigned_at = timezone.now()
         session.cosigned_by = actor
         session.save(update_fields=["cosigned_at", "cosigned_by"])

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role, Route
-from clinic.models import Chair, Patient, User
+from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.notifications.reminders import cancel_pending
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
@@ -42,18 +42,25 @@ from sessions.models import (
     TreatmentPlan,
 )
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
-from sessions.scheduling import SERIES_SESSIONS, allowed_maintenance_weeks, gap_problems
+from sessions.scheduling import (
+    SERIES_SESSIONS,
+    allowed_maintenance_weeks,
+    gap_problems,
+    slot_problem,
+)
 from sessions.selectors.records import dose_limits, last_weight
 from sessions.selectors.scheduling import (
     RESCREEN_MESSAGE,
     booking_refusal,
     booster_blocker,
     latest_benefit_review,
+    open_booster_request_id,
     patient_needs_rescreen,
     phq9_change_for,
 )
 
 SCHEDULING_ROLES = (Role.COORDINATOR,)
+BOOSTER_REQUEST_BOOKED = "This booster request was booked a moment ago; see the patient's sessions."
 
 CONSTRAINT_MESSAGES = {
     "appointment_chair_no_overlap": "The chair is already booked at that time.",
@@ -82,13 +89,34 @@ def _clinic_time(moment: dt.datetime) -> str:
     return f"{local:%a %b} {local.day} {local:%H:%M}"
 
 
-def _conflicts(rows: list[BookingRow], patient_id: int, ignore: set[int]) -> dict[int, str]:
-    """Row index → what it clashes with (stored bookings, or another row of this request)."""
+def _booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) -> dict[int, str]:
+    """Row index → why it cannot be booked: every rule of scheduling.md §3 a single slot
+    must meet (the clinic's calendar, an active chair, the nurse's capacity, no overlap
+    with a stored booking or another row of this request). The one check behind booking a
+    series, a booster and a reschedule; the exclusion constraints back the overlaps."""
     problems: dict[int, str] = {}
-    chair_names = dict(Chair.objects.values_list("pk", "name"))
+    clinic = clinic_settings()
+    now = timezone.now()
+    chair_names = dict(Chair.objects.filter(is_active=True).values_list("pk", "name"))
+    opening_hours = {
+        hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
+    }
+    days = {timezone.localdate(row.start, clinic.zone) for row in rows if row.end > row.start}
+    closures = dict(Closure.objects.filter(date__in=days).values_list("date", "reason"))
     for index, row in enumerate(rows):
-        if row.end <= row.start:
-            problems[index] = "The end must be after the start."
+        slot = slot_problem(
+            row.start,
+            row.end,
+            now=now,
+            time_zone=clinic.time_zone,
+            opening_hours=opening_hours,
+            closures=closures,
+        )
+        if slot is not None:
+            problems[index] = slot
+            continue
+        if row.chair_id not in chair_names:
+            problems[index] = "Choose an active chair."
             continue
         clash = (
             Appointment.objects.filter(_active(), _overlapping(row.start, row.end))
@@ -112,7 +140,31 @@ def _conflicts(rows: list[BookingRow], patient_id: int, ignore: set[int]) -> dic
             if other.start < row.end and row.start < other.end:
                 problems[index] = f"Overlaps session {other_index + 1} of this series."
                 break
+        if index in problems or row.nurse_id is None:
+            continue
+        nurse_load = (
+            Appointment.objects.filter(
+                _active(), _overlapping(row.start, row.end), nurse_id=row.nurse_id
+            )
+            .exclude(pk__in=ignore)
+            .count()
+        )
+        if nurse_load >= clinic.nurse_capacity:
+            problems[index] = (
+                f"The nurse already has {nurse_load} sessions at that time (at most "
+                f"{clinic.nurse_capacity} at once)."
+            )
     return problems
+
+
+def _lock_patient(patient_id: int) -> None:
+    """Take the patient's row lock for the rest of the transaction: two coordinators
+    booking for one patient at the same moment are served one after the other, and the
+    second sees what the first booked."""
+    Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).get()
+
+
+SERIES_ALREADY_BOOKED = "The induction series is already booked."
 
 
 def series_book(
@@ -126,9 +178,24 @@ def series_book(
     refusal = booking_refusal(plan)
     if refusal:
         raise ValidationError(refusal)
+    protocol = plan.protocol
+    gaps = gap_problems(
+        [timezone.localdate(row.start, clinic_settings().zone) for row in rows],
+        min_days_between=protocol.min_days_between,
+        per_week=protocol.per_week,
+    )
+    if gaps:
+        raise ValidationError(gaps)
     try:
         with transaction.atomic():
-            problems = _conflicts(rows, plan.patient_id, ignore=set())
+            _lock_patient(plan.patient_id)
+            if (
+                Appointment.objects.filter(_active(), patient_id=plan.patient_id)
+                .filter(kind=AppointmentKind.INDUCTION)
+                .exists()
+            ):
+                raise ValidationError(SERIES_ALREADY_BOOKED)
+            problems = _booking_problems(rows, plan.patient_id, ignore=set())
             if problems:
                 raise ValidationError(
                     {f"row_{index}": message for index, message in problems.items()}
@@ -170,6 +237,8 @@ def series_book(
 
 def _as_validation_error(error: IntegrityError) -> ValidationError:
     text = str(error)
+    if "appointment_one_induction_series" in text:
+        return ValidationError(SERIES_ALREADY_BOOKED)
     for constraint, message in CONSTRAINT_MESSAGES.items():
         if constraint in text:
             return ValidationError(
@@ -452,7 +521,7 @@ def appointment_reschedule(
         raise ValidationError({"day": " ".join(problems)})
     try:
         with transaction.atomic():
-            problems_by_row = _conflicts(
+            problems_by_row = _booking_problems(
                 [BookingRow(start, end, chair_id, appointment.nurse_id)],
                 appointment.patient_id,
                 ignore={appointment.pk},
@@ -508,9 +577,12 @@ def booster_request(
         source = BoosterRequestSource.PSYCHIATRIST
     else:
         raise PermissionDenied("Only the patient or a psychiatrist asks for a booster.")
-    if patient.journey_state not in (JourneyState.MAINTENANCE, JourneyState.INDUCTION):
-        raise ValidationError("Boosters are for patients in treatment.")
+    if patient.journey_state != JourneyState.MAINTENANCE:
+        raise ValidationError(
+            {"note": "Boosters follow the induction series: they are for patients in maintenance."}
+        )
     with transaction.atomic():
+        _lock_patient(patient.pk)
         if BoosterRequest.objects.filter(patient=patient, appointment__isnull=True).exists():
             raise ValidationError("A booster request is already waiting to be booked.")
         made = BoosterRequest.objects.create(
@@ -530,8 +602,13 @@ def booster_book(
     nurse_id: int | None,
     actor: User,
     request: HttpRequest | None,
+    answering: int | None = None,
 ) -> Appointment:
-    """Book one maintenance booster under the current plan; it answers any open request."""
+    """Book one maintenance booster under the current plan; it answers the open request.
+
+    `answering` is the open request the coordinator saw (default: the one open when the
+    call starts); once another booking has answered it, this one is refused, so one
+    request is booked once."""
     if not actor.has_role(*SCHEDULING_ROLES):
         raise PermissionDenied("Only coordinators book sessions.")
     plan = (
@@ -552,9 +629,19 @@ def booster_book(
     if blocker:
         raise ValidationError(blocker)
     end = start + dt.timedelta(minutes=plan.protocol.chair_block_minutes)
+    if answering is None:
+        answering = open_booster_request_id(patient)
     try:
         with transaction.atomic():
-            problems = _conflicts(
+            _lock_patient(patient.pk)
+            if (
+                answering is not None
+                and not BoosterRequest.objects.filter(
+                    pk=answering, patient=patient, appointment__isnull=True
+                ).exists()
+            ):
+                raise ValidationError(BOOSTER_REQUEST_BOOKED)
+            problems = _booking_problems(
                 [BookingRow(start, end, chair_id, nurse_id)], patient.pk, ignore=set()
             )
             if problems:

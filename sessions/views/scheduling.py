@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -35,7 +35,8 @@ from sessions.forms import (
     RescheduleForm,
     SessionRowFormSet,
 )
-from sessions.scheduling import SeriesRequest, gap_problems, propose_series
+from sessions.models import Appointment
+from sessions.scheduling import SeriesRequest, propose_series
 from sessions.selectors import scheduling as selectors
 from sessions.services import scheduling as services
 from sessions.services.scheduling import BookingRow
@@ -150,29 +151,17 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
                 )
                 for form in rows.forms
             ]
-            problems = gap_problems(
-                [row.start.date() for row in wanted],
-                min_days_between=protocol.min_days_between,
-                per_week=protocol.per_week,
-            )
-            if problems:
-                booking_errors.extend(problems)
+            try:
+                services.series_book(plan=plan, rows=wanted, actor=request.user, request=request)
+            except ValidationError as error:
+                for key, message in _row_errors(error):
+                    if key is None:
+                        booking_errors.append(message)
+                    else:
+                        rows.forms[key].add_error(None, message)
             else:
-                try:
-                    services.series_book(
-                        plan=plan, rows=wanted, actor=request.user, request=request
-                    )
-                except ValidationError as error:
-                    for key, message in _row_errors(error):
-                        if key is None:
-                            booking_errors.append(message)
-                        else:
-                            rows.forms[key].add_error(None, message)
-                else:
-                    messages.success(
-                        request, f"{len(wanted)} sessions booked for {patient.full_name}."
-                    )
-                    return redirect("patient_sessions", patient_id=patient.pk)
+                messages.success(request, f"{len(wanted)} sessions booked for {patient.full_name}.")
+                return redirect("patient_sessions", patient_id=patient.pk)
     elif ask.is_valid():
         nurse = ask.cleaned_data["nurse"]
         facts = selectors.calendar_facts(
@@ -282,7 +271,7 @@ def _sessions_context(
         "can_book_booster": request.user.has_role(Role.COORDINATOR)
         and patient.journey_state == "maintenance",
         "can_order_booster": request.user.has_role(Role.PSYCHIATRIST)
-        and patient.journey_state in ("maintenance", "induction"),
+        and patient.journey_state == "maintenance",
         "review": selectors.latest_benefit_review(patient),
         "phq9": selectors.phq9_change_for(patient),
         "review_form": review_form or BenefitReviewForm(),
@@ -342,6 +331,8 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
         else:
             messages.success(request, "Session rescheduled; the old time is cancelled.")
             return redirect("patient_sessions", patient_id=appointment.patient_id)
+    if request.method == "GET":
+        _audit_appointment_view(request, appointment)
     return TemplateResponse(
         request, "sessions/reschedule.html", {"appointment": appointment, "form": form}
     )
@@ -365,8 +356,19 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
         else:
             messages.success(request, "Session cancelled; the chair is free again.")
             return redirect("patient_sessions", patient_id=appointment.patient_id)
+    if request.method == "GET":
+        _audit_appointment_view(request, appointment)
     return TemplateResponse(
         request, "sessions/cancel.html", {"appointment": appointment, "form": form}
+    )
+
+
+def _audit_appointment_view(request: HttpRequest, appointment: Appointment) -> None:
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        patient_id=appointment.patient_id,
+        obj=appointment,
     )
 
 
@@ -388,11 +390,19 @@ def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpRespon
 # --- Calendars ---------------------------------------------------------------------------------
 
 
+# The calendars page through ten years either way; a date beyond is a 400, not a day.
+CALENDAR_RANGE = dt.timedelta(days=3653)
+
+
 def _day_param(request: HttpRequest) -> dt.date:
+    today = timezone.localdate()
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return timezone.localdate()
+        return today
+    if abs(day - today) > CALENDAR_RANGE:
+        raise BadRequest("Choose a date within ten years of today.")
+    return day
 
 
 @allow(*READ_SCHEDULE)
@@ -490,10 +500,14 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
     if plan is None:
         messages.info(request, "The patient has no treatment plan.")
         return redirect("patient_detail", patient_id=patient.pk)
-    form = BoosterForm(request.POST or None, initial={"start_time": dt.time(9)})
+    form = BoosterForm(
+        request.POST or None,
+        initial={"start_time": dt.time(9), "answering": selectors.open_booster_request_id(patient)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.booster_book(
+                answering=form.cleaned_data["answering"],
                 patient=patient,
                 start=_aware(form.cleaned_data["day"], form.cleaned_data["start_time"]),
                 chair_id=form.cleaned_data["chair"].pk,
@@ -551,6 +565,14 @@ def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) ->
                 else "Booster ordered; the coordinators will book it.",
             )
             return done
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="treatment_sessions.booster_request",
+            object_id=patient.pk,
+        )
     return TemplateResponse(
         request, "sessions/booster_request.html", {"patient": patient, "form": form}
     )

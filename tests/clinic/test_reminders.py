@@ -15,6 +15,7 @@ from clinic.models import Chair, ClinicSettings, Reminder
 from clinic.notifications import reminders
 from clinic.tasks import queue_due_reminders, send_reminder, sweep_reminders
 from sessions.services.scheduling import appointment_cancel
+from tests.factories import open_clinic, open_day
 from tests.sessions.conftest import make_plan
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -78,11 +79,15 @@ def booked(personas):
     patient.save()
     plan = make_plan(patient, personas.psychiatrist)
     chair = Chair.objects.create(name="Chair R")
-    start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+    open_clinic()
+    monday = open_day(3) + dt.timedelta(days=7)
+    monday -= dt.timedelta(days=monday.weekday())
+    start = dt.datetime.combine(monday, dt.time(10), tzinfo=NY)
+    # Monday and Thursday for three weeks, 10:00–12:00.
     rows = [
         BookingRow(
-            start=start + dt.timedelta(days=3 * n),
-            end=start + dt.timedelta(days=3 * n, hours=2),
+            start=start + dt.timedelta(days=7 * (n // 2) + 3 * (n % 2)),
+            end=start + dt.timedelta(days=7 * (n // 2) + 3 * (n % 2), hours=2),
             chair_id=chair.pk,
         )
         for n in range(6)

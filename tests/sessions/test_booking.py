@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -13,13 +14,20 @@ from clinic.choices import Role
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
 from sessions.services.scheduling import BookingRow, appointment_cancel, series_book
-from tests.factories import PatientFactory, StaffFactory, approve
+from tests.factories import PatientFactory, StaffFactory, approve, open_clinic, open_day
 
 UTC = dt.UTC
 
 
 def at(day: int, hour: int, minutes: int = 120) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(2026, 12, day, hour, tzinfo=UTC)
+    """Day 7 is a Monday at least a week ahead (9 the Wednesday, 14 the next Monday …);
+    the hour is UTC (15:00 is 10:00 or 11:00 in the clinic, inside its opening hours)."""
+    monday = open_day(7)
+    monday -= dt.timedelta(days=monday.weekday())
+    if monday < open_day(7):
+        monday += dt.timedelta(days=7)
+    day_ = monday + dt.timedelta(days=day - 7)
+    start = dt.datetime.combine(day_, dt.time(hour), tzinfo=UTC)
     return start, start + dt.timedelta(minutes=minutes)
 
 
@@ -59,6 +67,7 @@ def make_plan(patient, psychiatrist) -> TreatmentPlan:
 
 @pytest.fixture
 def setup(personas):
+    open_clinic()
     chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in (1, 2)]
     plan = make_plan(personas.patient_a, personas.psychiatrist)
     return personas, chairs, plan
@@ -120,7 +129,17 @@ def test_back_to_back_is_fine_and_cancelled_bookings_do_not_count(setup) -> None
 
 def test_a_patient_cannot_be_in_two_chairs_at_once(setup) -> None:
     personas, (first, second), plan = setup
-    series_book(plan=plan, rows=rows(first, 7), actor=personas.coordinator, request=None)
+    # A patient has one induction series: the other appointment is a booster.
+    start, end = at(7, 15)
+    Appointment.objects.create(
+        patient=plan.patient,
+        plan=plan,
+        kind="booster",
+        chair=first,
+        start=start,
+        end=end,
+        booked_by=personas.coordinator,
+    )
     with pytest.raises(ValidationError, match="The patient already has an appointment"):
         series_book(plan=plan, rows=rows(second, 7), actor=personas.coordinator, request=None)
 
@@ -182,6 +201,7 @@ def test_postgresql_itself_refuses_overlapping_active_appointments(setup) -> Non
 @pytest.mark.django_db(transaction=True)
 def test_many_threads_booking_the_same_chair_slot_exactly_one_succeeds() -> None:
     assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
+    open_clinic()
     coordinator = StaffFactory(roles=[Role.COORDINATOR])
     psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
     chair = Chair.objects.create(name="Chair 1")
@@ -225,3 +245,236 @@ def test_the_five_default_protocols_are_seeded_by_migration(db) -> None:
     }
     rapid = Protocol.objects.get(code="iv-rapid")
     assert (rapid.per_week, rapid.chair_block_minutes, rapid.observation_minutes) == (3, 120, 30)
+
+
+def race(times: int, attempt) -> list[str]:
+    """Run `attempt(n)` in `times` threads released at once, each on its own connection."""
+    barrier = threading.Barrier(times)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            attempt(n)
+            result = "booked"
+        except ValidationError as error:
+            result = "refused: " + " ".join(error.messages)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_coordinators_booking_one_patient_s_series_at_once_book_one_series() -> None:
+    assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
+    open_clinic()
+    coordinator = StaffFactory(roles=[Role.COORDINATOR])
+    plan = make_plan(PatientFactory(), StaffFactory(roles=[Role.PSYCHIATRIST]))
+    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(20)]
+
+    def book(n: int) -> None:
+        # Each coordinator picks other times and another chair: no overlap to stop them.
+        hour = 13 + 2 * (n % 4)
+        series_book(
+            plan=plan,
+            rows=[
+                BookingRow(*at(day + n // 4, hour), chair_id=chairs[n].pk) for day in (7, 14, 21)
+            ],
+            actor=coordinator,
+            request=None,
+        )
+
+    outcomes = race(20, book)
+    assert outcomes.count("booked") == 1, outcomes
+    assert all("already booked" in outcome for outcome in outcomes if outcome != "booked")
+    assert Appointment.objects.filter(patient=plan.patient).count() == 3
+
+
+def test_the_database_allows_one_active_induction_series_per_patient(setup) -> None:
+    personas, (chair, _), plan = setup
+    series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator, request=None)
+    start, end = at(9, 15)
+    with (
+        pytest.raises(IntegrityError, match="appointment_one_induction_series"),
+        transaction.atomic(),
+    ):
+        Appointment.objects.create(
+            patient=plan.patient,
+            plan=plan,
+            kind="induction",
+            series_number=1,
+            chair=chair,
+            start=start,
+            end=end,
+            booked_by=personas.coordinator,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_once() -> None:
+    assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
+    from django.utils import timezone
+
+    from sessions.models import BenefitReview, BoosterRequest
+    from sessions.services.scheduling import booster_book
+
+    open_clinic()
+    coordinator = StaffFactory(roles=[Role.COORDINATOR])
+    psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
+    patient = PatientFactory(journey_state="maintenance")
+    plan = make_plan(patient, psychiatrist)
+    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(20)]
+    last = timezone.now() - dt.timedelta(days=20)
+    Appointment.objects.create(
+        patient=patient,
+        plan=plan,
+        kind="induction",
+        series_number=6,
+        chair=chairs[0],
+        start=last,
+        end=last + dt.timedelta(hours=2),
+        status="completed",
+        booked_by=coordinator,
+    )
+    BenefitReview.objects.create(
+        patient=patient, plan=plan, decision="continue", note="Continue.", signed_by=psychiatrist
+    )
+    asked = BoosterRequest.objects.create(
+        patient=patient, source="patient", created_by=psychiatrist
+    )
+
+    def book(n: int) -> None:
+        booster_book(
+            patient=patient,
+            start=at(7 + n % 5, 13 + 2 * (n // 5))[0],
+            chair_id=chairs[n].pk,
+            nurse_id=None,
+            actor=coordinator,
+            request=None,
+            answering=asked.pk,
+        )
+
+    outcomes = race(20, book)
+    assert outcomes.count("booked") == 1, outcomes
+    assert all("booked a moment ago" in outcome for outcome in outcomes if outcome != "booked")
+    assert Appointment.objects.filter(patient=patient, kind="booster").count() == 1
+
+
+def _slot(day: dt.date, hour: int, minute: int = 0) -> BookingRow:
+    from clinic.models import ClinicSettings
+
+    zone = ClinicSettings.objects.get(pk=1).zone
+    start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+    return BookingRow(start, start + dt.timedelta(minutes=120), chair_id=0)
+
+
+def refusals(setup, monday: dt.date) -> dict[str, BookingRow]:
+    from clinic.models import Closure
+
+    _, (chair, _), _ = setup
+    Closure.objects.create(date=monday + dt.timedelta(days=2), reason="Staff training")
+
+    def row(day: dt.date, hour: int, minute: int = 0) -> BookingRow:
+        return dataclasses.replace(_slot(day, hour, minute), chair_id=chair.pk)
+
+    return {
+        "has passed": row(open_day(0) - dt.timedelta(days=7), 10),
+        "opening hours": row(monday, 3),
+        "must fit in the opening hours": row(monday, 17),  # 17:00–19:00, closes 18:00
+        "closed on": row(monday + dt.timedelta(days=2), 10),  # the closure
+        "closed on Saturdays": row(monday + dt.timedelta(days=5), 10),
+        "passed": row(dt.date(1900, 1, 1), 10),
+        "days ahead": row(open_day(0) + dt.timedelta(days=800), 10),
+    }
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "has passed",
+        "opening hours",
+        "must fit in the opening hours",
+        "closed on",
+        "closed on Saturdays",
+        "passed",
+        "days ahead",
+    ],
+)
+def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, problem) -> None:
+    from sessions.models import BenefitReview
+    from sessions.services.scheduling import appointment_reschedule, booster_book
+
+    personas, (chair, _), plan = setup
+    monday = at(14, 15)[0].date()
+    wanted = refusals(setup, monday)[problem]
+    with pytest.raises(ValidationError, match=problem):
+        series_book(plan=plan, rows=[wanted], actor=personas.coordinator, request=None)
+    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator, request=None)[
+        0
+    ]
+    with pytest.raises(ValidationError, match=problem):
+        appointment_reschedule(
+            appointment=booked,
+            start=wanted.start,
+            end=wanted.end,
+            chair_id=chair.pk,
+            actor=personas.coordinator,
+            request=None,
+        )
+    BenefitReview.objects.create(
+        patient=plan.patient,
+        plan=plan,
+        decision="continue",
+        note="Continue.",
+        signed_by=personas.psychiatrist,
+    )
+    with pytest.raises(ValidationError, match=problem):
+        booster_book(
+            patient=plan.patient,
+            start=wanted.start,
+            chair_id=chair.pk,
+            nurse_id=None,
+            actor=personas.coordinator,
+            request=None,
+        )
+    assert list(Appointment.objects.values_list("pk", flat=True)) == [booked.pk]
+
+
+def test_a_series_breaking_the_protocol_s_pattern_is_refused_by_the_service(setup) -> None:
+    personas, (chair, _), plan = setup
+    with pytest.raises(ValidationError, match="less than 2 days apart"):
+        series_book(plan=plan, rows=rows(chair, 7, 8), actor=personas.coordinator, request=None)
+    with pytest.raises(ValidationError, match="the protocol allows 2"):
+        series_book(plan=plan, rows=rows(chair, 7, 9, 11), actor=personas.coordinator, request=None)
+    assert not Appointment.objects.exists()
+
+
+def test_a_nurse_is_never_given_more_sessions_at_once_than_the_clinic_allows(setup) -> None:
+    from clinic.models import ClinicSettings
+
+    personas, (first, second), plan = setup
+    ClinicSettings.objects.filter(pk=1).update(nurse_capacity=1)
+    other = make_plan(PatientFactory(), personas.psychiatrist)
+    start, end = at(7, 15)
+    series_book(
+        plan=other,
+        rows=[BookingRow(start, end, first.pk, personas.nurse.pk)],
+        actor=personas.coordinator,
+        request=None,
+    )
+    with pytest.raises(ValidationError, match="The nurse already has 1 sessions"):
+        series_book(
+            plan=plan,
+            rows=[BookingRow(start, end, second.pk, personas.nurse.pk)],
+            actor=personas.coordinator,
+            request=None,
+        )

@@ -239,3 +239,99 @@ def test_calendar_query_budgets(
         client.get(reverse(name), {"date": monday.isoformat()})
         with django_assert_max_num_queries(14):
             assert client.get(reverse(name), {"date": monday.isoformat()}).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01"])
+def test_an_absurd_date_is_a_form_error_on_every_booking_page(
+    clinic_ready, login, personas, day
+) -> None:
+    chairs, _ = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    proposal = client.get(url, {"first_date": day, "preferred_start": "10:00"})
+    assert proposal.status_code == 200
+    assert proposal.context["ask"].errors["first_date"]
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    data = proposal_rows(client.get(url + query))
+    data["row-0-day"] = day
+    refused = client.post(url + query, data)
+    assert refused.status_code == 200
+    assert refused.context["rows"].forms[0].errors["day"]
+    assert not Appointment.objects.exists()
+    client.post(url + query, proposal_rows(client.get(url + query)))
+    first = Appointment.objects.filter(patient=personas.patient_a).order_by("start").first()
+    moved = client.post(
+        reverse("appointment_reschedule", args=[first.pk]),
+        {"day": day, "start_time": "10:00", "chair": chairs[0].pk},
+    )
+    assert moved.status_code == 200 and moved.context["form"].errors["day"]
+    personas.patient_a.journey_state = "maintenance"
+    personas.patient_a.save(update_fields=["journey_state"])
+    booster = client.post(
+        reverse("booster_book", args=[personas.patient_a.pk]),
+        {"day": day, "start_time": "10:00", "chair": chairs[0].pk},
+    )
+    assert booster.status_code == 200 and booster.context["form"].errors["day"]
+
+
+def test_a_booking_at_3am_is_a_clear_error_next_to_the_date(clinic_ready, login, personas):
+    chairs, _ = clinic_ready
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    client.post(url + query, proposal_rows(client.get(url + query)))
+    first = Appointment.objects.filter(patient=personas.patient_a).order_by("start").first()
+    response = client.post(
+        reverse("appointment_reschedule", args=[first.pk]),
+        {"day": next_monday().isoformat(), "start_time": "03:00", "chair": chairs[0].pk},
+    )
+    assert "must fit in the opening hours" in " ".join(response.context["form"].errors["day"])
+    assert response.context["form"]["start_time"].value() == "03:00"
+    first.refresh_from_db()
+    assert first.status == "scheduled"
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("page", ["calendar_day", "calendar_week"])
+def test_a_calendar_date_out_of_range_is_a_400_not_a_500(login, personas, page, date) -> None:
+    response = login(personas.coordinator).get(reverse(page), {"date": date})
+    assert response.status_code == 400
+
+
+def test_only_a_patient_in_maintenance_can_ask_for_a_booster(clinic_ready, login, personas):
+    from sessions.models import BoosterRequest
+
+    patient = personas.patient_a  # journey "plan"
+    response = login(patient.user).post(reverse("booster_request"), {"note": "please"})
+    assert "for patients in maintenance" in " ".join(response.context["form"].errors["note"])
+    patient.journey_state = "induction"
+    patient.save(update_fields=["journey_state"])
+    ordered = login(personas.psychiatrist).post(
+        reverse("booster_order", args=[patient.pk]), {"note": "PHQ-9 rising"}
+    )
+    assert "for patients in maintenance" in ordered.content.decode()
+    assert not BoosterRequest.objects.exists()
+
+
+def test_the_reschedule_cancel_and_booster_order_pages_write_a_view_audit_row(
+    clinic_ready, login, personas
+) -> None:
+    from clinic.models import AuditEvent
+
+    chairs, _ = clinic_ready
+    coordinator = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={next_monday()}&preferred_start=10:00&preferred_chair={chairs[0].pk}"
+    coordinator.post(url + query, proposal_rows(coordinator.get(url + query)))
+    first = Appointment.objects.filter(patient=personas.patient_a).order_by("start").first()
+    personas.patient_a.journey_state = "maintenance"
+    personas.patient_a.save(update_fields=["journey_state"])
+    views = AuditEvent.objects.filter(action="view", patient=personas.patient_a)
+    for client, page in (
+        (coordinator, reverse("appointment_reschedule", args=[first.pk])),
+        (coordinator, reverse("appointment_cancel", args=[first.pk])),
+        (login(personas.psychiatrist), reverse("booster_order", args=[personas.patient_a.pk])),
+    ):
+        before = views.count()
+        assert client.get(page).status_code == 200
+        assert views.count() == before + 1, page

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from clinic.models import Chair
 from sessions.models import Appointment, BenefitReview, BoosterRequest, Protocol, TreatmentPlan
-from tests.factories import PatientFactory, approve
+from tests.factories import PatientFactory, approve, open_clinic, open_day
 
 
 @pytest.fixture
 def maintenance(personas):
     """patient_a finished an IV series whose last session was 26 days ago (interval 4 w)."""
+    open_clinic()
     patient = personas.patient_a
     patient.journey_state = "maintenance"
     patient.save(update_fields=["journey_state"])
@@ -71,7 +72,7 @@ def test_a_booster_due_within_14_days_is_listed(maintenance, login, personas) ->
 def test_a_booked_booster_leaves_the_list(maintenance, login, personas) -> None:
     patient, _, chair = maintenance
     client = login(personas.coordinator)
-    day = timezone.localdate() + dt.timedelta(days=3)
+    day = open_day(3)
     response = client.post(
         reverse("booster_book", args=[patient.pk]),
         {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk},
@@ -96,7 +97,7 @@ def test_a_patient_requests_a_booster_from_the_portal(maintenance, login, person
     coordinator.post(
         reverse("booster_book", args=[patient.pk]),
         {
-            "day": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
+            "day": open_day(2).isoformat(),
             "start_time": "10:00",
             "chair": chair.pk,
         },
@@ -113,7 +114,7 @@ def test_a_psychiatrist_orders_a_booster(maintenance, login, personas) -> None:
 
 def test_a_booster_conflict_is_a_form_error(maintenance, login, personas) -> None:
     patient, plan, chair = maintenance
-    day = timezone.localdate() + dt.timedelta(days=3)
+    day = open_day(3)
     start = dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
     other = PatientFactory()
     other_plan = TreatmentPlan.objects.create(
@@ -182,7 +183,7 @@ def test_no_booster_is_booked_before_the_benefit_review(maintenance, login, pers
     BenefitReview.objects.filter(patient=patient).delete()
     html = login(personas.coordinator).get(reverse("boosters_due")).content.decode()
     assert "records the end-of-induction benefit review before the first booster" in html
-    day = timezone.localdate() + dt.timedelta(days=3)
+    day = open_day(3)
     response = login(personas.coordinator).post(
         reverse("booster_book", args=[patient.pk]),
         {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk},
@@ -271,7 +272,7 @@ def test_after_more_than_3_months_the_patient_answers_the_health_questions_again
         "answers the health questions again"
         in coordinator.get(reverse("boosters_due")).content.decode()
     )
-    day = timezone.localdate() + dt.timedelta(days=3)
+    day = open_day(3)
     booking = {"day": day.isoformat(), "start_time": "09:00", "chair": chair.pk}
     response = coordinator.post(reverse("booster_book", args=[patient.pk]), booking)
     assert "answers the health questions again" in response.content.decode()

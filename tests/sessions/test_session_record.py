@@ -530,6 +530,9 @@ def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
     chairside, personas
 ) -> None:
     plan = chairside.plan
+    # Today's appointment is the last of the series (one patient holds each place once).
+    chairside.appointment.series_number = 6
+    chairside.appointment.save(update_fields=["series_number"])
     for number in range(1, 6):
         start = chairside.appointment.start - dt.timedelta(days=4 * (6 - number))
         Appointment.objects.create(
@@ -543,8 +546,6 @@ def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
             status="completed",
             booked_by=personas.coordinator,
         )
-    chairside.appointment.series_number = 6
-    chairside.appointment.save(update_fields=["series_number"])
     session = finished_session(chairside, personas)
     lock(session, personas)
     personas.patient_a.refresh_from_db()
@@ -837,3 +838,91 @@ def test_a_positive_pregnancy_test_blocks_until_a_later_negative_one(chairside, 
     )
     session = chairside.open(personas.nurse)
     assert "PREGNANCY_POSITIVE" not in [r.code for r in services.session_gate(session)]
+
+
+def discharge_and_sign(session: TreatmentSession, signer) -> TreatmentSession:
+    answers = dict.fromkeys(
+        ("oriented", "steady_gait", "nausea_controlled", "escort_present"), True
+    )
+    services.discharge_assess(session=session, answers=answers, actor=signer)
+    services.session_discharge(session=session, actor=signer)
+    return services.session_sign(session=session, actor=signer)
+
+
+def test_the_psychiatrist_who_signed_cannot_also_co_sign(chairside, personas, login) -> None:
+    session = discharge_and_sign(finished_session(chairside, personas), personas.psychiatrist)
+    response = act(login(personas.psychiatrist), session, "cosign")
+    assert "another psychiatrist co-signs" in response.content.decode()
+    with pytest.raises(ValidationError, match="another psychiatrist co-signs"):
+        services.session_cosign(session=session, actor=personas.psychiatrist)
+    assert TreatmentSession.objects.get(pk=session.pk).cosigned_at is None
+    from tests.factories import StaffFactory
+
+    colleague = StaffFactory(roles=["psychiatrist"])
+    assert services.session_cosign(session=session, actor=colleague).cosigned_by == colleague
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_a_co_signature_by_the_signer(chairside, personas) -> None:
+    from django.db import IntegrityError, connection
+
+    assert connection.vendor == "postgresql", "The check constraint is proven on PostgreSQL"
+    session = discharge_and_sign(finished_session(chairside, personas), personas.nurse)
+    with pytest.raises(IntegrityError, match="session_cosigned_by_another_person"):
+        TreatmentSession.objects.filter(pk=session.pk).update(
+            cosigned_at=timezone.now(), cosigned_by=personas.nurse
+        )
+
+
+def test_a_signed_record_takes_no_alert_acknowledgement_only_an_addendum(
+    chairside, personas, login
+) -> None:
+    session = finished_session(chairside, personas)
+    warning = VitalAlert.objects.create(
+        session=session,
+        reading=VitalReading.objects.filter(session=session).last(),
+        code="HR_HIGH",
+        level="warning",
+        message="Heart rate high",
+        recorded_by=personas.nurse,
+    )
+    session = discharge_and_sign(session, personas.nurse)
+    nurse = login(personas.nurse)
+    response = act(
+        nurse, session, "acknowledge", {"alert": warning.pk, "action_taken": "Rechecked, settled"}
+    )
+    assert "The nurse has signed this record; add an addendum instead." in (
+        response.content.decode()
+    )
+    assert VitalAlert.objects.get(pk=warning.pk).acknowledged_at is None
+    act(
+        nurse,
+        session,
+        "addendum",
+        {"addendum-reason": "Late entry", "addendum-text": "Heart rate alert rechecked, settled."},
+    )
+    assert "Heart rate alert rechecked" in page(nurse, session)
+
+
+# Writes that come after the nurse's signature: the co-signature and an addendum (the
+# REMS submission is a separate record of filing the form, made after co-signing).
+AFTER_SIGNATURE = {"session_open", "session_cosign", "addendum_write", "rems_submission_record"}
+
+
+def test_every_other_write_to_a_session_record_goes_through_the_signature_lock() -> None:
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(services))
+    unguarded = []
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef) or function.name.startswith("_"):
+            continue
+        calls = {
+            node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call)
+        }
+        if "atomic" in calls and "_lock_for_write" not in calls:
+            unguarded.append(function.name)
+    assert sorted(unguarded) == sorted(AFTER_SIGNATURE)
