@@ -23,6 +23,28 @@ def fast_password_hashing(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def seeded_rows_after_a_flush(request: pytest.FixtureRequest, django_db_blocker):
+    """A transactional test (threads on real connections, a browser on the live server)
+    ends by emptying every table, the rows the migrations seed included (the default
+    protocols, the REMS form versions, the periodic tasks). Put them back, so no later
+    test depends on the order the tests ran in."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        from clinic.schedules import sync_periodic_tasks
+        from sessions.protocols import ensure_default_protocols
+        from sessions.rems_forms import ensure_rems_form_versions
+
+        with django_db_blocker.unblock():
+            ensure_default_protocols()
+            ensure_rems_form_versions()
+            sync_periodic_tasks()
+
+
+@pytest.fixture(autouse=True)
 def outboxes_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Text messages, file-backed email and generated files land in temporary folders,
     never in var/."""

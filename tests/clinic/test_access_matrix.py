@@ -27,7 +27,9 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "mfa_verify": EVERYONE,
     "mfa_setup": EVERYONE,
     "mfa_link_request": EVERYONE,
-    "mfa_enroll_link": EVERYONE,
+    # A set-up link opens only for the account it was sent to (tests/clinic/test_second_factor.py);
+    # for the sample token here every persona gets 404.
+    "mfa_enroll_link": frozenset(),
     "mfa_replace": EVERYONE,
     "password_reset": PUBLIC,
     "password_reset_done": PUBLIC,
@@ -236,6 +238,8 @@ def _url(name: str, personas) -> str:
         return reverse(name, args=[alert.pk])
     if name == "intake_step":
         return reverse(name, args=["about-you"])
+    if name == "mfa_enroll_link":
+        return reverse(name, args=["a-link-sent-to-someone-else"])
     if name == "calendar_feed":
         from sessions.services.scheduling import calendar_feed_create
 
