@@ -136,8 +136,10 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
     settings.CLINIC_REQUIRE_MFA = False
     personas.coordinator.set_password(PASSWORD)
     personas.coordinator.save()
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10, 0)))
+    # Three days ahead: today's chairside session, late in the evening, may run past
+    # midnight into tomorrow's calendar.
+    later = timezone.localdate() + dt.timedelta(days=3)
+    start = timezone.make_aware(dt.datetime.combine(later, dt.time(10, 0)))
     Appointment.objects.create(
         patient=personas.patient_a,
         plan=chairside.plan,
@@ -149,7 +151,7 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
         booked_by=personas.coordinator,
     )
     steps.sign_in(page, personas.coordinator.username, PASSWORD)
-    page.goto(f"/calendar/?date={tomorrow.isoformat()}")
+    page.goto(f"/calendar/?date={later.isoformat()}")
     expect(page.get_by_text("Alice Quillfeather")).to_be_visible()
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
