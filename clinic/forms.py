@@ -17,6 +17,9 @@ from clinic.models import Patient, User
 
 
 class SignInForm(AuthenticationForm):
+    password = forms.CharField(
+        label="Password", strip=False, max_length=4096, widget=forms.PasswordInput
+    )
     error_messages = {
         "invalid_login": SIGN_IN_FAILED,
         "inactive": SIGN_IN_FAILED,
@@ -30,7 +33,6 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].validators.append(
             MaxLengthValidator(User._meta.get_field("username").max_length)
         )
-        self.fields["password"].validators.append(MaxLengthValidator(4096))
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
@@ -39,6 +41,7 @@ class ReauthenticateForm(forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=4096,
     )
     token = forms.CharField(
         label="6-digit code from your current authenticator app",

@@ -210,7 +210,7 @@ class ClinicSettings(models.Model):
     )
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=500)
 
     nurse_capacity = models.PositiveSmallIntegerField(
         default=3, help_text="Most sessions one nurse may be assigned at the same time."
@@ -497,7 +497,7 @@ class Addendum(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=300)
-    text = models.TextField()
+    text = models.TextField(max_length=5000)
 
     objects = AddendumQuerySet.as_manager()
 

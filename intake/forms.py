@@ -52,11 +52,13 @@ class AcceptInvitationForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters, not only numbers, not a common password.",
+        max_length=4096,
     )
     password2 = forms.CharField(
         label="Type the password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=4096,
     )
 
     def __init__(

@@ -239,7 +239,7 @@ class UrgentAlert(models.Model):
         related_name="+",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    action_note = models.TextField(blank=True)
+    action_note = models.TextField(blank=True, max_length=2000)
     history = HistoricalRecords()
 
     class Meta:
@@ -301,8 +301,8 @@ class EligibilityDecision(models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices)
     allowed_routes = models.JSONField(default=list, blank=True)
     overrides = models.JSONField(default=dict, blank=True)  # absolute flag code → justification
-    staff_reason = models.TextField(blank=True)
-    patient_message = models.TextField(blank=True)
+    staff_reason = models.TextField(blank=True, max_length=4000)
+    patient_message = models.TextField(blank=True, max_length=4000)
     reopened_steps = models.JSONField(default=list, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic.models import Patient
 from intake.instruments import QUESTIONNAIRES
-from integration.models import INTERVENTIONS, IntegrationNote, Modality
+from integration.models import INTERVENTIONS, NOTE_SECTION_MAX, IntegrationNote, Modality
 
 YES_NO = [("", "Not asked yet"), ("no", "No"), ("yes", "Yes")]
 
@@ -32,12 +32,19 @@ class NoteForm(forms.Form):
         label="Patient's account of the experience",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_SECTION_MAX,
     )
     themes = forms.CharField(
-        label="Themes and insights", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Themes and insights",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_SECTION_MAX,
     )
     emotional_state = forms.CharField(
-        label="Emotional state", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Emotional state",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_SECTION_MAX,
     )
     risk_suicidal_thoughts = forms.ChoiceField(
         label="Risk check: suicidal thoughts?",
@@ -52,7 +59,10 @@ class NoteForm(forms.Form):
         widget=forms.RadioSelect,
     )
     protective_factors = forms.CharField(
-        label="Protective factors", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Protective factors",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_SECTION_MAX,
     )
     interventions = forms.MultipleChoiceField(
         label="Interventions used",
@@ -61,18 +71,30 @@ class NoteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     intentions = forms.CharField(
-        label="Intentions and goals", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Intentions and goals",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_SECTION_MAX,
     )
     share_intentions = forms.BooleanField(label="Share intentions with the patient", required=False)
     practices = forms.CharField(
-        label="Practices / homework", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Practices / homework",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_SECTION_MAX,
     )
     share_practices = forms.BooleanField(label="Share practices with the patient", required=False)
     plan = forms.CharField(
-        label="Plan and next steps", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Plan and next steps",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_SECTION_MAX,
     )
     free_text = forms.CharField(
-        label="Other notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Other notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_SECTION_MAX,
     )
 
     def __init__(self, *args: Any, session_choices: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -117,7 +139,9 @@ class AddendumForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=300, help_text="e.g. correction, late entry"
     )
-    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
 
 
 class GroupForm(forms.Form):

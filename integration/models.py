@@ -37,6 +37,9 @@ class NoteStatus(models.TextChoices):
     VOIDED = "voided", "Voided draft"
 
 
+# Each free-text section of a note: long enough for any session, bounded for the page and PDF.
+NOTE_SECTION_MAX = 10_000
+
 INTERVENTIONS = (
     ("act", "ACT"),
     ("cbt", "CBT"),
@@ -119,25 +122,29 @@ class IntegrationNote(models.Model):
     sessions = models.ManyToManyField(
         "treatment_sessions.TreatmentSession", blank=True, related_name="integration_notes"
     )
-    experience = models.TextField("Patient's account of the experience", blank=True)
-    themes = models.TextField("Themes and insights", blank=True)
-    emotional_state = models.TextField("Emotional state", blank=True)
+    experience = models.TextField(
+        "Patient's account of the experience", blank=True, max_length=NOTE_SECTION_MAX
+    )
+    themes = models.TextField("Themes and insights", blank=True, max_length=NOTE_SECTION_MAX)
+    emotional_state = models.TextField("Emotional state", blank=True, max_length=NOTE_SECTION_MAX)
     risk_suicidal_thoughts = models.BooleanField("Suicidal thoughts", null=True)
     risk_plan = models.BooleanField("A plan or intent", null=True)
-    protective_factors = models.TextField("Protective factors", blank=True)
+    protective_factors = models.TextField(
+        "Protective factors", blank=True, max_length=NOTE_SECTION_MAX
+    )
     interventions = models.JSONField(default=list, blank=True)
-    intentions = models.TextField("Intentions and goals", blank=True)
-    practices = models.TextField("Practices / homework", blank=True)
+    intentions = models.TextField("Intentions and goals", blank=True, max_length=NOTE_SECTION_MAX)
+    practices = models.TextField("Practices / homework", blank=True, max_length=NOTE_SECTION_MAX)
     share_intentions = models.BooleanField("Share intentions with the patient", default=False)
     share_practices = models.BooleanField("Share practices with the patient", default=False)
-    plan = models.TextField("Plan and next steps", blank=True)
-    free_text = models.TextField("Other notes", blank=True)
+    plan = models.TextField("Plan and next steps", blank=True, max_length=NOTE_SECTION_MAX)
+    free_text = models.TextField("Other notes", blank=True, max_length=NOTE_SECTION_MAX)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
-    signed_content = models.TextField(blank=True)
+    signed_content = models.TextField(blank=True, max_length=200_000)
     content_hash = models.CharField(max_length=64, blank=True)
     history = HistoricalRecords()
 

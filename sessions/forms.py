@@ -496,7 +496,7 @@ class OrderAmendForm(forms.Form):
         choices=[("", "—"), (1, "1 (28 mg)"), (2, "2 (56 mg)"), (3, "3 (84 mg)")],
     )
     reason = forms.CharField(
-        label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason for the amendment", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
 
@@ -612,6 +612,7 @@ class DischargeForm(forms.Form):
         label="Psychiatrist's reason to discharge with unmet criteria",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
     rems_ready_minutes = forms.IntegerField(
         label="Clinically ready to leave at (minutes after the first device)",
@@ -626,7 +627,9 @@ class AddendumForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=300, help_text="e.g. late entry, correction"
     )
-    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
 
 
 class RemsSubmissionForm(forms.Form):

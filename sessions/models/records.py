@@ -80,7 +80,7 @@ class TreatmentSession(models.Model):
     amended_mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
     amended_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
     amended_devices = models.PositiveSmallIntegerField(null=True, blank=True)
-    amendment_reason = models.TextField(blank=True)
+    amendment_reason = models.TextField(blank=True, max_length=2000)
     amended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -99,7 +99,7 @@ class TreatmentSession(models.Model):
     discharged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    discharge_override_reason = models.TextField(blank=True)
+    discharge_override_reason = models.TextField(blank=True, max_length=2000)
     discharge_unmet = models.JSONField(default=list, blank=True)
     # REMS form (esketamine): when the patient would have been clinically ready to leave
     # had there been no 2-hour rule, in minutes after the first device (nurse's judgement).
@@ -324,7 +324,7 @@ class GateOverride(SessionPart):
         VitalReading, on_delete=models.PROTECT, related_name="gate_override"
     )
     reasons = models.JSONField()
-    reason = models.TextField()
+    reason = models.TextField(max_length=2000)
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -715,7 +715,7 @@ class RemsSubmission(models.Model):
     confirmation = models.CharField(max_length=60, blank=True)
     # Fields the record did not hold when it was submitted, and why it went without them.
     missing_fields = models.JSONField(default=list, blank=True)
-    missing_note = models.TextField(blank=True)
+    missing_note = models.TextField(blank=True, max_length=2000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -72,7 +72,7 @@ class TreatmentPlan(models.Model):
     maintenance_interval_weeks = models.PositiveSmallIntegerField(default=4)
     rems_patient_id = models.CharField("REMS patient enrollment id", max_length=40, blank=True)
     rems_enrolled_on = models.DateField("REMS enrollment date", null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
     extra_measures = models.JSONField(
         default=list,
         blank=True,
@@ -304,7 +304,7 @@ class BenefitReview(models.Model):
     phq9_latest = models.PositiveSmallIntegerField(null=True, blank=True)
     phq9_change = models.CharField(max_length=12, blank=True)
     decision = models.CharField(max_length=12, choices=BenefitDecision.choices)
-    note = models.TextField()
+    note = models.TextField(max_length=2000)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -260,3 +260,16 @@ def test_a_draft_is_voided_with_a_reason_never_deleted(personas, login) -> None:
         voided.delete()
     with pytest.raises(PermissionError):
         IntegrationNote.objects.filter(pk=note.pk).delete()
+
+
+def test_an_overlong_addendum_is_a_form_error_and_keeps_the_text(personas, login) -> None:
+    note = signed_note(personas)
+    pasted = "A very long paste. " * 400  # 7,600 characters: over the 5,000 limit
+    page = login(personas.therapist).post(
+        reverse("note_addendum", args=[note.pk]), {"reason": "Correction", "text": pasted}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ensure this value has at most 5000 characters" in html
+    assert "A very long paste." in html  # what was typed is still there
+    assert not note.addenda.exists()
