@@ -32,6 +32,8 @@ STAFF = [
     ("psychiatrist2", "Dr.", "MD", "Thomas", "Berg", [Role.PSYCHIATRIST]),
     ("therapist2", "", "LCSW", "Lena", "Moreau", [Role.THERAPIST]),
     ("nurse2", "", "RN", "Aisha", "Bello", [Role.NURSE, Role.COORDINATOR]),
+    # A second admin, so a role request can be approved in the demo (a second admin decides).
+    ("admin2", "", "", "Noah", "Levi", [Role.ADMIN]),
 ]
 
 # first, last, preferred, born, sex, state, days in state, psychiatrist, therapist, channel
