@@ -82,6 +82,16 @@ clinic_admin_site = ClinicAdminSite(name="admin")
 class AdminRoleModelAdmin(admin.ModelAdmin):
     """Everything here is the admin role's to see and change; nothing is deleted."""
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Only the filters the page offers: Django would also allow any lookup on the
+        # model's own fields (e.g. `?password__startswith=` reads a hash letter by letter).
+        offered = {
+            (item if isinstance(item, str) else item[0]).split("__")[0] for item in self.list_filter
+        }
+        if self.date_hierarchy:
+            offered.add(self.date_hierarchy)
+        return lookup.split("__")[0] in offered and not lookup.startswith("password")
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_role(Role.ADMIN)
 
@@ -241,9 +251,10 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.readonly_fields)
-        if obj is not None and obj.last_login is not None:
-            # Once the person has signed in, their address is how they get a new
-            # password or authenticator: an admin cannot redirect those links.
+        if obj is not None:
+            # The address is where the person's password and authenticator links go:
+            # once the account exists, no admin can redirect them (a wrong address is
+            # corrected on the server with `manage.py set_staff_email`).
             fields.append("email")
         return fields
 
@@ -349,7 +360,18 @@ class RoleRequestForm(forms.ModelForm):
 class RoleRequestAdmin(AdminRoleModelAdmin):
     """One admin asks for a role, another approves or refuses it."""
 
-    list_display = ["user", "role", "requested_by", "requested_at", "status", "decided_by"]
+    list_display = [
+        "user",
+        "user_email",
+        "account_created",
+        "ever_signed_in",
+        "role",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+    ]
     list_filter = ["status", "role"]
     actions = ["approve", "refuse"]
 
@@ -368,6 +390,19 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # What the second admin checks before approving: whose address, how new the account.
+    @admin.display(description="E-mail")
+    def user_email(self, role_request: RoleRequest) -> str:
+        return role_request.user.email
+
+    @admin.display(description="Account created")
+    def account_created(self, role_request: RoleRequest) -> Any:
+        return role_request.user.date_joined
+
+    @admin.display(description="Signed in before", boolean=True)
+    def ever_signed_in(self, role_request: RoleRequest) -> bool:
+        return role_request.user.last_login is not None
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         return form.instance  # written by the service in save_model, never by the form

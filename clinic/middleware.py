@@ -109,7 +109,8 @@ def _pending_post(request: HttpRequest) -> dict[str, object]:
         "data": {
             key: request.POST.getlist(key)
             for key in request.POST
-            if key not in ("csrfmiddlewaretoken", "save_and_exit")
+            # Never a password (sessions sit in the database and its backups).
+            if key not in ("csrfmiddlewaretoken", "save_and_exit") and "password" not in key
         },
     }
 

@@ -66,6 +66,11 @@ def enrollment_link_send(*, user: User, actor: User, request: HttpRequest | None
     _check_staff(user)
     if actor.pk != user.pk and not actor.has_role(Role.ADMIN):
         raise ValidationError("Only the admin role sends a set-up link to someone else.")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError(
+            "This account already has an authenticator app: replacing it needs the "
+            "password and a current code, or an admin's “Reset authenticator app”."
+        )
     if not user.email:
         raise ValidationError(
             "This account has no e-mail address, so no set-up link can be sent. "
@@ -207,6 +212,7 @@ def authenticator_enroll(
 class CodeCheck:
     device: TOTPDevice | None
     wait_until: dt.datetime | None = None
+    locked: bool = False
 
     @property
     def passed(self) -> bool:
@@ -219,31 +225,37 @@ def code_check(*, actor: User, token: str, request: HttpRequest | None = None) -
     While django-otp's delay after wrong codes runs, no code is tried at all, so a
     guess in that time neither counts nor can succeed.
     """
-    devices = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
-    waits = []
-    for device in devices:
-        allowed, details = device.verify_is_allowed()
-        if not allowed:
-            waits.append((details or {}).get("locked_until"))
-            continue
-        if device.verify_token(token):
-            audit_record(
-                action=AuditAction.MFA_PASSED,
-                request=request,
-                user=actor,
-                object_type="otp.device",
-                object_id=actor.pk,
-            )
-            return CodeCheck(device)
-    if waits and len(waits) == len(devices):
+    with transaction.atomic():
+        # One code check at a time per person: parallel requests cannot slip past the
+        # count of wrong codes or use one code twice.
+        devices = list(TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=True))
+        if second_factor_failures(actor) >= settings.CLINIC_SECOND_FACTOR_FAILURE_LIMIT:
+            return CodeCheck(None, locked=True)
+        waits = []
+        for device in devices:
+            allowed, details = device.verify_is_allowed()
+            if not allowed:
+                waits.append((details or {}).get("locked_until"))
+                continue
+            if device.verify_token(token):
+                audit_record(
+                    action=AuditAction.MFA_PASSED,
+                    request=request,
+                    user=actor,
+                    object_type="otp.device",
+                    object_id=actor.pk,
+                )
+                return CodeCheck(device)
+        waiting = bool(waits) and len(waits) == len(devices)
+        audit_record(
+            action=AuditAction.MFA_FAILED,
+            request=request,
+            user=actor,
+            object_type="otp.device.wait" if waiting else "otp.device",
+            object_id=actor.pk,
+        )
+    if waiting:
         return CodeCheck(None, wait_until=max(w for w in waits if w is not None))
-    audit_record(
-        action=AuditAction.MFA_FAILED,
-        request=request,
-        user=actor,
-        object_type="otp.device",
-        object_id=actor.pk,
-    )
     return CodeCheck(None)
 
 

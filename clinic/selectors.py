@@ -16,6 +16,7 @@ from clinic.access import patients_visible_to
 from clinic.choices import (
     CLINICAL_REMINDER_KINDS,
     CLINICAL_REMINDER_ROLES,
+    AccountType,
     JourneyState,
     ReminderStatus,
     Role,
@@ -202,6 +203,17 @@ def audit_events(search: AuditFilter) -> QuerySet[AuditEvent]:
         end = dt.datetime.combine(search.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         events = events.filter(occurred_at__lt=end)
     return events.order_by("-id")
+
+
+def staff_usernames(names: set[str]) -> set[str]:
+    """Which of these usernames are staff accounts."""
+    if not names:
+        return set()
+    return set(
+        User.objects.filter(username__in=names, account_type=AccountType.STAFF).values_list(
+            "username", flat=True
+        )
+    )
 
 
 def _reminders_visible_to(user: User) -> QuerySet[Reminder]:

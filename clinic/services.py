@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -220,8 +221,14 @@ def password_link_send(*, user: User, actor: User | None, request: HttpRequest |
     send_templated_email("password_reset", context, [address])
 
 
+def _normalized_email(address: str) -> str:
+    """One form per address for counting and matching: Unicode-normalised and case-folded
+    (so "ſam@…" or "SAM@…" is the same address as "sam@…", never three more e-mails)."""
+    return unicodedata.normalize("NFKC", address.strip()).casefold()
+
+
 def _email_digest(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(_normalized_email(address).encode()).hexdigest()
 
 
 def password_reset_request(*, email: str) -> None:
@@ -232,8 +239,14 @@ def password_reset_request(*, email: str) -> None:
     from clinic.tasks import password_reset_send
 
     digest = _email_digest(email)
-    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    now = timezone.now()
+    hour_ago = now - dt.timedelta(hours=1)
     with transaction.atomic():
+        # One request per address at a time (the count below is then exact).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [digest])
+        PasswordResetRequest.objects.filter(requested_at__lt=now - dt.timedelta(days=1)).delete()
         recent = PasswordResetRequest.objects.filter(
             email_digest=digest, requested_at__gt=hour_ago
         ).count()
@@ -254,8 +267,11 @@ def password_reset_deliver(request_id: int) -> int:
     if row is None:
         return 0
     sent = 0
+    wanted = _normalized_email(row.email)
     for user in User.objects.filter(email__iexact=row.email, is_active=True):
-        if user.has_usable_password():
+        # The database's case-insensitive match may be looser than ours: send only to
+        # an account whose address is the same one, never a look-alike.
+        if _normalized_email(user.email) == wanted and user.has_usable_password():
             password_link_send(user=user, actor=None, request=None)
             sent += 1
     PasswordResetRequest.objects.filter(pk=row.pk).update(email="")

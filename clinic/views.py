@@ -306,6 +306,8 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         if check.passed:
             otp_login(request, check.device)
             return HttpResponseRedirect(_safe_next(request))
+        if check.locked:
+            return _locked_out(request)
         if check.wait_until is not None:
             seconds = max(1, int((check.wait_until - timezone.now()).total_seconds()) + 1)
             form.add_error(
@@ -546,8 +548,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             date_to=form.cleaned_data["date_to"],
         )
     page = selectors.paginate(selectors.audit_events(search), request.GET.get("page"), 50)
+    # A failed sign-in names the username typed; unless that is a staff account it may
+    # be a patient's e-mail address, which is not the admin's to read.
+    typed = {event.object_id for event in page if event.object_type == "login"}
+    staff = selectors.staff_usernames(typed)
     for event in page:
         event.object_label = audit_object_label(event.object_type)
+        hidden = event.object_type == "login" and event.object_id not in staff
+        event.shown_id = "" if hidden else event.object_id
     query = request.GET.copy()
     query.pop("page", None)
     return TemplateResponse(
@@ -577,7 +585,9 @@ def patient_reminders(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-@allow(Role.COORDINATOR)
+# Psychiatrists and nurses too: a failed urgent (suicide-risk) alert is theirs to see and
+# send again, and coordinators no longer see those (a clinical fact).
+@allow(Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST)
 @require_http_methods(["GET"])
 def failed_reminders(request: HttpRequest) -> HttpResponse:
     """Reminders that failed after every attempt, with the error and a retry button."""
@@ -587,7 +597,7 @@ def failed_reminders(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allow(Role.COORDINATOR)
+@allow(Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST)
 @require_http_methods(["POST"])
 def reminder_retry(request: HttpRequest, reminder_id: int) -> HttpResponse:
     reminder = selectors.failed_reminders(request.user).filter(pk=reminder_id).first()

@@ -22,26 +22,29 @@ def fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def seeded_rows_after_a_flush(request: pytest.FixtureRequest, django_db_blocker):
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A transactional test (threads on real connections, a browser on the live server)
     ends by emptying every table, the rows the migrations seed included (the default
-    protocols, the REMS form versions, the periodic tasks). Put them back, so no later
-    test depends on the order the tests ran in."""
+    protocols, the REMS form versions, the periodic tasks). Put them back once every
+    fixture of that test is torn down, so no later test depends on the order."""
     yield
-    marker = request.node.get_closest_marker("django_db")
+    marker = item.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
     )
-    if transactional:
-        from clinic.schedules import sync_periodic_tasks
-        from sessions.protocols import ensure_default_protocols
-        from sessions.rems_forms import ensure_rems_form_versions
+    if not transactional or nextitem is None:  # after the last test the database is gone
+        return
+    from pytest_django.plugin import blocking_manager_key
 
-        with django_db_blocker.unblock():
-            ensure_default_protocols()
-            ensure_rems_form_versions()
-            sync_periodic_tasks()
+    from clinic.schedules import sync_periodic_tasks
+    from sessions.protocols import ensure_default_protocols
+    from sessions.rems_forms import ensure_rems_form_versions
+
+    with item.config.stash[blocking_manager_key].unblock():
+        ensure_default_protocols()
+        ensure_rems_form_versions()
+        sync_periodic_tasks()
 
 
 @pytest.fixture(autouse=True)

@@ -98,8 +98,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "patient_outcomes": {"therapist", "psychiatrist", "nurse"},
     "clinic_outcomes": {"psychiatrist", "admin"},
     "patient_reminders": {"coordinator", "nurse", "psychiatrist"},
-    "failed_reminders": {"coordinator"},
-    "reminder_retry": {"coordinator"},  # POST only
+    "failed_reminders": {"coordinator", "nurse", "psychiatrist"},
+    "reminder_retry": {"coordinator", "nurse", "psychiatrist"},  # POST only
     "patient_documents": {"nurse", "psychiatrist", "therapist"},
     # A course summary of patient_a: psychiatrists and the patient's therapist.
     "document_status": {"psychiatrist", "therapist"},

@@ -198,3 +198,44 @@ def test_grant_role_on_the_server_is_audited(personas) -> None:
     row = AuditEvent.objects.get(action="role_granted")
     assert row.user is None
     assert row.object_type == "clinic.staffrole:coordinator"
+
+
+def test_the_admin_cannot_filter_users_by_their_password_hash(personas) -> None:
+    admin = sign_in(Client(), personas.admin)
+    url = reverse("admin:clinic_user_changelist")
+    assert admin.get(url + "?password__startswith=pbkdf2").status_code == 400
+    assert admin.get(url + "?is_active__exact=1").status_code == 200
+
+
+def test_a_staff_members_address_cannot_be_redirected_by_an_admin(personas) -> None:
+    admin = sign_in(Client(), personas.admin)
+    data = _change_form_data(admin, personas.nurse)
+    data["email"] = "attacker@evil.example"
+    admin.post(reverse("admin:clinic_user_change", args=[personas.nurse.pk]), data)
+    personas.nurse.refresh_from_db()
+    assert personas.nurse.email != "attacker@evil.example"
+    call_command("set_staff_email", personas.nurse.username, "james.new@clinic.example")
+    personas.nurse.refresh_from_db()
+    assert personas.nurse.email == "james.new@clinic.example"
+    assert AuditEvent.objects.filter(object_type="clinic.user.email").exists()
+
+
+def test_the_second_admin_sees_whose_address_and_how_new_the_account_is(
+    personas, second_admin
+) -> None:
+    roles.role_request_create(actor=personas.admin, user=personas.therapist, role=Role.NURSE)
+    page = sign_in(Client(), second_admin).get(reverse("admin:clinic_rolerequest_changelist"))
+    html = page.content.decode()
+    assert personas.therapist.email in html
+    assert "Signed in before" in html
+
+
+def test_a_failed_sign_in_with_a_patients_address_is_not_shown_to_the_admin(
+    client, personas
+) -> None:
+    patient_address = personas.patient_a.user.username
+    client.post(reverse("login"), {"username": patient_address, "password": "wrong-one"})
+    client.post(reverse("login"), {"username": personas.nurse.username, "password": "wrong"})
+    page = sign_in(Client(), personas.admin).get(reverse("audit_log")).content.decode()
+    assert patient_address not in page
+    assert f"login #{personas.nurse.username}" in page

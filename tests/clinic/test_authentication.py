@@ -301,3 +301,10 @@ def test_a_locked_account_costs_a_password_hash_like_any_other(client, personas)
         refused = post_login(client, "alice", PASSWORD)
     assert SIGN_IN_FAILED in refused.content.decode()
     assert hashed.called
+
+
+def test_the_hourly_limit_counts_every_spelling_of_an_address(client, personas) -> None:
+    address = personas.patient_a.user.email
+    for variant in (address, address.upper(), f"  {address}  ", address.title()):
+        client.post(reverse("password_reset"), {"email": variant})
+    assert len(mail.outbox) == 3

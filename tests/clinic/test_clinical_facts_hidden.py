@@ -83,3 +83,9 @@ def test_every_refusal_of_a_signed_in_user_is_one_denied_row(rf, personas) -> No
     stray.user = personas.nurse
     errors.page_not_found(stray)
     assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 2
+
+
+def test_a_failed_urgent_alert_is_shown_to_the_psychiatrist_to_send_again(login, personas) -> None:
+    _alert_and_booking(personas)
+    page = login(personas.psychiatrist).get(reverse("failed_reminders")).content.decode()
+    assert "Urgent alert" in page

@@ -229,3 +229,30 @@ def test_an_overlong_username_is_a_form_error_not_a_server_error(client, db, len
     response = client.post(reverse("login"), {"username": "u" * length, "password": "x"})
     assert response.status_code == 200
     assert "at most 150 characters" in response.content.decode()
+
+
+def test_a_setup_link_never_replaces_a_working_authenticator(personas) -> None:
+    from django.core.exceptions import ValidationError
+
+    from clinic import second_factor
+
+    TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    with pytest.raises(ValidationError, match="already has an authenticator"):
+        second_factor.enrollment_link_send(user=personas.nurse, actor=personas.admin)
+    assert mail.outbox == []
+
+
+def test_a_form_kept_across_a_timeout_never_keeps_a_password(client, personas) -> None:
+    import time
+
+    from clinic.middleware import SESSION_LAST_SEEN, SESSION_PENDING_POST
+
+    signed = sign_in(client, personas.nurse)
+    session = signed.session
+    session[SESSION_LAST_SEEN] = time.time() - 3600
+    session.save()
+    signed.post(reverse("mfa_replace"), {"password": PASSWORD, "token": "123456"})
+    kept = signed.session.get(SESSION_PENDING_POST)
+    assert kept is not None
+    assert "password" not in kept["data"]
+    assert kept["data"]["token"] == ["123456"]
