@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -200,6 +201,9 @@ class StaffRoleInline(admin.TabularInline):
         return request.user.has_role(Role.ADMIN)
 
 
+PATIENT_RECORD_NUMBER = re.compile(r"^KC-\d+$", re.IGNORECASE)
+
+
 class StaffAccountForm(forms.ModelForm):
     class Meta:
         model = User
@@ -212,6 +216,17 @@ class StaffAccountForm(forms.ModelForm):
             "email",
             "is_active",
         ]
+
+    def clean_username(self) -> str:
+        # Patients sign in with their e-mail address or record number: a staff username
+        # never looks like either, so "already exists" can never tell an admin that some
+        # address belongs to a patient.
+        username = self.cleaned_data["username"]
+        if "@" in username or PATIENT_RECORD_NUMBER.match(username):
+            raise forms.ValidationError(
+                "Staff usernames have no @ and are not record numbers, e.g. “jcarter”."
+            )
+        return username
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

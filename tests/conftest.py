@@ -7,6 +7,7 @@ must never see the other's record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -20,6 +21,32 @@ from tests.factories import PatientFactory, PatientLoginFactory, StaffFactory
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_connection_outlives_the_run(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end any session a test left open on it (a
+    thread or live-server connection) and say which: dropping fails otherwise and the
+    whole run would count as failed after every test passed."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, left(query, 200) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            left = cursor.fetchall()
+            for pid, _query in left:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        connection.close()
+    if left:
+        report = Path("test-artifacts") / "connections-left-open.txt"
+        report.parent.mkdir(exist_ok=True)
+        report.write_text("".join(f"{pid}: {query}\n" for pid, query in left))
 
 
 @pytest.hookimpl(hookwrapper=True)

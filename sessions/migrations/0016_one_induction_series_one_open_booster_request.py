@@ -4,6 +4,48 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_duplicates(apps, schema_editor) -> None:
+    """Say which patients break the new rule, instead of a bare IntegrityError: a clinic
+    that already has two active series for a patient (the race this migration closes)
+    cancels the extra sessions in the app first, then runs `migrate` again."""
+    from django.db.models import Count
+
+    Appointment = apps.get_model("treatment_sessions", "Appointment")
+    BoosterRequest = apps.get_model("treatment_sessions", "BoosterRequest")
+    doubled = (
+        Appointment.objects.filter(kind="induction")
+        .exclude(status="cancelled")
+        .values("patient__mrn", "series_number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    patients = sorted({row["patient__mrn"] for row in doubled})
+    waiting = (
+        BoosterRequest.objects.filter(appointment__isnull=True)
+        .values("patient__mrn")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    requests = sorted(row["patient__mrn"] for row in waiting)
+    if patients or requests:
+        raise RuntimeError(
+            "Before this update: "
+            + (
+                f"patients {', '.join(patients)} have more than one active induction series "
+                "(cancel the extra sessions); "
+                if patients
+                else ""
+            )
+            + (
+                f"patients {', '.join(requests)} have several booster requests waiting "
+                "(book one and remove the others); "
+                if requests
+                else ""
+            )
+            + "then run migrate again."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("clinic", "0005_audit_chain_head"),
@@ -12,6 +54,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="appointment",
             constraint=models.UniqueConstraint(

@@ -239,3 +239,15 @@ def test_a_failed_sign_in_with_a_patients_address_is_not_shown_to_the_admin(
     page = sign_in(Client(), personas.admin).get(reverse("audit_log")).content.decode()
     assert patient_address not in page
     assert f"login #{personas.nurse.username}" in page
+
+
+def test_a_new_staff_username_cannot_probe_for_patient_logins(personas) -> None:
+    admin = sign_in(Client(), personas.admin)
+    for probe in (personas.patient_a.user.username + "@patients.example", "KC-000001"):
+        page = admin.post(
+            reverse("admin:clinic_user_add"),
+            {"username": probe, "first_name": "X", "last_name": "Y", "email": "x@clinic.example"},
+        )
+        html = page.content.decode()
+        assert "Staff usernames have no @" in html
+        assert "already exists" not in html
