@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clinic.auth import SIGN_IN_FAILED
 from clinic.choices import AccountType, AuditAction, JourneyState, Role
+from clinic.fields import ClinicDateField
 from clinic.models import Patient, User
 
 
@@ -82,7 +83,7 @@ class TokenForm(forms.Form):
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label="Name or record number", required=False, max_length=100)
-    dob = forms.DateField(
+    dob = ClinicDateField(
         label="Date of birth",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -108,10 +109,10 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label="Action", required=False, choices=[("", "Any action"), *AuditAction.choices]
     )
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -185,7 +186,7 @@ class PatientDetailsForm(forms.ModelForm):
             "emergency_contact_relationship",
             "reminder_channel",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        field_classes = {"date_of_birth": ClinicDateField}
 
     def clean_date_of_birth(self) -> Any:
         return validate_birth_date(self.cleaned_data["date_of_birth"])

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from clinic.choices import Route
+from clinic.fields import ClinicDateField
 from clinic.forms import normalise_phone, validate_birth_date
 from clinic.models import User
 from intake.models import Decision
@@ -20,7 +21,7 @@ class InvitationForm(forms.Form):
     mobile = forms.CharField(
         label="Mobile phone", max_length=32, required=False, help_text="For a text-message link."
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = ClinicDateField(
         label="Date of birth (if known)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

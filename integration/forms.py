@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from clinic.fields import ClinicDateField
 from clinic.models import Patient
 from intake.instruments import QUESTIONNAIRES
 from integration.models import INTERVENTIONS, NOTE_SECTION_MAX, IntegrationNote, Modality
@@ -19,7 +20,7 @@ def _yes_no(value: str) -> bool | None:
 
 
 class NoteForm(forms.Form):
-    date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}))
+    date = ClinicDateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}))
     modality = forms.ChoiceField(label="Modality", choices=Modality.choices)
     minutes = forms.IntegerField(label="Minutes", required=False, min_value=5, max_value=600)
     sessions = forms.TypedMultipleChoiceField(
@@ -145,7 +146,7 @@ class AddendumForm(forms.Form):
 
 
 class GroupForm(forms.Form):
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    date = ClinicDateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     modality = forms.ChoiceField(label="Modality", choices=Modality.choices)
     minutes = forms.IntegerField(label="Minutes", min_value=15, max_value=600, initial=90)
     topic = forms.CharField(label="Topic", max_length=120, required=False)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.choices import Role, Route
+from clinic.fields import ClinicDateField
 from clinic.models import User
 from clinic.selectors import clinic_settings
 from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNAIRES
@@ -84,7 +85,7 @@ class PlanForm(forms.Form):
     rems_patient_id = forms.CharField(
         label="Patient REMS enrollment id (esketamine)", required=False, max_length=40
     )
-    rems_enrolled_on = forms.DateField(
+    rems_enrolled_on = ClinicDateField(
         label="REMS enrollment date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -140,7 +141,7 @@ def _nurses() -> Any:
 
 
 class ProposalRequestForm(forms.Form):
-    first_date = forms.DateField(
+    first_date = ClinicDateField(
         label="First session on or after", widget=forms.DateInput(attrs={"type": "date"})
     )
     preferred_start = forms.TimeField(
@@ -177,7 +178,7 @@ def booking_day(day: dt.date) -> dt.date:
 
 
 class SessionRowForm(forms.Form):
-    day = forms.DateField(
+    day = ClinicDateField(
         label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(
@@ -403,7 +404,7 @@ class PregnancyForm(forms.Form):
 
 
 class PregnancyTestForm(forms.Form):
-    tested_on = forms.DateField(
+    tested_on = ClinicDateField(
         label="Test date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     kind = forms.ChoiceField(
@@ -517,7 +518,7 @@ class DoseForm(forms.Form):
     mg = forms.DecimalField(label="Dose (mg)", required=False, max_digits=6, decimal_places=1)
     planned_minutes = _numeric(forms.IntegerField(label="Planned minutes", required=False))
     lot_number = forms.CharField(label="Lot number", max_length=40)
-    lot_expiry = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
+    lot_expiry = ClinicDateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
     concentration_mg_per_ml = forms.DecimalField(
         label="Concentration (mg/mL)", required=False, max_digits=6, decimal_places=2
     )
@@ -633,7 +634,7 @@ class AddendumForm(forms.Form):
 
 
 class RemsSubmissionForm(forms.Form):
-    submitted_on = forms.DateField(
+    submitted_on = ClinicDateField(
         label="Submitted on", widget=forms.DateInput(attrs={"type": "date"})
     )
     confirmation = forms.CharField(label="Confirmation number", required=False, max_length=60)

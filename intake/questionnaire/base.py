@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from clinic.fields import ClinicDateField
 from intake.screening import CONDITIONAL_KEYS, is_asked
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -34,7 +35,7 @@ def yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
 
 
 def date_field(label: str, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
+    return ClinicDateField(
         label=label,
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

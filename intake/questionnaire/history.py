@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.choices import ReminderChannel, SexAtBirth
+from clinic.fields import ClinicDateField
 from clinic.forms import normalise_phone, validate_birth_date
 from intake.questionnaire.base import (
     FollowUp,
@@ -28,7 +29,7 @@ class AboutYouForm(StepForm):
     preferred_name = forms.CharField(
         label="Name you would like us to use", max_length=80, required=False
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = ClinicDateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sex_at_birth = forms.ChoiceField(

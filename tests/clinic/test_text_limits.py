@@ -1,6 +1,6 @@
-"""Every free-text field has a length limit (issue 14, 10): a model's text column is
-validated by the forms built from it, and a form's own text field says its limit, so a
-megabyte pasted into a reason, a note or an addendum is a clear form error."""
+"""Every free-text field has a length limit and every date field a sane range (issue 14,
+8 and 10): a megabyte pasted into a note, or the year 9999 typed into a date, is a clear
+form error, never a stored novel or a 500."""
 
 from __future__ import annotations
 
@@ -54,3 +54,25 @@ def test_every_text_field_of_every_form_has_a_max_length() -> None:
         if type(field) is forms.CharField and field.max_length is None
     ]
     assert missing == []
+
+
+def test_every_date_field_of_every_form_is_bounded() -> None:
+    from clinic.fields import ClinicDateField
+
+    unbounded = [
+        f"{form.__module__}.{form.__qualname__}.{name}"
+        for form in _form_classes()
+        for name, field in getattr(form, "base_fields", {}).items()
+        if isinstance(field, forms.DateField) and not isinstance(field, ClinicDateField)
+    ]
+    assert unbounded == []
+
+
+def test_a_date_in_year_9999_or_1_is_a_form_error_not_a_500(login, personas) -> None:
+    from django.urls import reverse
+
+    client = login(personas.admin)
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01"):
+        page = client.get(reverse("audit_log") + "?" + query)
+        assert page.status_code == 200
+        assert "Enter a date between 1900 and 2100." in page.content.decode()
