@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
+from tests.e2e import steps
+
 pytestmark = pytest.mark.e2e
 
 
@@ -36,6 +38,7 @@ def test_a_nurse_signs_in_enrolls_an_authenticator_and_sees_patients_in_treatmen
     # nurse's own e-mail address first.
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_have_count(0)
+    steps.assert_accessible(page)
     page.get_by_role("button", name="E-mail me a set-up link").click()
     expect(page.get_by_text("We e-mailed a set-up link")).to_be_visible()
     link = re.search(r"https?://\S+/enroll/\S+/", mail.outbox[-1].body).group(0)
@@ -43,6 +46,7 @@ def test_a_nurse_signs_in_enrolls_an_authenticator_and_sees_patients_in_treatmen
     page.get_by_role("button", name="Continue to set-up").click()
 
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    steps.assert_accessible(page)
     secret = page.locator(".secret").inner_text().replace(" ", "")
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     page.get_by_label("6-digit code from your authenticator app").fill(
