@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
@@ -377,15 +378,12 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
 
     list_display = [
         "user",
+        "role",
+        "status",
         "user_email",
         "account_created",
         "ever_signed_in",
-        "role",
-        "reason",
         "requested_by",
-        "requested_at",
-        "status",
-        "decided_by",
     ]
     list_filter = ["status", "role"]
     actions = ["approve", "refuse"]
@@ -413,9 +411,9 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
 
     @admin.display(description="Account created")
     def account_created(self, role_request: RoleRequest) -> Any:
-        return role_request.user.date_joined
+        return timezone.localdate(role_request.user.date_joined)
 
-    @admin.display(description="Signed in before", boolean=True)
+    @admin.display(description="Signed in", boolean=True)
     def ever_signed_in(self, role_request: RoleRequest) -> bool:
         return role_request.user.last_login is not None
 

@@ -227,7 +227,7 @@ def test_the_second_admin_sees_whose_address_and_how_new_the_account_is(
     page = sign_in(Client(), second_admin).get(reverse("admin:clinic_rolerequest_changelist"))
     html = page.content.decode()
     assert personas.therapist.email in html
-    assert "Signed in before" in html
+    assert "Signed in" in html
 
 
 def test_a_failed_sign_in_with_a_patients_address_is_not_shown_to_the_admin(
