@@ -151,6 +151,12 @@ def _locked_out(request: HttpRequest) -> HttpResponse:
     return auth.sign_in_refused(request)
 
 
+def _count_wrong_code(request: HttpRequest) -> HttpResponse | None:
+    """A wrong code counts toward the lock; the sign-in page if it now locks the account."""
+    auth.record_failed_code(request, request.user)
+    return _locked_out(request) if auth.is_locked(request, request.user) else None
+
+
 @signed_in
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
@@ -194,9 +200,8 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, "Your authenticator app is set up.")
             return HttpResponseRedirect(_safe_next(request))
-        auth.record_failed_code(request, user)
-        if auth.is_locked(request, user):
-            return _locked_out(request)
+        if locked := _count_wrong_code(request):
+            return locked
         form.add_error("token", "That code did not match. Check the time on your phone.")
     shown = second_factor.device_for_display(user, key)
     return TemplateResponse(
@@ -280,9 +285,8 @@ def mfa_replace(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_ENROLLMENT] = enrollment.pk
             request.session.pop(SESSION_SECRET, None)
             return redirect("mfa_setup")
-        auth.record_failed_code(request, user)
-        if auth.is_locked(request, user):
-            return _locked_out(request)
+        if locked := _count_wrong_code(request):
+            return locked
         form.add_error(None, "The password or the code did not match.")
     return TemplateResponse(request, "registration/mfa_replace.html", {"form": form})
 
@@ -316,9 +320,8 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 "If this keeps happening, ask the administrator to reset your authenticator.",
             )
         else:
-            auth.record_failed_code(request, user)
-            if auth.is_locked(request, user):
-                return _locked_out(request)
+            if locked := _count_wrong_code(request):
+                return locked
             form.add_error("token", "That code did not match. Try the newest code in your app.")
     return TemplateResponse(
         request, "registration/mfa_verify.html", {"form": form, "next": _safe_next(request)}

@@ -4,48 +4,18 @@ unique constraints behind it). Concurrency is tested on real connections."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from intake import services
 from intake.models import Intake, MeasureResult, ScreeningResult
 from intake.questionnaire import STEP_BY_SLUG, screening_answers
+from tests.concurrency import run_together
 from tests.intake.conftest import STEP_POSTS, fill_all_steps
 
 ESCORT_STEP = STEP_BY_SLUG["getting-home"]
-
-
-def run_together(*calls: Callable[[], object]) -> list[str]:
-    """Start the calls at the same moment, each on its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-            result = "done"
-        except (PermissionDenied, ValidationError) as error:
-            result = "refused: " + " ".join(getattr(error, "messages", [str(error)]))
-        except BaseException as error:  # a 500 in production: must not happen
-            result = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from clinic.choices import Role
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
 from sessions.services.scheduling import BookingRow, appointment_cancel, series_book
+from tests.concurrency import run_together
 from tests.factories import PatientFactory, StaffFactory, approve, open_clinic, open_day
 
 UTC = dt.UTC
@@ -207,29 +208,19 @@ def test_many_threads_booking_the_same_chair_slot_exactly_one_succeeds() -> None
     chair = Chair.objects.create(name="Chair 1")
     plans = [make_plan(PatientFactory(), psychiatrist) for _ in range(8)]
     start, end = at(10, 15)
-    barrier = threading.Barrier(len(plans))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def book(plan: TreatmentPlan) -> None:
-        try:
-            barrier.wait()
-            series_book(
-                plan=plan, rows=[BookingRow(start, end, chair.pk)], actor=coordinator, request=None
+    outcomes = run_together(
+        *(
+            partial(
+                series_book,
+                plan=plan,
+                rows=[BookingRow(start, end, chair.pk)],
+                actor=coordinator,
+                request=None,
             )
-            result = "booked"
-        except ValidationError as error:
-            result = "refused: " + " ".join(error.messages)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=book, args=(plan,)) for plan in plans]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+            for plan in plans
+        ),
+        success="booked",
+    )
     assert outcomes.count("booked") == 1, outcomes
     assert all("already booked" in outcome for outcome in outcomes if outcome != "booked")
     assert Appointment.objects.filter(chair=chair).count() == 1
@@ -249,28 +240,7 @@ def test_the_five_default_protocols_are_seeded_by_migration(db) -> None:
 
 def race(times: int, attempt) -> list[str]:
     """Run `attempt(n)` in `times` threads released at once, each on its own connection."""
-    barrier = threading.Barrier(times)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            attempt(n)
-            result = "booked"
-        except ValidationError as error:
-            result = "refused: " + " ".join(error.messages)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return run_together(*(partial(attempt, n) for n in range(times)), success="booked")
 
 
 @pytest.mark.django_db(transaction=True)
