@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from clinic.selectors import clinic_settings
+
+
+def clinic_sender() -> str:
+    """The sender every e-mail shows: the clinic's own name (from its settings) with the
+    deployment's address, e.g. "Riverside Ketamine Clinic <noreply@clinic.example>"."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((clinic_settings().name, address or "noreply@localhost"))
 
 
 def send_templated_email(template: str, context: dict[str, object], to: list[str]) -> None:
@@ -15,6 +25,6 @@ def send_templated_email(template: str, context: dict[str, object], to: list[str
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         text = render_to_string(f"emails/{template}_body.txt", context)
         html = render_to_string(f"emails/{template}_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to, from_email=clinic_sender())
     message.attach_alternative(html, "text/html")
     message.send()

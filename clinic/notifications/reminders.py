@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from clinic.choices import Channel, ReminderChannel, ReminderKind, ReminderStatus, Role
 from clinic.models import ClinicSettings, Patient, Reminder, User
+from clinic.notifications.email import clinic_sender
 from clinic.notifications.sms import send_sms
 from clinic.site import site_domain
 
@@ -295,6 +296,7 @@ def deliver(reminder: Reminder, message: Message) -> str:
         subject=message.subject,
         body=message.text,
         to=[reminder.address],
+        from_email=clinic_sender(),
         headers={"Message-ID": f"<{reminder.idempotency_key}@{site_domain()}>"},
     )
     email.attach_alternative(message.html, "text/html")

@@ -238,6 +238,7 @@ def test_password_reset_by_email_sets_a_new_password(client, personas) -> None:
     message = mail.outbox[0]
     assert message.to == [personas.patient_a.user.email]
     assert message.subject == "Reset your password for Test Clinic"
+    assert message.from_email.startswith("Test Clinic <")  # the clinic's own name
     assert message.alternatives  # an HTML part beside the text
     link = re.search(r"https?://[^/]+(/password-reset/[^\s]+/)", message.body).group(1)
     form_page = client.get(link, follow=True)

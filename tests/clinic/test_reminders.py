@@ -148,6 +148,7 @@ def test_due_reminders_are_sent_once_even_when_queued_twice(booked, settings) ->
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.extra_headers["Message-ID"].startswith(f"<reminder-{confirmation.pk}@")
+    assert message.from_email.startswith("Test Clinic <")  # the clinic's name, not a default
     assert send_reminder(confirmation.pk) == "skipped"  # a duplicate task changes nothing
     assert queue_due_reminders() == 0
     assert len(mail.outbox) == 1

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Patient
+from clinic.models import AuditEvent, ClinicSettings, Patient
 from intake.models import Intake, Invitation
 from tests.factories import PatientFactory
 
@@ -53,6 +53,7 @@ def test_a_coordinator_invites_a_patient_who_gets_a_link_by_email(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["robin@example.com"]
+    assert message.from_email.split(" <")[0] == ClinicSettings.objects.get().name
     assert "Hello Robin" in message.body
     assert "/welcome/" in message.body
     invitation = Invitation.objects.get()
