@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -137,10 +139,18 @@ def attach_errors(
         form.add_error(fallback, error.messages)
 
 
-def normalise_phone(value: str, region: str = "US") -> str:
-    """A phone number in E.164 form, or a ValidationError that says what is wrong."""
+def normalise_phone(value: str, region: str = "") -> str:
+    """A phone number in E.164 form, or a ValidationError that says what is wrong.
+
+    Letters are refused: the phone library would read them as keypad digits, turning a
+    typo such as "617-55x-abcd" into someone else's number on the urgent-alert page."""
     if not value:
         return ""
+    region = region or settings.CLINIC_COUNTRY
+    if any(character.isalpha() for character in value):
+        raise forms.ValidationError(
+            "A phone number has digits only (no letters), e.g. (617) 555-0134."
+        )
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -148,6 +158,30 @@ def normalise_phone(value: str, region: str = "US") -> str:
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError("This phone number is not valid.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Postal codes by the clinic's country (CLINIC_COUNTRY); elsewhere a plain sanity rule.
+POSTAL_CODES = {
+    "US": (
+        re.compile(r"^\d{5}(-\d{4})?$"),
+        "Enter a 5-digit ZIP code, e.g. 02139 (or 02139-4307).",
+    ),
+    "CA": (re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$"), "Enter a postal code such as K1A 0B1."),
+}
+_ANY_POSTAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,9}$")
+
+
+def normalise_postal_code(value: str) -> str:
+    """The postal code, upper-cased and trimmed, or a ValidationError for the country."""
+    code = " ".join(value.upper().split())
+    if not code:
+        return ""
+    pattern, message = POSTAL_CODES.get(
+        settings.CLINIC_COUNTRY, (_ANY_POSTAL_CODE, "Enter a valid postal code.")
+    )
+    if not pattern.match(code):
+        raise forms.ValidationError(message)
+    return code
 
 
 def validate_birth_date(born: Any) -> Any:
@@ -196,6 +230,9 @@ class PatientDetailsForm(forms.ModelForm):
 
     def clean_emergency_contact_phone(self) -> str:
         return normalise_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def clean_postal_code(self) -> str:
+        return normalise_postal_code(self.cleaned_data["postal_code"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

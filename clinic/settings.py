@@ -158,6 +158,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
+# The clinic's country (ISO 3166 code): how phone numbers without a country code are read
+# and which postal codes are accepted.
+CLINIC_COUNTRY = env.str("CLINIC_COUNTRY", default="US").upper()
+
 # Staff need a TOTP second factor unless a deployment turns it off (the demo does).
 CLINIC_REQUIRE_MFA = env.bool("CLINIC_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Ketamine Clinic")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clinic.choices import ReminderChannel, SexAtBirth
 from clinic.fields import ClinicDateField
-from clinic.forms import normalise_phone, validate_birth_date
+from clinic.forms import normalise_phone, normalise_postal_code, validate_birth_date
 from intake.questionnaire.base import (
     FollowUp,
     StepForm,
@@ -69,6 +69,9 @@ class AboutYouForm(StepForm):
 
     def clean_emergency_contact_phone(self) -> str:
         return normalise_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def clean_postal_code(self) -> str:
+        return normalise_postal_code(self.cleaned_data["postal_code"])
 
     def to_answers(self) -> dict[str, Any]:
         stored = super().to_answers()
