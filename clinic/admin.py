@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +23,7 @@ from clinic import roles, second_factor, services
 from clinic.access import AccessRule
 from clinic.audit import audit_record
 from clinic.choices import AccountType, AuditAction, Role
+from clinic.fields import ClinicDateField
 from clinic.models import (
     Chair,
     ClinicSettings,
@@ -83,6 +86,14 @@ clinic_admin_site = ClinicAdminSite(name="admin")
 
 class AdminRoleModelAdmin(admin.ModelAdmin):
     """Everything here is the admin role's to see and change; nothing is deleted."""
+
+    # The browser's date picker (no ambiguous 08/12/2026), bounded like every form date.
+    formfield_overrides = {
+        models.DateField: {
+            "form_class": ClinicDateField,
+            "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+    }
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Only the filters the page offers: Django would also allow any lookup on the
@@ -167,7 +178,47 @@ class OpeningHoursAdmin(AdminRoleModelAdmin):
         return request.user.has_role(Role.ADMIN)  # deleting a weekday closes it
 
 
+# Feature apps say what a closure would hit: each hook takes a date and returns one line
+# per booked session that day (sessions registers its appointments in its AppConfig).
+CLOSURE_CONFLICTS: list[Callable[[dt.date], list[str]]] = []
+
+
+class ClosureForm(forms.ModelForm):
+    confirm = forms.BooleanField(
+        label="Close the clinic anyway: the sessions listed stay booked and must be moved",
+        required=False,
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["date", "reason"]
+        field_classes = {"date": ClinicDateField}
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        if day < timezone.localdate() and (self.instance.pk is None or day != self.instance.date):
+            raise forms.ValidationError(
+                f"{day:%A %-d %B %Y} is in the past: a closure is for a day still to come."
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day = cleaned.get("date")
+        if day and not cleaned.get("confirm"):
+            booked = [line for hook in CLOSURE_CONFLICTS for line in hook(day)]
+            if booked:
+                self.add_error(
+                    "confirm",
+                    f"{len(booked)} session(s) are booked on {day:%A %-d %B %Y}: "
+                    + "; ".join(booked)
+                    + ". Tick the box to close anyway, then move them.",
+                )
+        return cleaned
+
+
 class ClosureAdmin(AdminRoleModelAdmin):
+    form = ClosureForm
     list_display = ["date", "reason"]
     date_hierarchy = "date"
 

@@ -23,6 +23,10 @@ class SessionsConfig(AppConfig):
         from sessions.services.scheduling import appointments_cancel_for_eligibility
 
         DECISION_RECORDED.append(appointments_cancel_for_eligibility)
+        from clinic.admin import CLOSURE_CONFLICTS
+        from sessions.selectors.scheduling import sessions_booked_on
+
+        CLOSURE_CONFLICTS.append(sessions_booked_on)
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 

@@ -450,3 +450,20 @@ def booking_refusal(plan: TreatmentPlan) -> str | None:
         if missing:
             return "Esketamine needs " + " and ".join(missing) + " before booking."
     return None
+
+
+def sessions_booked_on(day: dt.date) -> list[str]:
+    """One line per session still booked on `day` (time, chair, record number), for the
+    closure form: what closing that day would leave to move."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    booked = (
+        Appointment.objects.filter(
+            start__gte=start,
+            start__lt=start + dt.timedelta(days=1),
+            status=AppointmentStatus.SCHEDULED,
+        )
+        .select_related("chair", "patient")
+        .order_by("start")
+    )
+    return [f"{timezone.localtime(a.start):%H:%M} {a.chair.name} ({a.patient.mrn})" for a in booked]
