@@ -141,6 +141,10 @@ def day_columns(user: User, day: dt.date) -> list[tuple[Chair, list[Appointment]
     return [(chair, by_chair.get(chair.pk, [])) for chair in Chair.objects.filter(is_active=True)]
 
 
+def closure_on(day: dt.date) -> Closure | None:
+    return Closure.objects.filter(date=day).first()
+
+
 def week_days(user: User, monday: dt.date) -> list[tuple[dt.date, list[Appointment]]]:
     start, _ = _day_bounds(monday)
     _, end = _day_bounds(monday + dt.timedelta(days=6))

@@ -416,11 +416,20 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         object_type="calendar.day",
         object_id=day.isoformat(),
     )
+    closure = selectors.closure_on(day)
     return TemplateResponse(
         request,
         "sessions/calendar_day.html",
         {
             "day": day,
+            "closure": closure,
+            "to_move": sum(
+                appointment.status == "scheduled"
+                for _, appointments in columns
+                for appointment in appointments
+            )
+            if closure
+            else 0,
             "columns": columns,
             "previous": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),

@@ -58,3 +58,26 @@ def test_closing_a_day_with_booked_sessions_lists_them_and_asks_to_confirm(perso
     confirmed = _closure(admin, day, confirm="on")
     assert confirmed.status_code == 302
     assert Closure.objects.filter(date=day).exists()
+
+
+def test_the_day_view_marks_a_closed_day_and_the_sessions_to_move(personas, login) -> None:
+    day = open_day(3)
+    chair = Chair.objects.create(name="Chair 1")
+    plan = make_plan(personas.patient_a, personas.psychiatrist)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    Appointment.objects.create(
+        patient=personas.patient_a,
+        plan=plan,
+        kind="induction",
+        series_number=1,
+        chair=chair,
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        booked_by=personas.coordinator,
+    )
+    Closure.objects.create(date=day, reason="Staff training")
+    page = login(personas.coordinator).get(reverse("calendar_day") + f"?date={day.isoformat()}")
+    html = page.content.decode()
+    assert "The clinic is closed on this day" in html
+    assert "1 session still booked" in html
+    assert "To move: closed day" in html
