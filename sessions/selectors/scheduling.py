@@ -470,4 +470,6 @@ def sessions_booked_on(day: dt.date) -> list[str]:
         .select_related("chair", "patient")
         .order_by("start")
     )
-    return [f"{timezone.localtime(a.start):%H:%M} {a.chair.name} ({a.patient.mrn})" for a in booked]
+    return [
+        f"{timezone.localtime(a.start):%-I:%M %p} {a.chair.name} ({a.patient.mrn})" for a in booked
+    ]

@@ -52,7 +52,7 @@ def test_closing_a_day_with_booked_sessions_lists_them_and_asks_to_confirm(perso
     admin = sign_in(Client(), personas.admin)
     page = _closure(admin, day).content.decode()
     assert "1 session(s) are booked" in page
-    assert f"10:00 Chair 1 ({personas.patient_a.mrn})" in page
+    assert f"10:00 AM Chair 1 ({personas.patient_a.mrn})" in page
     assert not Closure.objects.exists()
 
     confirmed = _closure(admin, day, confirm="on")
