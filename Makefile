@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-# Embedded defaults for the demo: SQLite, filesystem broker, no second factor.
-RUN_ENV := DEBUG=true CLINIC_REQUIRE_MFA=false
+# Embedded defaults for the demo: SQLite, filesystem broker, no second factor, and debug
+# off so a wrong address shows the clinic's own pages (static files from WhiteNoise).
+RUN_ENV := DEBUG=false CLINIC_REQUIRE_MFA=false
 
 # Test defaults: the real services on this machine, unless the caller set others.
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ketamine_clinic
@@ -28,6 +29,7 @@ install: $(STAMP)
 run: install
 	mkdir -p var/log var/run
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) $(PY) manage.py seed_demo
 	env -u DATABASE_URL -u REDIS_URL $(RUN_ENV) VENV=$(VENV) bin/run-embedded
 
