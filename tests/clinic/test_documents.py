@@ -204,3 +204,34 @@ def test_the_paper_size_follows_the_clinic_setting(
         data = stored.read()
     info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True)
     assert size in info.stdout.decode()
+
+
+def test_the_patient_never_sees_a_checksum_staff_do(personas, login) -> None:
+    from django.urls import reverse
+
+    from clinic.models import Document
+
+    Document.objects.create(
+        patient=personas.patient_a,
+        kind="course_summary_patient",
+        status="ready",
+        version=1,
+        size=2048,
+        checksum="a" * 64,
+        requested_by=personas.patient_a.user,
+    )
+    portal = login(personas.patient_a.user).get(reverse("my_documents")).content.decode()
+    assert "Download PDF" in portal
+    assert "SHA-256" not in portal
+
+
+def test_the_portal_says_who_assigns_a_missing_care_team(personas, login) -> None:
+    from django.urls import reverse
+
+    patient = personas.patient_b
+    patient.psychiatrist = None
+    patient.therapist = None
+    patient.save(update_fields=["psychiatrist", "therapist"])
+    home = login(patient.user).get(reverse("home")).content.decode()
+    assert "Not assigned yet" in home
+    assert "The clinic's coordinator assigns your care team" in home
