@@ -668,7 +668,8 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Generating the document; it appears below when ready.")
+            # A flash stays on the page: say what stays true once the PDF is ready.
+            messages.success(request, "Document requested: its row below turns into a download.")
         return redirect("patient_documents", patient_id=patient.pk)
     audit_record(
         action=AuditAction.VIEW,
@@ -745,7 +746,9 @@ def my_documents(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(request, "We are preparing your document; it appears below.")
+            messages.success(
+                request, "Document requested: it is listed below, with a download button."
+            )
         return redirect("my_documents")
     audit_record(
         action=AuditAction.VIEW, request=request, patient=patient, object_type="portal.documents",

@@ -27,7 +27,7 @@ def test_a_patient_asks_for_a_limited_number_of_documents_per_hour(personas, log
     # An hour later the patient may ask again.
     Document.objects.update(requested_at=timezone.now() - dt.timedelta(minutes=61))
     page = patient.post(reverse("my_documents"), ask, follow=True).content.decode()
-    assert "We are preparing your document" in page
+    assert "Document requested: it is listed below" in page
     assert Document.objects.filter(patient=personas.patient_a).count() == 11
 
 
@@ -39,7 +39,7 @@ def test_the_document_limit_is_the_patients_own_not_the_clinics(personas, login)
     page = login(personas.patient_a.user).post(
         reverse("my_documents"), {"kind": "course_summary_patient"}, follow=True
     )
-    assert "We are preparing your document" in page.content.decode()
+    assert "Document requested: it is listed below" in page.content.decode()
 
 
 def test_a_patient_sends_questionnaires_a_limited_number_of_times_per_hour(personas, login) -> None:
