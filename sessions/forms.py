@@ -120,6 +120,22 @@ class PlanForm(forms.Form):
                 "rems_enrolled_on": current.rems_enrolled_on,
                 "extra_measures": current.extra_measures,
             }
+        if (
+            current is None
+            and allowed_routes == [Route.INTRANASAL_ESKETAMINE]
+            and "initial" not in kwargs
+        ):
+            # Only esketamine is approved: start from its label, not the IV defaults
+            # (8 sessions, 56 mg by two devices, a fixed dose, every 2 weeks afterwards).
+            kwargs["initial"] = {
+                "dose_mode": DoseMode.FIXED_MG,
+                "esketamine_devices": 2,
+                "series_length": "8",
+                "maintenance_interval_weeks": 2,
+                "protocol": Protocol.objects.filter(code="esketamine-induction")
+                .values_list("pk", flat=True)
+                .first(),
+            }
         super().__init__(*args, **kwargs)
         labels = dict(Route.choices)
         self.fields["route"].choices = [(route, labels[route]) for route in allowed_routes]

@@ -184,3 +184,15 @@ def test_a_per_kg_order_is_checked_at_the_patients_known_weight(approved, login,
     html = client.post(url, iv_plan(dose_mg_per_kg="1.0")).content.decode()
     assert "160 mg is above the maximum total of 150 mg" in html
     assert client.post(url, iv_plan(dose_mg_per_kg="0.9"))["Location"] == url
+
+
+def test_an_esketamine_only_plan_starts_from_the_esketamine_label(db) -> None:
+    from sessions.forms import PlanForm
+
+    form = PlanForm(allowed_routes=["intranasal_esketamine"], current=None)
+    assert form["route"].value() == "intranasal_esketamine"
+    assert form["dose_mode"].value() == "fixed_mg"  # never an mg/kg dose
+    assert form["esketamine_devices"].value() == 2  # 56 mg
+    assert form["series_length"].value() == "8"
+    assert form["maintenance_interval_weeks"].value() == 2  # not the IV default of 4
+    assert form["protocol"].value() == Protocol.objects.get(code="esketamine-induction").pk
