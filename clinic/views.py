@@ -141,6 +141,13 @@ def _session_enrollment(request: HttpRequest) -> Any:
     )
 
 
+def _begin_setup(request: HttpRequest, enrollment: Any) -> HttpResponse:
+    """Bind a set-up permission to this browser session; the set-up page makes the secret."""
+    request.session[SESSION_ENROLLMENT] = enrollment.pk
+    request.session.pop(SESSION_SECRET, None)
+    return redirect("mfa_setup")
+
+
 def _forget_enrollment(request: HttpRequest) -> None:
     request.session.pop(SESSION_ENROLLMENT, None)
     request.session.pop(SESSION_SECRET, None)
@@ -254,9 +261,7 @@ def mfa_enroll_link(request: HttpRequest, token: str) -> HttpResponse:
             request, "registration/mfa_link_invalid.html", {"signed_in_as": user}, status=404
         )
     if request.method == "POST":
-        request.session[SESSION_ENROLLMENT] = enrollment.pk
-        request.session.pop(SESSION_SECRET, None)
-        return redirect("mfa_setup")
+        return _begin_setup(request, enrollment)
     return TemplateResponse(request, "registration/mfa_link_confirm.html", {})
 
 
@@ -282,9 +287,7 @@ def mfa_replace(request: HttpRequest) -> HttpResponse:
             request=request,
         )
         if enrollment is not None:
-            request.session[SESSION_ENROLLMENT] = enrollment.pk
-            request.session.pop(SESSION_SECRET, None)
-            return redirect("mfa_setup")
+            return _begin_setup(request, enrollment)
         if locked := _count_wrong_code(request):
             return locked
         form.add_error(None, "The password or the code did not match.")

@@ -269,3 +269,15 @@ def rems_form(state: SessionState, *, first_dose: bool) -> RemsForm:
                 missing.append(label)
         sections.append((section["section"], rows))
     return RemsForm(version=version, sections=sections, missing=missing)
+
+
+def rems_missing(plan: object) -> list[str]:
+    """What esketamine still needs before it is booked or given: the patient's REMS
+    enrollment on the plan and the clinic's REMS certification (empty: nothing)."""
+    clinic = clinic_settings()
+    missing = []
+    if not plan.rems_patient_id or plan.rems_enrolled_on is None:
+        missing.append("the patient's REMS enrollment (id and date)")
+    if not clinic.rems_certification_id or clinic.rems_certified_on is None:
+        missing.append("the clinic's REMS certification")
+    return missing

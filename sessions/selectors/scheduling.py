@@ -33,6 +33,7 @@ from sessions.scheduling import (
     next_booster_due,
     rescreen_needed,
 )
+from sessions.selectors.rems import rems_missing
 
 
 def plan_versions(patient: Patient) -> list[TreatmentPlan]:
@@ -444,15 +445,8 @@ def booking_refusal(plan: TreatmentPlan) -> str | None:
         )
     if plan.route not in decision.allowed_routes:
         return "The eligibility decision does not allow this plan's route."
-    if plan.route == Route.INTRANASAL_ESKETAMINE:
-        clinic = clinic_settings()
-        missing = []
-        if not plan.rems_patient_id or plan.rems_enrolled_on is None:
-            missing.append("the patient's REMS enrollment (id and date)")
-        if not clinic.rems_certification_id or clinic.rems_certified_on is None:
-            missing.append("the clinic's REMS certification")
-        if missing:
-            return "Esketamine needs " + " and ".join(missing) + " before booking."
+    if plan.route == Route.INTRANASAL_ESKETAMINE and (missing := rems_missing(plan)):
+        return "Esketamine needs " + " and ".join(missing) + " before booking."
     return None
 
 

@@ -29,6 +29,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.models.records import Drug, PregnancyTestPolicy, PregnancyTestResult
+from sessions.selectors.rems import rems_missing
 
 PREGNANCY_TEST_VALID_DAYS = 7
 PREGNANCY_AGE_RANGE = (12, 55)
@@ -262,18 +263,10 @@ def treatment_gate(
                 "psychiatrist must assess the patient and acknowledge it before the dose.",
             )
         )
-    if session.route == Route.INTRANASAL_ESKETAMINE:
-        clinic = clinic_settings()
-        plan = session.plan
-        missing = []
-        if not plan.rems_patient_id or plan.rems_enrolled_on is None:
-            missing.append("the patient's REMS enrollment")
-        if not clinic.rems_certification_id or clinic.rems_certified_on is None:
-            missing.append("the clinic's REMS certification")
-        if missing:
-            reasons.append(
-                GateReason("REMS_MISSING", "Esketamine needs " + " and ".join(missing) + ".")
-            )
+    if session.route == Route.INTRANASAL_ESKETAMINE and (missing := rems_missing(session.plan)):
+        reasons.append(
+            GateReason("REMS_MISSING", "Esketamine needs " + " and ".join(missing) + ".")
+        )
     current = facts.current_plan
     if (
         current is not None
