@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import allow
@@ -218,15 +217,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "warnings": forms.get("warnings", []),
         "dose_blockers": services.dose_blockers(state, facts) if facts else [],
         "dose_plan": dose_plan,
-        "gate_reason_text": {
-            code: monitoring.gate_reason_text(
-                code,
-                route=session.route,
-                age=session.patient.age_on(timezone.localdate(state.now, zone)) or 0,
-                limits=selectors.vital_limits(),
-            )
-            for code in (state.gate.reasons if state.gate else ())
-        },
+        "gate_reason_text": selectors.gate_reason_texts(session, state),
         "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
         "assessment": [
             (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
