@@ -298,8 +298,19 @@ class SessionRowForm(forms.Form):
         return booking_day(self.cleaned_data["day"])
 
 
+class ProposalRowForm(SessionRowForm):
+    """A proposed session; its note (why it was not placed as asked) travels with the row, so
+    it is still shown when the booking comes back with an error."""
+
+    note = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def notes(self) -> list[str]:
+        value = self["note"].value() or ""
+        return [line for line in value.splitlines() if line.strip()]
+
+
 SessionRowFormSet = forms.formset_factory(
-    SessionRowForm, extra=0, min_num=1, validate_min=True, max_num=8, validate_max=True
+    ProposalRowForm, extra=0, min_num=1, validate_min=True, max_num=8, validate_max=True
 )
 
 
