@@ -313,6 +313,9 @@ def _save_unfinished(
     except PermissionDenied as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(routes.done())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(routes.step(step.slug))
     crisis = _safety_support(
         request,
         patient,

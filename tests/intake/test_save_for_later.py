@@ -401,3 +401,31 @@ def test_a_step_that_does_not_apply_cannot_be_saved(patient_client) -> None:
     )
     assert response.status_code == 404
     assert Intake.objects.get().drafts == {}
+
+
+def test_a_reopened_step_saved_unfinished_must_be_finished_before_submitting_again(
+    patient_client, personas
+) -> None:
+    fill_all_steps(patient_client)
+    patient_client.post(reverse("intake_review"))
+    Intake.objects.update(status=IntakeStatus.REOPENED, reopened_steps=["medical"])
+    data = {**STEP_POSTS["medical"], "weight_kg": "72"}
+    del data["glaucoma"]
+    patient_client.post(reverse("intake_step", args=["medical"]), {**data, **LATER})
+    assert Intake.objects.get().drafts["medical"]["weight_kg"] == 72.0
+    refused = patient_client.post(reverse("intake_review"), follow=True)
+    assert "Please complete these steps first: Heart, brain" in refused.content.decode()
+    assert ScreeningResult.objects.count() == 1
+
+    # A step that was not reopened gets no draft either.
+    with pytest.raises(PermissionDenied, match="reopened"):
+        services.intake_save_draft(
+            intake=Intake.objects.get(),
+            step=STEP_BY_SLUG["gad7"],
+            values={"q1": "3"},
+            actor=personas.patient_a.user,
+            request=None,
+        )
+    response = patient_client.post(reverse("intake_step", args=["gad7"]), {"q1": "3", **LATER})
+    assert response["Location"] == reverse("intake_review")
+    assert set(Intake.objects.get().drafts) == {"medical"}
