@@ -739,6 +739,28 @@ class DischargeForm(forms.Form):
     )
 
 
+class SignForm(forms.Form):
+    """Signing says what is signed: the summary above the box, and the box itself."""
+
+    NURSE = (
+        "I have reviewed this session record: it is complete and accurate, and I sign it as "
+        "the treating nurse."
+    )
+    COSIGN = (
+        "I have reviewed this session record and co-sign it. It will be locked: later "
+        "changes only as addenda."
+    )
+    attest = forms.BooleanField(
+        label=NURSE,
+        error_messages={"required": "Tick the box to confirm you reviewed the record."},
+    )
+
+    def __init__(self, *args: Any, cosign: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cosign:
+            self.fields["attest"].label = self.COSIGN
+
+
 class AddendumForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=300, help_text="e.g. late entry, correction"

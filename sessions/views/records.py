@@ -44,6 +44,7 @@ from sessions.forms import (
     PregnancyNotApplicableForm,
     PregnancyTestForm,
     ReasonForm,
+    SignForm,
     TimeOnlyForm,
     VitalsForm,
     WeightForm,
@@ -213,6 +214,8 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "ack_forms": forms.get("acknowledge", {}),
         "discharge_form": forms.get("discharge") or DischargeForm(prefix="discharge"),
         "addendum_form": forms.get("addendum") or AddendumForm(prefix="addendum"),
+        "sign_form": forms.get("sign") or SignForm(prefix="sign"),
+        "cosign_form": forms.get("cosign") or SignForm(prefix="cosign", cosign=True),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
         "dose_blockers": services.dose_blockers(state, facts) if facts else [],
@@ -569,13 +572,24 @@ def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) ->
     return "discharge"
 
 
+def _attested(forms: Forms, key: str, form: SignForm) -> bool:
+    """The signer ticked the box saying what they sign; if not, the box says so. A refusal
+    by the service itself (another psychiatrist must co-sign…) shows above the block."""
+    if form.is_valid():
+        return True
+    forms[key] = form
+    return False
+
+
 def _sign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_sign(session=session, actor=request.user, request=request)
+    if _attested(forms, "sign", _bound(SignForm, request, prefix="sign")):
+        services.session_sign(session=session, actor=request.user, request=request)
     return "signoff"
 
 
 def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_cosign(session=session, actor=request.user, request=request)
+    if _attested(forms, "cosign", _bound(SignForm, request, prefix="cosign", cosign=True)):
+        services.session_cosign(session=session, actor=request.user, request=request)
     return "signoff"
 
 
