@@ -210,6 +210,7 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
     response = act(nurse, session, "sign")  # the box not ticked: nothing is signed
     html = response.content.decode()
     assert "What you sign" in html and "Adverse events: none" in html
+    assert f"({session.patient.mrn})" in html
     assert "Tick the box to confirm you reviewed the record." in html
     assert TreatmentSession.objects.get(pk=session.pk).nurse_signed_at is None
     response = act(nurse, session, "sign", {"sign-attest": "on"})
