@@ -94,19 +94,26 @@ class Planned:
     due_at: dt.datetime
 
 
+# Kinds sent by text message alone to a patient who chose both channels (a short notice
+# shortly before the session reads better on the phone than in the inbox).
+PREFER_SMS_KINDS = frozenset({ReminderKind.SESSION_2H})
+
+
 def patient_rows(
     planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
 ) -> list[Reminder]:
-    """The unsaved rows for a patient: one per channel they chose, SMS held out of the
-    quiet hours."""
+    """The unsaved rows for a patient: one per channel they chose, SMS held out of their
+    quiet hours (their own, or the clinic's)."""
     rows = []
+    quiet_start, quiet_end = patient.sms_quiet_hours(clinic)
+    prefer_sms = prefer_sms or planned.kind in PREFER_SMS_KINDS
     for channel, address in patient_channels(patient, prefer_sms=prefer_sms):
         due = quiet_hours_adjust(
             planned.due_at,
             channel=channel,
             zone=clinic.zone,
-            start=clinic.sms_quiet_start,
-            end=clinic.sms_quiet_end,
+            start=quiet_start,
+            end=quiet_end,
         )
         rows.append(
             Reminder(
@@ -131,6 +138,47 @@ def plan_for_patient(
 ) -> int:
     """Insert the rows for a patient (one per channel they chose); existing ones stay."""
     return insert(patient_rows(planned, patient, clinic=clinic, prefer_sms=prefer_sms))
+
+
+def replan_for_patient(patient: Patient, *, clinic: ClinicSettings) -> int:
+    """Bring the patient's pending reminders in line with their current preferences:
+    rows for a channel they left are cancelled, rows for a channel they chose are added,
+    text messages move out of their quiet hours. Returns how many rows changed.
+
+    Only `pending` rows change: a row already queued is being sent this minute. Staff
+    messages (urgent alerts included) have a recipient and are never touched. The time a
+    reminder was planned for is the earliest due time of its rows (an SMS row may have
+    been held until the quiet hours ended, so at worst a message is later, never earlier).
+    """
+    with transaction.atomic():
+        pending = list(
+            Reminder.objects.select_for_update()
+            .filter(patient=patient, recipient__isnull=True, status=ReminderStatus.PENDING)
+            .exclude(kind=ReminderKind.URGENT_ALERT)
+        )
+        planned: dict[tuple[str, str], dt.datetime] = {}
+        for row in pending:
+            key = (row.kind, row.target.rsplit("/patient:", 1)[0])
+            planned[key] = min(planned.get(key, row.due_at), row.due_at)
+        wanted = {
+            (row.kind, row.target, row.due_at): row
+            for (kind, subject), due in planned.items()
+            for row in patient_rows(Planned(kind, subject, due), patient, clinic=clinic)
+        }
+        changed = 0
+        for row in pending:
+            if wanted.pop((row.kind, row.target, row.due_at), None) is None:
+                row.status = ReminderStatus.CANCELLED
+                row.last_error = "The patient changed their reminder preferences."
+                row.save(update_fields=["status", "last_error"])
+                changed += 1
+        for (kind, target, due), row in wanted.items():
+            # A row cancelled by an earlier change holds the unique key: bring it back.
+            revived = Reminder.objects.filter(
+                kind=kind, target=target, due_at=due, status=ReminderStatus.CANCELLED
+            ).update(status=ReminderStatus.PENDING, last_error="", address=row.address)
+            changed += revived or insert([row])
+    return changed
 
 
 def plan_for_staff(
