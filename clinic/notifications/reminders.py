@@ -140,9 +140,15 @@ def plan_for_patient(
     return insert(patient_rows(planned, patient, clinic=clinic, prefer_sms=prefer_sms))
 
 
-def replan_for_patient(patient: Patient, *, clinic: ClinicSettings) -> int:
-    """Bring the patient's pending reminders in line with their current preferences:
-    rows for a channel they left are cancelled, rows for a channel they chose are added,
+PREFERENCES_CHANGED = "The patient changed their reminder preferences."
+
+
+def replan_for_patient(
+    patient: Patient, *, clinic: ClinicSettings, now: dt.datetime | None = None
+) -> int:
+    """Bring the patient's reminders not yet sent in line with their current preferences:
+    rows for a channel they left are cancelled, rows for a channel they chose are added
+    (or brought back, when an earlier change cancelled them and they are still ahead),
     text messages move out of their quiet hours. Returns how many rows changed.
 
     Only `pending` rows change: a row already queued is being sent this minute. Staff
@@ -150,14 +156,23 @@ def replan_for_patient(patient: Patient, *, clinic: ClinicSettings) -> int:
     reminder was planned for is the earliest due time of its rows (an SMS row may have
     been held until the quiet hours ended, so at worst a message is later, never earlier).
     """
+    now = now or timezone.now()
     with transaction.atomic():
-        pending = list(
+        rows = list(
             Reminder.objects.select_for_update()
-            .filter(patient=patient, recipient__isnull=True, status=ReminderStatus.PENDING)
+            .filter(patient=patient, recipient__isnull=True)
+            .filter(
+                Q(status=ReminderStatus.PENDING)
+                | Q(
+                    status=ReminderStatus.CANCELLED,
+                    last_error=PREFERENCES_CHANGED,
+                    due_at__gt=now,
+                )
+            )
             .exclude(kind=ReminderKind.URGENT_ALERT)
         )
         planned: dict[tuple[str, str], dt.datetime] = {}
-        for row in pending:
+        for row in rows:
             key = (row.kind, row.target.rsplit("/patient:", 1)[0])
             planned[key] = min(planned.get(key, row.due_at), row.due_at)
         wanted = {
@@ -166,18 +181,17 @@ def replan_for_patient(patient: Patient, *, clinic: ClinicSettings) -> int:
             for row in patient_rows(Planned(kind, subject, due), patient, clinic=clinic)
         }
         changed = 0
-        for row in pending:
-            if wanted.pop((row.kind, row.target, row.due_at), None) is None:
-                row.status = ReminderStatus.CANCELLED
-                row.last_error = "The patient changed their reminder preferences."
+        for row in rows:
+            new = wanted.pop((row.kind, row.target, row.due_at), None)
+            if row.status == ReminderStatus.PENDING and new is None:
+                row.status, row.last_error = ReminderStatus.CANCELLED, PREFERENCES_CHANGED
                 row.save(update_fields=["status", "last_error"])
                 changed += 1
-        for (kind, target, due), row in wanted.items():
-            # A row cancelled by an earlier change holds the unique key: bring it back.
-            revived = Reminder.objects.filter(
-                kind=kind, target=target, due_at=due, status=ReminderStatus.CANCELLED
-            ).update(status=ReminderStatus.PENDING, last_error="", address=row.address)
-            changed += revived or insert([row])
+            elif row.status == ReminderStatus.CANCELLED and new is not None:
+                row.status, row.last_error, row.address = ReminderStatus.PENDING, "", new.address
+                row.save(update_fields=["status", "last_error", "address"])
+                changed += 1
+        changed += insert(list(wanted.values()))
     return changed
 
 
