@@ -252,7 +252,12 @@ PATIENTS: list[tuple[Any, ...]] = [
     ),
 ]
 
-PATIENT_LOGINS = {("Alex", "Morgan"): "patient", ("Jordan", "Reyes"): "patient2"}
+PATIENT_LOGINS = {
+    ("Alex", "Morgan"): "patient",
+    ("Jordan", "Reyes"): "patient2",
+    # Declined: the portal shows the letter the psychiatrist signed.
+    ("Samuel", "Adeyemi"): "patient3",
+}
 
 CITIES = [
     ("Cambridge", "MA", "02139"),
