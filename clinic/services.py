@@ -83,7 +83,15 @@ def patient_update_details(
         audit_record(
             action=AuditAction.UPDATE, request=request, user=actor, patient=stored, obj=stored
         )
+        if set(changed) & REACHED_BY:
+            from clinic.notifications import reminders
+
+            reminders.replan_for_patient(stored, clinic=clinic_settings())
     return stored
+
+
+# Contact details and choices that decide how a reminder reaches the patient.
+REACHED_BY = frozenset({"reminder_channel", "email", "phone", "sms_quiet_start", "sms_quiet_end"})
 
 
 def patient_set_reminder_preferences(

@@ -187,6 +187,10 @@ def replan_for_patient(
                 row.status, row.last_error = ReminderStatus.CANCELLED, PREFERENCES_CHANGED
                 row.save(update_fields=["status", "last_error"])
                 changed += 1
+            elif row.status == ReminderStatus.PENDING and new.address != row.address:
+                row.address = new.address  # a corrected email address or phone number
+                row.save(update_fields=["address"])
+                changed += 1
             elif row.status == ReminderStatus.CANCELLED and new is not None:
                 row.status, row.last_error, row.address = ReminderStatus.PENDING, "", new.address
                 row.save(update_fields=["status", "last_error", "address"])

@@ -194,3 +194,47 @@ def test_a_staff_message_about_the_patient_is_never_touched(booked, login, perso
     login(personas.patient_a.user).post(URL, {"reminder_channel": "none"})
     urgent = Reminder.objects.filter(kind="urgent_alert")
     assert urgent.count() == 1 and urgent.get().status == "pending"
+
+
+def test_a_coordinator_correcting_the_number_redirects_the_pending_texts(
+    booked,  # noqa: F811
+    personas,
+) -> None:
+    from clinic import services
+
+    services.patient_update_details(
+        patient=personas.patient_a,
+        actor=personas.coordinator,
+        request=None,
+        changes={"phone": "+16175550199"},
+    )
+    texts = _patient_rows(personas.patient_a).filter(channel="sms", status="pending")
+    assert texts.count() == 13
+    assert set(texts.values_list("address", flat=True)) == {"+16175550199"}
+
+
+def test_the_service_refuses_another_patient_and_impossible_hours(personas) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from clinic import services
+
+    with pytest.raises(PermissionDenied):
+        services.patient_set_reminder_preferences(
+            patient=personas.patient_a,
+            actor=personas.patient_b.user,
+            request=None,
+            channel="none",
+            sms_quiet_start=None,
+            sms_quiet_end=None,
+        )
+    with pytest.raises(ValidationError) as refused:
+        services.patient_set_reminder_preferences(
+            patient=personas.patient_a,
+            actor=personas.patient_a.user,
+            request=None,
+            channel="email",
+            sms_quiet_start=dt.time(7),
+            sms_quiet_end=dt.time(7),
+        )
+    assert "sms_quiet_end" in refused.value.message_dict
+    assert stored(personas).reminder_channel != "none"
