@@ -266,7 +266,7 @@ class ReminderPreferencesForm(forms.Form):
 
     reminder_channel = reminder_channel_field()
     sms_quiet_start = forms.TimeField(
-        label="No text messages from",
+        label="From",
         required=False,
         widget=forms.TimeInput(
             attrs={"type": "time", "aria-describedby": "quiet-help"}, format="%H:%M"

@@ -415,8 +415,8 @@ class Patient(models.Model):
         max_length=10, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
     )
     # The patient's own quiet hours for text messages; empty: the clinic's (ClinicSettings).
-    sms_quiet_start = models.TimeField("no text messages from", null=True, blank=True)
-    sms_quiet_end = models.TimeField("no text messages until", null=True, blank=True)
+    sms_quiet_start = models.TimeField("quiet hours for texts from", null=True, blank=True)
+    sms_quiet_end = models.TimeField("quiet hours for texts until", null=True, blank=True)
 
     journey_state = models.CharField(
         max_length=24, choices=JourneyState.choices, default=JourneyState.INVITED

@@ -32,14 +32,14 @@ def test_a_patient_changes_reminder_preferences_on_a_phone(
     assert_accessible(page)
 
     page.get_by_label("Text message (SMS)").check()
-    page.get_by_label("No text messages from").fill("22:00")
+    page.get_by_label("From", exact=True).fill("22:00")
     page.get_by_role("button", name="Save reminder preferences").click()
     expect(page.get_by_text("Enter when the quiet hours end, or clear both times.")).to_be_visible()
     expect(page.get_by_label("Text message (SMS)")).to_be_checked()  # nothing lost
-    expect(page.get_by_label("No text messages from")).to_have_value("22:00")
+    expect(page.get_by_label("From", exact=True)).to_have_value("22:00")
     assert_accessible(page)
 
-    page.get_by_label("Until").fill("07:00")
+    page.get_by_label("Until", exact=True).fill("07:00")
     page.get_by_role("button", name="Save reminder preferences").click()
     expect(page.get_by_role("status")).to_contain_text("Your reminder preferences are saved.")
     expect(page.get_by_text("10:00 PM to 7:00 AM (yours)")).to_be_visible()
