@@ -4,34 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinic', '0007_text_limits'),
+        ("clinic", "0007_text_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpatient',
-            name='sms_quiet_end',
-            field=models.TimeField(blank=True, null=True, verbose_name='quiet hours for texts until'),
+            model_name="historicalpatient",
+            name="sms_quiet_end",
+            field=models.TimeField(
+                blank=True, null=True, verbose_name="quiet hours for texts until"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpatient',
-            name='sms_quiet_start',
-            field=models.TimeField(blank=True, null=True, verbose_name='quiet hours for texts from'),
+            model_name="historicalpatient",
+            name="sms_quiet_start",
+            field=models.TimeField(
+                blank=True, null=True, verbose_name="quiet hours for texts from"
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='sms_quiet_end',
-            field=models.TimeField(blank=True, null=True, verbose_name='quiet hours for texts until'),
+            model_name="patient",
+            name="sms_quiet_end",
+            field=models.TimeField(
+                blank=True, null=True, verbose_name="quiet hours for texts until"
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='sms_quiet_start',
-            field=models.TimeField(blank=True, null=True, verbose_name='quiet hours for texts from'),
+            model_name="patient",
+            name="sms_quiet_start",
+            field=models.TimeField(
+                blank=True, null=True, verbose_name="quiet hours for texts from"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sms_quiet_end__isnull', True), ('sms_quiet_start__isnull', True)), models.Q(('sms_quiet_end__isnull', False), ('sms_quiet_start__isnull', False), models.Q(('sms_quiet_start', models.F('sms_quiet_end')), _negated=True)), _connector='OR'), name='patient_quiet_hours_both_or_neither'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sms_quiet_end__isnull", True), ("sms_quiet_start__isnull", True)),
+                    models.Q(
+                        ("sms_quiet_end__isnull", False),
+                        ("sms_quiet_start__isnull", False),
+                        models.Q(("sms_quiet_start", models.F("sms_quiet_end")), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="patient_quiet_hours_both_or_neither",
+            ),
         ),
     ]
