@@ -33,6 +33,7 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR})),
     NavItem("My documents", "my_documents", frozenset({PATIENT_ROLE})),
+    NavItem("Reminders", "my_reminder_preferences", frozenset({PATIENT_ROLE})),
     NavItem("Audit log", "audit_log", frozenset({Role.ADMIN})),
     NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN})),
 ]

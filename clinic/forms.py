@@ -12,11 +12,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.dateformat import time_format
 
+from clinic import preferences
 from clinic.auth import SIGN_IN_FAILED
-from clinic.choices import AccountType, AuditAction, JourneyState, Role
+from clinic.choices import AccountType, AuditAction, JourneyState, ReminderChannel, Role
 from clinic.fields import ClinicDateField
-from clinic.models import Patient, User
+from clinic.models import ClinicSettings, Patient, User
 
 
 class SignInForm(AuthenticationForm):
@@ -236,12 +238,89 @@ class PatientDetailsForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        channel = cleaned.get("reminder_channel")
-        if channel in {"sms", "both"} and not cleaned.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", "Text-message reminders need a mobile number.")
-        if channel in {"email", "both"} and not cleaned.get("email") and "email" not in self.errors:
-            self.add_error("email", "Email reminders need an email address.")
+        missing = preferences.missing_contacts(
+            cleaned.get("reminder_channel") or "",
+            email=cleaned.get("email") or "",
+            phone=cleaned.get("phone") or "",
+        )
+        for field, message in missing.items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return cleaned
+
+
+def reminder_channel_field() -> forms.ChoiceField:
+    """The one question about reminders, asked in the intake and on the portal's
+    reminder preferences page."""
+    return forms.ChoiceField(
+        label="How should we send appointment reminders?",
+        choices=ReminderChannel.choices,
+        widget=forms.RadioSelect,
+        help_text="“No reminders” stops booking confirmations and session reminders; "
+        "your care team can still phone you.",
+    )
+
+
+class ReminderPreferencesForm(forms.Form):
+    """A patient's reminder channel and quiet hours for text messages (portal page)."""
+
+    reminder_channel = reminder_channel_field()
+    sms_quiet_start = forms.TimeField(
+        label="From",
+        required=False,
+        widget=forms.TimeInput(
+            attrs={"type": "time", "aria-describedby": "quiet-help"}, format="%H:%M"
+        ),
+    )
+    sms_quiet_end = forms.TimeField(
+        label="Until",
+        required=False,
+        widget=forms.TimeInput(
+            attrs={"type": "time", "aria-describedby": "quiet-help"}, format="%H:%M"
+        ),
+    )
+
+    def __init__(self, *args: Any, patient: Patient, clinic: ClinicSettings, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "reminder_channel": patient.reminder_channel,
+                "sms_quiet_start": patient.sms_quiet_start,
+                "sms_quiet_end": patient.sms_quiet_end,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.quiet_help = (
+            "A text message due in your quiet hours waits until they end; emails are not "
+            "held. Leave both times empty to use the clinic's quiet hours "
+            f"({_clock(clinic.sms_quiet_start)} to {_clock(clinic.sms_quiet_end)})."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        missing = preferences.missing_contacts(
+            cleaned.get("reminder_channel") or "",
+            email=self.patient.email,
+            phone=self.patient.phone,
+        )
+        if missing:
+            self.add_error(
+                "reminder_channel",
+                " ".join(missing.values())
+                + " We have none on file for you: choose another way, or call the clinic "
+                "to add it.",
+            )
+        if "sms_quiet_start" not in self.errors and "sms_quiet_end" not in self.errors:
+            for field, message in preferences.quiet_hours_errors(
+                cleaned.get("sms_quiet_start"), cleaned.get("sms_quiet_end")
+            ).items():
+                self.add_error(field, message)
+        return cleaned
+
+
+def _clock(moment: Any) -> str:
+    return time_format(moment, "g:i A")
 
 
 class CareTeamForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from datetime import date
 from functools import cached_property
@@ -413,6 +414,9 @@ class Patient(models.Model):
     reminder_channel = models.CharField(
         max_length=10, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
     )
+    # The patient's own quiet hours for text messages; empty: the clinic's (ClinicSettings).
+    sms_quiet_start = models.TimeField("quiet hours for texts from", null=True, blank=True)
+    sms_quiet_end = models.TimeField("quiet hours for texts until", null=True, blank=True)
 
     journey_state = models.CharField(
         max_length=24, choices=JourneyState.choices, default=JourneyState.INVITED
@@ -448,6 +452,16 @@ class Patient(models.Model):
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["journey_state", "journey_state_since"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sms_quiet_start__isnull=True, sms_quiet_end__isnull=True)
+                | (
+                    Q(sms_quiet_start__isnull=False, sms_quiet_end__isnull=False)
+                    & ~Q(sms_quiet_start=models.F("sms_quiet_end"))
+                ),
+                name="patient_quiet_hours_both_or_neither",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -459,6 +473,13 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.legal_first_name} {self.legal_last_name}"
+
+    def sms_quiet_hours(self, clinic: ClinicSettings) -> tuple[dt.time, dt.time]:
+        """(start, end) of the hours no text message is sent: the patient's own or the
+        clinic's."""
+        if self.sms_quiet_start is not None and self.sms_quiet_end is not None:
+            return self.sms_quiet_start, self.sms_quiet_end
+        return clinic.sms_quiet_start, clinic.sms_quiet_end
 
     @property
     def name_for_list(self) -> str:

@@ -150,18 +150,39 @@ class ClinicDay:
     closure: Closure | None
     chairs: list[Chair]
 
+    # When closed: the next day the clinic opens, and its hours (None: none in sight).
+    next_open: tuple[dt.date, OpeningHours] | None = None
+
     @property
     def is_open(self) -> bool:
         return self.hours is not None and self.closure is None
 
 
+# How far ahead the home page looks for the next open day (a long closure is rare).
+NEXT_OPEN_HORIZON_DAYS = 60
+
+
 def clinic_day(day: dt.date | None = None) -> ClinicDay:
+    """Today at the clinic (or `day`): hours, closure, chairs, and when it is closed the
+    next open day, so a closed day always says when the clinic opens again."""
     day = day or timezone.localdate()
+    hours = {row.weekday: row for row in OpeningHours.objects.all()}
+    horizon = day + dt.timedelta(days=NEXT_OPEN_HORIZON_DAYS)
+    closures = {row.date: row for row in Closure.objects.filter(date__gte=day, date__lte=horizon)}
+    today_hours, closure = hours.get(day.weekday()), closures.get(day)
+    next_open = None
+    if today_hours is None or closure is not None:
+        for offset in range(1, NEXT_OPEN_HORIZON_DAYS + 1):
+            later = day + dt.timedelta(days=offset)
+            if later.weekday() in hours and later not in closures:
+                next_open = (later, hours[later.weekday()])
+                break
     return ClinicDay(
         date=day,
-        hours=OpeningHours.objects.filter(weekday=day.weekday()).first(),
-        closure=Closure.objects.filter(date=day).first(),
+        hours=today_hours,
+        closure=closure,
         chairs=list(Chair.objects.filter(is_active=True)),
+        next_open=next_open,
     )
 
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clinic import preferences
 from clinic.audit import audit_record
 from clinic.choices import (
     JOURNEY_STATES_WITH_REASON,
@@ -21,10 +22,12 @@ from clinic.choices import (
     AuditAction,
     DocumentStatus,
     JourneyState,
+    ReminderChannel,
     Role,
 )
 from clinic.limits import hourly_limit_check
 from clinic.models import Document, Patient, Reminder, StaffRole, User
+from clinic.selectors import clinic_settings
 
 
 def _next_mrn() -> str:
@@ -80,6 +83,65 @@ def patient_update_details(
         audit_record(
             action=AuditAction.UPDATE, request=request, user=actor, patient=stored, obj=stored
         )
+        if set(changed) & REACHED_BY:
+            from clinic.notifications import reminders
+
+            reminders.replan_for_patient(stored, clinic=clinic_settings())
+    return stored
+
+
+# Contact details and choices that decide how a reminder reaches the patient.
+REACHED_BY = frozenset({"reminder_channel", "email", "phone", "sms_quiet_start", "sms_quiet_end"})
+
+
+def patient_set_reminder_preferences(
+    *,
+    patient: Patient,
+    actor: User,
+    request: HttpRequest | None,
+    channel: str,
+    sms_quiet_start: dt.time | None,
+    sms_quiet_end: dt.time | None,
+) -> Patient:
+    """The patient (or a coordinator) sets how reminders reach them and their quiet hours
+    for text messages; reminders not yet sent follow the new choice at once."""
+    from clinic.notifications import reminders
+
+    if not (
+        (actor.is_patient_account and patient.user_id == actor.pk)
+        or actor.has_role(Role.COORDINATOR)
+    ):
+        raise PermissionDenied("Only the patient or a coordinator sets reminder preferences.")
+    if channel not in ReminderChannel.values:
+        raise ValidationError({"reminder_channel": "Choose how reminders should reach you."})
+    with transaction.atomic():
+        stored = Patient.objects.select_for_update().get(pk=patient.pk)
+        errors = preferences.quiet_hours_errors(sms_quiet_start, sms_quiet_end)
+        missing = preferences.missing_contacts(channel, email=stored.email, phone=stored.phone)
+        if missing:
+            errors["reminder_channel"] = " ".join(missing.values())
+        if errors:
+            raise ValidationError(errors)
+        changes = {
+            "reminder_channel": channel,
+            "sms_quiet_start": sms_quiet_start,
+            "sms_quiet_end": sms_quiet_end,
+        }
+        changed = [field for field, value in changes.items() if getattr(stored, field) != value]
+        if not changed:
+            return stored
+        for field in changed:
+            setattr(stored, field, changes[field])
+        stored.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient=stored,
+            object_type="clinic.reminder_preferences",
+            object_id=stored.pk,
+        )
+        reminders.replan_for_patient(stored, clinic=clinic_settings())
     return stored
 
 

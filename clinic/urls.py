@@ -60,6 +60,7 @@ urlpatterns = [
     ),
     path("documents/<int:document_id>/retry/", views.document_retry, name="document_retry"),
     path("my/documents/", views.my_documents, name="my_documents"),
+    path("my/reminders/", views.my_reminder_preferences, name="my_reminder_preferences"),
     path("reminders/<int:reminder_id>/retry/", views.reminder_retry, name="reminder_retry"),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from clinic import auth, second_factor, selectors, services
+from clinic import auth, portal, second_factor, selectors, services
 from clinic.access import (
     allow,
     deny_patient,
@@ -42,10 +42,11 @@ from clinic.forms import (
     PatientDetailsForm,
     PatientSearchForm,
     ReauthenticateForm,
+    ReminderPreferencesForm,
     SignInForm,
     TokenForm,
 )
-from clinic.journey import JOURNEY_ORDER, next_step, progress_index
+from clinic.journey import JOURNEY_ORDER, care_team_next_step, next_step, progress_index
 from clinic.models import Document
 from clinic.panels import chart_panels
 
@@ -369,7 +370,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "clinic/portal_home.html",
             {
                 "patient": patient,
-                "step": next_step(patient.journey_state),
+                "next_step_sentence": portal.next_step_sentence(patient),
+                "care_team_next": care_team_next_step(
+                    patient.journey_state,
+                    has_psychiatrist=patient.psychiatrist_id is not None,
+                    has_therapist=patient.therapist_id is not None,
+                ),
+                "panels": portal.portal_panels(request, patient),
                 "intake_states": INTAKE_STATES,
             },
         )
@@ -769,6 +776,48 @@ def my_documents(request: HttpRequest) -> HttpResponse:
             "kinds": [k for k in kinds if not k.why_unavailable(patient)],
             "documents": documents,
             "labels": {k.code: k.label for k in kinds},
+        },
+    )
+
+
+@allow(PATIENT_ROLE)
+@require_http_methods(["GET", "POST"])
+def my_reminder_preferences(request: HttpRequest) -> HttpResponse:
+    """The patient's own reminder channel and quiet hours for text messages."""
+    patient = own_patient(request)
+    clinic = selectors.clinic_settings()
+    form = ReminderPreferencesForm(request.POST or None, patient=patient, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_set_reminder_preferences(
+                patient=patient,
+                actor=request.user,
+                request=request,
+                channel=form.cleaned_data["reminder_channel"],
+                sms_quiet_start=form.cleaned_data["sms_quiet_start"],
+                sms_quiet_end=form.cleaned_data["sms_quiet_end"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Your reminder preferences are saved.")
+            return redirect("my_reminder_preferences")
+    if request.method == "GET":
+        audit_record(
+            action=AuditAction.VIEW,
+            request=request,
+            patient=patient,
+            object_type="clinic.reminder_preferences",
+            object_id=patient.pk,
+        )
+    return TemplateResponse(
+        request,
+        "clinic/my_reminder_preferences.html",
+        {
+            "form": form,
+            "patient": patient,
+            "clinic_quiet": (clinic.sms_quiet_start, clinic.sms_quiet_end),
         },
     )
 

@@ -17,6 +17,12 @@ class IntakeConfig(AppConfig):
         from intake.reminders import register
 
         register()
+        from clinic.portal import PORTAL_PANELS, PortalPanel
+        from intake.selectors import portal_decision_letter
+
+        PORTAL_PANELS.append(
+            PortalPanel("intake/_portal_decision_letter.html", portal_decision_letter)
+        )
 
         NAVIGATION[2:2] = [
             NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR})),

@@ -10,7 +10,7 @@ from clinic.choices import Role
 from clinic.documents import DocumentKind, register
 from clinic.models import Document, Patient
 from intake.models import EligibilityDecision
-from intake.selectors import review_flags
+from intake.selectors import PATIENT_LETTER, review_flags
 
 
 def _decisions(patient: Patient) -> list[tuple[int, str]]:
@@ -76,7 +76,7 @@ def register_documents() -> None:
     )
     register(
         DocumentKind(
-            code="decision_letter_patient",
+            code=PATIENT_LETTER,
             label="Eligibility decision letter (patient version)",
             template="documents/decision_letter.html",
             roles=frozenset({Role.PSYCHIATRIST}),

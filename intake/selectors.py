@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import HttpRequest
 
 from clinic.access import patients_visible_to
 from clinic.choices import JourneyState, Role
-from clinic.models import Patient, User
+from clinic.models import Document, Patient, User
 from intake.answer_display import (
     AnswerRow,
     allergy_text,
@@ -16,6 +18,7 @@ from intake.answer_display import (
     unanswered_safety_rows,
 )
 from intake.models import (
+    Decision,
     EligibilityDecision,
     EvaluationBloodPressure,
     Intake,
@@ -25,6 +28,9 @@ from intake.models import (
     ScreeningResult,
     UrgentAlert,
 )
+
+# The patient version of the decision letter, kept in the patient's own documents.
+PATIENT_LETTER = "decision_letter_patient"
 
 
 def invitations_for(user: User) -> QuerySet[Invitation]:
@@ -141,3 +147,17 @@ def review_context(intake: Intake) -> ReviewContext:
 
 def latest_decision(patient: Patient) -> EligibilityDecision | None:
     return patient.decisions.select_related("signed_by").order_by("-signed_at", "-pk").first()
+
+
+def portal_decision_letter(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
+    """For a declined patient's portal home: the letter their psychiatrist signed and its
+    PDF copy (the newest version in their own documents), or None in any other state."""
+    if patient.journey_state != JourneyState.DECLINED:
+        return None
+    decision = latest_decision(patient)
+    if decision is None or decision.decision != Decision.DECLINED:
+        return None
+    document = (
+        Document.objects.filter(patient=patient, kind=PATIENT_LETTER).order_by("-version").first()
+    )
+    return {"decision": decision, "document": document, "kind": PATIENT_LETTER}

@@ -57,6 +57,7 @@ from intake.questionnaire import (
     tidy_answers,
 )
 from intake.screening import MEDICATION_KEYS, screen
+from intake.selectors import PATIENT_LETTER
 
 _INVITATION_SALT = "intake.invitation"
 SUICIDAL_IDEATION = "SUICIDAL_IDEATION"
@@ -822,6 +823,15 @@ def eligibility_decide(
         )
         for hook in DECISION_RECORDED:
             hook(decision=signed, actor=actor, request=request)
+        if decision == Decision.DECLINED:
+            # The letter the psychiatrist just signed, in the patient's own documents.
+            clinic_services.document_request(
+                patient=intake.patient,
+                kind=PATIENT_LETTER,
+                subject_id=None,
+                actor=actor,
+                request=request,
+            )
         from intake.tasks import notify_patient_of_decision
 
         notify_patient_of_decision.delay_on_commit(signed.pk)

@@ -27,6 +27,10 @@ class SessionsConfig(AppConfig):
         from sessions.selectors.scheduling import sessions_booked_on
 
         CLOSURE_CONFLICTS.append(sessions_booked_on)
+        from clinic.portal import PORTAL_FACTS
+        from sessions.selectors.scheduling import portal_next_session
+
+        PORTAL_FACTS.append(portal_next_session)
         from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 

@@ -42,7 +42,6 @@ def _session_rows(
                 reminders.Planned(kind, f"appointment:{appointment.pk}", due),
                 appointment.patient,
                 clinic=clinic,
-                prefer_sms=kind == ReminderKind.SESSION_2H,
             )
     return rows
 

@@ -94,19 +94,26 @@ class Planned:
     due_at: dt.datetime
 
 
+# Kinds sent by text message alone to a patient who chose both channels (a short notice
+# shortly before the session reads better on the phone than in the inbox).
+PREFER_SMS_KINDS = frozenset({ReminderKind.SESSION_2H})
+
+
 def patient_rows(
     planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
 ) -> list[Reminder]:
-    """The unsaved rows for a patient: one per channel they chose, SMS held out of the
-    quiet hours."""
+    """The unsaved rows for a patient: one per channel they chose, SMS held out of their
+    quiet hours (their own, or the clinic's)."""
     rows = []
+    quiet_start, quiet_end = patient.sms_quiet_hours(clinic)
+    prefer_sms = prefer_sms or planned.kind in PREFER_SMS_KINDS
     for channel, address in patient_channels(patient, prefer_sms=prefer_sms):
         due = quiet_hours_adjust(
             planned.due_at,
             channel=channel,
             zone=clinic.zone,
-            start=clinic.sms_quiet_start,
-            end=clinic.sms_quiet_end,
+            start=quiet_start,
+            end=quiet_end,
         )
         rows.append(
             Reminder(
@@ -131,6 +138,65 @@ def plan_for_patient(
 ) -> int:
     """Insert the rows for a patient (one per channel they chose); existing ones stay."""
     return insert(patient_rows(planned, patient, clinic=clinic, prefer_sms=prefer_sms))
+
+
+PREFERENCES_CHANGED = "The patient changed their reminder preferences."
+
+
+def replan_for_patient(
+    patient: Patient, *, clinic: ClinicSettings, now: dt.datetime | None = None
+) -> int:
+    """Bring the patient's reminders not yet sent in line with their current preferences:
+    rows for a channel they left are cancelled, rows for a channel they chose are added
+    (or brought back, when an earlier change cancelled them and they are still ahead),
+    text messages move out of their quiet hours. Returns how many rows changed.
+
+    Only `pending` rows change: a row already queued is being sent this minute. Staff
+    messages (urgent alerts included) have a recipient and are never touched. The time a
+    reminder was planned for is the earliest due time of its rows (an SMS row may have
+    been held until the quiet hours ended, so at worst a message is later, never earlier).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Reminder.objects.select_for_update()
+            .filter(patient=patient, recipient__isnull=True)
+            .filter(
+                Q(status=ReminderStatus.PENDING)
+                | Q(
+                    status=ReminderStatus.CANCELLED,
+                    last_error=PREFERENCES_CHANGED,
+                    due_at__gt=now,
+                )
+            )
+            .exclude(kind=ReminderKind.URGENT_ALERT)
+        )
+        planned: dict[tuple[str, str], dt.datetime] = {}
+        for row in rows:
+            key = (row.kind, row.target.rsplit("/patient:", 1)[0])
+            planned[key] = min(planned.get(key, row.due_at), row.due_at)
+        wanted = {
+            (row.kind, row.target, row.due_at): row
+            for (kind, subject), due in planned.items()
+            for row in patient_rows(Planned(kind, subject, due), patient, clinic=clinic)
+        }
+        changed = 0
+        for row in rows:
+            new = wanted.pop((row.kind, row.target, row.due_at), None)
+            if row.status == ReminderStatus.PENDING and new is None:
+                row.status, row.last_error = ReminderStatus.CANCELLED, PREFERENCES_CHANGED
+                row.save(update_fields=["status", "last_error"])
+                changed += 1
+            elif row.status == ReminderStatus.PENDING and new.address != row.address:
+                row.address = new.address  # a corrected email address or phone number
+                row.save(update_fields=["address"])
+                changed += 1
+            elif row.status == ReminderStatus.CANCELLED and new is not None:
+                row.status, row.last_error, row.address = ReminderStatus.PENDING, "", new.address
+                row.save(update_fields=["status", "last_error", "address"])
+                changed += 1
+        changed += insert(list(wanted.values()))
+    return changed
 
 
 def plan_for_staff(

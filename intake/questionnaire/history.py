@@ -9,9 +9,14 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import timezone
 
-from clinic.choices import ReminderChannel, SexAtBirth
+from clinic.choices import SexAtBirth
 from clinic.fields import ClinicDateField
-from clinic.forms import normalise_phone, normalise_postal_code, validate_birth_date
+from clinic.forms import (
+    normalise_phone,
+    normalise_postal_code,
+    reminder_channel_field,
+    validate_birth_date,
+)
 from intake.questionnaire.base import (
     FollowUp,
     StepForm,
@@ -55,11 +60,7 @@ class AboutYouForm(StepForm):
         max_length=60,
         help_text="For example: partner, parent, friend.",
     )
-    reminder_channel = forms.ChoiceField(
-        label="How should we send appointment reminders?",
-        choices=ReminderChannel.choices,
-        widget=forms.RadioSelect,
-    )
+    reminder_channel = reminder_channel_field()
 
     def clean_date_of_birth(self) -> Any:
         return validate_birth_date(self.cleaned_data["date_of_birth"])

@@ -20,6 +20,7 @@ from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.middleware import take_pending_post
 from clinic.models import Patient
+from clinic.portal import next_step_sentence
 from intake import selectors, services
 from intake.answer_display import answer_rows
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_ACUTE_ITEM, ASQ_NON_ACUTE
@@ -144,7 +145,13 @@ def intake_home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "intake/intake_status.html",
-        {"intake": intake, "decision": decision, "reopened": reopened, "patient": patient},
+        {
+            "intake": intake,
+            "decision": decision,
+            "reopened": reopened,
+            "patient": patient,
+            "next_step_sentence": next_step_sentence(patient),
+        },
     )
 
 

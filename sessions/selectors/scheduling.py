@@ -394,6 +394,24 @@ def upcoming_for_patient(patient: Patient) -> list[Appointment]:
     )
 
 
+def portal_next_session(patient: Patient) -> dict[str, object]:
+    """The patient's next booked session, for the portal's next-step sentence."""
+    upcoming = (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.SCHEDULED, start__gt=timezone.now()
+        )
+        .order_by("start")
+        .only("start", "kind")
+        .first()
+    )
+    if upcoming is None:
+        return {}
+    return {
+        "next_session_at": timezone.localtime(upcoming.start, clinic_settings().zone),
+        "next_session_is_booster": upcoming.kind == AppointmentKind.BOOSTER,
+    }
+
+
 def completed_count(patient: Patient) -> int:
     return Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).count()
 

@@ -106,6 +106,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "document_download": {"psychiatrist", "therapist"},
     "document_retry": {"nurse", "psychiatrist", "therapist"},  # POST only
     "my_documents": PATIENTS,
+    "my_reminder_preferences": PATIENTS,
 }
 
 

@@ -8,12 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic import roles, services
 from clinic.choices import JourneyState, Role
 from clinic.journey import NEXT_STEPS, next_step, progress_index
 from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient, User
 from clinic.notifications.sms import FileSmsBackend, SmsError, SmsMessage, send_sms
+from clinic.selectors import clinic_settings
 
 
 def test_every_journey_state_says_what_is_next_for_staff_and_for_the_patient() -> None:
@@ -140,14 +142,18 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
 
     assert Patient.objects.count() == 25
     assert Chair.objects.filter(is_active=True).count() == 4
-    assert OpeningHours.objects.count() == 6
+    # Monday to Saturday, and today whatever weekday it is: the demo's live sessions are today.
+    today = timezone.localdate(timezone=clinic_settings().zone)
+    assert OpeningHours.objects.count() == (6 if today.weekday() < 6 else 7)
+    assert OpeningHours.objects.filter(weekday=today.weekday()).exists()
+    assert not Closure.objects.filter(date=today).exists()
     assert Closure.objects.exists()
     states = set(Patient.objects.values_list("journey_state", flat=True))
     assert states == set(JourneyState.values)
     for role in Role.values:
         assert User.objects.filter(staff_roles__role=role).exists()
     logins = Patient.objects.exclude(user=None)
-    assert logins.count() == 2
+    assert logins.count() == 3
     assert all(patient.user.check_password("demo-patient-2026") for patient in logins)
     assert User.objects.get(username="nurse").check_password("demo-clinic-2026")
     call_command("verify_audit")

@@ -4,6 +4,7 @@ download, rendered safely (only the app's static files), and shown only to their
 from __future__ import annotations
 
 import hashlib
+import html
 import subprocess
 
 import pytest
@@ -232,6 +233,6 @@ def test_the_portal_says_who_assigns_a_missing_care_team(personas, login) -> Non
     patient.psychiatrist = None
     patient.therapist = None
     patient.save(update_fields=["psychiatrist", "therapist"])
-    home = login(patient.user).get(reverse("home")).content.decode()
+    home = html.unescape(login(patient.user).get(reverse("home")).content.decode())
     assert "Not assigned yet" in home
-    assert "The clinic's coordinator assigns your care team" in home
+    assert "The clinic's coordinator assigns your psychiatrist once your intake is" in home

@@ -252,7 +252,12 @@ PATIENTS: list[tuple[Any, ...]] = [
     ),
 ]
 
-PATIENT_LOGINS = {("Alex", "Morgan"): "patient", ("Jordan", "Reyes"): "patient2"}
+PATIENT_LOGINS = {
+    ("Alex", "Morgan"): "patient",
+    ("Jordan", "Reyes"): "patient2",
+    # Declined: the portal shows the letter the psychiatrist signed.
+    ("Samuel", "Adeyemi"): "patient3",
+}
 
 CITIES = [
     ("Cambridge", "MA", "02139"),
@@ -305,18 +310,28 @@ class Command(BaseCommand):
         OpeningHours.objects.get_or_create(
             weekday=5, defaults={"opens_at": dt.time(9), "closes_at": dt.time(13)}
         )
+        # The demo runs live sessions today (sessions.demo_records), so today is an open
+        # day whatever weekday the demo is started on: on a Sunday the demo clinic opens
+        # on Sundays too, and a holiday is not seeded as a closure on the day itself. (A
+        # closure from an earlier run stays: the home page then names it and the next
+        # open day.)
+        today = timezone.localdate(timezone=clinic.zone)
+        OpeningHours.objects.get_or_create(
+            weekday=today.weekday(), defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
+        )
         for number, room in [(1, "Suite A"), (2, "Suite A"), (3, "Suite B"), (4, "Suite B")]:
             Chair.objects.get_or_create(
                 name=f"Chair {number}", defaults={"room": room, "display_order": number}
             )
-        year = timezone.localdate().year
+        year = today.year
         for day, reason in [
             (dt.date(year, 11, 26), "Thanksgiving"),
             (dt.date(year, 12, 25), "Christmas Day"),
             (dt.date(year + 1, 1, 1), "New Year's Day"),
             (dt.date(year + 1, 1, 18), "Martin Luther King Jr. Day"),
         ]:
-            Closure.objects.get_or_create(date=day, defaults={"reason": reason})
+            if day != today:
+                Closure.objects.get_or_create(date=day, defaults={"reason": reason})
 
     def _staff(
         self, username: str, title: str, credentials: str, first: str, last: str, roles: list[str]
