@@ -122,7 +122,7 @@ def new_tab(browser, live_server, console_problems: ConsoleProblems):
     pages = []
 
     def _open(**kwargs: object):
-        page = browser.new_page(base_url=live_server.url, **kwargs)
+        page = browser.new_page(base_url=live_server.url, reduced_motion="reduce", **kwargs)
         console_problems.watch(page)
         pages.append(page)
         return page

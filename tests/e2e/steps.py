@@ -22,6 +22,8 @@ def assert_accessible(page: Page) -> None:
     """axe-core finds no critical, serious or moderate violation on the page as it is now
     (every rule axe runs by default: WCAG 2.x A and AA and its best practices). The script
     is evaluated by Playwright, past the app's CSP, which allows no inline or foreign script."""
+    # The page at rest: no htmx request in flight, no swap still settling.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
     violations = page.evaluate(
