@@ -165,3 +165,44 @@ def test_every_roles_main_pages_pass_axe(
 
     assert walk.visited > 50
     assert not walk.failures, "\n\n".join(walk.failures)
+
+
+def test_the_grouped_menu_works_by_keyboard_on_a_tablet(
+    page: Page, live_server, transactional_db, personas, settings
+) -> None:
+    settings.CLINIC_REQUIRE_MFA = False
+    personas.nurse.set_password(STAFF_PASSWORD)
+    personas.nurse.save()
+    page.set_viewport_size(TABLET)
+    steps.sign_in(page, personas.nurse.username, STAFF_PASSWORD)
+    menu = page.get_by_role("navigation", name="Main")
+    floor = menu.get_by_role("button", name="Treatment floor")
+    # Everything on one line at 820 px, the account menu and Sign out inside the window.
+    for control in (floor, menu.get_by_role("button", name="Sign out")):
+        box = control.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 820 and box["y"] < 90
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+
+    floor.focus()
+    page.keyboard.press("Enter")
+    expect(floor).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("link", name="Nurse board")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(floor).to_have_attribute("aria-expanded", "false")
+    expect(floor).to_be_focused()
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Nurse board")).to_be_visible()
+    expect(floor).to_have_attribute("aria-current", "true")
+    floor.click()
+    expect(menu.get_by_role("link", name="Nurse board")).to_have_attribute("aria-current", "page")
+    expect(menu.get_by_role("link", name="REMS forms")).not_to_have_attribute(
+        "aria-current", "page"
+    )
+
+    menu.get_by_role("button", name="Account").click()
+    expect(menu.get_by_role("link", name="Authenticator")).to_be_visible()
+    steps.assert_accessible(page)
