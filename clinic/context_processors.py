@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -11,12 +11,21 @@ from django.urls import reverse
 
 from clinic.choices import PATIENT_ROLE, Role
 
+# The staff bar's groups, in the order they appear. A menu item names its group; an item
+# without one (Home, the patient's pages) stands on the bar by itself.
+NAV_GROUPS: tuple[str, ...] = ("Patients", "Schedule", "Treatment floor", "Reviews", "Admin")
+
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        if self.group and self.group not in NAV_GROUPS:
+            raise ValueError(f"{self.label!r}: unknown menu group {self.group!r}")
 
     @property
     def url(self) -> str:
@@ -27,30 +36,87 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", frozenset({*Role.values, PATIENT_ROLE})),
     NavItem(
-        "Patients",
+        "Patient list",
         "patient_list",
         frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
+        group="Patients",
     ),
-    NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR})),
+    NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR}), "Schedule"),
     NavItem("My documents", "my_documents", frozenset({PATIENT_ROLE})),
     NavItem("Reminders", "my_reminder_preferences", frozenset({PATIENT_ROLE})),
-    NavItem("Audit log", "audit_log", frozenset({Role.ADMIN})),
-    NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN})),
+    NavItem("Audit log", "audit_log", frozenset({Role.ADMIN}), "Admin"),
+    NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN}), "Admin"),
 ]
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """One link of the bar or of a group's drop-down. `current` is the aria-current value:
+    "page" on the page itself, "true" on a page below it (a patient's chart under the
+    patient list), "" elsewhere."""
+
+    label: str
+    url: str
+    current: str = ""
+
+
+@dataclass
+class MenuEntry:
+    """What the bar shows in one place: a link by itself, or a group of links."""
+
+    label: str
+    link: MenuLink | None = None
+    links: list[MenuLink] = field(default_factory=list)
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in ([self.link] if self.link else self.links))
+
+
+def _current(url: str, path: str) -> str:
+    if path == url:
+        return "page"
+    if url != "/" and path.startswith(url):
+        return "true"
+    return ""
+
+
+def menu_for(user: Any, path: str) -> list[MenuEntry]:
+    """The bar for a signed-in user: the items their roles may use, grouped. A group with a
+    single item for this user shows that item as a plain link (no drop-down of one)."""
+    items = [item for item in NAVIGATION if user.role_codes & item.roles]
+    # Only the closest match counts as "below": /patients/3/ is under the patient list,
+    # never also under a shorter URL.
+    below = [item.url for item in items if _current(item.url, path) == "true"]
+    deepest = max(below, key=len, default="")
+
+    def link(item: NavItem) -> MenuLink:
+        current = _current(item.url, path)
+        if current == "true" and item.url != deepest:
+            current = ""
+        return MenuLink(item.label, item.url, current)
+
+    entries = [MenuEntry(item.label, link=link(item)) for item in items if not item.group]
+    for group in NAV_GROUPS:
+        links = [link(item) for item in items if item.group == group]
+        if len(links) == 1:
+            entries.append(MenuEntry(links[0].label, link=links[0]))
+        elif links:
+            entries.append(MenuEntry(group, links=links))
+    return entries
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    items: list[NavItem] = []
+    menu: list[MenuEntry] = []
     if user is not None and user.is_authenticated:
-        items = [item for item in NAVIGATION if user.role_codes & item.roles]
+        menu = menu_for(user, request.path)
     role_labels = [
         Role(code).label for code in sorted(getattr(user, "role_codes", ())) if code in Role.values
     ]
     return {
         "clinic": getattr(request, "clinic", None),
-        "nav_items": items,
+        "nav_menu": menu,
         "role_labels": role_labels,
         "mfa_required": settings.CLINIC_REQUIRE_MFA,
-        "current_url_name": getattr(getattr(request, "resolver_match", None), "url_name", ""),
     }

@@ -25,8 +25,13 @@ class IntakeConfig(AppConfig):
         )
 
         NAVIGATION[2:2] = [
-            NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR})),
-            NavItem("Review queue", "review_queue", frozenset({Role.PSYCHIATRIST, Role.NURSE})),
+            NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR}), "Patients"),
+            NavItem(
+                "Review queue",
+                "review_queue",
+                frozenset({Role.PSYCHIATRIST, Role.NURSE}),
+                "Reviews",
+            ),
             NavItem("My intake", "intake_home", frozenset({PATIENT_ROLE})),
         ]
 

@@ -23,8 +23,13 @@ class IntegrationConfig(AppConfig):
 
         NAVIGATION.extend(
             [
-                NavItem("Caseload", "caseload", frozenset({Role.THERAPIST})),
-                NavItem("Outcomes", "clinic_outcomes", frozenset({Role.PSYCHIATRIST, Role.ADMIN})),
+                NavItem("Caseload", "caseload", frozenset({Role.THERAPIST}), "Patients"),
+                NavItem(
+                    "Outcomes",
+                    "clinic_outcomes",
+                    frozenset({Role.PSYCHIATRIST, Role.ADMIN}),
+                    "Reviews",
+                ),
                 NavItem("Questionnaires", "pre_session_measures", frozenset({PATIENT_ROLE})),
                 NavItem("My practices", "my_practices", frozenset({PATIENT_ROLE})),
             ]

@@ -35,18 +35,34 @@ class SessionsConfig(AppConfig):
         from clinic.context_processors import NAVIGATION, NavItem
 
         NAVIGATION[2:2] = [
-            NavItem("Nurse board", "nurse_board", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
+            NavItem(
+                "Nurse board",
+                "nurse_board",
+                frozenset({Role.NURSE, Role.PSYCHIATRIST}),
+                "Treatment floor",
+            ),
             NavItem(
                 "Calendar",
                 "calendar_day",
                 frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
+                "Schedule",
             ),
             NavItem(
-                "Boosters due", "boosters_due", frozenset({Role.COORDINATOR, Role.PSYCHIATRIST})
+                "Boosters due",
+                "boosters_due",
+                frozenset({Role.COORDINATOR, Role.PSYCHIATRIST}),
+                "Schedule",
             ),
-            NavItem("Cancelled", "eligibility_cancellations", frozenset({Role.COORDINATOR})),
-            NavItem("REMS forms", "rems_forms_due", frozenset({Role.NURSE, Role.PSYCHIATRIST})),
-            NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST})),
+            NavItem(
+                "Cancelled", "eligibility_cancellations", frozenset({Role.COORDINATOR}), "Schedule"
+            ),
+            NavItem(
+                "REMS forms",
+                "rems_forms_due",
+                frozenset({Role.NURSE, Role.PSYCHIATRIST}),
+                "Treatment floor",
+            ),
+            NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST}), "Reviews"),
             NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),
         ]
 

@@ -162,7 +162,7 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
     )
     page.reload()
     expect(page.get_by_text("Alice Quillfeather")).to_have_count(0)
-    page.get_by_role("link", name="Cancelled").click()
+    steps.go_to(page, "Cancelled", group="Schedule")
     expect(page.get_by_role("row", name=re.compile("Quillfeather"))).to_contain_text(
         "Eligibility changed: declined"
     )

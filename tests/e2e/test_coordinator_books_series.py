@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.models import Chair, Patient
 from sessions.models import Appointment
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import go_to, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def test_coordinator_books_a_series_sees_it_and_reschedules_one(
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, "coordinator", "demo-clinic-2026")
 
-    page.get_by_role("link", name="Patients", exact=True).click()
+    go_to(page, "Patient list", group="Patients")
     page.get_by_label("Name or record number").fill("patel")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Patel, Noah").click()

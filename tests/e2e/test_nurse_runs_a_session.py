@@ -52,7 +52,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     page.set_viewport_size(TABLET)
     sign_in(page, personas.nurse.username)
 
-    page.get_by_role("link", name="Nurse board").click()
+    steps.go_to(page, "Nurse board", group="Treatment floor")
     expect(page.get_by_role("heading", name="Arrivals today")).to_be_visible()
     page.get_by_role("button", name="Check in AQ").click()
     expect(page.get_by_role("heading", name="Session 1 of 6 — Alice Quillfeather")).to_be_visible()

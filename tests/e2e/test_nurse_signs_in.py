@@ -60,7 +60,7 @@ def test_a_nurse_signs_in_enrolls_an_authenticator_and_sees_patients_in_treatmen
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Nurse")
     page.screenshot(path=screenshot_dir / "nurse-home.png", full_page=True)
 
-    page.get_by_role("link", name="Patients", exact=True).click()
+    steps.go_to(page, "Patient list", group="Patients")
     page.get_by_label("Name or record number").fill("morgan")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Morgan, Alex").click()

@@ -16,6 +16,7 @@ from intake.questionnaire.base import YES_NO
 from tests.e2e.steps import (
     answer,
     assert_accessible,
+    go_to,
     intake_no_psychiatric_history,
     intake_no_substance_use,
     intake_pregnancy_to_getting_home,
@@ -38,7 +39,7 @@ def test_invited_patient_completes_the_intake_on_a_phone(
 
     # The coordinator invites a new patient.
     sign_in(page, "coordinator", "demo-clinic-2026")
-    page.get_by_role("link", name="Invitations").click()
+    go_to(page, "Invitations", group="Patients")
     page.get_by_role("link", name="Invite a patient").click()
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Hale")

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.models import Patient
 from intake.models import EligibilityDecision, UrgentAlert
-from tests.e2e.steps import sign_in
+from tests.e2e.steps import go_to, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def test_psychiatrist_acknowledges_the_urgent_alert_and_approves_from_the_queue(
     expect(page.get_by_role("status")).to_contain_text("Alert acknowledged")
     expect(page.get_by_text("Urgent safety alert waiting")).to_have_count(0)
 
-    page.get_by_role("link", name="Review queue").click()
+    go_to(page, "Review queue", group="Reviews")
     rows = page.get_by_role("row")
     expect(rows.nth(1)).to_contain_text("Brooks, Tyler")  # urgent first
     expect(rows.nth(2)).to_contain_text("Contraindicated")

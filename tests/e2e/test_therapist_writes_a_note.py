@@ -35,7 +35,7 @@ def test_a_therapist_writes_signs_and_amends_a_note(
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, personas.therapist.username)
 
-    page.get_by_role("link", name="Caseload").click()
+    steps.go_to(page, "Caseload", group="Patients")
     page.get_by_role("link", name="Quillfeather, Alice").click()
     write_note(
         page,

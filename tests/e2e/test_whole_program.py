@@ -167,7 +167,7 @@ def test_one_patient_through_the_whole_program(
     # 1. The coordinator invites the patient (desktop).
     coordinator = journey.window("coordinator")
     journey.shot(coordinator, "coordinator-home")
-    coordinator.get_by_role("link", name="Invitations").click()
+    steps.go_to(coordinator, "Invitations", group="Patients")
     coordinator.get_by_role("link", name="Invite a patient").click()
     coordinator.get_by_label("First name").fill("Jamie")
     coordinator.get_by_label("Last name").fill("Ward")
@@ -191,7 +191,7 @@ def test_one_patient_through_the_whole_program(
     assert ward.journey_state == "awaiting_review"
 
     # 3. The coordinator assigns the care team.
-    coordinator.get_by_role("link", name="Patients", exact=True).click()
+    steps.go_to(coordinator, "Patient list", group="Patients")
     coordinator.get_by_label("Name or record number").fill("ward")
     coordinator.get_by_role("button", name="Search").click()
     coordinator.get_by_role("link", name="Ward, Jamie").click()
@@ -204,7 +204,7 @@ def test_one_patient_through_the_whole_program(
 
     # 4. The psychiatrist reviews the screening, records the blood pressure, approves IV.
     psychiatrist = journey.window("psychiatrist")
-    psychiatrist.get_by_role("link", name="Review queue").click()
+    steps.go_to(psychiatrist, "Review queue", group="Reviews")
     journey.shot(psychiatrist, "psychiatrist-review-queue")
     psychiatrist.get_by_role("link", name="Review Jamie Ward").click()
     expect(
@@ -270,7 +270,7 @@ def test_one_patient_through_the_whole_program(
 
     # 7. The nurse runs session 6 at the chair (tablet).
     nurse = journey.window("nurse", viewport=TABLET)
-    nurse.get_by_role("link", name="Nurse board").click()
+    steps.go_to(nurse, "Nurse board", group="Treatment floor")
     expect(nurse.get_by_role("heading", name="Arrivals today")).to_be_visible()
     journey.shot(nurse, "nurse-board")
     nurse.get_by_role("button", name="Check in JW").click()
@@ -316,7 +316,7 @@ def test_one_patient_through_the_whole_program(
     assert ward.journey_state == "maintenance"  # the last induction session finished it
 
     # 8. The psychiatrist co-signs from the queue.
-    psychiatrist.get_by_role("link", name="Co-sign").first.click()
+    steps.go_to(psychiatrist, "Co-sign", group="Reviews")
     journey.shot(psychiatrist, "psychiatrist-cosign-queue")
     psychiatrist.get_by_role("link", name=re.compile("Jamie Ward|Ward, Jamie")).first.click()
     psychiatrist.get_by_label("I have reviewed this session record and co-sign it").check()
@@ -327,7 +327,7 @@ def test_one_patient_through_the_whole_program(
 
     # 9. The therapist writes and signs the integration note.
     therapist = journey.window("therapist")
-    therapist.get_by_role("link", name="Caseload").click()
+    steps.go_to(therapist, "Caseload", group="Patients")
     journey.shot(therapist, "therapist-caseload")
     therapist.get_by_role("link", name="Ward, Jamie").click()
     write_note(
@@ -365,7 +365,7 @@ def test_one_patient_through_the_whole_program(
     expect(psychiatrist.get_by_text("PHQ-9").first).to_be_visible()
     expect(psychiatrist.locator("svg").first).to_be_visible()
     journey.shot(psychiatrist, "psychiatrist-chart-trend")
-    psychiatrist.get_by_role("link", name="Outcomes").first.click()
+    steps.go_to(psychiatrist, "Outcomes", group="Reviews")
     # The clinic report, as calculated in the background (every 5 minutes).
     expect(psychiatrist.get_by_role("cell", name="IV standard")).to_be_visible()
     expect(psychiatrist.get_by_text("recalculated every 5 minutes")).to_be_visible()
@@ -402,7 +402,7 @@ def test_one_patient_through_the_whole_program(
     journey.shot(patient, "patient-booster-request")
     patient.get_by_role("button", name="Send my request").click()
     expect(patient.get_by_text("the clinic will contact you")).to_be_visible()
-    coordinator.get_by_role("link", name="Boosters due").click()
+    steps.go_to(coordinator, "Boosters due", group="Schedule")
     expect(coordinator.get_by_text("Jamie Ward").first).to_be_visible()
     journey.shot(coordinator, "coordinator-boosters-due")
     coordinator.get_by_role("link", name="Book booster for Jamie Ward").click()
