@@ -235,7 +235,7 @@ def test_an_unfinished_step_saved_for_later_is_there_after_signing_in_again(
     expect(page.get_by_role("status").or_(page.get_by_role("alert")).first).to_contain_text(
         "1 question on “Heart, brain and other health conditions” still needs an answer"
     )
-    page.get_by_role("button", name="Show menu").click()  # the phone's collapsed menu
+    page.get_by_role("button", name="Menu").click()  # the phone's collapsed menu
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, "lee.ward", PASSWORD)

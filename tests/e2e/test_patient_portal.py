@@ -15,7 +15,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def open_menu(page: Page, name: str) -> None:
-    page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
