@@ -1646,17 +1646,21 @@ def session_cosign(
     return session
 
 
-def correctable_entries(session: TreatmentSession) -> dict[str, str]:
-    """The entries an addendum may declare entered in error (those not already so), by
-    reference, each described as the record shows it."""
+def correctable_entries(session: TreatmentSession, actor: User) -> dict[str, str]:
+    """The entries `actor` may declare entered in error in an addendum (those not already
+    so; as before signing, their own entries or, for a psychiatrist, any), by reference,
+    each described as the record shows it."""
     zone = clinic_settings().zone
     state = state_of(session)
+    anyone = actor.has_role(Role.PSYCHIATRIST)
 
     def at(value: dt.datetime) -> str:
         return f"{timezone.localtime(value, zone):%H:%M}"
 
     entries = {}
     for r in state.readings:
+        if not (anyone or r.recorded_by_id == actor.pk):
+            continue
         values = ", ".join(
             part
             for part in (
@@ -1668,8 +1672,12 @@ def correctable_entries(session: TreatmentSession) -> dict[str, str]:
         )
         entries[entry_ref("reading", r.pk)] = f"Vitals at {at(r.taken_at)}: {values or 'other'}"
     for d in state.devices:
+        if not (anyone or d.recorded_by_id == actor.pk):
+            continue
         entries[entry_ref("device", d.pk)] = f"Device {d.number} at {at(d.given_at)}"
     for e in state.adverse_events:
+        if not (anyone or e.recorded_by_id == actor.pk):
+            continue
         entries[entry_ref("event", e.pk)] = (
             f"Adverse event: {e.get_kind_display()} at {at(e.onset_at)}"
         )
@@ -1701,8 +1709,13 @@ def addendum_write(
                         "in error on its row instead."
                     }
                 )
-            if corrects not in correctable_entries(session):
-                raise ValidationError({"corrects": "Choose an entry of this record."})
+            if corrects not in correctable_entries(session, actor):
+                raise ValidationError(
+                    {
+                        "corrects": "Choose an entry of this record that you recorded (a "
+                        "psychiatrist may choose any)."
+                    }
+                )
         addendum = SessionAddendum.objects.create(
             session=session,
             author=actor,

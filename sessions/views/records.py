@@ -223,7 +223,9 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "addendum_form": forms.get("addendum")
         or AddendumForm(
             prefix="addendum",
-            entries=services.correctable_entries(session) if session.nurse_signed_at else None,
+            entries=(
+                services.correctable_entries(session, user) if session.nurse_signed_at else None
+            ),
         ),
         "in_error_forms": forms.get("in_error", {}),
         "errors": forms.get("errors", {}),
@@ -601,7 +603,7 @@ def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    entries = services.correctable_entries(session) if session.nurse_signed_at else {}
+    entries = services.correctable_entries(session, request.user) if session.nurse_signed_at else {}
     _submit(
         forms,
         "addendum",
@@ -631,7 +633,7 @@ def _in_error(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
     errors stay next to that row's field."""
     ref = request.POST.get("entry", "")
     kind, _sep, pk = ref.partition(":")
-    if kind not in IN_ERROR_ENTRIES or not pk.isdigit():
+    if kind not in IN_ERROR_ENTRIES or not (pk.isascii() and pk.isdigit() and len(pk) < 10):
         raise Http404("Unknown entry.")
     model, service, argument, block = IN_ERROR_ENTRIES[kind]
     row = model.objects.filter(pk=int(pk), session=session).first()

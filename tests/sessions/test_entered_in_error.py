@@ -157,9 +157,22 @@ def test_after_signing_it_is_refused_and_the_addendum_names_the_entry(
         )
     assert VitalReading.objects.get(pk=typo.pk).entered_in_error_at is None
 
+    # As before signing: another nurse can't name James's entry; the page offers none.
+    colleague = StaffFactory(roles=["nurse"])
+    with pytest.raises(ValidationError, match="that you recorded"):
+        services.addendum_write(
+            session=session,
+            reason="Correction",
+            text="Wrong.",
+            corrects=f"reading:{typo.pk}",
+            actor=colleague,
+        )
+    assert f'value="reading:{typo.pk}"' not in page(login(colleague), session)
+
     nurse = login(personas.nurse)
     html = page(nurse, session)
     assert "Entry entered in error" in html and "Mark entered in error" not in html
+    assert f'value="reading:{typo.pk}"' in html
     # The addendum form offers the record's entries; a foreign one is refused.
     response = act(
         nurse,
@@ -367,7 +380,8 @@ def test_an_entry_of_another_session_or_garbage_is_not_found(chairside, personas
         actor=personas.nurse,
     )
     nurse = login(personas.nurse)
-    for entry in (f"reading:{typo.pk}", "reading:abc", "alert:1", "", f"event:{typo.pk}"):
+    garbage = ("reading:abc", "reading:" + "9" * 30, "reading:²", "alert:1", "", "reading:-1")
+    for entry in (f"reading:{typo.pk}", f"event:{typo.pk}", *garbage):
         response = act(nurse, other_session, "in-error", {"entry": entry, "reason": REASON})
         assert response.status_code == 404, entry
     assert VitalReading.objects.get(pk=typo.pk).entered_in_error_at is None
