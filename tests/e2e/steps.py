@@ -208,11 +208,11 @@ def record_vitals(
 
 def acknowledge_alerts(page: Page, action: str) -> None:
     alerts = page.locator("#alerts")
-    for _ in range(alerts.get_by_role("button", name="Acknowledge").count()):
+    buttons = alerts.get_by_role("button", name="Acknowledge")
+    for left in range(buttons.count(), 0, -1):
         alerts.get_by_label("Action taken").first.fill(action)
-        alerts.get_by_role("button", name="Acknowledge").first.click()
-        page.wait_for_timeout(300)
-    expect(alerts.get_by_role("button", name="Acknowledge")).to_have_count(0)
+        buttons.first.click()
+        expect(buttons).to_have_count(left - 1)  # the swap is done before the next one
 
 
 def confirm_discharge_criteria(page: Page) -> None:
