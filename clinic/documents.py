@@ -40,6 +40,11 @@ class DocumentKind:
     # (subject id, label) choices, e.g. the patient's sessions; None: about the patient.
     subjects: Callable[[Patient], list[tuple[int, str]]] | None = None
     for_patient: bool = False
+    # Why the document cannot be made for this patient yet (None or "": it can).
+    unavailable: Callable[[Patient], str | None] | None = None
+
+    def why_unavailable(self, patient: Patient) -> str | None:
+        return self.unavailable(patient) if self.unavailable else None
 
     def allowed(self, user: User) -> bool:
         return bool(user.role_codes & self.roles)

@@ -336,6 +336,9 @@ def document_request(
             raise PermissionDenied("This document is not available to you.")
     elif not spec.allowed(actor):
         raise PermissionDenied("Your role cannot generate this document.")
+    reason = spec.why_unavailable(patient)
+    if reason:
+        raise ValidationError({"kind": reason})
     if spec.subjects is not None:
         if subject_id not in {pk for pk, _label in spec.subjects(patient)}:
             raise ValidationError({"subject_id": "Choose one of this patient's records."})

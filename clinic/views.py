@@ -689,7 +689,10 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinic/patient_documents.html",
         {
             "patient": patient,
-            "kinds": [(k, k.subjects(patient) if k.subjects else None) for k in kinds],
+            "kinds": [
+                (k, k.subjects(patient) if k.subjects else None, k.why_unavailable(patient))
+                for k in kinds
+            ],
             "documents": documents,
             "labels": {k.code: k.label for k in kinds},
         },
@@ -761,7 +764,12 @@ def my_documents(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "clinic/my_documents.html",
-        {"kinds": kinds, "documents": documents, "labels": {k.code: k.label for k in kinds}},
+        {
+            # Only what can be made now: no "decision letter" button before a decision.
+            "kinds": [k for k in kinds if not k.why_unavailable(patient)],
+            "documents": documents,
+            "labels": {k.code: k.label for k in kinds},
+        },
     )
 
 

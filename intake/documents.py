@@ -20,6 +20,12 @@ def _decisions(patient: Patient) -> list[tuple[int, str]]:
     ]
 
 
+def _no_decision_yet(patient: Patient) -> str | None:
+    if EligibilityDecision.objects.filter(patient=patient).exists():
+        return None
+    return "There is no signed eligibility decision yet."
+
+
 def staff_context(document: Document) -> dict[str, Any]:
     decision = (
         EligibilityDecision.objects.select_related("screening", "signed_by")
@@ -77,5 +83,6 @@ def register_documents() -> None:
             context=patient_context,
             record_version=version,
             for_patient=True,
+            unavailable=_no_decision_yet,
         )
     )

@@ -85,6 +85,11 @@ class Intake(models.Model):
     )
     answers = models.JSONField(default=dict, blank=True)
     completed_steps = models.JSONField(default=list, blank=True)
+    # "Save and finish later" on a step not fully answered: {step slug: {field name: value
+    # as the page shows it}}. Kept apart from `answers` so that screening, scores, the
+    # review page and the decision letter never read a half-answered step; a step with a
+    # draft counts as not finished. Saving the step complete ("Next") replaces its draft.
+    drafts = models.JSONField(default=dict, blank=True)
     reopened_steps = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

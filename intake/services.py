@@ -24,7 +24,15 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role
 from clinic.models import Patient, User
 from clinic.selectors import clinic_settings
-from intake.measures import ASQ, ASQ_ACUTE, ASQ_NON_ACUTE, PHQ9, score
+from intake.measures import (
+    ASQ,
+    ASQ_ACUTE,
+    ASQ_ACUTE_ITEM,
+    ASQ_NON_ACUTE,
+    ASQ_SCREEN_ITEMS,
+    PHQ9,
+    score,
+)
 from intake.models import (
     Decision,
     EligibilityDecision,
@@ -286,7 +294,9 @@ def intake_save_step(
         intake.answers = stored
         if step.slug not in intake.completed_steps:
             intake.completed_steps = [*intake.completed_steps, step.slug]
-        fields = ["answers", "completed_steps", "updated_at"]
+        # The step is now answered in full: its draft ("Save and finish later") is replaced.
+        intake.drafts = {slug: draft for slug, draft in intake.drafts.items() if slug != step.slug}
+        fields = ["answers", "completed_steps", "drafts", "updated_at"]
         if not is_patient:
             intake.entered_by_staff = actor
             fields.append("entered_by_staff")
@@ -294,15 +304,7 @@ def intake_save_step(
         if step.slug == "about-you":
             _copy_about_you_to_patient(intake.patient, stored)
         if step.slug == PHQ9 and stored.get("phq9_item9", 0) >= 1:
-            urgent_alert_raise(
-                patient=intake.patient,
-                code=SUICIDAL_IDEATION,
-                reason=(
-                    "PHQ-9 question 9 (thoughts of being better off dead or of self-harm) "
-                    f"answered {stored['phq9_item9']} during the intake."
-                ),
-                source="intake.phq9",
-            )
+            _phq9_item9_alert(intake.patient, stored["phq9_item9"])
         if step.slug == ASQ:
             _suicide_risk_screen_alert(intake.patient, stored["suicide_risk_screen"])
         audit_record(
@@ -316,7 +318,94 @@ def intake_save_step(
     return intake
 
 
-def _suicide_risk_screen_alert(patient: Patient, band: str) -> UrgentAlert | None:
+def intake_save_draft(
+    *,
+    intake: Intake,
+    step: Step,
+    values: Mapping[str, Any],
+    actor: User,
+    request: HttpRequest | None,
+) -> Intake:
+    """ "Save and finish later" on a step not fully answered: keep the answers given so far.
+
+    `values` are the page's answers that are valid on their own, by field name, as the page
+    shows them (`StepForm.draft`). They replace the step's earlier draft and are kept apart
+    from the answers: the step stays unfinished (`missing_steps`), and screening, scores,
+    the review page and the decision letter never read them. Safety answers act at once,
+    exactly as on a finished step: PHQ-9 question 9 at 1 or more, or any yes on the ASQ
+    (`draft_asq_band`), raises the urgent alert."""
+    _require_intake_author(actor, intake)
+    if step.slug == "consent":
+        raise ValidationError("The consent is recorded only when it is signed.")
+    allowed = {*step.form_class.base_fields, *(["allergies"] if step.slug == "medicines" else [])}
+    if set(values) - allowed:
+        raise ValidationError("These answers do not belong to this step.")
+    with transaction.atomic():
+        intake = _lock_editable(intake)
+        if actor.is_patient_account and not step_is_open(intake, step.slug):
+            raise PermissionDenied("Only the reopened steps can be changed.")
+        intake.drafts = {**intake.drafts, step.slug: dict(values)}
+        fields = ["drafts", "updated_at"]
+        if not actor.is_patient_account:
+            intake.entered_by_staff = actor
+            fields.append("entered_by_staff")
+        intake.save(update_fields=fields)
+        item9 = draft_phq9_item9(step.slug, values)
+        if item9:
+            _phq9_item9_alert(intake.patient, item9, unfinished=True)
+        band = draft_asq_band(step.slug, values)
+        if band:
+            _suicide_risk_screen_alert(intake.patient, band, unfinished=True)
+        audit_record(
+            action=AuditAction.UPDATE,
+            request=request,
+            user=actor,
+            patient=intake.patient,
+            object_type="intake.draft",
+            object_id=step.slug,
+        )
+    return intake
+
+
+def draft_phq9_item9(slug: str, values: Mapping[str, Any]) -> int | None:
+    """PHQ-9 question 9 as answered on an unfinished PHQ-9 page (None: not answered)."""
+    if slug != PHQ9 or values.get("q9") in (None, ""):
+        return None
+    return int(values["q9"])
+
+
+def draft_asq_band(slug: str, values: Mapping[str, Any]) -> str | None:
+    """The band an unfinished ASQ already shows; None when no question has a yes yet.
+
+    Any yes among questions 1–4 is a positive screen, as on the finished step. Question 5
+    ("thoughts of killing yourself right now?") decides acute or not; when it is still
+    unanswered after a yes, the screen is taken as ACUTE, the clinically safer reading:
+    imminent risk has not been ruled out, so the patient sees the crisis numbers at once
+    and the on-call psychiatrist is alerted under the acute code until a clinician has
+    asked."""
+    if slug != ASQ or not any(str(values.get(item)) == "1" for item in ASQ_SCREEN_ITEMS):
+        return None
+    return ASQ_NON_ACUTE if str(values.get(ASQ_ACUTE_ITEM)) == "0" else ASQ_ACUTE
+
+
+_UNFINISHED = " (saved to finish later; the step is not finished)"
+
+
+def _phq9_item9_alert(patient: Patient, item9: int, *, unfinished: bool = False) -> UrgentAlert:
+    return urgent_alert_raise(
+        patient=patient,
+        code=SUICIDAL_IDEATION,
+        reason=(
+            "PHQ-9 question 9 (thoughts of being better off dead or of self-harm) "
+            f"answered {item9} during the intake" + (_UNFINISHED if unfinished else "") + "."
+        ),
+        source="intake.phq9",
+    )
+
+
+def _suicide_risk_screen_alert(
+    patient: Patient, band: str, *, unfinished: bool = False
+) -> UrgentAlert | None:
     """A positive ASQ raises the urgent alert (the same path as PHQ-9 question 9).
 
     An acute positive is raised under its own code: a suicidal-ideation alert is often
@@ -327,8 +416,14 @@ def _suicide_risk_screen_alert(patient: Patient, band: str) -> UrgentAlert | Non
             patient=patient,
             code=SUICIDE_RISK_ACUTE,
             reason=(
-                "ASQ suicide risk screen ACUTE POSITIVE during the intake: thoughts of "
-                "killing themself right now. Follow the clinic's emergency procedure now."
+                "ASQ suicide risk screen ACUTE POSITIVE during the intake: "
+                + (
+                    "a yes to questions 1-4 and question 5 (thoughts of killing themself "
+                    "right now) not answered yet; saved to finish later. "
+                    if unfinished
+                    else "thoughts of killing themself right now. "
+                )
+                + "Follow the clinic's emergency procedure now."
             ),
             source="intake.asq",
         )
@@ -337,8 +432,9 @@ def _suicide_risk_screen_alert(patient: Patient, band: str) -> UrgentAlert | Non
             patient=patient,
             code=SUICIDAL_IDEATION,
             reason=(
-                "ASQ suicide risk screen positive (not acute) during the intake: a brief "
-                "suicide safety assessment is needed before treatment."
+                "ASQ suicide risk screen positive (not acute) during the intake"
+                + (_UNFINISHED if unfinished else "")
+                + ": a brief suicide safety assessment is needed before treatment."
             ),
             source="intake.asq",
         )
@@ -381,11 +477,13 @@ def _copy_about_you_to_patient(patient: Patient, answers: dict[str, Any]) -> Non
 
 
 def missing_steps(intake: Intake) -> list[Step]:
-    """Steps that apply to this patient and are not answered yet (consent included)."""
+    """Steps that apply to this patient and are not answered yet (consent included), or
+    whose answers were being changed and saved unfinished (a draft)."""
     return [
         step
         for step in steps_for(intake.answers)
         if step.slug not in intake.completed_steps
+        or step.slug in intake.drafts
         or (step.slug == "consent" and not intake.consent_signed_at)
     ]
 
@@ -476,6 +574,7 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
         intake.submitted_by = actor
         intake.reopened_steps = []
         intake.submission_count = submission
+        intake.drafts = {}  # only drafts of steps that no longer apply can be left
         intake.save(
             update_fields=[
                 "status",
@@ -483,6 +582,7 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
                 "submitted_by",
                 "reopened_steps",
                 "submission_count",
+                "drafts",
                 "updated_at",
             ]
         )

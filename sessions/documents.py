@@ -13,7 +13,12 @@ from clinic.selectors import clinic_settings
 from sessions import monitoring
 from sessions.charts import vitals_chart
 from sessions.models import TreatmentSession
-from sessions.selectors.records import first_dose_of_drug, state_of, with_parts
+from sessions.selectors.records import (
+    first_dose_of_drug,
+    gate_reason_texts,
+    state_of,
+    with_parts,
+)
 from sessions.selectors.rems import rems_form
 
 
@@ -42,7 +47,7 @@ def record_context(document: Document) -> dict[str, Any]:
         "chart": vitals_chart(
             state.readings, dose_started_at=state.dose_started_at, zone=clinic_settings().zone
         ),
-        "gate_reason_text": monitoring.GATE_REASON_TEXT,
+        "gate_reason_text": gate_reason_texts(session, state),
     }
 
 

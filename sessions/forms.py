@@ -20,16 +20,87 @@ from sessions.models import BenefitDecision, DoseMode, Protocol, TreatmentPlan
 from sessions.models.records import AdverseEventType, InfusionAction, Severity
 from sessions.scheduling import BOOKING_HORIZON_DAYS
 
+# What a new plan starts from for each route, and which dose fields the route uses: the
+# server fills them in for a patient approved for one route only, the page's script when the
+# psychiatrist picks a route (sessions/plan.js). The psychiatrist checks and may change all.
+ROUTE_STARTS: dict[str, dict[str, Any]] = {
+    Route.IV: {
+        "protocol": "iv-standard",
+        "dose_mode": DoseMode.MG_PER_KG,
+        "dose_mg_per_kg": "0.5",
+        "infusion_minutes": 40,
+        "maintenance_interval_weeks": 4,
+        "summary": "0.5 mg/kg over 40 minutes, maintenance every 4 weeks",
+    },
+    Route.IM: {
+        "protocol": "im-standard",
+        "dose_mode": DoseMode.MG_PER_KG,
+        "maintenance_interval_weeks": 4,
+        "summary": "a dose in mg/kg to write, maintenance every 4 weeks",
+    },
+    Route.INTRANASAL_ESKETAMINE: {
+        "protocol": "esketamine-induction",
+        "dose_mode": DoseMode.FIXED_MG,
+        "esketamine_devices": 2,
+        "maintenance_interval_weeks": 2,
+        "summary": "56 mg by two devices (the label's first dose), maintenance every 2 weeks",
+    },
+    Route.ORAL: {
+        "protocol": "oral-standard",
+        "dose_mode": DoseMode.FIXED_MG,
+        "maintenance_interval_weeks": 4,
+        "summary": "a fixed dose in mg to write, maintenance every 4 weeks",
+    },
+}
+ROUTE_FIELDS: dict[str, tuple[str, ...]] = {
+    Route.IV: ("dose_mode", "dose_mg_per_kg", "dose_mg", "infusion_minutes"),
+    Route.IM: ("dose_mode", "dose_mg_per_kg", "dose_mg"),
+    Route.INTRANASAL_ESKETAMINE: ("esketamine_devices", "rems_patient_id", "rems_enrolled_on"),
+    Route.ORAL: ("dose_mode", "dose_mg_per_kg", "dose_mg"),
+}
+ROUTE_SPECIFIC_FIELDS = tuple(sorted({name for names in ROUTE_FIELDS.values() for name in names}))
+
+
+def route_start(route: str) -> dict[str, Any]:
+    """A new plan's starting values for a route, with its usual protocol and series length."""
+    start = ROUTE_STARTS[route]
+    values = {key: value for key, value in start.items() if key not in ("summary", "protocol")}
+    protocols = Protocol.objects.filter(route=route, is_active=True)
+    protocol = (
+        protocols.filter(code=start["protocol"]).values("pk", "default_sessions").first()
+        or protocols.order_by("code").values("pk", "default_sessions").first()
+    )
+    if protocol:
+        values["protocol"] = protocol["pk"]
+        values["series_length"] = str(protocol["default_sessions"])
+    return values
+
+
+class ProtocolSelect(forms.Select):
+    """Each protocol option names its route, so the page can offer only the chosen route's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.routes: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        route = self.routes.get(str(value))
+        if route:
+            option["attrs"]["data-route"] = route
+        return option
+
 
 class PlanForm(forms.Form):
     route = forms.ChoiceField(label="Route", widget=forms.RadioSelect)
     protocol = forms.ModelChoiceField(
-        label="Protocol", queryset=Protocol.objects.filter(is_active=True)
+        label="Protocol", queryset=Protocol.objects.filter(is_active=True), widget=ProtocolSelect
     )
     dose_mode = forms.ChoiceField(
         label="Dose order",
         choices=DoseMode.choices,
         widget=forms.RadioSelect,
+        required=False,
         initial=DoseMode.MG_PER_KG,
         help_text="Esketamine is always a fixed dose by devices.",
     )
@@ -120,27 +191,44 @@ class PlanForm(forms.Form):
                 "rems_enrolled_on": current.rems_enrolled_on,
                 "extra_measures": current.extra_measures,
             }
-        if (
-            current is None
-            and allowed_routes == [Route.INTRANASAL_ESKETAMINE]
-            and "initial" not in kwargs
-        ):
-            # Only esketamine is approved: start from its label, not the IV defaults
-            # (8 sessions, 56 mg by two devices, a fixed dose, every 2 weeks afterwards).
-            kwargs["initial"] = {
-                "dose_mode": DoseMode.FIXED_MG,
-                "esketamine_devices": 2,
-                "series_length": "8",
-                "maintenance_interval_weeks": 2,
-                "protocol": Protocol.objects.filter(code="esketamine-induction")
-                .values_list("pk", flat=True)
-                .first(),
-            }
+        if current is None and len(allowed_routes) == 1 and "initial" not in kwargs:
+            # One approved route: start from its usual values (for esketamine its label:
+            # 8 sessions, 56 mg by two devices, a fixed dose, every 2 weeks afterwards).
+            kwargs["initial"] = route_start(allowed_routes[0])
         super().__init__(*args, **kwargs)
         labels = dict(Route.choices)
         self.fields["route"].choices = [(route, labels[route]) for route in allowed_routes]
         if len(allowed_routes) == 1:
             self.fields["route"].initial = allowed_routes[0]
+        self.fields["protocol"].widget.routes = {
+            str(pk): route for pk, route in Protocol.objects.values_list("pk", "route")
+        }
+        self.allowed_routes = allowed_routes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("route") == Route.INTRANASAL_ESKETAMINE:
+            cleaned["dose_mode"] = DoseMode.FIXED_MG  # always by devices
+        elif cleaned.get("route") and not cleaned.get("dose_mode"):
+            self.add_error("dose_mode", "Choose how the dose is ordered: mg per kg or fixed mg.")
+        return cleaned
+
+    def route_starts(self) -> dict[str, Any]:
+        """For the page's script: each allowed route's starting values, its fields, and a
+        sentence saying what was filled in."""
+        labels = dict(Route.choices)
+        return {
+            "routes": {
+                route: {
+                    "values": route_start(route),
+                    "fields": ROUTE_FIELDS[route],
+                    "filled": f"Filled in the usual start for {labels[route]}: "
+                    f"{ROUTE_STARTS[route]['summary']}. Check every field before saving.",
+                }
+                for route in self.allowed_routes
+            },
+            "specific": ROUTE_SPECIFIC_FIELDS,
+        }
 
 
 def _active_chairs() -> Any:
@@ -210,8 +298,19 @@ class SessionRowForm(forms.Form):
         return booking_day(self.cleaned_data["day"])
 
 
+class ProposalRowForm(SessionRowForm):
+    """A proposed session; its note (why it was not placed as asked) travels with the row, so
+    it is still shown when the booking comes back with an error."""
+
+    note = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def notes(self) -> list[str]:
+        value = self["note"].value() or ""
+        return [line for line in value.splitlines() if line.strip()]
+
+
 SessionRowFormSet = forms.formset_factory(
-    SessionRowForm, extra=0, min_num=1, validate_min=True, max_num=8, validate_max=True
+    ProposalRowForm, extra=0, min_num=1, validate_min=True, max_num=8, validate_max=True
 )
 
 
@@ -638,6 +737,28 @@ class DischargeForm(forms.Form):
         max_value=600,
         help_text="Your judgement, had there been no 2-hour rule (REMS form).",
     )
+
+
+class SignForm(forms.Form):
+    """Signing says what is signed: the summary above the box, and the box itself."""
+
+    NURSE = (
+        "I have reviewed this session record: it is complete and accurate, and I sign it as "
+        "the treating nurse."
+    )
+    COSIGN = (
+        "I have reviewed this session record and co-sign it. It will be locked: later "
+        "changes only as addenda."
+    )
+    attest = forms.BooleanField(
+        label=NURSE,
+        error_messages={"required": "Tick the box to confirm you reviewed the record."},
+    )
+
+    def __init__(self, *args: Any, cosign: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cosign:
+            self.fields["attest"].label = self.COSIGN
 
 
 class AddendumForm(forms.Form):

@@ -13,7 +13,7 @@ from typing import Any
 
 from clinic.choices import SexAtBirth
 from intake.measures import ASQ, GAD7, PCL5, PHQ9
-from intake.questionnaire.base import FollowUp, StepForm, tidy_answers
+from intake.questionnaire.base import FollowUp, StepDraft, StepForm, tidy_answers
 from intake.questionnaire.baseline import (
     ASQ_ATTEMPT_DETAIL_KEY,
     SuicideRiskScreenForm,
@@ -48,6 +48,7 @@ __all__ = [
     "PregnancyForm",
     "PsychiatricHistoryForm",
     "Step",
+    "StepDraft",
     "StepForm",
     "SubstanceUseForm",
     "SuicideRiskScreenForm",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from clinic.fields import ClinicDateField
 from intake.screening import CONDITIONAL_KEYS, is_asked
@@ -67,6 +69,29 @@ def contract_follow_up(key: str, show_when: str, message: str) -> FollowUp:
     )
 
 
+@dataclass(frozen=True)
+class StepDraft:
+    """What "Save and finish later" keeps of a page that is not fully answered.
+
+    `values`: the answers valid on their own, by field name, as the page shows them (JSON);
+    an answer typed but not valid keeps the value the page showed before. `invalid`: the
+    answers typed but not valid (field name: why), which are not kept. `unanswered`: the
+    questions still to answer."""
+
+    values: dict[str, Any]
+    invalid: dict[str, list[str]] = field(default_factory=dict)
+    unanswered: list[str] = field(default_factory=list)
+
+
+def shown_value(value: Any) -> Any:
+    """A cleaned or stored answer as a page shows it, in JSON (drafts are JSON)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
 class StepForm(forms.Form):
     """A step of the intake. Subclasses list their fields; storage is generic."""
 
@@ -114,6 +139,55 @@ class StepForm(forms.Form):
             else:
                 data[name] = str(value)
         return data
+
+    def _clean_fields(self) -> None:
+        super()._clean_fields()
+        # Each answer on its own, before the checks across answers (`clean`): what "Save
+        # and finish later" may keep, and which errors are about the value typed.
+        self.own_values = dict(self.cleaned_data)
+        self.own_errors = {name: errors.as_data() for name, errors in self._errors.items()}
+
+    def draft(self) -> StepDraft:
+        """The page as "Save and finish later" keeps it (see `StepDraft`). A question left
+        empty is unanswered, not invalid; a follow-up that does not apply is dropped as
+        `clean` drops it."""
+        self.is_valid()
+        current = {**self.answers, **self.own_values}
+        values: dict[str, Any] = {}
+        invalid: dict[str, list[str]] = {}
+        for name in self.fields:
+            follow_up = self.follow_ups.get(name)
+            if follow_up is not None and not follow_up.applies(current):
+                continue
+            value = self.own_values.get(name)
+            errors = self.own_errors.get(name, [])
+            if errors and any(error.code != "required" for error in errors):
+                invalid[name] = [message for error in errors for message in error.messages]
+                if self.initial.get(name) not in (None, ""):
+                    values[name] = shown_value(self.initial[name])
+            elif value not in (None, ""):
+                field_ = self.fields[name]
+                if isinstance(field_, forms.ChoiceField):
+                    values[name] = str(self[name].data)  # the choice as the page posts it
+                else:
+                    values[name] = shown_value(value)
+        unanswered = [
+            name
+            for name in self.errors
+            if name in self.fields and name not in values and name not in invalid
+        ]
+        return StepDraft(values=values, invalid=invalid, unanswered=unanswered)
+
+    def question_label(self, name: str) -> str:
+        """The question a draft's key stands for, as the page words it."""
+        return str(self.fields[name].label) if name in self.fields else name
+
+    def show_only_errors(self, invalid: Mapping[str, list[str]]) -> None:
+        """After a partial save: mark only the answers that were not kept, not the
+        questions still unanswered."""
+        self._errors = ErrorDict(
+            {name: self.error_class(messages) for name, messages in invalid.items()}
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

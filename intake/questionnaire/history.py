@@ -319,13 +319,17 @@ class MedicalHistoryForm(StepForm):
         ),
     }
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        today = timezone.localdate()
-        for day in ("mi_date", "stroke_date"):
-            if cleaned.get(day) and cleaned[day] > today:
-                self.add_error(day, "This date is in the future.")
-        return cleaned
+    def _not_in_future(self, name: str) -> Any:
+        day = self.cleaned_data.get(name)
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("This date is in the future.")
+        return day
+
+    def clean_mi_date(self) -> Any:
+        return self._not_in_future("mi_date")
+
+    def clean_stroke_date(self) -> Any:
+        return self._not_in_future("stroke_date")
 
     def to_answers(self) -> dict[str, Any]:
         stored = super().to_answers()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from intake.questionnaire.base import StepForm, yes_no
+from intake.questionnaire.base import StepDraft, StepForm, yes_no
 
 # --- Medications and allergies ---------------------------------------------------------------
 
@@ -84,7 +84,8 @@ class MedicationsForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        stored = list(self.answers.get("allergies") or [])
+        # A draft ("Save and finish later") brings its own rows in `initial`.
+        stored = list(self.initial.get("allergies", self.answers.get("allergies")) or [])
         rows = forms.formset_factory(
             AllergyRowForm,
             extra=1 if stored else 2,
@@ -135,6 +136,36 @@ class MedicationsForm(StepForm):
                     f"List at least one allergy below, or choose “{NO_KNOWN_ALLERGIES}”.",
                 )
         return cleaned
+
+    def draft(self) -> StepDraft:
+        """The page's answers as a draft, with the allergy rows that are complete on their
+        own (`allergies`: a row needs what the patient is allergic to)."""
+        draft = super().draft()
+        values, invalid = dict(draft.values), dict(draft.invalid)
+        rows: list[dict[str, str]] = []
+        problems: list[str] = []
+        if values.get("allergy_status") != "none":
+            for number, row in enumerate(self.allergy_rows.forms, start=1):
+                if not row.is_valid():
+                    problems.extend(
+                        f"Allergy {number}: {message}"
+                        for errors in row.errors.values()
+                        for message in errors
+                    )
+                elif row.cleaned_data.get("substance") and len(rows) < ALLERGY_ROWS_MAX:
+                    rows.append(
+                        {
+                            "substance": row.cleaned_data["substance"],
+                            "reaction": row.cleaned_data["reaction"],
+                        }
+                    )
+        values["allergies"] = rows
+        if problems:
+            invalid["allergies"] = problems
+        return StepDraft(values=values, invalid=invalid, unanswered=draft.unanswered)
+
+    def question_label(self, name: str) -> str:
+        return "Your allergies" if name == "allergies" else super().question_label(name)
 
     def to_answers(self) -> dict[str, Any]:
         stored = super().to_answers()

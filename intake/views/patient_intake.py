@@ -4,11 +4,13 @@ patient's behalf (recorded as entered by staff). One implementation serves both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -20,13 +22,14 @@ from clinic.middleware import take_pending_post
 from clinic.models import Patient
 from intake import selectors, services
 from intake.answer_display import answer_rows
-from intake.measures import ASQ, ASQ_ACUTE, ASQ_NON_ACUTE
+from intake.measures import ASQ, ASQ_ACUTE, ASQ_ACUTE_ITEM, ASQ_NON_ACUTE
 from intake.models import Intake, IntakeStatus
 from intake.questionnaire import (
     CONSENT_TEXT,
     STEP_BY_SLUG,
     ConsentForm,
     Step,
+    StepForm,
     known_details,
     steps_for,
 )
@@ -205,10 +208,13 @@ def _step_page(
     if not services.step_is_open(intake, slug):
         messages.info(request, "Only the steps the psychiatrist reopened can be changed.")
         return HttpResponseRedirect(routes.review())
-    kwargs = {"answers": intake.answers}
+    kwargs: dict[str, Any] = {"answers": intake.answers}
     if slug == "about-you":
         # Start from what the clinic already knows (the invitation); answers win.
         kwargs["answers"] = {**known_details(patient), **intake.answers}
+    if slug in intake.drafts:
+        # Saved unfinished ("Save and finish later"): the page as the patient left it.
+        kwargs["initial"] = intake.drafts[slug]
     if step.form_class is ConsentForm:
         kwargs["legal_name"] = patient.full_name
     restored = take_pending_post(request) if request.method == "GET" else None
@@ -240,6 +246,12 @@ def _step_page(
             messages.error(request, str(error))
             return HttpResponseRedirect(routes.done())
         return _after_saving(request, patient, intake, step, routes)
+    partly_saved = False
+    if request.method == "POST" and "save_and_exit" in request.POST:
+        response = _save_unfinished(request, patient, intake, step, form, routes)
+        if response is not None:
+            return response
+        partly_saved = True
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
@@ -265,18 +277,85 @@ def _step_page(
             "previous_url": routes.step(previous.slug) if previous else "",
             "review_url": routes.review(),
             "consent_text": CONSENT_TEXT if step.form_class is ConsentForm else "",
+            "partly_saved": partly_saved,
+            "not_saved": [
+                (form.question_label(name), problems) for name, problems in form.errors.items()
+            ]
+            if partly_saved
+            else [],
         },
     )
 
 
-def _after_saving(
-    request: HttpRequest, patient: Patient, intake: Intake, step: Step, routes: IntakeRoutes
-) -> HttpResponse:
-    """Where a saved step leads: the next step, or first the support a safety answer needs."""
-    following = [candidate.slug for candidate in steps_for(intake.answers)]
-    index = following.index(step.slug) if step.slug in following else len(following)
-    next_url = routes.step(following[index + 1]) if index + 1 < len(following) else routes.review()
-    if step.slug == "phq9" and intake.answers.get("phq9_item9", 0) >= 1:
+def _save_unfinished(
+    request: HttpRequest,
+    patient: Patient,
+    intake: Intake,
+    step: Step,
+    form: StepForm,
+    routes: IntakeRoutes,
+) -> HttpResponse | None:
+    """ "Save and finish later" on a page not fully answered: keep every answer valid on its
+    own. None when some typed answers are not valid: the page is shown again with only
+    those marked (the rest is saved), so the patient sees what was not kept and why."""
+    if step.form_class is ConsentForm:
+        messages.info(
+            request,
+            "The consent is not recorded yet: it is recorded only when it is signed. The "
+            "intake can be continued at any time.",
+        )
+        return HttpResponseRedirect(routes.save_and_exit())
+    draft = form.draft()
+    try:
+        intake = services.intake_save_draft(
+            intake=intake, step=step, values=draft.values, actor=request.user, request=request
+        )
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(routes.done())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(routes.step(step.slug))
+    crisis = _safety_support(
+        request,
+        patient,
+        routes,
+        item9=services.draft_phq9_item9(step.slug, draft.values),
+        band=services.draft_asq_band(step.slug, draft.values),
+        continue_url=routes.step(step.slug),
+        right_now_unanswered=draft.values.get(ASQ_ACUTE_ITEM) is None,
+    )
+    if crisis is not None:
+        return crisis
+    if draft.invalid:
+        form.show_only_errors(draft.invalid)
+        return None
+    still = len(draft.unanswered)
+    left = (
+        f"{still} question{pluralize(still)} on “{step.title}” still "
+        f"need{pluralize(still, 's,')} an answer: this step stays on the list until it is "
+        "finished. "
+        if still
+        else ""
+    )
+    messages.success(request, f"Saved. {left}The intake can be continued at any time.")
+    return HttpResponseRedirect(routes.save_and_exit())
+
+
+def _safety_support(
+    request: HttpRequest,
+    patient: Patient,
+    routes: IntakeRoutes,
+    *,
+    item9: int | None,
+    band: str | None,
+    continue_url: str,
+    right_now_unanswered: bool = False,
+) -> HttpResponse | None:
+    """What a safety answer needs shown, the same on a finished and an unfinished step:
+    a message after PHQ-9 question 9 at 1 or more or a positive ASQ, the crisis page (the
+    response returned) after an acute one."""
+    if item9:
         messages.warning(
             request,
             "The psychiatrist has been alerted (PHQ-9 question 9)."
@@ -285,7 +364,6 @@ def _after_saving(
             "contact you. If you are thinking about harming yourself now, call or text 988 "
             "(Suicide & Crisis Lifeline) or call 911.",
         )
-    band = intake.answers.get("suicide_risk_screen") if step.slug == ASQ else None
     if band == ASQ_ACUTE:
         # Shown on this very response, before anything else: no redirect to wait for.
         return TemplateResponse(
@@ -294,8 +372,9 @@ def _after_saving(
             {
                 "patient": patient,
                 "staff_entry": routes.staff,
-                "continue_url": next_url,
+                "continue_url": continue_url,
                 "exit_url": routes.save_and_exit(),
+                "right_now_unanswered": right_now_unanswered,
             },
         )
     if band == ASQ_NON_ACUTE:
@@ -308,6 +387,26 @@ def _after_saving(
             "about these answers before any treatment. If you want to talk to someone now, "
             "call or text 988 (Suicide & Crisis Lifeline), any time, day or night.",
         )
+    return None
+
+
+def _after_saving(
+    request: HttpRequest, patient: Patient, intake: Intake, step: Step, routes: IntakeRoutes
+) -> HttpResponse:
+    """Where a saved step leads: the next step, or first the support a safety answer needs."""
+    following = [candidate.slug for candidate in steps_for(intake.answers)]
+    index = following.index(step.slug) if step.slug in following else len(following)
+    next_url = routes.step(following[index + 1]) if index + 1 < len(following) else routes.review()
+    crisis = _safety_support(
+        request,
+        patient,
+        routes,
+        item9=intake.answers.get("phq9_item9") if step.slug == "phq9" else None,
+        band=intake.answers.get("suicide_risk_screen") if step.slug == ASQ else None,
+        continue_url=next_url,
+    )
+    if crisis is not None:
+        return crisis
     if "save_and_exit" in request.POST:
         messages.success(request, "Saved. The intake can be continued at any time.")
         return HttpResponseRedirect(routes.save_and_exit())
@@ -336,8 +435,9 @@ def _review_page(
         (
             step,
             answer_rows(step, intake.answers),
-            step.slug in intake.completed_steps,
+            step.slug in intake.completed_steps and step.slug not in intake.drafts,
             routes.step(step.slug) if editable and services.step_is_open(intake, step.slug) else "",
+            step.slug in intake.drafts,
         )
         for step in steps_for(intake.answers)
     ]

@@ -45,6 +45,20 @@ def vital_limits(clinic: ClinicSettings | None = None) -> monitoring.VitalLimits
     return monitoring.VitalLimits(**(clinic or clinic_settings()).vital_limit_values())
 
 
+def gate_reason_texts(session: TreatmentSession, state: SessionState) -> dict[str, str]:
+    """Each hold reason of the pre-dose gate in words, with the limit that applied to this
+    route and the patient's age that day (the session page and its PDF say the same)."""
+    if not state.gate:
+        return {}
+    clinic = clinic_settings()
+    age = session.patient.age_on(timezone.localdate(session.opened_at, clinic.zone)) or 0
+    limits = vital_limits(clinic)
+    return {
+        code: monitoring.gate_reason_text(code, route=session.route, age=age, limits=limits)
+        for code in state.gate.reasons
+    }
+
+
 def safety_settings() -> SessionSafetySettings:
     """The clinic's dose limits and pregnancy-test policy, created with defaults."""
     row = SessionSafetySettings.objects.filter(pk=1).first()
@@ -297,6 +311,12 @@ class SessionState:
     @property
     def stage_label(self) -> str:
         return dict(STAGES)[self.stage]
+
+    @property
+    def entered_in_error(self) -> int:
+        """How many entries are struck through (entered in error)."""
+        logs = (self.readings_log, self.devices_log, self.events_log)
+        return sum(1 for log in logs for row in log if row.struck)
 
     @property
     def serious_events(self) -> list[AdverseEvent]:

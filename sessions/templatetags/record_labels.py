@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from sessions.monitoring import CRITERION_LABELS, GATE_REASON_TEXT
+from sessions.monitoring import CRITERION_LABELS
 
 register = template.Library()
 
@@ -52,12 +52,6 @@ def alert_label(alert: Any) -> str:
     label = ALERT_LABELS.get(alert.code, alert.code.replace("_", " ").capitalize())
     level = LEVEL_WORDS.get(alert.level, str(alert.level).capitalize())
     return f"{level}: {label[0].lower()}{label[1:]}"
-
-
-@register.filter
-def gate_reason_label(code: str) -> str:
-    """A pre-dose hold reason in words."""
-    return GATE_REASON_TEXT.get(code, code.replace("_", " ").capitalize())
 
 
 @register.filter

@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import allow
@@ -46,6 +45,7 @@ from sessions.forms import (
     PregnancyNotApplicableForm,
     PregnancyTestForm,
     ReasonForm,
+    SignForm,
     TimeOnlyForm,
     VitalsForm,
     WeightForm,
@@ -228,19 +228,13 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
             ),
         ),
         "in_error_forms": forms.get("in_error", {}),
+        "sign_form": forms.get("sign") or SignForm(prefix="sign"),
+        "cosign_form": forms.get("cosign") or SignForm(prefix="cosign", cosign=True),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
         "dose_blockers": services.dose_blockers(state, facts) if facts else [],
         "dose_plan": dose_plan,
-        "gate_reason_text": {
-            code: monitoring.gate_reason_text(
-                code,
-                route=session.route,
-                age=session.patient.age_on(timezone.localdate(state.now, zone)) or 0,
-                limits=selectors.vital_limits(),
-            )
-            for code in (state.gate.reasons if state.gate else ())
-        },
+        "gate_reason_text": selectors.gate_reason_texts(session, state),
         "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
         "assessment": [
             (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
@@ -592,13 +586,24 @@ def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) ->
     return "discharge"
 
 
+def _attested(forms: Forms, key: str, form: SignForm) -> bool:
+    """The signer ticked the box saying what they sign; if not, the box says so. A refusal
+    by the service itself (another psychiatrist must co-sign…) shows above the block."""
+    if form.is_valid():
+        return True
+    forms[key] = form
+    return False
+
+
 def _sign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_sign(session=session, actor=request.user, request=request)
+    if _attested(forms, "sign", _bound(SignForm, request, prefix="sign")):
+        services.session_sign(session=session, actor=request.user, request=request)
     return "signoff"
 
 
 def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_cosign(session=session, actor=request.user, request=request)
+    if _attested(forms, "cosign", _bound(SignForm, request, prefix="cosign", cosign=True)):
+        services.session_cosign(session=session, actor=request.user, request=request)
     return "signoff"
 
 

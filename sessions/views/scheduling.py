@@ -189,9 +189,10 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
                     "day": timezone.localtime(row.start).date(),
                     "start_time": timezone.localtime(row.start).time(),
                     "chair": row.chair,
+                    "note": "\n".join(row.notes),
                 }
                 if row.start
-                else {}
+                else {"note": "\n".join(row.notes)}
                 for row in proposal.rows
             ],
         )
@@ -203,7 +204,6 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
             object_type="treatment_sessions.booking",
             object_id=patient.pk,
         )
-    notes = [row.notes for row in proposal.rows] if proposal else []
     return TemplateResponse(
         request,
         "sessions/book.html",
@@ -212,7 +212,6 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
             "plan": plan,
             "ask": ask,
             "rows": rows,
-            "row_notes": notes,
             "booking_errors": booking_errors,
             "proposal": proposal,
         },

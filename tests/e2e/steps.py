@@ -209,10 +209,12 @@ def record_vitals(
 def acknowledge_alerts(page: Page, action: str) -> None:
     alerts = page.locator("#alerts")
     buttons = alerts.get_by_role("button", name="Acknowledge")
-    for left in range(buttons.count(), 0, -1):
+    remaining = buttons.count()
+    while remaining:
         alerts.get_by_label("Action taken").first.fill(action)
         buttons.first.click()
-        expect(buttons).to_have_count(left - 1)  # the swap is done before the next one
+        remaining -= 1
+        expect(buttons).to_have_count(remaining)  # the swap is done before the next one
 
 
 def confirm_discharge_criteria(page: Page) -> None:

@@ -101,6 +101,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     page.screenshot(path=screenshot_dir / "session-ready.png", full_page=True)
     page.get_by_role("button", name="Discharge the patient").click()
     expect(page.locator("#discharge")).to_contain_text("Discharged at")
+    page.get_by_label("I have reviewed this session record: it is complete").check()
     page.get_by_role("button", name="Sign the session record").click()
     expect(page.locator("#signoff")).to_contain_text("signed by James")
     expect(card).to_have_count(0, timeout=12_000)  # discharged: off the board
@@ -110,6 +111,7 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     sign_in(psychiatrist, personas.psychiatrist.username)
     session = TreatmentSession.objects.get(appointment=chairside.appointment)
     psychiatrist.goto(f"/sessions/{session.pk}/")
+    psychiatrist.get_by_label("I have reviewed this session record and co-sign it").check()
     psychiatrist.get_by_role("button", name="Co-sign and lock the record").click()
     expect(psychiatrist.locator("#signoff")).to_contain_text("the record is locked")
     psychiatrist.screenshot(path=screenshot_dir / "session-locked.png", full_page=True)

@@ -10,15 +10,20 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from clinic.models import Patient
-from intake.models import ScreeningResult, UrgentAlert
+from intake.models import Intake, ScreeningResult, UrgentAlert
+from intake.questionnaire import STEP_BY_SLUG, MedicalHistoryForm, tidy_answers
+from intake.questionnaire.base import YES_NO
 from tests.e2e.steps import (
     answer,
+    assert_accessible,
     intake_no_psychiatric_history,
     intake_no_substance_use,
     intake_pregnancy_to_getting_home,
     intake_suicide_risk_screen_all_no,
     sign_in,
 )
+from tests.factories import PASSWORD, PatientFactory, PatientLoginFactory
+from tests.intake.conftest import STEP_POSTS
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -182,3 +187,82 @@ def test_invited_patient_completes_the_intake_on_a_phone(
     assert patient.measures.count() == 3  # PHQ-9, GAD-7 and the ASQ
     assert screening.answers["allergies"] == [{"substance": "Penicillin", "reaction": "hives"}]
     assert screening.answers["suicide_risk_screen"] == "negative"
+
+
+def test_an_unfinished_step_saved_for_later_is_there_after_signing_in_again(
+    page: Page, live_server, transactional_db, settings, screenshot_dir
+) -> None:
+    """The reported case: the heart and health step answered but one question, "Save and
+    finish later", sign out; on signing in again the answers and the weight are still
+    there, the question left empty is still empty."""
+
+    settings.CLINIC_REQUIRE_MFA = False
+    user = PatientLoginFactory(username="lee.ward")
+    patient = PatientFactory(
+        legal_first_name="Lee",
+        legal_last_name="Ward",
+        journey_state="intake_in_progress",
+        user=user,
+    )
+    answers: dict = {}
+    done = ["about-you", "reasons", "mental-health", "alcohol-drugs"]
+    for slug in done:
+        form = STEP_BY_SLUG[slug].form_class(STEP_POSTS[slug], answers=answers)
+        assert form.is_valid(), form.errors
+        answers = tidy_answers({**answers, **form.to_answers()})
+    Intake.objects.create(patient=patient, answers=answers, completed_steps=done)
+    questions = [
+        str(field.label)
+        for name, field in MedicalHistoryForm.base_fields.items()
+        if getattr(field, "choices", None) == YES_NO
+        and name not in MedicalHistoryForm.follow_ups
+        and name != "porphyria"
+    ]
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, "lee.ward", PASSWORD)
+    page.get_by_role("link", name="Continue my intake").click()
+    expect(
+        page.get_by_role("heading", name="Heart, brain and other health conditions")
+    ).to_be_visible()
+    expect(page.locator("body[data-conditions-ready]")).to_have_count(1)
+    for question in questions:
+        answer(page, question, "No")
+    answer(page, "Do you have liver disease?", "No")
+    page.get_by_label("Your weight in kilograms").fill("81.4")
+    page.get_by_role("button", name="Save and finish later").click()
+    expect(page.get_by_role("status").or_(page.get_by_role("alert")).first).to_contain_text(
+        "1 question on “Heart, brain and other health conditions” still needs an answer"
+    )
+    page.get_by_role("button", name="Show menu").click()  # the phone's collapsed menu
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "lee.ward", PASSWORD)
+    page.get_by_role("link", name="Continue my intake").click()
+    expect(
+        page.get_by_role("heading", name="Heart, brain and other health conditions")
+    ).to_be_visible()
+    expect(page.get_by_label("Your weight in kilograms")).to_have_value("81.4")
+    porphyria = page.locator(".mb-3", has=page.get_by_text("diagnosed with porphyria")).first
+    expect(porphyria.get_by_label("Yes", exact=True)).not_to_be_checked()
+    expect(porphyria.get_by_label("No", exact=True)).not_to_be_checked()
+    for question in questions:
+        group = page.locator(".mb-3", has=page.get_by_text(question)).first
+        expect(group.get_by_label("No", exact=True)).to_be_checked()
+    liver = page.locator(".mb-3", has=page.get_by_text("Do you have liver disease?")).first
+    expect(liver.get_by_label("No", exact=True)).to_be_checked()
+    expect(page.get_by_role("alert")).to_have_count(0)  # no error for the empty question
+    assert_accessible(page)
+    page.screenshot(path=screenshot_dir / "intake-saved-for-later-390.png", full_page=True)
+
+    # The review page still asks for the step; finishing it ("Next") saves it in full.
+    page.get_by_role("link", name="See all my answers").click()
+    expect(page.get_by_text("Started, not finished")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit my intake")).to_have_count(0)
+    assert_accessible(page)
+    page.go_back()
+    answer(page, "Have you been diagnosed with porphyria?", "No")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Pregnancy")).to_be_visible()
+    intake = Intake.objects.get(patient=patient)
+    assert intake.answers["weight_kg"] == 81.4 and intake.drafts == {}

@@ -303,3 +303,20 @@ def test_the_decision_letter_in_both_versions(
     letter = pdf_text(Document.objects.get(kind="decision_letter_patient"))
     assert "eligible for treatment" in letter and "Alice" in letter
     assert "For the clinical record" not in letter and "Flags considered" not in letter
+
+
+def test_no_decision_letter_can_be_asked_for_before_a_decision(personas, login) -> None:
+    patient = login(personas.patient_a.user)
+    assert (
+        "Request: Eligibility decision letter"
+        not in patient.get(reverse("my_documents")).content.decode()
+    )
+    response = patient.post(reverse("my_documents"), {"kind": "decision_letter_patient"})
+    assert (
+        "no signed eligibility decision yet" in patient.get(response["Location"]).content.decode()
+    )
+    staff = login(personas.psychiatrist)
+    url = reverse("patient_documents", args=[personas.patient_a.pk])
+    assert "There is no signed eligibility decision yet." in staff.get(url).content.decode()
+    staff.post(url, {"kind": "decision_letter_patient"})
+    assert not Document.objects.exists()  # never a document that can only fail

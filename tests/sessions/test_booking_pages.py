@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Chair, ClinicSettings, OpeningHours
+from clinic.models import Chair, ClinicSettings, Closure, OpeningHours
 from sessions.models import Appointment, Protocol, TreatmentPlan
 from tests.factories import PatientFactory, approve
 
@@ -53,6 +53,7 @@ def proposal_rows(response) -> dict[str, str]:
         data[f"row-{index}-day"] = form.initial["day"].isoformat()
         data[f"row-{index}-start_time"] = form.initial["start_time"].strftime("%H:%M")
         data[f"row-{index}-chair"] = str(form.initial["chair"])
+        data[f"row-{index}-note"] = form.initial.get("note", "")
     return data
 
 
@@ -335,3 +336,22 @@ def test_the_reschedule_cancel_and_booster_order_pages_write_a_view_audit_row(
         before = views.count()
         assert client.get(page).status_code == 200
         assert views.count() == before + 1, page
+
+
+def test_the_proposals_notes_stay_when_one_row_comes_back_with_an_error(
+    clinic_ready, login, personas
+) -> None:
+    monday = next_monday()
+    Closure.objects.create(date=monday, reason="Staff training")
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    query = f"?first_date={monday}&preferred_start=10:00"
+    proposed = client.get(url + query)
+    assert "clinic closed (Staff training)" in proposed.content.decode()
+    data = proposal_rows(proposed)
+    data["row-3-day"] = "2026-02-30"  # not a date
+    response = client.post(url + query, data)
+    body = response.content.decode()
+    assert "Enter a valid date" in body
+    assert "clinic closed (Staff training)" in body  # the first row's note is still there
+    assert not Appointment.objects.exists()

@@ -25,12 +25,10 @@ def test_vital_alert_codes_read_as_words_with_their_level() -> None:
     ]
     rendered = Template(
         "{% load record_labels %}{% for a in alerts %}{{ a|alert_label }}|{% endfor %}"
-        "{{ 'PREDOSE_HR_MISSING'|gate_reason_label }}"
     ).render(Context({"alerts": alerts}))
     assert rendered == (
         "Critical: blood pressure high|Warning: oxygen saturation (SpO2) low|"
         "Warning: systolic risen well above the pre-dose value|"
-        "No pre-dose heart rate in the 30 minutes before the dose."
     )
 
 

@@ -71,3 +71,22 @@ def test_the_rems_form_pdf_lists_the_monitoring_fields(
         reverse("document_download", args=[document.pk])
     ).status_code in (403, 404)
     assert timezone.now() - document.generated_at < dt.timedelta(minutes=5)
+
+
+def test_a_hold_in_the_record_pdf_names_the_limit_in_words(chairside, personas) -> None:
+    from django.template.loader import render_to_string
+
+    from sessions.documents import record_context
+
+    session = chairside.open(personas.nurse)
+    services.reading_record(
+        session=session,
+        values=NORMAL | {"systolic": 172, "diastolic": 96},
+        dissociation=None,
+        taken_at=None,
+        actor=personas.nurse,
+    )
+    context = record_context(Document(patient=personas.patient_a, subject_id=session.pk))
+    html = render_to_string("documents/session_record.html", context)
+    assert "Hold: Pre-dose blood pressure is 160/100 mmHg or above." in html
+    assert "PREDOSE_BP_HIGH" not in html

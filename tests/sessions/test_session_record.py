@@ -207,10 +207,18 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
     assert "✓ Discharged at" in response.content.decode()
     assert Appointment.objects.get(pk=chairside.appointment.pk).status == "completed"
 
-    response = act(nurse, session, "sign")
+    response = act(nurse, session, "sign")  # the box not ticked: nothing is signed
+    html = response.content.decode()
+    assert "What you sign" in html and "Adverse events: none" in html
+    assert "Tick the box to confirm you reviewed the record." in html
+    assert TreatmentSession.objects.get(pk=session.pk).nurse_signed_at is None
+    response = act(nurse, session, "sign", {"sign-attest": "on"})
     assert "signed by James" in response.content.decode()
     psychiatrist = login(personas.psychiatrist)
     response = act(psychiatrist, session, "cosign")
+    assert "Tick the box to confirm" in response.content.decode()
+    assert TreatmentSession.objects.get(pk=session.pk).cosigned_at is None
+    response = act(psychiatrist, session, "cosign", {"cosign-attest": "on"})
     assert "the record is locked" in response.content.decode()
     html = page(psychiatrist, session)
     assert "Save vitals" not in html and "Record the dose given" not in html
@@ -852,7 +860,7 @@ def discharge_and_sign(session: TreatmentSession, signer) -> TreatmentSession:
 
 def test_the_psychiatrist_who_signed_cannot_also_co_sign(chairside, personas, login) -> None:
     session = discharge_and_sign(finished_session(chairside, personas), personas.psychiatrist)
-    response = act(login(personas.psychiatrist), session, "cosign")
+    response = act(login(personas.psychiatrist), session, "cosign", {"cosign-attest": "on"})
     assert "another psychiatrist co-signs" in response.content.decode()
     with pytest.raises(ValidationError, match="another psychiatrist co-signs"):
         services.session_cosign(session=session, actor=personas.psychiatrist)

@@ -196,3 +196,59 @@ def test_an_esketamine_only_plan_starts_from_the_esketamine_label(db) -> None:
     assert form["series_length"].value() == "8"
     assert form["maintenance_interval_weeks"].value() == 2  # not the IV default of 4
     assert form["protocol"].value() == Protocol.objects.get(code="esketamine-induction").pk
+
+
+def test_an_iv_only_plan_starts_from_the_usual_iv_order(db) -> None:
+    from sessions.forms import PlanForm
+
+    form = PlanForm(allowed_routes=["iv"], current=None)
+    assert form["dose_mode"].value() == "mg_per_kg"
+    assert form["dose_mg_per_kg"].value() == "0.5"
+    assert form["infusion_minutes"].value() == 40
+    assert form["series_length"].value() == "6"
+    assert form["maintenance_interval_weeks"].value() == 4
+    assert form["protocol"].value() == Protocol.objects.get(code="iv-standard").pk
+
+
+def test_the_page_offers_each_approved_routes_start_and_its_protocols(
+    approved, login, personas
+) -> None:
+    client = login(personas.psychiatrist)
+    response = client.get(reverse("plan", args=[approved.pk]))
+    starts = response.context["form"].route_starts()
+    assert set(starts["routes"]) == {"iv", "intranasal_esketamine"}  # approved ones only
+    esketamine = starts["routes"]["intranasal_esketamine"]
+    assert esketamine["values"]["esketamine_devices"] == 2
+    assert esketamine["values"]["maintenance_interval_weeks"] == 2
+    assert "dose_mg_per_kg" not in esketamine["fields"]
+    assert "56 mg by two devices" in esketamine["filled"]
+    html = response.content.decode()
+    assert 'id="plan-route-starts"' in html
+    iv_standard = Protocol.objects.get(code="iv-standard").pk
+    assert f'value="{iv_standard}" data-route="iv"' in html
+
+
+def test_an_esketamine_plan_needs_no_dose_mode_but_another_route_does(
+    approved, login, personas
+) -> None:
+    client = login(personas.psychiatrist)
+    url = reverse("plan", args=[approved.pk])
+    # The page hides (and so does not send) the dose order for esketamine.
+    esketamine = {
+        "route": "intranasal_esketamine",
+        "protocol": Protocol.objects.get(code="esketamine-induction").pk,
+        "esketamine_devices": "2",
+        "series_length": "8",
+        "maintenance_interval_weeks": "2",
+        "rems_patient_id": "RP-1",
+        "rems_enrolled_on": "2026-11-02",
+    }
+    response = client.post(url, iv_plan(dose_mode=""))
+    assert response.status_code == 200
+    assert "Choose how the dose is ordered" in response.content.decode()
+    assert not TreatmentPlan.objects.exists()
+    ClinicSettings.objects.filter(pk=1).update(
+        rems_certification_id="RMS-1", rems_certified_on=dt.date(2025, 1, 1)
+    )
+    assert client.post(url, esketamine)["Location"] == url
+    assert TreatmentPlan.objects.get().dose_mode == "fixed_mg"
