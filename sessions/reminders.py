@@ -213,7 +213,8 @@ def vital_alert_context(reminder: Reminder) -> dict[str, Any] | None:
 
     alert = (
         VitalAlert.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=reminder.subject_ids)
+        # A reading entered in error before the message went: nothing to tell.
+        .filter(pk__in=reminder.subject_ids, reading__entered_in_error_at__isnull=True)
         .first()
     )
     if alert is None:
@@ -232,7 +233,7 @@ def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
 
     event = (
         AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=reminder.subject_ids)
+        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=True)
         .first()
     )
     if event is None:

@@ -197,6 +197,25 @@ class SessionPart(models.Model):
         ).exists()
 
 
+class EnteredInError(models.Model):
+    """An entry marked "entered in error" before the record is signed (never deleted): it
+    stays on the record struck through, with who, when and why, and no rule, chart or
+    form counts it (session-monitoring.md §7)."""
+
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_error(self) -> bool:
+        return self.entered_in_error_at is not None
+
+
 class CheckInItem(models.TextChoices):
     IDENTITY = "identity", "Identity confirmed"
     WEIGHT = "weight_kg", "Weight today (kg)"
@@ -233,7 +252,7 @@ class ReadingPhase(models.TextChoices):
     MONITORING = "monitoring", "During monitoring"
 
 
-class VitalReading(SessionPart):
+class VitalReading(EnteredInError, SessionPart):
     """One set of vitals at a time; alerts found at save are stored with it."""
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="readings")
@@ -558,7 +577,7 @@ class SessionSafetySettings(models.Model):
         }
 
 
-class DeviceDose(SessionPart):
+class DeviceDose(EnteredInError, SessionPart):
     """One esketamine nasal device (28 mg) and when it was used."""
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="devices")
@@ -568,7 +587,13 @@ class DeviceDose(SessionPart):
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "number"], name="device_number_once")
+            # A device entered in error keeps its number; the one recorded after it takes
+            # the same number.
+            models.UniqueConstraint(
+                fields=["session", "number"],
+                condition=Q(entered_in_error_at__isnull=True),
+                name="device_number_once",
+            )
         ]
 
     def __str__(self) -> str:
@@ -619,7 +644,7 @@ class InfusionAction(models.TextChoices):
     STOPPED = "stopped", "Infusion stopped"
 
 
-class AdverseEvent(SessionPart):
+class AdverseEvent(EnteredInError, SessionPart):
     """An adverse event and what was done about it (spec §5)."""
 
     session = models.ForeignKey(
@@ -649,6 +674,9 @@ class SessionAddendum(Addendum):
     """A correction or late entry added under a (usually locked) record."""
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="addenda")
+    # The entry this addendum declares entered in error after signing ("reading:12",
+    # "device:3", "event:5"; blank for any other addendum).
+    corrects = models.CharField(max_length=40, blank=True)
 
     class Meta(Addendum.Meta):
         verbose_name_plural = "session addenda"

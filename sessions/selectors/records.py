@@ -179,7 +179,9 @@ def _part_prefetches(session: TreatmentSession | None = None) -> list[Prefetch]:
         ),
         Prefetch(
             "readings",
-            queryset=VitalReading.objects.select_related("recorded_by").order_by("taken_at", "pk"),
+            queryset=VitalReading.objects.select_related(
+                "recorded_by", "entered_in_error_by"
+            ).order_by("taken_at", "pk"),
         ),
         Prefetch(
             "alerts",
@@ -188,11 +190,18 @@ def _part_prefetches(session: TreatmentSession | None = None) -> list[Prefetch]:
             ),
         ),
         Prefetch("gate_overrides", queryset=GateOverride.objects.select_related("recorded_by")),
-        Prefetch("devices", queryset=DeviceDose.objects.order_by("number")),
+        Prefetch(
+            "devices",
+            queryset=DeviceDose.objects.select_related("entered_in_error_by").order_by(
+                "number", "pk"
+            ),
+        ),
         Prefetch("pauses", queryset=InfusionPause.objects.order_by("paused_at", "pk")),
         Prefetch(
             "adverse_events",
-            queryset=AdverseEvent.objects.select_related("recorded_by").order_by("onset_at", "pk"),
+            queryset=AdverseEvent.objects.select_related(
+                "recorded_by", "entered_in_error_by"
+            ).order_by("onset_at", "pk"),
         ),
         Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author")),
     ]
@@ -221,7 +230,11 @@ class SessionState:
     entries: dict[str, CheckInEntry]
     checkin_history: list[CheckInEntry]
     checkin_missing: list[str]
+    # Entries marked entered in error (or declared so by an addendum after signing) stay
+    # in the `*_log` lists, shown struck through; every other list and every rule, chart
+    # and form leaves them out.
     readings: list[VitalReading]
+    readings_log: list[VitalReading]
     baseline: VitalReading | None
     # The newest value of each vital in the 30 minutes before the dose (or now), BP as a
     # pair: what the pre-dose gate judges and what later readings are compared with.
@@ -230,13 +243,19 @@ class SessionState:
     gate_override: GateOverride | None
     dose: DoseRecord | None
     devices: list[DeviceDose]
+    devices_log: list[DeviceDose]
     pauses: list[InfusionPause]
     alerts: list[VitalAlert]
+    alerts_log: list[VitalAlert]
     adverse_events: list[AdverseEvent]
+    events_log: list[AdverseEvent]
     addenda: list[SessionAddendum]
     open_urgent_alert: bool
     due: monitoring.VitalsDue
     discharge: monitoring.DischargeStatus
+    # The newest pre-dose reading entered in error when no valid reading was taken after
+    # it: the gate then waits for a fresh reading.
+    predose_in_error: VitalReading | None = None
 
     @property
     def weight_kg(self) -> Decimal | None:
@@ -292,6 +311,12 @@ class SessionState:
     @property
     def stage_label(self) -> str:
         return dict(STAGES)[self.stage]
+
+    @property
+    def entered_in_error(self) -> int:
+        """How many entries are struck through (entered in error)."""
+        logs = (self.readings_log, self.devices_log, self.events_log)
+        return sum(1 for log in logs for row in log if row.struck)
 
     @property
     def serious_events(self) -> list[AdverseEvent]:
@@ -361,6 +386,30 @@ def _dose_of(session: TreatmentSession) -> DoseRecord | None:
         return None
 
 
+ENTRY_KINDS = ("reading", "device", "event")
+
+
+def entry_ref(kind: str, pk: int) -> str:
+    """How an addendum names the entry it declares entered in error ("reading:12")."""
+    return f"{kind}:{pk}"
+
+
+def _marked(rows: list[Any], kind: str, corrections: dict[str, SessionAddendum]) -> list[Any]:
+    """Mark each entry: `correction` (the addendum that declares it entered in error after
+    signing, or None) and `struck` (entered in error either way)."""
+    for row in rows:
+        row.ref = entry_ref(kind, row.pk)
+        row.correction = corrections.get(row.ref)
+        row.struck = row.entered_in_error_at is not None or row.correction is not None
+        if row.correction is not None:
+            row.correction.entry, row.correction.entry_kind = row, kind
+    return rows
+
+
+def _after(reading: VitalReading, other: VitalReading) -> bool:
+    return (reading.taken_at, reading.pk) > (other.taken_at, other.pk)
+
+
 def state_of(
     session: TreatmentSession,
     *,
@@ -386,16 +435,32 @@ def state_of(
     required = checkin_required_items(session)
     labels = dict(CheckInItem.choices)
     missing = [labels[item] for item in required if item not in entries]
-    readings = list(session.readings.all())
-    alerts = list(session.alerts.all())
+    addenda = parts(session.addenda)
+    corrections = {a.corrects: a for a in addenda if a.corrects}
+    readings_log = _marked(list(session.readings.all()), "reading", corrections)
+    devices_log = _marked(parts(session.devices), "device", corrections)
+    events_log = _marked(parts(session.adverse_events), "event", corrections)
+    readings = [r for r in readings_log if not r.struck]
+    alerts_log = list(session.alerts.all())
+    struck_readings = {r.pk for r in readings_log if r.struck}
+    alerts = [a for a in alerts_log if a.reading_id not in struck_readings]
     by_reading: dict[int, list[VitalAlert]] = {}
-    for alert in alerts:
+    for alert in alerts_log:
+        alert.reading_struck = alert.reading_id in struck_readings
         by_reading.setdefault(alert.reading_id, []).append(alert)
-    for reading in readings:
+    for reading in readings_log:
         reading.alert_list = by_reading.get(reading.pk, [])
     dose = _dose_of(session)
     limits = vital_limits(clinic)
+    # A pre-dose reading entered in error was a real measurement with a wrong value: the
+    # gate judges only readings taken after it, so a fresh reading is needed.
+    predose_struck = [r for r in readings_log if r.struck and r.phase == ReadingPhase.PREDOSE]
     predose = [r for r in readings if r.phase == ReadingPhase.PREDOSE]
+    predose_in_error = None
+    if predose_struck:
+        newest_struck = predose_struck[-1]
+        predose = [r for r in predose if _after(r, newest_struck)]
+        predose_in_error = None if predose else newest_struck
     baseline = predose[-1] if predose else None
     gate_time = dose.started_at if dose else now
     predose_vitals = monitoring.latest_vitals(
@@ -459,16 +524,21 @@ def state_of(
         checkin_history=history,
         checkin_missing=missing,
         readings=readings,
+        readings_log=readings_log,
         baseline=baseline,
         predose_vitals=predose_vitals,
         gate=gate,
         gate_override=override,
         dose=dose,
-        devices=parts(session.devices),
+        devices=[d for d in devices_log if not d.struck],
+        devices_log=devices_log,
         pauses=parts(session.pauses),
         alerts=alerts,
-        adverse_events=parts(session.adverse_events),
-        addenda=parts(session.addenda),
+        alerts_log=alerts_log,
+        adverse_events=[e for e in events_log if not e.struck],
+        events_log=events_log,
+        addenda=addenda,
+        predose_in_error=predose_in_error,
         open_urgent_alert=urgent,
         due=due,
         discharge=discharge,

@@ -35,6 +35,7 @@ from sessions.forms import (
     AsqForm,
     DischargeForm,
     DoseForm,
+    EnteredInErrorForm,
     InfusionStopForm,
     MedicationChangesForm,
     OrderAmendForm,
@@ -49,7 +50,13 @@ from sessions.forms import (
     VitalsForm,
     WeightForm,
 )
-from sessions.models import TreatmentSession, VitalAlert
+from sessions.models import (
+    AdverseEvent,
+    DeviceDose,
+    TreatmentSession,
+    VitalAlert,
+    VitalReading,
+)
 from sessions.models.records import CheckInItem, RecordLocked
 from sessions.selectors import records as selectors
 from sessions.selectors.scheduling import appointment_for_user
@@ -213,7 +220,14 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "event_form": forms.get("adverse_event") or AdverseEventForm(prefix="event"),
         "ack_forms": forms.get("acknowledge", {}),
         "discharge_form": forms.get("discharge") or DischargeForm(prefix="discharge"),
-        "addendum_form": forms.get("addendum") or AddendumForm(prefix="addendum"),
+        "addendum_form": forms.get("addendum")
+        or AddendumForm(
+            prefix="addendum",
+            entries=(
+                services.correctable_entries(session, user) if session.nurse_signed_at else None
+            ),
+        ),
+        "in_error_forms": forms.get("in_error", {}),
         "sign_form": forms.get("sign") or SignForm(prefix="sign"),
         "cosign_form": forms.get("cosign") or SignForm(prefix="cosign", cosign=True),
         "errors": forms.get("errors", {}),
@@ -594,19 +608,58 @@ def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
 
 
 def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    entries = services.correctable_entries(session, request.user) if session.nurse_signed_at else {}
     _submit(
         forms,
         "addendum",
-        _bound(AddendumForm, request, prefix="addendum"),
+        _bound(AddendumForm, request, prefix="addendum", entries=entries),
         lambda form: services.addendum_write(
             session=session,
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"],
+            corrects=form.cleaned_data["corrects"],
             actor=request.user,
             request=request,
         ),
     )
     return "signoff"
+
+
+# The entries that can be marked entered in error: their model, service and block.
+IN_ERROR_ENTRIES: dict[str, tuple[Any, Callable[..., object], str, str]] = {
+    "reading": (VitalReading, services.reading_mark_entered_in_error, "reading", "vitals-log"),
+    "device": (DeviceDose, services.device_mark_entered_in_error, "device", "dose"),
+    "event": (AdverseEvent, services.adverse_event_mark_entered_in_error, "event", "events"),
+}
+
+
+def _in_error(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    """Mark a reading, a device time or an adverse event entered in error; the reason's
+    errors stay next to that row's field."""
+    ref = request.POST.get("entry", "")
+    kind, _sep, pk = ref.partition(":")
+    if kind not in IN_ERROR_ENTRIES or not (pk.isascii() and pk.isdigit() and len(pk) < 10):
+        raise Http404("Unknown entry.")
+    model, service, argument, block = IN_ERROR_ENTRIES[kind]
+    row = model.objects.filter(pk=int(pk), session=session).first()
+    if row is None:
+        raise Http404("Unknown entry.")
+    form = EnteredInErrorForm(request.POST)
+    in_error = forms.setdefault("in_error", {})
+    ok = _submit(
+        in_error,
+        ref,
+        form,
+        lambda form: service(
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+            **{argument: row},
+        ),
+    )
+    if ok:
+        forms.pop("in_error")
+    return block
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
@@ -629,6 +682,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
     "sign": _sign,
     "cosign": _cosign,
     "addendum": _addendum,
+    "in-error": _in_error,
 }
 
 
@@ -656,6 +710,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         any(getattr(form, "errors", None) for form in forms.values() if hasattr(form, "is_bound"))
         or bool(forms.get("errors"))
         or bool(forms.get("acknowledge"))
+        or bool(forms.get("in_error"))
     )
     session = selectors.session_for_user(request, session_id)
     if not request.htmx:

@@ -118,3 +118,48 @@ def test_a_nurse_runs_an_iv_session_on_a_tablet(
     session.refresh_from_db()
     assert session.is_locked and session.appointment.status == "completed"
     assert session.readings.count() == 6
+
+
+def test_a_nurse_marks_a_mistyped_reading_entered_in_error(
+    page: Page, live_server, transactional_db, chairside, personas, settings, screenshot_dir
+) -> None:
+    """BP 300/20 typed for 130/80 raises a critical alert; the nurse who typed it marks it
+    entered in error with the reason: it stays, struck through, and the alert closes."""
+    from tests.sessions.test_session_record import dose, ready_to_dose
+
+    settings.CLINIC_REQUIRE_MFA = False
+    personas.nurse.set_password("a-long-test-password")
+    personas.nurse.save()
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=20)
+    dose(session, personas.nurse, minutes_ago=20)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    sign_in(page, personas.nurse.username)
+    page.goto(f"/sessions/{session.pk}/")
+
+    record_vitals(page, 2, 300, 20)
+    status = page.locator("#status")
+    expect(status).to_contain_text("1 critical alert open")
+    log = page.locator("#vitals-log")
+    expect(log).to_contain_text("Critical: blood pressure high")
+    when = clock(2)
+    log.get_by_text(f"Entered in error… (reading at {when})").click()
+    log.get_by_role("button", name="Mark entered in error").first.click()
+    # The browser refuses an empty reason before anything is sent.
+    expect(log.get_by_label(f"Why is the reading at {when} wrong?")).to_be_visible()
+    expect(log.locator("del")).to_have_count(0)
+    log.get_by_label(f"Why is the reading at {when} wrong?").fill("Typo: BP was 130/80")
+    page.once("dialog", lambda dialog: dialog.accept())
+    log.get_by_role("button", name="Mark entered in error").first.click()
+
+    expect(log).to_contain_text("Entered in error — Typo: BP was 130/80 (James")
+    expect(log.locator("del", has_text="300/20")).to_be_visible()
+    expect(status).not_to_contain_text("critical alert open")
+    expect(page.locator("#alerts")).to_contain_text("Closed: the reading was entered in error")
+    expect(page.locator("#alerts").get_by_role("button", name="Acknowledge")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    steps.assert_accessible(page)
+    page.locator("#vitals-log").screenshot(path=screenshot_dir / "session-entered-in-error.png")
+    page.screenshot(path=screenshot_dir / "session-entered-in-error-page.png", full_page=True)
+    reading = session.readings.get(systolic=300)
+    assert reading.entered_in_error_by == personas.nurse
+    assert reading.alerts.filter(acknowledged_at__isnull=True).count() == 0

@@ -73,6 +73,11 @@ def test_session_free_text_is_escaped_and_never_a_500(value, chairside, personas
     ):
         response = nurse.post(action(name), data, HTTP_HX_REQUEST="true")
         assert response.status_code == 200, (name, response.status_code)
+    # The reason a reading was entered in error (shown on the struck-through row).
+    reading = session.readings.first()
+    data = {"entry": f"reading:{reading.pk}" if reading else "reading:0", "reason": value}
+    response = nurse.post(action("in-error"), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == (200 if reading else 404)
     html = nurse.get(reverse("session_record", args=[session.pk])).content.decode()
     assert_escaped(html, value)
 

@@ -719,6 +719,7 @@ GARBAGE = {
     "sign": {},
     "cosign": {},
     "addendum": {"addendum-reason": "", "addendum-text": "é" * 10000},
+    "in-error": {"entry": "reading:1:2", "reason": "\x00" * 400},
     "unknown-action": {},
 }
 
