@@ -10,14 +10,6 @@ from sessions.monitoring import CRITERION_LABELS
 
 register = template.Library()
 
-# Check-in answers stored as codes (the pregnancy status of the day).
-CHECKIN_VALUES = {
-    "not_pregnant": "Not pregnant",
-    "unsure": "Unsure (a test is needed before the dose)",
-    "pregnant": "Pregnant",
-    "not_applicable": "Not applicable",
-}
-
 # The codes of `sessions.monitoring.vital_alerts` in words. The thresholds are the
 # clinic's (settings), so the words name what is out of range, not the number; the
 # alert's own message holds the value.
@@ -42,8 +34,11 @@ def criterion_label(code: str) -> str:
 
 
 @register.filter
-def checkin_value(value: object) -> object:
-    return CHECKIN_VALUES.get(value, value) if isinstance(value, str) else value
+def checkin_entry_text(entry: Any) -> str:
+    """A check-in entry's answer in words, as the session page shows it."""
+    from sessions.wording import checkin_text
+
+    return checkin_text(entry.item, entry.value)
 
 
 @register.filter

@@ -25,10 +25,9 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.selectors import clinic_settings
-from sessions import dosing, monitoring
+from sessions import monitoring
 from sessions.charts import vitals_chart
 from sessions.forms import (
-    MEDICINE_CLASSES,
     AcknowledgeForm,
     AddendumForm,
     AdverseEventForm,
@@ -68,6 +67,7 @@ from sessions.selectors.treatment_gate import (
     treatment_facts,
 )
 from sessions.services import records as services
+from sessions.wording import checkin_text
 
 Forms = dict[str, Any]
 CONFIRM_ITEMS = (
@@ -115,27 +115,6 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 # --- The session screen ------------------------------------------------------------------
 
 
-PREGNANCY_TEXT = dict(PregnancyForm.base_fields["pregnancy"].choices)
-
-
-def _shown(item: str, value: Any) -> str:
-    """A check-in answer as the nurse reads it back."""
-    if item == CheckInItem.WEIGHT:
-        kg = selectors.weight_of(value)
-        confirmed = (
-            " — large change confirmed as re-measured"
-            if (isinstance(value, dict) and value.get("confirmed"))
-            else ""
-        )
-        return f"{kg} kg ({dosing.pounds(kg)} lb){confirmed}"
-    if item == CheckInItem.PREGNANCY:
-        return PREGNANCY_TEXT.get(value, value)
-    if item == CheckInItem.MEDICATION_CHANGES and isinstance(value, dict):
-        taking = [label for key, label in MEDICINE_CLASSES if value["medicines"].get(key)]
-        return value["text"] + (f" — takes: {'; '.join(taking)}" if taking else "")
-    return str(value)
-
-
 def _checklist(
     state: selectors.SessionState, forms: Forms, facts: TreatmentFacts | None
 ) -> list[dict[str, Any]]:
@@ -162,7 +141,7 @@ def _checklist(
                 "item": item,
                 "label": labels[item],
                 "entry": entry,
-                "shown": _shown(item, entry.value) if entry else "",
+                "shown": checkin_text(item, entry.value) if entry else "",
                 "form": form,
                 "confirm": item in CONFIRM_ITEMS,
                 "hint": selectors.fasting_rule(session.route) if item == "fasting" else "",

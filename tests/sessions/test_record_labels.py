@@ -7,12 +7,31 @@ from django.template import Context, Template
 
 def test_codes_in_the_session_record_read_as_words() -> None:
     rendered = Template(
-        "{% load record_labels %}{{ 'not_pregnant'|checkin_value }} | "
-        "{{ 'OBSERVATION_TIME'|criterion_label }} | {{ 'ESCORT_PRESENT'|criterion_label }}"
+        "{% load record_labels %}{{ 'OBSERVATION_TIME'|criterion_label }} | "
+        "{{ 'ESCORT_PRESENT'|criterion_label }}"
     ).render(Context())
+    assert rendered == "Minimum observation time passed | Escort present to take the patient home"
+
+
+def test_check_in_answers_read_as_words_never_as_stored_values() -> None:
+    from sessions.models.records import CheckInEntry
+
+    entries = [
+        CheckInEntry(item="weight_kg", value={"kg": "67.4", "confirmed": False}),
+        CheckInEntry(item="weight_kg", value={"kg": "90.0", "confirmed": True}),
+        CheckInEntry(item="pregnancy", value="not_pregnant"),
+        CheckInEntry(item="phq9", value={"total": 4, "item9": 0}),
+        CheckInEntry(item="asq", value={"band": "negative"}),
+        CheckInEntry(item="fasting", value=True),
+    ]
+    rendered = Template(
+        "{% load record_labels %}{% for e in entries %}{{ e|checkin_entry_text }}|{% endfor %}"
+    ).render(Context({"entries": entries}))
     assert rendered == (
-        "Not pregnant | Minimum observation time passed | Escort present to take the patient home"
+        "67.4 kg (148.6 lb)|90.0 kg (198.4 lb) — large change confirmed as re-measured|"
+        "Not pregnant|PHQ-9 4 (question 9: 0)|ASQ negative|Confirmed|"
     )
+    assert "{" not in rendered
 
 
 def test_vital_alert_codes_read_as_words_with_their_level() -> None:
