@@ -250,6 +250,13 @@ def build_record(
     """Write the record of one appointment up to `now` (the whole session if it is over)."""
     rng = random.Random(appointment.pk)  # noqa: S311 -- demo vitals, not security
     plan = appointment.plan
+    # Waste is witnessed by another staff member, never the nurse who gave the dose.
+    witness = psychiatrist or (
+        User.objects.filter(staff_roles__role=Role.NURSE)
+        .exclude(pk=nurse.pk)
+        .order_by("pk")
+        .first()
+    )
     start = appointment.start
     line = _timeline(appointment)
     session = TreatmentSession.objects.create(
@@ -293,7 +300,7 @@ def build_record(
                 "concentration_mg_per_ml": Decimal(10),
                 "volume_drawn_ml": drawn_ml,
                 "waste_mg": waste or None,
-                "waste_witness": (psychiatrist or nurse) if waste else None,
+                "waste_witness": witness if waste else None,
             }
         ended = start + line.infusion_end * MIN if line.infusion_end else None
         if ended and ended <= now and not esketamine and appointment.pk % 9 == 0:
@@ -305,7 +312,7 @@ def build_record(
                 "volume_given_ml": given_ml,
                 "given_mg": given,
                 "waste_mg": values["volume_drawn_ml"] * 10 - given,
-                "waste_witness": psychiatrist or nurse,
+                "waste_witness": witness,
             }
             ended -= 10 * MIN
         DoseRecord.objects.create(

@@ -157,6 +157,15 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     assert all(patient.user.check_password("demo-patient-2026") for patient in logins)
     assert User.objects.get(username="nurse").check_password("demo-clinic-2026")
     call_command("verify_audit")
+    from django.db.models import F
+
+    from sessions.models import DoseRecord
+
+    # Every waste in the demo has a witness, and never the nurse who gave the dose.
+    wasted = DoseRecord.objects.filter(waste_mg__gt=0)
+    assert wasted.exists()
+    assert not wasted.filter(waste_witness=None).exists()
+    assert not wasted.filter(waste_witness=F("administered_by")).exists()
 
     from intake.models import EligibilityDecision, Intake, Invitation, ScreeningResult, UrgentAlert
 
