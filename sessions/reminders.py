@@ -247,6 +247,44 @@ def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
     }
 
 
+def reading_in_error_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import VitalReading
+
+    reading = (
+        VitalReading.objects.select_related("session__appointment__chair", "session__patient")
+        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=False)
+        .first()
+    )
+    if reading is None:
+        return None
+    return {
+        "what": "A reading that raised a critical alert was marked entered in error",
+        "chair": reading.session.appointment.chair.name,
+        "record_number": reading.session.patient.mrn,
+        "at": reading.entered_in_error_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[reading.session_id]),
+    }
+
+
+def adverse_event_in_error_context(reminder: Reminder) -> dict[str, Any] | None:
+    from sessions.models import AdverseEvent
+
+    event = (
+        AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
+        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=False)
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        "what": "A serious adverse event was marked entered in error",
+        "chair": event.session.appointment.chair.name,
+        "record_number": event.session.patient.mrn,
+        "at": event.entered_in_error_at,
+        "link": settings.SITE_URL + reverse("session_record", args=[event.session_id]),
+    }
+
+
 def pregnancy_positive_context(reminder: Reminder) -> dict[str, Any] | None:
     from sessions.models import PregnancyTest
 
@@ -293,6 +331,8 @@ def register() -> None:
     reminders.register(ReminderKind.REMS_FORM_DUE, rems_context)
     reminders.register_urgent("vital-alert", vital_alert_context)
     reminders.register_urgent("adverse-event", adverse_event_context)
+    reminders.register_urgent("vital-alert-in-error", reading_in_error_context)
+    reminders.register_urgent("adverse-event-in-error", adverse_event_in_error_context)
     reminders.register_urgent("pregnancy-positive", pregnancy_positive_context)
     reminders.register_urgent("pregnancy-reported", pregnancy_reported_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_booster_reminders, plan_rems_reminders])

@@ -303,6 +303,10 @@ class AlertLevel(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+# How an alert closed by marking its reading entered in error begins its action text.
+ALERT_CLOSED_IN_ERROR = "Closed: the reading was entered in error"
+
+
 class VitalAlert(SessionPart):
     """An alert raised by a reading; acknowledged with the action taken."""
 
@@ -331,6 +335,11 @@ class VitalAlert(SessionPart):
 
     def __str__(self) -> str:
         return f"{self.level} {self.code} in session {self.session_id}"
+
+    @property
+    def closed_as_in_error(self) -> bool:
+        """Closed by marking its reading entered in error (not acknowledged before)."""
+        return self.action_taken.startswith(ALERT_CLOSED_IN_ERROR)
 
 
 class GateOverride(SessionPart):

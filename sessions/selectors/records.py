@@ -268,6 +268,16 @@ class SessionState:
         return bool(entry and isinstance(entry.value, dict) and entry.value.get("confirmed"))
 
     @property
+    def dose_total_mg(self) -> Decimal | None:
+        """The dose that counts: for esketamine 28 mg for each device not entered in error
+        (an addendum after signing can strike one the stored total still holds)."""
+        if self.dose is None:
+            return None
+        if self.devices:
+            return Decimal(dosing.ESKETAMINE_DEVICE_MG * len(self.devices))
+        return self.dose.total_mg
+
+    @property
     def dose_started_at(self) -> dt.datetime | None:
         return self.dose.started_at if self.dose else None
 
@@ -586,7 +596,9 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
             Prefetch("readings", queryset=VitalReading.objects.order_by("taken_at", "pk")),
             Prefetch(
                 "alerts",
-                queryset=VitalAlert.objects.select_related("reading").order_by("recorded_at", "pk"),
+                queryset=VitalAlert.objects.select_related(
+                    "reading", "reading__entered_in_error_by"
+                ).order_by("recorded_at", "pk"),
             ),
         )
     )  # fmt: skip

@@ -204,7 +204,7 @@ def _values(state: SessionState, clinic: ClinicSettings, first_dose: bool) -> di
             if facts.first_device
             else None
         ),
-        "dose_mg": f"{state.dose.total_mg.normalize():f} mg" if state.dose else None,
+        "dose_mg": f"{state.dose_total_mg.normalize():f} mg" if state.dose else None,
         "device_count": str(len(state.devices)) if state.devices else None,
         "lot_number": state.dose.lot_number if state.dose else None,
         **{key: _yes_no(medicines[name]) for key, name in CO_MEDICATION_KEYS.items()},

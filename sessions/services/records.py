@@ -52,6 +52,7 @@ from sessions.models import (
     VitalReading,
 )
 from sessions.models.records import (
+    ALERT_CLOSED_IN_ERROR,
     AlertLevel,
     CheckInEntry,
     CheckInItem,
@@ -1474,6 +1475,12 @@ SIGNED_IN_ERROR = (
 )
 
 
+PREDOSE_AFTER_DOSE = (
+    "The dose was given after this pre-dose reading: it can no longer be marked entered in "
+    "error here. Once the record is signed, add an addendum naming it."
+)
+
+
 def _in_error_reason(reason: str) -> str:
     text = " ".join(reason.split())
     if len(text) < IN_ERROR_MIN_REASON:
@@ -1540,8 +1547,13 @@ def reading_mark_entered_in_error(
     pre-dose reading in error makes the gate wait for a fresh reading."""
 
     def close_alerts(session: TreatmentSession, row: VitalReading) -> None:
+        if (
+            row.phase == ReadingPhase.PREDOSE
+            and DoseRecord.objects.filter(session=session).exists()
+        ):
+            raise ValidationError(PREDOSE_AFTER_DOSE)
         now = timezone.now()
-        note = f"Closed: the reading was entered in error ({_in_error_reason(reason)})"
+        note = f"{ALERT_CLOSED_IN_ERROR} ({_in_error_reason(reason)})"
         for alert in VitalAlert.objects.select_for_update().filter(
             reading=row, acknowledged_at__isnull=True
         ):
@@ -1550,6 +1562,14 @@ def reading_mark_entered_in_error(
             alert.action_taken = note[:500]
             alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
             _audit(AuditAction.UPDATE, session, alert, actor, request)
+        critical = VitalAlert.objects.filter(reading=row, level=AlertLevel.CRITICAL).exists()
+        if critical and not actor.has_role(Role.PSYCHIATRIST):
+            # The psychiatrist was paged about this reading: they learn it was a typo.
+            send_now(
+                f"vital-alert-in-error:{row.pk}",
+                on_call_psychiatrists(session.supervising_psychiatrist),
+                patient=session.patient,
+            )
 
     return _mark_in_error(reading, actor=actor, reason=reason, request=request, check=close_alerts)
 
@@ -1598,8 +1618,18 @@ def adverse_event_mark_entered_in_error(
     request: HttpRequest | None = None,
 ) -> AdverseEvent:
     """An adverse event recorded in error (wrong patient, wrong type): struck through and
-    left out of the REMS form and the summaries. A pause it started stays charted."""
-    return _mark_in_error(event, actor=actor, reason=reason, request=request)
+    left out of the REMS form and the summaries. A pause it started stays charted. A
+    serious event marked by a nurse is told to the psychiatrist, who was paged about it."""
+
+    def check(session: TreatmentSession, row: AdverseEvent) -> None:
+        if row.severity == Severity.SERIOUS and not actor.has_role(Role.PSYCHIATRIST):
+            send_now(
+                f"adverse-event-in-error:{row.pk}",
+                on_call_psychiatrists(session.supervising_psychiatrist),
+                patient=session.patient,
+            )
+
+    return _mark_in_error(event, actor=actor, reason=reason, request=request, check=check)
 
 
 # --- Sign-off, lock and addenda (spec §7) ----------------------------------------------

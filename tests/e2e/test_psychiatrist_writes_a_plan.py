@@ -24,6 +24,7 @@ def test_picking_esketamine_fills_in_its_start_and_hides_the_mg_per_kg_dose(
     sign_in(page, "psychiatrist", "demo-clinic-2026")
     page.goto(f"/patients/{grace.pk}/plan/")
     expect(page.get_by_role("heading", name="Write the plan")).to_be_visible()
+    expect(page).to_have_title("Treatment plan — Grace Okonkwo · Riverside Ketamine Clinic")
 
     page.get_by_label("IV infusion (racemic ketamine)").check()
     expect(page.get_by_label("Dose (mg per kg)")).to_have_value("0.5")

@@ -428,3 +428,75 @@ def test_the_page_and_board_of_a_nurse_ignore_the_closed_alert(chairside, person
     board = login(personas.nurse).get(reverse("nurse_board_live")).content.decode()
     assert "CRITICAL" not in board and "300/20" not in board
     assert "128/82" in board  # the latest valid reading
+
+
+def test_the_pre_dose_reading_cannot_be_struck_once_the_dose_was_given(chairside, personas) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=30)
+    dose(session, personas.nurse, minutes_ago=30)
+    predose = VitalReading.objects.get(session=session)
+    for actor in (personas.nurse, personas.psychiatrist):
+        with pytest.raises(ValidationError, match="dose was given after this pre-dose reading"):
+            services.reading_mark_entered_in_error(actor=actor, reading=predose, reason=REASON)
+    assert VitalReading.objects.get(pk=predose.pk).entered_in_error_at is None
+    assert fresh(session).baseline.pk == predose.pk
+
+
+def test_the_paged_psychiatrist_learns_a_critical_reading_or_serious_event_was_struck(
+    chairside, personas, django_capture_on_commit_callbacks
+) -> None:
+    from clinic.models import Reminder
+
+    session, typo = typo_after_dose(chairside, personas)
+    event = services.adverse_event_record(
+        session=session,
+        event=services.AdverseEventInput(kind="hypertension", severity="serious", onset_at=ago(5)),
+        actor=personas.nurse,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_mark_entered_in_error(actor=personas.nurse, reading=typo, reason=REASON)
+        services.adverse_event_mark_entered_in_error(
+            actor=personas.nurse, event=event, reason="Charted on the wrong patient"
+        )
+    told = Reminder.objects.filter(kind="urgent_alert")
+    assert told.filter(target__startswith=f"vital-alert-in-error:{typo.pk}/").exists()
+    assert told.filter(target__startswith=f"adverse-event-in-error:{event.pk}/").exists()
+    for reminder in told.filter(target__contains="in-error"):
+        assert reminder.recipient.has_role("psychiatrist")
+    from django.core import mail
+
+    subjects = " ".join(message.body for message in mail.outbox)
+    assert "A reading that raised a critical alert was marked entered in error" in subjects
+    assert "A serious adverse event was marked entered in error" in subjects
+
+
+def test_the_dose_that_counts_follows_the_devices_even_when_the_stored_total_cannot(
+    chairside, personas
+) -> None:
+    session = esketamine_with_two_devices(chairside, personas)
+    assert fresh(session).dose_total_mg == 56
+    second = DeviceDose.objects.get(session=session, number=2)
+    services.device_mark_entered_in_error(
+        actor=personas.nurse, device=second, reason="Pressed twice; second device not given"
+    )
+    # After signing an addendum strikes a device and the locked row keeps its total: the
+    # REMS form, the page and the PDF count the devices, not the stored number.
+    DoseRecord.objects.filter(session=session).update(total_mg=56)
+    state = fresh(session)
+    assert state.dose_total_mg == 28
+    values = _values(state, clinic_settings(), False)
+    assert (values["dose_mg"], values["device_count"]) == ("28 mg", "1")
+
+
+def test_an_alert_acknowledged_before_its_reading_was_struck_keeps_what_was_done(
+    chairside, personas, login
+) -> None:
+    session, typo = typo_after_dose(chairside, personas)
+    for alert in VitalAlert.objects.filter(reading=typo):
+        services.alert_acknowledge(
+            alert=alert, action_taken="Re-checked after 5 minutes; settled", actor=personas.nurse
+        )
+    services.reading_mark_entered_in_error(actor=personas.nurse, reading=typo, reason=REASON)
+    html = page(login(personas.nurse), session)
+    assert "Re-checked after 5 minutes; settled" in html
+    assert "The reading was later entered in error (James" in html
+    assert "Closed: the reading was entered in error (" not in html
