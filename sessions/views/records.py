@@ -624,20 +624,21 @@ def _in_error(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
     if row is None:
         raise Http404("Unknown entry.")
     form = EnteredInErrorForm(request.POST)
-    in_error = forms.setdefault("in_error", {})
-    ok = _submit(
-        in_error,
-        ref,
-        form,
-        lambda form: service(
+    if not form.is_valid():
+        forms["in_error"] = {ref: form}
+        return block
+    try:
+        service(
             actor=request.user,
             reason=form.cleaned_data["reason"],
             request=request,
             **{argument: row},
-        ),
-    )
-    if ok:
-        forms.pop("in_error")
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise  # a refusal of the whole entry (signed, device 1…): the status block says it
+        attach_errors(form, error)
+        forms["in_error"] = {ref: form}
     return block
 
 
@@ -706,7 +707,13 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
     context["primary_template"] = _block_template(block)
     skip = {block, "dose-blockers", "dose-preview"} if block == "dose" else {block}
     context["oob_templates"] = [_block_template(b) for b in STATUS_BLOCKS if b not in skip]
-    return TemplateResponse(request, "sessions/record/_update.html", context)
+    response = TemplateResponse(request, "sessions/record/_update.html", context)
+    if block == "status" and request.headers.get("HX-Target") != "status":
+        # A refusal (signed record, not allowed…) answers in the status block, wherever
+        # the form was: swap it there, not into the form's own block.
+        response["HX-Retarget"] = "#status"
+        response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _block_template(block: str) -> str:

@@ -358,8 +358,15 @@ def test_who_may_mark_on_the_page(chairside, personas, login) -> None:
     colleague = StaffFactory(roles=["nurse"])
     other = login(colleague)
     assert "Mark entered in error" not in page(other, session)
-    response = act(other, session, "in-error", {"entry": f"reading:{typo.pk}", "reason": REASON})
+    response = other.post(
+        reverse("session_action", args=[session.pk, "in-error"]),
+        {"entry": f"reading:{typo.pk}", "reason": REASON},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="vitals-log",
+    )
+    # The refusal answers in the status block, swapped there (not into the vitals log).
     assert "person who recorded this entry" in response.content.decode()
+    assert response["HX-Retarget"] == "#status"
     assert VitalReading.objects.get(pk=typo.pk).entered_in_error_at is None
 
     therapist = login(personas.therapist)
