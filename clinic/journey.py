@@ -148,9 +148,11 @@ def care_team_next_step(state: str, *, has_psychiatrist: bool, has_therapist: bo
     if state in (JourneyState.DECLINED, JourneyState.DISCHARGED):
         return ""
     if not has_psychiatrist:
+        before = state in (JourneyState.INVITED, JourneyState.INTAKE_IN_PROGRESS)
         return (
-            "The clinic's coordinator assigns your psychiatrist once your intake is "
-            "submitted; you do not need to do anything, and the name appears here."
+            "The clinic's coordinator assigns your psychiatrist "
+            + ("once your intake is submitted" if before else "while your intake is reviewed")
+            + "; you do not need to do anything, and the name appears here."
         )
     if not has_therapist:
         return (

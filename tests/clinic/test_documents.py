@@ -235,4 +235,4 @@ def test_the_portal_says_who_assigns_a_missing_care_team(personas, login) -> Non
     patient.save(update_fields=["psychiatrist", "therapist"])
     home = html.unescape(login(patient.user).get(reverse("home")).content.decode())
     assert "Not assigned yet" in home
-    assert "The clinic's coordinator assigns your psychiatrist once your intake is" in home
+    assert "The clinic's coordinator assigns your psychiatrist" in home

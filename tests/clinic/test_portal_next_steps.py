@@ -93,3 +93,10 @@ def test_a_missing_care_team_member_comes_with_who_assigns_them(personas, login)
 def test_nobody_is_missing_from_the_care_team_of_a_declined_patient() -> None:
     assert care_team_next_step("declined", has_psychiatrist=True, has_therapist=False) == ""
     assert care_team_next_step("plan", has_psychiatrist=True, has_therapist=True) == ""
+
+
+def test_the_psychiatrist_sentence_is_true_before_and_after_the_intake_is_submitted() -> None:
+    before = care_team_next_step("intake_in_progress", has_psychiatrist=False, has_therapist=False)
+    after = care_team_next_step("awaiting_review", has_psychiatrist=False, has_therapist=False)
+    assert "once your intake is submitted" in before
+    assert "while your intake is reviewed" in after and "submitted" not in after
