@@ -27,7 +27,7 @@ LAPTOP = {"width": 1280, "height": 800}
 
 
 class Walk:
-    """Visits pages and keeps what axe found on each."""
+    """Visits pages and keeps what axe found on each, and any page wider than the screen."""
 
     def __init__(self) -> None:
         self.failures: list[str] = []
@@ -39,6 +39,12 @@ class Walk:
             steps.assert_accessible(page)
         except AssertionError as problem:
             self.failures.append(f"{what}: {problem}")
+        # Nothing runs off the side of the screen (a tablet or phone would hide it).
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > page.viewport_size["width"]:
+            self.failures.append(
+                f"{what}: {wide} px wide on a {page.viewport_size['width']} px screen"
+            )
 
     def visit(self, page: Page, path: str, *, status: int = 200) -> None:
         response = page.goto(path)
