@@ -261,6 +261,11 @@ class UrgentAlert(models.Model):
         return f"{self.code} for patient {self.patient_id}"
 
     @property
+    def risk_label(self) -> str:
+        """What the banner says: an acute positive screen is named as acute."""
+        return "acute suicide risk" if self.code == "SUICIDE_RISK_ACUTE" else "suicide risk"
+
+    @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
 

@@ -53,3 +53,16 @@ def test_acknowledging_needs_an_action_note_and_then_the_banner_goes(login, pers
 def test_an_open_alert_is_not_raised_twice(personas) -> None:
     assert raise_alert(personas) == raise_alert(personas)
     assert UrgentAlert.objects.count() == 1
+
+
+def test_an_acute_screen_is_named_acute_in_the_banner(login, personas) -> None:
+    raise_alert(personas)
+    urgent_alert_raise(
+        patient=personas.patient_a,
+        code="SUICIDE_RISK_ACUTE",
+        reason="ASQ acute positive during the intake.",
+        source="intake.asq",
+    )
+    body = login(personas.psychiatrist).get(reverse("home")).content.decode()
+    assert "— acute suicide risk, raised" in body
+    assert "— suicide risk, raised" in body  # the PHQ-9 one: two lines, told apart

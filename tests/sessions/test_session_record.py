@@ -243,10 +243,14 @@ def test_a_high_pre_dose_bp_holds_the_dose_until_a_psychiatrist_overrides(
     html = page(nurse, session)
     assert "HOLD" in html and "Only a psychiatrist can override" in html
     assert "Override the hold" not in html
+    # Words for the nurse; the rule's code in small print for the psychiatrist only.
+    assert "Pre-dose blood pressure is 160/100 mmHg or above." in html
+    assert "PREDOSE_BP_HIGH" not in html
     with pytest.raises(PermissionDenied):
         services.gate_override(session=session, reason="x" * 30, actor=personas.nurse)
 
     psychiatrist = login(personas.psychiatrist)
+    assert "(PREDOSE_BP_HIGH)" in page(psychiatrist, session)
     response = act(psychiatrist, session, "gate-override", {"override-reason": "fine"})
     assert "at least 20 characters" in response.content.decode()
     act(
