@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Y_MIN, Y_MAX = 40, 200
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 10, 26
+LEFT, RIGHT, TOP, BOTTOM = 40, 24, 10, 26  # room for half a time label each side
 
 SERIES = (
     # key, label, colour, dash pattern (colour is never the only signal)
