@@ -208,81 +208,64 @@ def plan_rems_reminders(now: dt.datetime) -> int:
     return planned
 
 
-def vital_alert_context(reminder: Reminder) -> dict[str, Any] | None:
-    from sessions.models import VitalAlert
+def _urgent_about(what: str, session: Any, at: Any) -> dict[str, Any]:
+    """An urgent message names what happened, the chair, the record number, the time and
+    the link: never a value, a drug or a diagnosis."""
+    return {
+        "what": what,
+        "chair": session.appointment.chair.name,
+        "record_number": session.patient.mrn,
+        "at": at,
+        "link": settings.SITE_URL + reverse("session_record", args=[session.pk]),
+    }
 
-    alert = (
-        VitalAlert.objects.select_related("session__appointment__chair", "session__patient")
-        # A reading entered in error before the message went: nothing to tell.
-        .filter(pk__in=reminder.subject_ids, reading__entered_in_error_at__isnull=True)
+
+def _first(model_name: str, reminder: Reminder, **filters: Any) -> Any:
+    from django.apps import apps
+
+    model = apps.get_model("treatment_sessions", model_name)
+    return (
+        model.objects.select_related("session__appointment__chair", "session__patient")
+        .filter(pk__in=reminder.subject_ids, **filters)
         .first()
     )
+
+
+def vital_alert_context(reminder: Reminder) -> dict[str, Any] | None:
+    # A reading entered in error before the message went: nothing to tell.
+    alert = _first("VitalAlert", reminder, reading__entered_in_error_at__isnull=True)
     if alert is None:
         return None
-    return {
-        "what": "A critical vital-sign alert",
-        "chair": alert.session.appointment.chair.name,
-        "record_number": alert.session.patient.mrn,
-        "at": alert.recorded_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[alert.session_id]),
-    }
+    return _urgent_about("A critical vital-sign alert", alert.session, alert.recorded_at)
 
 
 def adverse_event_context(reminder: Reminder) -> dict[str, Any] | None:
-    from sessions.models import AdverseEvent
-
-    event = (
-        AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=True)
-        .first()
-    )
+    event = _first("AdverseEvent", reminder, entered_in_error_at__isnull=True)
     if event is None:
         return None
-    return {
-        "what": "A serious adverse event",
-        "chair": event.session.appointment.chair.name,
-        "record_number": event.session.patient.mrn,
-        "at": event.onset_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[event.session_id]),
-    }
+    return _urgent_about("A serious adverse event", event.session, event.onset_at)
 
 
 def reading_in_error_context(reminder: Reminder) -> dict[str, Any] | None:
-    from sessions.models import VitalReading
-
-    reading = (
-        VitalReading.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=False)
-        .first()
-    )
+    reading = _first("VitalReading", reminder, entered_in_error_at__isnull=False)
     if reading is None:
         return None
-    return {
-        "what": "A reading that raised a critical alert was marked entered in error",
-        "chair": reading.session.appointment.chair.name,
-        "record_number": reading.session.patient.mrn,
-        "at": reading.entered_in_error_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[reading.session_id]),
-    }
+    return _urgent_about(
+        "A reading that raised a critical alert was marked entered in error",
+        reading.session,
+        reading.entered_in_error_at,
+    )
 
 
 def adverse_event_in_error_context(reminder: Reminder) -> dict[str, Any] | None:
-    from sessions.models import AdverseEvent
-
-    event = (
-        AdverseEvent.objects.select_related("session__appointment__chair", "session__patient")
-        .filter(pk__in=reminder.subject_ids, entered_in_error_at__isnull=False)
-        .first()
-    )
+    event = _first("AdverseEvent", reminder, entered_in_error_at__isnull=False)
     if event is None:
         return None
-    return {
-        "what": "A serious adverse event was marked entered in error",
-        "chair": event.session.appointment.chair.name,
-        "record_number": event.session.patient.mrn,
-        "at": event.entered_in_error_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[event.session_id]),
-    }
+    return _urgent_about(
+        "A serious adverse event was marked entered in error",
+        event.session,
+        event.entered_in_error_at,
+    )
 
 
 def pregnancy_positive_context(reminder: Reminder) -> dict[str, Any] | None:
@@ -295,13 +278,9 @@ def pregnancy_positive_context(reminder: Reminder) -> dict[str, Any] | None:
     )
     if test is None or test.session is None:
         return None
-    return {
-        "what": "A positive pregnancy test stopped a session",
-        "chair": test.session.appointment.chair.name,
-        "record_number": test.patient.mrn,
-        "at": test.recorded_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[test.session_id]),
-    }
+    return _urgent_about(
+        "A positive pregnancy test stopped a session", test.session, test.recorded_at
+    )
 
 
 def pregnancy_reported_context(reminder: Reminder) -> dict[str, Any] | None:
@@ -314,13 +293,9 @@ def pregnancy_reported_context(reminder: Reminder) -> dict[str, Any] | None:
     )
     if session is None:
         return None
-    return {
-        "what": "Pregnancy reported at check-in stopped a session",
-        "chair": session.appointment.chair.name,
-        "record_number": session.patient.mrn,
-        "at": reminder.created_at,
-        "link": settings.SITE_URL + reverse("session_record", args=[session.pk]),
-    }
+    return _urgent_about(
+        "Pregnancy reported at check-in stopped a session", session, reminder.created_at
+    )
 
 
 def register() -> None:

@@ -151,7 +151,8 @@ def test_a_nurse_runs_an_iv_session_from_check_in_to_co_signature(
         )
     html = response.content.decode()
     assert "CRITICAL:" in html and "Blood pressure 182/100 mmHg is critically high" in html
-    assert "BP_RISE" in html  # 182 − 128 ≥ 40 over the pre-dose baseline
+    # 182 − 128 ≥ 40 over the pre-dose baseline, in words for the nurse.
+    assert "Warning: systolic risen well above the pre-dose value" in html
     (message,) = mail.outbox
     assert message.to == [personas.psychiatrist.email]
     assert "critical vital-sign alert" in message.subject.lower()
