@@ -842,7 +842,9 @@ def eligibility_decide(
 
 
 def urgent_alert_raise(*, patient: Patient, code: str, reason: str, source: str) -> UrgentAlert:
-    """Raise an urgent alert unless the same one is already open; email after commit."""
+    """Raise an urgent alert unless the same one is already open; email after commit. An
+    open one takes the newest reason (a draft's PHQ-9 answer then the finished step's), its
+    earlier text kept in the alert's history."""
     with transaction.atomic():
         open_alert = (
             UrgentAlert.objects.select_for_update()
@@ -850,6 +852,10 @@ def urgent_alert_raise(*, patient: Patient, code: str, reason: str, source: str)
             .first()
         )
         if open_alert is not None:
+            if open_alert.reason != reason[:300]:
+                open_alert.reason = reason[:300]
+                open_alert.save(update_fields=["reason"])
+                audit_record(action=AuditAction.UPDATE, patient=patient, obj=open_alert)
             return open_alert
         alert = UrgentAlert.objects.create(
             patient=patient, code=code, reason=reason[:300], source=source

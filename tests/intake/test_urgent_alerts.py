@@ -66,3 +66,25 @@ def test_an_acute_screen_is_named_acute_in_the_banner(login, personas) -> None:
     body = login(personas.psychiatrist).get(reverse("home")).content.decode()
     assert "— acute suicide risk, raised" in body
     assert "— suicide risk, raised" in body  # the PHQ-9 one: two lines, told apart
+
+
+def test_an_open_alert_takes_the_newest_reason_and_keeps_the_first_in_its_history(
+    personas,
+) -> None:
+    first = urgent_alert_raise(
+        patient=personas.patient_a,
+        code="SUICIDAL_IDEATION",
+        reason="PHQ-9 question 9 answered 1 (intake step saved unfinished).",
+        source="intake.phq9",
+    )
+    second = urgent_alert_raise(
+        patient=personas.patient_a,
+        code="SUICIDAL_IDEATION",
+        reason="PHQ-9 question 9 answered 3 during the intake.",
+        source="intake.phq9",
+    )
+    assert second.pk == first.pk and UrgentAlert.objects.count() == 1
+    assert UrgentAlert.objects.get().reason == "PHQ-9 question 9 answered 3 during the intake."
+    reasons = set(UrgentAlert.history.values_list("reason", flat=True))
+    assert "PHQ-9 question 9 answered 1 (intake step saved unfinished)." in reasons
+    assert AuditEvent.objects.filter(action="update", object_id=str(first.pk)).count() == 1
