@@ -270,6 +270,22 @@ def step_is_open(intake: Intake, slug: str) -> bool:
     return False
 
 
+def _lock_step(intake: Intake, step: Step, actor: User) -> Intake:
+    """The intake locked for a write to one step; a patient only writes the open steps."""
+    intake = _lock_editable(intake)
+    if actor.is_patient_account and not step_is_open(intake, step.slug):
+        raise PermissionDenied("Only the reopened steps can be changed.")
+    return intake
+
+
+def _save_by(intake: Intake, actor: User, fields: list[str]) -> None:
+    """Save the changed fields; staff entering for the patient are named on the intake."""
+    if not actor.is_patient_account:
+        intake.entered_by_staff = actor
+        fields = [*fields, "entered_by_staff"]
+    intake.save(update_fields=fields)
+
+
 def intake_save_step(
     *,
     intake: Intake,
@@ -284,11 +300,8 @@ def intake_save_step(
     follow-up questions that no longer apply are left out of the stored answers. Saving
     the ASQ scores it, stores its band as `suicide_risk_screen` and, when positive, raises
     the urgent alert; PHQ-9 question 9 at 1 or more raises it too."""
-    is_patient = actor.is_patient_account
     with transaction.atomic():
-        intake = _lock_editable(intake)
-        if is_patient and not step_is_open(intake, step.slug):
-            raise PermissionDenied("Only the reopened steps can be changed.")
+        intake = _lock_step(intake, step, actor)
         stored = tidy_answers({**intake.answers, **answers})
         if step.slug == ASQ:
             stored["suicide_risk_screen"] = score(ASQ, stored["measures"][ASQ]).band
@@ -297,11 +310,7 @@ def intake_save_step(
             intake.completed_steps = [*intake.completed_steps, step.slug]
         # The step is now answered in full: its draft ("Save and finish later") is replaced.
         intake.drafts = {slug: draft for slug, draft in intake.drafts.items() if slug != step.slug}
-        fields = ["answers", "completed_steps", "drafts", "updated_at"]
-        if not is_patient:
-            intake.entered_by_staff = actor
-            fields.append("entered_by_staff")
-        intake.save(update_fields=fields)
+        _save_by(intake, actor, ["answers", "completed_steps", "drafts", "updated_at"])
         if step.slug == "about-you":
             _copy_about_you_to_patient(intake.patient, stored)
         if step.slug == PHQ9 and stored.get("phq9_item9", 0) >= 1:
@@ -342,15 +351,9 @@ def intake_save_draft(
     if set(values) - allowed:
         raise ValidationError("These answers do not belong to this step.")
     with transaction.atomic():
-        intake = _lock_editable(intake)
-        if actor.is_patient_account and not step_is_open(intake, step.slug):
-            raise PermissionDenied("Only the reopened steps can be changed.")
+        intake = _lock_step(intake, step, actor)
         intake.drafts = {**intake.drafts, step.slug: dict(values)}
-        fields = ["drafts", "updated_at"]
-        if not actor.is_patient_account:
-            intake.entered_by_staff = actor
-            fields.append("entered_by_staff")
-        intake.save(update_fields=fields)
+        _save_by(intake, actor, ["drafts", "updated_at"])
         item9 = draft_phq9_item9(step.slug, values)
         if item9:
             _phq9_item9_alert(intake.patient, item9, unfinished=True)
