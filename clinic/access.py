@@ -1,10 +1,15 @@
-"""Who may use which view, and scoped lookups of patient data.
+"""Who may use which view, scoped lookups of patient data, and the page-view audit.
 
-Every view in the project declares its rule with one of the decorators below; a test
-walks all URL patterns and fails for a view without one (tests/clinic/test_access_matrix.py).
-Patient data is only ever fetched through the scoped helpers here: a record outside
-the user's scope answers 404 with nothing of the record in the body, and is audited
-as `denied`.
+Every view declares its rule with one of the decorators below; a test walks all URL
+patterns and fails for a view without one (tests/clinic/test_access_matrix.py). Who holds
+an action is answered by the one access policy (`clinic.policy`).
+
+Patient data is only ever fetched through scoped lookups (`patient_for_user` here and the
+`*_for_user` selectors of each app): out of the user's scope they raise `NotVisible`, a
+domain error with no HTTP in it. The view decorator turns it into the 404 page and one
+`denied` audit row, and writes the page's one `view` row after a successful GET from
+what the lookups found (`clinic.context.note_subject`) — so no view writes either by
+hand, and a view cannot show a patient's record without its audit row.
 """
 
 from __future__ import annotations
@@ -15,27 +20,36 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from clinic import policy
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
-from clinic.models import Patient, User
+from clinic.context import current
+from clinic.models import Patient
+from clinic.policy import NotVisible
 
 ViewFunc = Callable[..., HttpResponse]
-
-# Roles that see every patient's record (each within what their pages show).
-ROLES_SEEING_ALL_PATIENTS = frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST})
+# `audit=True`: write the page's view row from what its scoped lookups found (nothing
+# found, no row). A string names the page (a list, a calendar day) for the row instead.
+# `audit=False` only for views that audit themselves: downloads (a `download` row) and the
+# nurse board's throttled row.
+Audit = bool | str
 
 
 @dataclass(frozen=True)
 class AccessRule:
-    """The declared rule of one view."""
+    """The declared rule of one view: an action of the policy, or public / any signed-in."""
 
-    roles: frozenset[str] = frozenset()
+    action: str = ""
     public: bool = False  # no sign-in needed (login, password reset, health check)
     any_signed_in: bool = False  # every signed-in user (logout, own account pages)
+    audit: Audit = True
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return policy.permission(self.action).roles if self.action else frozenset()
 
     def allows(self, user: Any) -> bool:
         if self.public:
@@ -44,7 +58,7 @@ class AccessRule:
             return False
         if self.any_signed_in:
             return True
-        return bool(user.role_codes & self.roles)
+        return policy.may(user, self.action)
 
 
 def _attach(view: ViewFunc, rule: AccessRule) -> ViewFunc:
@@ -57,23 +71,53 @@ def _attach(view: ViewFunc, rule: AccessRule) -> ViewFunc:
         if not rule.allows(request.user):
             audit_record(
                 action=AuditAction.DENIED,
-                request=request,
                 object_type="page",
                 object_id=(request.resolver_match.view_name if request.resolver_match else ""),
             )
             return TemplateResponse(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except NotVisible as refused:
+            audit_refusal(refused)
+            return TemplateResponse(request, "404.html", status=404)
+        if rule.audit and request.method == "GET" and response.status_code == 200:
+            _audit_page_view(rule.audit)
+        return response
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]
     return wrapper
 
 
-def allow(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Declare the roles (staff roles and/or "patient") that may use a view."""
-    unknown = set(roles) - set(Role.values) - {PATIENT_ROLE}
-    if unknown or not roles:
-        raise ValueError(f"allow() needs known roles, got {roles!r}")
-    rule = AccessRule(roles=frozenset(roles))
+def audit_refusal(refused: NotVisible) -> None:
+    """The one `denied` row of a record the user may not see (the error page adds none)."""
+    pk = refused.patient_id
+    known = pk is not None and str(pk).isdigit() and Patient.objects.filter(pk=int(pk)).exists()
+    audit_record(
+        action=AuditAction.DENIED,
+        patient_id=int(pk) if known else None,
+        object_type=refused.object_type,
+        object_id=str(refused.object_id)[:64],
+    )
+
+
+def _audit_page_view(audit: Audit) -> None:
+    """One `view` row per page: the first record its scoped lookups found, named as the
+    page declares (a string) or as the record's own type."""
+    subjects = current().subjects
+    if not subjects and not isinstance(audit, str):
+        return
+    first = subjects[0] if subjects else None
+    audit_record(
+        action=AuditAction.VIEW,
+        patient_id=first.patient_id if first else None,
+        object_type=audit if isinstance(audit, str) else first.object_type,
+        object_id=first.object_id if first else "",
+    )
+
+
+def permits(action: str, *, audit: Audit = True) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the action of the policy (`clinic.policy`) a view needs."""
+    rule = AccessRule(action=action, audit=audit)
     return lambda view: _attach(view, rule)
 
 
@@ -82,9 +126,12 @@ def public(view: ViewFunc) -> ViewFunc:
     return _attach(view, AccessRule(public=True))
 
 
-def signed_in(view: ViewFunc) -> ViewFunc:
+def signed_in(view: ViewFunc | None = None, *, audit: Audit = True) -> Any:
     """Declare a view for every signed-in user, whatever their role."""
-    return _attach(view, AccessRule(any_signed_in=True))
+    rule = AccessRule(any_signed_in=True, audit=audit)
+    if view is None:
+        return lambda inner: _attach(inner, rule)
+    return _attach(view, rule)
 
 
 def rule_of(view: Any) -> AccessRule | None:
@@ -101,63 +148,10 @@ def rule_of(view: Any) -> AccessRule | None:
     return rule
 
 
-# --- Scoped patient lookups ----------------------------------------------------------
-
-
-def patients_visible_to(user: User) -> QuerySet[Patient]:
-    """The patients this user may see at all. Pages narrow it further, never widen it."""
-    if not user.is_authenticated or not user.is_active:
-        return Patient.objects.none()
-    if user.is_patient_account:
-        return Patient.objects.filter(user=user)
-    roles = user.role_codes
-    if roles & ROLES_SEEING_ALL_PATIENTS:
-        return Patient.objects.all()
-    if Role.THERAPIST in roles:
-        return Patient.objects.filter(therapist=user)
-    return Patient.objects.none()
-
-
-def patient_for_user(
-    request: HttpRequest,
-    pk: int | str,
-    *,
-    queryset: QuerySet[Patient] | None = None,
-) -> Patient:
-    """Fetch one patient within the user's scope, or audit the denial and answer 404."""
-    scoped = patients_visible_to(request.user)
-    if queryset is not None:
-        scoped = queryset & scoped
-    try:
-        return scoped.get(pk=int(pk))
-    except (Patient.DoesNotExist, ValueError, TypeError):
-        deny_patient(request, pk)
-        raise Http404("No such patient.") from None
-
-
-def deny_patient(
-    request: HttpRequest,
-    pk: int | str | None,
-    object_type: str = "clinic.patient",
-    *,
-    object_id: int | str | None = None,
-) -> None:
-    """Record a denied lookup: `pk` is the patient asked about (None when unknown) and
-    `object_id` the record asked for, when it is not the patient itself."""
-    known = pk is not None and str(pk).isdigit() and Patient.objects.filter(pk=int(pk)).exists()
-    audit_record(
-        action=AuditAction.DENIED,
-        request=request,
-        patient_id=int(pk) if known else None,
-        object_type=object_type,
-        object_id=str(pk if object_id is None else object_id)[:64],
-    )
-
-
-def own_patient(request: HttpRequest) -> Patient:
-    """The patient record of a signed-in patient login."""
-    patient = Patient.objects.filter(user=request.user).select_related("psychiatrist", "therapist")
-    found = patient.first()
-    if found is None:
-        raise Http404("No patient record is linked to this login.")
-    return found
+def allow(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Transitional: declare roles directly (each app moves to `permits`)."""
+    unknown = set(roles) - set(Role.values) - {PATIENT_ROLE}
+    if unknown or not roles:
+        raise ValueError(f"allow() needs known roles, got {roles!r}")
+    action = policy.define("legacy." + "+".join(sorted(roles)), roles, "transitional")
+    return permits(action, audit=False)

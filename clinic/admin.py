@@ -19,7 +19,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic import roles, second_factor, services
+from clinic import permissions, roles, second_factor, services
 from clinic.access import AccessRule
 from clinic.audit import audit_record
 from clinic.choices import AccountType, AuditAction, Role
@@ -34,17 +34,17 @@ from clinic.models import (
     StaffRole,
     User,
 )
+from clinic.policy import may
 
 
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic administration"
     site_title = "Clinic administration"
     index_title = "Users, chairs, hours, closures and settings"
-    access_rule = AccessRule(roles=frozenset({Role.ADMIN}))
+    access_rule = AccessRule(action=permissions.ADMINISTER)
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return user.is_active and user.is_authenticated and user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # One sign-in page for the whole product (lockout and second factor live there).
@@ -60,13 +60,12 @@ class ClinicAdminSite(admin.AdminSite):
 
         def audited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.user.is_authenticated and not self.has_permission(request):
-                audit_record(action=AuditAction.DENIED, request=request, object_type="admin")
+                audit_record(action=AuditAction.DENIED, object_type="admin")
                 return TemplateResponse(request, "403.html", status=403)
             response = wrapped(request, *args, **kwargs)
             if self.has_permission(request):
                 audit_record(
                     action=AuditAction.VIEW if request.method == "GET" else AuditAction.UPDATE,
-                    request=request,
                     object_type="admin",
                     object_id=str(kwargs.get("object_id", ""))[:64],
                 )
@@ -348,7 +347,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
             credentials=obj.credentials,
         )
         obj.pk = created.pk
-        services.password_link_send(user=created, actor=request.user, request=request)
+        services.password_link_send(user=created, actor=request.user)
         self.message_user(
             request,
             f"A link to choose a password went to {obj.email}. Ask for roles with "
@@ -360,9 +359,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for deleted in formset.deleted_forms:
                 if deleted.instance.pk:
-                    roles.staff_role_revoke(
-                        actor=request.user, staff_role=deleted.instance, request=request
-                    )
+                    roles.staff_role_revoke(actor=request.user, staff_role=deleted.instance)
                     formset.deleted_objects.append(deleted.instance)
             return
         super().save_formset(request, form, formset, change)
@@ -370,7 +367,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
     @admin.action(description="E-mail a link to choose a new password")
     def send_password_link(self, request: HttpRequest, queryset: Any) -> None:
         for user in queryset:
-            services.password_link_send(user=user, actor=request.user, request=request)
+            services.password_link_send(user=user, actor=request.user)
         self.message_user(request, f"Password link sent to {queryset.count()} account(s).")
 
     @admin.action(description="E-mail an authenticator set-up link")
@@ -385,7 +382,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
         count = 0
         for user in queryset:
             try:
-                service(user=user, actor=request.user, request=request)
+                service(user=user, actor=request.user)
                 count += 1
             except ValidationError as error:
                 self.message_user(request, f"{user}: {error.messages[0]}", level=messages.ERROR)
@@ -480,7 +477,6 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
             reason=form.cleaned_data.get("reason", ""),
-            request=request,
         )
         obj.pk = saved.pk
 
@@ -496,7 +492,7 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
         for role_request in queryset:
             try:
                 roles.role_request_decide(
-                    actor=request.user, role_request=role_request, approve=approve, request=request
+                    actor=request.user, role_request=role_request, approve=approve
                 )
             except ValidationError as error:
                 self.message_user(

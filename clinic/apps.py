@@ -10,7 +10,10 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic import checks  # noqa: F401  (registers the deployment checks)
+        from clinic import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            permissions,  # noqa: F401  (declares the core's actions)
+        )
         from clinic.schedules import sync_periodic_tasks
 
         post_migrate.connect(sync_periodic_tasks, sender=self)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from django.db import connection, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.choices import AuditAction
+from clinic.context import current
 from clinic.models import AuditEvent, Patient, User
 
 GENESIS_HASH = "0" * 64
@@ -45,16 +45,9 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event).encode()).hexdigest()
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is set by the WSGI server (or by the trusted proxy middleware in
-    # production); client-supplied X-Forwarded-For is never trusted here.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def audit_record(
     *,
     action: str,
-    request: HttpRequest | None = None,
     user: User | None = None,
     patient: Patient | None = None,
     patient_id: int | None = None,
@@ -62,11 +55,16 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
 ) -> AuditEvent:
-    """Append one row to the audit chain, inside the caller's transaction if any."""
+    """Append one row to the audit chain, inside the caller's transaction if any.
+
+    Where the work came from (IP address, request or task id, path) is read from the
+    work context (`clinic.context`), never passed in; `user` defaults to the signed-in
+    user of the request being served."""
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}")
-    if user is None and request is not None and request.user.is_authenticated:
-        user = request.user
+    origin = current()
+    if user is None:
+        user = origin.user
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -87,15 +85,15 @@ def audit_record(
             object_type=object_type,
             object_id=str(object_id) if object_id != "" else "",
             action=action,
-            ip_address=_client_ip(request) if request is not None else None,
-            request_id=getattr(request, "request_id", "") if request is not None else "",
-            path=request.path[:300] if request is not None else "",
+            ip_address=origin.ip_address,
+            request_id=origin.request_id,
+            path=origin.path[:300],
             previous_hash=last or GENESIS_HASH,
         )
         event.row_hash = compute_hash(event)
         event.save(force_insert=True)
-    if action == AuditAction.DENIED and request is not None:
-        request.refusal_audited = True  # the error page adds no second row
+    if action == AuditAction.DENIED:
+        origin.refusal_audited = True  # the error page adds no second row
     return event
 
 

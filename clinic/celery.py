@@ -3,6 +3,9 @@
 Broker: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under
 var/broker so the embedded demo runs a real worker and beat with nothing installed.
 Periodic work is scheduled by django-celery-beat's database scheduler (admins see it).
+
+Each task runs in its own work context (`clinic.context`): the audit rows it writes carry
+the task id as their request id and `task:<name>` as their path, and no user.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
@@ -42,3 +45,22 @@ beat_init.connect(_ensure_embedded_broker_folders)
 def _prepare_embedded_broker(sender: Celery, **_: Any) -> None:
     # Producers (web processes) need the folders too, before the first task is sent.
     _ensure_embedded_broker_folders()
+
+
+_open_task_contexts: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _open_task_context(task_id: str = "", task: Any = None, **_: Any) -> None:
+    from clinic.context import work_context
+
+    manager = work_context(source="task", request_id=task_id, path=f"task:{task.name}"[:300])
+    manager.__enter__()
+    _open_task_contexts[task_id] = manager
+
+
+@task_postrun.connect
+def _close_task_context(task_id: str = "", **_: Any) -> None:
+    manager = _open_task_contexts.pop(task_id, None)
+    if manager is not None:
+        manager.__exit__(None, None, None)

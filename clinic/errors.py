@@ -27,9 +27,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def _audit_refusal(request: HttpRequest) -> None:
     """A refused or not-found request of a signed-in user is a `denied` audit row, once:
-    scoped lookups and the access decorators write theirs (and mark the request); this
+    scoped lookups and the access decorators write theirs (and mark the work context); this
     catches the rest (a service's PermissionDenied, a lookup's Http404)."""
-    if getattr(request, "refusal_audited", False):
+    from clinic.context import current
+
+    if current().refusal_audited:
         return
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -42,7 +44,6 @@ def _audit_refusal(request: HttpRequest) -> None:
     with contextlib.suppress(DatabaseError):
         audit_record(
             action=AuditAction.DENIED,
-            request=request,
             object_type="page",
             object_id=(match.view_name if match else "")[:64],
         )

@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from clinic.context import work_context
 from clinic.selectors import request_clinic_settings
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -34,9 +35,13 @@ _REQUEST_ID = re.compile(
 
 
 class RequestIdMiddleware:
-    """Give every request an id for the audit. An incoming `X-Request-ID` is kept only when
-    the deployment says a proxy in front sets it (`TRUST_REQUEST_ID_HEADER`) and it is
-    well formed; otherwise a client could choose what the audit rows say."""
+    """Give every request an id and open its work context (`clinic.context`): the facts
+    every audit row of the request carries, so services never see the request.
+
+    An incoming `X-Request-ID` is kept only when the deployment says a proxy in front sets
+    it (`TRUST_REQUEST_ID_HEADER`) and it is well formed; otherwise a client could choose
+    what the audit rows say. REMOTE_ADDR is set by the WSGI server; a client-supplied
+    X-Forwarded-For is never trusted here."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -45,7 +50,15 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         trusted = settings.TRUST_REQUEST_ID_HEADER and _REQUEST_ID.match(incoming)
         request.request_id = incoming.lower() if trusted else uuid.uuid4().hex
-        response = self.get_response(request)
+        with work_context(
+            source="web",
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            request_id=request.request_id,
+            path=request.path[:300],
+            user_agent=request.headers.get("User-Agent", "")[:300],
+            user_getter=lambda: getattr(request, "user", None),
+        ):
+            response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit_record
@@ -19,12 +18,9 @@ from clinic.choices import AuditAction, Role
 from clinic.models import RoleRequest, RoleRequestStatus, StaffRole, User
 
 
-def _audit(
-    action: str, *, actor: User | None, person: User, role: str, request: HttpRequest | None
-) -> None:
+def _audit(action: str, *, actor: User | None, person: User, role: str) -> None:
     audit_record(
         action=action,
-        request=request,
         user=actor,
         object_type=f"clinic.staffrole:{role}",
         object_id=f"{person.pk}:{person.get_username()}"[:64],
@@ -43,9 +39,7 @@ def _check_grantable(user: User, role: str) -> None:
         raise ValidationError({"role": f"Unknown role {role!r}."})
 
 
-def role_request_create(
-    *, actor: User, user: User, role: str, reason: str = "", request: HttpRequest | None = None
-) -> RoleRequest:
+def role_request_create(*, actor: User, user: User, role: str, reason: str = "") -> RoleRequest:
     """Ask for `user` to be given `role`; another admin decides."""
     _check_admin(actor)
     _check_grantable(user, role)
@@ -58,7 +52,7 @@ def role_request_create(
             role_request = RoleRequest.objects.create(
                 user=user, role=role, requested_by=actor, reason=reason[:300]
             )
-            _audit(AuditAction.ROLE_REQUESTED, actor=actor, person=user, role=role, request=request)
+            _audit(AuditAction.ROLE_REQUESTED, actor=actor, person=user, role=role)
     except IntegrityError as error:
         raise ValidationError({"role": "This role is already waiting for a decision."}) from error
     return role_request
@@ -69,7 +63,6 @@ def role_request_decide(
     actor: User,
     role_request: RoleRequest,
     approve: bool,
-    request: HttpRequest | None = None,
 ) -> RoleRequest:
     """A second admin approves (the role is granted) or refuses a waiting request."""
     _check_admin(actor)
@@ -94,7 +87,6 @@ def role_request_decide(
             actor=actor,
             person=locked.user,
             role=locked.role,
-            request=request,
         )
     return locked
 
@@ -113,13 +105,11 @@ def role_grant_on_server(*, user: User, role: str) -> StaffRole:
     data; the grant is audited with no acting user."""
     with transaction.atomic():
         staff_role = _grant(user, role)
-        _audit(AuditAction.ROLE_GRANTED, actor=None, person=user, role=role, request=None)
+        _audit(AuditAction.ROLE_GRANTED, actor=None, person=user, role=role)
     return staff_role
 
 
-def staff_role_revoke(
-    *, actor: User, staff_role: StaffRole, request: HttpRequest | None = None
-) -> None:
+def staff_role_revoke(*, actor: User, staff_role: StaffRole) -> None:
     """Remove a role (one admin is enough to close access)."""
     _check_admin(actor)
     with transaction.atomic():
@@ -128,4 +118,4 @@ def staff_role_revoke(
         if role == Role.ADMIN and user.is_staff:
             user.is_staff = False
             user.save(update_fields=["is_staff"])
-        _audit(AuditAction.ROLE_REVOKED, actor=actor, person=user, role=role, request=request)
+        _audit(AuditAction.ROLE_REVOKED, actor=actor, person=user, role=role)

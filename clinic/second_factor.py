@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -57,7 +56,7 @@ def _check_staff(user: User) -> None:
         raise ValidationError("Patient accounts do not use an authenticator app.")
 
 
-def enrollment_link_send(*, user: User, actor: User, request: HttpRequest | None = None) -> bool:
+def enrollment_link_send(*, user: User, actor: User) -> bool:
     """E-mail `user` a one-time link to set up an authenticator app.
 
     The link goes only to the address on the account. Returns False (and sends nothing)
@@ -95,7 +94,6 @@ def enrollment_link_send(*, user: User, actor: User, request: HttpRequest | None
         )
         audit_record(
             action=AuditAction.MFA_LINK_SENT,
-            request=request,
             user=actor,
             object_type="clinic.user",
             object_id=user.pk,
@@ -159,7 +157,6 @@ def authenticator_enroll(
     enrollment: AuthenticatorEnrollment,
     key: str,
     token: str,
-    request: HttpRequest | None = None,
 ) -> TOTPDevice | None:
     """Confirm the authenticator holding `key` with one of its codes; it replaces any
     earlier one. Uses up `enrollment`. Returns None for a wrong code (audited)."""
@@ -168,7 +165,6 @@ def authenticator_enroll(
     if step is None:
         audit_record(
             action=AuditAction.MFA_FAILED,
-            request=request,
             user=actor,
             object_type="otp.setup",
             object_id=actor.pk,
@@ -200,7 +196,6 @@ def authenticator_enroll(
         )
         audit_record(
             action=AuditAction.MFA_REPLACED if replacing else AuditAction.MFA_ENROLLED,
-            request=request,
             user=actor,
             object_type="otp.device",
             object_id=actor.pk,
@@ -219,7 +214,7 @@ class CodeCheck:
         return self.device is not None
 
 
-def code_check(*, actor: User, token: str, request: HttpRequest | None = None) -> CodeCheck:
+def code_check(*, actor: User, token: str) -> CodeCheck:
     """Check a code against the staff member's confirmed authenticator (audited).
 
     While django-otp's delay after wrong codes runs, no code is tried at all, so a
@@ -240,7 +235,6 @@ def code_check(*, actor: User, token: str, request: HttpRequest | None = None) -
             if device.verify_token(token):
                 audit_record(
                     action=AuditAction.MFA_PASSED,
-                    request=request,
                     user=actor,
                     object_type="otp.device",
                     object_id=actor.pk,
@@ -249,7 +243,6 @@ def code_check(*, actor: User, token: str, request: HttpRequest | None = None) -
         waiting = bool(waits) and len(waits) == len(devices)
         audit_record(
             action=AuditAction.MFA_FAILED,
-            request=request,
             user=actor,
             object_type="otp.device.wait" if waiting else "otp.device",
             object_id=actor.pk,
@@ -260,7 +253,7 @@ def code_check(*, actor: User, token: str, request: HttpRequest | None = None) -
 
 
 def reauthenticate_for_replacement(
-    *, actor: User, password: str, token: str, request: HttpRequest | None = None
+    *, actor: User, password: str, token: str
 ) -> AuthenticatorEnrollment | None:
     """Password and a current code again before an authenticator is replaced: returns a
     ten-minute set-up permission, or None when either is wrong (audited)."""
@@ -268,13 +261,12 @@ def reauthenticate_for_replacement(
     if not actor.check_password(password):
         audit_record(
             action=AuditAction.MFA_FAILED,
-            request=request,
             user=actor,
             object_type="otp.replace",
             object_id=actor.pk,
         )
         return None
-    if not code_check(actor=actor, token=token, request=request).passed:
+    if not code_check(actor=actor, token=token).passed:
         return None
     now = timezone.now()
     return AuthenticatorEnrollment.objects.create(
@@ -294,7 +286,7 @@ def second_factor_failures(user: User) -> int:
     return max((count for count, last in counts if last is not None and last > cutoff), default=0)
 
 
-def authenticator_reset(*, user: User, actor: User, request: HttpRequest | None = None) -> int:
+def authenticator_reset(*, user: User, actor: User) -> int:
     """Remove a staff member's authenticators (lost phone) and end their open sessions;
     a set-up link goes to their own address. Returns 1 when a device was removed."""
     from django.contrib.sessions.models import Session
@@ -309,11 +301,10 @@ def authenticator_reset(*, user: User, actor: User, request: HttpRequest | None 
                 session.delete()
         audit_record(
             action=AuditAction.MFA_RESET,
-            request=request,
             user=actor,
             object_type="otp.device",
             object_id=user.pk,
         )
         if user.email:
-            enrollment_link_send(user=user, actor=actor, request=request)
+            enrollment_link_send(user=user, actor=actor)
     return 1 if deleted else 0

@@ -12,7 +12,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from clinic.access import patients_visible_to
 from clinic.choices import (
     CLINICAL_REMINDER_KINDS,
     CLINICAL_REMINDER_ROLES,
@@ -21,6 +20,7 @@ from clinic.choices import (
     ReminderStatus,
     Role,
 )
+from clinic.context import note_subject
 from clinic.models import (
     AuditEvent,
     Chair,
@@ -31,6 +31,7 @@ from clinic.models import (
     Reminder,
     User,
 )
+from clinic.policy import NotVisible, patients_visible_to
 
 # The settings row read once per request: the time-zone middleware reads it and every
 # later `clinic_settings()` in the same request reuses it (see `request_clinic_settings`).
@@ -264,3 +265,34 @@ def failed_reminders(user: User) -> QuerySet[Reminder]:
         .select_related("patient", "recipient")
         .order_by("-due_at")
     )
+
+
+# --- Scoped patient lookups: out of scope, NotVisible (clinic.access answers 404) ---
+
+
+def patient_for_user(
+    user: User,
+    pk: int | str,
+    *,
+    queryset: QuerySet[Patient] | None = None,
+    object_type: str = "clinic.patient",
+) -> Patient:
+    """One patient within the user's scope, or NotVisible (answered 404 and audited)."""
+    scoped = patients_visible_to(user)
+    if queryset is not None:
+        scoped = queryset & scoped
+    try:
+        patient = scoped.get(pk=int(pk))
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise NotVisible(patient_id=pk, object_type=object_type, object_id=pk) from None
+    note_subject(patient_id=patient.pk, object_type=object_type, object_id=patient.pk)
+    return patient
+
+
+def own_patient(user: User) -> Patient:
+    """The patient record of a signed-in patient login."""
+    found = Patient.objects.filter(user=user).select_related("psychiatrist", "therapist").first()
+    if found is None:
+        raise NotVisible(patient_id=None, object_type="clinic.patient", object_id="own")
+    note_subject(patient_id=found.pk, object_type="clinic.patient", object_id=found.pk)
+    return found

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic import preferences
@@ -44,7 +43,6 @@ def patient_create(
     legal_last_name: str,
     date_of_birth: dt.date | None,
     actor: User | None = None,
-    request: HttpRequest | None = None,
     **details: Any,
 ) -> Patient:
     """Create a patient record (invitations and the demo seeder use this)."""
@@ -58,15 +56,11 @@ def patient_create(
         )
         patient.full_clean(exclude=["mrn", "user"])
         patient.save()
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=patient
-        )
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=patient)
     return patient
 
 
-def patient_update_details(
-    *, patient: Patient, actor: User, request: HttpRequest | None, changes: dict[str, Any]
-) -> Patient:
+def patient_update_details(*, patient: Patient, actor: User, changes: dict[str, Any]) -> Patient:
     """Change demographics or contact details; only fields that changed are written."""
     if not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied("Only coordinators edit patient details.")
@@ -80,9 +74,7 @@ def patient_update_details(
         for field in changed:
             setattr(stored, field, changes[field])
         stored.save(update_fields=[*changed, "updated_at"])
-        audit_record(
-            action=AuditAction.UPDATE, request=request, user=actor, patient=stored, obj=stored
-        )
+        audit_record(action=AuditAction.UPDATE, user=actor, patient=stored, obj=stored)
         if set(changed) & REACHED_BY:
             from clinic.notifications import reminders
 
@@ -98,7 +90,6 @@ def patient_set_reminder_preferences(
     *,
     patient: Patient,
     actor: User,
-    request: HttpRequest | None,
     channel: str,
     sms_quiet_start: dt.time | None,
     sms_quiet_end: dt.time | None,
@@ -135,7 +126,6 @@ def patient_set_reminder_preferences(
         stored.save(update_fields=[*changed, "updated_at"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient=stored,
             object_type="clinic.reminder_preferences",
@@ -149,7 +139,6 @@ def patient_set_care_team(
     *,
     patient: Patient,
     actor: User,
-    request: HttpRequest | None,
     psychiatrist: User | None,
     therapist: User | None,
 ) -> Patient:
@@ -166,7 +155,6 @@ def patient_set_care_team(
         patient.save(update_fields=["psychiatrist", "therapist", "updated_at"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient=patient,
             object_type="clinic.careteam",
@@ -180,7 +168,6 @@ def patient_move_journey(
     patient: Patient,
     to_state: str,
     actor: User | None,
-    request: HttpRequest | None = None,
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> Patient:
@@ -198,7 +185,6 @@ def patient_move_journey(
         )
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient=patient,
             object_type="clinic.journey",
@@ -242,7 +228,7 @@ def staff_create(
     return user
 
 
-def password_link_send(*, user: User, actor: User | None, request: HttpRequest | None) -> None:
+def password_link_send(*, user: User, actor: User | None) -> None:
     """E-mail `user` a one-time link to choose a new password, to their own address.
 
     The admin's way to help with a password (nobody sets another person's password),
@@ -274,7 +260,6 @@ def password_link_send(*, user: User, actor: User | None, request: HttpRequest |
     if actor is not None:
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             object_type="clinic.user.password_link",
             object_id=user.pk,
@@ -334,7 +319,7 @@ def password_reset_deliver(request_id: int) -> int:
         # The database's case-insensitive match may be looser than ours: send only to
         # an account whose address is the same one, never a look-alike.
         if _normalized_email(user.email) == wanted and user.has_usable_password():
-            password_link_send(user=user, actor=None, request=None)
+            password_link_send(user=user, actor=None)
             sent += 1
     PasswordResetRequest.objects.filter(pk=row.pk).update(email="")
     return sent
@@ -360,14 +345,13 @@ def patient_login_create(*, patient: Patient, username: str, password: str | Non
     return user
 
 
-def reminder_retry(*, reminder: Reminder, actor: User, request: HttpRequest | None = None) -> None:
+def reminder_retry(*, reminder: Reminder, actor: User) -> None:
     """Staff send a failed reminder again (the next beat run picks it up)."""
     from clinic.notifications.reminders import retry_failed
 
     if retry_failed(reminder.pk):
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=reminder.patient_id,
             obj=reminder,
@@ -384,7 +368,6 @@ def document_request(
     kind: str,
     subject_id: int | None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> Document:
     """Ask for a new version of a document; a Celery task renders it after commit."""
     from clinic.documents import DOCUMENT_KINDS
@@ -432,16 +415,12 @@ def document_request(
             version=(last or 0) + 1,
             requested_by=actor,
         )
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=document
-        )
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=document)
         render_document.delay_on_commit(document.pk)
     return document
 
 
-def document_retry(
-    *, document: Document, actor: User, request: HttpRequest | None = None
-) -> Document:
+def document_retry(*, document: Document, actor: User) -> Document:
     """Render a failed document again (same version)."""
     from clinic.tasks import render_document
 
@@ -452,7 +431,6 @@ def document_retry(
         if updated:
             audit_record(
                 action=AuditAction.UPDATE,
-                request=request,
                 user=actor,
                 patient_id=document.patient_id,
                 obj=document,

@@ -13,12 +13,12 @@ from clinic.models import User
 
 
 def _logged_in(sender: Any, request: HttpRequest, user: User, **_: Any) -> None:
-    audit_record(action=AuditAction.LOGIN, request=request, user=user, object_type="session")
+    audit_record(action=AuditAction.LOGIN, user=user, object_type="session")
 
 
 def _logged_out(sender: Any, request: HttpRequest, user: User | None, **_: Any) -> None:
     if user is not None:
-        audit_record(action=AuditAction.LOGOUT, request=request, user=user, object_type="session")
+        audit_record(action=AuditAction.LOGOUT, user=user, object_type="session")
 
 
 def _login_failed(
@@ -27,7 +27,6 @@ def _login_failed(
     # The attempted username (never the password) shows which account is under attack.
     audit_record(
         action=AuditAction.DENIED,
-        request=request,
         object_type="login",
         object_id=str(credentials.get("username", ""))[:64],
     )

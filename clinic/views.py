@@ -25,15 +25,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from clinic import auth, portal, second_factor, selectors, services
-from clinic.access import (
-    allow,
-    deny_patient,
-    own_patient,
-    patient_for_user,
-    patients_visible_to,
-    public,
-    signed_in,
-)
+from clinic.access import allow, public, signed_in
 from clinic.audit import audit_object_label, audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.forms import (
@@ -49,6 +41,8 @@ from clinic.forms import (
 from clinic.journey import JOURNEY_ORDER, care_team_next_step, next_step, progress_index
 from clinic.models import Document
 from clinic.panels import chart_panels
+from clinic.policy import NotVisible, patients_visible_to
+from clinic.selectors import own_patient, patient_for_user
 
 INTAKE_STATES = (
     JourneyState.INVITED,
@@ -197,7 +191,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                 enrollment=enrollment,
                 key=key,
                 token=form.cleaned_data["token"],
-                request=request,
             )
         except ValidationError as error:
             _forget_enrollment(request)
@@ -232,7 +225,7 @@ def mfa_link_request(request: HttpRequest) -> HttpResponse:
     if user.is_patient_account or auth.has_confirmed_device(user):
         return redirect("home")
     try:
-        sent = second_factor.enrollment_link_send(user=user, actor=user, request=request)
+        sent = second_factor.enrollment_link_send(user=user, actor=user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("mfa_setup")
@@ -257,7 +250,7 @@ def mfa_enroll_link(request: HttpRequest, token: str) -> HttpResponse:
     if not user.is_patient_account:
         enrollment = second_factor.enrollment_for_link(user=user, token=token[:100])
     if enrollment is None:
-        audit_record(action=AuditAction.DENIED, request=request, object_type="otp.setup_link")
+        audit_record(action=AuditAction.DENIED, object_type="otp.setup_link")
         return TemplateResponse(
             request, "registration/mfa_link_invalid.html", {"signed_in_as": user}, status=404
         )
@@ -285,7 +278,6 @@ def mfa_replace(request: HttpRequest) -> HttpResponse:
             actor=user,
             password=form.cleaned_data["password"],
             token=form.cleaned_data["token"],
-            request=request,
         )
         if enrollment is not None:
             return _begin_setup(request, enrollment)
@@ -308,9 +300,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if auth.is_locked(request, user):
             return _locked_out(request)
-        check = second_factor.code_check(
-            actor=user, token=form.cleaned_data["token"], request=request
-        )
+        check = second_factor.code_check(actor=user, token=form.cleaned_data["token"])
         if check.passed:
             otp_login(request, check.device)
             return HttpResponseRedirect(_safe_next(request))
@@ -357,10 +347,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_patient_account:
-        patient = own_patient(request)
+        patient = own_patient(request.user)
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="portal.home",
             object_id=patient.pk,
@@ -387,7 +376,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["journey_counts"] = [
             (state, label, counts[state]) for state, label in JourneyState.choices
         ]
-        audit_record(action=AuditAction.VIEW, request=request, object_type="home.patients")
+        audit_record(action=AuditAction.VIEW, object_type="home.patients")
     if Role.PSYCHIATRIST in roles:
         context["awaiting_review"] = selectors.awaiting_review(user)
         context["my_psychiatry_patients"] = selectors.my_patients(user, Role.PSYCHIATRIST)
@@ -428,7 +417,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             journey_state=form.cleaned_data["state"],
         )
     page = selectors.paginate(selectors.patient_list(request.user, search), request.GET.get("page"))
-    audit_record(action=AuditAction.VIEW, request=request, object_type="clinic.patient_list")
+    audit_record(action=AuditAction.VIEW, object_type="clinic.patient_list")
     query = request.GET.copy()
     query.pop("page", None)
     return TemplateResponse(
@@ -440,8 +429,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @allow(*PATIENT_STAFF)
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id, queryset=selectors.patients_with_team())
-    audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=patient)
+    patient = patient_for_user(request.user, patient_id, queryset=selectors.patients_with_team())
+    audit_record(action=AuditAction.VIEW, patient=patient, obj=patient)
     return TemplateResponse(
         request,
         "clinic/patient_detail.html",
@@ -496,23 +485,23 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @allow(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     form = PatientDetailsForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         services.patient_update_details(
-            patient=patient, actor=request.user, request=request, changes=form.cleaned_data
+            patient=patient, actor=request.user, changes=form.cleaned_data
         )
         messages.success(request, "Patient details saved.")
         return redirect("patient_detail", patient_id=patient.pk)
     if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=patient)
+        audit_record(action=AuditAction.VIEW, patient=patient, obj=patient)
     return TemplateResponse(request, "clinic/patient_edit.html", {"patient": patient, "form": form})
 
 
 @allow(Role.COORDINATOR, Role.PSYCHIATRIST)
 @require_http_methods(["GET", "POST"])
 def patient_care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     form = CareTeamForm(
         request.POST or None,
         initial={"psychiatrist": patient.psychiatrist_id, "therapist": patient.therapist_id},
@@ -522,7 +511,6 @@ def patient_care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
             services.patient_set_care_team(
                 patient=patient,
                 actor=request.user,
-                request=request,
                 psychiatrist=form.cleaned_data["psychiatrist"],
                 therapist=form.cleaned_data["therapist"],
             )
@@ -535,7 +523,6 @@ def patient_care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="clinic.careteam",
             object_id=patient.pk,
@@ -583,10 +570,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def patient_reminders(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Every reminder of a patient: kind, channel, when, status, attempts, error."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="clinic.reminder_history",
         object_id=patient.pk,
@@ -604,7 +590,7 @@ def patient_reminders(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def failed_reminders(request: HttpRequest) -> HttpResponse:
     """Reminders that failed after every attempt, with the error and a retry button."""
-    audit_record(action=AuditAction.VIEW, request=request, object_type="clinic.failed_reminders")
+    audit_record(action=AuditAction.VIEW, object_type="clinic.failed_reminders")
     return TemplateResponse(
         request, "clinic/failed_reminders.html", {"rows": selectors.failed_reminders(request.user)}
     )
@@ -617,7 +603,7 @@ def reminder_retry(request: HttpRequest, reminder_id: int) -> HttpResponse:
     if reminder is None:
         messages.error(request, "That reminder is not waiting for a retry.")
         return redirect("failed_reminders")
-    services.reminder_retry(reminder=reminder, actor=request.user, request=request)
+    services.reminder_retry(reminder=reminder, actor=request.user)
     messages.success(request, "The reminder will be sent again within a minute.")
     return redirect("failed_reminders")
 
@@ -647,13 +633,11 @@ def _document_for_user(request: HttpRequest, document_id: int) -> Document:
                 and patients_visible_to(request.user).filter(pk=document.patient_id).exists()
             )
     if not allowed:
-        deny_patient(
-            request,
-            document.patient_id if document else None,
+        raise NotVisible(
+            patient_id=document.patient_id if document else None,
             object_type="clinic.document",
             object_id=document_id,
         )
-        raise Http404("No such document.")
     return document
 
 
@@ -663,7 +647,7 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient's documents by kind, every version, and Generate buttons."""
     from clinic.documents import DOCUMENT_KINDS
 
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     kinds = [k for k in DOCUMENT_KINDS.values() if k.allowed(request.user)]
     if request.method == "POST":
         try:
@@ -673,7 +657,6 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
                 kind=request.POST.get("kind", ""),
                 subject_id=int(subject) if subject and subject.isdigit() else None,
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -683,7 +666,6 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
         return redirect("patient_documents", patient_id=patient.pk)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="clinic.documents",
         object_id=patient.pk,
@@ -721,9 +703,7 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     document = _document_for_user(request, document_id)
     if document.status != "ready" or not document.file:
         raise Http404("This document is not ready.")
-    audit_record(
-        action=AuditAction.DOWNLOAD, request=request, patient=document.patient, obj=document
-    )
+    audit_record(action=AuditAction.DOWNLOAD, patient=document.patient, obj=document)
     name = document.file.name.rsplit("/", 1)[-1]
     with document.file.open("rb") as stored:  # documents are small; read and close at once
         data = stored.read()
@@ -736,7 +716,7 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def document_retry(request: HttpRequest, document_id: int) -> HttpResponse:
     document = _document_for_user(request, document_id)
-    services.document_retry(document=document, actor=request.user, request=request)
+    services.document_retry(document=document, actor=request.user)
     if request.htmx:
         return TemplateResponse(request, "clinic/_document_status.html", {"document": document})
     return redirect("patient_documents", patient_id=document.patient_id)
@@ -748,13 +728,13 @@ def my_documents(request: HttpRequest) -> HttpResponse:
     """The patient's own documents (patient versions) and a request button."""
     from clinic.documents import DOCUMENT_KINDS
 
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     kinds = [k for k in DOCUMENT_KINDS.values() if k.for_patient]
     if request.method == "POST":
         try:
             services.document_request(
                 patient=patient, kind=request.POST.get("kind", ""), subject_id=None,
-                actor=request.user, request=request,
+                actor=request.user,
             )  # fmt: skip
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
@@ -764,7 +744,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
             )
         return redirect("my_documents")
     audit_record(
-        action=AuditAction.VIEW, request=request, patient=patient, object_type="portal.documents",
+        action=AuditAction.VIEW, patient=patient, object_type="portal.documents",
         object_id=patient.pk,
     )  # fmt: skip
     documents = Document.objects.filter(patient=patient, kind__in=[k.code for k in kinds])
@@ -784,7 +764,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_reminder_preferences(request: HttpRequest) -> HttpResponse:
     """The patient's own reminder channel and quiet hours for text messages."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     clinic = selectors.clinic_settings()
     form = ReminderPreferencesForm(request.POST or None, patient=patient, clinic=clinic)
     if request.method == "POST" and form.is_valid():
@@ -792,7 +772,6 @@ def my_reminder_preferences(request: HttpRequest) -> HttpResponse:
             services.patient_set_reminder_preferences(
                 patient=patient,
                 actor=request.user,
-                request=request,
                 channel=form.cleaned_data["reminder_channel"],
                 sms_quiet_start=form.cleaned_data["sms_quiet_start"],
                 sms_quiet_end=form.cleaned_data["sms_quiet_end"],
@@ -806,7 +785,6 @@ def my_reminder_preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="clinic.reminder_preferences",
             object_id=patient.pk,

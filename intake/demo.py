@@ -272,21 +272,21 @@ def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[s
             continue
         if step.slug == "consent":
             intake = services.intake_sign_consent(
-                intake=intake, signature=patient.full_name, actor=author, request=None
+                intake=intake, signature=patient.full_name, actor=author
             )
             continue
         form = step.form_class(step.form_class.as_data(answers), answers=intake.answers)
         if not form.is_valid():
             raise ValueError(f"Demo answers for {step.slug} do not pass the form: {form.errors}")
         intake = services.intake_save_step(
-            intake=intake, step=step, answers=form.to_answers(), actor=author, request=None
+            intake=intake, step=step, answers=form.to_answers(), actor=author
         )
     return intake
 
 
 def _submit(patient: Patient, answers: dict[str, Any], author: User) -> Intake:
     intake = _fill(patient, answers, author, [step.slug for step in steps_for(answers)])
-    services.intake_submit(intake=intake, actor=author, request=None)
+    services.intake_submit(intake=intake, actor=author)
     intake.refresh_from_db()
     return intake
 
@@ -301,14 +301,13 @@ def _review(
 ) -> None:
     if bp is not None:
         services.evaluation_bp_record(
-            intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse, request=None
+            intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse
         )
     if decision is not None:
         texts = DECISION_TEXTS.get(decision, {})
         services.eligibility_decide(
             intake=intake,
             actor=signer,
-            request=None,
             decision=decision,
             routes=routes,
             staff_reason=texts.get("staff_reason", ""),

@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpRequest
 
-from clinic.access import patients_visible_to
 from clinic.choices import JourneyState, Role
 from clinic.models import Document, Patient, User
+from clinic.policy import patients_visible_to
 from intake.answer_display import (
     AnswerRow,
     allergy_text,

@@ -11,17 +11,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import login
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic import services as clinic_services
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState, Role
+from clinic.context import current as current_work
 from clinic.models import Patient, User
 from clinic.selectors import clinic_settings
 from intake.measures import (
@@ -110,7 +109,6 @@ def _queue_invitation_email(invitation: Invitation) -> None:
 def invitation_create(
     *,
     actor: User,
-    request: HttpRequest | None,
     first_name: str,
     last_name: str,
     email: str,
@@ -132,7 +130,6 @@ def invitation_create(
             reminder_channel="email" if email else "sms",
             journey_state=JourneyState.INVITED,
             actor=actor,
-            request=request,
         )
         invitation = Invitation.objects.create(
             patient=patient,
@@ -141,16 +138,12 @@ def invitation_create(
             created_by=actor,
             expires_at=timezone.now() + dt.timedelta(days=days),
         )
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=invitation
-        )
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=invitation)
         _queue_invitation_email(invitation)
     return invitation
 
 
-def invitation_resend(
-    *, invitation: Invitation, actor: User, request: HttpRequest | None
-) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     """A fresh link with a fresh expiry; every earlier link stops working."""
     _require_coordinator(actor)
     if invitation.status == InvitationStatus.ACCEPTED:
@@ -163,7 +156,6 @@ def invitation_resend(
         invitation.save(update_fields=["nonce", "status", "expires_at"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=invitation.patient_id,
             obj=invitation,
@@ -194,9 +186,9 @@ def invitation_username(invitation: Invitation) -> str:
     raise ValidationError("This invitation cannot create a login; please call the clinic.")
 
 
-def invitation_accept(*, invitation: Invitation, password: str, request: HttpRequest) -> User:
-    """Create the patient's login from the invitation (username: `invitation_username`),
-    sign them in, open their intake."""
+def invitation_accept(*, invitation: Invitation, password: str) -> User:
+    """Create the patient's login from the invitation (username: `invitation_username`) and
+    open their intake. The view signs the new login in."""
     with transaction.atomic():
         locked = (
             Invitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
@@ -215,19 +207,15 @@ def invitation_accept(*, invitation: Invitation, password: str, request: HttpReq
             patient=patient,
             to_state=JourneyState.INTAKE_IN_PROGRESS,
             actor=user,
-            request=request,
         )
-        audit_record(
-            action=AuditAction.UPDATE, request=request, user=user, patient=patient, obj=locked
-        )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        audit_record(action=AuditAction.UPDATE, user=user, patient=patient, obj=locked)
     return user
 
 
 # --- The intake -------------------------------------------------------------------------------
 
 
-def intake_open(*, patient: Patient, actor: User, request: HttpRequest | None = None) -> Intake:
+def intake_open(*, patient: Patient, actor: User) -> Intake:
     """The patient's intake, started now if it does not exist yet (by the patient, or by
     clinical staff entering it with them; pages call this on a POST only)."""
     _require_intake_author(actor, Intake(patient=patient))
@@ -238,7 +226,6 @@ def intake_open(*, patient: Patient, actor: User, request: HttpRequest | None = 
                 patient=patient,
                 to_state=JourneyState.INTAKE_IN_PROGRESS,
                 actor=actor,
-                request=request,
             )
     return intake
 
@@ -292,7 +279,6 @@ def intake_save_step(
     step: Step,
     answers: Mapping[str, Any],
     actor: User,
-    request: HttpRequest | None,
 ) -> Intake:
     """Store one step's answers (the step is saved even if later steps are unanswered).
 
@@ -319,7 +305,6 @@ def intake_save_step(
             _suicide_risk_screen_alert(intake.patient, stored["suicide_risk_screen"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient=intake.patient,
             object_type="intake.step",
@@ -334,7 +319,6 @@ def intake_save_draft(
     step: Step,
     values: Mapping[str, Any],
     actor: User,
-    request: HttpRequest | None,
 ) -> Intake:
     """ "Save and finish later" on a step not fully answered: keep the answers given so far.
 
@@ -362,7 +346,6 @@ def intake_save_draft(
             _suicide_risk_screen_alert(intake.patient, band, unfinished=True)
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient=intake.patient,
             object_type="intake.draft",
@@ -501,9 +484,7 @@ def _require_intake_author(actor: User, intake: Intake) -> None:
         raise PermissionDenied("Only nurses and psychiatrists enter an intake for a patient.")
 
 
-def intake_sign_consent(
-    *, intake: Intake, signature: str, actor: User, request: HttpRequest | None
-) -> Intake:
+def intake_sign_consent(*, intake: Intake, signature: str, actor: User) -> Intake:
     """Record the typed-name e-signature with time and address (staff: consent taken in
     person or by phone, recorded as entered by them)."""
     _require_intake_author(actor, intake)
@@ -511,7 +492,7 @@ def intake_sign_consent(
         intake = _lock_editable(intake)
         intake.consent_name = signature
         intake.consent_signed_at = timezone.now()
-        intake.consent_ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        intake.consent_ip = current_work().ip_address
         intake.consent_version = CONSENT_VERSION
         if "consent" not in intake.completed_steps:
             intake.completed_steps = [*intake.completed_steps, "consent"]
@@ -530,7 +511,6 @@ def intake_sign_consent(
         )
         audit_record(
             action=AuditAction.SIGN,
-            request=request,
             user=actor,
             patient=intake.patient,
             object_type="intake.consent",
@@ -539,7 +519,7 @@ def intake_sign_consent(
     return intake
 
 
-def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -> ScreeningResult:
+def intake_submit(*, intake: Intake, actor: User) -> ScreeningResult:
     """Submit the intake: store the baseline measures, screen, queue for review.
 
     The intake row is locked before anything is read, so a second submit, or a step saved
@@ -594,11 +574,10 @@ def intake_submit(*, intake: Intake, actor: User, request: HttpRequest | None) -
             intake, actor, ScreeningTrigger.SUBMISSION, submission=submission
         )
         clinic_services.patient_move_journey(
-            patient=patient, to_state=JourneyState.AWAITING_REVIEW, actor=actor, request=request
+            patient=patient, to_state=JourneyState.AWAITING_REVIEW, actor=actor
         )
         audit_record(
             action=AuditAction.SIGN,
-            request=request,
             user=actor,
             patient=patient,
             object_type="intake.submission",
@@ -707,7 +686,7 @@ def _require_submitted(intake: Intake) -> None:
 
 
 def evaluation_bp_record(
-    *, intake: Intake, systolic: int, diastolic: int, actor: User, request: HttpRequest | None
+    *, intake: Intake, systolic: int, diastolic: int, actor: User
 ) -> ScreeningResult:
     """Record the evaluation blood pressure and screen again (a new stored result)."""
     if not actor.has_role(Role.PSYCHIATRIST, Role.NURSE):
@@ -728,7 +707,6 @@ def evaluation_bp_record(
         screening = _screen_and_store(intake, actor, ScreeningTrigger.EVALUATION_BP)
         audit_record(
             action=AuditAction.CREATE,
-            request=request,
             user=actor,
             patient=intake.patient,
             object_type="intake.evaluationbloodpressure",
@@ -747,7 +725,6 @@ def eligibility_decide(
     *,
     intake: Intake,
     actor: User,
-    request: HttpRequest | None,
     decision: str,
     routes: list[str] | None = None,
     overrides: dict[str, str] | None = None,
@@ -819,13 +796,11 @@ def eligibility_decide(
             intake.reopened_steps = reopen_steps
             intake.save(update_fields=["status", "reopened_steps", "updated_at"])
         clinic_services.patient_move_journey(
-            patient=intake.patient, to_state=next_state, actor=actor, request=request
+            patient=intake.patient, to_state=next_state, actor=actor
         )
-        audit_record(
-            action=AuditAction.SIGN, request=request, user=actor, patient=intake.patient, obj=signed
-        )
+        audit_record(action=AuditAction.SIGN, user=actor, patient=intake.patient, obj=signed)
         for hook in DECISION_RECORDED:
-            hook(decision=signed, actor=actor, request=request)
+            hook(decision=signed, actor=actor)
         if decision == Decision.DECLINED:
             # The letter the psychiatrist just signed, in the patient's own documents.
             clinic_services.document_request(
@@ -833,7 +808,6 @@ def eligibility_decide(
                 kind=PATIENT_LETTER,
                 subject_id=None,
                 actor=actor,
-                request=request,
             )
         from intake.tasks import notify_patient_of_decision
 
@@ -874,9 +848,7 @@ def urgent_alert_raise(*, patient: Patient, code: str, reason: str, source: str)
     return alert
 
 
-def urgent_alert_acknowledge(
-    *, alert: UrgentAlert, actor: User, action_note: str, request: HttpRequest | None
-) -> UrgentAlert:
+def urgent_alert_acknowledge(*, alert: UrgentAlert, actor: User, action_note: str) -> UrgentAlert:
     """A psychiatrist records what was done; the banner then goes away for everyone."""
     if not actor.has_role(Role.PSYCHIATRIST):
         raise PermissionDenied("Only psychiatrists acknowledge urgent alerts.")
@@ -895,7 +867,6 @@ def urgent_alert_acknowledge(
         alert.save(update_fields=["acknowledged_by", "acknowledged_at", "action_note"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=alert.patient_id,
             obj=alert,

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from clinic.access import deny_patient
 from clinic.choices import Role
+from clinic.context import note_subject
 from clinic.models import Patient, User
+from clinic.policy import NotVisible
 from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext, MeasureResult
 from integration import outcomes
@@ -47,9 +47,10 @@ def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
     return IntegrationNote.objects.filter(visible)
 
 
-def note_for_user(request: HttpRequest, pk: int) -> IntegrationNote:
+def note_for_user(user: User, pk: int) -> IntegrationNote:
+    """One note the user may read (see `notes_visible_to`), or NotVisible."""
     note = (
-        notes_visible_to(request.user)
+        notes_visible_to(user)
         .select_related("patient", "author", "group")
         .prefetch_related(
             Prefetch("sessions", queryset=TreatmentSession.objects.select_related("appointment")),
@@ -62,8 +63,10 @@ def note_for_user(request: HttpRequest, pk: int) -> IntegrationNote:
         patient_id = (
             IntegrationNote.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
         )
-        deny_patient(request, patient_id, object_type="integration.integrationnote", object_id=pk)
-        raise Http404("No such note.")
+        raise NotVisible(
+            patient_id=patient_id, object_type="integration.integrationnote", object_id=pk
+        )
+    note_subject(patient_id=note.patient_id, object_type=note._meta.label_lower, object_id=pk)
     return note
 
 

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from clinic.access import patients_visible_to
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.limits import hourly_limit_check
 from clinic.models import Patient, User
+from clinic.policy import patients_visible_to
 from intake.measures import score
 from intake.models import MeasureContext, MeasureResult
 from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
@@ -87,7 +86,6 @@ def note_start(
     patient: Patient,
     note_type: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> IntegrationNote:
     """Open a draft note (visible only to its author until signed)."""
     _require_therapist(actor)
@@ -103,9 +101,7 @@ def note_start(
             date=timezone.localdate(),
             modality=Modality.IN_PERSON,
         )
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=note
-        )
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=note)
     return note
 
 
@@ -142,7 +138,6 @@ def note_save_draft(
     note: IntegrationNote,
     data: NoteInput,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> IntegrationNote:
     """Save the author's draft (the editor autosaves). A "yes" in the risk check raises the
     urgent alert at once, signed or not."""
@@ -170,7 +165,6 @@ def note_save_draft(
         note.sessions.set(data.session_ids)
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=note.patient_id,
             obj=note,
@@ -179,9 +173,7 @@ def note_save_draft(
     return note
 
 
-def note_sign(
-    *, note: IntegrationNote, actor: User, request: HttpRequest | None = None
-) -> IntegrationNote:
+def note_sign(*, note: IntegrationNote, actor: User) -> IntegrationNote:
     """Sign the draft: author and time stored, the content serialised and hashed, locked."""
     with transaction.atomic():
         note = IntegrationNote.objects.select_for_update().get(pk=note.pk)
@@ -208,7 +200,6 @@ def note_sign(
         note.save()
         audit_record(
             action=AuditAction.SIGN,
-            request=request,
             user=actor,
             patient_id=note.patient_id,
             obj=note,
@@ -217,9 +208,7 @@ def note_sign(
     return note
 
 
-def note_void(
-    *, note: IntegrationNote, reason: str, actor: User, request: HttpRequest | None = None
-) -> IntegrationNote:
+def note_void(*, note: IntegrationNote, reason: str, actor: User) -> IntegrationNote:
     """The author sets an unsigned draft aside: clinical records are never deleted, so the
     draft is voided with a reason, who and when (security.md §4) and leaves every list."""
     text = reason.strip()
@@ -235,7 +224,6 @@ def note_void(
         note.save(update_fields=["status", "voided_at", "void_reason"])
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=note.patient_id,
             obj=note,
@@ -249,7 +237,6 @@ def note_addendum_write(
     reason: str,
     text: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> NoteAddendum:
     """A correction or later addition under a signed note; the note itself is untouched."""
     if not actor.has_role(Role.THERAPIST, Role.PSYCHIATRIST):
@@ -264,7 +251,6 @@ def note_addendum_write(
         )
         audit_record(
             action=AuditAction.AMEND,
-            request=request,
             user=actor,
             patient_id=note.patient_id,
             obj=addendum,
@@ -280,7 +266,6 @@ def group_session_create(
     topic: str,
     patients: list[Patient],
     actor: User,
-    request: HttpRequest | None = None,
 ) -> GroupSession:
     """One group meeting and a draft note per participant for the facilitator."""
     _require_therapist(actor)
@@ -318,9 +303,7 @@ def group_session_create(
                 modality=modality,
                 minutes=minutes,
             )
-            audit_record(
-                action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=note
-            )
+            audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=note)
     return group
 
 
@@ -336,7 +319,6 @@ def measures_submit(
     answers: dict[str, dict[str, int]],
     context: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> list[MeasureResult]:
     """Store the questionnaires a patient completed before a session or booster; PHQ-9
     question 9 ≥ 1 raises the urgent alert."""
@@ -375,9 +357,7 @@ def measures_submit(
                 taken_at=now,
                 entered_by=actor,
             )
-            audit_record(
-                action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=measure
-            )
+            audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=measure)
             results.append(measure)
             if SUICIDAL_IDEATION in result.flags:
                 urgent_alert_raise(

@@ -14,10 +14,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.access import allow, own_patient, patient_for_user, patients_visible_to
+from clinic.access import allow
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
+from clinic.policy import patients_visible_to
+from clinic.selectors import own_patient, patient_for_user
 from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext
 from integration import selectors, services
@@ -33,7 +35,7 @@ NOTE_READERS = (Role.THERAPIST, Role.PSYCHIATRIST)
 def caseload(request: HttpRequest) -> HttpResponse:
     """The therapist's patients: last note, next session, unsigned drafts."""
     page, rows = selectors.caseload(request.user, request.GET.get("page", 1))
-    audit_record(action=AuditAction.VIEW, request=request, object_type="integration.caseload")
+    audit_record(action=AuditAction.VIEW, object_type="integration.caseload")
     return TemplateResponse(
         request,
         "integration/caseload.html",
@@ -45,10 +47,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's notes timeline beside their treatment sessions."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="integration.notes_timeline",
         object_id=patient.pk,
@@ -68,12 +69,10 @@ def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
 @allow(Role.THERAPIST)
 @require_POST
 def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     note_type = request.POST.get("note_type", NoteType.INTEGRATION)
     try:
-        note = services.note_start(
-            patient=patient, note_type=note_type, actor=request.user, request=request
-        )
+        note = services.note_start(patient=patient, note_type=note_type, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("patient_notes", patient_id=patient.pk)
@@ -117,7 +116,7 @@ def _note_input(form: NoteForm) -> services.NoteInput:
 def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
     """The author's editor while a draft (autosaved with htmx); the signed note with its
     addenda for everyone allowed to read it."""
-    note = selectors.note_for_user(request, note_id)
+    note = selectors.note_for_user(request.user, note_id)
     editing = not note.is_signed and note.author_id == request.user.pk
     context: dict[str, Any] = {"note": note, "patient": note.patient, "editing": editing}
     if editing:
@@ -130,7 +129,7 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
                 note = services.note_save_draft(
-                    note=note, data=_note_input(form), actor=request.user, request=request
+                    note=note, data=_note_input(form), actor=request.user
                 )
                 saved = True
             except ValidationError as error:
@@ -149,7 +148,7 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
         context["addendum_form"] = AddendumForm()
         context["can_addend"] = note.is_signed and request.user.has_role(*NOTE_READERS)
     if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=note.patient, obj=note)
+        audit_record(action=AuditAction.VIEW, patient=note.patient, obj=note)
     return TemplateResponse(request, "integration/note.html", context)
 
 
@@ -157,7 +156,7 @@ def _sign(
     request: HttpRequest, note: IntegrationNote, form: NoteForm, context: dict[str, Any]
 ) -> HttpResponse:
     try:
-        services.note_sign(note=note, actor=request.user, request=request)
+        services.note_sign(note=note, actor=request.user)
     except ValidationError as error:
         attach_errors(form, error)
         context["sign_failed"] = True
@@ -169,7 +168,7 @@ def _sign(
 @allow(*NOTE_READERS)
 @require_POST
 def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
-    note = selectors.note_for_user(request, note_id)
+    note = selectors.note_for_user(request.user, note_id)
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
@@ -178,7 +177,6 @@ def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -197,11 +195,9 @@ def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
 @require_POST
 def note_discard(request: HttpRequest, note_id: int) -> HttpResponse:
     """Void the author's draft with a reason (notes are never deleted)."""
-    note = selectors.note_for_user(request, note_id)
+    note = selectors.note_for_user(request.user, note_id)
     try:
-        services.note_void(
-            note=note, reason=request.POST.get("reason", ""), actor=request.user, request=request
-        )
+        services.note_void(note=note, reason=request.POST.get("reason", ""), actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("note_detail", note_id=note.pk)
@@ -225,7 +221,6 @@ def group_new(request: HttpRequest) -> HttpResponse:
                 topic=data["topic"],
                 patients=list(data["patients"]),
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -245,7 +240,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     roster = selectors.group_roster(request.user, group)
     if not any(note for _patient, note in roster) and group.facilitator_id != request.user.pk:
         raise Http404("No such group.")
-    audit_record(action=AuditAction.VIEW, request=request, obj=group)
+    audit_record(action=AuditAction.VIEW, obj=group)
     return TemplateResponse(request, "integration/group.html", {"group": group, "roster": roster})
 
 
@@ -256,10 +251,9 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_GET
 def my_practices(request: HttpRequest) -> HttpResponse:
     """What the therapist chose to share: intentions and practices."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="portal.practices",
         object_id=patient.pk,
@@ -282,7 +276,7 @@ def _instruments_for(patient: Any) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def pre_session_measures(request: HttpRequest) -> HttpResponse:
     """The questionnaires before the next session or booster."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     upcoming = (
         Appointment.objects.filter(
             patient=patient, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
@@ -303,7 +297,6 @@ def pre_session_measures(request: HttpRequest) -> HttpResponse:
                 answers=form.answers(),
                 context=context,
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -316,7 +309,6 @@ def pre_session_measures(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="portal.measures",
             object_id=patient.pk,
@@ -333,10 +325,9 @@ def pre_session_measures(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Trend charts per instrument with the baseline, bands, session days and change."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="integration.outcomes",
         object_id=patient.pk,
@@ -352,9 +343,7 @@ def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_GET
 def clinic_outcomes(request: HttpRequest) -> HttpResponse:
     """Per protocol: finished induction, PHQ-9 response and remission (counts and shares)."""
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="integration.clinic_outcomes"
-    )
+    audit_record(action=AuditAction.VIEW, object_type="integration.clinic_outcomes")
     report = selectors.clinic_outcomes_report()
     if report is None or report.stale:
         services.clinic_outcomes_refresh_soon()

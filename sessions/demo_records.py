@@ -450,7 +450,6 @@ def _benefit_reviews(psychiatrist: User | None) -> None:
             note="PHQ-9 improved over the series and the patient wants to continue; "
             "boosters at the plan's interval.",
             actor=psychiatrist,
-            request=None,
         )
 
 

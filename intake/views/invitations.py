@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import allow, deny_patient, public
+from clinic.access import allow, public
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
+from clinic.policy import NotVisible
 from clinic.selectors import paginate
 from intake import selectors, services
 from intake.forms import (
@@ -28,7 +30,7 @@ from intake.models import Invitation
 @allow(Role.COORDINATOR)
 def invitation_list(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.invitations_for(request.user), request.GET.get("page"))
-    audit_record(action=AuditAction.VIEW, request=request, object_type="intake.invitation_list")
+    audit_record(action=AuditAction.VIEW, object_type="intake.invitation_list")
     return TemplateResponse(request, "intake/invitation_list.html", {"page": page})
 
 
@@ -40,7 +42,6 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
         try:
             invitation = services.invitation_create(
                 actor=request.user,
-                request=request,
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 email=form.cleaned_data["email"],
@@ -67,10 +68,11 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
         patient_id = (
             Invitation.objects.filter(pk=invitation_id).values_list("patient_id", flat=True).first()
         )
-        deny_patient(request, patient_id, object_type="intake.invitation", object_id=invitation_id)
-        raise Http404("No such invitation.")
+        raise NotVisible(
+            patient_id=patient_id, object_type="intake.invitation", object_id=invitation_id
+        )
     try:
-        services.invitation_resend(invitation=invitation, actor=request.user, request=request)
+        services.invitation_resend(invitation=invitation, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -135,11 +137,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
-                invitation=invitation, password=form.cleaned_data["password1"], request=request
+                invitation=invitation, password=form.cleaned_data["password1"]
             )
         except ValidationError as error:
             attach_errors(form, error)
         else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
                 f"Your login is ready: sign in with the username {user.username}. "

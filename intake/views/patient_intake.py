@@ -15,12 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import allow, own_patient, patient_for_user
+from clinic.access import allow
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
 from clinic.middleware import take_pending_post
 from clinic.models import Patient
 from clinic.portal import next_step_sentence
+from clinic.selectors import own_patient, patient_for_user
 from intake import selectors, services
 from intake.answer_display import answer_rows
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_ACUTE_ITEM, ASQ_NON_ACUTE
@@ -80,7 +81,7 @@ def _intake(request: HttpRequest, patient: Patient) -> Intake | None:
     never changes anything."""
     intake = selectors.intake_of(patient)
     if intake is None and request.method == "POST":
-        intake = services.intake_open(patient=patient, actor=request.user, request=request)
+        intake = services.intake_open(patient=patient, actor=request.user)
     return intake
 
 
@@ -88,7 +89,6 @@ def _start_page(request: HttpRequest, patient: Patient, routes: IntakeRoutes) ->
     """No intake yet: say so, with a button that starts it (a POST to this same page)."""
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="intake.start",
         object_id=patient.pk,
@@ -108,7 +108,7 @@ def _started(request: HttpRequest) -> HttpResponse | None:
 
 
 def _staff_intake(request: HttpRequest, patient_id: int) -> tuple[Patient, Intake | None]:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     if patient.journey_state not in INTAKE_STAGES:
         return patient, selectors.intake_of(patient)
     return patient, _intake(request, patient)
@@ -128,7 +128,7 @@ def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_home(request: HttpRequest) -> HttpResponse:
     """Where the patient's intake stands; sends them on to the next unanswered step."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     intake = _intake(request, patient)
     if intake is None:
         return _start_page(request, patient, IntakeRoutes(patient, staff=False))
@@ -139,7 +139,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         return redirect("intake_review")
     if request.method == "POST":
         return redirect("intake_home")
-    audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=intake)
+    audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
     decision = selectors.latest_decision(patient)
     reopened = [step for step in steps_for(intake.answers) if step.slug in intake.reopened_steps]
     return TemplateResponse(
@@ -158,7 +158,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 @allow(PATIENT_ROLE)
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -169,7 +169,7 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
 @allow(PATIENT_ROLE)
 @require_http_methods(["GET", "POST"])
 def intake_review(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -239,7 +239,6 @@ def _step_page(
                     intake=intake,
                     signature=form.cleaned_data["signature"],
                     actor=request.user,
-                    request=request,
                 )
             else:
                 intake = services.intake_save_step(
@@ -247,7 +246,6 @@ def _step_page(
                     step=step,
                     answers=form.to_answers(),
                     actor=request.user,
-                    request=request,
                 )
         except PermissionDenied as error:
             messages.error(request, str(error))
@@ -262,7 +260,6 @@ def _step_page(
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="intake.step",
             object_id=slug,
@@ -315,7 +312,7 @@ def _save_unfinished(
     draft = form.draft()
     try:
         intake = services.intake_save_draft(
-            intake=intake, step=step, values=draft.values, actor=request.user, request=request
+            intake=intake, step=step, values=draft.values, actor=request.user
         )
     except PermissionDenied as error:
         messages.error(request, str(error))
@@ -425,7 +422,7 @@ def _review_page(
 ) -> HttpResponse:
     if request.method == "POST":
         try:
-            services.intake_submit(intake=intake, actor=request.user, request=request)
+            services.intake_submit(intake=intake, actor=request.user)
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
             return HttpResponseRedirect(routes.review())
@@ -436,7 +433,7 @@ def _review_page(
             else "Thank you — your intake was submitted.",
         )
         return HttpResponseRedirect(routes.done())
-    audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=intake)
+    audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
     editable = intake.is_editable_by_patient
     sections = [
         (

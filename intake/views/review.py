@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import allow, patient_for_user
+from clinic.access import allow
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.forms import attach_errors
-from clinic.selectors import paginate
+from clinic.selectors import paginate, patient_for_user
 from intake import selectors, services
 from intake.answer_display import answer_rows
 from intake.forms import (
@@ -31,7 +31,7 @@ from intake.questionnaire import steps_for
 @require_http_methods(["GET", "POST"])
 def urgent_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(UrgentAlert.objects.only("patient_id"), pk=alert_id)
-    patient = patient_for_user(request, alert.patient_id)
+    patient = patient_for_user(request.user, alert.patient_id)
     alert = UrgentAlert.objects.select_related("acknowledged_by").get(pk=alert_id)
     form = AcknowledgeAlertForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -40,7 +40,6 @@ def urgent_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
                 alert=alert,
                 actor=request.user,
                 action_note=form.cleaned_data["action_note"],
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -48,7 +47,7 @@ def urgent_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
             messages.success(request, "Alert acknowledged; the action taken is recorded.")
             return redirect("patient_detail", patient_id=patient.pk)
     if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=alert)
+        audit_record(action=AuditAction.VIEW, patient=patient, obj=alert)
     return TemplateResponse(
         request, "intake/urgent_alert.html", {"alert": alert, "patient": patient, "form": form}
     )
@@ -60,14 +59,14 @@ def urgent_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
 @allow(Role.PSYCHIATRIST, Role.NURSE)
 def review_queue(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.review_queue(request.user), request.GET.get("page"))
-    audit_record(action=AuditAction.VIEW, request=request, object_type="intake.review_queue")
+    audit_record(action=AuditAction.VIEW, object_type="intake.review_queue")
     return TemplateResponse(request, "intake/review_queue.html", {"page": page})
 
 
 @allow(Role.PSYCHIATRIST, Role.NURSE)
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     intake = selectors.intake_of(patient)
     if intake is None or intake.submitted_at is None:
         messages.info(request, "This patient has not submitted an intake yet.")
@@ -93,7 +92,6 @@ def review(request: HttpRequest, patient_id: int) -> HttpResponse:
                 systolic=bp_form.cleaned_data["systolic"],
                 diastolic=bp_form.cleaned_data["diastolic"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(bp_form, error)
@@ -109,7 +107,6 @@ def review(request: HttpRequest, patient_id: int) -> HttpResponse:
             decision = services.eligibility_decide(
                 intake=intake,
                 actor=request.user,
-                request=request,
                 decision=decision_form.cleaned_data["decision"],
                 routes=decision_form.cleaned_data["routes"],
                 overrides=decision_form.overrides(),
@@ -126,7 +123,7 @@ def review(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, f"Decision signed: {decision.get_decision_display()}.")
             return redirect("review_queue")
     if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=patient, obj=intake)
+        audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
     sections = [
         (step, answer_rows(step, intake.answers))
         for step in steps_for(intake.answers)

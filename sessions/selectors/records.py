@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import Route, SexAtBirth
+from clinic.context import note_subject
 from clinic.models import ClinicSettings, User
+from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
 from sessions import dosing, monitoring
@@ -559,18 +559,19 @@ def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:
     return TreatmentSession.objects.filter(patient__in=patients_visible_to(user))
 
 
-def session_for_user(request: HttpRequest, pk: int) -> TreatmentSession:
-    """A session record the signed-in user may see, with every part prefetched; 404 and a
-    `denied` audit row otherwise."""
-    session = _with_presence(_with_record(sessions_visible_to(request.user))).filter(pk=pk).first()
+def session_for_user(user: User, pk: int) -> TreatmentSession:
+    """A session record the user may see, with every part prefetched; NotVisible otherwise."""
+    session = _with_presence(_with_record(sessions_visible_to(user))).filter(pk=pk).first()
     if session is not None:
         prefetch_related_objects([session], *_part_prefetches(session))
     if session is None:
         patient_id = (
             TreatmentSession.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
         )
-        deny_patient(request, patient_id, object_type="treatment_sessions.session", object_id=pk)
-        raise Http404("No such session record.")
+        raise NotVisible(
+            patient_id=patient_id, object_type="treatment_sessions.session", object_id=pk
+        )
+    note_subject(patient_id=session.patient_id, object_type=session._meta.label_lower, object_id=pk)
     return session
 
 

@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from clinic.access import deny_patient, patients_visible_to
 from clinic.choices import JourneyState, Route
+from clinic.context import note_subject
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
+from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, change
 from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
@@ -101,19 +101,19 @@ def patient_appointments(patient: Patient) -> list[Appointment]:
     )
 
 
-def appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
-    """One appointment of a patient the user may see, or a denied audit row and a 404."""
+def appointment_for_user(user: User, pk: int) -> Appointment:
+    """One appointment of a patient the user may see, or NotVisible."""
     found = (
-        Appointment.objects.filter(patient__in=patients_visible_to(request.user), pk=pk)
+        Appointment.objects.filter(patient__in=patients_visible_to(user), pk=pk)
         .select_related("patient", "chair", "plan__protocol", "nurse")
         .first()
     )
     if found is None:
         patient_id = Appointment.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
-        deny_patient(
-            request, patient_id, object_type="treatment_sessions.appointment", object_id=pk
+        raise NotVisible(
+            patient_id=patient_id, object_type="treatment_sessions.appointment", object_id=pk
         )
-        raise Http404("No such appointment.")
+    note_subject(patient_id=found.patient_id, object_type=found._meta.label_lower, object_id=pk)
     return found
 
 

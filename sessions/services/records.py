@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit_record
@@ -91,11 +90,9 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 MIN_REASON = 20
 
 
-def _audit(
-    action: str, session: TreatmentSession, obj: object, actor: User, request: HttpRequest | None
-) -> None:
+def _audit(action: str, session: TreatmentSession, obj: object, actor: User) -> None:
     """The audit row of a change to the session record (same transaction)."""
-    audit_record(action=action, request=request, user=actor, patient_id=session.patient_id, obj=obj)
+    audit_record(action=action, user=actor, patient_id=session.patient_id, obj=obj)
 
 
 def _require(actor: User, *roles: str, doing: str) -> None:
@@ -139,9 +136,7 @@ def _reason(text: str, field: str = "reason") -> str:
 # --- Opening and check-in (spec §1) -----------------------------------------------------
 
 
-def session_open(
-    *, appointment: Appointment, actor: User, request: HttpRequest | None = None
-) -> TreatmentSession:
+def session_open(*, appointment: Appointment, actor: User) -> TreatmentSession:
     """Check the patient in: open the session record for today's appointment."""
     _require(actor, *CLINICAL_STAFF, doing="check a patient in")
     with transaction.atomic():
@@ -174,7 +169,6 @@ def session_open(
         appointment.set_status(AppointmentStatus.CHECKED_IN, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
-            request=request,
             user=actor,
             patient=appointment.patient,
             obj=session,
@@ -208,9 +202,7 @@ def pregnancy_state(state: SessionState, facts: TreatmentFacts) -> PregnancyRequ
     )
 
 
-def session_take_current_plan(
-    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
-) -> TreatmentSession:
+def session_take_current_plan(*, session: TreatmentSession, actor: User) -> TreatmentSession:
     """The plan changed after booking: the nurse has seen the new order and the session
     takes it (same route only; another route needs a new booking)."""
     _require(actor, *CLINICAL_STAFF, doing="confirm a new dose order")
@@ -229,7 +221,7 @@ def session_take_current_plan(
             )
         session.plan = current
         session.save(update_fields=["plan"])
-        _audit(AuditAction.UPDATE, session, session, actor, request)
+        _audit(AuditAction.UPDATE, session, session, actor)
     return session
 
 
@@ -279,7 +271,6 @@ def checkin_record(
     value: Any,
     actor: User,
     confirmed: bool = False,
-    request: HttpRequest | None = None,
 ) -> CheckInEntry:
     """Record one check-in item (who and when are stored with it). `confirmed` is the
     nurse's confirmation that a weight which changed a lot was re-measured in kg."""
@@ -300,7 +291,7 @@ def checkin_record(
             value=_check_item_value(session, item, value, confirmed=confirmed),
             recorded_by=actor,
         )
-        _audit(AuditAction.UPDATE, session, entry, actor, request)
+        _audit(AuditAction.UPDATE, session, entry, actor)
         if item == CheckInItem.PREGNANCY and value == "pregnant":
             send_now(
                 f"pregnancy-reported:{session.pk}",
@@ -316,7 +307,6 @@ def checkin_medications(
     changes: str,
     medicines: dict[str, bool],
     actor: User,
-    request: HttpRequest | None = None,
 ) -> CheckInEntry:
     """Medication changes since the last visit. When a medicine the screening rules read
     changed, the rules run again as a new screening result (session-monitoring §1): a new
@@ -340,7 +330,7 @@ def checkin_medications(
             },
             recorded_by=actor,
         )
-        _audit(AuditAction.UPDATE, session, entry, actor, request)
+        _audit(AuditAction.UPDATE, session, entry, actor)
     return entry
 
 
@@ -351,7 +341,6 @@ def pregnancy_test_record(
     kind: str,
     result: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> PregnancyTest:
     """A pregnancy test result. A positive one stops the session (the treatment gate) and
     notifies the supervising psychiatrist at once."""
@@ -378,7 +367,7 @@ def pregnancy_test_record(
             result=result,
             recorded_by=actor,
         )
-        _audit(AuditAction.CREATE, session, test, actor, request)
+        _audit(AuditAction.CREATE, session, test, actor)
         if result == "positive":
             send_now(
                 f"pregnancy-positive:{test.pk}",
@@ -393,7 +382,6 @@ def pregnancy_not_applicable_record(
     session: TreatmentSession,
     reason: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> PregnancyNotApplicable:
     """A clinician records that pregnancy is not possible (e.g. hysterectomy, menopause):
     no pregnancy test is asked for from then on."""
@@ -406,7 +394,7 @@ def pregnancy_not_applicable_record(
         row = PregnancyNotApplicable.objects.create(
             patient_id=session.patient_id, reason=text[:300], recorded_by=actor
         )
-        _audit(AuditAction.CREATE, session, row, actor, request)
+        _audit(AuditAction.CREATE, session, row, actor)
     return row
 
 
@@ -415,7 +403,6 @@ def checkin_phq9(
     session: TreatmentSession,
     items: dict[str, int],
     actor: User,
-    request: HttpRequest | None = None,
 ) -> MeasureResult:
     """Score the pre-session PHQ-9 at check-in; item 9 ≥ 1 raises the urgent alert, which
     holds the dose until a psychiatrist acknowledges it."""
@@ -433,7 +420,6 @@ def checkin_phq9(
             CheckInItem.PHQ9,
             {"total": result.total, "item9": items["q9"]},
             actor,
-            request,
         )
         if SUICIDAL_IDEATION in result.flags:
             urgent_alert_raise(
@@ -455,7 +441,6 @@ def _checkin_measure(
     item: str,
     shown: dict[str, Any],
     actor: User,
-    request: HttpRequest | None,
 ) -> MeasureResult:
     """Store a questionnaire answered at check-in (before a session or a booster) and its
     check-in entry, inside the caller's transaction."""
@@ -477,7 +462,7 @@ def _checkin_measure(
     CheckInEntry.objects.create(
         session=session, item=item, value={"measure": measure.pk, **shown}, recorded_by=actor
     )
-    _audit(AuditAction.CREATE, session, measure, actor, request)
+    _audit(AuditAction.CREATE, session, measure, actor)
     return measure
 
 
@@ -489,7 +474,6 @@ def checkin_asq(
     session: TreatmentSession,
     items: dict[str, int],
     actor: User,
-    request: HttpRequest | None = None,
 ) -> MeasureResult:
     """Score the pre-session ASQ. A positive screen raises the urgent alert (the same path
     as PHQ-9 question 9); an acute positive one stops the session until a psychiatrist has
@@ -504,7 +488,7 @@ def checkin_asq(
     with transaction.atomic():
         session = _lock_for_write(session)
         measure = _checkin_measure(
-            session, result, items, CheckInItem.ASQ, {"band": result.band}, actor, request
+            session, result, items, CheckInItem.ASQ, {"band": result.band}, actor
         )
         if result.band != ASQ_NEGATIVE:
             acute = result.band == ASQ_ACUTE
@@ -537,7 +521,6 @@ def reading_record(
     dissociation: int | None = None,
     cadss6: int | None = None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> VitalReading:
     """Store one set of vitals, or refuse it (nothing stored) with reasons per field.
 
@@ -593,7 +576,7 @@ def reading_record(
             )
             if alert.level == AlertLevel.CRITICAL:
                 critical.append(row.pk)
-        _audit(AuditAction.CREATE, session, reading, actor, request)
+        _audit(AuditAction.CREATE, session, reading, actor)
         if critical:
             for alert_id in critical:
                 send_now(
@@ -609,7 +592,6 @@ def alert_acknowledge(
     alert: VitalAlert,
     action_taken: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> VitalAlert:
     """Record what was done about an alert (e.g. “infusion paused, clonidine 0.1 mg”)."""
     _require(actor, *CLINICAL_STAFF, doing="acknowledge an alert")
@@ -625,7 +607,7 @@ def alert_acknowledge(
         alert.acknowledged_by = actor
         alert.action_taken = action[:500]
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
-        _audit(AuditAction.UPDATE, session, alert, actor, request)
+        _audit(AuditAction.UPDATE, session, alert, actor)
     return alert
 
 
@@ -634,7 +616,6 @@ def gate_override(
     session: TreatmentSession,
     reason: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> GateOverride:
     """A psychiatrist allows the dose despite a hold on the latest pre-dose reading."""
     _require(actor, Role.PSYCHIATRIST, doing="override a pre-dose hold")
@@ -653,7 +634,7 @@ def gate_override(
             reason=text,
             recorded_by=actor,
         )
-        _audit(AuditAction.SIGN, session, override, actor, request)
+        _audit(AuditAction.SIGN, session, override, actor)
     return override
 
 
@@ -700,7 +681,6 @@ def order_amend(
     devices: int | None = None,
     reason: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> TreatmentSession:
     """A psychiatrist raises this session's dose order above the plan's, within the
     clinic's dose limits (`sessions.dosing`, the same rules as the plan and the dose)."""
@@ -748,7 +728,7 @@ def order_amend(
                 "amended_at",
             ]
         )
-        _audit(AuditAction.AMEND, session, session, actor, request)
+        _audit(AuditAction.AMEND, session, session, actor)
     return session
 
 
@@ -895,7 +875,6 @@ def dose_record(
     session: TreatmentSession,
     dose: DoseInput,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> DoseRecord:
     """Record the dose given. mg is computed from today's weight × mg/kg; every dose limit
     (`sessions.dosing.dose_check`: the order, the clinic's maximum, the first esketamine
@@ -984,7 +963,7 @@ def dose_record(
             )
         appointment = session.appointment
         appointment.set_status(AppointmentStatus.IN_SESSION, actor=actor)
-        _audit(AuditAction.CREATE, session, record, actor, request)
+        _audit(AuditAction.CREATE, session, record, actor)
     return record
 
 
@@ -1009,7 +988,6 @@ def device_record(
     session: TreatmentSession,
     given_at: dt.datetime | None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> tuple[DeviceDose, list[str]]:
     """One more esketamine device; returns the spacing warnings (devices < 5 min apart)."""
     _require(actor, *CLINICAL_STAFF, doing="record a device")
@@ -1041,7 +1019,7 @@ def device_record(
         dose = state.dose
         dose.total_mg = Decimal(dosing.ESKETAMINE_DEVICE_MG * device.number)
         dose.save(update_fields=["total_mg"])
-        _audit(AuditAction.CREATE, session, device, actor, request)
+        _audit(AuditAction.CREATE, session, device, actor)
     times = [d.given_at for d in state.devices] + [device.given_at]
     return device, dosing.device_spacing_warnings(times)
 
@@ -1052,7 +1030,6 @@ def infusion_pause(
     at: dt.datetime | None,
     reason: str,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> InfusionPause:
     """Pause the IV infusion (e.g. for a blood pressure rise)."""
     _require(actor, *CLINICAL_STAFF, doing="pause an infusion")
@@ -1070,7 +1047,7 @@ def infusion_pause(
         pause = InfusionPause.objects.create(
             session=session, paused_at=when, reason=reason.strip()[:300], recorded_by=actor
         )
-        _audit(AuditAction.UPDATE, session, pause, actor, request)
+        _audit(AuditAction.UPDATE, session, pause, actor)
     return pause
 
 
@@ -1079,7 +1056,6 @@ def infusion_resume(
     session: TreatmentSession,
     at: dt.datetime | None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> InfusionPause:
     _require(actor, *CLINICAL_STAFF, doing="resume an infusion")
     now = timezone.now()
@@ -1094,7 +1070,7 @@ def infusion_resume(
             raise ValidationError({"at": "Resuming can't be before the pause."})
         pause.resumed_at = when
         pause.save(update_fields=["resumed_at"])
-        _audit(AuditAction.UPDATE, session, pause, actor, request)
+        _audit(AuditAction.UPDATE, session, pause, actor)
     return pause
 
 
@@ -1103,7 +1079,6 @@ def infusion_end(
     session: TreatmentSession,
     at: dt.datetime | None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> DoseRecord:
     """The IV infusion has ended: the observation time starts now."""
     _require(actor, *CLINICAL_STAFF, doing="end an infusion")
@@ -1130,7 +1105,7 @@ def infusion_end(
         _close_pause(state, when)
         dose.ended_at = when
         dose.save(update_fields=["ended_at"])
-        _audit(AuditAction.UPDATE, session, dose, actor, request)
+        _audit(AuditAction.UPDATE, session, dose, actor)
     return dose
 
 
@@ -1171,7 +1146,6 @@ def infusion_stop(
     volume_given_ml: Decimal,
     waste_witness: User | None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> DoseRecord:
     """The infusion was stopped before the whole dose ran in: the volume given gives the
     mg actually given (shown beside the mg ordered); what was drawn and not given is
@@ -1230,7 +1204,7 @@ def infusion_stop(
                 "waste_witness",
             ]
         )
-        _audit(AuditAction.UPDATE, session, dose, actor, request)
+        _audit(AuditAction.UPDATE, session, dose, actor)
     return dose
 
 
@@ -1255,7 +1229,6 @@ def adverse_event_record(
     session: TreatmentSession,
     event: AdverseEventInput,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> AdverseEvent:
     """Record an adverse event. `serious` notifies the psychiatrist and, on esketamine,
     is marked for REMS reporting."""
@@ -1310,7 +1283,7 @@ def adverse_event_record(
                     reason=f"Adverse event: {row.get_kind_display()}",
                     recorded_by=actor,
                 )
-        _audit(AuditAction.CREATE, session, row, actor, request)
+        _audit(AuditAction.CREATE, session, row, actor)
         if row.severity == Severity.SERIOUS:
             send_now(
                 f"adverse-event:{row.pk}",
@@ -1328,7 +1301,6 @@ def discharge_assess(
     session: TreatmentSession,
     answers: dict[str, bool],
     actor: User,
-    request: HttpRequest | None = None,
 ) -> TreatmentSession:
     """Record the discharge assessment; the first time every criterion is met, the
     "ready to leave" time is stored."""
@@ -1348,7 +1320,7 @@ def discharge_assess(
             session.ready_to_leave_at = now
             fields.append("ready_to_leave_at")
         session.save(update_fields=fields)
-        _audit(AuditAction.UPDATE, session, session, actor, request)
+        _audit(AuditAction.UPDATE, session, session, actor)
     return session
 
 
@@ -1358,7 +1330,6 @@ def session_discharge(
     override_reason: str = "",
     rems_ready_minutes: int | None = None,
     actor: User,
-    request: HttpRequest | None = None,
 ) -> TreatmentSession:
     """Discharge the patient: all criteria of `monitoring.discharge_check` met, or a
     psychiatrist's written reason for the unmet clinical ones. The esketamine 120-minute
@@ -1426,18 +1397,15 @@ def session_discharge(
         appointment.set_status(AppointmentStatus.COMPLETED, actor=actor)
         audit_record(
             action=AuditAction.SIGN if unmet else AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=session.patient_id,
             obj=session,
         )
-        _finish_induction_if_complete(session, actor, request)
+        _finish_induction_if_complete(session, actor)
     return session
 
 
-def _finish_induction_if_complete(
-    session: TreatmentSession, actor: User, request: HttpRequest | None
-) -> None:
+def _finish_induction_if_complete(session: TreatmentSession, actor: User) -> None:
     """After the last induction session the plan moves to maintenance (scheduling §4)."""
     appointment = session.appointment
     patient = session.patient
@@ -1461,7 +1429,6 @@ def _finish_induction_if_complete(
             patient=patient,
             to_state=JourneyState.MAINTENANCE,
             actor=actor,
-            request=request,
             reason=f"Induction series finished ({completed} sessions).",
         )
 
@@ -1497,7 +1464,6 @@ def _mark_in_error(
     *,
     actor: User,
     reason: str,
-    request: HttpRequest | None,
     check: Any = None,
 ) -> Any:
     """Mark one entry of the record entered in error: its author or a psychiatrist, while
@@ -1531,7 +1497,7 @@ def _mark_in_error(
                 "entered_in_error_reason",
             ]
         )
-        _audit(AuditAction.AMEND, session, row, actor, request)
+        _audit(AuditAction.AMEND, session, row, actor)
     return row
 
 
@@ -1540,7 +1506,6 @@ def reading_mark_entered_in_error(
     actor: User,
     reading: VitalReading,
     reason: str,
-    request: HttpRequest | None = None,
 ) -> VitalReading:
     """A reading typed wrong (e.g. BP 300/20): struck through, its open alerts closed, and
     no longer judged by the gate, the discharge check, the chart or the REMS form. A
@@ -1561,7 +1526,7 @@ def reading_mark_entered_in_error(
             alert.acknowledged_by = actor
             alert.action_taken = note[:500]
             alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
-            _audit(AuditAction.UPDATE, session, alert, actor, request)
+            _audit(AuditAction.UPDATE, session, alert, actor)
         critical = VitalAlert.objects.filter(reading=row, level=AlertLevel.CRITICAL).exists()
         if critical and not actor.has_role(Role.PSYCHIATRIST):
             # The psychiatrist was paged about this reading: they learn it was a typo.
@@ -1571,7 +1536,7 @@ def reading_mark_entered_in_error(
                 patient=session.patient,
             )
 
-    return _mark_in_error(reading, actor=actor, reason=reason, request=request, check=close_alerts)
+    return _mark_in_error(reading, actor=actor, reason=reason, check=close_alerts)
 
 
 def device_mark_entered_in_error(
@@ -1579,7 +1544,6 @@ def device_mark_entered_in_error(
     actor: User,
     device: DeviceDose,
     reason: str,
-    request: HttpRequest | None = None,
 ) -> DeviceDose:
     """A device time recorded in error (e.g. "Device 2 given" pressed twice): struck
     through and the dose's total recomputed from the devices that count. Devices are taken
@@ -1607,7 +1571,7 @@ def device_mark_entered_in_error(
         dose.total_mg = Decimal(dosing.ESKETAMINE_DEVICE_MG * len(valid))
         dose.save(update_fields=["total_mg"])
 
-    return _mark_in_error(device, actor=actor, reason=reason, request=request, check=check)
+    return _mark_in_error(device, actor=actor, reason=reason, check=check)
 
 
 def adverse_event_mark_entered_in_error(
@@ -1615,7 +1579,6 @@ def adverse_event_mark_entered_in_error(
     actor: User,
     event: AdverseEvent,
     reason: str,
-    request: HttpRequest | None = None,
 ) -> AdverseEvent:
     """An adverse event recorded in error (wrong patient, wrong type): struck through and
     left out of the REMS form and the summaries. A pause it started stays charted. A
@@ -1629,15 +1592,13 @@ def adverse_event_mark_entered_in_error(
                 patient=session.patient,
             )
 
-    return _mark_in_error(event, actor=actor, reason=reason, request=request, check=check)
+    return _mark_in_error(event, actor=actor, reason=reason, check=check)
 
 
 # --- Sign-off, lock and addenda (spec §7) ----------------------------------------------
 
 
-def session_sign(
-    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
-) -> TreatmentSession:
+def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
     """The nurse signs the record after discharge (critical alerts must be acknowledged)."""
     _require(actor, Role.NURSE, Role.PSYCHIATRIST, doing="sign a session record")
     with transaction.atomic():
@@ -1651,13 +1612,11 @@ def session_sign(
         session.nurse_signed_at = timezone.now()
         session.nurse_signed_by = actor
         session.save(update_fields=["nurse_signed_at", "nurse_signed_by"])
-        _audit(AuditAction.SIGN, session, session, actor, request)
+        _audit(AuditAction.SIGN, session, session, actor)
     return session
 
 
-def session_cosign(
-    *, session: TreatmentSession, actor: User, request: HttpRequest | None = None
-) -> TreatmentSession:
+def session_cosign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
     """Another psychiatrist than the one who signed co-signs; from then on the record is
     locked."""
     _require(actor, Role.PSYCHIATRIST, doing="co-sign a session record")
@@ -1672,7 +1631,7 @@ def session_cosign(
         session.cosigned_at = timezone.now()
         session.cosigned_by = actor
         session.save(update_fields=["cosigned_at", "cosigned_by"])
-        _audit(AuditAction.SIGN, session, session, actor, request)
+        _audit(AuditAction.SIGN, session, session, actor)
     return session
 
 
@@ -1721,7 +1680,6 @@ def addendum_write(
     text: str,
     actor: User,
     corrects: str = "",
-    request: HttpRequest | None = None,
 ) -> SessionAddendum:
     """A correction or late entry, shown under the original record. `corrects` names an
     entry of this record ("reading:12") the addendum declares entered in error: the
@@ -1753,7 +1711,7 @@ def addendum_write(
             text=text.strip(),
             corrects=corrects,
         )
-        _audit(AuditAction.AMEND, session, addendum, actor, request)
+        _audit(AuditAction.AMEND, session, addendum, actor)
     return addendum
 
 
@@ -1764,7 +1722,6 @@ def rems_submission_record(
     confirmation: str,
     actor: User,
     missing_note: str = "",
-    request: HttpRequest | None = None,
 ) -> RemsSubmission:
     """Note that the REMS monitoring form of an esketamine session was submitted."""
     _require(actor, *CLINICAL_STAFF, doing="record a REMS submission")
@@ -1798,5 +1755,5 @@ def rems_submission_record(
                 "recorded_by": actor,
             },
         )
-        _audit(AuditAction.UPDATE, session, row, actor, request)
+        _audit(AuditAction.UPDATE, session, row, actor)
     return row

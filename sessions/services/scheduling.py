@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit_record
@@ -167,9 +166,7 @@ def _lock_patient(patient_id: int) -> None:
 SERIES_ALREADY_BOOKED = "The induction series is already booked."
 
 
-def series_book(
-    *, plan: TreatmentPlan, rows: list[BookingRow], actor: User, request: HttpRequest | None
-) -> list[Appointment]:
+def series_book(*, plan: TreatmentPlan, rows: list[BookingRow], actor: User) -> list[Appointment]:
     """Book every session of an induction series in one transaction, or none."""
     if not actor.has_role(*SCHEDULING_ROLES):
         raise PermissionDenied("Only coordinators book sessions.")
@@ -216,7 +213,6 @@ def series_book(
             ]
             audit_record(
                 action=AuditAction.CREATE,
-                request=request,
                 user=actor,
                 patient_id=plan.patient_id,
                 object_type="treatment_sessions.series",
@@ -228,7 +224,6 @@ def series_book(
                     patient=plan.patient,
                     to_state=JourneyState.INDUCTION,
                     actor=actor,
-                    request=request,
                 )
     except IntegrityError as error:
         raise _as_validation_error(error) from None
@@ -247,9 +242,7 @@ def _as_validation_error(error: IntegrityError) -> ValidationError:
     raise error
 
 
-def appointment_cancel(
-    *, appointment: Appointment, reason: str, actor: User, request: HttpRequest | None
-) -> Appointment:
+def appointment_cancel(*, appointment: Appointment, reason: str, actor: User) -> Appointment:
     """Cancel with a reason; the chair is free again at once."""
     if not actor.has_role(*SCHEDULING_ROLES, Role.PSYCHIATRIST):
         raise PermissionDenied("Only coordinators and psychiatrists cancel sessions.")
@@ -265,7 +258,6 @@ def appointment_cancel(
         locked.set_status(AppointmentStatus.CANCELLED, actor=actor, reason=reason)
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=locked.patient_id,
             obj=locked,
@@ -275,7 +267,7 @@ def appointment_cancel(
 
 
 def appointments_cancel_for_eligibility(
-    *, decision: EligibilityDecision, actor: User, request: HttpRequest | None
+    *, decision: EligibilityDecision, actor: User
 ) -> list[Appointment]:
     """A `declined` or `more_information` decision cancels the patient's future booked
     sessions and boosters in the decision's own transaction (session-monitoring §1a); the
@@ -298,7 +290,6 @@ def appointments_cancel_for_eligibility(
         appointment.set_status(AppointmentStatus.CANCELLED, actor=actor, reason=reason)
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=appointment.patient_id,
             obj=appointment,
@@ -308,9 +299,7 @@ def appointments_cancel_for_eligibility(
     return cancelled
 
 
-def appointment_mark_no_show(
-    *, appointment: Appointment, actor: User, request: HttpRequest | None
-) -> Appointment:
+def appointment_mark_no_show(*, appointment: Appointment, actor: User) -> Appointment:
     """A person records that the patient did not come (never set automatically)."""
     if not actor.has_role(Role.COORDINATOR, Role.NURSE):
         raise PermissionDenied("Only coordinators and nurses record a no-show.")
@@ -321,7 +310,6 @@ def appointment_mark_no_show(
         locked.set_status(AppointmentStatus.NO_SHOW, actor=actor)
         audit_record(
             action=AuditAction.UPDATE,
-            request=request,
             user=actor,
             patient_id=locked.patient_id,
             obj=locked,
@@ -421,9 +409,7 @@ def plan_problems(
     return problems
 
 
-def plan_write(
-    *, patient: Patient, plan: PlanInput, actor: User, request: HttpRequest | None
-) -> TreatmentPlan:
+def plan_write(*, patient: Patient, plan: PlanInput, actor: User) -> TreatmentPlan:
     """Write the next version of the patient's plan (the first one moves them to "plan")."""
     if not actor.has_role(Role.PSYCHIATRIST):
         raise PermissionDenied("Only psychiatrists write treatment plans.")
@@ -474,12 +460,8 @@ def plan_write(
             written_by=actor,
         )
         if patient.journey_state == JourneyState.ELIGIBLE:
-            patient_move_journey(
-                patient=patient, to_state=JourneyState.PLAN, actor=actor, request=request
-            )
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=written
-        )
+            patient_move_journey(patient=patient, to_state=JourneyState.PLAN, actor=actor)
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=written)
     return written
 
 
@@ -490,7 +472,6 @@ def appointment_reschedule(
     end: dt.datetime,
     chair_id: int,
     actor: User,
-    request: HttpRequest | None,
 ) -> Appointment:
     """Book the new slot first, then cancel the old one, keeping the link between them."""
     if not actor.has_role(*SCHEDULING_ROLES):
@@ -550,7 +531,6 @@ def appointment_reschedule(
             )
             audit_record(
                 action=AuditAction.UPDATE,
-                request=request,
                 user=actor,
                 patient_id=old.patient_id,
                 obj=new,
@@ -565,9 +545,7 @@ def appointment_reschedule(
 # --- Maintenance boosters ------------------------------------------------------------------
 
 
-def booster_request(
-    *, patient: Patient, actor: User, note: str, request: HttpRequest | None
-) -> BoosterRequest:
+def booster_request(*, patient: Patient, actor: User, note: str) -> BoosterRequest:
     """The patient asks for a booster, or a psychiatrist orders one; coordinators book it."""
     if actor.is_patient_account:
         if patient.user_id != actor.pk:
@@ -588,9 +566,7 @@ def booster_request(
         made = BoosterRequest.objects.create(
             patient=patient, source=source, note=note.strip()[:500], created_by=actor
         )
-        audit_record(
-            action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=made
-        )
+        audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=made)
     return made
 
 
@@ -601,7 +577,6 @@ def booster_book(
     chair_id: int,
     nurse_id: int | None,
     actor: User,
-    request: HttpRequest | None,
     answering: int | None = None,
 ) -> Appointment:
     """Book one maintenance booster under the current plan; it answers the open request.
@@ -659,9 +634,7 @@ def booster_book(
             BoosterRequest.objects.filter(patient=patient, appointment__isnull=True).update(
                 appointment=booked
             )
-            audit_record(
-                action=AuditAction.CREATE, request=request, user=actor, patient=patient, obj=booked
-            )
+            audit_record(action=AuditAction.CREATE, user=actor, patient=patient, obj=booked)
             session_reminders.plan_booking([booked])
     except IntegrityError as error:
         raise _as_validation_error(error) from None
@@ -669,7 +642,7 @@ def booster_book(
 
 
 def benefit_review_record(
-    *, patient: Patient, decision: str, note: str, actor: User, request: HttpRequest | None
+    *, patient: Patient, decision: str, note: str, actor: User
 ) -> BenefitReview:
     """The psychiatrist's end-of-induction benefit review: the PHQ-9 change category (from
     the scores on file) and continue / change route / stop, before the first booster."""
@@ -697,9 +670,7 @@ def benefit_review_record(
             note=note.strip(),
             signed_by=actor,
         )
-        audit_record(
-            action=AuditAction.SIGN, request=request, user=actor, patient=patient, obj=review
-        )
+        audit_record(action=AuditAction.SIGN, user=actor, patient=patient, obj=review)
     return review
 
 

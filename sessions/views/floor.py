@@ -50,9 +50,7 @@ def _audit_board(request: HttpRequest, *, force: bool) -> None:
         cache.set(key, True, BOARD_AUDIT_EVERY_SECONDS)
     elif not cache.add(key, True, BOARD_AUDIT_EVERY_SECONDS):
         return
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.nurse_board"
-    )
+    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.nurse_board")
 
 
 @allow(Role.NURSE, Role.PSYCHIATRIST)
@@ -79,9 +77,7 @@ def nurse_board_live(request: HttpRequest) -> HttpResponse:
 def rems_forms_due(request: HttpRequest) -> HttpResponse:
     """Esketamine sessions whose REMS monitoring form is still to be submitted."""
     rows = selectors.rems_forms_due(request.user)
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.rems_due"
-    )
+    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.rems_due")
     return TemplateResponse(request, "sessions/rems_due.html", {"rows": rows})
 
 
@@ -89,7 +85,7 @@ def rems_forms_due(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
     """Every field the REMS Patient Monitoring Form asks for, and the submission record."""
-    session = selectors.session_for_user(request, session_id)
+    session = selectors.session_for_user(request.user, session_id)
     if session.route != monitoring.ESKETAMINE:
         raise Http404("Only esketamine sessions have a REMS monitoring form.")
     state = selectors.state_of(session)
@@ -102,7 +98,6 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
                 confirmation=form.cleaned_data["confirmation"],
                 missing_note=form.cleaned_data["missing_note"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -110,7 +105,7 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, "REMS form recorded as submitted.")
             return redirect("rems_forms_due")
     if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, request=request, patient=session.patient, obj=session)
+        audit_record(action=AuditAction.VIEW, patient=session.patient, obj=session)
     return TemplateResponse(
         request,
         "sessions/rems_form.html",
@@ -129,7 +124,5 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
 def cosign_queue(request: HttpRequest) -> HttpResponse:
     """Session records waiting for a psychiatrist's co-signature."""
     sessions = selectors.awaiting_cosign(request.user)
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.cosign_queue"
-    )
+    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.cosign_queue")
     return TemplateResponse(request, "sessions/cosign_queue.html", {"sessions": sessions})

@@ -101,11 +101,9 @@ STATUS_BLOCKS = (
 @require_POST
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Open the session record for today's appointment and go to the session screen."""
-    appointment = appointment_for_user(request, appointment_id)
+    appointment = appointment_for_user(request.user, appointment_id)
     try:
-        session = services.session_open(
-            appointment=appointment, actor=request.user, request=request
-        )
+        session = services.session_open(appointment=appointment, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("nurse_board")
@@ -233,8 +231,8 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
 @require_GET
 def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session screen: check-in, gate, dose, vitals, alerts, events, discharge."""
-    session = selectors.session_for_user(request, session_id)
-    audit_record(action=AuditAction.VIEW, request=request, patient=session.patient, obj=session)
+    session = selectors.session_for_user(request.user, session_id)
+    audit_record(action=AuditAction.VIEW, patient=session.patient, obj=session)
     return TemplateResponse(request, "sessions/record.html", _context(request, session, {}))
 
 
@@ -270,9 +268,7 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
     block = f"checkin-{item}"
     actor = request.user
     if item in CONFIRM_ITEMS:
-        services.checkin_record(
-            session=session, item=item, value=True, actor=actor, request=request
-        )
+        services.checkin_record(session=session, item=item, value=True, actor=actor)
         return block
     if item == CheckInItem.MEDICATION_CHANGES:
         _submit(
@@ -284,7 +280,6 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
                 changes=form.cleaned_data[item],
                 medicines=form.medicines(),
                 actor=actor,
-                request=request,
             ),
         )
         return block
@@ -301,7 +296,6 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
             value=form.cleaned_data[item],
             confirmed=bool(form.cleaned_data.get("confirmed")),
             actor=actor,
-            request=request,
         ),
     )
     return block
@@ -312,9 +306,7 @@ def _asq(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
         forms,
         "asq",
         _bound(AsqForm, request, prefix="asq"),
-        lambda form: services.checkin_asq(
-            session=session, items=form.items(), actor=request.user, request=request
-        ),
+        lambda form: services.checkin_asq(session=session, items=form.items(), actor=request.user),
     )
     return "asq"
 
@@ -325,7 +317,7 @@ def _pregnancy_test(request: HttpRequest, session: TreatmentSession, forms: Form
         "pregnancy_test",
         _bound(PregnancyTestForm, request, prefix="ptest"),
         lambda form: services.pregnancy_test_record(
-            session=session, actor=request.user, request=request, **form.cleaned_data
+            session=session, actor=request.user, **form.cleaned_data
         ),
     )
     return "pregnancy"
@@ -340,14 +332,13 @@ def _pregnancy_not_applicable(request: HttpRequest, session: TreatmentSession, f
             session=session,
             reason=form.cleaned_data["reason"],
             actor=request.user,
-            request=request,
         ),
     )
     return "pregnancy"
 
 
 def _take_plan(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_take_current_plan(session=session, actor=request.user, request=request)
+    services.session_take_current_plan(session=session, actor=request.user)
     return "status"
 
 
@@ -356,9 +347,7 @@ def _phq9(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
         forms,
         "phq9",
         _bound(Phq9Form, request),
-        lambda form: services.checkin_phq9(
-            session=session, items=form.items(), actor=request.user, request=request
-        ),
+        lambda form: services.checkin_phq9(session=session, items=form.items(), actor=request.user),
     )
     return "phq9"
 
@@ -376,7 +365,6 @@ def _vitals(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
             dissociation=form.cleaned_data["dissociation"],
             cadss6=form.cleaned_data["cadss6"],
             actor=request.user,
-            request=request,
         ),
     )
     return "vitals-form"
@@ -391,7 +379,6 @@ def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms
             session=session,
             reason=form.cleaned_data["reason"],
             actor=request.user,
-            request=request,
         ),
     )
     return "gate"
@@ -402,9 +389,7 @@ def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str
         forms,
         "order",
         _bound(OrderAmendForm, request, prefix="order"),
-        lambda form: services.order_amend(
-            session=session, actor=request.user, request=request, **form.cleaned_data
-        ),
+        lambda form: services.order_amend(session=session, actor=request.user, **form.cleaned_data),
     )
     return "dose"
 
@@ -426,7 +411,6 @@ def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
                 waste_witness=data.get("waste_witness"),
             ),
             actor=request.user,
-            request=request,
         )
 
     _submit(forms, "dose", _bound(DoseForm, request, session=session, actor=request.user), save)
@@ -436,7 +420,7 @@ def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
 def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     def save(form: TimeOnlyForm) -> object:
         _row, forms["warnings"] = services.device_record(
-            session=session, given_at=form.cleaned_data["at"], actor=request.user, request=request
+            session=session, given_at=form.cleaned_data["at"], actor=request.user
         )
         return _row
 
@@ -458,7 +442,6 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
                 at=form.cleaned_data["at"],
                 reason=form.cleaned_data["reason"],
                 actor=actor,
-                request=request,
             )
     elif op == "stop":
         key, form = "stop", _bound(InfusionStopForm, request, prefix="stop", actor=actor)
@@ -470,7 +453,6 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
                 volume_given_ml=form.cleaned_data["volume_given_ml"],
                 waste_witness=form.cleaned_data["waste_witness"],
                 actor=actor,
-                request=request,
             )
     elif op in ("resume", "end"):
         key = "end" if op == "end" else "pause"
@@ -478,9 +460,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
         service = services.infusion_end if op == "end" else services.infusion_resume
 
         def save(form: Any) -> object:
-            return service(
-                session=session, at=form.cleaned_data["at"], actor=actor, request=request
-            )
+            return service(session=session, at=form.cleaned_data["at"], actor=actor)
     else:
         raise Http404("Unknown infusion action.")
     _submit(forms, key, form, save, default_field="at")
@@ -504,7 +484,6 @@ def _adverse_event(request: HttpRequest, session: TreatmentSession, forms: Forms
                 outcome=data["outcome"],
             ),
             actor=request.user,
-            request=request,
         )
 
     _submit(forms, "adverse_event", _bound(AdverseEventForm, request, prefix="event"), save)
@@ -525,7 +504,6 @@ def _acknowledge(request: HttpRequest, session: TreatmentSession, forms: Forms) 
                 alert=alert,
                 action_taken=form.cleaned_data["action_taken"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -542,7 +520,7 @@ def _assess(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
         raise Http404("Unknown assessment item.")
     answers = {k: getattr(session, k) for k in keys}
     answers[key] = request.POST.get("value") == "yes"
-    services.discharge_assess(session=session, answers=answers, actor=request.user, request=request)
+    services.discharge_assess(session=session, answers=answers, actor=request.user)
     return "discharge"
 
 
@@ -558,7 +536,6 @@ def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) ->
             override_reason=form.cleaned_data["override_reason"],
             rems_ready_minutes=form.cleaned_data["rems_ready_minutes"],
             actor=request.user,
-            request=request,
         ),
         default_field="override_reason" if psychiatrist else None,
     )
@@ -576,13 +553,13 @@ def _attested(forms: Forms, key: str, form: SignForm) -> bool:
 
 def _sign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     if _attested(forms, "sign", _bound(SignForm, request, prefix="sign")):
-        services.session_sign(session=session, actor=request.user, request=request)
+        services.session_sign(session=session, actor=request.user)
     return "signoff"
 
 
 def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     if _attested(forms, "cosign", _bound(SignForm, request, prefix="cosign", cosign=True)):
-        services.session_cosign(session=session, actor=request.user, request=request)
+        services.session_cosign(session=session, actor=request.user)
     return "signoff"
 
 
@@ -598,7 +575,6 @@ def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
             text=form.cleaned_data["text"],
             corrects=form.cleaned_data["corrects"],
             actor=request.user,
-            request=request,
         ),
     )
     return "signoff"
@@ -631,7 +607,6 @@ def _in_error(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
         service(
             actor=request.user,
             reason=form.cleaned_data["reason"],
-            request=request,
             **{argument: row},
         )
     except ValidationError as error:
@@ -673,7 +648,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("Unknown action.")
-    session = selectors.session_for_user(request, session_id)
+    session = selectors.session_for_user(request.user, session_id)
     forms: Forms = {}
     try:
         block = handler(request, session, forms)
@@ -692,7 +667,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         or bool(forms.get("acknowledge"))
         or bool(forms.get("in_error"))
     )
-    session = selectors.session_for_user(request, session_id)
+    session = selectors.session_for_user(request.user, session_id)
     if not request.htmx:
         if not failed:
             return redirect(reverse("session_record", args=[session.pk]) + f"#{block}")

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import allow, own_patient, patient_for_user, public
+from clinic.access import allow, public
 from clinic.audit import audit_record
 from clinic.choices import PATIENT_ROLE, AuditAction, Role
 from clinic.forms import attach_errors
 from clinic.models import Patient
-from clinic.selectors import clinic_settings
+from clinic.selectors import clinic_settings, own_patient, patient_for_user
 from intake.questionnaire import MedicalHistoryForm
 from intake.selectors import latest_decision
 from intake.services import screening_rescreen
@@ -46,7 +46,7 @@ from sessions.services.scheduling import BookingRow
 @require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient's treatment plan: current version, history, and the form to write one."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     decision = latest_decision(patient)
     allowed = decision.allowed_routes if decision and decision.decision == "approved" else []
     versions = selectors.plan_versions(patient)
@@ -74,7 +74,6 @@ def plan(request: HttpRequest, patient_id: int) -> HttpResponse:
                     extra_measures=tuple(data["extra_measures"]),
                 ),
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -84,7 +83,6 @@ def plan(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="treatment_sessions.treatmentplan",
             object_id=patient.pk,
@@ -116,7 +114,7 @@ def _aware(day: dt.date, start: dt.time) -> dt.datetime:
 @require_http_methods(["GET", "POST"])
 def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Propose a series for the patient's plan, let staff edit it, then book it at once."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     plan = selectors.current_plan(patient)
     if plan is None:
         messages.info(request, "A psychiatrist writes the treatment plan before booking.")
@@ -152,7 +150,7 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
                 for form in rows.forms
             ]
             try:
-                services.series_book(plan=plan, rows=wanted, actor=request.user, request=request)
+                services.series_book(plan=plan, rows=wanted, actor=request.user)
             except ValidationError as error:
                 for key, message in _row_errors(error):
                     if key is None:
@@ -199,7 +197,6 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="treatment_sessions.booking",
             object_id=patient.pk,
@@ -234,10 +231,9 @@ def _row_errors(error: ValidationError) -> list[tuple[int | None, str]]:
 @allow(*READ_SCHEDULE)
 def patient_sessions(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The series planned vs done, boosters, and actions on each booked session."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="treatment_sessions.appointment_list",
         object_id=patient.pk,
@@ -284,7 +280,7 @@ def _sessions_context(
 @require_http_methods(["POST"])
 def benefit_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The psychiatrist's end-of-induction benefit review (before the first booster)."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     form = BenefitReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -293,7 +289,6 @@ def benefit_review(request: HttpRequest, patient_id: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 note=form.cleaned_data["note"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -308,7 +303,7 @@ def benefit_review(request: HttpRequest, patient_id: int) -> HttpResponse:
 @allow(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_for_user(request, appointment_id)
+    appointment = selectors.appointment_for_user(request.user, appointment_id)
     local = timezone.localtime(appointment.start)
     form = RescheduleForm(
         request.POST or None,
@@ -323,7 +318,6 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
                 end=start + (appointment.end - appointment.start),
                 chair_id=form.cleaned_data["chair"].pk,
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -340,7 +334,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
 @allow(Role.COORDINATOR, Role.PSYCHIATRIST)
 @require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_for_user(request, appointment_id)
+    appointment = selectors.appointment_for_user(request.user, appointment_id)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,7 +342,6 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
                 appointment=appointment,
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -365,7 +358,6 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
 def _audit_appointment_view(request: HttpRequest, appointment: Appointment) -> None:
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient_id=appointment.patient_id,
         obj=appointment,
     )
@@ -374,11 +366,9 @@ def _audit_appointment_view(request: HttpRequest, appointment: Appointment) -> N
 @allow(Role.COORDINATOR, Role.NURSE)
 @require_POST
 def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_for_user(request, appointment_id)
+    appointment = selectors.appointment_for_user(request.user, appointment_id)
     try:
-        services.appointment_mark_no_show(
-            appointment=appointment, actor=request.user, request=request
-        )
+        services.appointment_mark_no_show(appointment=appointment, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -411,7 +401,6 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     columns = selectors.day_columns(request.user, day)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         object_type="calendar.day",
         object_id=day.isoformat(),
     )
@@ -445,7 +434,6 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     days = selectors.week_days(request.user, monday)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         object_type="calendar.week",
         object_id=monday.isoformat(),
     )
@@ -467,9 +455,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 @allow(Role.COORDINATOR, Role.PSYCHIATRIST)
 def boosters_due(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.boosters_due(request.user), 50).get_page(request.GET.get("page"))
-    audit_record(
-        action=AuditAction.VIEW, request=request, object_type="treatment_sessions.boosters_due"
-    )
+    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.boosters_due")
     return TemplateResponse(
         request,
         "sessions/boosters_due.html",
@@ -490,7 +476,6 @@ def eligibility_cancellations(request: HttpRequest) -> HttpResponse:
     )
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         object_type="treatment_sessions.eligibility_cancellations",
     )
     return TemplateResponse(
@@ -503,7 +488,7 @@ def eligibility_cancellations(request: HttpRequest) -> HttpResponse:
 @allow(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     plan = selectors.current_plan(patient)
     if plan is None:
         messages.info(request, "The patient has no treatment plan.")
@@ -521,7 +506,6 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
                 chair_id=form.cleaned_data["chair"].pk,
                 nurse_id=form.cleaned_data["nurse"].pk if form.cleaned_data["nurse"] else None,
                 actor=request.user,
-                request=request,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -531,7 +515,6 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="treatment_sessions.booster_booking",
             object_id=patient.pk,
@@ -545,14 +528,14 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booster_request(request: HttpRequest) -> HttpResponse:
     """A patient in maintenance asks for a booster from the portal."""
-    return _booster_page(request, own_patient(request), done=redirect("home"))
+    return _booster_page(request, own_patient(request.user), done=redirect("home"))
 
 
 @allow(Role.PSYCHIATRIST)
 @require_http_methods(["GET", "POST"])
 def booster_order(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A psychiatrist orders an "as needed" booster; coordinators book it."""
-    patient = patient_for_user(request, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     return _booster_page(request, patient, done=redirect("patient_sessions", patient_id=patient.pk))
 
 
@@ -561,7 +544,7 @@ def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) ->
     if request.method == "POST" and form.is_valid():
         try:
             services.booster_request(
-                patient=patient, actor=request.user, note=form.cleaned_data["note"], request=request
+                patient=patient, actor=request.user, note=form.cleaned_data["note"]
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -576,7 +559,6 @@ def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) ->
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="treatment_sessions.booster_request",
             object_id=patient.pk,
@@ -592,11 +574,10 @@ def _booster_page(request: HttpRequest, patient: Patient, done: HttpResponse) ->
 @allow(PATIENT_ROLE)
 def my_sessions(request: HttpRequest) -> HttpResponse:
     """The patient's upcoming sessions with how to prepare, and a calendar download."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     upcoming = selectors.upcoming_for_patient(patient)
     audit_record(
         action=AuditAction.VIEW,
-        request=request,
         patient=patient,
         object_type="portal.sessions",
         object_id=patient.pk,
@@ -621,7 +602,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 def my_health_check(request: HttpRequest) -> HttpResponse:
     """The short re-screen before a booster after more than 3 months: the medical
     questions of the intake asked again, starting from the patient's last answers."""
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     latest = selectors.latest_screening_answers(patient)
     form = MedicalHistoryForm(request.POST or None, answers=latest)
     if request.method == "POST" and form.is_valid():
@@ -635,7 +616,6 @@ def my_health_check(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         audit_record(
             action=AuditAction.VIEW,
-            request=request,
             patient=patient,
             object_type="portal.health_check",
             object_id=patient.pk,
@@ -645,11 +625,10 @@ def my_health_check(request: HttpRequest) -> HttpResponse:
 
 @allow(PATIENT_ROLE)
 def my_sessions_ics(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request)
+    patient = own_patient(request.user)
     body = patient_calendar(selectors.upcoming_for_patient(patient), clinic_settings())
     audit_record(
         action=AuditAction.EXPORT,
-        request=request,
         patient=patient,
         object_type="portal.sessions_ics",
         object_id=patient.pk,
@@ -687,7 +666,5 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if owner is None:
         raise Http404("Unknown or revoked feed.")
     body = staff_feed(selectors.feed_appointments(owner), clinic_settings())
-    audit_record(
-        action=AuditAction.EXPORT, user=owner, request=request, object_type="calendar.feed"
-    )
+    audit_record(action=AuditAction.EXPORT, user=owner, object_type="calendar.feed")
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -63,25 +63,30 @@ def test_every_refusal_of_a_signed_in_user_is_one_denied_row(rf, personas) -> No
     from django.urls import resolve
 
     from clinic import errors
-    from clinic.access import deny_patient
+    from clinic.access import audit_refusal
+    from clinic.context import work_context
     from clinic.models import AuditEvent
+    from clinic.policy import NotVisible
 
     request = rf.get("/patients/1/")
     request.user = personas.nurse
     request.resolver_match = resolve(reverse("patient_list"))
-    assert errors.permission_denied(request).status_code == 403
+    with work_context(source="web", user_getter=lambda: personas.nurse):
+        assert errors.permission_denied(request).status_code == 403
     assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 1
 
     again = rf.get("/patients/999999/")
     again.user = personas.nurse
     again.resolver_match = resolve(reverse("patient_list"))
-    deny_patient(again, 999999)
-    errors.page_not_found(again)
+    with work_context(source="web", user_getter=lambda: personas.nurse):
+        audit_refusal(NotVisible(patient_id=999999, object_type="clinic.patient", object_id=999999))
+        errors.page_not_found(again)
     assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 2
 
     stray = rf.get("/no-such-page/")
     stray.user = personas.nurse
-    errors.page_not_found(stray)
+    with work_context(source="web", user_getter=lambda: personas.nurse):
+        errors.page_not_found(stray)
     assert AuditEvent.objects.filter(action="denied", user=personas.nurse).count() == 2
 
 

@@ -70,7 +70,6 @@ def test_a_therapist_cannot_be_named_psychiatrist(personas) -> None:
         services.patient_set_care_team(
             patient=personas.patient_b,
             actor=personas.coordinator,
-            request=None,
             psychiatrist=personas.therapist,
             therapist=None,
         )

@@ -8,6 +8,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.middleware.csrf import _get_failure_view
 from django.urls import get_resolver, reverse
 
+from clinic.context import work_context
+
 
 def _connection_lost(*args: object, **kwargs: object) -> None:
     raise OperationalError("server closed the connection unexpectedly")
@@ -46,8 +48,8 @@ def test_every_error_page_renders_without_a_database_query(
     _, handler, status, text = next(row for row in _handlers() if row[0] == page)
     request = rf.get("/patients/")
     request.user = personas.psychiatrist  # signed in: the shell would look up her banner
-    request.refusal_audited = True  # its `denied` row is written (test_clinical_facts_hidden)
-    with django_assert_num_queries(0):
+    # Its `denied` row is already written (test_clinical_facts_hidden).
+    with work_context(source="web", refusal_audited=True), django_assert_num_queries(0):
         response = handler(request) if page == "500" else handler(request, Exception())
         if hasattr(response, "render"):
             response.render()

@@ -205,7 +205,6 @@ def test_a_coordinator_correcting_the_number_redirects_the_pending_texts(
     services.patient_update_details(
         patient=personas.patient_a,
         actor=personas.coordinator,
-        request=None,
         changes={"phone": "+16175550199"},
     )
     texts = _patient_rows(personas.patient_a).filter(channel="sms", status="pending")
@@ -222,7 +221,6 @@ def test_the_service_refuses_another_patient_and_impossible_hours(personas) -> N
         services.patient_set_reminder_preferences(
             patient=personas.patient_a,
             actor=personas.patient_b.user,
-            request=None,
             channel="none",
             sms_quiet_start=None,
             sms_quiet_end=None,
@@ -231,7 +229,6 @@ def test_the_service_refuses_another_patient_and_impossible_hours(personas) -> N
         services.patient_set_reminder_preferences(
             patient=personas.patient_a,
             actor=personas.patient_a.user,
-            request=None,
             channel="email",
             sms_quiet_start=dt.time(7),
             sms_quiet_end=dt.time(7),

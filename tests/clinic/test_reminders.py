@@ -92,7 +92,7 @@ def booked(personas):
         )
         for n in range(6)
     ]
-    return series_book(plan=plan, rows=rows, actor=personas.coordinator, request=None)
+    return series_book(plan=plan, rows=rows, actor=personas.coordinator)
 
 
 def test_booking_plans_a_confirmation_and_the_24h_and_2h_reminders(booked) -> None:
@@ -120,7 +120,7 @@ def test_planning_a_session_again_adds_no_second_reminder(booked) -> None:
 def test_cancelling_a_session_cancels_its_reminders_and_sends_a_notice(booked, personas) -> None:
     target = booked[2]
     appointment_cancel(
-        appointment=target, reason="Patient unwell", actor=personas.coordinator, request=None
+        appointment=target, reason="Patient unwell", actor=personas.coordinator
     )
     pending = Reminder.objects.filter(target__startswith=f"appointment:{target.pk}/")
     assert set(pending.values_list("status", flat=True)) == {"cancelled"}

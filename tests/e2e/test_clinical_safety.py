@@ -156,7 +156,6 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
         actor=personas.psychiatrist,
-        request=None,
         decision="declined",
         staff_reason="New history of psychosis reported by the family.",
     )

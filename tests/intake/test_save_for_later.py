@@ -348,7 +348,6 @@ def test_saving_after_the_intake_was_submitted_is_refused(patient_client, person
             step=STEP_BY_SLUG["phq9"],
             values={"q1": "1"},
             actor=personas.patient_a.user,
-            request=None,
         )
     response = patient_client.post(reverse("intake_step", args=["phq9"]), {"q1": "1", **LATER})
     assert response["Location"] == reverse("intake_home")
@@ -362,7 +361,6 @@ def test_a_draft_with_foreign_keys_is_refused(patient_client, personas) -> None:
             step=STEP_BY_SLUG["phq9"],
             values={"q1": "1", "suicide_risk_screen": "negative"},
             actor=personas.patient_a.user,
-            request=None,
         )
     assert Intake.objects.get().drafts == {}
 
@@ -424,7 +422,6 @@ def test_a_reopened_step_saved_unfinished_must_be_finished_before_submitting_aga
             step=STEP_BY_SLUG["gad7"],
             values={"q1": "3"},
             actor=personas.patient_a.user,
-            request=None,
         )
     response = patient_client.post(reverse("intake_step", args=["gad7"]), {"q1": "3", **LATER})
     assert response["Location"] == reverse("intake_review")

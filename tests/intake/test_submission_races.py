@@ -34,7 +34,7 @@ def test_eight_simultaneous_submits_store_one_screening_and_one_baseline_each(
     stale = [Intake.objects.get(pk=answered.pk) for _ in range(8)]
     outcomes = run_together(
         *[
-            lambda intake=intake: services.intake_submit(intake=intake, actor=patient, request=None)
+            lambda intake=intake: services.intake_submit(intake=intake, actor=patient)
             for intake in stale
         ]
     )
@@ -58,13 +58,12 @@ def test_a_step_saved_at_the_moment_of_submission_is_in_the_screening_or_refused
     # Both pages were opened while the intake was in progress.
     submit_page, step_page = Intake.objects.get(pk=answered.pk), Intake.objects.get(pk=answered.pk)
     outcomes = run_together(
-        lambda: services.intake_submit(intake=submit_page, actor=patient, request=None),
+        lambda: services.intake_submit(intake=submit_page, actor=patient),
         lambda: services.intake_save_step(
             intake=step_page,
             step=ESCORT_STEP,
             answers=no_escort,
             actor=patient,
-            request=None,
         ),
     )
     assert all(not outcome.startswith("error") for outcome in outcomes), outcomes
@@ -82,31 +81,29 @@ def test_a_step_saved_from_a_page_opened_before_submission_is_refused(answered, 
     """The other tab still shows the intake as in progress; the save is refused."""
     patient = personas.patient_a.user
     opened_before = Intake.objects.get(pk=answered.pk)
-    services.intake_submit(intake=answered, actor=patient, request=None)
+    services.intake_submit(intake=answered, actor=patient)
     with pytest.raises(PermissionDenied, match="submitted and can no longer be changed"):
         services.intake_save_step(
             intake=opened_before,
             step=ESCORT_STEP,
             answers={"has_escort": False},
             actor=patient,
-            request=None,
         )
     with pytest.raises(PermissionDenied, match="already submitted"):
-        services.intake_submit(intake=opened_before, actor=patient, request=None)
+        services.intake_submit(intake=opened_before, actor=patient)
     intake = Intake.objects.get()
     assert intake.answers["has_escort"] is True
     assert ScreeningResult.objects.get(intake=intake).answers == screening_answers(intake.answers)
 
 
 def test_staff_cannot_change_a_submitted_intake_either(answered, personas) -> None:
-    services.intake_submit(intake=answered, actor=personas.patient_a.user, request=None)
+    services.intake_submit(intake=answered, actor=personas.patient_a.user)
     with pytest.raises(PermissionDenied, match="submitted and can no longer be changed"):
         services.intake_save_step(
             intake=answered,
             step=ESCORT_STEP,
             answers={"has_escort": False},
             actor=personas.nurse,
-            request=None,
         )
 
 
@@ -122,7 +119,7 @@ def test_a_second_submit_from_the_review_page_gets_a_clear_message(
 def test_the_database_holds_one_screening_and_one_baseline_per_submission(
     answered, personas
 ) -> None:
-    services.intake_submit(intake=answered, actor=personas.patient_a.user, request=None)
+    services.intake_submit(intake=answered, actor=personas.patient_a.user)
     screening = ScreeningResult.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         ScreeningResult.objects.create(
@@ -152,15 +149,14 @@ def test_the_database_holds_one_screening_and_one_baseline_per_submission(
 def test_a_reopened_intake_is_submitted_again_as_the_next_submission(
     answered, patient_client, personas, login
 ) -> None:
-    services.intake_submit(intake=answered, actor=personas.patient_a.user, request=None)
+    services.intake_submit(intake=answered, actor=personas.patient_a.user)
     answered.refresh_from_db()
     services.evaluation_bp_record(
-        intake=answered, systolic=120, diastolic=80, actor=personas.psychiatrist, request=None
+        intake=answered, systolic=120, diastolic=80, actor=personas.psychiatrist
     )
     services.eligibility_decide(
         intake=answered,
         actor=personas.psychiatrist,
-        request=None,
         decision="more_information",
         reopen_steps=["getting-home"],
         patient_message="Please tell us who takes you home.",

@@ -81,7 +81,7 @@ def rows(chair, *days):
 def test_a_series_is_booked_as_one_row_per_session(setup) -> None:
     personas, (chair, _), plan = setup
     booked = series_book(
-        plan=plan, rows=rows(chair, 7, 9, 14, 16, 21, 23), actor=personas.coordinator, request=None
+        plan=plan, rows=rows(chair, 7, 9, 14, 16, 21, 23), actor=personas.coordinator
     )
     assert [a.series_number for a in booked] == [1, 2, 3, 4, 5, 6]
     assert {a.plan_id for a in booked} == {plan.pk}
@@ -91,10 +91,10 @@ def test_a_series_is_booked_as_one_row_per_session(setup) -> None:
 def test_one_conflict_books_nothing_and_says_which_row(setup) -> None:
     personas, (chair, _), plan = setup
     other_plan = make_plan(personas.patient_b, personas.psychiatrist)
-    series_book(plan=other_plan, rows=rows(chair, 14), actor=personas.coordinator, request=None)
+    series_book(plan=other_plan, rows=rows(chair, 14), actor=personas.coordinator)
     with pytest.raises(ValidationError) as error:
         series_book(
-            plan=plan, rows=rows(chair, 7, 9, 14, 16), actor=personas.coordinator, request=None
+            plan=plan, rows=rows(chair, 7, 9, 14, 16), actor=personas.coordinator
         )
     assert list(error.value.message_dict) == ["row_2"]
     assert "Chair 1 is already booked" in error.value.message_dict["row_2"][0]
@@ -108,22 +108,19 @@ def test_back_to_back_is_fine_and_cancelled_bookings_do_not_count(setup) -> None
         plan=other_plan,
         rows=[BookingRow(*at(7, 13), chair_id=chair.pk)],
         actor=personas.coordinator,
-        request=None,
     )[0]
     series_book(
         plan=plan,
         rows=[BookingRow(*at(7, 15), chair_id=chair.pk)],
         actor=personas.coordinator,
-        request=None,
     )  # 13–15 then 15–17
     appointment_cancel(
-        appointment=earlier, reason="Patient unwell", actor=personas.coordinator, request=None
+        appointment=earlier, reason="Patient unwell", actor=personas.coordinator
     )
     series_book(
         plan=other_plan,
         rows=[BookingRow(*at(7, 13), chair_id=chair.pk)],
         actor=personas.coordinator,
-        request=None,
     )
     assert Appointment.objects.filter(chair=chair).count() == 3
 
@@ -142,7 +139,7 @@ def test_a_patient_cannot_be_in_two_chairs_at_once(setup) -> None:
         booked_by=personas.coordinator,
     )
     with pytest.raises(ValidationError, match="The patient already has an appointment"):
-        series_book(plan=plan, rows=rows(second, 7), actor=personas.coordinator, request=None)
+        series_book(plan=plan, rows=rows(second, 7), actor=personas.coordinator)
 
 
 def test_only_coordinators_book(setup) -> None:
@@ -150,15 +147,15 @@ def test_only_coordinators_book(setup) -> None:
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        series_book(plan=plan, rows=rows(chair, 7), actor=personas.nurse, request=None)
+        series_book(plan=plan, rows=rows(chair, 7), actor=personas.nurse)
 
 
 def test_cancelling_needs_a_reason(setup) -> None:
     personas, (chair, _), plan = setup
-    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator, request=None)
+    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)
     with pytest.raises(ValidationError, match="Give a reason"):
         appointment_cancel(
-            appointment=booked[0], reason=" ", actor=personas.coordinator, request=None
+            appointment=booked[0], reason=" ", actor=personas.coordinator
         )
 
 
@@ -215,7 +212,6 @@ def test_many_threads_booking_the_same_chair_slot_exactly_one_succeeds() -> None
                 plan=plan,
                 rows=[BookingRow(start, end, chair.pk)],
                 actor=coordinator,
-                request=None,
             )
             for plan in plans
         ),
@@ -260,7 +256,6 @@ def test_twenty_coordinators_booking_one_patient_s_series_at_once_book_one_serie
                 BookingRow(*at(day + n // 4, hour), chair_id=chairs[n].pk) for day in (7, 14, 21)
             ],
             actor=coordinator,
-            request=None,
         )
 
     outcomes = race(20, book)
@@ -271,7 +266,7 @@ def test_twenty_coordinators_booking_one_patient_s_series_at_once_book_one_serie
 
 def test_the_database_allows_one_active_induction_series_per_patient(setup) -> None:
     personas, (chair, _), plan = setup
-    series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator, request=None)
+    series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)
     start, end = at(9, 15)
     with (
         pytest.raises(IntegrityError, match="appointment_one_induction_series"),
@@ -329,7 +324,6 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
             chair_id=chairs[n].pk,
             nurse_id=None,
             actor=coordinator,
-            request=None,
             answering=asked.pk,
         )
 
@@ -387,8 +381,8 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
     monday = at(14, 15)[0].date()
     wanted = refusals(setup, monday)[problem]
     with pytest.raises(ValidationError, match=problem):
-        series_book(plan=plan, rows=[wanted], actor=personas.coordinator, request=None)
-    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator, request=None)[
+        series_book(plan=plan, rows=[wanted], actor=personas.coordinator)
+    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)[
         0
     ]
     with pytest.raises(ValidationError, match=problem):
@@ -398,7 +392,6 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
             end=wanted.end,
             chair_id=chair.pk,
             actor=personas.coordinator,
-            request=None,
         )
     BenefitReview.objects.create(
         patient=plan.patient,
@@ -414,7 +407,6 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
             chair_id=chair.pk,
             nurse_id=None,
             actor=personas.coordinator,
-            request=None,
         )
     assert list(Appointment.objects.values_list("pk", flat=True)) == [booked.pk]
 
@@ -422,9 +414,9 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
 def test_a_series_breaking_the_protocol_s_pattern_is_refused_by_the_service(setup) -> None:
     personas, (chair, _), plan = setup
     with pytest.raises(ValidationError, match="less than 2 days apart"):
-        series_book(plan=plan, rows=rows(chair, 7, 8), actor=personas.coordinator, request=None)
+        series_book(plan=plan, rows=rows(chair, 7, 8), actor=personas.coordinator)
     with pytest.raises(ValidationError, match="the protocol allows 2"):
-        series_book(plan=plan, rows=rows(chair, 7, 9, 11), actor=personas.coordinator, request=None)
+        series_book(plan=plan, rows=rows(chair, 7, 9, 11), actor=personas.coordinator)
     assert not Appointment.objects.exists()
 
 
@@ -439,12 +431,10 @@ def test_a_nurse_is_never_given_more_sessions_at_once_than_the_clinic_allows(set
         plan=other,
         rows=[BookingRow(start, end, first.pk, personas.nurse.pk)],
         actor=personas.coordinator,
-        request=None,
     )
     with pytest.raises(ValidationError, match="The nurse already has 1 sessions"):
         series_book(
             plan=plan,
             rows=[BookingRow(start, end, second.pk, personas.nurse.pk)],
             actor=personas.coordinator,
-            request=None,
         )

@@ -45,7 +45,7 @@ def test_a_decline_cancels_every_future_session_and_tells_the_patient(
         else {"reopen_steps": ["about-you"], "patient_message": "Please confirm your details."}
     )
     eligibility_decide(
-        intake=intake, actor=personas.psychiatrist, request=None, decision=decision, **extra
+        intake=intake, actor=personas.psychiatrist, decision=decision, **extra
     )
     for appointment in later:
         appointment.refresh_from_db()
@@ -63,7 +63,6 @@ def test_a_declined_patient_cannot_be_checked_in(chairside, personas) -> None:
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
         actor=personas.psychiatrist,
-        request=None,
         decision="declined",
         staff_reason="Recent aneurysm found on imaging.",
     )
@@ -77,7 +76,6 @@ def test_a_decline_after_check_in_stops_the_dose(chairside, personas) -> None:
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
         actor=personas.psychiatrist,
-        request=None,
         decision="declined",
         staff_reason="Recent aneurysm found on imaging.",
     )
@@ -101,12 +99,11 @@ def test_a_new_approval_leaves_the_bookings_alone(chairside, personas) -> None:
     later = future(chairside, personas, 3)
     intake = Intake.objects.get(patient=personas.patient_a)
     evaluation_bp_record(
-        intake=intake, systolic=124, diastolic=80, actor=personas.psychiatrist, request=None
+        intake=intake, systolic=124, diastolic=80, actor=personas.psychiatrist
     )
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
         actor=personas.psychiatrist,
-        request=None,
         decision="approved",
         routes=["iv"],
     )
