@@ -300,9 +300,7 @@ def _review(
     signer: User,
 ) -> None:
     if bp is not None:
-        services.evaluation_bp_record(
-            intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse
-        )
+        services.evaluation_bp_record(intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse)
     if decision is not None:
         texts = DECISION_TEXTS.get(decision, {})
         services.eligibility_decide(

@@ -119,9 +119,7 @@ def test_planning_a_session_again_adds_no_second_reminder(booked) -> None:
 
 def test_cancelling_a_session_cancels_its_reminders_and_sends_a_notice(booked, personas) -> None:
     target = booked[2]
-    appointment_cancel(
-        appointment=target, reason="Patient unwell", actor=personas.coordinator
-    )
+    appointment_cancel(appointment=target, reason="Patient unwell", actor=personas.coordinator)
     pending = Reminder.objects.filter(target__startswith=f"appointment:{target.pk}/")
     assert set(pending.values_list("status", flat=True)) == {"cancelled"}
     assert (

@@ -93,9 +93,7 @@ def test_one_conflict_books_nothing_and_says_which_row(setup) -> None:
     other_plan = make_plan(personas.patient_b, personas.psychiatrist)
     series_book(plan=other_plan, rows=rows(chair, 14), actor=personas.coordinator)
     with pytest.raises(ValidationError) as error:
-        series_book(
-            plan=plan, rows=rows(chair, 7, 9, 14, 16), actor=personas.coordinator
-        )
+        series_book(plan=plan, rows=rows(chair, 7, 9, 14, 16), actor=personas.coordinator)
     assert list(error.value.message_dict) == ["row_2"]
     assert "Chair 1 is already booked" in error.value.message_dict["row_2"][0]
     assert not Appointment.objects.filter(patient=personas.patient_a).exists()
@@ -114,9 +112,7 @@ def test_back_to_back_is_fine_and_cancelled_bookings_do_not_count(setup) -> None
         rows=[BookingRow(*at(7, 15), chair_id=chair.pk)],
         actor=personas.coordinator,
     )  # 13–15 then 15–17
-    appointment_cancel(
-        appointment=earlier, reason="Patient unwell", actor=personas.coordinator
-    )
+    appointment_cancel(appointment=earlier, reason="Patient unwell", actor=personas.coordinator)
     series_book(
         plan=other_plan,
         rows=[BookingRow(*at(7, 13), chair_id=chair.pk)],
@@ -154,9 +150,7 @@ def test_cancelling_needs_a_reason(setup) -> None:
     personas, (chair, _), plan = setup
     booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)
     with pytest.raises(ValidationError, match="Give a reason"):
-        appointment_cancel(
-            appointment=booked[0], reason=" ", actor=personas.coordinator
-        )
+        appointment_cancel(appointment=booked[0], reason=" ", actor=personas.coordinator)
 
 
 def test_a_plan_version_is_never_changed(setup) -> None:
@@ -382,9 +376,7 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
     wanted = refusals(setup, monday)[problem]
     with pytest.raises(ValidationError, match=problem):
         series_book(plan=plan, rows=[wanted], actor=personas.coordinator)
-    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)[
-        0
-    ]
+    booked = series_book(plan=plan, rows=rows(chair, 7), actor=personas.coordinator)[0]
     with pytest.raises(ValidationError, match=problem):
         appointment_reschedule(
             appointment=booked,

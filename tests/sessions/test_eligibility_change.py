@@ -44,9 +44,7 @@ def test_a_decline_cancels_every_future_session_and_tells_the_patient(
         if decision == "declined"
         else {"reopen_steps": ["about-you"], "patient_message": "Please confirm your details."}
     )
-    eligibility_decide(
-        intake=intake, actor=personas.psychiatrist, decision=decision, **extra
-    )
+    eligibility_decide(intake=intake, actor=personas.psychiatrist, decision=decision, **extra)
     for appointment in later:
         appointment.refresh_from_db()
         assert appointment.status == "cancelled"
@@ -98,9 +96,7 @@ def test_the_coordinators_list_is_not_for_nurses(chairside, personas, login) -> 
 def test_a_new_approval_leaves_the_bookings_alone(chairside, personas) -> None:
     later = future(chairside, personas, 3)
     intake = Intake.objects.get(patient=personas.patient_a)
-    evaluation_bp_record(
-        intake=intake, systolic=124, diastolic=80, actor=personas.psychiatrist
-    )
+    evaluation_bp_record(intake=intake, systolic=124, diastolic=80, actor=personas.psychiatrist)
     eligibility_decide(
         intake=Intake.objects.get(patient=personas.patient_a),
         actor=personas.psychiatrist,
