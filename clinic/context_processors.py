@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
-from clinic.choices import PATIENT_ROLE, Role
+from clinic.access import rule_of
+from clinic.choices import Role
 
 # The staff bar's groups, in the order they appear. A menu item names its group; an item
 # without one (Home, the patient's pages) stands on the bar by itself.
@@ -18,9 +19,12 @@ NAV_GROUPS: tuple[str, ...] = ("Patients", "Schedule", "Treatment floor", "Revie
 
 @dataclass(frozen=True)
 class NavItem:
+    """A page on the menu. Who sees it is the page's own rule (`clinic.access`), asked of
+    the one policy: a menu never offers a page that refuses the user, nor hides one that
+    lets them in."""
+
     label: str
     url_name: str
-    roles: frozenset[str]
     group: str = ""
 
     def __post_init__(self) -> None:
@@ -31,21 +35,20 @@ class NavItem:
     def url(self) -> str:
         return reverse(self.url_name)
 
+    def offered_to(self, user: Any) -> bool:
+        rule = rule_of(resolve(self.url).func)
+        return rule is not None and not rule.public and rule.allows(user)
+
 
 # A menu item appears only when its feature exists; feature apps add theirs here.
 NAVIGATION: list[NavItem] = [
-    NavItem("Home", "home", frozenset({*Role.values, PATIENT_ROLE})),
-    NavItem(
-        "Patient list",
-        "patient_list",
-        frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
-        group="Patients",
-    ),
-    NavItem("Failed reminders", "failed_reminders", frozenset({Role.COORDINATOR}), "Schedule"),
-    NavItem("My documents", "my_documents", frozenset({PATIENT_ROLE})),
-    NavItem("Reminders", "my_reminder_preferences", frozenset({PATIENT_ROLE})),
-    NavItem("Audit log", "audit_log", frozenset({Role.ADMIN}), "Admin"),
-    NavItem("Clinic settings", "admin:index", frozenset({Role.ADMIN}), "Admin"),
+    NavItem("Home", "home"),
+    NavItem("Patient list", "patient_list", group="Patients"),
+    NavItem("Failed reminders", "failed_reminders", group="Schedule"),
+    NavItem("My documents", "my_documents"),
+    NavItem("Reminders", "my_reminder_preferences"),
+    NavItem("Audit log", "audit_log", group="Admin"),
+    NavItem("Clinic settings", "admin:index", group="Admin"),
 ]
 
 
@@ -84,7 +87,7 @@ def _current(url: str, path: str) -> str:
 def menu_for(user: Any, path: str) -> list[MenuEntry]:
     """The bar for a signed-in user: the items their roles may use, grouped. A group with a
     single item for this user shows that item as a plain link (no drop-down of one)."""
-    items = [item for item in NAVIGATION if user.role_codes & item.roles]
+    items = [item for item in NAVIGATION if item.offered_to(user)]
     # Only the closest match counts as "below": /patients/3/ is under the patient list,
     # never also under a shorter URL.
     below = [item.url for item in items if _current(item.url, path) == "true"]

@@ -12,7 +12,6 @@ class IntakeConfig(AppConfig):
         from intake.documents import register_documents
 
         register_documents()
-        from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
         from intake.reminders import register
 
@@ -25,14 +24,9 @@ class IntakeConfig(AppConfig):
         )
 
         NAVIGATION[2:2] = [
-            NavItem("Invitations", "invitation_list", frozenset({Role.COORDINATOR}), "Patients"),
-            NavItem(
-                "Review queue",
-                "review_queue",
-                frozenset({Role.PSYCHIATRIST, Role.NURSE}),
-                "Reviews",
-            ),
-            NavItem("My intake", "intake_home", frozenset({PATIENT_ROLE})),
+            NavItem("Invitations", "invitation_list", group="Patients"),
+            NavItem("Review queue", "review_queue", group="Reviews"),
+            NavItem("My intake", "intake_home"),
         ]
 
     def seed_demo(self) -> None:

@@ -10,7 +10,6 @@ class IntegrationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
         from clinic.panels import CHART_PANELS, ChartPanel
         from integration.views import outcomes_panel
@@ -23,15 +22,10 @@ class IntegrationConfig(AppConfig):
 
         NAVIGATION.extend(
             [
-                NavItem("Caseload", "caseload", frozenset({Role.THERAPIST}), "Patients"),
-                NavItem(
-                    "Outcomes",
-                    "clinic_outcomes",
-                    frozenset({Role.PSYCHIATRIST, Role.ADMIN}),
-                    "Reviews",
-                ),
-                NavItem("Questionnaires", "pre_session_measures", frozenset({PATIENT_ROLE})),
-                NavItem("My practices", "my_practices", frozenset({PATIENT_ROLE})),
+                NavItem("Caseload", "caseload", group="Patients"),
+                NavItem("Outcomes", "clinic_outcomes", group="Reviews"),
+                NavItem("Questionnaires", "pre_session_measures"),
+                NavItem("My practices", "my_practices"),
             ]
         )
 

@@ -31,39 +31,16 @@ class SessionsConfig(AppConfig):
         from sessions.selectors.scheduling import portal_next_session
 
         PORTAL_FACTS.append(portal_next_session)
-        from clinic.choices import PATIENT_ROLE, Role
         from clinic.context_processors import NAVIGATION, NavItem
 
         NAVIGATION[2:2] = [
-            NavItem(
-                "Nurse board",
-                "nurse_board",
-                frozenset({Role.NURSE, Role.PSYCHIATRIST}),
-                "Treatment floor",
-            ),
-            NavItem(
-                "Calendar",
-                "calendar_day",
-                frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
-                "Schedule",
-            ),
-            NavItem(
-                "Boosters due",
-                "boosters_due",
-                frozenset({Role.COORDINATOR, Role.PSYCHIATRIST}),
-                "Schedule",
-            ),
-            NavItem(
-                "Cancelled", "eligibility_cancellations", frozenset({Role.COORDINATOR}), "Schedule"
-            ),
-            NavItem(
-                "REMS forms",
-                "rems_forms_due",
-                frozenset({Role.NURSE, Role.PSYCHIATRIST}),
-                "Treatment floor",
-            ),
-            NavItem("Co-sign", "cosign_queue", frozenset({Role.PSYCHIATRIST}), "Reviews"),
-            NavItem("My sessions", "my_sessions", frozenset({PATIENT_ROLE})),
+            NavItem("Nurse board", "nurse_board", group="Treatment floor"),
+            NavItem("Calendar", "calendar_day", group="Schedule"),
+            NavItem("Boosters due", "boosters_due", group="Schedule"),
+            NavItem("Cancelled", "eligibility_cancellations", group="Schedule"),
+            NavItem("REMS forms", "rems_forms_due", group="Treatment floor"),
+            NavItem("Co-sign", "cosign_queue", group="Reviews"),
+            NavItem("My sessions", "my_sessions"),
         ]
 
     def seed_demo(self) -> None:
