@@ -9,6 +9,7 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from intake import permissions  # noqa: F401  (declares this app's actions)
         from intake.documents import register_documents
 
         register_documents()

@@ -12,6 +12,7 @@ class IntegrationConfig(AppConfig):
     def ready(self) -> None:
         from clinic.context_processors import NAVIGATION, NavItem
         from clinic.panels import CHART_PANELS, ChartPanel
+        from integration import permissions  # noqa: F401  (declares this app's actions)
         from integration.views import outcomes_panel
 
         CHART_PANELS.append(ChartPanel("integration/_chart_outcomes.html", outcomes_panel))

@@ -13,6 +13,7 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from sessions import permissions  # noqa: F401  (declares this app's actions)
         from sessions.documents import register_documents
 
         register_documents()

@@ -1,0 +1,17 @@
+"""The sessions app's actions in the one access policy (`clinic.policy`).
+
+Views name them in `@permits(...)`, services in `require(...)`, templates as
+`can.sessions.<verb>`; the roles holding each action are listed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from clinic.choices import PATIENT_ROLE, Role  # noqa: F401
+from clinic.policy import define  # noqa: F401
+
+# --- the session record: check-in, dose, vitals, events, discharge, sign-off, floor ---
+# (records helper adds its actions in this section)
+
+
+# --- scheduling: plans, series, boosters, calendars, closures ---------------------------
+# (scheduling helper adds its actions in this section)
