@@ -11,6 +11,7 @@ from django.urls import resolve, reverse
 
 from clinic.access import rule_of
 from clinic.choices import Role
+from clinic.policy import Capabilities
 
 # The staff bar's groups, in the order they appear. A menu item names its group; an item
 # without one (Home, the patient's pages) stands on the bar by itself.
@@ -120,6 +121,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "clinic": getattr(request, "clinic", None),
         "nav_menu": menu,
+        # What the user may do, asked of the one policy: {% if can.sessions.record_vitals %}
+        "can": Capabilities(user),
         "role_labels": role_labels,
         "mfa_required": settings.CLINIC_REQUIRE_MFA,
     }
