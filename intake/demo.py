@@ -40,6 +40,38 @@ PHQ9_BY_SEVERITY = {
 ASQ_NEGATIVE = {"q1": 0, "q2": 0, "q3": 0, "q4": 0}
 
 
+# The answers of an adult the screening rules do not flag: no, none or never on the
+# safety questions the patient answers (pregnancy aside: it depends on sex at birth) and
+# an escort home. The demo's intakes start from them, and so do the screening
+# tests (tests/intake/answers.py).
+CLEAR_SAFETY_ANSWERS: dict[str, Any] = {
+    "psychotic_disorder_dx": False,
+    "psychotic_symptoms_current": False,
+    "psychotic_symptoms_12m": False,
+    "family_psychosis": False,
+    "bipolar_dx": "none",
+    "mania_12m": False,
+    "suicide_attempt_ever": False,
+    "substance_use": "none",
+    "ketamine_misuse": "never",
+    "hypertension_dx": False,
+    "aneurysm_history": False,
+    "avm_history": False,
+    "ich_history": False,
+    "coronary_disease": False,
+    "heart_failure": False,
+    "arrhythmia": False,
+    "raised_icp": False,
+    "liver_disease": "none",
+    "ketamine_allergy": False,
+    "benzodiazepine": False,
+    "maoi": False,
+    "stimulant": False,
+    "opioid": False,
+    "has_escort": True,
+}
+
+
 def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
     """A complete set of stored answers for the patient, as the steps would store them."""
     phq9 = list(PHQ9_BY_SEVERITY[overrides.pop("phq9", "moderately_severe")])
@@ -62,53 +94,30 @@ def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
         "emergency_contact_phone": patient.emergency_contact_phone,
         "emergency_contact_relationship": patient.emergency_contact_relationship,
         "reminder_channel": patient.reminder_channel,
+        **CLEAR_SAFETY_ANSWERS,
         "primary_concern": "depression",
         "symptom_years": 7,
         "antidepressant_trials": 3,
         "psychotherapy_tried": True,
         "ect_tms_tried": False,
-        "psychotic_disorder_dx": False,
-        "psychotic_symptoms_current": False,
-        "psychotic_symptoms_12m": False,
-        "family_psychosis": False,
-        "bipolar_dx": "none",
-        "mania_12m": False,
-        "suicide_attempt_ever": False,
-        "substance_use": "none",
-        "ketamine_misuse": "never",
         "alcohol_drinks_per_week": 3,
-        "hypertension_dx": False,
-        "aneurysm_history": False,
-        "avm_history": False,
-        "ich_history": False,
         "had_heart_attack": False,
         "had_stroke": False,
-        "coronary_disease": False,
-        "heart_failure": False,
-        "arrhythmia": False,
         "hypertensive_encephalopathy": False,
-        "raised_icp": False,
         "glaucoma": False,
         "hyperthyroidism_untreated": False,
-        "liver_disease": "none",
         "interstitial_cystitis": False,
         "sleep_apnea_untreated": False,
         "porphyria": False,
-        "ketamine_allergy": False,
         "weight_kg": 72.0,
         "pregnancy_status": "not_applicable" if patient.sex_at_birth == "male" else "not_pregnant",
         "breastfeeding": False,
         "medication_list": "sertraline 150 mg, once a day\nbupropion XL 300 mg, once a day",
-        "benzodiazepine": False,
         "sedative_hypnotic": False,
         "lamotrigine": False,
-        "maoi": False,
-        "stimulant": False,
-        "opioid": False,
         "theophylline": False,
         "naltrexone": False,
         "allergies": [],
-        "has_escort": True,
     }
     answers.update(overrides)
     answers["measures"] = {
