@@ -11,10 +11,9 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.context import note_subject
 from clinic.models import Patient, User
-from clinic.policy import NotVisible
+from clinic.policy import NotVisible, may, patients_visible_to
 from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext, MeasureResult
 from integration import outcomes
@@ -25,7 +24,14 @@ from integration.models import (
     NoteStatus,
     OutcomesSnapshot,
 )
-from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
+from integration.permissions import READ_EVERY_SIGNED_NOTE, READ_NOTES, WRITE_NOTES
+from sessions.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    TreatmentPlan,
+    TreatmentSession,
+)
 from sessions.scheduling import SERIES_SESSIONS, induction_finished
 
 
@@ -33,16 +39,14 @@ def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
     """Drafts: the author only. Signed notes: the author, the patient's therapist, and
     psychiatrists. Never coordinators, nurses, admins or patients (who see only the
     shared parts, through `shared_with_patient`)."""
-    if not user.is_authenticated or user.is_patient_account:
-        return IntegrationNote.objects.none()
-    roles = user.role_codes
-    if not roles & {Role.THERAPIST, Role.PSYCHIATRIST}:
+    if not may(user, READ_NOTES):
         return IntegrationNote.objects.none()
     visible = Q(author=user, status__in=[NoteStatus.DRAFT, NoteStatus.SIGNED])
     signed = Q(status=NoteStatus.SIGNED)
-    if Role.PSYCHIATRIST in roles:
+    if may(user, READ_EVERY_SIGNED_NOTE):
         visible |= signed
-    if Role.THERAPIST in roles:
+    if may(user, WRITE_NOTES):
+        # A therapist reads the signed notes of their own caseload, whoever wrote them.
         visible |= signed & Q(patient__therapist=user)
     return IntegrationNote.objects.filter(visible)
 
@@ -172,6 +176,18 @@ def shared_with_patient(patient: Patient) -> list[SharedNote]:
         for note in notes
         if (note.share_intentions and note.intentions) or (note.share_practices and note.practices)
     ]
+
+
+def group_for_user(user: User, pk: int) -> GroupSession:
+    """A group meeting the user facilitated or may see a participant's note of, or
+    NotVisible (a group holds notes about several patients, so it names none)."""
+    group = GroupSession.objects.select_related("facilitator").filter(pk=pk).first()
+    if group is None or (
+        group.facilitator_id != user.pk and not notes_visible_to(user).filter(group=group).exists()
+    ):
+        raise NotVisible(patient_id=None, object_type="integration.groupsession", object_id=pk)
+    note_subject(patient_id=None, object_type=group._meta.label_lower, object_id=pk)
+    return group
 
 
 def group_roster(user: User, group: GroupSession) -> list[tuple[Patient, IntegrationNote | None]]:
@@ -330,3 +346,26 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
         for _, name, baseline, after in latest.values()
     ]
     return outcomes.outcomes_by_protocol(results)
+
+
+def caseload_patients(user: User) -> QuerySet[Patient]:
+    """The patients a therapist may add to a group: their caseload, by name."""
+    return patients_visible_to(user).order_by("legal_last_name", "legal_first_name")
+
+
+def next_session(patient: Patient) -> Appointment | None:
+    """The patient's next booked session or booster (the questionnaires come before it)."""
+    return (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
+        )
+        .order_by("start")
+        .first()
+    )
+
+
+def instruments_for(patient: Patient) -> list[str]:
+    """PHQ-9 always; GAD-7 and PCL-5 as the current treatment plan asks."""
+    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-version").first()
+    extra = plan.extra_measures if plan else []
+    return [PHQ9] + [code for code in (GAD7, PCL5) if code in extra]
