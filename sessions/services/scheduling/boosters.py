@@ -14,6 +14,7 @@ from clinic.models import Patient, User
 from clinic.policy import may, require
 from clinic.selectors import clinic_settings
 from sessions import reminders as session_reminders
+from sessions.booster_rules import booster_blocker
 from sessions.models import (
     Appointment,
     AppointmentKind,
@@ -26,8 +27,8 @@ from sessions.models import (
 from sessions.permissions import BOOK_SESSIONS, ORDER_BOOSTER, REQUEST_BOOSTER, REVIEW_BENEFIT
 from sessions.selectors.scheduling import (
     booking_refusal,
-    booster_blocker,
     latest_benefit_review,
+    newest_booster_id,
     open_booster_request_id,
     patient_needs_rescreen,
     phq9_change_for,
@@ -41,6 +42,9 @@ from sessions.services.scheduling.availability import (
 from sessions.services.scheduling.series import ONLY_COORDINATORS_BOOK
 
 BOOSTER_REQUEST_BOOKED = "This booster request was booked a moment ago; see the patient's sessions."
+BOOSTER_BOOKED_MEANWHILE = (
+    "Another booster was booked for this patient a moment ago; see the patient's sessions."
+)
 
 
 def booster_request(*, patient: Patient, actor: User, note: str) -> BoosterRequest:
@@ -77,12 +81,16 @@ def booster_book(
     nurse_id: int | None,
     actor: User,
     answering: int | None = None,
+    seen_booster: int | None = None,
 ) -> Appointment:
     """Book one maintenance booster under the current plan; it answers the open request.
 
     `answering` is the open request the coordinator saw (default: the one open when the
     call starts); once another booking has answered it, this one is refused, so one
-    request is booked once."""
+    request is booked once. A booster that answers no request is refused the same way
+    when another booster was booked after the newest one the coordinator saw
+    (`seen_booster`, default: the newest when the call starts), so two coordinators (or
+    two tabs) booking the same patient's booster book it once."""
     require(actor, BOOK_SESSIONS, message=ONLY_COORDINATORS_BOOK)
     plan = (
         TreatmentPlan.objects.filter(patient=patient)
@@ -106,25 +114,35 @@ def booster_book(
     )
     if answering is None:
         answering = open_booster_request_id(patient)
+    if seen_booster is None:
+        seen_booster = newest_booster_id(patient)
     try:
         with transaction.atomic():
-            booked = _book_booster(patient, plan, row, answering=answering, actor=actor)
+            lock_patient(patient.pk)
+            _refuse_if_booked_meanwhile(patient, answering=answering, seen_booster=seen_booster)
+            booked = _book_booster(patient, plan, row, actor=actor)
     except IntegrityError as error:
         raise as_validation_error(error) from None
     return booked
 
 
-def _book_booster(
-    patient: Patient, plan: TreatmentPlan, row: BookingRow, *, answering: int | None, actor: User
-) -> Appointment:
-    lock_patient(patient.pk)
-    if (
-        answering is not None
-        and not BoosterRequest.objects.filter(
+def _refuse_if_booked_meanwhile(
+    patient: Patient, *, answering: int | None, seen_booster: int
+) -> None:
+    """Under the patient's lock: the request was answered, or (no request) a booster was
+    booked, since the coordinator looked."""
+    if answering is not None:
+        if not BoosterRequest.objects.filter(
             pk=answering, patient=patient, appointment__isnull=True
-        ).exists()
-    ):
-        raise ValidationError(BOOSTER_REQUEST_BOOKED)
+        ).exists():
+            raise ValidationError(BOOSTER_REQUEST_BOOKED)
+    elif newest_booster_id(patient) > seen_booster:
+        raise ValidationError(BOOSTER_BOOKED_MEANWHILE)
+
+
+def _book_booster(
+    patient: Patient, plan: TreatmentPlan, row: BookingRow, *, actor: User
+) -> Appointment:
     problems = booking_problems([row], patient.pk, ignore=set())
     if problems:
         raise ValidationError({"day": problems[0]})

@@ -17,11 +17,12 @@ from clinic.policy import require
 from clinic.selectors import clinic_settings
 from intake.models import EligibilityDecision
 from sessions import reminders as session_reminders
+from sessions.booster_rules import RESCREEN_MESSAGE
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
 from sessions.scheduling import gap_problems
-from sessions.selectors.scheduling import RESCREEN_MESSAGE, patient_needs_rescreen
+from sessions.selectors.scheduling import patient_needs_rescreen
 from sessions.services.scheduling.availability import (
     BookingRow,
     as_validation_error,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -58,6 +59,12 @@ def eligibility_cancellations(request: HttpRequest) -> HttpResponse:
     )
 
 
+class BoosterBookingForm(BoosterForm):
+    # The newest booster booked when the page was shown: a booster booked meanwhile (by
+    # another coordinator or in another tab) refuses this booking (`booster_book`).
+    seen_booster = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
 @permits(BOOK_SESSIONS, audit="treatment_sessions.booster_booking")
 @require_http_methods(["GET", "POST"])
 def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -66,15 +73,20 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
     if plan is None:
         messages.info(request, "The patient has no treatment plan.")
         return redirect("patient_detail", patient_id=patient.pk)
-    form = BoosterForm(
+    form = BoosterBookingForm(
         request.POST or None,
-        initial={"start_time": dt.time(9), "answering": selectors.open_booster_request_id(patient)},
+        initial={
+            "start_time": dt.time(9),
+            "answering": selectors.open_booster_request_id(patient),
+            "seen_booster": selectors.newest_booster_id(patient),
+        },
     )
     done = submit_form(
         request,
         form,
         lambda data: book(
             answering=data["answering"],
+            seen_booster=data["seen_booster"],
             patient=patient,
             start=aware(data["day"], data["start_time"]),
             chair_id=data["chair"].pk,

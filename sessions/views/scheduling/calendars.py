@@ -97,9 +97,10 @@ def calendar_subscribe(request: HttpRequest) -> HttpResponse:
             return redirect("calendar_subscribe")
         token = calendar_feed_create(actor=request.user)
         new_url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
-    active = request.user.calendar_feeds.filter(revoked_at__isnull=True).first()
     return TemplateResponse(
-        request, "sessions/calendar_subscribe.html", {"new_url": new_url, "active": active}
+        request,
+        "sessions/calendar_subscribe.html",
+        {"new_url": new_url, "active": selectors.active_feed(request.user)},
     )
 
 
