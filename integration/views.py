@@ -59,7 +59,6 @@ def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "notes": selectors.patient_notes(request.user, patient),
             "sessions": selectors.patient_sessions_for_notes(patient),
-            "can_write": may(request.user, WRITE_NOTES),
         },
     )
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.access import permits
 from clinic.models import Patient
-from clinic.policy import may
 from clinic.posting import submit_form
 from clinic.selectors import own_patient, patient_for_user
 from sessions.forms import BoosterForm, BoosterRequestForm
@@ -41,7 +40,6 @@ def boosters_due(request: HttpRequest) -> HttpResponse:
             "rows": page.object_list,
             "page": page,
             "window": selectors.BOOSTER_WINDOW_DAYS,
-            "can_book": may(request.user, BOOK_SESSIONS),
         },
     )
 
