@@ -285,6 +285,27 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     maintenance. The baseline follows `outcomes.baseline_of` (the latest intake score,
     else the first score at or before the first dose); the post-series score is the first
     at or after the last induction session."""
+    # A patient whose plan changed protocol mid-series counts once, under the protocol
+    # of their latest finished series.
+    latest: dict[int, tuple] = {}
+    for row in _series_rows():
+        patient_id, name, last_start, done, length, more_booked, baseline, after = row
+        if not induction_finished(
+            completed=done, series_length=length, more_booked=bool(more_booked)
+        ):
+            continue
+        if patient_id not in latest or last_start > latest[patient_id][0]:
+            latest[patient_id] = (last_start, name, baseline, after)
+    results = [
+        outcomes.SeriesResult(protocol=name, baseline=baseline, after=after)
+        for _, name, baseline, after in latest.values()
+    ]
+    return outcomes.outcomes_by_protocol(results)
+
+
+def _series_rows() -> list[tuple]:
+    """Each patient's completed induction series per protocol, with whether another
+    induction session is still booked, the PHQ-9 baseline and the post-series score."""
     appointment = Appointment._meta.db_table
     plan = Appointment._meta.get_field("plan").related_model
     protocol = plan._meta.get_field("protocol").related_model
@@ -328,24 +349,9 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
         PHQ9,
         PHQ9,
     ]
-    # A patient whose plan changed protocol mid-series counts once, under the protocol
-    # of their latest finished series.
-    latest: dict[int, tuple] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            patient_id, name, last_start, done, length, more_booked, baseline, after = row
-            if not induction_finished(
-                completed=done, series_length=length, more_booked=bool(more_booked)
-            ):
-                continue
-            if patient_id not in latest or last_start > latest[patient_id][0]:
-                latest[patient_id] = (last_start, name, baseline, after)
-    results = [
-        outcomes.SeriesResult(protocol=name, baseline=baseline, after=after)
-        for _, name, baseline, after in latest.values()
-    ]
-    return outcomes.outcomes_by_protocol(results)
+        return cursor.fetchall()
 
 
 def caseload_patients(user: User) -> QuerySet[Patient]:
