@@ -11,10 +11,9 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.context import note_subject
 from clinic.models import Patient, User
-from clinic.policy import NotVisible
+from clinic.policy import NotVisible, may, patients_visible_to
 from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext, MeasureResult
 from integration import outcomes
@@ -25,7 +24,14 @@ from integration.models import (
     NoteStatus,
     OutcomesSnapshot,
 )
-from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
+from integration.permissions import READ_EVERY_SIGNED_NOTE, READ_NOTES, WRITE_NOTES
+from sessions.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    TreatmentPlan,
+    TreatmentSession,
+)
 from sessions.scheduling import SERIES_SESSIONS, induction_finished
 
 
@@ -33,16 +39,14 @@ def notes_visible_to(user: User) -> QuerySet[IntegrationNote]:
     """Drafts: the author only. Signed notes: the author, the patient's therapist, and
     psychiatrists. Never coordinators, nurses, admins or patients (who see only the
     shared parts, through `shared_with_patient`)."""
-    if not user.is_authenticated or user.is_patient_account:
-        return IntegrationNote.objects.none()
-    roles = user.role_codes
-    if not roles & {Role.THERAPIST, Role.PSYCHIATRIST}:
+    if not may(user, READ_NOTES):
         return IntegrationNote.objects.none()
     visible = Q(author=user, status__in=[NoteStatus.DRAFT, NoteStatus.SIGNED])
     signed = Q(status=NoteStatus.SIGNED)
-    if Role.PSYCHIATRIST in roles:
+    if may(user, READ_EVERY_SIGNED_NOTE):
         visible |= signed
-    if Role.THERAPIST in roles:
+    if may(user, WRITE_NOTES):
+        # A therapist reads the signed notes of their own caseload, whoever wrote them.
         visible |= signed & Q(patient__therapist=user)
     return IntegrationNote.objects.filter(visible)
 
@@ -174,6 +178,18 @@ def shared_with_patient(patient: Patient) -> list[SharedNote]:
     ]
 
 
+def group_for_user(user: User, pk: int) -> GroupSession:
+    """A group meeting the user facilitated or may see a participant's note of, or
+    NotVisible (a group holds notes about several patients, so it names none)."""
+    group = GroupSession.objects.select_related("facilitator").filter(pk=pk).first()
+    if group is None or (
+        group.facilitator_id != user.pk and not notes_visible_to(user).filter(group=group).exists()
+    ):
+        raise NotVisible(patient_id=None, object_type="integration.groupsession", object_id=pk)
+    note_subject(patient_id=None, object_type=group._meta.label_lower, object_id=pk)
+    return group
+
+
 def group_roster(user: User, group: GroupSession) -> list[tuple[Patient, IntegrationNote | None]]:
     """Each participant, with their note when this user may see it."""
     visible = set(notes_visible_to(user).filter(group=group).values_list("pk", flat=True))
@@ -269,6 +285,27 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
     maintenance. The baseline follows `outcomes.baseline_of` (the latest intake score,
     else the first score at or before the first dose); the post-series score is the first
     at or after the last induction session."""
+    # A patient whose plan changed protocol mid-series counts once, under the protocol
+    # of their latest finished series.
+    latest: dict[int, tuple] = {}
+    for row in _series_rows():
+        patient_id, name, last_start, done, length, more_booked, baseline, after = row
+        if not induction_finished(
+            completed=done, series_length=length, more_booked=bool(more_booked)
+        ):
+            continue
+        if patient_id not in latest or last_start > latest[patient_id][0]:
+            latest[patient_id] = (last_start, name, baseline, after)
+    results = [
+        outcomes.SeriesResult(protocol=name, baseline=baseline, after=after)
+        for _, name, baseline, after in latest.values()
+    ]
+    return outcomes.outcomes_by_protocol(results)
+
+
+def _series_rows() -> list[tuple]:
+    """Each patient's completed induction series per protocol, with whether another
+    induction session is still booked, the PHQ-9 baseline and the post-series score."""
     appointment = Appointment._meta.db_table
     plan = Appointment._meta.get_field("plan").related_model
     protocol = plan._meta.get_field("protocol").related_model
@@ -312,21 +349,29 @@ def clinic_outcomes() -> list[outcomes.ProtocolOutcome]:
         PHQ9,
         PHQ9,
     ]
-    # A patient whose plan changed protocol mid-series counts once, under the protocol
-    # of their latest finished series.
-    latest: dict[int, tuple] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            patient_id, name, last_start, done, length, more_booked, baseline, after = row
-            if not induction_finished(
-                completed=done, series_length=length, more_booked=bool(more_booked)
-            ):
-                continue
-            if patient_id not in latest or last_start > latest[patient_id][0]:
-                latest[patient_id] = (last_start, name, baseline, after)
-    results = [
-        outcomes.SeriesResult(protocol=name, baseline=baseline, after=after)
-        for _, name, baseline, after in latest.values()
-    ]
-    return outcomes.outcomes_by_protocol(results)
+        return cursor.fetchall()
+
+
+def caseload_patients(user: User) -> QuerySet[Patient]:
+    """The patients a therapist may add to a group: their caseload, by name."""
+    return patients_visible_to(user).order_by("legal_last_name", "legal_first_name")
+
+
+def next_session(patient: Patient) -> Appointment | None:
+    """The patient's next booked session or booster (the questionnaires come before it)."""
+    return (
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
+        )
+        .order_by("start")
+        .first()
+    )
+
+
+def instruments_for(patient: Patient) -> list[str]:
+    """PHQ-9 always; GAD-7 and PCL-5 as the current treatment plan asks."""
+    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-version").first()
+    extra = plan.extra_measures if plan else []
+    return [PHQ9] + [code for code in (GAD7, PCL5) if code in extra]

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
+from clinic.choices import AuditAction
 from clinic.limits import hourly_limit_check
 from clinic.models import Patient, User
-from clinic.policy import patients_visible_to
+from clinic.policy import patients_visible_to, require
 from intake.measures import score
 from intake.models import MeasureContext, MeasureResult
 from intake.services import SUICIDAL_IDEATION, urgent_alert_raise
@@ -31,6 +31,7 @@ from integration.models import (
     NoteType,
     OutcomesSnapshot,
 )
+from integration.permissions import ADD_ADDENDUM, WRITE_NOTES
 from sessions.models import TreatmentSession
 
 TEXT_FIELDS = (
@@ -61,8 +62,7 @@ class NoteInput:
 
 
 def _require_therapist(actor: User) -> None:
-    if not actor.has_role(Role.THERAPIST):
-        raise PermissionDenied("Only therapists write integration notes.")
+    require(actor, WRITE_NOTES, message="Only therapists write integration notes.")
 
 
 def _raise_risk_alert(note: IntegrationNote) -> None:
@@ -91,8 +91,7 @@ def note_start(
     _require_therapist(actor)
     if note_type not in (NoteType.PREPARATION, NoteType.INTEGRATION):
         raise ValidationError({"note_type": "Choose preparation or integration."})
-    if not patients_visible_to(actor).filter(pk=patient.pk).exists():
-        raise PermissionDenied("This patient is not on your caseload.")
+    require(actor, WRITE_NOTES, patient=patient, message="This patient is not on your caseload.")
     with transaction.atomic():
         note = IntegrationNote.objects.create(
             patient=patient,
@@ -239,8 +238,7 @@ def note_addendum_write(
     actor: User,
 ) -> NoteAddendum:
     """A correction or later addition under a signed note; the note itself is untouched."""
-    if not actor.has_role(Role.THERAPIST, Role.PSYCHIATRIST):
-        raise PermissionDenied("Only therapists and psychiatrists add to notes.")
+    require(actor, ADD_ADDENDUM, message="Only therapists and psychiatrists add to notes.")
     if errors := NoteAddendum.input_errors(reason, text):
         raise ValidationError(errors)
     if not note.is_signed:

@@ -8,34 +8,38 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.access import allow
-from clinic.audit import audit_record
-from clinic.choices import PATIENT_ROLE, AuditAction, Role
+from clinic.access import permits
 from clinic.forms import attach_errors
-from clinic.policy import patients_visible_to
+from clinic.policy import may
+from clinic.posting import submit_form
 from clinic.selectors import own_patient, patient_for_user
-from intake.measures import GAD7, PCL5, PHQ9
 from intake.models import MeasureContext
 from integration import selectors, services
 from integration.forms import AddendumForm, GroupForm, MeasuresForm, NoteForm
-from integration.models import GroupSession, IntegrationNote, NoteType
-from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentPlan
+from integration.models import IntegrationNote, NoteType
+from integration.permissions import (
+    ADD_ADDENDUM,
+    ANSWER_MEASURES,
+    READ_NOTES,
+    SEE_SHARED_PRACTICES,
+    VIEW_CLINIC_OUTCOMES,
+    VIEW_OUTCOMES,
+    WRITE_NOTES,
+)
+from sessions.models import AppointmentKind
 
-NOTE_READERS = (Role.THERAPIST, Role.PSYCHIATRIST)
 
-
-@allow(Role.THERAPIST)
+@permits(WRITE_NOTES, audit="integration.caseload")
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
     """The therapist's patients: last note, next session, unsigned drafts."""
     page, rows = selectors.caseload(request.user, request.GET.get("page", 1))
-    audit_record(action=AuditAction.VIEW, object_type="integration.caseload")
     return TemplateResponse(
         request,
         "integration/caseload.html",
@@ -43,17 +47,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allow(*NOTE_READERS)
+@permits(READ_NOTES, audit="integration.notes_timeline")
 @require_GET
 def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's notes timeline beside their treatment sessions."""
     patient = patient_for_user(request.user, patient_id)
-    audit_record(
-        action=AuditAction.VIEW,
-        patient=patient,
-        object_type="integration.notes_timeline",
-        object_id=patient.pk,
-    )
     return TemplateResponse(
         request,
         "integration/patient_notes.html",
@@ -61,12 +59,11 @@ def patient_notes(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "notes": selectors.patient_notes(request.user, patient),
             "sessions": selectors.patient_sessions_for_notes(patient),
-            "can_write": request.user.has_role(Role.THERAPIST),
         },
     )
 
 
-@allow(Role.THERAPIST)
+@permits(WRITE_NOTES)
 @require_POST
 def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(request.user, patient_id)
@@ -111,7 +108,7 @@ def _note_input(form: NoteForm) -> services.NoteInput:
     )
 
 
-@allow(*NOTE_READERS)
+@permits(READ_NOTES)
 @require_http_methods(["GET", "POST"])
 def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
     """The author's editor while a draft (autosaved with htmx); the signed note with its
@@ -146,9 +143,7 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied("Only the author edits a draft.")
         context["addendum_form"] = AddendumForm()
-        context["can_addend"] = note.is_signed and request.user.has_role(*NOTE_READERS)
-    if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, patient=note.patient, obj=note)
+        context["can_addend"] = note.is_signed and may(request.user, ADD_ADDENDUM)
     return TemplateResponse(request, "integration/note.html", context)
 
 
@@ -165,25 +160,21 @@ def _sign(
     return redirect("note_detail", note_id=note.pk)
 
 
-@allow(*NOTE_READERS)
+@permits(ADD_ADDENDUM)
 @require_POST
 def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
     note = selectors.note_for_user(request.user, note_id)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.note_addendum_write(
-                note=note,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, "Addendum added under the note.")
-            return redirect("note_detail", note_id=note.pk)
-    return TemplateResponse(
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.note_addendum_write(
+            note=note, reason=data["reason"], text=data["text"], actor=request.user
+        ),
+        success="Addendum added under the note.",
+        then=lambda _: redirect("note_detail", note_id=note.pk),
+    )
+    return done or TemplateResponse(
         request,
         "integration/note.html",
         {"note": note, "patient": note.patient, "editing": False, "addendum_form": form,
@@ -191,7 +182,7 @@ def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
     )  # fmt: skip
 
 
-@allow(Role.THERAPIST)
+@permits(WRITE_NOTES)
 @require_POST
 def note_discard(request: HttpRequest, note_id: int) -> HttpResponse:
     """Void the author's draft with a reason (notes are never deleted)."""
@@ -205,59 +196,45 @@ def note_discard(request: HttpRequest, note_id: int) -> HttpResponse:
     return redirect("patient_notes", patient_id=note.patient_id)
 
 
-@allow(Role.THERAPIST)
+@permits(WRITE_NOTES)
 @require_http_methods(["GET", "POST"])
 def group_new(request: HttpRequest) -> HttpResponse:
     """One group integration meeting; a draft note is opened for each participant."""
-    caseload = patients_visible_to(request.user).order_by("legal_last_name", "legal_first_name")
-    form = GroupForm(request.POST or None, caseload=caseload)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            group = services.group_session_create(
-                date=data["date"],
-                modality=data["modality"],
-                minutes=data["minutes"],
-                topic=data["topic"],
-                patients=list(data["patients"]),
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, "Group recorded: a draft note is open for each participant.")
-            return redirect("group_detail", group_id=group.pk)
-    return TemplateResponse(request, "integration/group_new.html", {"form": form})
+    form = GroupForm(request.POST or None, caseload=selectors.caseload_patients(request.user))
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.group_session_create(
+            date=data["date"],
+            modality=data["modality"],
+            minutes=data["minutes"],
+            topic=data["topic"],
+            patients=list(data["patients"]),
+            actor=request.user,
+        ),
+        success="Group recorded: a draft note is open for each participant.",
+        then=lambda group: redirect("group_detail", group_id=group.pk),
+    )
+    return done or TemplateResponse(request, "integration/group_new.html", {"form": form})
 
 
-@allow(*NOTE_READERS)
+@permits(READ_NOTES)
 @require_GET
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     """The roster; each participant's note only for those allowed to see that patient."""
-    group = GroupSession.objects.select_related("facilitator").filter(pk=group_id).first()
-    if group is None:
-        raise Http404("No such group.")
+    group = selectors.group_for_user(request.user, group_id)
     roster = selectors.group_roster(request.user, group)
-    if not any(note for _patient, note in roster) and group.facilitator_id != request.user.pk:
-        raise Http404("No such group.")
-    audit_record(action=AuditAction.VIEW, obj=group)
     return TemplateResponse(request, "integration/group.html", {"group": group, "roster": roster})
 
 
 # --- Patient portal ----------------------------------------------------------------------
 
 
-@allow(PATIENT_ROLE)
+@permits(SEE_SHARED_PRACTICES, audit="portal.practices")
 @require_GET
 def my_practices(request: HttpRequest) -> HttpResponse:
     """What the therapist chose to share: intentions and practices."""
     patient = own_patient(request.user)
-    audit_record(
-        action=AuditAction.VIEW,
-        patient=patient,
-        object_type="portal.practices",
-        object_id=patient.pk,
-    )
     return TemplateResponse(
         request,
         "integration/my_practices.html",
@@ -265,55 +242,31 @@ def my_practices(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _instruments_for(patient: Any) -> list[str]:
-    """PHQ-9 always; GAD-7 and PCL-5 as the current treatment plan asks."""
-    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-version").first()
-    extra = plan.extra_measures if plan else []
-    return [PHQ9] + [code for code in (GAD7, PCL5) if code in extra]
-
-
-@allow(PATIENT_ROLE)
+@permits(ANSWER_MEASURES, audit="portal.measures")
 @require_http_methods(["GET", "POST"])
 def pre_session_measures(request: HttpRequest) -> HttpResponse:
     """The questionnaires before the next session or booster."""
     patient = own_patient(request.user)
-    upcoming = (
-        Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.SCHEDULED, start__gte=timezone.now()
-        )
-        .order_by("start")
-        .first()
+    upcoming = selectors.next_session(patient)
+    form = MeasuresForm(request.POST or None, instruments=selectors.instruments_for(patient))
+    context = (
+        MeasureContext.BOOSTER
+        if upcoming and upcoming.kind == AppointmentKind.BOOSTER
+        else MeasureContext.PRE_SESSION
     )
-    form = MeasuresForm(request.POST or None, instruments=_instruments_for(patient))
-    if request.method == "POST" and form.is_valid():
-        context = (
-            MeasureContext.BOOSTER
-            if upcoming and upcoming.kind == AppointmentKind.BOOSTER
-            else MeasureContext.PRE_SESSION
-        )
-        try:
-            results = services.measures_submit(
-                patient=patient,
-                answers=form.answers(),
-                context=context,
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            return TemplateResponse(
-                request,
-                "integration/measures_done.html",
-                {"results": results, "urgent": any(r.flags for r in results)},
-            )
-    if request.method == "GET":
-        audit_record(
-            action=AuditAction.VIEW,
-            patient=patient,
-            object_type="portal.measures",
-            object_id=patient.pk,
-        )
-    return TemplateResponse(
+    done = submit_form(
+        request,
+        form,
+        lambda _: services.measures_submit(
+            patient=patient, answers=form.answers(), context=context, actor=request.user
+        ),
+        then=lambda results: TemplateResponse(
+            request,
+            "integration/measures_done.html",
+            {"results": results, "urgent": any(r.flags for r in results)},
+        ),
+    )
+    return done or TemplateResponse(
         request, "integration/measures.html", {"form": form, "upcoming": upcoming}
     )
 
@@ -321,17 +274,11 @@ def pre_session_measures(request: HttpRequest) -> HttpResponse:
 # --- Outcomes ----------------------------------------------------------------------------
 
 
-@allow(Role.PSYCHIATRIST, Role.THERAPIST, Role.NURSE)
+@permits(VIEW_OUTCOMES, audit="integration.outcomes")
 @require_GET
 def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Trend charts per instrument with the baseline, bands, session days and change."""
     patient = patient_for_user(request.user, patient_id)
-    audit_record(
-        action=AuditAction.VIEW,
-        patient=patient,
-        object_type="integration.outcomes",
-        object_id=patient.pk,
-    )
     return TemplateResponse(
         request,
         "integration/patient_outcomes.html",
@@ -339,11 +286,10 @@ def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-@allow(Role.PSYCHIATRIST, Role.ADMIN)
+@permits(VIEW_CLINIC_OUTCOMES, audit="integration.clinic_outcomes")
 @require_GET
 def clinic_outcomes(request: HttpRequest) -> HttpResponse:
     """Per protocol: finished induction, PHQ-9 response and remission (counts and shares)."""
-    audit_record(action=AuditAction.VIEW, object_type="integration.clinic_outcomes")
     report = selectors.clinic_outcomes_report()
     if report is None or report.stale:
         services.clinic_outcomes_refresh_soon()
@@ -352,6 +298,6 @@ def clinic_outcomes(request: HttpRequest) -> HttpResponse:
 
 def outcomes_panel(request: HttpRequest, patient: Any) -> dict[str, Any] | None:
     """The PHQ-9 trend on the patient chart, for the roles that see outcomes."""
-    if not request.user.has_role(Role.PSYCHIATRIST, Role.THERAPIST, Role.NURSE):
+    if not may(request.user, VIEW_OUTCOMES):
         return None
     return {"outcomes": selectors.patient_outcomes(patient)}

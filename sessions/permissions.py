@@ -6,12 +6,72 @@ Views name them in `@permits(...)`, services in `require(...)`, templates as
 
 from __future__ import annotations
 
-from clinic.choices import PATIENT_ROLE, Role  # noqa: F401
-from clinic.policy import define  # noqa: F401
+from clinic.choices import PATIENT_ROLE, Role
+from clinic.policy import define
 
 # --- the session record: check-in, dose, vitals, events, discharge, sign-off, floor ---
 # (records helper adds its actions in this section)
 
 
 # --- scheduling: plans, series, boosters, calendars, closures ---------------------------
-# (scheduling helper adds its actions in this section)
+
+VIEW_PLAN = define(
+    "sessions.view_plan",
+    {Role.PSYCHIATRIST, Role.NURSE},
+    "Read a patient's treatment plan and its earlier versions.",
+)
+WRITE_PLAN = define(
+    "sessions.write_plan",
+    {Role.PSYCHIATRIST},
+    "Write the next version of a patient's treatment plan.",
+)
+BOOK_SESSIONS = define(
+    "sessions.book_sessions",
+    {Role.COORDINATOR},
+    "Book an induction series or a booster, and move a booked session to another time.",
+)
+CANCEL_SESSION = define(
+    "sessions.cancel_session",
+    {Role.COORDINATOR, Role.PSYCHIATRIST},
+    "Cancel a booked session with a reason (the chair is free again).",
+)
+RECORD_NO_SHOW = define(
+    "sessions.record_no_show",
+    {Role.COORDINATOR, Role.NURSE},
+    "Record that a patient did not come to a session whose time has come.",
+)
+VIEW_SCHEDULE = define(
+    "sessions.view_schedule",
+    {Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},
+    "See the calendars, a patient's booked sessions, and subscribe to a calendar feed.",
+)
+FOLLOW_UP_BOOKINGS = define(
+    "sessions.follow_up_bookings",
+    {Role.COORDINATOR, Role.PSYCHIATRIST},
+    "See the boosters due and the sessions cancelled by an eligibility decision.",
+)
+REVIEW_BENEFIT = define(
+    "sessions.review_benefit",
+    {Role.PSYCHIATRIST},
+    "Record the end-of-induction benefit review before the first booster.",
+)
+ORDER_BOOSTER = define(
+    "sessions.order_booster",
+    {Role.PSYCHIATRIST},
+    "Order an as-needed booster for a patient in maintenance (coordinators book it).",
+)
+REQUEST_BOOSTER = define(
+    "sessions.request_booster",
+    {PATIENT_ROLE},
+    "A patient in maintenance asks the clinic for a booster.",
+)
+VIEW_OWN_SESSIONS = define(
+    "sessions.view_own_sessions",
+    {PATIENT_ROLE},
+    "A patient sees their upcoming sessions, how to prepare, and downloads them.",
+)
+ANSWER_HEALTH_CHECK = define(
+    "sessions.answer_health_check",
+    {PATIENT_ROLE},
+    "A patient answers the health questions again before a booster after a long gap.",
+)

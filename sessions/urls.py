@@ -3,52 +3,64 @@ from __future__ import annotations
 from django.urls import path
 
 from sessions.views import floor, records
-from sessions.views import scheduling as views
+from sessions.views.scheduling import (
+    boosters,
+    calendars,
+    changes,
+    patient_sessions,
+    plans,
+    portal,
+    series,
+)
 
 urlpatterns = [
-    path("patients/<int:patient_id>/plan/", views.plan, name="plan"),
-    path("patients/<int:patient_id>/book/", views.book_series, name="book_series"),
-    path("patients/<int:patient_id>/sessions/", views.patient_sessions, name="patient_sessions"),
+    path("patients/<int:patient_id>/plan/", plans.plan, name="plan"),
+    path("patients/<int:patient_id>/book/", series.book_series, name="book_series"),
+    path(
+        "patients/<int:patient_id>/sessions/",
+        patient_sessions.patient_sessions,
+        name="patient_sessions",
+    ),
     path(
         "patients/<int:patient_id>/benefit-review/",
-        views.benefit_review,
+        patient_sessions.benefit_review,
         name="benefit_review",
     ),
     path(
         "appointments/<int:appointment_id>/reschedule/",
-        views.appointment_reschedule,
+        changes.appointment_reschedule,
         name="appointment_reschedule",
     ),
     path(
         "appointments/<int:appointment_id>/cancel/",
-        views.appointment_cancel,
+        changes.appointment_cancel,
         name="appointment_cancel",
     ),
     path(
         "appointments/<int:appointment_id>/no-show/",
-        views.appointment_no_show,
+        changes.appointment_no_show,
         name="appointment_no_show",
     ),
-    path("boosters/", views.boosters_due, name="boosters_due"),
+    path("boosters/", boosters.boosters_due, name="boosters_due"),
     path(
         "cancelled-eligibility/",
-        views.eligibility_cancellations,
+        boosters.eligibility_cancellations,
         name="eligibility_cancellations",
     ),
-    path("patients/<int:patient_id>/booster/", views.booster_book, name="booster_book"),
+    path("patients/<int:patient_id>/booster/", boosters.booster_book, name="booster_book"),
     path(
         "patients/<int:patient_id>/booster/order/",
-        views.booster_order,
+        boosters.booster_order,
         name="booster_order",
     ),
-    path("my/booster/", views.booster_request, name="booster_request"),
-    path("my/health-check/", views.my_health_check, name="my_health_check"),
-    path("my/sessions/", views.my_sessions, name="my_sessions"),
-    path("my/sessions.ics", views.my_sessions_ics, name="my_sessions_ics"),
-    path("calendar/", views.calendar_day, name="calendar_day"),
-    path("calendar/week/", views.calendar_week, name="calendar_week"),
-    path("calendar/subscribe/", views.calendar_subscribe, name="calendar_subscribe"),
-    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("my/booster/", boosters.booster_request, name="booster_request"),
+    path("my/health-check/", portal.my_health_check, name="my_health_check"),
+    path("my/sessions/", portal.my_sessions, name="my_sessions"),
+    path("my/sessions.ics", portal.my_sessions_ics, name="my_sessions_ics"),
+    path("calendar/", calendars.calendar_day, name="calendar_day"),
+    path("calendar/week/", calendars.calendar_week, name="calendar_week"),
+    path("calendar/subscribe/", calendars.calendar_subscribe, name="calendar_subscribe"),
+    path("calendar/feed/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
     path(
         "appointments/<int:appointment_id>/check-in/",
         records.appointment_check_in,

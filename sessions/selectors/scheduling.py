@@ -16,13 +16,14 @@ from clinic.selectors import clinic_settings
 from intake.measures import PHQ9, change
 from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
 from intake.selectors import latest_decision
+from sessions.booster_rules import booster_blocker
 from sessions.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
-    BenefitDecision,
     BenefitReview,
     BoosterRequest,
+    CalendarFeed,
     TreatmentPlan,
 )
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
@@ -185,33 +186,6 @@ class BoosterDue:
         return booster_blocker(self.review, self.plan, needs_rescreen=self.needs_rescreen)
 
 
-RESCREEN_MESSAGE = (
-    "More than 3 months since the last session: the patient answers the health questions "
-    "again in the portal (My sessions → Health questions) before a booster."
-)
-
-
-def booster_blocker(
-    review: BenefitReview | None, plan: TreatmentPlan | None, *, needs_rescreen: bool = False
-) -> str | None:
-    """Why no booster may be booked yet (scheduling.md §4): the end-of-induction benefit
-    review is missing, said stop, or said change route and no new plan was written since;
-    or the re-screen after a gap of more than 3 months is missing."""
-    if review is None:
-        return (
-            "The psychiatrist records the end-of-induction benefit review before the first booster."
-        )
-    if review.decision == BenefitDecision.STOP:
-        return f"The benefit review of {review.signed_at:%b %-d, %Y} said to stop treatment."
-    if review.decision == BenefitDecision.CHANGE_ROUTE and (
-        plan is None or plan.written_at <= review.signed_at
-    ):
-        return "The benefit review said to change route: the psychiatrist writes a new plan."
-    if needs_rescreen:
-        return RESCREEN_MESSAGE
-    return None
-
-
 def last_rescreen_on(patient: Patient) -> dt.date | None:
     moment = (
         ScreeningResult.objects.filter(intake__patient=patient, trigger=ScreeningTrigger.RESCREEN)
@@ -279,9 +253,32 @@ BOOSTER_WINDOW_DAYS = 14
 def boosters_due(user: User) -> list[BoosterDue]:
     """Maintenance patients whose booster is due within 14 days or overdue and not booked,
     and every open booster request (spec §4). A fixed number of queries."""
-    now = timezone.now()
     today = timezone.localdate()
     open_requests = BoosterRequest.objects.filter(appointment__isnull=True)
+    patients = _booster_candidates(user, open_requests)
+    plans: dict[int, TreatmentPlan] = {}
+    for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
+        plans.setdefault(plan.patient_id, plan)
+    requests = {r.patient_id: r for r in open_requests.filter(patient__in=patients)}
+    reviews: dict[int, BenefitReview] = {}
+    for review in BenefitReview.objects.filter(patient__in=patients).order_by(
+        "patient", "-signed_at", "-pk"
+    ):
+        reviews.setdefault(review.patient_id, review)
+    due_list = []
+    for patient in patients:
+        row = _booster_row(
+            patient, plans.get(patient.pk), requests.get(patient.pk), reviews.get(patient.pk), today
+        )
+        if row is not None:
+            due_list.append(row)
+    return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
+
+
+def _booster_candidates(user: User, open_requests: QuerySet[BoosterRequest]) -> list[Patient]:
+    """The visible patients in maintenance or with an open request, with the dates the
+    booster rules need, sorted by name."""
+    now = timezone.now()
     patients = list(
         patients_visible_to(user)
         .filter(
@@ -327,52 +324,41 @@ def boosters_due(user: User) -> list[BoosterDue]:
         .order_by()
     )
     patients.sort(key=lambda patient: (patient.legal_last_name, patient.pk))
-    plans: dict[int, TreatmentPlan] = {}
-    for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
-        plans.setdefault(plan.patient_id, plan)
-    requests = {r.patient_id: r for r in open_requests.filter(patient__in=patients)}
-    reviews: dict[int, BenefitReview] = {}
-    for review in BenefitReview.objects.filter(patient__in=patients).order_by(
-        "patient", "-signed_at", "-pk"
-    ):
-        reviews.setdefault(review.patient_id, review)
-    due_list = []
-    for patient in patients:
-        plan = plans.get(patient.pk)
-        last = timezone.localtime(patient.last_done).date() if patient.last_done else None
-        due = None
-        if last and plan:
-            first = (
-                timezone.localtime(patient.first_induction).date()
-                if patient.first_induction
-                else None
-            )
-            weeks = booster_interval_weeks(
-                plan.route, plan.maintenance_interval_weeks, induction_start=first,
-                last_completed=last,
-            )  # fmt: skip
-            due = next_booster_due(last, weeks)
-        else:
-            weeks = None
-        asked = requests.get(patient.pk)
-        if patient.booked_ahead and asked is None:
-            continue
-        if asked is not None or (
-            due is not None and due <= today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)
-        ):
-            rescreen = rescreen_needed(
-                last_completed=last,
-                today=today,
-                rescreened_on=(
-                    timezone.localdate(patient.last_rescreen) if patient.last_rescreen else None
-                ),
-            )
-            due_list.append(
-                BoosterDue(
-                    patient, plan, last, due, asked, reviews.get(patient.pk), weeks, rescreen
-                )
-            )
-    return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
+    return patients
+
+
+def _booster_row(
+    patient: Patient,
+    plan: TreatmentPlan | None,
+    asked: BoosterRequest | None,
+    review: BenefitReview | None,
+    today: dt.date,
+) -> BoosterDue | None:
+    """The patient's row when a booster is asked for or due within the window."""
+    last = timezone.localtime(patient.last_done).date() if patient.last_done else None
+    due = None
+    weeks = None
+    if last and plan:
+        first = (
+            timezone.localtime(patient.first_induction).date() if patient.first_induction else None
+        )
+        weeks = booster_interval_weeks(
+            plan.route, plan.maintenance_interval_weeks, induction_start=first,
+            last_completed=last,
+        )  # fmt: skip
+        due = next_booster_due(last, weeks)
+    if patient.booked_ahead and asked is None:
+        return None
+    if asked is None and (due is None or due > today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)):
+        return None
+    rescreen = rescreen_needed(
+        last_completed=last,
+        today=today,
+        rescreened_on=(
+            timezone.localdate(patient.last_rescreen) if patient.last_rescreen else None
+        ),
+    )
+    return BoosterDue(patient, plan, last, due, asked, review, weeks, rescreen)
 
 
 def open_booster_request_id(patient: Patient) -> int | None:
@@ -382,6 +368,18 @@ def open_booster_request_id(patient: Patient) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def newest_booster_id(patient: Patient) -> int:
+    """The newest booster booked for the patient and not cancelled (its id; 0 for none):
+    what a coordinator saw when opening the booking page (see `booster_book`)."""
+    return (
+        Appointment.objects.filter(patient=patient, kind=AppointmentKind.BOOSTER)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    ) or 0
 
 
 def upcoming_for_patient(patient: Patient) -> list[Appointment]:
@@ -414,6 +412,11 @@ def portal_next_session(patient: Patient) -> dict[str, object]:
 
 def completed_count(patient: Patient) -> int:
     return Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED).count()
+
+
+def active_feed(user: User) -> CalendarFeed | None:
+    """The staff member's feed address still in use (at most one)."""
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()
 
 
 def feed_appointments(user: User) -> list[Appointment]:

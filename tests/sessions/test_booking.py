@@ -9,6 +9,8 @@ from functools import partial
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from clinic.choices import Role
 from clinic.models import Chair
@@ -325,6 +327,93 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
     assert outcomes.count("booked") == 1, outcomes
     assert all("booked a moment ago" in outcome for outcome in outcomes if outcome != "booked")
     assert Appointment.objects.filter(patient=patient, kind="booster").count() == 1
+
+
+def _maintenance_patient_with_chairs(count: int):
+    """A patient in maintenance whose benefit review says continue, ready for a booster."""
+    from sessions.models import BenefitReview
+
+    coordinator = StaffFactory(roles=[Role.COORDINATOR])
+    psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
+    patient = PatientFactory(journey_state="maintenance")
+    plan = make_plan(patient, psychiatrist)
+    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(count)]
+    last = timezone.now() - dt.timedelta(days=20)
+    Appointment.objects.create(
+        patient=patient,
+        plan=plan,
+        kind="induction",
+        series_number=6,
+        chair=chairs[0],
+        start=last,
+        end=last + dt.timedelta(hours=2),
+        status="completed",
+        booked_by=coordinator,
+    )
+    BenefitReview.objects.create(
+        patient=patient, plan=plan, decision="continue", note="Continue.", signed_by=psychiatrist
+    )
+    return coordinator, patient, chairs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booster_no_one_asked_for_booked_by_twenty_coordinators_at_once_is_booked_once() -> None:
+    assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
+    from sessions.services.scheduling import booster_book
+
+    open_clinic()
+    coordinator, patient, chairs = _maintenance_patient_with_chairs(20)
+
+    def book(n: int) -> None:
+        # Each coordinator saw no booster booked yet (the page's newest booster: none)
+        # and picks another time and chair: no overlap to stop them.
+        booster_book(
+            patient=patient,
+            start=at(7 + n % 5, 13 + 2 * (n // 5))[0],
+            chair_id=chairs[n].pk,
+            nurse_id=None,
+            actor=coordinator,
+            seen_booster=0,
+        )
+
+    outcomes = race(20, book)
+    assert outcomes.count("booked") == 1, outcomes
+    assert all(
+        "booked for this patient a moment ago" in outcome
+        for outcome in outcomes
+        if outcome != "booked"
+    )
+    assert Appointment.objects.filter(patient=patient, kind="booster").count() == 1
+
+
+def test_a_second_tab_cannot_book_the_booster_again_but_a_coordinator_who_saw_it_can(
+    db, login
+) -> None:
+    open_clinic()
+    coordinator, patient, (chair,) = _maintenance_patient_with_chairs(1)
+    client = login(coordinator)
+    first_tab = client.get(reverse("booster_book", args=[patient.pk])).context["form"]
+    second_tab = client.get(reverse("booster_book", args=[patient.pk])).context["form"]
+
+    def booking(form, day: int) -> dict[str, object]:
+        start = at(day, 15)[0].astimezone(timezone.get_current_timezone())
+        return {
+            "day": start.date().isoformat(),
+            "start_time": start.strftime("%H:%M"),
+            "chair": chair.pk,
+            "answering": form.initial["answering"] or "",
+            "seen_booster": form.initial["seen_booster"],
+        }
+
+    url = reverse("booster_book", args=[patient.pk])
+    assert client.post(url, booking(first_tab, 7)).status_code == 302
+    refused = client.post(url, booking(second_tab, 8))
+    assert "Another booster was booked for this patient a moment ago" in refused.content.decode()
+    assert Appointment.objects.filter(patient=patient, kind="booster").count() == 1
+    # Seeing the first booster on the page, a coordinator may book the next one on purpose.
+    third_tab = client.get(url).context["form"]
+    assert client.post(url, booking(third_tab, 14)).status_code == 302
+    assert Appointment.objects.filter(patient=patient, kind="booster").count() == 2
 
 
 def _slot(day: dt.date, hour: int, minute: int = 0) -> BookingRow:

@@ -1,0 +1,164 @@
+"""Whether slots can be booked: the one check behind booking a series, a booster and a
+reschedule (scheduling.md §3), the patient's booking lock, and the database's overlap
+constraints turned into the same clear messages.
+
+Overlaps are checked inside the write transaction (enough on SQLite, which serialises
+writers); on PostgreSQL the exclusion constraints are the final word, and a violation
+becomes the same clear ValidationError, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient
+from clinic.selectors import clinic_settings
+from sessions.models import Appointment, AppointmentStatus
+from sessions.scheduling import slot_problem
+
+SERIES_ALREADY_BOOKED = "The induction series is already booked."
+
+CONSTRAINT_MESSAGES = {
+    "appointment_chair_no_overlap": "The chair is already booked at that time.",
+    "appointment_patient_no_overlap": "The patient already has an appointment at that time.",
+}
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    start: dt.datetime  # aware
+    end: dt.datetime
+    chair_id: int
+    nurse_id: int | None = None
+
+
+def active() -> Q:
+    return ~Q(status=AppointmentStatus.CANCELLED)
+
+
+def overlapping(start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(start__lt=end, end__gt=start)
+
+
+def _clinic_time(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%a %b} {local.day} {local:%H:%M}"
+
+
+def lock_patient(patient_id: int) -> None:
+    """Take the patient's row lock for the rest of the transaction: two coordinators
+    booking for one patient at the same moment are served one after the other, and the
+    second sees what the first booked."""
+    Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).get()
+
+
+def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) -> dict[int, str]:
+    """Row index → why it cannot be booked: every rule of scheduling.md §3 a single slot
+    must meet (the clinic's calendar, an active chair, the nurse's capacity, no overlap
+    with a stored booking or another row of this request). The exclusion constraints
+    back the overlaps."""
+    clinic = clinic_settings()
+    calendar = _Calendar(clinic, rows)
+    problems: dict[int, str] = {}
+    for index, row in enumerate(rows):
+        problem = (
+            calendar.slot_problem(row)
+            or _clash(row, patient_id, ignore, calendar.chair_names)
+            or _overlaps_earlier_row(rows, index)
+            or _nurse_full(row, ignore, clinic.nurse_capacity)
+        )
+        if problem is not None:
+            problems[index] = problem
+    return problems
+
+
+class _Calendar:
+    """The clinic's hours, closures and active chairs, read once for all the rows."""
+
+    def __init__(self, clinic: ClinicSettings, rows: list[BookingRow]) -> None:
+        self.clinic = clinic
+        self.now = timezone.now()
+        self.chair_names = dict(Chair.objects.filter(is_active=True).values_list("pk", "name"))
+        self.opening_hours = {
+            hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
+        }
+        days = {timezone.localdate(row.start, clinic.zone) for row in rows if row.end > row.start}
+        self.closures = dict(Closure.objects.filter(date__in=days).values_list("date", "reason"))
+
+    def slot_problem(self, row: BookingRow) -> str | None:
+        slot = slot_problem(
+            row.start,
+            row.end,
+            now=self.now,
+            time_zone=self.clinic.time_zone,
+            opening_hours=self.opening_hours,
+            closures=self.closures,
+        )
+        if slot is not None:
+            return slot
+        if row.chair_id not in self.chair_names:
+            return "Choose an active chair."
+        return None
+
+
+def _clash(
+    row: BookingRow, patient_id: int, ignore: set[int], chair_names: dict[int, str]
+) -> str | None:
+    clash = (
+        Appointment.objects.filter(active(), overlapping(row.start, row.end))
+        .exclude(pk__in=ignore)
+        .filter(Q(chair_id=row.chair_id) | Q(patient_id=patient_id))
+        .order_by("start")
+        .first()
+    )
+    if clash is None:
+        return None
+    if clash.chair_id == row.chair_id:
+        return (
+            f"{chair_names.get(row.chair_id, 'The chair')} is already booked "
+            f"{_clinic_time(clash.start)}–{timezone.localtime(clash.end):%H:%M}."
+        )
+    return f"The patient already has an appointment at {_clinic_time(clash.start)}."
+
+
+def _overlaps_earlier_row(rows: list[BookingRow], index: int) -> str | None:
+    row = rows[index]
+    for other_index, other in enumerate(rows[:index]):
+        if other.start < row.end and row.start < other.end:
+            return f"Overlaps session {other_index + 1} of this series."
+    return None
+
+
+def _nurse_full(row: BookingRow, ignore: set[int], capacity: int) -> str | None:
+    if row.nurse_id is None:
+        return None
+    nurse_load = (
+        Appointment.objects.filter(active(), overlapping(row.start, row.end), nurse_id=row.nurse_id)
+        .exclude(pk__in=ignore)
+        .count()
+    )
+    if nurse_load >= capacity:
+        return (
+            f"The nurse already has {nurse_load} sessions at that time (at most "
+            f"{capacity} at once)."
+        )
+    return None
+
+
+def as_validation_error(error: IntegrityError) -> ValidationError:
+    """The overlap constraint a concurrent booking hit, as the message staff read."""
+    text = str(error)
+    if "appointment_one_induction_series" in text:
+        return ValidationError(SERIES_ALREADY_BOOKED)
+    for constraint, message in CONSTRAINT_MESSAGES.items():
+        if constraint in text:
+            return ValidationError(
+                message + " Someone booked it a moment ago; choose another time."
+            )
+    raise error

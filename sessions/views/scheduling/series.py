@@ -1,0 +1,157 @@
+"""Booking an induction series: propose it from the plan, let the coordinator edit the
+rows, then book every row at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from clinic.access import permits
+from clinic.models import Patient
+from clinic.selectors import patient_for_user
+from sessions.forms import ProposalRequestForm, SessionRowFormSet
+from sessions.models import TreatmentPlan
+from sessions.permissions import BOOK_SESSIONS
+from sessions.scheduling import Proposal, SeriesRequest, propose_series
+from sessions.selectors import scheduling as selectors
+from sessions.services.scheduling import BookingRow, series_book
+
+
+def aware(day: dt.date, start: dt.time) -> dt.datetime:
+    """A day and a clock time typed on a form, in the clinic's time zone."""
+    return dt.datetime.combine(day, start, tzinfo=timezone.get_current_timezone())
+
+
+@permits(BOOK_SESSIONS, audit="treatment_sessions.booking")
+@require_http_methods(["GET", "POST"])
+def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Propose a series for the patient's plan, let staff edit it, then book it at once."""
+    patient = patient_for_user(request.user, patient_id)
+    plan = selectors.current_plan(patient)
+    if plan is None:
+        messages.info(request, "A psychiatrist writes the treatment plan before booking.")
+        return redirect("patient_detail", patient_id=patient.pk)
+    booked = [
+        a
+        for a in selectors.patient_appointments(patient)
+        if a.kind == "induction" and a.status != "cancelled"
+    ]
+    if booked:
+        messages.info(request, "The induction series is already booked.")
+        return redirect("patient_sessions", patient_id=patient.pk)
+    ask = ProposalRequestForm(
+        request.GET or None,
+        initial={"first_date": timezone.localdate() + dt.timedelta(days=1)},
+    )
+    rows = None
+    proposal = None
+    booking_errors: list[str] = []
+    if request.method == "POST":
+        rows = SessionRowFormSet(request.POST, prefix="row")
+        ask = ProposalRequestForm(request.GET)
+        if rows.is_valid() and ask.is_valid() and _book(request, plan, ask, rows, booking_errors):
+            messages.success(request, f"{len(rows.forms)} sessions booked for {patient.full_name}.")
+            return redirect("patient_sessions", patient_id=patient.pk)
+    elif ask.is_valid():
+        proposal = _propose(patient, plan, ask)
+        rows = _proposal_rows(proposal)
+    return TemplateResponse(
+        request,
+        "sessions/book.html",
+        {
+            "patient": patient,
+            "plan": plan,
+            "ask": ask,
+            "rows": rows,
+            "booking_errors": booking_errors,
+            "proposal": proposal,
+        },
+    )
+
+
+def _book(
+    request: HttpRequest,
+    plan: TreatmentPlan,
+    ask: ProposalRequestForm,
+    rows: SessionRowFormSet,
+    booking_errors: list[str],
+) -> bool:
+    """Book the edited rows; a refusal goes next to its row (or above them all)."""
+    block = dt.timedelta(minutes=plan.protocol.chair_block_minutes)
+    nurse = ask.cleaned_data["nurse"]
+    wanted = [
+        BookingRow(
+            start=aware(form.cleaned_data["day"], form.cleaned_data["start_time"]),
+            end=aware(form.cleaned_data["day"], form.cleaned_data["start_time"]) + block,
+            chair_id=form.cleaned_data["chair"].pk,
+            nurse_id=nurse.pk if nurse else None,
+        )
+        for form in rows.forms
+    ]
+    try:
+        series_book(plan=plan, rows=wanted, actor=request.user)
+    except ValidationError as error:
+        for key, message in _row_errors(error):
+            if key is None:
+                booking_errors.append(message)
+            else:
+                rows.forms[key].add_error(None, message)
+        return False
+    return True
+
+
+def _propose(patient: Patient, plan: TreatmentPlan, ask: ProposalRequestForm) -> Proposal:
+    protocol = plan.protocol
+    nurse = ask.cleaned_data["nurse"]
+    chair = ask.cleaned_data["preferred_chair"]
+    facts = selectors.calendar_facts(
+        patient=patient, first_date=ask.cleaned_data["first_date"], nurse=nurse
+    )
+    return propose_series(
+        SeriesRequest(
+            sessions=plan.series_length,
+            per_week=protocol.per_week,
+            min_days_between=protocol.min_days_between,
+            block_minutes=protocol.chair_block_minutes,
+            first_date=ask.cleaned_data["first_date"],
+            preferred_start=ask.cleaned_data["preferred_start"],
+            preferred_chair=chair.pk if chair else None,
+            nurse=nurse.pk if nurse else None,
+        ),
+        facts,
+    )
+
+
+def _proposal_rows(proposal: Proposal) -> SessionRowFormSet:
+    """The proposal as editable rows; a session it could not place keeps only its notes."""
+    return SessionRowFormSet(
+        prefix="row",
+        initial=[
+            {
+                "day": timezone.localtime(row.start).date(),
+                "start_time": timezone.localtime(row.start).time(),
+                "chair": row.chair,
+                "note": "\n".join(row.notes),
+            }
+            if row.start
+            else {"note": "\n".join(row.notes)}
+            for row in proposal.rows
+        ],
+    )
+
+
+def _row_errors(error: ValidationError) -> list[tuple[int | None, str]]:
+    if not hasattr(error, "error_dict"):
+        return [(None, message) for message in error.messages]
+    found = []
+    for key, messages_ in error.message_dict.items():
+        index = int(key.removeprefix("row_")) if key.startswith("row_") else None
+        found.extend((index, message) for message in messages_)
+    return found
