@@ -27,10 +27,12 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic import permissions
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
+from clinic.choices import AuditAction
 from clinic.models import AuthenticatorEnrollment, User
 from clinic.notifications.email import send_templated_email
+from clinic.policy import may
 from clinic.selectors import clinic_settings
 
 # A new link is not sent again within this time (a double click, a flood of requests).
@@ -63,7 +65,7 @@ def enrollment_link_send(*, user: User, actor: User) -> bool:
     when a link went out less than two minutes ago; earlier unused links stop working.
     """
     _check_staff(user)
-    if actor.pk != user.pk and not actor.has_role(Role.ADMIN):
+    if actor.pk != user.pk and not may(actor, permissions.HELP_WITH_SIGN_IN):
         raise ValidationError("Only the admin role sends a set-up link to someone else.")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise ValidationError(
@@ -291,7 +293,7 @@ def authenticator_reset(*, user: User, actor: User) -> int:
     a set-up link goes to their own address. Returns 1 when a device was removed."""
     from django.contrib.sessions.models import Session
 
-    if not actor.has_role(Role.ADMIN):
+    if not may(actor, permissions.HELP_WITH_SIGN_IN):
         raise ValidationError("Only the admin role resets authenticators.")
     _check_staff(user)
     with transaction.atomic():

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clinic import preferences
+from clinic import permissions, preferences
 from clinic.audit import audit_record
 from clinic.choices import (
     JOURNEY_STATES_WITH_REASON,
@@ -26,6 +26,7 @@ from clinic.choices import (
 )
 from clinic.limits import hourly_limit_check
 from clinic.models import Document, Patient, Reminder, StaffRole, User
+from clinic.policy import require
 from clinic.selectors import clinic_settings
 
 
@@ -62,8 +63,12 @@ def patient_create(
 
 def patient_update_details(*, patient: Patient, actor: User, changes: dict[str, Any]) -> Patient:
     """Change demographics or contact details; only fields that changed are written."""
-    if not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only coordinators edit patient details.")
+    require(
+        actor,
+        permissions.EDIT_PATIENT_DETAILS,
+        patient=patient,
+        message="Only coordinators edit patient details.",
+    )
     with transaction.atomic():
         # Compare with the stored row (a bound ModelForm has already copied the new
         # values onto the instance it was given), locked against a concurrent edit.
@@ -98,11 +103,12 @@ def patient_set_reminder_preferences(
     for text messages; reminders not yet sent follow the new choice at once."""
     from clinic.notifications import reminders
 
-    if not (
-        (actor.is_patient_account and patient.user_id == actor.pk)
-        or actor.has_role(Role.COORDINATOR)
-    ):
-        raise PermissionDenied("Only the patient or a coordinator sets reminder preferences.")
+    require(
+        actor,
+        permissions.SET_REMINDER_PREFERENCES,
+        patient=patient,
+        message="Only the patient or a coordinator sets reminder preferences.",
+    )
     if channel not in ReminderChannel.values:
         raise ValidationError({"reminder_channel": "Choose how reminders should reach you."})
     with transaction.atomic():
@@ -143,8 +149,12 @@ def patient_set_care_team(
     therapist: User | None,
 ) -> Patient:
     """Assign the patient's psychiatrist and integration therapist."""
-    if not actor.has_role(Role.COORDINATOR, Role.PSYCHIATRIST):
-        raise PermissionDenied("Only coordinators and psychiatrists change the care team.")
+    require(
+        actor,
+        permissions.CHANGE_CARE_TEAM,
+        patient=patient,
+        message="Only coordinators and psychiatrists change the care team.",
+    )
     if psychiatrist is not None and not psychiatrist.has_role(Role.PSYCHIATRIST):
         raise ValidationError({"psychiatrist": "This person is not a psychiatrist."})
     if therapist is not None and not therapist.has_role(Role.THERAPIST):
@@ -239,10 +249,13 @@ def password_link_send(*, user: User, actor: User | None) -> None:
     from django.utils.http import urlsafe_base64_encode
 
     from clinic.notifications.email import send_templated_email
-    from clinic.selectors import clinic_settings
 
-    if actor is not None and not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only the admin role sends password links to others.")
+    if actor is not None:
+        require(
+            actor,
+            permissions.HELP_WITH_SIGN_IN,
+            message="Only the admin role sends password links to others.",
+        )
     if not user.email or not user.is_active:
         raise ValidationError("This account has no e-mail address or is switched off.")
     if not user.has_usable_password():
@@ -376,11 +389,12 @@ def document_request(
     spec = DOCUMENT_KINDS.get(kind)
     if spec is None:
         raise ValidationError({"kind": "Unknown document."})
-    if actor.is_patient_account:
-        if not spec.for_patient or patient.user_id != actor.pk:
-            raise PermissionDenied("This document is not available to you.")
-    elif not spec.allowed(actor):
-        raise PermissionDenied("Your role cannot generate this document.")
+    if not spec.readable_by(actor, patient):
+        raise PermissionDenied(
+            "This document is not available to you."
+            if actor.is_patient_account
+            else "Your role cannot generate this document."
+        )
     reason = spec.why_unavailable(patient)
     if reason:
         raise ValidationError({"kind": reason})
