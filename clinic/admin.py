@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clinic import permissions, roles, second_factor, services
 from clinic.access import AccessRule
 from clinic.audit import audit_record
-from clinic.choices import AccountType, AuditAction, Role
+from clinic.choices import AccountType, AuditAction
 from clinic.fields import ClinicDateField
 from clinic.models import (
     Chair,
@@ -105,16 +105,16 @@ class AdminRoleModelAdmin(admin.ModelAdmin):
         return lookup.split("__")[0] in offered and not lookup.startswith("password")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -174,7 +174,7 @@ class OpeningHoursAdmin(AdminRoleModelAdmin):
     list_display = ["weekday", "opens_at", "closes_at"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)  # deleting a weekday closes it
+        return may(request.user, permissions.ADMINISTER)  # deleting a weekday closes it
 
 
 # Feature apps say what a closure would hit: each hook takes a date and returns one line
@@ -222,7 +222,7 @@ class ClosureAdmin(AdminRoleModelAdmin):
     date_hierarchy = "date"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
 
 class ChairAdmin(AdminRoleModelAdmin):
@@ -246,10 +246,10 @@ class StaffRoleInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
 
 PATIENT_RECORD_NUMBER = re.compile(r"^KC-\d+$", re.IGNORECASE)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -238,30 +239,68 @@ def staff_create(
     return user
 
 
-def password_link_send(*, user: User, actor: User | None) -> None:
+def staff_email_set(*, user: User, email: str) -> User:
+    """Correct a staff member's e-mail address (`manage.py set_staff_email`, from the
+    server: in the admin the address is read-only). Any unused authenticator set-up link
+    stops working, since it went to the old address."""
+    from clinic.models import AuthenticatorEnrollment
+
+    with transaction.atomic():
+        user.email = email
+        user.save(update_fields=["email"])
+        AuthenticatorEnrollment.objects.filter(user=user, used_at__isnull=True).update(
+            expires_at=timezone.now()
+        )
+        audit_record(action=AuditAction.UPDATE, object_type="clinic.user.email", object_id=user.pk)
+    return user
+
+
+def password_link_send(*, user: User, actor: User) -> None:
     """E-mail `user` a one-time link to choose a new password, to their own address.
 
-    The admin's way to help with a password (nobody sets another person's password),
-    and what the public "forgot password" form does for each matching account.
+    The admin's way to help with a password (nobody sets another person's password). A
+    worker sends it once this transaction commits (`clinic.send_password_link`).
     """
+    from clinic.tasks import send_password_link
+
+    require(
+        actor,
+        permissions.HELP_WITH_SIGN_IN,
+        message="Only the admin role sends password links to others.",
+    )
+    if not user.email or not user.is_active:
+        raise ValidationError("This account has no e-mail address or is switched off.")
+    with transaction.atomic():
+        if not user.has_usable_password():
+            # A fresh account: a random password nobody knows, so the link can replace it.
+            user.set_password(secrets.token_urlsafe(32))
+            user.save(update_fields=["password"])
+        audit_record(
+            action=AuditAction.UPDATE,
+            user=actor,
+            object_type="clinic.user.password_link",
+            object_id=user.pk,
+        )
+        transaction.on_commit(partial(send_password_link.delay, user.pk))
+
+
+def password_link_deliver(user_id: int) -> bool:
+    """Send the password link of one account (in a worker); False when the account has
+    since lost its address or been switched off."""
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None:
+        return False
+    _password_link_email(user)
+    return True
+
+
+def _password_link_email(user: User) -> None:
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
     from clinic.notifications.email import send_templated_email
 
-    if actor is not None:
-        require(
-            actor,
-            permissions.HELP_WITH_SIGN_IN,
-            message="Only the admin role sends password links to others.",
-        )
-    if not user.email or not user.is_active:
-        raise ValidationError("This account has no e-mail address or is switched off.")
-    if not user.has_usable_password():
-        # A fresh account: a random password nobody knows, so the link can replace it.
-        user.set_password(secrets.token_urlsafe(32))
-        user.save(update_fields=["password"])
     context = {
         "user": user,
         "clinic_name": clinic_settings().name,
@@ -270,15 +309,7 @@ def password_link_send(*, user: User, actor: User | None) -> None:
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }
-    if actor is not None:
-        audit_record(
-            action=AuditAction.UPDATE,
-            user=actor,
-            object_type="clinic.user.password_link",
-            object_id=user.pk,
-        )
-    address = user.email
-    send_templated_email("password_reset", context, [address])
+    send_templated_email("password_reset", context, [user.email])
 
 
 def _normalized_email(address: str) -> str:
@@ -332,7 +363,7 @@ def password_reset_deliver(request_id: int) -> int:
         # The database's case-insensitive match may be looser than ours: send only to
         # an account whose address is the same one, never a look-alike.
         if _normalized_email(user.email) == wanted and user.has_usable_password():
-            password_link_send(user=user, actor=None)
+            _password_link_email(user)
             sent += 1
     PasswordResetRequest.objects.filter(pk=row.pk).update(email="")
     return sent

@@ -39,6 +39,22 @@ def password_reset_send(request_id: int) -> int:
     return password_reset_deliver(request_id)
 
 
+@shared_task(name="clinic.send_password_link", ignore_result=True)
+def send_password_link(user_id: int) -> None:
+    """E-mail a staff member the password link an admin sent them (after the commit)."""
+    from clinic.services import password_link_deliver
+
+    password_link_deliver(user_id)
+
+
+@shared_task(name="clinic.send_authenticator_link", ignore_result=True)
+def send_authenticator_link(enrollment_id: int) -> None:
+    """E-mail a staff member their authenticator set-up link (after the commit)."""
+    from clinic.second_factor import enrollment_link_deliver
+
+    enrollment_link_deliver(enrollment_id)
+
+
 # --- Reminders (clinic/notifications/reminders.py explains the exactly-once design) ------
 
 

@@ -10,12 +10,12 @@ import datetime as dt
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from clinic import services
 from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
+from clinic.management.base import AuditedCommand
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 
@@ -272,7 +272,7 @@ CONTACT_NAMES = ["Chris", "Pat", "Robin", "Jamie", "Casey"]
 RELATIONSHIPS = ["spouse", "parent", "sibling", "partner", "friend"]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create the demo clinic (idempotent) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
