@@ -14,9 +14,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from clinic import services
 from clinic.access import public, signed_in
 from clinic.forms import SignInForm
+from clinic.services import accounts
 
 
 def safe_next(request: HttpRequest, fallback: str = "home") -> str:
@@ -62,7 +62,7 @@ class ClinicPasswordResetView(auth_views.PasswordResetView):
     the lookup and the e-mail happen in a worker, a few per address per hour."""
 
     def form_valid(self, form: Any) -> HttpResponse:
-        services.password_reset_request(email=form.cleaned_data["email"])
+        accounts.password_reset_request(email=form.cleaned_data["email"])
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -9,13 +9,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic import permissions, selectors, services
+from clinic import permissions, selectors
 from clinic.access import permits
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.documents import DOCUMENT_KINDS
 from clinic.models import Document
 from clinic.selectors import patient_for_user
+from clinic.services import documents as document_services
 
 
 @permits(permissions.SEE_DOCUMENTS, audit="clinic.documents")
@@ -26,7 +27,7 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         subject = request.POST.get("subject_id") or None
         try:
-            services.document_request(
+            document_services.document_request(
                 patient=patient,
                 kind=request.POST.get("kind", ""),
                 subject_id=int(subject) if subject and subject.isdigit() else None,
@@ -87,7 +88,7 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def document_retry(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.document_for_user(request.user, document_id)
-    services.document_retry(document=document, actor=request.user)
+    document_services.document_retry(document=document, actor=request.user)
     if request.htmx:
         return TemplateResponse(request, "clinic/_document_status.html", {"document": document})
     return redirect("patient_documents", patient_id=document.patient_id)

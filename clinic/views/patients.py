@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic import permissions, selectors, services
+from clinic import permissions, selectors
 from clinic.access import permits, rule_of
 from clinic.choices import JourneyState
 from clinic.forms import CareTeamForm, PatientDetailsForm, PatientSearchForm
@@ -18,6 +18,7 @@ from clinic.models import Patient, User
 from clinic.panels import chart_panels
 from clinic.posting import submit_form
 from clinic.selectors import patient_for_user
+from clinic.services import patients
 
 
 @permits(permissions.SEE_PATIENTS, audit="clinic.patient_list")
@@ -90,7 +91,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     done = submit_form(
         request,
         form,
-        lambda data: services.patient_update_details(
+        lambda data: patients.patient_update_details(
             patient=patient, actor=request.user, changes=data
         ),
         success="Patient details saved.",
@@ -112,7 +113,7 @@ def patient_care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
     done = submit_form(
         request,
         form,
-        lambda data: services.patient_set_care_team(
+        lambda data: patients.patient_set_care_team(
             patient=patient,
             actor=request.user,
             psychiatrist=data["psychiatrist"],

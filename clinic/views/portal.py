@@ -9,13 +9,15 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic import permissions, selectors, services
+from clinic import permissions, selectors
 from clinic.access import permits
 from clinic.documents import DOCUMENT_KINDS
 from clinic.forms import ReminderPreferencesForm
 from clinic.models import Document
 from clinic.posting import submit_form
 from clinic.selectors import own_patient
+from clinic.services import documents as document_services
+from clinic.services import patients
 
 
 @permits(permissions.SEE_OWN_DOCUMENTS, audit="portal.documents")
@@ -25,7 +27,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request.user)
     if request.method == "POST":
         try:
-            services.document_request(
+            document_services.document_request(
                 patient=patient, kind=request.POST.get("kind", ""), subject_id=None,
                 actor=request.user,
             )  # fmt: skip
@@ -60,7 +62,7 @@ def my_reminder_preferences(request: HttpRequest) -> HttpResponse:
     done = submit_form(
         request,
         form,
-        lambda data: services.patient_set_reminder_preferences(
+        lambda data: patients.patient_set_reminder_preferences(
             patient=patient,
             actor=request.user,
             channel=data["reminder_channel"],

@@ -8,9 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic import permissions, selectors, services
+from clinic import permissions, selectors
 from clinic.access import permits
 from clinic.selectors import patient_for_user
+from clinic.services import reminders
 
 
 @permits(permissions.FOLLOW_REMINDERS, audit="clinic.reminder_history")
@@ -41,6 +42,6 @@ def reminder_retry(request: HttpRequest, reminder_id: int) -> HttpResponse:
     if reminder is None:
         messages.error(request, "That reminder is not waiting for a retry.")
         return redirect("failed_reminders")
-    services.reminder_retry(reminder=reminder, actor=request.user)
+    reminders.reminder_retry(reminder=reminder, actor=request.user)
     messages.success(request, "The reminder will be sent again within a minute.")
     return redirect("failed_reminders")

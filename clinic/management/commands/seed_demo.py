@@ -13,11 +13,11 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import services
 from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
 from clinic.management.base import AuditedCommand
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
+from clinic.services import accounts, patients
 
 STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
@@ -338,7 +338,7 @@ class Command(AuditedCommand):
     ) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = services.staff_create(
+            user = accounts.staff_create(
                 username=username,
                 password=STAFF_PASSWORD,
                 first_name=first,
@@ -365,7 +365,7 @@ class Command(AuditedCommand):
             reason = "Patient travelling for work for 6 weeks; resume on return."
         elif state == JourneyState.DISCHARGED:
             reason = "Completed induction and maintenance; sustained remission."
-        patient = services.patient_create(
+        patient = patients.patient_create(
             legal_first_name=first,
             legal_last_name=last,
             date_of_birth=born_on,
@@ -390,7 +390,7 @@ class Command(AuditedCommand):
         )
         username = PATIENT_LOGINS.get((first, last))
         if username:
-            services.patient_login_create(
+            accounts.patient_login_create(
                 patient=patient, username=username, password=PATIENT_PASSWORD
             )
         return True

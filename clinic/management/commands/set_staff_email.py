@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_email
 
-from clinic import services
 from clinic.choices import AccountType
 from clinic.management.base import AuditedCommand
 from clinic.models import User
+from clinic.services import accounts
 
 
 class Command(AuditedCommand):
@@ -37,5 +37,5 @@ class Command(AuditedCommand):
         ).first()
         if user is None:
             raise CommandError(f"No staff account named {options['username']!r}.")
-        services.staff_email_set(user=user, email=options["email"])
+        accounts.staff_email_set(user=user, email=options["email"])
         self.stdout.write(f"{user.get_username()}'s e-mail address is now {user.email}.")
