@@ -1,7 +1,7 @@
 """Demo intakes for `manage.py seed_demo`: every screening level, every stage of review.
 
 Each intake is made the way a patient (or a nurse on their behalf) makes one: every step's
-answers go through that step's form and `services.intake_save_step`, then the consent,
+answers go through that step's form and `intake_save_step`, then the consent,
 the submission, the evaluation blood pressure and the psychiatrist's decision through
 their services. So the demo holds what the product computes (measures, the ASQ band,
 screenings, urgent alerts) and obeys its rules. Afterwards the records are placed on the
@@ -18,7 +18,6 @@ from typing import Any
 from clinic import services as clinic_services
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
-from intake import services
 from intake.models import (
     EligibilityDecision,
     EvaluationBloodPressure,
@@ -31,6 +30,10 @@ from intake.models import (
     UrgentAlert,
 )
 from intake.questionnaire import ASQ_ATTEMPT_DETAIL_KEY, steps_for
+from intake.services.eligibility import eligibility_decide
+from intake.services.evaluation import evaluation_bp_record
+from intake.services.steps import intake_open, intake_save_step, intake_sign_consent
+from intake.services.submission import intake_submit
 
 PHQ9_BY_SEVERITY = {
     "moderate": [2, 1, 2, 1, 1, 2, 1, 1, 0],
@@ -38,6 +41,38 @@ PHQ9_BY_SEVERITY = {
     "severe": [3, 3, 2, 3, 2, 3, 2, 2, 0],
 }
 ASQ_NEGATIVE = {"q1": 0, "q2": 0, "q3": 0, "q4": 0}
+
+
+# The answers of an adult the screening rules do not flag: no, none or never on the
+# safety questions the patient answers (pregnancy aside: it depends on sex at birth) and
+# an escort home. The demo's intakes start from them, and so do the screening
+# tests (tests/intake/answers.py).
+CLEAR_SAFETY_ANSWERS: dict[str, Any] = {
+    "psychotic_disorder_dx": False,
+    "psychotic_symptoms_current": False,
+    "psychotic_symptoms_12m": False,
+    "family_psychosis": False,
+    "bipolar_dx": "none",
+    "mania_12m": False,
+    "suicide_attempt_ever": False,
+    "substance_use": "none",
+    "ketamine_misuse": "never",
+    "hypertension_dx": False,
+    "aneurysm_history": False,
+    "avm_history": False,
+    "ich_history": False,
+    "coronary_disease": False,
+    "heart_failure": False,
+    "arrhythmia": False,
+    "raised_icp": False,
+    "liver_disease": "none",
+    "ketamine_allergy": False,
+    "benzodiazepine": False,
+    "maoi": False,
+    "stimulant": False,
+    "opioid": False,
+    "has_escort": True,
+}
 
 
 def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
@@ -62,53 +97,30 @@ def _answers(patient: Patient, **overrides: Any) -> dict[str, Any]:
         "emergency_contact_phone": patient.emergency_contact_phone,
         "emergency_contact_relationship": patient.emergency_contact_relationship,
         "reminder_channel": patient.reminder_channel,
+        **CLEAR_SAFETY_ANSWERS,
         "primary_concern": "depression",
         "symptom_years": 7,
         "antidepressant_trials": 3,
         "psychotherapy_tried": True,
         "ect_tms_tried": False,
-        "psychotic_disorder_dx": False,
-        "psychotic_symptoms_current": False,
-        "psychotic_symptoms_12m": False,
-        "family_psychosis": False,
-        "bipolar_dx": "none",
-        "mania_12m": False,
-        "suicide_attempt_ever": False,
-        "substance_use": "none",
-        "ketamine_misuse": "never",
         "alcohol_drinks_per_week": 3,
-        "hypertension_dx": False,
-        "aneurysm_history": False,
-        "avm_history": False,
-        "ich_history": False,
         "had_heart_attack": False,
         "had_stroke": False,
-        "coronary_disease": False,
-        "heart_failure": False,
-        "arrhythmia": False,
         "hypertensive_encephalopathy": False,
-        "raised_icp": False,
         "glaucoma": False,
         "hyperthyroidism_untreated": False,
-        "liver_disease": "none",
         "interstitial_cystitis": False,
         "sleep_apnea_untreated": False,
         "porphyria": False,
-        "ketamine_allergy": False,
         "weight_kg": 72.0,
         "pregnancy_status": "not_applicable" if patient.sex_at_birth == "male" else "not_pregnant",
         "breastfeeding": False,
         "medication_list": "sertraline 150 mg, once a day\nbupropion XL 300 mg, once a day",
-        "benzodiazepine": False,
         "sedative_hypnotic": False,
         "lamotrigine": False,
-        "maoi": False,
-        "stimulant": False,
-        "opioid": False,
         "theophylline": False,
         "naltrexone": False,
         "allergies": [],
-        "has_escort": True,
     }
     answers.update(overrides)
     answers["measures"] = {
@@ -266,27 +278,23 @@ def _invitation(patient: Patient, coordinator: User) -> None:
 
 def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[str]) -> Intake:
     """Answer the named steps through their forms, as the intake pages do."""
-    intake = services.intake_open(patient=patient, actor=author)
+    intake = intake_open(patient=patient, actor=author)
     for step in steps_for(answers):
         if step.slug not in slugs:
             continue
         if step.slug == "consent":
-            intake = services.intake_sign_consent(
-                intake=intake, signature=patient.full_name, actor=author
-            )
+            intake = intake_sign_consent(intake=intake, signature=patient.full_name, actor=author)
             continue
         form = step.form_class(step.form_class.as_data(answers), answers=intake.answers)
         if not form.is_valid():
             raise ValueError(f"Demo answers for {step.slug} do not pass the form: {form.errors}")
-        intake = services.intake_save_step(
-            intake=intake, step=step, answers=form.to_answers(), actor=author
-        )
+        intake = intake_save_step(intake=intake, step=step, answers=form.to_answers(), actor=author)
     return intake
 
 
 def _submit(patient: Patient, answers: dict[str, Any], author: User) -> Intake:
     intake = _fill(patient, answers, author, [step.slug for step in steps_for(answers)])
-    services.intake_submit(intake=intake, actor=author)
+    intake_submit(intake=intake, actor=author)
     intake.refresh_from_db()
     return intake
 
@@ -300,10 +308,10 @@ def _review(
     signer: User,
 ) -> None:
     if bp is not None:
-        services.evaluation_bp_record(intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse)
+        evaluation_bp_record(intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse)
     if decision is not None:
         texts = DECISION_TEXTS.get(decision, {})
-        services.eligibility_decide(
+        eligibility_decide(
             intake=intake,
             actor=signer,
             decision=decision,

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.http import HttpRequest
 
-from clinic.choices import JourneyState, Role
+from clinic.choices import JourneyState
+from clinic.context import note_subject
 from clinic.models import Document, Patient, User
-from clinic.policy import patients_visible_to
+from clinic.policy import NotVisible, may, patients_visible_to
 from intake.answer_display import (
     AnswerRow,
     allergy_text,
@@ -28,12 +28,14 @@ from intake.models import (
     ScreeningResult,
     UrgentAlert,
 )
+from intake.permissions import ACKNOWLEDGE_URGENT_ALERTS
 
 # The patient version of the decision letter, kept in the patient's own documents.
 PATIENT_LETTER = "decision_letter_patient"
 
 
 def invitations_for(user: User) -> QuerySet[Invitation]:
+    """The invitations of the patients the user sees, newest first."""
     return (
         Invitation.objects.filter(patient__in=patients_visible_to(user))
         .select_related("patient", "created_by")
@@ -43,7 +45,7 @@ def invitations_for(user: User) -> QuerySet[Invitation]:
 
 def open_urgent_alerts(user: User) -> QuerySet[UrgentAlert]:
     """Unacknowledged alerts a psychiatrist must see (none for other roles)."""
-    if not user.is_authenticated or not user.has_role(Role.PSYCHIATRIST):
+    if not may(user, ACKNOWLEDGE_URGENT_ALERTS):
         return UrgentAlert.objects.none()
     return (
         UrgentAlert.objects.filter(
@@ -54,11 +56,71 @@ def open_urgent_alerts(user: User) -> QuerySet[UrgentAlert]:
     )
 
 
+def urgent_alert_for_user(user: User, alert_id: int) -> UrgentAlert:
+    """One urgent alert of a patient the user sees (with the patient and who acknowledged
+    it), or NotVisible. An alert that does not exist is not visible either."""
+    alert = (
+        UrgentAlert.objects.select_related("patient", "acknowledged_by").filter(pk=alert_id).first()
+    )
+    if alert is None:
+        raise NotVisible(patient_id=None, object_type="intake.urgentalert", object_id=alert_id)
+    if not patients_visible_to(user).filter(pk=alert.patient_id).exists():
+        raise NotVisible(
+            patient_id=alert.patient_id, object_type="clinic.patient", object_id=alert.patient_id
+        )
+    note_subject(patient_id=alert.patient_id, object_type="intake.urgentalert", object_id=alert.pk)
+    return alert
+
+
 def urgent_alerts_of(patient: Patient) -> QuerySet[UrgentAlert]:
     return patient.urgent_alerts.select_related("acknowledged_by").order_by("-raised_at")
 
 
+def invitation_for_user(user: User, invitation_id: int) -> Invitation:
+    """One invitation of a patient the user sees, or NotVisible."""
+    invitation = invitations_for(user).filter(pk=invitation_id).first()
+    if invitation is None:
+        patient_id = (
+            Invitation.objects.filter(pk=invitation_id).values_list("patient_id", flat=True).first()
+        )
+        raise NotVisible(
+            patient_id=patient_id, object_type="intake.invitation", object_id=invitation_id
+        )
+    return invitation
+
+
+def intake_patient_for_user(user: User, patient_id: int | None = None) -> Patient:
+    """The patient whose intake pages are open: the signed-in patient's own record (no
+    `patient_id`), or one patient in a staff user's scope; NotVisible otherwise.
+
+    Unlike `clinic.selectors.patient_for_user` it names no page subject: an intake page
+    shows the start page, one step or the whole intake, and says which
+    (`intake_page_seen`), so its view audit row names that and not the patient record."""
+    if patient_id is None:
+        own = Patient.objects.filter(user=user).select_related("psychiatrist", "therapist")
+        found = own.first()
+        if found is None:
+            raise NotVisible(patient_id=None, object_type="clinic.patient", object_id="own")
+        return found
+    found = patients_visible_to(user).filter(pk=patient_id).first()
+    if found is None:
+        raise NotVisible(patient_id=patient_id, object_type="clinic.patient", object_id=patient_id)
+    return found
+
+
+def intake_page_seen(patient: Patient, *, intake: Intake | None = None, step: str = "") -> None:
+    """Name what an intake page shows, for its view audit row: one step of the intake, the
+    whole intake (its status, its review), or (no intake yet) the page that starts it."""
+    if step:
+        note_subject(patient_id=patient.pk, object_type="intake.step", object_id=step)
+    elif intake is not None:
+        note_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
+    else:
+        note_subject(patient_id=patient.pk, object_type="intake.start", object_id=patient.pk)
+
+
 def intake_of(patient: Patient) -> Intake | None:
+    """The patient's intake (None before it is started)."""
     intake = Intake.objects.filter(patient=patient).select_related("entered_by_staff").first()
     if intake is not None:
         intake.patient = patient  # the caller's copy, not a second read
@@ -149,7 +211,7 @@ def latest_decision(patient: Patient) -> EligibilityDecision | None:
     return patient.decisions.select_related("signed_by").order_by("-signed_at", "-pk").first()
 
 
-def portal_decision_letter(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
+def portal_decision_letter(user: User, patient: Patient) -> dict[str, Any] | None:
     """For a declined patient's portal home: the letter their psychiatrist signed and its
     PDF copy (the newest version in their own documents), or None in any other state."""
     if patient.journey_state != JourneyState.DECLINED:

@@ -21,7 +21,7 @@ from intake.models import Invitation, InvitationStatus
 )
 def send_invitation(invitation_id: int) -> str:
     """Email (and text, if a mobile was given) the patient their invitation link."""
-    from intake.services import invitation_mark_sent, invitation_token
+    from intake.services.invitations import invitation_mark_sent, invitation_token
 
     invitation = Invitation.objects.select_related("patient").get(pk=invitation_id)
     if invitation.status != InvitationStatus.PENDING:

@@ -11,66 +11,50 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.access import allow, public
-from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
-from clinic.forms import attach_errors
-from clinic.policy import NotVisible
+from clinic.access import permits, public
+from clinic.models import User
+from clinic.posting import submit_form
 from clinic.selectors import paginate
-from intake import selectors, services
-from intake.forms import (
-    AcceptInvitationForm,
-    InvitationForm,
-)
+from intake import selectors
+from intake.forms import AcceptInvitationForm, InvitationForm
 from intake.models import Invitation
+from intake.permissions import INVITE_PATIENTS
+from intake.services import invitations as services
 
 # --- Invitations (coordinators) ------------------------------------------------------------
 
 
-@allow(Role.COORDINATOR)
+@permits(INVITE_PATIENTS, audit="intake.invitation_list")
 def invitation_list(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.invitations_for(request.user), request.GET.get("page"))
-    audit_record(action=AuditAction.VIEW, object_type="intake.invitation_list")
     return TemplateResponse(request, "intake/invitation_list.html", {"page": page})
 
 
-@allow(Role.COORDINATOR)
+def _sent(invitation: Invitation) -> str:
+    return (
+        f"Invitation sent to {invitation.patient.full_name}. The link works until "
+        f"{timezone.localtime(invitation.expires_at):%B %-d, %Y}."
+    )
+
+
+@permits(INVITE_PATIENTS)
 @require_http_methods(["GET", "POST"])
 def invitation_create(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                actor=request.user,
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-                email=form.cleaned_data["email"],
-                mobile=form.cleaned_data["mobile"],
-                date_of_birth=form.cleaned_data["date_of_birth"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.patient.full_name}. The link works until "
-                f"{timezone.localtime(invitation.expires_at):%B %-d, %Y}.",
-            )
-            return redirect("invitation_list")
-    return TemplateResponse(request, "intake/invitation_form.html", {"form": form})
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.invitation_create(actor=request.user, **data),
+        success=_sent,
+        then=lambda _: redirect("invitation_list"),
+    )
+    return done or TemplateResponse(request, "intake/invitation_form.html", {"form": form})
 
 
-@allow(Role.COORDINATOR)
+@permits(INVITE_PATIENTS)
 @require_POST
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = selectors.invitations_for(request.user).filter(pk=invitation_id).first()
-    if invitation is None:
-        patient_id = (
-            Invitation.objects.filter(pk=invitation_id).values_list("patient_id", flat=True).first()
-        )
-        raise NotVisible(
-            patient_id=patient_id, object_type="intake.invitation", object_id=invitation_id
-        )
+    invitation = selectors.invitation_for_user(request.user, invitation_id)
     try:
         services.invitation_resend(invitation=invitation, actor=request.user)
     except ValidationError as error:
@@ -105,6 +89,12 @@ PROBLEMS = {
 }
 
 
+def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
+    """The new login is signed in at once and taken to the intake."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("intake_home")
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -134,21 +124,18 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         first_name=patient.legal_first_name,
         last_name=patient.legal_last_name,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                invitation=invitation, password=form.cleaned_data["password1"]
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                f"Your login is ready: sign in with the username {user.username}. "
-                "Let's start your intake.",
-            )
-            return redirect("intake_home")
+    done = submit_form(
+        request,
+        form,
+        lambda data: services.invitation_accept(invitation=invitation, password=data["password1"]),
+        success=lambda user: (
+            f"Your login is ready: sign in with the username {user.username}. "
+            "Let's start your intake."
+        ),
+        then=lambda user: _signed_in(request, user),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "intake/invitation_accept.html",

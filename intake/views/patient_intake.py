@@ -15,17 +15,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import allow
-from clinic.audit import audit_record
-from clinic.choices import PATIENT_ROLE, AuditAction, JourneyState, Role
+from clinic.access import permits
+from clinic.choices import JourneyState
 from clinic.middleware import take_pending_post
-from clinic.models import Patient
+from clinic.models import Patient, User
 from clinic.portal import next_step_sentence
-from clinic.selectors import own_patient, patient_for_user
-from intake import selectors, services
+from clinic.posting import submit_form
+from intake import selectors
 from intake.answer_display import answer_rows
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_ACUTE_ITEM, ASQ_NON_ACUTE
 from intake.models import Intake, IntakeStatus
+from intake.permissions import ENTER_INTAKE_FOR_PATIENT, FILL_OWN_INTAKE
 from intake.questionnaire import (
     CONSENT_TEXT,
     STEP_BY_SLUG,
@@ -35,8 +35,8 @@ from intake.questionnaire import (
     known_details,
     steps_for,
 )
-
-STAFF_ENTRY_ROLES = (Role.NURSE, Role.PSYCHIATRIST)
+from intake.services import steps as services
+from intake.services.submission import intake_submit
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,7 @@ def _intake(request: HttpRequest, patient: Patient) -> Intake | None:
 
 def _start_page(request: HttpRequest, patient: Patient, routes: IntakeRoutes) -> HttpResponse:
     """No intake yet: say so, with a button that starts it (a POST to this same page)."""
-    audit_record(
-        action=AuditAction.VIEW,
-        patient=patient,
-        object_type="intake.start",
-        object_id=patient.pk,
-    )
+    selectors.intake_page_seen(patient)
     return TemplateResponse(
         request,
         "intake/intake_start.html",
@@ -108,7 +103,7 @@ def _started(request: HttpRequest) -> HttpResponse | None:
 
 
 def _staff_intake(request: HttpRequest, patient_id: int) -> tuple[Patient, Intake | None]:
-    patient = patient_for_user(request.user, patient_id)
+    patient = selectors.intake_patient_for_user(request.user, patient_id)
     if patient.journey_state not in INTAKE_STAGES:
         return patient, selectors.intake_of(patient)
     return patient, _intake(request, patient)
@@ -124,11 +119,11 @@ def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
 # --- Patient ------------------------------------------------------------------------------
 
 
-@allow(PATIENT_ROLE)
+@permits(FILL_OWN_INTAKE)
 @require_http_methods(["GET", "POST"])
 def intake_home(request: HttpRequest) -> HttpResponse:
     """Where the patient's intake stands; sends them on to the next unanswered step."""
-    patient = own_patient(request.user)
+    patient = selectors.intake_patient_for_user(request.user)
     intake = _intake(request, patient)
     if intake is None:
         return _start_page(request, patient, IntakeRoutes(patient, staff=False))
@@ -139,7 +134,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         return redirect("intake_review")
     if request.method == "POST":
         return redirect("intake_home")
-    audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
+    selectors.intake_page_seen(patient, intake=intake)
     decision = selectors.latest_decision(patient)
     reopened = [step for step in steps_for(intake.answers) if step.slug in intake.reopened_steps]
     return TemplateResponse(
@@ -155,10 +150,10 @@ def intake_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allow(PATIENT_ROLE)
+@permits(FILL_OWN_INTAKE)
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
-    patient = own_patient(request.user)
+    patient = selectors.intake_patient_for_user(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -166,10 +161,10 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     return _started(request) or _step_page(request, patient, intake, slug, routes)
 
 
-@allow(PATIENT_ROLE)
+@permits(FILL_OWN_INTAKE)
 @require_http_methods(["GET", "POST"])
 def intake_review(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request.user)
+    patient = selectors.intake_patient_for_user(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -180,7 +175,7 @@ def intake_review(request: HttpRequest) -> HttpResponse:
 # --- Staff entering on the patient's behalf ----------------------------------------------------
 
 
-@allow(*STAFF_ENTRY_ROLES)
+@permits(ENTER_INTAKE_FOR_PATIENT)
 @require_http_methods(["GET", "POST"])
 def staff_intake_step(request: HttpRequest, patient_id: int, slug: str) -> HttpResponse:
     patient, intake = _staff_intake(request, patient_id)
@@ -190,7 +185,7 @@ def staff_intake_step(request: HttpRequest, patient_id: int, slug: str) -> HttpR
     return _started(request) or _step_page(request, patient, intake, slug, routes)
 
 
-@allow(*STAFF_ENTRY_ROLES)
+@permits(ENTER_INTAKE_FOR_PATIENT)
 @require_http_methods(["GET", "POST"])
 def staff_intake_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient, intake = _staff_intake(request, patient_id)
@@ -201,6 +196,39 @@ def staff_intake_review(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 # --- Shared pages ---------------------------------------------------------------------------
+
+
+def _step_form(request: HttpRequest, patient: Patient, intake: Intake, step: Step) -> StepForm:
+    """The step's form: the stored answers (a draft as the patient left it), or what was
+    typed before an inactivity sign-out, or the POST being answered."""
+    kwargs: dict[str, Any] = {"answers": intake.answers}
+    if step.slug == "about-you":
+        # Start from what the clinic already knows (the invitation); answers win.
+        kwargs["answers"] = {**known_details(patient), **intake.answers}
+    if step.slug in intake.drafts:
+        # Saved unfinished ("Save and finish later"): the page as the patient left it.
+        kwargs["initial"] = intake.drafts[step.slug]
+    if step.form_class is ConsentForm:
+        kwargs["legal_name"] = patient.full_name
+    restored = take_pending_post(request) if request.method == "GET" else None
+    if restored is not None:
+        messages.info(
+            request,
+            "You were signed out after a period of inactivity. What you typed is shown "
+            "below and has not been saved yet: check it and press Next.",
+        )
+    return step.form_class(request.POST or restored, **kwargs)
+
+
+def _save_step(intake: Intake, step: Step, form: StepForm, actor: User) -> Intake:
+    """A finished step: the consent signed, or the step's answers stored."""
+    if step.form_class is ConsentForm:
+        return services.intake_sign_consent(
+            intake=intake, signature=form.cleaned_data["signature"], actor=actor
+        )
+    return services.intake_save_step(
+        intake=intake, step=step, answers=form.to_answers(), actor=actor
+    )
 
 
 def _step_page(
@@ -215,55 +243,26 @@ def _step_page(
     if not services.step_is_open(intake, slug):
         messages.info(request, "Only the steps the psychiatrist reopened can be changed.")
         return HttpResponseRedirect(routes.review())
-    kwargs: dict[str, Any] = {"answers": intake.answers}
-    if slug == "about-you":
-        # Start from what the clinic already knows (the invitation); answers win.
-        kwargs["answers"] = {**known_details(patient), **intake.answers}
-    if slug in intake.drafts:
-        # Saved unfinished ("Save and finish later"): the page as the patient left it.
-        kwargs["initial"] = intake.drafts[slug]
-    if step.form_class is ConsentForm:
-        kwargs["legal_name"] = patient.full_name
-    restored = take_pending_post(request) if request.method == "GET" else None
-    if restored is not None:
-        messages.info(
+    form = _step_form(request, patient, intake, step)
+    try:
+        done = submit_form(
             request,
-            "You were signed out after a period of inactivity. What you typed is shown "
-            "below and has not been saved yet: check it and press Next.",
+            form,
+            lambda _: _save_step(intake, step, form, request.user),
+            then=lambda saved: _after_saving(request, patient, saved, step, routes),
         )
-    form = step.form_class(request.POST or restored, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if step.form_class is ConsentForm:
-                intake = services.intake_sign_consent(
-                    intake=intake,
-                    signature=form.cleaned_data["signature"],
-                    actor=request.user,
-                )
-            else:
-                intake = services.intake_save_step(
-                    intake=intake,
-                    step=step,
-                    answers=form.to_answers(),
-                    actor=request.user,
-                )
-        except PermissionDenied as error:
-            messages.error(request, str(error))
-            return HttpResponseRedirect(routes.done())
-        return _after_saving(request, patient, intake, step, routes)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(routes.done())
+    if done:
+        return done
     partly_saved = False
     if request.method == "POST" and "save_and_exit" in request.POST:
         response = _save_unfinished(request, patient, intake, step, form, routes)
         if response is not None:
             return response
         partly_saved = True
-    if request.method == "GET":
-        audit_record(
-            action=AuditAction.VIEW,
-            patient=patient,
-            object_type="intake.step",
-            object_id=slug,
-        )
+    selectors.intake_page_seen(patient, step=slug)
     index = applicable.index(step)
     previous = applicable[index - 1] if index else None
     return TemplateResponse(
@@ -422,7 +421,7 @@ def _review_page(
 ) -> HttpResponse:
     if request.method == "POST":
         try:
-            services.intake_submit(intake=intake, actor=request.user)
+            intake_submit(intake=intake, actor=request.user)
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
             return HttpResponseRedirect(routes.review())
@@ -433,7 +432,7 @@ def _review_page(
             else "Thank you — your intake was submitted.",
         )
         return HttpResponseRedirect(routes.done())
-    audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
+    selectors.intake_page_seen(patient, intake=intake)
     editable = intake.is_editable_by_patient
     sections = [
         (

@@ -2,145 +2,144 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import allow
-from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
-from clinic.forms import attach_errors
-from clinic.selectors import paginate, patient_for_user
-from intake import selectors, services
+from clinic.access import permits
+from clinic.models import Patient, User
+from clinic.posting import submit_form
+from clinic.selectors import paginate
+from intake import selectors
 from intake.answer_display import answer_rows
-from intake.forms import (
-    AcknowledgeAlertForm,
-    DecisionForm,
-    EvaluationBloodPressureForm,
-)
-from intake.models import IntakeStatus, UrgentAlert
+from intake.forms import AcknowledgeAlertForm, DecisionForm, EvaluationBloodPressureForm
+from intake.models import EligibilityDecision, Intake, IntakeStatus
+from intake.permissions import ACKNOWLEDGE_URGENT_ALERTS, REVIEW_INTAKES
 from intake.questionnaire import steps_for
+from intake.services.eligibility import eligibility_decide
+from intake.services.evaluation import evaluation_bp_record
+from intake.services.urgent_alerts import urgent_alert_acknowledge
 
 # --- Urgent alerts (psychiatrists) --------------------------------------------------------------
 
 
-@allow(Role.PSYCHIATRIST)
+@permits(ACKNOWLEDGE_URGENT_ALERTS)
 @require_http_methods(["GET", "POST"])
 def urgent_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(UrgentAlert.objects.only("patient_id"), pk=alert_id)
-    patient = patient_for_user(request.user, alert.patient_id)
-    alert = UrgentAlert.objects.select_related("acknowledged_by").get(pk=alert_id)
+    alert = selectors.urgent_alert_for_user(request.user, alert_id)
     form = AcknowledgeAlertForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.urgent_alert_acknowledge(
-                alert=alert,
-                actor=request.user,
-                action_note=form.cleaned_data["action_note"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, "Alert acknowledged; the action taken is recorded.")
-            return redirect("patient_detail", patient_id=patient.pk)
-    if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, patient=patient, obj=alert)
-    return TemplateResponse(
-        request, "intake/urgent_alert.html", {"alert": alert, "patient": patient, "form": form}
+    done = submit_form(
+        request,
+        form,
+        lambda data: urgent_alert_acknowledge(
+            alert=alert, actor=request.user, action_note=data["action_note"]
+        ),
+        success="Alert acknowledged; the action taken is recorded.",
+        then=lambda _: redirect("patient_detail", patient_id=alert.patient_id),
+    )
+    return done or TemplateResponse(
+        request,
+        "intake/urgent_alert.html",
+        {"alert": alert, "patient": alert.patient, "form": form},
     )
 
 
 # --- Eligibility review (psychiatrists; nurses record the evaluation BP) -------------------
 
 
-@allow(Role.PSYCHIATRIST, Role.NURSE)
+@permits(REVIEW_INTAKES, audit="intake.review_queue")
 def review_queue(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.review_queue(request.user), request.GET.get("page"))
-    audit_record(action=AuditAction.VIEW, object_type="intake.review_queue")
     return TemplateResponse(request, "intake/review_queue.html", {"page": page})
 
 
-@allow(Role.PSYCHIATRIST, Role.NURSE)
+def _decide(intake: Intake, actor: User, form: DecisionForm) -> EligibilityDecision:
+    """Sign the decision; a refusal (a nurse pressing "sign") shows above the form."""
+    try:
+        return eligibility_decide(
+            intake=intake,
+            actor=actor,
+            decision=form.cleaned_data["decision"],
+            routes=form.cleaned_data["routes"],
+            overrides=form.overrides(),
+            staff_reason=form.cleaned_data["staff_reason"],
+            patient_message=form.cleaned_data["patient_message"],
+            reopen_steps=form.cleaned_data["reopen_steps"],
+        )
+    except PermissionDenied as refused:
+        raise ValidationError(str(refused)) from refused
+
+
+@permits(REVIEW_INTAKES)
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_user(request.user, patient_id)
+    patient = selectors.intake_patient_for_user(request.user, patient_id)
     intake = selectors.intake_of(patient)
     if intake is None or intake.submitted_at is None:
         messages.info(request, "This patient has not submitted an intake yet.")
         return redirect("patient_detail", patient_id=patient.pk)
+    selectors.intake_page_seen(patient, intake=intake)
     context = selectors.review_context(intake)
-    absolute = [
-        f
-        for f in (context.screening.flags if context.screening else [])
-        if f["severity"] == "absolute"
-    ]
-    bp_form = EvaluationBloodPressureForm(
-        request.POST if request.POST.get("action") == "bp" else None, prefix="bp"
-    )
+    action = request.POST.get("action")
+    bp_form = EvaluationBloodPressureForm(request.POST if action == "bp" else None, prefix="bp")
     decision_form = DecisionForm(
-        request.POST if request.POST.get("action") == "decide" else None,
-        absolute_flags=absolute,
+        request.POST if action == "decide" else None,
+        absolute_flags=[
+            flag
+            for flag in (context.screening.flags if context.screening else [])
+            if flag["severity"] == "absolute"
+        ],
         steps=steps_for(intake.answers),
     )
-    if request.method == "POST" and request.POST.get("action") == "bp" and bp_form.is_valid():
-        try:
-            services.evaluation_bp_record(
-                intake=intake,
-                systolic=bp_form.cleaned_data["systolic"],
-                diastolic=bp_form.cleaned_data["diastolic"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(bp_form, error)
-        else:
-            messages.success(request, "Blood pressure recorded; the screening was run again.")
-            return redirect("review", patient_id=patient.pk)
-    if (
-        request.method == "POST"
-        and request.POST.get("action") == "decide"
-        and decision_form.is_valid()
-    ):
-        try:
-            decision = services.eligibility_decide(
-                intake=intake,
-                actor=request.user,
-                decision=decision_form.cleaned_data["decision"],
-                routes=decision_form.cleaned_data["routes"],
-                overrides=decision_form.overrides(),
-                staff_reason=decision_form.cleaned_data["staff_reason"],
-                patient_message=decision_form.cleaned_data["patient_message"],
-                reopen_steps=decision_form.cleaned_data["reopen_steps"],
-            )
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                decision_form.add_error(None, str(error))
-            else:
-                attach_errors(decision_form, error)
-        else:
-            messages.success(request, f"Decision signed: {decision.get_decision_display()}.")
-            return redirect("review_queue")
-    if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, patient=patient, obj=intake)
-    sections = [
-        (step, answer_rows(step, intake.answers))
-        for step in steps_for(intake.answers)
-        if step.slug != "consent"
-    ]
-    return TemplateResponse(
+    done = submit_form(
+        request,
+        bp_form,
+        lambda data: evaluation_bp_record(
+            intake=intake,
+            systolic=data["systolic"],
+            diastolic=data["diastolic"],
+            actor=request.user,
+        ),
+        success="Blood pressure recorded; the screening was run again.",
+        then=lambda _: redirect("review", patient_id=patient.pk),
+    ) or submit_form(
+        request,
+        decision_form,
+        lambda _: _decide(intake, request.user, decision_form),
+        success=lambda decision: f"Decision signed: {decision.get_decision_display()}.",
+        then=lambda _: redirect("review_queue"),
+    )
+    return done or TemplateResponse(
         request,
         "intake/review.html",
-        {
-            "patient": patient,
-            "review": context,
-            "flags": selectors.review_flags(context.screening) if context.screening else [],
-            "sections": sections,
-            "bp_form": bp_form,
-            "decision_form": decision_form,
-            "can_decide": request.user.has_role(Role.PSYCHIATRIST)
-            and intake.status == IntakeStatus.SUBMITTED,
-            "alerts": selectors.urgent_alerts_of(patient),
-        },
+        _review_page(patient, intake, context, bp_form, decision_form),
     )
+
+
+def _review_page(
+    patient: Patient,
+    intake: Intake,
+    context: selectors.ReviewContext,
+    bp_form: EvaluationBloodPressureForm,
+    decision_form: DecisionForm,
+) -> dict[str, Any]:
+    return {
+        "patient": patient,
+        "review": context,
+        "flags": selectors.review_flags(context.screening) if context.screening else [],
+        "sections": [
+            (step, answer_rows(step, intake.answers))
+            for step in steps_for(intake.answers)
+            if step.slug != "consent"
+        ],
+        "bp_form": bp_form,
+        "decision_form": decision_form,
+        # Who may sign is the template's question (`can.intake.decide_eligibility`).
+        "awaiting_decision": intake.status == IntakeStatus.SUBMITTED,
+        "alerts": selectors.urgent_alerts_of(patient),
+    }

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.demo import CLEAR_SAFETY_ANSWERS
+
 MISSING = object()
 
 
@@ -14,33 +16,10 @@ def minimal_clean(**overrides: Any) -> dict[str, Any]:
     answers: dict[str, Any] = {
         "date_of_birth": "1985-06-15",
         "sex_at_birth": "male",
-        "psychotic_disorder_dx": False,
-        "psychotic_symptoms_current": False,
-        "psychotic_symptoms_12m": False,
-        "family_psychosis": False,
-        "bipolar_dx": "none",
-        "mania_12m": False,
-        "suicide_attempt_ever": False,
-        "substance_use": "none",
-        "ketamine_misuse": "never",
-        "hypertension_dx": False,
-        "aneurysm_history": False,
-        "avm_history": False,
-        "ich_history": False,
-        "coronary_disease": False,
-        "heart_failure": False,
-        "arrhythmia": False,
-        "raised_icp": False,
-        "liver_disease": "none",
+        **CLEAR_SAFETY_ANSWERS,  # the demo's intakes start from the same answers
         "pregnancy_status": "not_applicable",
-        "ketamine_allergy": False,
-        "benzodiazepine": False,
-        "maoi": False,
-        "stimulant": False,
-        "opioid": False,
         "suicide_risk_screen": "negative",
         "phq9_item9": 0,
-        "has_escort": True,
         "screening_bp_systolic": 120,
         "screening_bp_diastolic": 80,
     }
