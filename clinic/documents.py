@@ -23,20 +23,29 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from clinic import policy
 from clinic.choices import DocumentStatus
 from clinic.models import Document, Patient, User
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentKind:
+    """A kind of document a feature app registers, with who reads it.
+
+    Staff read a kind when they hold its `action` in the policy (the app declares it in
+    its permissions.py), or — until every app names an action — one of its `roles`; and
+    only about patients in their scope. A patient reads only the patient versions
+    (`for_patient`) of their own record."""
+
     code: str
     label: str
     template: str
-    roles: frozenset[str]
     context: Callable[[Document], dict[str, Any]]
     record_version: Callable[[Document], str]
+    action: str = ""
+    roles: frozenset[str] = frozenset()  # transitional: `action` replaces it
     # (subject id, label) choices, e.g. the patient's sessions; None: about the patient.
     subjects: Callable[[Patient], list[tuple[int, str]]] | None = None
     for_patient: bool = False
@@ -47,7 +56,18 @@ class DocumentKind:
         return self.unavailable(patient) if self.unavailable else None
 
     def allowed(self, user: User) -> bool:
+        """Whether a staff member may read and generate this kind (any patient)."""
+        if user.is_patient_account:
+            return False
+        if self.action:
+            return policy.may(user, self.action)
         return bool(user.role_codes & self.roles)
+
+    def readable_by(self, user: User, patient: Patient) -> bool:
+        """Whether `user` may read this kind of document about `patient`."""
+        if user.is_patient_account:
+            return self.for_patient and patient.user_id == user.pk
+        return self.allowed(user) and policy.in_scope(user, patient)
 
 
 DOCUMENT_KINDS: dict[str, DocumentKind] = {}

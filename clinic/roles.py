@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic import permissions
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Role
 from clinic.models import RoleRequest, RoleRequestStatus, StaffRole, User
+from clinic.policy import may
 
 
 def _audit(action: str, *, actor: User | None, person: User, role: str) -> None:
@@ -28,7 +30,7 @@ def _audit(action: str, *, actor: User | None, person: User, role: str) -> None:
 
 
 def _check_admin(actor: User) -> None:
-    if not actor.has_role(Role.ADMIN):
+    if not may(actor, permissions.CHANGE_ROLES):
         raise ValidationError("Only the admin role changes staff roles.")
 
 

@@ -18,6 +18,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,11 +28,14 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic import permissions
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
+from clinic.choices import AuditAction
 from clinic.models import AuthenticatorEnrollment, User
 from clinic.notifications.email import send_templated_email
+from clinic.policy import may
 from clinic.selectors import clinic_settings
+from clinic.tasks import send_authenticator_link
 
 # A new link is not sent again within this time (a double click, a flood of requests).
 LINK_RESEND_PAUSE = dt.timedelta(minutes=2)
@@ -59,11 +63,13 @@ def _check_staff(user: User) -> None:
 def enrollment_link_send(*, user: User, actor: User) -> bool:
     """E-mail `user` a one-time link to set up an authenticator app.
 
-    The link goes only to the address on the account. Returns False (and sends nothing)
-    when a link went out less than two minutes ago; earlier unused links stop working.
+    The link goes only to the address on the account; a worker sends it once this
+    transaction commits (`clinic.send_authenticator_link`). Returns False (and sends
+    nothing) when a link went out less than two minutes ago; earlier unused links stop
+    working.
     """
     _check_staff(user)
-    if actor.pk != user.pk and not actor.has_role(Role.ADMIN):
+    if actor.pk != user.pk and not may(actor, permissions.HELP_WITH_SIGN_IN):
         raise ValidationError("Only the admin role sends a set-up link to someone else.")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise ValidationError(
@@ -76,7 +82,6 @@ def enrollment_link_send(*, user: User, actor: User) -> bool:
             "Ask the clinic's administrator to add your work address."
         )
     now = timezone.now()
-    token = secrets.token_urlsafe(32)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         if AuthenticatorEnrollment.objects.filter(
@@ -86,9 +91,11 @@ def enrollment_link_send(*, user: User, actor: User) -> bool:
         AuthenticatorEnrollment.objects.filter(user=user, used_at__isnull=True).update(
             expires_at=now
         )
-        AuthenticatorEnrollment.objects.create(
+        # The link's secret is made by the worker that e-mails it (a task carries ids,
+        # never a secret); until then the row answers to no link.
+        enrollment = AuthenticatorEnrollment.objects.create(
             user=user,
-            token_hash=_digest(token),
+            token_hash=_digest(secrets.token_urlsafe(32)),
             expires_at=now + settings.CLINIC_ENROLLMENT_LINK_VALID,
             sent_by=actor,
         )
@@ -98,15 +105,38 @@ def enrollment_link_send(*, user: User, actor: User) -> bool:
             object_type="clinic.user",
             object_id=user.pk,
         )
-        link = settings.SITE_URL + reverse("mfa_enroll_link", args=[token])
-        address = user.email
-        context = {
-            "user": user,
-            "link": link,
-            "clinic_name": clinic_settings().name,
-            "hours": int(settings.CLINIC_ENROLLMENT_LINK_VALID.total_seconds() // 3600),
-        }
-    send_templated_email("authenticator_link", context, [address])
+        transaction.on_commit(partial(send_authenticator_link.delay, enrollment.pk))
+    return True
+
+
+def enrollment_link_deliver(enrollment_id: int) -> bool:
+    """E-mail the set-up link of one enrollment (in a worker): a fresh secret, whose
+    digest replaces the row's, so only this message's link works. False when the
+    enrollment is no longer usable (used, expired, replaced) or the address is gone."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        enrollment = (
+            AuthenticatorEnrollment.objects.select_for_update()
+            .select_related("user")
+            .filter(
+                pk=enrollment_id,
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+                sent_by__isnull=False,
+            )
+            .first()
+        )
+        if enrollment is None or not enrollment.user.email:
+            return False
+        enrollment.token_hash = _digest(token)
+        enrollment.save(update_fields=["token_hash"])
+    context = {
+        "user": enrollment.user,
+        "link": settings.SITE_URL + reverse("mfa_enroll_link", args=[token]),
+        "clinic_name": clinic_settings().name,
+        "hours": int(settings.CLINIC_ENROLLMENT_LINK_VALID.total_seconds() // 3600),
+    }
+    send_templated_email("authenticator_link", context, [enrollment.user.email])
     return True
 
 
@@ -291,7 +321,7 @@ def authenticator_reset(*, user: User, actor: User) -> int:
     a set-up link goes to their own address. Returns 1 when a device was removed."""
     from django.contrib.sessions.models import Session
 
-    if not actor.has_role(Role.ADMIN):
+    if not may(actor, permissions.HELP_WITH_SIGN_IN):
         raise ValidationError("Only the admin role resets authenticators.")
     _check_staff(user)
     with transaction.atomic():

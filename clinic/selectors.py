@@ -12,9 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from clinic import permissions
 from clinic.choices import (
     CLINICAL_REMINDER_KINDS,
-    CLINICAL_REMINDER_ROLES,
     AccountType,
     JourneyState,
     ReminderStatus,
@@ -26,12 +26,13 @@ from clinic.models import (
     Chair,
     ClinicSettings,
     Closure,
+    Document,
     OpeningHours,
     Patient,
     Reminder,
     User,
 )
-from clinic.policy import NotVisible, patients_visible_to
+from clinic.policy import NotVisible, may, patients_visible_to
 
 # The settings row read once per request: the time-zone middleware reads it and every
 # later `clinic_settings()` in the same request reuses it (see `request_clinic_settings`).
@@ -242,7 +243,7 @@ def _reminders_visible_to(user: User) -> QuerySet[Reminder]:
     """A coordinator sees scheduling messages, not that a clinical alert went out about a
     patient (an urgent suicide-risk alert is a clinical fact)."""
     reminders = Reminder.objects.all()
-    if not user.has_role(*CLINICAL_REMINDER_ROLES):
+    if not may(user, permissions.SEE_CLINICAL_REMINDERS):
         reminders = reminders.exclude(kind__in=CLINICAL_REMINDER_KINDS)
     return reminders
 
@@ -289,10 +290,28 @@ def patient_for_user(
     return patient
 
 
-def own_patient(user: User) -> Patient:
-    """The patient record of a signed-in patient login."""
+def own_patient(user: User, *, object_type: str = "clinic.patient") -> Patient:
+    """The patient record of a signed-in patient login (`object_type` names the page's
+    view row, e.g. "portal.home")."""
     found = Patient.objects.filter(user=user).select_related("psychiatrist", "therapist").first()
     if found is None:
         raise NotVisible(patient_id=None, object_type="clinic.patient", object_id="own")
-    note_subject(patient_id=found.pk, object_type="clinic.patient", object_id=found.pk)
+    note_subject(patient_id=found.pk, object_type=object_type, object_id=found.pk)
     return found
+
+
+def document_for_user(user: User, pk: int) -> Document:
+    """One document whose kind this user may read, about a patient in their scope, or
+    NotVisible (answered 404 and audited)."""
+    from clinic.documents import DOCUMENT_KINDS
+
+    document = Document.objects.select_related("patient", "requested_by").filter(pk=pk).first()
+    kind = DOCUMENT_KINDS.get(document.kind) if document is not None else None
+    if document is None or kind is None or not kind.readable_by(user, document.patient):
+        raise NotVisible(
+            patient_id=document.patient_id if document else None,
+            object_type="clinic.document",
+            object_id=pk,
+        )
+    note_subject(patient_id=document.patient_id, object_type="clinic.document", object_id=pk)
+    return document

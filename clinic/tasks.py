@@ -34,9 +34,25 @@ def verify_audit_chain() -> dict[str, object]:
 @shared_task(name="clinic.password_reset_send", ignore_result=True)
 def password_reset_send(request_id: int) -> int:
     """Send the links of one "forgot password" request (the view answers at once)."""
-    from clinic.services import password_reset_deliver
+    from clinic.services.accounts import password_reset_deliver
 
     return password_reset_deliver(request_id)
+
+
+@shared_task(name="clinic.send_password_link", ignore_result=True)
+def send_password_link(user_id: int) -> None:
+    """E-mail a staff member the password link an admin sent them (after the commit)."""
+    from clinic.services.accounts import password_link_deliver
+
+    password_link_deliver(user_id)
+
+
+@shared_task(name="clinic.send_authenticator_link", ignore_result=True)
+def send_authenticator_link(enrollment_id: int) -> None:
+    """E-mail a staff member their authenticator set-up link (after the commit)."""
+    from clinic.second_factor import enrollment_link_deliver
+
+    enrollment_link_deliver(enrollment_id)
 
 
 # --- Reminders (clinic/notifications/reminders.py explains the exactly-once design) ------

@@ -130,7 +130,7 @@ def test_patient_accounts_are_not_listed_to_the_admin(personas) -> None:
     assert patient_user.username not in audit_filter
 
 
-def test_an_admin_never_sets_a_password(personas) -> None:
+def test_an_admin_never_sets_a_password(personas, django_capture_on_commit_callbacks) -> None:
     admin = sign_in(Client(), personas.admin)
     for target in (personas.nurse, personas.patient_a.user):
         url = f"/clinic-admin/clinic/user/{target.pk}/password/"
@@ -138,11 +138,12 @@ def test_an_admin_never_sets_a_password(personas) -> None:
         assert response.status_code in (302, 404)
         target.refresh_from_db()
         assert not target.check_password("taken-over-123!")
-    # The admin's way: a link to the person's own address.
-    admin.post(
-        reverse("admin:clinic_user_changelist"),
-        {"action": "send_password_link", "_selected_action": [personas.nurse.pk]},
-    )
+    # The admin's way: a link to the person's own address (it leaves after the commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            reverse("admin:clinic_user_changelist"),
+            {"action": "send_password_link", "_selected_action": [personas.nurse.pk]},
+        )
     assert mail.outbox[-1].to == [personas.nurse.email]
 
 
@@ -156,19 +157,22 @@ def test_an_account_type_never_changes(personas) -> None:
     assert User.objects.get(pk=patient_user.pk).account_type == AccountType.PATIENT
 
 
-def test_a_new_staff_account_gets_a_password_link_and_no_role(personas) -> None:
+def test_a_new_staff_account_gets_a_password_link_and_no_role(
+    personas, django_capture_on_commit_callbacks
+) -> None:
     admin = sign_in(Client(), personas.admin)
-    response = admin.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "username": "newnurse",
-            "first_name": "Nia",
-            "last_name": "Okafor",
-            "email": "nia@clinic.example",
-            "display_title": "",
-            "credentials": "RN",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        response = admin.post(
+            reverse("admin:clinic_user_add"),
+            {
+                "username": "newnurse",
+                "first_name": "Nia",
+                "last_name": "Okafor",
+                "email": "nia@clinic.example",
+                "display_title": "",
+                "credentials": "RN",
+            },
+        )
     assert response.status_code == 302, response.context["adminform"].form.errors
     created = User.objects.get(username="newnurse")
     assert created.account_type == AccountType.STAFF

@@ -63,9 +63,12 @@ def test_a_password_alone_never_shows_a_secret_or_makes_a_device(client, persona
     assert not TOTPDevice.objects.filter(user=personas.nurse).exists()
 
 
-def test_the_emailed_link_sets_up_the_authenticator_once(client, personas) -> None:
+def test_the_emailed_link_sets_up_the_authenticator_once(
+    client, personas, django_capture_on_commit_callbacks
+) -> None:
     password_sign_in(client, "james")
-    client.post(reverse("mfa_link_request"))
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        client.post(reverse("mfa_link_request"))
     message = mail.outbox[-1]
     assert message.to == [personas.nurse.email]
     path = emailed_link_path()
@@ -88,9 +91,12 @@ def test_the_emailed_link_sets_up_the_authenticator_once(client, personas) -> No
     assert "This set-up link does not work" in again.content.decode()
 
 
-def test_each_view_of_the_setup_page_has_a_new_secret(client, personas) -> None:
+def test_each_view_of_the_setup_page_has_a_new_secret(
+    client, personas, django_capture_on_commit_callbacks
+) -> None:
     password_sign_in(client, "james")
-    client.post(reverse("mfa_link_request"))
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        client.post(reverse("mfa_link_request"))
     client.post(emailed_link_path())
     first = client.get(reverse("mfa_setup"))
     second = client.get(reverse("mfa_setup"))
@@ -101,9 +107,12 @@ def test_each_view_of_the_setup_page_has_a_new_secret(client, personas) -> None:
     assert not TOTPDevice.objects.filter(user=personas.nurse).exists()
 
 
-def test_the_link_works_only_for_the_account_it_was_sent_to(client, personas) -> None:
+def test_the_link_works_only_for_the_account_it_was_sent_to(
+    client, personas, django_capture_on_commit_callbacks
+) -> None:
     password_sign_in(client, "james")
-    client.post(reverse("mfa_link_request"))
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        client.post(reverse("mfa_link_request"))
     path = emailed_link_path()
 
     intruder = Client()
@@ -114,9 +123,12 @@ def test_the_link_works_only_for_the_account_it_was_sent_to(client, personas) ->
     assert AuditEvent.objects.filter(action="denied", object_type="otp.setup_link").exists()
 
 
-def test_an_expired_link_does_not_work(client, personas) -> None:
+def test_an_expired_link_does_not_work(
+    client, personas, django_capture_on_commit_callbacks
+) -> None:
     password_sign_in(client, "james")
-    client.post(reverse("mfa_link_request"))
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        client.post(reverse("mfa_link_request"))
     AuthenticatorEnrollment.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get(emailed_link_path()).status_code == 404
 
@@ -206,14 +218,17 @@ def test_replacing_the_authenticator_needs_the_password_and_a_current_code(
     assert AuditEvent.objects.filter(action="mfa_replaced", user=personas.nurse).exists()
 
 
-def test_an_admin_reset_sends_a_setup_link_to_the_owner(client, personas) -> None:
+def test_an_admin_reset_sends_a_setup_link_to_the_owner(
+    client, personas, django_capture_on_commit_callbacks
+) -> None:
     TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
     admin = sign_in(Client(), personas.admin)
-    response = admin.post(
-        reverse("admin:clinic_user_changelist"),
-        {"action": "reset_authenticator", "_selected_action": [personas.nurse.pk]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
+        response = admin.post(
+            reverse("admin:clinic_user_changelist"),
+            {"action": "reset_authenticator", "_selected_action": [personas.nurse.pk]},
+            follow=True,
+        )
     assert "Authenticator reset for 1 account(s)." in response.content.decode()
     assert mail.outbox[-1].to == [personas.nurse.email]
     assert AuditEvent.objects.filter(action="mfa_reset", object_id=personas.nurse.pk).exists()

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from clinic import roles
 from clinic.choices import Role
+from clinic.management.base import AuditedCommand
 from clinic.models import User
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Give a staff member a role. In the application a second admin must approve each "
         "grant; this command is for whoever runs the server. The grant is audited."

@@ -10,14 +10,14 @@ import datetime as dt
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import services
 from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
+from clinic.management.base import AuditedCommand
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
+from clinic.services import accounts, patients
 
 STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
@@ -272,7 +272,7 @@ CONTACT_NAMES = ["Chris", "Pat", "Robin", "Jamie", "Casey"]
 RELATIONSHIPS = ["spouse", "parent", "sibling", "partner", "friend"]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create the demo clinic (idempotent) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -338,7 +338,7 @@ class Command(BaseCommand):
     ) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = services.staff_create(
+            user = accounts.staff_create(
                 username=username,
                 password=STAFF_PASSWORD,
                 first_name=first,
@@ -365,7 +365,7 @@ class Command(BaseCommand):
             reason = "Patient travelling for work for 6 weeks; resume on return."
         elif state == JourneyState.DISCHARGED:
             reason = "Completed induction and maintenance; sustained remission."
-        patient = services.patient_create(
+        patient = patients.patient_create(
             legal_first_name=first,
             legal_last_name=last,
             date_of_birth=born_on,
@@ -390,7 +390,7 @@ class Command(BaseCommand):
         )
         username = PATIENT_LOGINS.get((first, last))
         if username:
-            services.patient_login_create(
+            accounts.patient_login_create(
                 patient=patient, username=username, password=PATIENT_PASSWORD
             )
         return True

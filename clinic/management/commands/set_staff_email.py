@@ -11,17 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
 
-from clinic.audit import audit_record
-from clinic.choices import AccountType, AuditAction
-from clinic.models import AuthenticatorEnrollment, User
+from clinic.choices import AccountType
+from clinic.management.base import AuditedCommand
+from clinic.models import User
+from clinic.services import accounts
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Set a staff member's e-mail address (audited; pending set-up links expire)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,13 +37,5 @@ class Command(BaseCommand):
         ).first()
         if user is None:
             raise CommandError(f"No staff account named {options['username']!r}.")
-        with transaction.atomic():
-            user.email = options["email"]
-            user.save(update_fields=["email"])
-            AuthenticatorEnrollment.objects.filter(user=user, used_at__isnull=True).update(
-                expires_at=timezone.now()
-            )
-            audit_record(
-                action=AuditAction.UPDATE, object_type="clinic.user.email", object_id=user.pk
-            )
+        accounts.staff_email_set(user=user, email=options["email"])
         self.stdout.write(f"{user.get_username()}'s e-mail address is now {user.email}.")

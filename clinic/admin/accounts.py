@@ -1,233 +1,28 @@
-"""The clinic's Django admin: for the `admin` role only, no clinical free text, audited."""
+"""Staff accounts in the admin: the users, their roles (asked for by one admin, decided
+by another) and the links that help them sign in."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from django_celery_beat.admin import PeriodicTaskAdmin
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-from simple_history.admin import SimpleHistoryAdmin
 
-from clinic import permissions, roles, second_factor, services
-from clinic.access import AccessRule
-from clinic.audit import audit_record
-from clinic.choices import AccountType, AuditAction, Role
-from clinic.fields import ClinicDateField
+from clinic import permissions, roles, second_factor
+from clinic.admin.site import AdminRoleModelAdmin, clinic_admin_site
+from clinic.choices import AccountType
 from clinic.models import (
-    Chair,
-    ClinicSettings,
-    Closure,
-    OpeningHours,
     RoleRequest,
     RoleRequestStatus,
     StaffRole,
     User,
 )
 from clinic.policy import may
-
-
-class ClinicAdminSite(admin.AdminSite):
-    site_header = "Clinic administration"
-    site_title = "Clinic administration"
-    index_title = "Users, chairs, hours, closures and settings"
-    access_rule = AccessRule(action=permissions.ADMINISTER)
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        # One sign-in page for the whole product (lockout and second factor live there).
-        if request.user.is_authenticated:
-            return redirect("home")
-        return redirect(f"/login/?next={request.get_full_path()}")
-
-    def logout(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return redirect("logout") if request.method == "GET" else super().logout(request)
-
-    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
-        wrapped = super().admin_view(view, cacheable)
-
-        def audited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.is_authenticated and not self.has_permission(request):
-                audit_record(action=AuditAction.DENIED, object_type="admin")
-                return TemplateResponse(request, "403.html", status=403)
-            response = wrapped(request, *args, **kwargs)
-            if self.has_permission(request):
-                audit_record(
-                    action=AuditAction.VIEW if request.method == "GET" else AuditAction.UPDATE,
-                    object_type="admin",
-                    object_id=str(kwargs.get("object_id", ""))[:64],
-                )
-            return response
-
-        audited.access_rule = self.access_rule  # type: ignore[attr-defined]
-        audited.csrf_exempt = getattr(wrapped, "csrf_exempt", False)  # type: ignore[attr-defined]
-        return audited
-
-
-# The admin's own sign-in and sign-out hand over to the product's pages.
-ClinicAdminSite.login.access_rule = AccessRule(public=True)  # type: ignore[attr-defined]
-ClinicAdminSite.logout.access_rule = AccessRule(any_signed_in=True)  # type: ignore[attr-defined]
-
-clinic_admin_site = ClinicAdminSite(name="admin")
-
-
-class AdminRoleModelAdmin(admin.ModelAdmin):
-    """Everything here is the admin role's to see and change; nothing is deleted."""
-
-    # The browser's date picker (no ambiguous 08/12/2026), bounded like every form date.
-    formfield_overrides = {
-        models.DateField: {
-            "form_class": ClinicDateField,
-            "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
-    }
-
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
-        # Only the filters the page offers: Django would also allow any lookup on the
-        # model's own fields (e.g. `?password__startswith=` reads a hash letter by letter).
-        offered = {
-            (item if isinstance(item, str) else item[0]).split("__")[0] for item in self.list_filter
-        }
-        if self.date_hierarchy:
-            offered.add(self.date_hierarchy)
-        return lookup.split("__")[0] in offered and not lookup.startswith("password")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_role(Role.ADMIN)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_role(Role.ADMIN)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ClinicSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
-    fieldsets = [
-        ("Clinic", {"fields": ["name", "time_zone", "phone", "email", "address", "paper_size"]}),
-        (
-            "Operations",
-            {
-                "fields": [
-                    "nurse_capacity",
-                    "invitation_valid_days",
-                    "sms_quiet_start",
-                    "sms_quiet_end",
-                    "rems_certification_id",
-                    "rems_certified_on",
-                ]
-            },
-        ),
-        (
-            "Vital-sign alert limits",
-            {
-                "fields": [
-                    ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
-                    ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
-                    ("bp_low_warning", "bp_low_critical"),
-                    ("hr_high_warning", "hr_high_critical"),
-                    ("hr_low_warning", "hr_low_critical"),
-                    ("spo2_low_warning", "spo2_low_critical"),
-                    ("rr_low_warning", "rr_low_critical"),
-                    ("rr_high_warning", "rr_high_critical"),
-                    "bp_rise_warning",
-                ]
-            },
-        ),
-        (
-            "Pre-dose gate limits",
-            {
-                "fields": [
-                    ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
-                    ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
-                    ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
-                    ("predose_hr_low", "predose_hr_high"),
-                    "predose_spo2",
-                ]
-            },
-        ),
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # a single row, created on first use
-
-
-class OpeningHoursAdmin(AdminRoleModelAdmin):
-    list_display = ["weekday", "opens_at", "closes_at"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)  # deleting a weekday closes it
-
-
-# Feature apps say what a closure would hit: each hook takes a date and returns one line
-# per booked session that day (sessions registers its appointments in its AppConfig).
-CLOSURE_CONFLICTS: list[Callable[[dt.date], list[str]]] = []
-
-
-class ClosureForm(forms.ModelForm):
-    confirm = forms.BooleanField(
-        label="Close the clinic anyway: the sessions listed stay booked and must be moved",
-        required=False,
-    )
-
-    class Meta:
-        model = Closure
-        fields = ["date", "reason"]
-        field_classes = {"date": ClinicDateField}
-
-    def clean_date(self) -> dt.date:
-        day = self.cleaned_data["date"]
-        if day < timezone.localdate() and (self.instance.pk is None or day != self.instance.date):
-            raise forms.ValidationError(
-                f"{day:%A %-d %B %Y} is in the past: a closure is for a day still to come."
-            )
-        return day
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        day = cleaned.get("date")
-        if day and not cleaned.get("confirm"):
-            booked = [line for hook in CLOSURE_CONFLICTS for line in hook(day)]
-            if booked:
-                self.add_error(
-                    "confirm",
-                    f"{len(booked)} session(s) are booked on {day:%A %-d %B %Y}: "
-                    + "; ".join(booked)
-                    + ". Tick the box to close anyway, then move them.",
-                )
-        return cleaned
-
-
-class ClosureAdmin(AdminRoleModelAdmin):
-    form = ClosureForm
-    list_display = ["date", "reason"]
-    date_hierarchy = "date"
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
-
-
-class ChairAdmin(AdminRoleModelAdmin):
-    list_display = ["name", "room", "is_active", "display_order"]
-    list_editable = ["is_active", "display_order"]
+from clinic.services import accounts
 
 
 class StaffRoleInline(admin.TabularInline):
@@ -246,10 +41,10 @@ class StaffRoleInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_role(Role.ADMIN)
+        return may(request.user, permissions.ADMINISTER)
 
 
 PATIENT_RECORD_NUMBER = re.compile(r"^KC-\d+$", re.IGNORECASE)
@@ -336,7 +131,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = services.staff_create(
+        created = accounts.staff_create(
             username=obj.username,
             password=None,
             first_name=obj.first_name,
@@ -347,7 +142,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
             credentials=obj.credentials,
         )
         obj.pk = created.pk
-        services.password_link_send(user=created, actor=request.user)
+        accounts.password_link_send(user=created, actor=request.user)
         self.message_user(
             request,
             f"A link to choose a password went to {obj.email}. Ask for roles with "
@@ -367,7 +162,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
     @admin.action(description="E-mail a link to choose a new password")
     def send_password_link(self, request: HttpRequest, queryset: Any) -> None:
         for user in queryset:
-            services.password_link_send(user=user, actor=request.user)
+            accounts.password_link_send(user=user, actor=request.user)
         self.message_user(request, f"Password link sent to {queryset.count()} account(s).")
 
     @admin.action(description="E-mail an authenticator set-up link")
@@ -503,30 +298,5 @@ class RoleRequestAdmin(AdminRoleModelAdmin):
                 self.message_user(request, f"{role_request}: {verdict}.")
 
 
-class ReadOnlyAdmin(AdminRoleModelAdmin):
-    """Shown, never changed here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
-    """The periodic tasks are defined in code (clinic/schedules.py) and written after every
-    migrate: the admin sees them, but cannot switch off the nightly audit check or schedule
-    a task with arguments of their choosing."""
-
-    actions: list[str] = []
-
-
-clinic_admin_site.register(ClinicSettings, ClinicSettingsAdmin)
-clinic_admin_site.register(OpeningHours, OpeningHoursAdmin)
-clinic_admin_site.register(Closure, ClosureAdmin)
-clinic_admin_site.register(Chair, ChairAdmin)
 clinic_admin_site.register(User, ClinicUserAdmin)
-clinic_admin_site.register(PeriodicTask, ClinicPeriodicTaskAdmin)
-clinic_admin_site.register(IntervalSchedule, ReadOnlyAdmin)
-clinic_admin_site.register(CrontabSchedule, ReadOnlyAdmin)
 clinic_admin_site.register(RoleRequest, RoleRequestAdmin)

@@ -1,0 +1,153 @@
+"""The clinic itself in the admin: settings, opening hours, closures, chairs, and the
+periodic tasks (read-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils import timezone
+from django_celery_beat.admin import PeriodicTaskAdmin
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from simple_history.admin import SimpleHistoryAdmin
+
+from clinic import permissions
+from clinic.admin.site import AdminRoleModelAdmin, ReadOnlyAdmin, clinic_admin_site
+from clinic.fields import ClinicDateField
+from clinic.models import (
+    Chair,
+    ClinicSettings,
+    Closure,
+    OpeningHours,
+)
+from clinic.policy import may
+
+
+class ClinicSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
+    fieldsets = [
+        ("Clinic", {"fields": ["name", "time_zone", "phone", "email", "address", "paper_size"]}),
+        (
+            "Operations",
+            {
+                "fields": [
+                    "nurse_capacity",
+                    "invitation_valid_days",
+                    "sms_quiet_start",
+                    "sms_quiet_end",
+                    "rems_certification_id",
+                    "rems_certified_on",
+                ]
+            },
+        ),
+        (
+            "Vital-sign alert limits",
+            {
+                "fields": [
+                    ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
+                    ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
+                    ("bp_low_warning", "bp_low_critical"),
+                    ("hr_high_warning", "hr_high_critical"),
+                    ("hr_low_warning", "hr_low_critical"),
+                    ("spo2_low_warning", "spo2_low_critical"),
+                    ("rr_low_warning", "rr_low_critical"),
+                    ("rr_high_warning", "rr_high_critical"),
+                    "bp_rise_warning",
+                ]
+            },
+        ),
+        (
+            "Pre-dose gate limits",
+            {
+                "fields": [
+                    ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
+                    ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
+                    ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
+                    ("predose_hr_low", "predose_hr_high"),
+                    "predose_spo2",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a single row, created on first use
+
+
+class OpeningHoursAdmin(AdminRoleModelAdmin):
+    list_display = ["weekday", "opens_at", "closes_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)  # deleting a weekday closes it
+
+
+# Feature apps say what a closure would hit: each hook takes a date and returns one line
+# per booked session that day (sessions registers its appointments in its AppConfig).
+CLOSURE_CONFLICTS: list[Callable[[dt.date], list[str]]] = []
+
+
+class ClosureForm(forms.ModelForm):
+    confirm = forms.BooleanField(
+        label="Close the clinic anyway: the sessions listed stay booked and must be moved",
+        required=False,
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["date", "reason"]
+        field_classes = {"date": ClinicDateField}
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        if day < timezone.localdate() and (self.instance.pk is None or day != self.instance.date):
+            raise forms.ValidationError(
+                f"{day:%A %-d %B %Y} is in the past: a closure is for a day still to come."
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day = cleaned.get("date")
+        if day and not cleaned.get("confirm"):
+            booked = [line for hook in CLOSURE_CONFLICTS for line in hook(day)]
+            if booked:
+                self.add_error(
+                    "confirm",
+                    f"{len(booked)} session(s) are booked on {day:%A %-d %B %Y}: "
+                    + "; ".join(booked)
+                    + ". Tick the box to close anyway, then move them.",
+                )
+        return cleaned
+
+
+class ClosureAdmin(AdminRoleModelAdmin):
+    form = ClosureForm
+    list_display = ["date", "reason"]
+    date_hierarchy = "date"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+
+class ChairAdmin(AdminRoleModelAdmin):
+    list_display = ["name", "room", "is_active", "display_order"]
+    list_editable = ["is_active", "display_order"]
+
+
+class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
+    """The periodic tasks are defined in code (clinic/schedules.py) and written after every
+    migrate: the admin sees them, but cannot switch off the nightly audit check or schedule
+    a task with arguments of their choosing."""
+
+    actions: list[str] = []
+
+
+clinic_admin_site.register(ClinicSettings, ClinicSettingsAdmin)
+clinic_admin_site.register(OpeningHours, OpeningHoursAdmin)
+clinic_admin_site.register(Closure, ClosureAdmin)
+clinic_admin_site.register(Chair, ChairAdmin)
+clinic_admin_site.register(PeriodicTask, ClinicPeriodicTaskAdmin)
+clinic_admin_site.register(IntervalSchedule, ReadOnlyAdmin)
+clinic_admin_site.register(CrontabSchedule, ReadOnlyAdmin)
