@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
-
 from clinic.journey import PortalFacts, patient_next_step
-from clinic.models import Patient
+from clinic.models import Patient, User
 
 PORTAL_FACTS: list[Callable[[Patient], dict[str, Any]]] = []
 
@@ -35,17 +33,20 @@ def next_step_sentence(patient: Patient) -> str:
 
 @dataclass(frozen=True)
 class PortalPanel:
+    """A panel under the next-step sentence: its template, and a selector taking the
+    signed-in user and their patient record (None: nothing to show)."""
+
     template: str
-    context: Callable[[HttpRequest, Patient], dict[str, Any] | None]
+    context: Callable[[User, Patient], dict[str, Any] | None]
 
 
 PORTAL_PANELS: list[PortalPanel] = []
 
 
-def portal_panels(request: HttpRequest, patient: Patient) -> list[tuple[str, dict[str, Any]]]:
+def portal_panels(user: User, patient: Patient) -> list[tuple[str, dict[str, Any]]]:
     shown = []
     for panel in PORTAL_PANELS:
-        context = panel.context(request, patient)
+        context = panel.context(user, patient)
         if context is not None:
             shown.append((panel.template, context))
     return shown

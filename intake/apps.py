@@ -20,12 +20,8 @@ class IntakeConfig(AppConfig):
         from clinic.portal import PORTAL_PANELS, PortalPanel
         from intake.selectors import portal_decision_letter
 
-        # The panel API still hands over the request; the selector needs only the user.
         PORTAL_PANELS.append(
-            PortalPanel(
-                "intake/_portal_decision_letter.html",
-                lambda request, patient: portal_decision_letter(request.user, patient),
-            )
+            PortalPanel("intake/_portal_decision_letter.html", portal_decision_letter)
         )
 
         NAVIGATION[2:2] = [

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.documents import DocumentKind, register
 from clinic.models import Document, Patient
+from intake import permissions
 from intake.models import EligibilityDecision
 from intake.selectors import PATIENT_LETTER, review_flags
 
@@ -68,7 +68,7 @@ def register_documents() -> None:
             code="decision_letter",
             label="Eligibility decision letter",
             template="documents/decision_letter.html",
-            roles=frozenset({Role.PSYCHIATRIST}),
+            action=permissions.READ_DECISION_LETTERS,
             context=staff_context,
             record_version=version,
             subjects=_decisions,
@@ -79,7 +79,7 @@ def register_documents() -> None:
             code=PATIENT_LETTER,
             label="Eligibility decision letter (patient version)",
             template="documents/decision_letter.html",
-            roles=frozenset({Role.PSYCHIATRIST}),
+            action=permissions.READ_DECISION_LETTERS,
             context=patient_context,
             record_version=version,
             for_patient=True,

@@ -54,3 +54,8 @@ RECORD_MEDICATION_CHANGE = define(
     {Role.NURSE, Role.PSYCHIATRIST},
     "Record a medication change reported at check-in, which re-runs the medication rules.",
 )
+READ_DECISION_LETTERS = define(
+    "intake.read_decision_letters",
+    {Role.PSYCHIATRIST},
+    "Read and generate the eligibility decision letter (staff and patient versions).",
+)

@@ -7,13 +7,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.documents import DocumentKind, register
 from clinic.models import Document
 from clinic.selectors import clinic_settings
 from intake.models import EligibilityDecision, Intake
 from intake.questionnaire import TreatmentReasonsForm
-from integration import selectors
+from integration import permissions, selectors
 from integration.models import IntegrationNote, NoteStatus
 from sessions.models import TreatmentPlan, TreatmentSession
 from sessions.selectors.records import state_of, with_parts
@@ -115,7 +114,7 @@ def register_documents() -> None:
             code="course_summary",
             label="Treatment course summary",
             template="documents/course_summary.html",
-            roles=frozenset({Role.PSYCHIATRIST, Role.THERAPIST}),
+            action=permissions.READ_COURSE_SUMMARIES,
             context=lambda document: course_context(document, for_patient=False),
             record_version=course_version,
         )
@@ -125,7 +124,7 @@ def register_documents() -> None:
             code="course_summary_patient",
             label="Treatment course summary (patient version)",
             template="documents/course_summary.html",
-            roles=frozenset({Role.PSYCHIATRIST, Role.THERAPIST}),
+            action=permissions.READ_COURSE_SUMMARIES,
             context=lambda document: course_context(document, for_patient=True),
             record_version=course_version,
             for_patient=True,

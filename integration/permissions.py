@@ -49,3 +49,8 @@ VIEW_CLINIC_OUTCOMES = define(
     {Role.PSYCHIATRIST, Role.ADMIN},
     "See the clinic's outcomes per protocol (counts and shares, no patient data).",
 )
+READ_COURSE_SUMMARIES = define(
+    "integration.read_course_summaries",
+    {Role.PSYCHIATRIST, Role.THERAPIST},
+    "Read and generate the treatment course summary (staff and patient versions).",
+)

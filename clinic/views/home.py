@@ -58,7 +58,7 @@ def _portal_home(request: HttpRequest, patient: Patient) -> HttpResponse:
                 has_psychiatrist=patient.psychiatrist_id is not None,
                 has_therapist=patient.therapist_id is not None,
             ),
-            "panels": portal.portal_panels(request, patient),
+            "panels": portal.portal_panels(request.user, patient),
             "intake_states": INTAKE_STATES,
         },
     )
