@@ -20,12 +20,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic.access import allow
-from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
+from clinic.access import permits
 from clinic.forms import attach_errors
+from clinic.policy import may
 from clinic.selectors import clinic_settings
-from sessions import monitoring
+from sessions import monitoring, permissions, record_rules
 from sessions.charts import vitals_chart
 from sessions.forms import (
     AcknowledgeForm,
@@ -57,8 +56,9 @@ from sessions.models import (
     VitalReading,
 )
 from sessions.models.records import CheckInItem, RecordLocked
-from sessions.selectors import records as selectors
+from sessions.selectors import before_dose, session_state
 from sessions.selectors.scheduling import appointment_for_user
+from sessions.selectors.session_record import session_for_user
 from sessions.selectors.treatment_gate import (
     TreatmentFacts,
     current_medicines,
@@ -66,8 +66,17 @@ from sessions.selectors.treatment_gate import (
     intake_allergies,
     treatment_facts,
 )
-from sessions.services import records as services
-from sessions.wording import checkin_text
+from sessions.services import (
+    adverse_events,
+    checkin,
+    corrections,
+    discharge,
+    dose,
+    infusion,
+    signoff,
+    vitals,
+)
+from sessions.wording import checkin_text, gate_reason_texts
 
 Forms = dict[str, Any]
 CONFIRM_ITEMS = (
@@ -97,13 +106,13 @@ STATUS_BLOCKS = (
 # --- Check-in from the calendar or the board --------------------------------------------
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+@permits(permissions.RECORD_SESSION)
 @require_POST
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Open the session record for today's appointment and go to the session screen."""
     appointment = appointment_for_user(request.user, appointment_id)
     try:
-        session = services.session_open(appointment=appointment, actor=request.user)
+        session = checkin.session_open(appointment=appointment, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("nurse_board")
@@ -114,13 +123,13 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 
 
 def _checklist(
-    state: selectors.SessionState, forms: Forms, facts: TreatmentFacts | None
+    state: session_state.SessionState, forms: Forms, facts: TreatmentFacts | None
 ) -> list[dict[str, Any]]:
     """The check-in rows; `facts` (the medicines on file) only while the form is shown."""
     session = state.session
     labels = dict(CheckInItem.choices)
     rows = []
-    for item in selectors.checkin_required_items(session):
+    for item in record_rules.checkin_required_items(session):
         if item in (CheckInItem.PHQ9, CheckInItem.ASQ):
             continue
         form_class = ITEM_FORMS.get(item)
@@ -131,7 +140,7 @@ def _checklist(
             entry = state.entries.get(item)
             value = entry.value if entry else None
             if item == CheckInItem.WEIGHT and value is not None:
-                value = selectors.weight_of(value)
+                value = record_rules.weight_of(value)
             form = form_class(initial={item: value} if entry else None)
         entry = state.entries.get(item)
         rows.append(
@@ -142,51 +151,21 @@ def _checklist(
                 "shown": checkin_text(item, entry.value) if entry else "",
                 "form": form,
                 "confirm": item in CONFIRM_ITEMS,
-                "hint": selectors.fasting_rule(session.route) if item == "fasting" else "",
+                "hint": record_rules.fasting_rule(session.route) if item == "fasting" else "",
             }
         )
     return rows
 
 
-def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
-    state = selectors.state_of(session)
-    user = request.user
-    clinical = user.has_role(Role.NURSE, Role.PSYCHIATRIST)
-    writable = clinical and session.nurse_signed_at is None and session.cosigned_at is None
-    plan = session.plan
-    # What the treatment gate reads, only while the dose is still to come.
-    facts = None if state.dose else treatment_facts(session, now=state.now)
-    dose_plan = (
-        None if facts is None else services.dose_plan(session, state, first_dose=facts.first_dose)
-    )
-    zone = clinic_settings().zone
-    gate_reasons = services.session_gate(session, state, facts) if facts else []
+def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str, Any]:
+    """Each entry form of the screen: the one just posted (with its errors and what was
+    typed) or an empty one."""
     return {
-        "session": session,
-        "state": state,
-        "patient": session.patient,
-        "plan": plan,
-        "protocol": plan.protocol,
-        "appointment": session.appointment,
-        "checklist": _checklist(state, forms, facts) if facts else [],
-        "checklist_done": [] if facts else _checklist(state, {}, None),
         "phq9_form": forms.get("phq9") or Phq9Form(),
-        "phq9_entry": state.entries.get(CheckInItem.PHQ9),
         "asq_form": forms.get("asq") or AsqForm(prefix="asq"),
-        "asq_entry": state.entries.get(CheckInItem.ASQ),
         "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
         "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
-        "gate_reasons": gate_reasons,
-        "new_flags": flags_since_decision(facts) if facts else [],
-        "pregnancy": services.pregnancy_state(state, facts) if facts else None,
-        "allergies": facts.allergies if facts else intake_allergies(session.patient),
         "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
-        "device_order": services.session_device_order(
-            session,
-            first_dose=facts.first_dose if facts else selectors.first_dose_of_drug(session),
-        )
-        if session.route == monitoring.ESKETAMINE
-        else 0,
         "vitals_form": forms.get("vitals") or VitalsForm(),
         "override_form": forms.get("gate_override") or ReasonForm(prefix="override"),
         "order_form": forms.get("order") or OrderAmendForm(prefix="order"),
@@ -201,38 +180,79 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         or AddendumForm(
             prefix="addendum",
             entries=(
-                services.correctable_entries(session, user) if session.nurse_signed_at else None
+                corrections.correctable_entries(session, user) if session.nurse_signed_at else None
             ),
         ),
         "in_error_forms": forms.get("in_error", {}),
         "sign_form": forms.get("sign") or SignForm(prefix="sign"),
         "cosign_form": forms.get("cosign") or SignForm(prefix="cosign", cosign=True),
+    }
+
+
+def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
+    state = session_state.state_of(session)
+    user = request.user
+    writable = (
+        may(user, permissions.RECORD_SESSION)
+        and session.nurse_signed_at is None
+        and session.cosigned_at is None
+    )
+    plan = session.plan
+    # What the treatment gate reads, only while the dose is still to come.
+    facts = None if state.dose else treatment_facts(session, now=state.now)
+    planned = (
+        None
+        if facts is None
+        else before_dose.dose_plan(session, state, first_dose=facts.first_dose)
+    )
+    zone = clinic_settings().zone
+    gate_reasons = before_dose.session_gate(session, state, facts) if facts else []
+    return {
+        **_entry_forms(session, user, forms),
+        "session": session,
+        "state": state,
+        "patient": session.patient,
+        "plan": plan,
+        "protocol": plan.protocol,
+        "appointment": session.appointment,
+        "checklist": _checklist(state, forms, facts) if facts else [],
+        "checklist_done": [] if facts else _checklist(state, {}, None),
+        "phq9_entry": state.entries.get(CheckInItem.PHQ9),
+        "asq_entry": state.entries.get(CheckInItem.ASQ),
+        "gate_reasons": gate_reasons,
+        "new_flags": flags_since_decision(facts) if facts else [],
+        "pregnancy": before_dose.pregnancy_state(state, facts) if facts else None,
+        "allergies": facts.allergies if facts else intake_allergies(session.patient),
+        "device_order": before_dose.session_device_order(
+            session,
+            first_dose=facts.first_dose if facts else session_state.first_dose_of_drug(session),
+        )
+        if session.route == monitoring.ESKETAMINE
+        else 0,
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
-        "dose_blockers": services.dose_blockers(state, facts) if facts else [],
-        "dose_plan": dose_plan,
-        "gate_reason_text": selectors.gate_reason_texts(session, state),
+        "dose_blockers": before_dose.dose_blockers(state, facts) if facts else [],
+        "dose_plan": planned,
+        "gate_reason_text": gate_reason_texts(session, state),
         "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
         "assessment": [
             (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
         ],
+        # Who may (the policy, `can.sessions.*` in the templates) and the record's state.
         "can_write": writable,
-        "is_psychiatrist": user.has_role(Role.PSYCHIATRIST),
         "can_sign": writable and session.discharged_at is not None,
-        "can_cosign": user.has_role(Role.PSYCHIATRIST)
+        "can_cosign": may(user, permissions.COSIGN_RECORD)
         and session.nurse_signed_at is not None
         and session.cosigned_at is None,
-        "can_addend": clinical,
-        "pregnancy_applies": selectors.pregnancy_applies(session),
+        "pregnancy_applies": record_rules.pregnancy_applies(session),
     }
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
+@permits(permissions.VIEW_RECORD)
 @require_GET
 def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session screen: check-in, gate, dose, vitals, alerts, events, discharge."""
-    session = selectors.session_for_user(request.user, session_id)
-    audit_record(action=AuditAction.VIEW, patient=session.patient, obj=session)
+    session = session_for_user(request.user, session_id)
     return TemplateResponse(request, "sessions/record.html", _context(request, session, {}))
 
 
@@ -268,14 +288,14 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
     block = f"checkin-{item}"
     actor = request.user
     if item in CONFIRM_ITEMS:
-        services.checkin_record(session=session, item=item, value=True, actor=actor)
+        checkin.checkin_record(session=session, item=item, value=True, actor=actor)
         return block
     if item == CheckInItem.MEDICATION_CHANGES:
         _submit(
             forms,
             block,
             MedicationChangesForm(request.POST, current=current_medicines(session.patient_id)),
-            lambda form: services.checkin_medications(
+            lambda form: checkin.checkin_medications(
                 session=session,
                 changes=form.cleaned_data[item],
                 medicines=form.medicines(),
@@ -290,7 +310,7 @@ def _checkin(request: HttpRequest, session: TreatmentSession, forms: Forms) -> s
         forms,
         block,
         _bound(form_class, request),
-        lambda form: services.checkin_record(
+        lambda form: checkin.checkin_record(
             session=session,
             item=item,
             value=form.cleaned_data[item],
@@ -306,7 +326,7 @@ def _asq(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
         forms,
         "asq",
         _bound(AsqForm, request, prefix="asq"),
-        lambda form: services.checkin_asq(session=session, items=form.items(), actor=request.user),
+        lambda form: checkin.checkin_asq(session=session, items=form.items(), actor=request.user),
     )
     return "asq"
 
@@ -316,7 +336,7 @@ def _pregnancy_test(request: HttpRequest, session: TreatmentSession, forms: Form
         forms,
         "pregnancy_test",
         _bound(PregnancyTestForm, request, prefix="ptest"),
-        lambda form: services.pregnancy_test_record(
+        lambda form: checkin.pregnancy_test_record(
             session=session, actor=request.user, **form.cleaned_data
         ),
     )
@@ -328,7 +348,7 @@ def _pregnancy_not_applicable(request: HttpRequest, session: TreatmentSession, f
         forms,
         "pregnancy_na",
         _bound(PregnancyNotApplicableForm, request, prefix="pna"),
-        lambda form: services.pregnancy_not_applicable_record(
+        lambda form: checkin.pregnancy_not_applicable_record(
             session=session,
             reason=form.cleaned_data["reason"],
             actor=request.user,
@@ -338,7 +358,7 @@ def _pregnancy_not_applicable(request: HttpRequest, session: TreatmentSession, f
 
 
 def _take_plan(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    services.session_take_current_plan(session=session, actor=request.user)
+    checkin.session_take_current_plan(session=session, actor=request.user)
     return "status"
 
 
@@ -347,7 +367,7 @@ def _phq9(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
         forms,
         "phq9",
         _bound(Phq9Form, request),
-        lambda form: services.checkin_phq9(session=session, items=form.items(), actor=request.user),
+        lambda form: checkin.checkin_phq9(session=session, items=form.items(), actor=request.user),
     )
     return "phq9"
 
@@ -357,7 +377,7 @@ def _vitals(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
         forms,
         "vitals",
         _bound(VitalsForm, request),
-        lambda form: services.reading_record(
+        lambda form: vitals.reading_record(
             session=session,
             values=form.values(),
             taken_at=form.cleaned_data["taken_at"],
@@ -375,7 +395,7 @@ def _gate_override(request: HttpRequest, session: TreatmentSession, forms: Forms
         forms,
         "gate_override",
         _bound(ReasonForm, request, prefix="override"),
-        lambda form: services.gate_override(
+        lambda form: vitals.gate_override(
             session=session,
             reason=form.cleaned_data["reason"],
             actor=request.user,
@@ -389,7 +409,7 @@ def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str
         forms,
         "order",
         _bound(OrderAmendForm, request, prefix="order"),
-        lambda form: services.order_amend(session=session, actor=request.user, **form.cleaned_data),
+        lambda form: dose.order_amend(session=session, actor=request.user, **form.cleaned_data),
     )
     return "dose"
 
@@ -397,9 +417,9 @@ def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str
 def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     def save(form: DoseForm) -> object:
         data = form.cleaned_data
-        return services.dose_record(
+        return dose.dose_record(
             session=session,
-            dose=services.DoseInput(
+            dose=dose.DoseInput(
                 started_at=data["started_at"],
                 lot_number=data["lot_number"],
                 lot_expiry=data["lot_expiry"],
@@ -419,7 +439,7 @@ def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
 
 def _device(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     def save(form: TimeOnlyForm) -> object:
-        _row, forms["warnings"] = services.device_record(
+        _row, forms["warnings"] = dose.device_record(
             session=session, given_at=form.cleaned_data["at"], actor=request.user
         )
         return _row
@@ -437,7 +457,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
         key, form = "pause", _bound(PauseForm, request, prefix="pause")
 
         def save(form: Any) -> object:
-            return services.infusion_pause(
+            return infusion.infusion_pause(
                 session=session,
                 at=form.cleaned_data["at"],
                 reason=form.cleaned_data["reason"],
@@ -447,7 +467,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
         key, form = "stop", _bound(InfusionStopForm, request, prefix="stop", actor=actor)
 
         def save(form: Any) -> object:
-            return services.infusion_stop(
+            return infusion.infusion_stop(
                 session=session,
                 at=form.cleaned_data["at"],
                 volume_given_ml=form.cleaned_data["volume_given_ml"],
@@ -457,7 +477,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
     elif op in ("resume", "end"):
         key = "end" if op == "end" else "pause"
         form = _bound(TimeOnlyForm, request, prefix=key)
-        service = services.infusion_end if op == "end" else services.infusion_resume
+        service = infusion.infusion_end if op == "end" else infusion.infusion_resume
 
         def save(form: Any) -> object:
             return service(session=session, at=form.cleaned_data["at"], actor=actor)
@@ -470,9 +490,9 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
 def _adverse_event(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     def save(form: AdverseEventForm) -> object:
         data = form.cleaned_data
-        return services.adverse_event_record(
+        return adverse_events.adverse_event_record(
             session=session,
-            event=services.AdverseEventInput(
+            event=adverse_events.AdverseEventInput(
                 kind=data["kind"],
                 severity=data["severity"],
                 onset_at=data["onset_at"],
@@ -500,7 +520,7 @@ def _acknowledge(request: HttpRequest, session: TreatmentSession, forms: Forms) 
         raise Http404("Unknown alert.")
     if form.is_valid():
         try:
-            services.alert_acknowledge(
+            vitals.alert_acknowledge(
                 alert=alert,
                 action_taken=form.cleaned_data["action_taken"],
                 actor=request.user,
@@ -520,18 +540,18 @@ def _assess(request: HttpRequest, session: TreatmentSession, forms: Forms) -> st
         raise Http404("Unknown assessment item.")
     answers = {k: getattr(session, k) for k in keys}
     answers[key] = request.POST.get("value") == "yes"
-    services.discharge_assess(session=session, answers=answers, actor=request.user)
+    discharge.discharge_assess(session=session, answers=answers, actor=request.user)
     return "discharge"
 
 
 def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     # A nurse's form has no reason field: a refusal goes above the form for them.
-    psychiatrist = request.user.has_role(Role.PSYCHIATRIST)
+    psychiatrist = may(request.user, permissions.SUPERVISE_TREATMENT)
     _submit(
         forms,
         "discharge",
         _bound(DischargeForm, request, prefix="discharge"),
-        lambda form: services.session_discharge(
+        lambda form: discharge.session_discharge(
             session=session,
             override_reason=form.cleaned_data["override_reason"],
             rems_ready_minutes=form.cleaned_data["rems_ready_minutes"],
@@ -553,23 +573,25 @@ def _attested(forms: Forms, key: str, form: SignForm) -> bool:
 
 def _sign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     if _attested(forms, "sign", _bound(SignForm, request, prefix="sign")):
-        services.session_sign(session=session, actor=request.user)
+        signoff.session_sign(session=session, actor=request.user)
     return "signoff"
 
 
 def _cosign(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     if _attested(forms, "cosign", _bound(SignForm, request, prefix="cosign", cosign=True)):
-        services.session_cosign(session=session, actor=request.user)
+        signoff.session_cosign(session=session, actor=request.user)
     return "signoff"
 
 
 def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
-    entries = services.correctable_entries(session, request.user) if session.nurse_signed_at else {}
+    entries = (
+        corrections.correctable_entries(session, request.user) if session.nurse_signed_at else {}
+    )
     _submit(
         forms,
         "addendum",
         _bound(AddendumForm, request, prefix="addendum", entries=entries),
-        lambda form: services.addendum_write(
+        lambda form: corrections.addendum_write(
             session=session,
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"],
@@ -582,9 +604,9 @@ def _addendum(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
 
 # The entries that can be marked entered in error: their model, service and block.
 IN_ERROR_ENTRIES: dict[str, tuple[Any, Callable[..., object], str, str]] = {
-    "reading": (VitalReading, services.reading_mark_entered_in_error, "reading", "vitals-log"),
-    "device": (DeviceDose, services.device_mark_entered_in_error, "device", "dose"),
-    "event": (AdverseEvent, services.adverse_event_mark_entered_in_error, "event", "events"),
+    "reading": (VitalReading, corrections.reading_mark_entered_in_error, "reading", "vitals-log"),
+    "device": (DeviceDose, corrections.device_mark_entered_in_error, "device", "dose"),
+    "event": (AdverseEvent, corrections.adverse_event_mark_entered_in_error, "event", "events"),
 }
 
 
@@ -641,14 +663,14 @@ ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
 }
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+@permits(permissions.RECORD_SESSION)
 @require_POST
 def session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
     """Every entry on the session screen goes through here (one service call each)."""
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("Unknown action.")
-    session = selectors.session_for_user(request.user, session_id)
+    session = session_for_user(request.user, session_id)
     forms: Forms = {}
     try:
         block = handler(request, session, forms)
@@ -667,7 +689,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         or bool(forms.get("acknowledge"))
         or bool(forms.get("in_error"))
     )
-    session = selectors.session_for_user(request.user, session_id)
+    session = session_for_user(request.user, session_id)
     if not request.htmx:
         if not failed:
             return redirect(reverse("session_record", args=[session.pk]) + f"#{block}")
