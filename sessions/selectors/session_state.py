@@ -252,6 +252,31 @@ def _alerts(
     return alerts, alerts_log
 
 
+def _gate(
+    session: TreatmentSession,
+    baseline: VitalReading,
+    predose_vitals: dict[str, Any],
+    *,
+    overrides: list[GateOverride],
+    age: int | None,
+    limits: monitoring.VitalLimits,
+) -> tuple[monitoring.Gate, GateOverride | None]:
+    """The pre-dose gate on the newest pre-dose vitals, and the override that covers it."""
+    # Unknown age: the stricter (under-65) esketamine limit applies.
+    gate = monitoring.predose_gate(predose_vitals, route=session.route, age=age or 0, limits=limits)
+    # An override covers the reasons it was written for, on the newest pre-dose
+    # reading; a new reason (or a new reading) needs a new decision.
+    override = next(
+        (
+            o
+            for o in overrides
+            if o.reading_id == baseline.pk and set(gate.reasons) <= set(o.reasons)
+        ),
+        None,
+    )
+    return gate, override
+
+
 def _discharge_status(
     session: TreatmentSession,
     *,
@@ -320,23 +345,15 @@ def state_of(
         now=gate_time,
         window_minutes=monitoring.PREDOSE_WINDOW_MINUTES,
     )
-    gate = None
-    override = None
+    gate = override = None
     if baseline is not None:
-        age = session.patient.age_on(timezone.localdate(gate_time, clinic.zone))
-        # Unknown age: the stricter (under-65) esketamine limit applies.
-        gate = monitoring.predose_gate(
-            predose_vitals, route=session.route, age=age or 0, limits=limits
-        )
-        # An override covers the reasons it was written for, on the newest pre-dose
-        # reading; a new reason (or a new reading) needs a new decision.
-        override = next(
-            (
-                o
-                for o in parts(session.gate_overrides)
-                if o.reading_id == baseline.pk and set(gate.reasons) <= set(o.reasons)
-            ),
-            None,
+        gate, override = _gate(
+            session,
+            baseline,
+            predose_vitals,
+            overrides=parts(session.gate_overrides),
+            age=session.patient.age_on(timezone.localdate(gate_time, clinic.zone)),
+            limits=limits,
         )
     due = monitoring.vitals_due(
         session.route,
