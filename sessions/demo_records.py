@@ -43,8 +43,8 @@ from sessions.models.records import (
     PregnancyTest,
     ReadingPhase,
 )
+from sessions.record_rules import weight_of
 from sessions.reminders import plan_session_reminders
-from sessions.selectors.records import weight_of
 from sessions.services.scheduling import benefit_review_record
 
 MIN = dt.timedelta(minutes=1)

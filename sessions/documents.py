@@ -6,20 +6,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.documents import DocumentKind, register
 from clinic.models import Document, Patient
+from clinic.policy import permission
 from clinic.selectors import clinic_settings
-from sessions import monitoring
+from sessions import monitoring, permissions
 from sessions.charts import vitals_chart
 from sessions.models import TreatmentSession
-from sessions.selectors.records import (
-    first_dose_of_drug,
-    gate_reason_texts,
-    state_of,
-    with_parts,
-)
 from sessions.selectors.rems import rems_form
+from sessions.selectors.session_record import with_parts
+from sessions.selectors.session_state import first_dose_of_drug, state_of
+from sessions.wording import gate_reason_texts
 
 
 def _finished(patient: Patient, route: str | None = None) -> list[tuple[int, str]]:
@@ -74,7 +71,7 @@ def register_documents() -> None:
             code="session_record",
             label="Session record",
             template="documents/session_record.html",
-            roles=frozenset({Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST}),
+            roles=permission(permissions.VIEW_RECORD).roles,
             context=record_context,
             record_version=record_version,
             subjects=_finished,
@@ -85,7 +82,7 @@ def register_documents() -> None:
             code="rems_form",
             label="Spravato REMS monitoring form",
             template="documents/rems_form.html",
-            roles=frozenset({Role.PSYCHIATRIST}),
+            roles=permission(permissions.DOWNLOAD_REMS_FORM).roles,
             context=rems_context,
             record_version=record_version,
             subjects=lambda patient: _finished(patient, monitoring.ESKETAMINE),

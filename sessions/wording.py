@@ -1,15 +1,24 @@
-"""Check-in answers as a person reads them back: the session page and the session-record
-PDF use the same words (never a stored code or a raw dictionary)."""
+"""The session record in words as a person reads it back: check-in answers and the
+pre-dose gate's hold reasons. The session page and the session-record PDF use the same
+words (never a stored code or a raw dictionary)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
+from clinic.selectors import clinic_settings
 from intake.instruments import ASQ_BAND_LABELS
-from sessions import dosing
+from sessions import dosing, monitoring
 from sessions.forms import MEDICINE_CLASSES, PregnancyForm
 from sessions.models.records import CheckInItem
-from sessions.selectors.records import weight_of
+from sessions.record_rules import weight_of
+from sessions.selectors.safety import vital_limits
+
+if TYPE_CHECKING:
+    from sessions.models import TreatmentSession
+    from sessions.selectors.session_state import SessionState
 
 PREGNANCY_TEXT: dict[str, str] = dict(PregnancyForm.base_fields["pregnancy"].choices)
 PREGNANCY_TEXT.setdefault("not_applicable", "Not applicable")
@@ -40,3 +49,17 @@ def checkin_text(item: str, value: Any) -> str:
     if value is False:
         return "No"
     return str(value)
+
+
+def gate_reason_texts(session: TreatmentSession, state: SessionState) -> dict[str, str]:
+    """Each hold reason of the pre-dose gate in words, with the limit that applied to this
+    route and the patient's age that day (the session page and its PDF say the same)."""
+    if not state.gate:
+        return {}
+    clinic = clinic_settings()
+    age = session.patient.age_on(timezone.localdate(session.opened_at, clinic.zone)) or 0
+    limits = vital_limits(clinic)
+    return {
+        code: monitoring.gate_reason_text(code, route=session.route, age=age, limits=limits)
+        for code in state.gate.reasons
+    }

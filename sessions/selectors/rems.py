@@ -19,7 +19,8 @@ from intake.models import ScreeningResult
 from intake.screening import MEDICATION_KEYS
 from sessions.models import RemsFormVersion, VitalReading
 from sessions.models.records import CheckInItem, ReadingPhase
-from sessions.selectors.records import SessionState, safety_settings
+from sessions.selectors.safety import safety_settings
+from sessions.selectors.session_state import SessionState
 
 # The 40-minute blood pressure is the reading nearest to 40 minutes after the first device
 # within 30–50 minutes; none in that window is left blank (and listed as missing).

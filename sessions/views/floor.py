@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.access import allow
+from clinic.access import permits
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Role
-from clinic.forms import attach_errors
-from sessions import monitoring
+from clinic.choices import AuditAction
+from clinic.posting import submit_form
+from sessions import monitoring, permissions
 from sessions.forms import RemsSubmissionForm
-from sessions.selectors import records as selectors
+from sessions.selectors import floor, session_state
 from sessions.selectors.rems import rems_form
-from sessions.services import records as services
+from sessions.selectors.session_record import session_for_user
+from sessions.services.rems import rems_submission_record
 
 # --- Nurse board -------------------------------------------------------------------------
 
@@ -32,10 +31,9 @@ BOARD_AUDIT_EVERY_SECONDS = 300
 def _board_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     return {
-        "states": selectors.board_states(now),
-        "arrivals": selectors.arrivals_today(request.user, now),
+        "states": floor.board_states(now),
+        "arrivals": floor.arrivals_today(request.user, now),
         "now": now,
-        "can_check_in": request.user.has_role(Role.NURSE, Role.PSYCHIATRIST),
     }
 
 
@@ -53,7 +51,8 @@ def _audit_board(request: HttpRequest, *, force: bool) -> None:
     audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.nurse_board")
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+# audit=False: the board writes its own throttled row (`_audit_board`).
+@permits(permissions.VIEW_FLOOR, audit=False)
 @require_GET
 def nurse_board(request: HttpRequest) -> HttpResponse:
     """The treatment floor: every session in progress, refreshing itself."""
@@ -61,7 +60,8 @@ def nurse_board(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "sessions/board.html", _board_context(request))
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+# audit=False: polled every 8 seconds; `_audit_board` writes at most one row in 5 minutes.
+@permits(permissions.VIEW_FLOOR, audit=False)
 @require_GET
 def nurse_board_live(request: HttpRequest) -> HttpResponse:
     """The board's body, fetched by htmx every 8 seconds."""
@@ -72,57 +72,54 @@ def nurse_board_live(request: HttpRequest) -> HttpResponse:
 # --- REMS monitoring forms ---------------------------------------------------------------
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+@permits(permissions.SUBMIT_REMS_FORMS, audit="treatment_sessions.rems_due")
 @require_GET
 def rems_forms_due(request: HttpRequest) -> HttpResponse:
     """Esketamine sessions whose REMS monitoring form is still to be submitted."""
-    rows = selectors.rems_forms_due(request.user)
-    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.rems_due")
+    rows = floor.rems_forms_due(request.user)
     return TemplateResponse(request, "sessions/rems_due.html", {"rows": rows})
 
 
-@allow(Role.NURSE, Role.PSYCHIATRIST)
+@permits(permissions.SUBMIT_REMS_FORMS)
 @require_http_methods(["GET", "POST"])
 def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
     """Every field the REMS Patient Monitoring Form asks for, and the submission record."""
-    session = selectors.session_for_user(request.user, session_id)
+    session = session_for_user(request.user, session_id)
     if session.route != monitoring.ESKETAMINE:
         raise Http404("Only esketamine sessions have a REMS monitoring form.")
-    state = selectors.state_of(session)
+    state = session_state.state_of(session)
     form = RemsSubmissionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rems_submission_record(
-                session=session,
-                submitted_on=form.cleaned_data["submitted_on"],
-                confirmation=form.cleaned_data["confirmation"],
-                missing_note=form.cleaned_data["missing_note"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, "REMS form recorded as submitted.")
-            return redirect("rems_forms_due")
-    if request.method == "GET":
-        audit_record(action=AuditAction.VIEW, patient=session.patient, obj=session)
+    done = submit_form(
+        request,
+        form,
+        lambda data: rems_submission_record(
+            session=session,
+            submitted_on=data["submitted_on"],
+            confirmation=data["confirmation"],
+            missing_note=data["missing_note"],
+            actor=request.user,
+        ),
+        success="REMS form recorded as submitted.",
+        then=lambda _: redirect("rems_forms_due"),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "sessions/rems_form.html",
         {
             "session": session,
             "patient": session.patient,
-            "rems": rems_form(state, first_dose=selectors.first_dose_of_drug(session)),
+            "rems": rems_form(state, first_dose=session_state.first_dose_of_drug(session)),
             "form": form,
             "submission": getattr(session, "rems_submission", None),
         },
     )
 
 
-@allow(Role.PSYCHIATRIST)
+@permits(permissions.COSIGN_RECORD, audit="treatment_sessions.cosign_queue")
 @require_GET
 def cosign_queue(request: HttpRequest) -> HttpResponse:
     """Session records waiting for a psychiatrist's co-signature."""
-    sessions = selectors.awaiting_cosign(request.user)
-    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.cosign_queue")
+    sessions = floor.awaiting_cosign(request.user)
     return TemplateResponse(request, "sessions/cosign_queue.html", {"sessions": sessions})
