@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 
 from clinic import policy
 from clinic.audit import audit_record
-from clinic.choices import PATIENT_ROLE, AuditAction, Role
+from clinic.choices import AuditAction
 from clinic.context import current
 from clinic.models import Patient
 from clinic.policy import NotVisible
@@ -146,12 +146,3 @@ def rule_of(view: Any) -> AccessRule | None:
         site = getattr(view, "admin_site", None) or getattr(model_admin, "admin_site", None)
         rule = getattr(site, "access_rule", None)
     return rule
-
-
-def allow(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Transitional: declare roles directly (each app moves to `permits`)."""
-    unknown = set(roles) - set(Role.values) - {PATIENT_ROLE}
-    if unknown or not roles:
-        raise ValueError(f"allow() needs known roles, got {roles!r}")
-    action = policy.define("legacy." + "+".join(sorted(roles)), roles, "transitional")
-    return permits(action, audit=False)

@@ -20,9 +20,6 @@ class Role(models.TextChoices):
 
 # The pseudo-role a patient login carries in access rules and audit rows.
 PATIENT_ROLE = "patient"
-STAFF_ROLES = frozenset(Role.values)
-CLINICAL_ROLES = frozenset({Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST})
-PATIENT_DATA_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST})
 
 
 class SexAtBirth(models.TextChoices):
@@ -120,9 +117,8 @@ class ReminderKind(models.TextChoices):
     URGENT_ALERT = "urgent_alert", "Urgent alert"
 
 
-# Messages whose very existence is a clinical fact, and the roles that may see them.
+# Messages whose very existence is a clinical fact (who sees them: clinic.see_clinical_reminders).
 CLINICAL_REMINDER_KINDS = frozenset({ReminderKind.URGENT_ALERT})
-CLINICAL_REMINDER_ROLES = (Role.PSYCHIATRIST, Role.NURSE)
 
 
 class ReminderStatus(models.TextChoices):

@@ -35,17 +35,15 @@ class DocumentKind:
     """A kind of document a feature app registers, with who reads it.
 
     Staff read a kind when they hold its `action` in the policy (the app declares it in
-    its permissions.py), or — until every app names an action — one of its `roles`; and
-    only about patients in their scope. A patient reads only the patient versions
-    (`for_patient`) of their own record."""
+    its permissions.py), and only about patients in their scope. A patient reads only the
+    patient versions (`for_patient`) of their own record."""
 
     code: str
     label: str
     template: str
     context: Callable[[Document], dict[str, Any]]
     record_version: Callable[[Document], str]
-    action: str = ""
-    roles: frozenset[str] = frozenset()  # transitional: `action` replaces it
+    action: str
     # (subject id, label) choices, e.g. the patient's sessions; None: about the patient.
     subjects: Callable[[Patient], list[tuple[int, str]]] | None = None
     for_patient: bool = False
@@ -59,9 +57,7 @@ class DocumentKind:
         """Whether a staff member may read and generate this kind (any patient)."""
         if user.is_patient_account:
             return False
-        if self.action:
-            return policy.may(user, self.action)
-        return bool(user.role_codes & self.roles)
+        return policy.may(user, self.action)
 
     def readable_by(self, user: User, patient: Patient) -> bool:
         """Whether `user` may read this kind of document about `patient`."""

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from clinic.documents import DocumentKind, register
 from clinic.models import Document, Patient
-from clinic.policy import permission
 from clinic.selectors import clinic_settings
 from sessions import monitoring, permissions
 from sessions.charts import vitals_chart
@@ -71,7 +70,7 @@ def register_documents() -> None:
             code="session_record",
             label="Session record",
             template="documents/session_record.html",
-            roles=permission(permissions.VIEW_RECORD).roles,
+            action=permissions.VIEW_RECORD,
             context=record_context,
             record_version=record_version,
             subjects=_finished,
@@ -82,7 +81,7 @@ def register_documents() -> None:
             code="rems_form",
             label="Spravato REMS monitoring form",
             template="documents/rems_form.html",
-            roles=permission(permissions.DOWNLOAD_REMS_FORM).roles,
+            action=permissions.DOWNLOAD_REMS_FORM,
             context=rems_context,
             record_version=record_version,
             subjects=lambda patient: _finished(patient, monitoring.ESKETAMINE),

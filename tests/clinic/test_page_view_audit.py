@@ -1,0 +1,153 @@
+"""The page-view audit is written by construction: every page that shows a patient's
+record writes exactly one `view` row per GET (a download, one `download` row), pages that
+show none write no `view` row, and a refused request writes one `denied` row and nothing
+else. No view writes these rows by hand (clinic.access); a page added without deciding
+fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic.access import rule_of
+from clinic.models import AuditEvent
+from tests.clinic.test_access_matrix import PUBLIC, ROLE_MATRIX, _url
+
+# url name -> what one allowed GET writes for the personas who may open it. A page not
+# listed shows no patient record: it writes no `view` row.
+VIEW = "view"
+DOWNLOAD = "download"
+STAFF_WITH_PATIENTS = {"coordinator", "nurse", "psychiatrist", "therapist"}
+PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
+    # The admin's home shows no patient; everyone else's does.
+    "home": (VIEW, STAFF_WITH_PATIENTS | {"patient_a", "patient_b"}),
+    "admin:index": VIEW,  # the admin site writes its own `admin` row
+    "invitation_list": VIEW,
+    "clinic_outcomes": VIEW,
+    "nurse_board_live": VIEW,
+    "patient_list": VIEW,
+    "patient_detail": VIEW,
+    "patient_edit": VIEW,
+    "patient_care_team": VIEW,
+    "intake_home": VIEW,
+    "intake_step": VIEW,
+    "intake_review": VIEW,
+    "urgent_alert": VIEW,
+    "review_queue": VIEW,
+    "staff_intake_step": VIEW,
+    "staff_intake_review": VIEW,
+    "review": VIEW,
+    "plan": VIEW,
+    "book_series": VIEW,
+    "patient_sessions": VIEW,
+    "appointment_reschedule": VIEW,
+    "appointment_cancel": VIEW,
+    "calendar_day": VIEW,
+    "calendar_week": VIEW,
+    "boosters_due": VIEW,
+    "eligibility_cancellations": VIEW,
+    "booster_book": VIEW,
+    "booster_order": VIEW,
+    "booster_request": VIEW,
+    "my_health_check": VIEW,
+    "my_sessions": VIEW,
+    "session_record": VIEW,
+    "session_rems": VIEW,
+    "nurse_board": VIEW,
+    "rems_forms_due": VIEW,
+    "cosign_queue": VIEW,
+    "caseload": VIEW,
+    "patient_notes": VIEW,
+    "note_detail": VIEW,
+    "group_detail": VIEW,
+    "my_practices": VIEW,
+    "pre_session_measures": VIEW,
+    "patient_outcomes": VIEW,
+    "patient_reminders": VIEW,
+    "failed_reminders": VIEW,
+    "patient_documents": VIEW,
+    "document_download": DOWNLOAD,
+    "my_documents": VIEW,
+    "my_reminder_preferences": VIEW,
+}
+# A document's status, polled every few seconds while it renders, writes no row: the list
+# it belongs to wrote one, and the download writes its own.
+POLLED = {"document_status"}
+# Pages that write their own row: a download (`download`); the board and its live part,
+# polled every 8 seconds, one row per viewer every five minutes (the first GET writes it);
+# the admin site.
+SELF_AUDITED = {"document_download", "nurse_board", "nurse_board_live", "admin:index"}
+
+
+def _rows_during(client, url: str) -> tuple[int, list[AuditEvent]]:
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = client.get(url)
+    return response.status_code, list(AuditEvent.objects.filter(id__gt=last).order_by("id"))
+
+
+def test_the_page_lists_name_only_real_pages() -> None:
+    assert set(PATIENT_DATA_PAGES) | POLLED | SELF_AUDITED <= set(ROLE_MATRIX) | {"admin:index"}
+
+
+@pytest.mark.parametrize(
+    "url_name", sorted(name for name, who in ROLE_MATRIX.items() if who != PUBLIC)
+)
+def test_each_get_writes_one_view_row_for_patient_data_and_one_denied_row_when_refused(
+    url_name, personas, client
+) -> None:
+    from tests.conftest import sign_in
+
+    url = _url(url_name, personas)
+    allowed = ROLE_MATRIX[url_name]
+    for persona, user in personas.everyone.items():
+        client.logout()
+        sign_in(client, user)
+        status, rows = _rows_during(client, url)
+        actions = [row.action for row in rows]
+        if persona not in allowed:
+            assert status in (403, 404), (persona, url, status)
+            assert actions == ["denied"], (persona, url, actions)
+            continue
+        if status != 200 or url_name in POLLED:
+            assert VIEW not in actions, (persona, url, status, actions)
+            continue
+        expected = PATIENT_DATA_PAGES.get(url_name)
+        if isinstance(expected, tuple):
+            expected = expected[0] if persona in expected[1] else None
+        reading = [action for action in actions if action in (VIEW, DOWNLOAD)]
+        if expected is None:
+            assert reading == [], f"{url_name} wrote {reading} for {persona}: list it"
+        else:
+            assert reading == [expected], (persona, url, actions)
+            assert rows[actions.index(expected)].user_id == user.pk
+
+
+def test_no_view_writes_its_view_row_by_hand() -> None:
+    """The decorator writes the row: a view module that calls audit_record for a `view`
+    would write a second one (and a forgotten call would write none)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    # The board's row is throttled per viewer (one every five minutes while it polls).
+    throttled = {"sessions/views/floor.py"}
+    by_hand = [
+        str(path.relative_to(root))
+        for app in ("clinic", "intake", "sessions", "integration")
+        for path in (root / app).rglob("*.py")
+        if "views" in path.parts or path.name == "views.py"
+        if re.search(r"action=AuditAction\.VIEW", path.read_text())
+    ]
+    assert sorted(set(by_hand) - throttled) == []
+
+
+def test_only_downloads_and_the_board_audit_themselves() -> None:
+    from django.urls import get_resolver
+
+    from tests.clinic.test_access_matrix import walk
+
+    views = dict(walk(get_resolver().url_patterns))
+    for name in set(PATIENT_DATA_PAGES) - {"admin:index"}:
+        rule = rule_of(views[name])
+        assert rule is not None, name
+        assert bool(rule.audit) == (name not in SELF_AUDITED), name
