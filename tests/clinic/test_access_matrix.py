@@ -12,6 +12,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.access import rule_of
+from tests.factories import (
+    AppointmentFactory,
+    ChairFactory,
+    DocumentFactory,
+    InvitationFactory,
+    TreatmentPlanFactory,
+    TreatmentSessionFactory,
+    UrgentAlertFactory,
+)
 
 STAFF = {"coordinator", "nurse", "psychiatrist", "therapist", "admin"}
 PATIENTS = {"patient_a", "patient_b"}
@@ -138,10 +147,9 @@ def test_every_named_project_page_is_in_the_role_matrix() -> None:
 def _appointment_of(personas):
     import datetime as dt
 
-    from clinic.models import Chair
-    from sessions.models import Appointment, Protocol, TreatmentPlan
+    from sessions.models import Protocol
 
-    plan = TreatmentPlan.objects.create(
+    plan = TreatmentPlanFactory(
         patient=personas.patient_a,
         version=1,
         route="iv",
@@ -152,12 +160,12 @@ def _appointment_of(personas):
         written_by=personas.psychiatrist,
     )
     start = dt.datetime(2030, 1, 7, 15, tzinfo=dt.UTC)
-    return Appointment.objects.create(
+    return AppointmentFactory(
         patient=personas.patient_a,
         plan=plan,
         kind="induction",
         series_number=1,
-        chair=Chair.objects.create(name="Chair M"),
+        chair=ChairFactory(name="Chair M"),
         start=start,
         end=start + dt.timedelta(hours=2),
         booked_by=personas.coordinator,
@@ -165,13 +173,12 @@ def _appointment_of(personas):
 
 
 def _session_of(personas, route: str = "iv"):
-    from sessions.models import TreatmentSession
 
     appointment = _appointment_of(personas)
     if route != "iv":
-        from sessions.models import Protocol, TreatmentPlan
+        from sessions.models import Protocol
 
-        plan = TreatmentPlan.objects.create(
+        plan = TreatmentPlanFactory(
             patient=personas.patient_a,
             version=2,
             route=route,
@@ -184,7 +191,7 @@ def _session_of(personas, route: str = "iv"):
         )
         appointment.plan = plan
         appointment.save(update_fields=["plan"])
-    return TreatmentSession.objects.create(
+    return TreatmentSessionFactory(
         appointment=appointment,
         patient=personas.patient_a,
         plan=appointment.plan,
@@ -218,12 +225,11 @@ def _signed_note_of(personas):
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
-    from intake.models import Invitation, UrgentAlert
     from intake.services import invitation_token
 
     patient_id = personas.patient_a.pk
     if name in ("invitation_resend", "invitation_accept"):
-        invitation = Invitation.objects.create(
+        invitation = InvitationFactory(
             patient=personas.patient_b,
             email="bruno@patients.example",
             created_by=personas.coordinator,
@@ -233,7 +239,7 @@ def _url(name: str, personas) -> str:
             return reverse(name, args=[invitation_token(invitation)])
         return reverse(name, args=[invitation.pk])
     if name == "urgent_alert":
-        alert = UrgentAlert.objects.create(
+        alert = UrgentAlertFactory(
             patient=personas.patient_a, code="SUICIDAL_IDEATION", reason="test", source="test"
         )
         return reverse(name, args=[alert.pk])
@@ -267,9 +273,7 @@ def _url(name: str, personas) -> str:
     if name in ("document_status", "document_download", "document_retry"):
         from django.core.files.base import ContentFile
 
-        from clinic.models import Document
-
-        document = Document.objects.create(
+        document = DocumentFactory(
             kind="course_summary", patient=personas.patient_a, version=1,
             requested_by=personas.psychiatrist, status="ready",
         )  # fmt: skip

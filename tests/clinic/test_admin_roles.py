@@ -17,7 +17,7 @@ from clinic import roles
 from clinic.choices import AccountType, Role
 from clinic.models import AuditEvent, RoleRequest, StaffRole, User
 from tests.conftest import sign_in
-from tests.factories import StaffFactory
+from tests.factories import RoleRequestFactory, StaffFactory
 
 
 @pytest.fixture
@@ -93,15 +93,13 @@ def test_a_second_admin_approves_a_role_and_it_is_audited(personas, second_admin
 
 
 def test_the_database_refuses_a_self_approved_request(personas) -> None:
-    request = RoleRequest.objects.create(
+    request = RoleRequestFactory(
         user=personas.nurse, role=Role.PSYCHIATRIST, requested_by=personas.admin
     )
     with pytest.raises(DatabaseError), transaction.atomic():
         RoleRequest.objects.filter(pk=request.pk).update(decided_by=personas.admin)
     with pytest.raises(DatabaseError), transaction.atomic():
-        RoleRequest.objects.create(
-            user=personas.admin, role=Role.NURSE, requested_by=personas.admin
-        )
+        RoleRequestFactory(user=personas.admin, role=Role.NURSE, requested_by=personas.admin)
 
 
 def test_removing_a_role_is_audited(personas) -> None:

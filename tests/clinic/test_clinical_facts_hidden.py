@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, Channel, ReminderKind, ReminderStatus
-from clinic.models import Reminder
+from tests.factories import ReminderFactory
 
 
 def _alert_and_booking(personas) -> None:
@@ -18,7 +18,7 @@ def _alert_and_booking(personas) -> None:
         (ReminderKind.URGENT_ALERT, personas.psychiatrist, ReminderStatus.FAILED),
         (ReminderKind.BOOKING_CONFIRMATION, None, ReminderStatus.FAILED),
     ):
-        Reminder.objects.create(
+        ReminderFactory(
             kind=kind,
             target=f"{kind}-1",
             due_at=now,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import ClinicSettings, Closure, OpeningHours, User
-from tests.factories import open_clinic
+from tests.factories import ClosureFactory, open_clinic
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 SUNDAY_AFTERNOON = dt.datetime(2026, 11, 29, 14, 0, tzinfo=NY)
@@ -44,7 +44,7 @@ def test_a_closure_names_its_reason_and_the_next_open_day_after_it(
 ) -> None:
     ClinicSettings.objects.filter(pk=1).update(time_zone="America/New_York")
     open_clinic()
-    Closure.objects.create(date=sunday + dt.timedelta(days=1), reason="Staff training")
+    ClosureFactory(date=sunday + dt.timedelta(days=1), reason="Staff training")
     nurse = login(personas.nurse)
     assert "Next open day: Tuesday, December 1, 8:00 AM–6:00 PM" in header(nurse)
     monday = SUNDAY_AFTERNOON + dt.timedelta(days=1)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic import documents
 from clinic.models import AuditEvent, Document
 from integration import services as notes
+from tests.factories import DocumentFactory
 
 EVIL = (
     '<img src="file:///etc/passwd"> <img src="http://example.com/pixel.png"> '
@@ -145,7 +146,7 @@ def test_a_failure_shows_the_error_and_a_retry_makes_the_pdf(
 
 
 def test_a_pending_document_polls_until_ready(personas, login) -> None:
-    document = Document.objects.create(
+    document = DocumentFactory(
         kind="course_summary", patient=personas.patient_a, version=1,
         requested_by=personas.psychiatrist,
     )  # fmt: skip
@@ -184,7 +185,7 @@ def test_the_patient_requests_their_own_version_without_therapy_themes(
     text = pdf_text(document)
     assert "Morning breath practice" in text and "Private theme" not in text
     assert patient.get(reverse("document_download", args=[document.pk])).status_code == 200
-    staff_version = Document.objects.create(
+    staff_version = DocumentFactory(
         kind="course_summary", patient=personas.patient_a, version=1,
         requested_by=personas.psychiatrist,
     )  # fmt: skip
@@ -210,9 +211,7 @@ def test_the_paper_size_follows_the_clinic_setting(
 def test_the_patient_never_sees_a_checksum_staff_do(personas, login) -> None:
     from django.urls import reverse
 
-    from clinic.models import Document
-
-    Document.objects.create(
+    DocumentFactory(
         patient=personas.patient_a,
         kind="course_summary_patient",
         status="ready",

@@ -11,7 +11,8 @@ from django.urls import resolve
 from clinic.access import rule_of
 from clinic.choices import Role
 from clinic.context_processors import NAVIGATION, NavItem, menu_for
-from clinic.models import StaffRole, User
+from clinic.models import User
+from tests.factories import StaffRoleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_a_patient_sees_plain_links_to_their_own_pages(personas) -> None:
 
 
 def test_a_user_with_two_roles_sees_both_menus_merged(personas) -> None:
-    StaffRole.objects.create(user=personas.nurse, role=Role.COORDINATOR)
+    StaffRoleFactory(user=personas.nurse, role=Role.COORDINATOR)
     nurse = User.objects.get(pk=personas.nurse.pk)  # role_codes is cached per instance
     menu = dict(shape(nurse))
     assert menu["Patients"] == ["Patient list", "Invitations"]

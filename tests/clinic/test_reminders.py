@@ -11,11 +11,11 @@ from django.core import mail
 from django.utils import timezone
 
 from clinic.choices import ReminderStatus
-from clinic.models import Chair, ClinicSettings, Reminder
+from clinic.models import ClinicSettings, Reminder
 from clinic.notifications import reminders
 from clinic.tasks import queue_due_reminders, send_reminder, sweep_reminders
 from sessions.services.scheduling import appointment_cancel
-from tests.factories import open_clinic, open_day
+from tests.factories import ChairFactory, open_clinic, open_day
 from tests.sessions.conftest import make_plan
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -78,7 +78,7 @@ def booked(personas):
     patient.journey_state = "plan"
     patient.save()
     plan = make_plan(patient, personas.psychiatrist)
-    chair = Chair.objects.create(name="Chair R")
+    chair = ChairFactory(name="Chair R")
     open_clinic()
     monday = open_day(3) + dt.timedelta(days=7)
     monday -= dt.timedelta(days=monday.weekday())

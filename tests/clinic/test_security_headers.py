@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.factories import InvitationFactory
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -123,14 +125,13 @@ def test_server_timing_is_off_by_default_and_reports_time_and_queries_when_on(
 def test_the_calendar_feed_and_the_welcome_page_are_never_cached(login, personas, client) -> None:
     from django.utils import timezone
 
-    from intake.models import Invitation
     from intake.services import invitation_token
     from sessions.services.scheduling import calendar_feed_create
 
     feed = client.get(reverse("calendar_feed", args=[calendar_feed_create(actor=personas.nurse)]))
     assert feed.status_code == 200
     assert "no-store" in feed["Cache-Control"]
-    invitation = Invitation.objects.create(
+    invitation = InvitationFactory(
         patient=personas.patient_b,
         email="bruno@patients.example",
         created_by=personas.coordinator,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.models import AuditEvent, Document, Patient
 from intake.models import EligibilityDecision, Intake, ScreeningResult
 from tests.clinic.test_documents import pdf_text
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, ScreeningResultFactory
 from tests.intake.conftest import fill_all_steps
 
 
@@ -215,7 +215,7 @@ def test_the_queue_puts_urgent_then_contraindicated_then_caution_then_clear(
         intake = Intake.objects.create(
             patient=patient, status="submitted", submitted_at=now - dt.timedelta(days=days)
         )
-        ScreeningResult.objects.create(
+        ScreeningResultFactory(
             intake=intake,
             answers={},
             level=level,
@@ -247,7 +247,7 @@ def test_review_queue_query_budget(
         intake = Intake.objects.create(
             patient=patient, status="submitted", submitted_at=timezone.now()
         )
-        ScreeningResult.objects.create(
+        ScreeningResultFactory(
             intake=intake,
             answers={},
             level="clear",

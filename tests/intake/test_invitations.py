@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinic.models import AuditEvent, ClinicSettings, Patient
 from intake.models import Intake, Invitation
-from tests.factories import PatientFactory
+from tests.factories import InvitationFactory, PatientFactory
 
 
 @pytest.fixture
@@ -215,7 +215,7 @@ def test_invitation_list_query_budget(
     rows, coordinator, personas, django_assert_max_num_queries
 ) -> None:
     for patient in PatientFactory.create_batch(rows, journey_state="invited"):
-        Invitation.objects.create(
+        InvitationFactory(
             patient=patient,
             email="x@example.com",
             created_by=personas.coordinator,

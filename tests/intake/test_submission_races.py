@@ -13,6 +13,7 @@ from intake import services
 from intake.models import Intake, MeasureResult, ScreeningResult
 from intake.questionnaire import STEP_BY_SLUG, screening_answers
 from tests.concurrency import run_together
+from tests.factories import MeasureResultFactory, ScreeningResultFactory
 from tests.intake.conftest import STEP_POSTS, fill_all_steps
 
 ESCORT_STEP = STEP_BY_SLUG["getting-home"]
@@ -122,7 +123,7 @@ def test_the_database_holds_one_screening_and_one_baseline_per_submission(
     services.intake_submit(intake=answered, actor=personas.patient_a.user)
     screening = ScreeningResult.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ScreeningResult.objects.create(
+        ScreeningResultFactory(
             intake=answered,
             answers={},
             level="clear",
@@ -134,7 +135,7 @@ def test_the_database_holds_one_screening_and_one_baseline_per_submission(
         )
     baseline = MeasureResult.objects.get(patient=personas.patient_a, instrument="phq9")
     with pytest.raises(IntegrityError), transaction.atomic():
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=personas.patient_a,
             instrument="phq9",
             items=baseline.items,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from intake.models import MeasureResult, UrgentAlert
 from integration.models import IntegrationNote
-from tests.factories import PatientFactory
+from tests.factories import AppointmentFactory, ChairFactory, MeasureResultFactory, PatientFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -130,7 +130,7 @@ def test_the_outcomes_page_charts_each_instrument_with_its_change(personas, logi
         (14, 14, "pre_session"),
         (35, 8, "pre_session"),
     ):
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=personas.patient_a, instrument="phq9", items={}, total=total, band="x",
             context=context, taken_at=start + dt.timedelta(days=days),
             entered_by=personas.patient_a.user,
@@ -189,7 +189,7 @@ def test_the_plan_decides_which_questionnaires_come_before_each_session(personas
 
 
 def test_the_patient_chart_shows_the_phq9_trend_to_clinical_staff(personas, login) -> None:
-    MeasureResult.objects.create(
+    MeasureResultFactory(
         patient=personas.patient_a, instrument="phq9", items={}, total=17, band="x",
         context="intake", entered_by=personas.patient_a.user,
     )  # fmt: skip
@@ -219,7 +219,7 @@ def test_the_timeline_and_outcomes_pages_cost_the_same_queries_with_more_notes(
         counts.append(len(few.captured_queries))
     for days in range(12):
         signed_note(personas)
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=personas.patient_a, instrument="phq9", items={}, total=10, band="x",
             context="pre_session", taken_at=timezone.now() - dt.timedelta(days=days),
             entered_by=personas.patient_a.user,
@@ -242,29 +242,27 @@ def test_a_large_caseload_is_paged(personas, login) -> None:
 def test_clinic_outcomes_count_finished_series_with_their_phq9(
     personas, login, django_capture_on_commit_callbacks
 ) -> None:
-    from clinic.models import Chair
-    from sessions.models import Appointment
     from tests.sessions.conftest import make_plan
 
-    chair = Chair.objects.create(name="Chair O")
+    chair = ChairFactory(name="Chair O")
     start = timezone.now() - dt.timedelta(days=60)
     for offset, (patient, after) in enumerate(
         ((personas.patient_a, 4), (personas.patient_b, None), (PatientFactory(), 15))
     ):
         plan = make_plan(patient, personas.psychiatrist)
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=patient, instrument="phq9", items={}, total=20, band="x", context="intake",
             taken_at=start - dt.timedelta(days=5), entered_by=personas.nurse,
         )  # fmt: skip
         for number in range(6):
             at = start + dt.timedelta(days=3 * number, hours=3 * offset)
-            Appointment.objects.create(
+            AppointmentFactory(
                 patient=patient, plan=plan, kind="induction", series_number=number + 1,
                 chair=chair, start=at, end=at + dt.timedelta(hours=2), status="completed",
                 booked_by=personas.coordinator,
             )  # fmt: skip
         if after is not None:
-            MeasureResult.objects.create(
+            MeasureResultFactory(
                 patient=patient, instrument="phq9", items={}, total=after, band="x",
                 context="pre_session", taken_at=start + dt.timedelta(days=20),
                 entered_by=personas.nurse,
@@ -279,10 +277,8 @@ def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> 
     """The one-statement read counts who finished induction by the rule that moves a
     patient to maintenance, and picks the same baseline and post-series score as the
     pure rules in `integration.outcomes`, over histories that exercise each branch."""
-    from clinic.models import Chair
     from integration import outcomes
     from integration.selectors import clinic_outcomes
-    from sessions.models import Appointment
     from sessions.scheduling import induction_finished
     from tests.sessions.conftest import make_plan
 
@@ -305,14 +301,14 @@ def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> 
     for index, (done, length, booked, scores) in enumerate(histories):
         patient = PatientFactory()
         plan = make_plan(patient, personas.psychiatrist, series_length=length)
-        chair = Chair.objects.create(name=f"Chair R{index}")
+        chair = ChairFactory(name=f"Chair R{index}")
         for offset, total, context in scores:
-            MeasureResult.objects.create(
+            MeasureResultFactory(
                 patient=patient, instrument="phq9", items={}, total=total, band="x",
                 context=context, taken_at=start + offset * day, entered_by=personas.nurse,
             )  # fmt: skip
         # Another instrument never counts.
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=patient, instrument="gad7", items={}, total=1, band="x",
             context="pre_session", taken_at=start + 18 * day, entered_by=personas.nurse,
         )  # fmt: skip
@@ -320,7 +316,7 @@ def test_clinic_outcomes_read_follows_the_baseline_and_after_rules(personas) -> 
             at = start + dt.timedelta(days=3 * number, minutes=index)
             if number >= done:  # still to come
                 at = timezone.now() + dt.timedelta(days=3 * number, minutes=index)
-            Appointment.objects.create(
+            AppointmentFactory(
                 patient=patient, plan=plan, kind="induction", series_number=number + 1,
                 chair=chair, start=at, end=at + dt.timedelta(hours=2),
                 status="completed" if number < done else "scheduled",

@@ -19,7 +19,13 @@ from sessions.models import (
 from sessions.protocols import ensure_default_protocols
 from sessions.rems_forms import ensure_rems_form_versions
 from sessions.services import records as services
-from tests.factories import approve
+from tests.factories import (
+    AppointmentFactory,
+    ChairFactory,
+    PregnancyTestFactory,
+    TreatmentPlanFactory,
+    approve,
+)
 
 ZONE = "America/New_York"
 
@@ -40,7 +46,7 @@ def book_now(patient, plan, chair, actor, *, kind="induction", number=1) -> Appo
     zone = ClinicSettings.objects.get(pk=1).zone
     local_midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
     start = max(now - dt.timedelta(minutes=5), local_midnight)
-    return Appointment.objects.create(
+    return AppointmentFactory(
         patient=patient,
         plan=plan,
         kind=kind,
@@ -54,7 +60,7 @@ def book_now(patient, plan, chair, actor, *, kind="induction", number=1) -> Appo
 
 def negative_pregnancy_test(patient, recorded_by) -> PregnancyTest:
     """A negative urine test this morning (a first dose needs one: session-monitoring §1)."""
-    return PregnancyTest.objects.create(
+    return PregnancyTestFactory(
         patient=patient,
         tested_on=timezone.localdate(timezone.now(), ClinicSettings.objects.get(pk=1).zone),
         kind="urine",
@@ -99,7 +105,7 @@ def make_plan(
         "written_by": psychiatrist,
     }
     values.update(overrides)
-    return TreatmentPlan.objects.create(**values)
+    return TreatmentPlanFactory(**values)
 
 
 @pytest.fixture
@@ -107,7 +113,7 @@ def chairside(personas) -> Chairside:
     ensure_default_protocols()  # a transactional test may have flushed the seeded rows
     ensure_rems_form_versions()
     ClinicSettings.objects.filter(pk=1).update(time_zone=ZONE)
-    chair = Chair.objects.create(name="Chair 1", display_order=1)
+    chair = ChairFactory(name="Chair 1", display_order=1)
     patient = personas.patient_a
     patient.psychiatrist = personas.psychiatrist
     patient.journey_state = "induction"

@@ -13,11 +13,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.choices import Role
-from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
 from sessions.services.scheduling import BookingRow, appointment_cancel, series_book
 from tests.concurrency import run_together
-from tests.factories import PatientFactory, StaffFactory, approve, open_clinic, open_day
+from tests.factories import (
+    AppointmentFactory,
+    BenefitReviewFactory,
+    BoosterRequestFactory,
+    ChairFactory,
+    ClosureFactory,
+    PatientFactory,
+    StaffFactory,
+    TreatmentPlanFactory,
+    approve,
+    open_clinic,
+    open_day,
+)
 
 UTC = dt.UTC
 
@@ -55,7 +66,7 @@ def iv_standard() -> Protocol:
 
 def make_plan(patient, psychiatrist) -> TreatmentPlan:
     approve(patient, psychiatrist)
-    return TreatmentPlan.objects.create(
+    return TreatmentPlanFactory(
         patient=patient,
         version=1,
         route="iv",
@@ -71,7 +82,7 @@ def make_plan(patient, psychiatrist) -> TreatmentPlan:
 @pytest.fixture
 def setup(personas):
     open_clinic()
-    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in (1, 2)]
+    chairs = [ChairFactory(name=f"Chair {n}", display_order=n) for n in (1, 2)]
     plan = make_plan(personas.patient_a, personas.psychiatrist)
     return personas, chairs, plan
 
@@ -127,7 +138,7 @@ def test_a_patient_cannot_be_in_two_chairs_at_once(setup) -> None:
     personas, (first, second), plan = setup
     # A patient has one induction series: the other appointment is a booster.
     start, end = at(7, 15)
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=plan.patient,
         plan=plan,
         kind="booster",
@@ -168,7 +179,7 @@ def test_postgresql_itself_refuses_overlapping_active_appointments(setup) -> Non
 
     def raw(plan_, chair_, day, hour, status="scheduled", reason=""):
         start, end = at(day, hour)
-        return Appointment.objects.create(
+        return AppointmentFactory(
             patient=plan_.patient,
             plan=plan_,
             kind="induction",
@@ -198,7 +209,7 @@ def test_many_threads_booking_the_same_chair_slot_exactly_one_succeeds() -> None
     open_clinic()
     coordinator = StaffFactory(roles=[Role.COORDINATOR])
     psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
-    chair = Chair.objects.create(name="Chair 1")
+    chair = ChairFactory(name="Chair 1")
     plans = [make_plan(PatientFactory(), psychiatrist) for _ in range(8)]
     start, end = at(10, 15)
     outcomes = run_together(
@@ -241,7 +252,7 @@ def test_twenty_coordinators_booking_one_patient_s_series_at_once_book_one_serie
     open_clinic()
     coordinator = StaffFactory(roles=[Role.COORDINATOR])
     plan = make_plan(PatientFactory(), StaffFactory(roles=[Role.PSYCHIATRIST]))
-    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(20)]
+    chairs = [ChairFactory(name=f"Chair {n}", display_order=n) for n in range(20)]
 
     def book(n: int) -> None:
         # Each coordinator picks other times and another chair: no overlap to stop them.
@@ -268,7 +279,7 @@ def test_the_database_allows_one_active_induction_series_per_patient(setup) -> N
         pytest.raises(IntegrityError, match="appointment_one_induction_series"),
         transaction.atomic(),
     ):
-        Appointment.objects.create(
+        AppointmentFactory(
             patient=plan.patient,
             plan=plan,
             kind="induction",
@@ -285,7 +296,6 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
     assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
     from django.utils import timezone
 
-    from sessions.models import BenefitReview, BoosterRequest
     from sessions.services.scheduling import booster_book
 
     open_clinic()
@@ -293,9 +303,9 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
     psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
     patient = PatientFactory(journey_state="maintenance")
     plan = make_plan(patient, psychiatrist)
-    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(20)]
+    chairs = [ChairFactory(name=f"Chair {n}", display_order=n) for n in range(20)]
     last = timezone.now() - dt.timedelta(days=20)
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=patient,
         plan=plan,
         kind="induction",
@@ -306,12 +316,10 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
         status="completed",
         booked_by=coordinator,
     )
-    BenefitReview.objects.create(
+    BenefitReviewFactory(
         patient=patient, plan=plan, decision="continue", note="Continue.", signed_by=psychiatrist
     )
-    asked = BoosterRequest.objects.create(
-        patient=patient, source="patient", created_by=psychiatrist
-    )
+    asked = BoosterRequestFactory(patient=patient, source="patient", created_by=psychiatrist)
 
     def book(n: int) -> None:
         booster_book(
@@ -331,15 +339,14 @@ def test_one_booster_request_booked_by_twenty_coordinators_at_once_is_booked_onc
 
 def _maintenance_patient_with_chairs(count: int):
     """A patient in maintenance whose benefit review says continue, ready for a booster."""
-    from sessions.models import BenefitReview
 
     coordinator = StaffFactory(roles=[Role.COORDINATOR])
     psychiatrist = StaffFactory(roles=[Role.PSYCHIATRIST])
     patient = PatientFactory(journey_state="maintenance")
     plan = make_plan(patient, psychiatrist)
-    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in range(count)]
+    chairs = [ChairFactory(name=f"Chair {n}", display_order=n) for n in range(count)]
     last = timezone.now() - dt.timedelta(days=20)
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=patient,
         plan=plan,
         kind="induction",
@@ -350,7 +357,7 @@ def _maintenance_patient_with_chairs(count: int):
         status="completed",
         booked_by=coordinator,
     )
-    BenefitReview.objects.create(
+    BenefitReviewFactory(
         patient=patient, plan=plan, decision="continue", note="Continue.", signed_by=psychiatrist
     )
     return coordinator, patient, chairs
@@ -425,10 +432,9 @@ def _slot(day: dt.date, hour: int, minute: int = 0) -> BookingRow:
 
 
 def refusals(setup, monday: dt.date) -> dict[str, BookingRow]:
-    from clinic.models import Closure
 
     _, (chair, _), _ = setup
-    Closure.objects.create(date=monday + dt.timedelta(days=2), reason="Staff training")
+    ClosureFactory(date=monday + dt.timedelta(days=2), reason="Staff training")
 
     def row(day: dt.date, hour: int, minute: int = 0) -> BookingRow:
         return dataclasses.replace(_slot(day, hour, minute), chair_id=chair.pk)
@@ -457,7 +463,6 @@ def refusals(setup, monday: dt.date) -> dict[str, BookingRow]:
     ],
 )
 def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, problem) -> None:
-    from sessions.models import BenefitReview
     from sessions.services.scheduling import appointment_reschedule, booster_book
 
     personas, (chair, _), plan = setup
@@ -474,7 +479,7 @@ def test_every_booking_service_refuses_a_slot_the_clinic_rules_forbid(setup, pro
             chair_id=chair.pk,
             actor=personas.coordinator,
         )
-    BenefitReview.objects.create(
+    BenefitReviewFactory(
         patient=plan.patient,
         plan=plan,
         decision="continue",

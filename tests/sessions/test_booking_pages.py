@@ -8,9 +8,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Chair, ClinicSettings, Closure, OpeningHours
-from sessions.models import Appointment, Protocol, TreatmentPlan
-from tests.factories import PatientFactory, approve
+from clinic.models import ClinicSettings
+from sessions.models import Appointment, Protocol
+from tests.factories import (
+    AppointmentFactory,
+    ChairFactory,
+    ClosureFactory,
+    OpeningHoursFactory,
+    PatientFactory,
+    TreatmentPlanFactory,
+    approve,
+)
 
 
 def next_monday() -> dt.date:
@@ -22,10 +30,10 @@ def next_monday() -> dt.date:
 def clinic_ready(personas):
     ClinicSettings.objects.filter(pk=1).update(time_zone="America/New_York")
     for weekday in range(5):
-        OpeningHours.objects.create(weekday=weekday, opens_at=dt.time(8), closes_at=dt.time(18))
-    chairs = [Chair.objects.create(name=f"Chair {n}", display_order=n) for n in (1, 2)]
+        OpeningHoursFactory(weekday=weekday, opens_at=dt.time(8), closes_at=dt.time(18))
+    chairs = [ChairFactory(name=f"Chair {n}", display_order=n) for n in (1, 2)]
     approve(personas.patient_a, personas.psychiatrist)
-    plan = TreatmentPlan.objects.create(
+    plan = TreatmentPlanFactory(
         patient=personas.patient_a,
         version=1,
         route="iv",
@@ -90,7 +98,7 @@ def test_a_double_booking_is_refused_with_a_clear_message_and_nothing_booked(
     # Someone books the third slot in the meantime.
     other = PatientFactory()
     approve(other, personas.psychiatrist)
-    other_plan = TreatmentPlan.objects.create(
+    other_plan = TreatmentPlanFactory(
         patient=other,
         version=1,
         route="iv",
@@ -105,7 +113,7 @@ def test_a_double_booking_is_refused_with_a_clear_message_and_nothing_booked(
         dt.time(10),
         tzinfo=timezone.get_current_timezone(),
     )
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=other,
         plan=other_plan,
         kind="induction",
@@ -211,7 +219,7 @@ def test_calendar_query_budgets(
     for index in range(rows):
         patient = PatientFactory()
         approve(patient, personas.psychiatrist)
-        other = TreatmentPlan.objects.create(
+        other = TreatmentPlanFactory(
             patient=patient,
             version=1,
             route="iv",
@@ -226,11 +234,11 @@ def test_calendar_query_budgets(
             dt.time(8),
             tzinfo=timezone.get_current_timezone(),
         ) + dt.timedelta(minutes=15 * (index // 5))
-        Appointment.objects.create(
+        AppointmentFactory(
             patient=patient,
             plan=other,
             kind="induction",
-            chair=chairs[index % 2] if index < 2 else Chair.objects.create(name=f"Extra {index}"),
+            chair=chairs[index % 2] if index < 2 else ChairFactory(name=f"Extra {index}"),
             start=start,
             end=start + dt.timedelta(minutes=10),
             booked_by=personas.coordinator,
@@ -342,7 +350,7 @@ def test_the_proposals_notes_stay_when_one_row_comes_back_with_an_error(
     clinic_ready, login, personas
 ) -> None:
     monday = next_monday()
-    Closure.objects.create(date=monday, reason="Staff training")
+    ClosureFactory(date=monday, reason="Staff training")
     client = login(personas.coordinator)
     url = reverse("book_series", args=[personas.patient_a.pk])
     query = f"?first_date={monday}&preferred_start=10:00"

@@ -8,9 +8,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Chair
-from sessions.models import Appointment, BenefitReview, BoosterRequest, Protocol, TreatmentPlan
-from tests.factories import PatientFactory, approve, open_clinic, open_day
+from sessions.models import Appointment, BenefitReview, BoosterRequest, Protocol
+from tests.factories import (
+    AppointmentFactory,
+    BenefitReviewFactory,
+    ChairFactory,
+    MeasureResultFactory,
+    PatientFactory,
+    TreatmentPlanFactory,
+    approve,
+    open_clinic,
+    open_day,
+)
 
 
 @pytest.fixture
@@ -21,7 +30,7 @@ def maintenance(personas):
     patient.journey_state = "maintenance"
     patient.save(update_fields=["journey_state"])
     approve(patient, personas.psychiatrist)
-    plan = TreatmentPlan.objects.create(
+    plan = TreatmentPlanFactory(
         patient=patient,
         version=1,
         route="iv",
@@ -33,9 +42,9 @@ def maintenance(personas):
         maintenance_interval_weeks=4,
         written_by=personas.psychiatrist,
     )
-    chair = Chair.objects.create(name="Chair 1")
+    chair = ChairFactory(name="Chair 1")
     last = timezone.now() - dt.timedelta(days=26)
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=patient,
         plan=plan,
         kind="induction",
@@ -46,7 +55,7 @@ def maintenance(personas):
         status="completed",
         booked_by=personas.coordinator,
     )
-    BenefitReview.objects.create(
+    BenefitReviewFactory(
         patient=patient,
         plan=plan,
         decision="continue",
@@ -117,7 +126,7 @@ def test_a_booster_conflict_is_a_form_error(maintenance, login, personas) -> Non
     day = open_day(3)
     start = dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
     other = PatientFactory()
-    other_plan = TreatmentPlan.objects.create(
+    other_plan = TreatmentPlanFactory(
         patient=other,
         version=1,
         route="iv",
@@ -127,7 +136,7 @@ def test_a_booster_conflict_is_a_form_error(maintenance, login, personas) -> Non
         series_length=6,
         written_by=personas.psychiatrist,
     )
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=other,
         plan=other_plan,
         kind="induction",
@@ -151,7 +160,7 @@ def test_boosters_due_query_budget(
     _, plan, chair = maintenance
     for index in range(rows):
         patient = PatientFactory(journey_state="maintenance")
-        other = TreatmentPlan.objects.create(
+        other = TreatmentPlanFactory(
             patient=patient,
             version=1,
             route="iv",
@@ -162,7 +171,7 @@ def test_boosters_due_query_budget(
             written_by=personas.psychiatrist,
         )
         last = timezone.now() - dt.timedelta(days=40, hours=index)
-        Appointment.objects.create(
+        AppointmentFactory(
             patient=patient,
             plan=other,
             kind="induction",
@@ -197,10 +206,9 @@ def test_the_psychiatrist_signs_the_benefit_review_with_the_phq9_change(
 ) -> None:
     patient, _plan, _chair = maintenance
     BenefitReview.objects.filter(patient=patient).delete()
-    from intake.models import MeasureResult
 
     for total, context in ((18, "intake"), (7, "pre_session")):
-        MeasureResult.objects.create(
+        MeasureResultFactory(
             patient=patient, instrument="phq9", items={}, total=total, band="x",
             context=context, entered_by=personas.nurse,
         )  # fmt: skip
@@ -224,7 +232,7 @@ def test_a_review_that_says_stop_or_change_route_holds_the_booster(
     maintenance, login, personas, decision, text
 ) -> None:
     patient, _plan, _chair = maintenance
-    BenefitReview.objects.create(
+    BenefitReviewFactory(
         patient=patient, plan=_plan, decision=decision, note="Reviewed with the patient.",
         signed_by=personas.psychiatrist,
     )  # fmt: skip

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Chair
-from sessions.models import Appointment, CalendarFeed, Protocol, TreatmentPlan
+from sessions.models import CalendarFeed, Protocol
+from tests.factories import AppointmentFactory, TreatmentPlanFactory
 
 
 def book(patient, personas, days: int) -> None:
-    plan = TreatmentPlan.objects.create(
+    plan = TreatmentPlanFactory(
         patient=patient,
         version=1,
         route="iv",
@@ -24,7 +25,7 @@ def book(patient, personas, days: int) -> None:
         written_by=personas.psychiatrist,
     )
     start = timezone.now() + dt.timedelta(days=days)
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=patient,
         plan=plan,
         kind="induction",

@@ -9,10 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Chair, Closure
-from sessions.models import Appointment
+from clinic.models import Closure
 from tests.conftest import sign_in
-from tests.factories import open_day
+from tests.factories import AppointmentFactory, ChairFactory, ClosureFactory, open_day
 from tests.sessions.conftest import make_plan
 
 
@@ -36,10 +35,10 @@ def test_a_past_day_cannot_be_closed(personas) -> None:
 
 def test_closing_a_day_with_booked_sessions_lists_them_and_asks_to_confirm(personas) -> None:
     day = open_day(3)
-    chair = Chair.objects.create(name="Chair 1")
+    chair = ChairFactory(name="Chair 1")
     plan = make_plan(personas.patient_a, personas.psychiatrist)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=personas.patient_a,
         plan=plan,
         kind="induction",
@@ -62,10 +61,10 @@ def test_closing_a_day_with_booked_sessions_lists_them_and_asks_to_confirm(perso
 
 def test_the_day_view_marks_a_closed_day_and_the_sessions_to_move(personas, login) -> None:
     day = open_day(3)
-    chair = Chair.objects.create(name="Chair 1")
+    chair = ChairFactory(name="Chair 1")
     plan = make_plan(personas.patient_a, personas.psychiatrist)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=personas.patient_a,
         plan=plan,
         kind="induction",
@@ -75,7 +74,7 @@ def test_the_day_view_marks_a_closed_day_and_the_sessions_to_move(personas, logi
         end=start + dt.timedelta(hours=2),
         booked_by=personas.coordinator,
     )
-    Closure.objects.create(date=day, reason="Staff training")
+    ClosureFactory(date=day, reason="Staff training")
     page = login(personas.coordinator).get(reverse("calendar_day") + f"?date={day.isoformat()}")
     html = page.content.decode()
     assert "The clinic is closed on this day" in html

@@ -17,11 +17,12 @@ from intake.models import Intake
 from intake.services import eligibility_decide, evaluation_bp_record
 from sessions.models import Appointment, TreatmentSession
 from sessions.services import records as services
+from tests.factories import AppointmentFactory
 
 
 def future(chairside, personas, days: int) -> Appointment:
     start = timezone.now() + dt.timedelta(days=days)
-    return Appointment.objects.create(
+    return AppointmentFactory(
         patient=personas.patient_a,
         plan=chairside.plan,
         kind="induction",

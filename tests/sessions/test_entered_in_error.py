@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Chair
+from clinic.models import AuditEvent
 from clinic.selectors import clinic_settings
 from sessions.charts import vitals_chart
 from sessions.models import (
@@ -25,7 +25,7 @@ from sessions.models import (
 from sessions.selectors.records import state_of
 from sessions.selectors.rems import _values
 from sessions.services import records as services
-from tests.factories import StaffFactory
+from tests.factories import ChairFactory, StaffFactory
 from tests.sessions.conftest import book_now, make_plan
 from tests.sessions.test_session_documents import generate
 from tests.sessions.test_session_record import (
@@ -381,7 +381,7 @@ def test_who_may_mark_on_the_page(chairside, personas, login) -> None:
 def test_an_entry_of_another_session_or_garbage_is_not_found(chairside, personas, login) -> None:
     session, typo = typo_after_dose(chairside, personas)
     other_plan = make_plan(personas.patient_b, personas.psychiatrist)
-    chair = Chair.objects.create(name="Chair 2", display_order=2)
+    chair = ChairFactory(name="Chair 2", display_order=2)
     other_session = services.session_open(
         appointment=book_now(personas.patient_b, other_plan, chair, personas.coordinator),
         actor=personas.nurse,

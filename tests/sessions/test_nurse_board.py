@@ -7,17 +7,16 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Chair
 from sessions.models import VitalAlert
 from sessions.services import records as services
-from tests.factories import PatientFactory
+from tests.factories import ChairFactory, PatientFactory, UrgentAlertFactory
 from tests.sessions.conftest import book_now, make_plan
 from tests.sessions.test_session_record import NORMAL, dose, ready_to_dose
 
 
 def running_session(personas, index: int):
     patient = PatientFactory(legal_first_name=f"Pat{index}", legal_last_name=f"Board{index}")
-    chair = Chair.objects.create(name=f"Chair {index + 2}", display_order=index + 2)
+    chair = ChairFactory(name=f"Chair {index + 2}", display_order=index + 2)
     plan = make_plan(patient, personas.psychiatrist)
     appointment = book_now(patient, plan, chair, personas.coordinator)
     session = services.session_open(appointment=appointment, actor=personas.nurse)
@@ -189,13 +188,12 @@ def test_an_urgent_alert_from_anywhere_shows_on_the_session_screen_and_the_board
     """The screen and the board read the open urgent alert with the session itself; an
     alert raised elsewhere (here a therapist's risk check) shows on both, and clears
     when a psychiatrist acknowledges it."""
-    from intake.models import UrgentAlert
 
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     nurse = login(personas.nurse)
     url = reverse("session_record", args=[session.pk])
     assert "Urgent safety alert open" not in nurse.get(url).content.decode()
-    alert = UrgentAlert.objects.create(
+    alert = UrgentAlertFactory(
         patient=session.patient, code="NOTE_RISK_CHECK", source="integration.note",
         reason="Risk check in an integration note: suicidal thoughts",
     )  # fmt: skip

@@ -10,10 +10,11 @@ from icalendar import Calendar
 
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
+from tests.factories import AppointmentFactory, TreatmentPlanFactory
 
 
 def book(patient, personas, days_ahead: int) -> Appointment:
-    plan = TreatmentPlan.objects.filter(patient=patient).first() or TreatmentPlan.objects.create(
+    plan = TreatmentPlan.objects.filter(patient=patient).first() or TreatmentPlanFactory(
         patient=patient,
         version=1,
         route="iv",
@@ -24,7 +25,7 @@ def book(patient, personas, days_ahead: int) -> Appointment:
         written_by=personas.psychiatrist,
     )
     start = timezone.now() + dt.timedelta(days=days_ahead)
-    return Appointment.objects.create(
+    return AppointmentFactory(
         patient=patient,
         plan=plan,
         kind="induction",

@@ -18,6 +18,7 @@ from sessions.selectors.records import first_dose_of_drug, state_of
 from sessions.selectors.rems import FIELD_KEYS, _values, rems_form
 from sessions.selectors.treatment_gate import current_medicines
 from sessions.services import records as services
+from tests.factories import RemsFormVersionFactory
 from tests.sessions.conftest import make_plan
 from tests.sessions.test_session_record import NORMAL, dose, lock, ready_to_dose
 
@@ -161,7 +162,7 @@ def test_a_clinic_can_file_another_version_without_a_code_change(chairside, pers
     session = esketamine_session(
         chairside, personas, [(40, NORMAL, None), (125, NORMAL | {"moaas": 5}, 0)]
     )
-    newer = RemsFormVersion.objects.create(
+    newer = RemsFormVersionFactory(
         code="rems-monitoring-2027",
         title="Spravato REMS Patient Monitoring Form (2027)",
         effective_from=dt.date(2027, 1, 1),

@@ -26,6 +26,7 @@ from sessions.models import (
 from sessions.selectors.records import state_of
 from sessions.selectors.treatment_gate import current_medicines
 from sessions.services import records as services
+from tests.factories import AppointmentFactory, PregnancyTestFactory, VitalAlertFactory
 from tests.sessions.conftest import make_plan
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -549,7 +550,7 @@ def test_finishing_the_last_induction_session_moves_the_patient_to_maintenance(
     chairside.appointment.save(update_fields=["series_number"])
     for number in range(1, 6):
         start = chairside.appointment.start - dt.timedelta(days=4 * (6 - number))
-        Appointment.objects.create(
+        AppointmentFactory(
             patient=personas.patient_a,
             plan=plan,
             kind="induction",
@@ -835,7 +836,7 @@ def test_a_positive_pregnancy_test_blocks_until_a_later_negative_one(chairside, 
     personas.patient_a.date_of_birth = dt.date(1990, 5, 4)  # of child-bearing age
     personas.patient_a.save(update_fields=["date_of_birth"])
     PregnancyTest.objects.filter(patient=personas.patient_a).delete()
-    PregnancyTest.objects.create(
+    PregnancyTestFactory(
         patient=personas.patient_a,
         tested_on=timezone.localdate() - dt.timedelta(days=10),
         kind="serum",
@@ -844,7 +845,7 @@ def test_a_positive_pregnancy_test_blocks_until_a_later_negative_one(chairside, 
     )
     with pytest.raises(ValidationError, match="Positive pregnancy test"):
         chairside.open(personas.nurse)  # ten days old, and still a positive test
-    PregnancyTest.objects.create(
+    PregnancyTestFactory(
         patient=personas.patient_a,
         tested_on=timezone.localdate(),
         kind="serum",
@@ -893,7 +894,7 @@ def test_a_signed_record_takes_no_alert_acknowledgement_only_an_addendum(
     chairside, personas, login
 ) -> None:
     session = finished_session(chairside, personas)
-    warning = VitalAlert.objects.create(
+    warning = VitalAlertFactory(
         session=session,
         reading=VitalReading.objects.filter(session=session).last(),
         code="HR_HIGH",

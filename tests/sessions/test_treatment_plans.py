@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings, Patient
-from intake.models import EligibilityDecision, Intake, ScreeningResult
+from intake.models import Intake
 from sessions.models import Protocol, TreatmentPlan
+from tests.factories import EligibilityDecisionFactory, ScreeningResultFactory
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def approved(personas):
     """patient_a approved for IV and esketamine."""
     patient = personas.patient_a
     intake = Intake.objects.create(patient=patient, status="submitted")
-    screening = ScreeningResult.objects.create(
+    screening = ScreeningResultFactory(
         intake=intake,
         answers={},
         level="clear",
@@ -26,7 +27,7 @@ def approved(personas):
         trigger="submission",
         created_by=personas.psychiatrist,
     )
-    EligibilityDecision.objects.create(
+    EligibilityDecisionFactory(
         patient=patient,
         intake=intake,
         screening=screening,
