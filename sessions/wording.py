@@ -11,7 +11,7 @@ from django.utils import timezone
 from clinic.selectors import clinic_settings
 from intake.instruments import ASQ_BAND_LABELS
 from sessions import dosing, monitoring
-from sessions.forms import MEDICINE_CLASSES, PregnancyForm
+from sessions.forms.records import MEDICINE_CLASSES, PregnancyForm
 from sessions.models.records import CheckInItem
 from sessions.record_rules import weight_of
 from sessions.selectors.safety import vital_limits

@@ -17,7 +17,7 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.posting import submit_form
 from sessions import monitoring, permissions
-from sessions.forms import RemsSubmissionForm
+from sessions.forms.records import RemsSubmissionForm
 from sessions.selectors import floor, session_state
 from sessions.selectors.rems import rems_form
 from sessions.selectors.session_record import session_for_user

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest
 from clinic.forms import attach_errors
 from clinic.policy import may
 from sessions import monitoring, permissions
-from sessions.forms import (
+from sessions.forms.records import (
     AcknowledgeForm,
     AddendumForm,
     AdverseEventForm,

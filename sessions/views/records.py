@@ -24,7 +24,7 @@ from clinic.policy import may
 from clinic.selectors import clinic_settings
 from sessions import monitoring, permissions, record_rules
 from sessions.charts import vitals_chart
-from sessions.forms import (
+from sessions.forms.records import (
     AddendumForm,
     AdverseEventForm,
     AsqForm,

@@ -188,7 +188,7 @@ def test_a_per_kg_order_is_checked_at_the_patients_known_weight(approved, login,
 
 
 def test_an_esketamine_only_plan_starts_from_the_esketamine_label(db) -> None:
-    from sessions.forms import PlanForm
+    from sessions.forms.scheduling import PlanForm
 
     form = PlanForm(allowed_routes=["intranasal_esketamine"], current=None)
     assert form["route"].value() == "intranasal_esketamine"
@@ -200,7 +200,7 @@ def test_an_esketamine_only_plan_starts_from_the_esketamine_label(db) -> None:
 
 
 def test_an_iv_only_plan_starts_from_the_usual_iv_order(db) -> None:
-    from sessions.forms import PlanForm
+    from sessions.forms.scheduling import PlanForm
 
     form = PlanForm(allowed_routes=["iv"], current=None)
     assert form["dose_mode"].value() == "mg_per_kg"

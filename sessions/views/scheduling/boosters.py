@@ -17,7 +17,7 @@ from clinic.access import permits
 from clinic.models import Patient
 from clinic.posting import submit_form
 from clinic.selectors import own_patient, patient_for_user
-from sessions.forms import BoosterForm, BoosterRequestForm
+from sessions.forms.scheduling import BoosterForm, BoosterRequestForm
 from sessions.permissions import (
     BOOK_SESSIONS,
     FOLLOW_UP_BOOKINGS,

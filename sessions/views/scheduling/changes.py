@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.access import permits
 from clinic.posting import submit_form
-from sessions.forms import CancelForm, RescheduleForm
+from sessions.forms.scheduling import CancelForm, RescheduleForm
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
 from sessions.selectors.scheduling import appointment_for_user
 from sessions.services.scheduling.changes import appointment_cancel as cancel

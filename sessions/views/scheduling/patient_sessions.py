@@ -17,7 +17,7 @@ from clinic.models import Patient
 from clinic.policy import may
 from clinic.posting import submit_form
 from clinic.selectors import patient_for_user
-from sessions.forms import BenefitReviewForm
+from sessions.forms.scheduling import BenefitReviewForm
 from sessions.permissions import (
     BOOK_SESSIONS,
     ORDER_BOOSTER,

@@ -14,7 +14,7 @@ from clinic.policy import may
 from clinic.posting import submit_form
 from clinic.selectors import patient_for_user
 from intake.selectors import latest_decision
-from sessions.forms import PlanForm
+from sessions.forms.scheduling import PlanForm
 from sessions.permissions import VIEW_PLAN, WRITE_PLAN
 from sessions.selectors import scheduling as selectors
 from sessions.services.scheduling.plans import PlanInput, plan_write

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.access import permits
 from clinic.models import Patient
 from clinic.selectors import patient_for_user
-from sessions.forms import ProposalRequestForm, SessionRowFormSet
+from sessions.forms.scheduling import ProposalRequestForm, SessionRowFormSet
 from sessions.models import TreatmentPlan
 from sessions.permissions import BOOK_SESSIONS
 from sessions.scheduling import Proposal, SeriesRequest, propose_series
