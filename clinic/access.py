@@ -79,7 +79,7 @@ def _attach(view: ViewFunc, rule: AccessRule) -> ViewFunc:
             response = view(request, *args, **kwargs)
         except NotVisible as refused:
             audit_refusal(refused)
-            return TemplateResponse(request, "404.html", status=404)
+            return TemplateResponse(request, refused.page, status=404)
         if rule.audit and request.method == "GET" and response.status_code == 200:
             _audit_page_view(rule.audit)
         return response

@@ -73,15 +73,24 @@ def permissions() -> list[Permission]:
 
 
 class NotVisible(Exception):
-    """A record the user may not see, or that does not exist (the same answer for both)."""
+    """A record the user may not see, or that does not exist (the same answer for both).
+
+    `page` names a template that says what to do next instead of the plain "not found"
+    (an expired set-up link); it is still a 404 with the same one `denied` row."""
 
     def __init__(
-        self, *, patient_id: int | str | None, object_type: str, object_id: object
+        self,
+        *,
+        patient_id: int | str | None,
+        object_type: str,
+        object_id: object,
+        page: str = "404.html",
     ) -> None:
         super().__init__(f"{object_type} {object_id} is not visible")
         self.patient_id = patient_id
         self.object_type = object_type
         self.object_id = object_id
+        self.page = page
 
 
 # --- the scope ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from clinic import auth, second_factor
-from clinic.access import audit_refusal, signed_in
+from clinic.access import signed_in
 from clinic.forms import ReauthenticateForm, TokenForm
 from clinic.policy import NotVisible
 from clinic.views.account import safe_next as _safe_next
@@ -151,11 +151,12 @@ def mfa_enroll_link(request: HttpRequest, token: str) -> HttpResponse:
     if not user.is_patient_account:
         enrollment = second_factor.enrollment_for_link(user=user, token=token[:100])
     if enrollment is None:
-        # The refusal's one `denied` row, written as the decorator writes it; the page
-        # says what to do next instead of the bare "not found".
-        audit_refusal(NotVisible(patient_id=None, object_type="otp.setup_link", object_id=""))
-        return TemplateResponse(
-            request, "registration/mfa_link_invalid.html", {"signed_in_as": user}, status=404
+        # The page says what to do next instead of the bare "not found".
+        raise NotVisible(
+            patient_id=None,
+            object_type="otp.setup_link",
+            object_id="",
+            page="registration/mfa_link_invalid.html",
         )
     if request.method == "POST":
         return _begin_setup(request, enrollment)
