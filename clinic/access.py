@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic import policy
 from clinic.audit import audit_record
@@ -146,3 +147,35 @@ def rule_of(view: Any) -> AccessRule | None:
         site = getattr(view, "admin_site", None) or getattr(model_admin, "admin_site", None)
         rule = getattr(site, "access_rule", None)
     return rule
+
+
+@cache
+def _views_by_name() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(
+                    entry.url_patterns,
+                    f"{namespace}{entry.namespace}:" if entry.namespace else namespace,
+                )
+            elif isinstance(entry, URLPattern) and entry.name:
+                found.setdefault(f"{namespace}{entry.name}", entry.callback)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def page_rule(url_name: str) -> AccessRule | None:
+    """The declared rule of a named page (the URLconf is read once per process). Menus
+    and links ask it, so a link shows exactly when its page lets the user in; None when
+    no page has the name (a feature app that is not installed)."""
+    view = _views_by_name().get(url_name)
+    return rule_of(view) if view is not None else None
+
+
+def page_allows(user: Any, url_name: str) -> bool:
+    """Whether `user` may open the named page (its own rule decides)."""
+    rule = page_rule(url_name)
+    return rule is not None and not rule.public and rule.allows(user)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import resolve, reverse
+from django.urls import reverse
 
-from clinic.access import rule_of
+from clinic.access import page_allows
 from clinic.choices import Role
 from clinic.policy import Capabilities
 
@@ -34,11 +35,15 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _address(self.url_name)
 
     def offered_to(self, user: Any) -> bool:
-        rule = rule_of(resolve(self.url).func)
-        return rule is not None and not rule.public and rule.allows(user)
+        return page_allows(user, self.url_name)
+
+
+@cache
+def _address(url_name: str) -> str:
+    return reverse(url_name)
 
 
 # A menu item appears only when its feature exists; feature apps add theirs here.

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic import permissions, selectors
-from clinic.access import permits, rule_of
+from clinic.access import page_allows, permits
 from clinic.choices import JourneyState
 from clinic.forms import CareTeamForm, PatientDetailsForm, PatientSearchForm
 from clinic.journey import JOURNEY_ORDER, chart_stage, next_step, progress_index
@@ -66,12 +65,7 @@ def _feature_links(user: User, patient: Patient) -> dict[str, bool]:
     stage = chart_stage(patient.journey_state)
 
     def opens(url_name: str) -> bool:
-        try:
-            url = reverse(url_name, args=[patient.pk])
-        except NoReverseMatch:
-            return False
-        rule = rule_of(resolve(url).func)
-        return rule is not None and rule.allows(user)
+        return page_allows(user, url_name)
 
     return {
         "can_enter_intake": stage.intake_entry and opens("staff_intake_review"),

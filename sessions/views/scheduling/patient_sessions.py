@@ -8,11 +8,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import permits, rule_of
+from clinic.access import page_allows, permits
 from clinic.models import Patient
 from clinic.policy import may
 from clinic.posting import submit_form
@@ -59,12 +58,6 @@ def benefit_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _page_allows(user: Any, url_name: str) -> bool:
-    """Whether the user may open a session page (its own rule decides, as for menus)."""
-    rule = rule_of(resolve(reverse(url_name, args=[0])).func)
-    return rule is not None and rule.allows(user)
-
-
 def _sessions_context(
     request: HttpRequest, patient: Patient, review_form: BenefitReviewForm | None = None
 ) -> dict[str, Any]:
@@ -79,8 +72,8 @@ def _sessions_context(
         "appointments": appointments,
         "planned": len([a for a in active if a.kind == "induction"]),
         "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
-        "can_open_records": _page_allows(user, "session_record"),
-        "can_check_in": _page_allows(user, "appointment_check_in"),
+        "can_open_records": page_allows(user, "session_record"),
+        "can_check_in": page_allows(user, "appointment_check_in"),
         "today": timezone.localdate(),
         "can_book": may(user, BOOK_SESSIONS)
         and plan is not None
