@@ -59,8 +59,21 @@ def clinic_settings() -> ClinicSettings:
     return _load_clinic_settings()
 
 
+# Feature apps keep their own per-clinic settings in a row of their own that points at
+# ClinicSettings one-to-one (sessions: its vital-sign limits). Registered here by the
+# reverse name, from the app's `AppConfig.ready()`, such a row comes with the settings row
+# in its one query, so reading it costs a page nothing.
+_SETTINGS_RELATIONS: list[str] = []
+
+
+def register_settings_relation(name: str) -> None:
+    """Have every read of the settings row also fetch the one-to-one row `name`."""
+    if name not in _SETTINGS_RELATIONS:
+        _SETTINGS_RELATIONS.append(name)
+
+
 def _load_clinic_settings() -> ClinicSettings:
-    clinic = ClinicSettings.objects.filter(pk=1).first()
+    clinic = ClinicSettings.objects.select_related(*_SETTINGS_RELATIONS).filter(pk=1).first()
     if clinic is None:
         from django.conf import settings
 

@@ -1,13 +1,18 @@
-"""Protocols, dose limits and REMS form versions in the clinic's admin (admin role only;
-editable, never deleted)."""
+"""Protocols, dose limits, vital-sign limits and REMS form versions in the clinic's admin
+(admin role only; editable, never deleted)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin import AdminRoleModelAdmin, clinic_admin_site
-from sessions.models import Protocol, RemsFormVersion, SessionSafetySettings
+from clinic.admin import (
+    CLINIC_SETTINGS_PARTS,
+    AdminRoleModelAdmin,
+    ClinicSettingsPart,
+    clinic_admin_site,
+)
+from sessions.models import Protocol, RemsFormVersion, SessionSafetySettings, VitalLimitSettings
 
 
 class ProtocolAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
@@ -50,6 +55,55 @@ class SessionSafetySettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
         return False  # a single row, created on first use
 
 
+VITAL_LIMIT_FIELDSETS = [
+    (
+        "Vital-sign alert limits",
+        {
+            "fields": [
+                ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
+                ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
+                ("bp_low_warning", "bp_low_critical"),
+                ("hr_high_warning", "hr_high_critical"),
+                ("hr_low_warning", "hr_low_critical"),
+                ("spo2_low_warning", "spo2_low_critical"),
+                ("rr_low_warning", "rr_low_critical"),
+                ("rr_high_warning", "rr_high_critical"),
+                "bp_rise_warning",
+            ]
+        },
+    ),
+    (
+        "Pre-dose gate limits",
+        {
+            "fields": [
+                ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
+                ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
+                ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
+                ("predose_hr_low", "predose_hr_high"),
+                "predose_spo2",
+            ]
+        },
+    ),
+]
+
+
+class VitalLimitsPart(ClinicSettingsPart):
+    """The vital-sign limits on the clinic settings page, where the admin set them before
+    they moved out of the core."""
+
+    model = VitalLimitSettings
+    fieldsets = VITAL_LIMIT_FIELDSETS
+
+
+class VitalLimitSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
+    """The same limits on a page of their own, with their change history."""
+
+    fieldsets = VITAL_LIMIT_FIELDSETS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # saved from the clinic settings page
+
+
 class RemsFormVersionAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
     list_display = ["title", "code", "effective_from"]
 
@@ -57,3 +111,5 @@ class RemsFormVersionAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
 clinic_admin_site.register(Protocol, ProtocolAdmin)
 clinic_admin_site.register(SessionSafetySettings, SessionSafetySettingsAdmin)
 clinic_admin_site.register(RemsFormVersion, RemsFormVersionAdmin)
+clinic_admin_site.register(VitalLimitSettings, VitalLimitSettingsAdmin)
+CLINIC_SETTINGS_PARTS.append(VitalLimitsPart)

@@ -13,7 +13,10 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinic.selectors import register_settings_relation
         from sessions import permissions  # noqa: F401  (declares this app's actions)
+
+        register_settings_relation("vital_limits")  # read with the settings row, no query
         from sessions.documents import register_documents
 
         register_documents()

@@ -45,6 +45,7 @@ from sessions.models.records import (
 )
 from sessions.record_rules import weight_of
 from sessions.reminders import plan_session_reminders
+from sessions.selectors.safety import vital_limits
 from sessions.services.scheduling import benefit_review_record
 
 MIN = dt.timedelta(minutes=1)
@@ -122,8 +123,7 @@ def _reading(
         **values,
     )
     if phase == ReadingPhase.MONITORING:
-        limits = monitoring.VitalLimits(**clinic_settings().vital_limit_values())
-        for alert in monitoring.vital_alerts(values, baseline=baseline, limits=limits):
+        for alert in monitoring.vital_alerts(values, baseline=baseline, limits=vital_limits()):
             VitalAlert.objects.create(
                 session=session,
                 reading=reading,

@@ -1,5 +1,5 @@
-"""The clinic itself in the admin: settings, opening hours, closures, chairs, and the
-periodic tasks (read-only)."""
+"""The clinic itself in the admin: settings (with the parts feature apps add), opening
+hours, closures, chairs, and the periodic tasks (read-only)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 from django_celery_beat.admin import PeriodicTaskAdmin
@@ -26,6 +27,33 @@ from clinic.models import (
 from clinic.policy import may
 
 
+class ClinicSettingsPart(admin.StackedInline):
+    """A feature app's own per-clinic settings row (one-to-one with the clinic settings
+    row), edited on the clinic settings page by the admin role; never deleted. Until the
+    admin first saves it, the form shows the defaults and nothing is stored."""
+
+    extra = 1
+    max_num = 1
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Feature apps show their per-clinic settings on the clinic settings page: each adds a
+# `ClinicSettingsPart` here from its admin module (sessions: the vital-sign limits).
+CLINIC_SETTINGS_PARTS: list[type[ClinicSettingsPart]] = []
+
+
 class ClinicSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
     fieldsets = [
         ("Clinic", {"fields": ["name", "time_zone", "phone", "email", "address", "paper_size"]}),
@@ -42,38 +70,13 @@ class ClinicSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        (
-            "Vital-sign alert limits",
-            {
-                "fields": [
-                    ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
-                    ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
-                    ("bp_low_warning", "bp_low_critical"),
-                    ("hr_high_warning", "hr_high_critical"),
-                    ("hr_low_warning", "hr_low_critical"),
-                    ("spo2_low_warning", "spo2_low_critical"),
-                    ("rr_low_warning", "rr_low_critical"),
-                    ("rr_high_warning", "rr_high_critical"),
-                    "bp_rise_warning",
-                ]
-            },
-        ),
-        (
-            "Pre-dose gate limits",
-            {
-                "fields": [
-                    ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
-                    ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
-                    ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
-                    ("predose_hr_low", "predose_hr_high"),
-                    "predose_spo2",
-                ]
-            },
-        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a single row, created on first use
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[type[ClinicSettingsPart]]:
+        return list(CLINIC_SETTINGS_PARTS)
 
 
 class OpeningHoursAdmin(AdminRoleModelAdmin):

@@ -18,7 +18,11 @@ def validate_time_zone(value: str) -> None:
 
 
 class ClinicSettings(models.Model):
-    """The clinic's stored configuration. One row (pk 1), edited by the admin role."""
+    """The clinic's stored configuration. One row (pk 1), edited by the admin role.
+
+    A feature app keeps its own per-clinic settings in a row of its own that points here
+    (one-to-one) and registers that relation with `clinic.selectors.register_settings_relation`
+    (sessions: its vital-sign limits)."""
 
     name = models.CharField(max_length=120, default="Ketamine Clinic")
     time_zone = models.CharField(
@@ -43,34 +47,6 @@ class ClinicSettings(models.Model):
     sms_quiet_end = models.TimeField(default="08:00")
     paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
 
-    # Vital-sign limits (session-monitoring.md, engine-api.md VitalLimits defaults).
-    bp_high_warning_systolic = models.PositiveSmallIntegerField(default=160)
-    bp_high_warning_diastolic = models.PositiveSmallIntegerField(default=100)
-    bp_high_critical_systolic = models.PositiveSmallIntegerField(default=180)
-    bp_high_critical_diastolic = models.PositiveSmallIntegerField(default=110)
-    bp_low_warning = models.PositiveSmallIntegerField("BP low warning (systolic)", default=90)
-    bp_low_critical = models.PositiveSmallIntegerField("BP low critical (systolic)", default=80)
-    hr_high_warning = models.PositiveSmallIntegerField(default=120)
-    hr_high_critical = models.PositiveSmallIntegerField(default=140)
-    hr_low_warning = models.PositiveSmallIntegerField(default=50)
-    hr_low_critical = models.PositiveSmallIntegerField(default=40)
-    spo2_low_warning = models.PositiveSmallIntegerField(default=94)
-    spo2_low_critical = models.PositiveSmallIntegerField(default=90)
-    rr_low_warning = models.PositiveSmallIntegerField(default=10)
-    rr_low_critical = models.PositiveSmallIntegerField(default=8)
-    rr_high_warning = models.PositiveSmallIntegerField(default=30)
-    rr_high_critical = models.PositiveSmallIntegerField(default=40)
-    bp_rise_warning = models.PositiveSmallIntegerField(default=40)
-    predose_bp_esketamine_systolic = models.PositiveSmallIntegerField(default=140)
-    predose_bp_esketamine_diastolic = models.PositiveSmallIntegerField(default=90)
-    predose_bp_esketamine_65_systolic = models.PositiveSmallIntegerField(default=150)
-    predose_bp_esketamine_65_diastolic = models.PositiveSmallIntegerField(default=90)
-    predose_bp_other_systolic = models.PositiveSmallIntegerField(default=160)
-    predose_bp_other_diastolic = models.PositiveSmallIntegerField(default=100)
-    predose_hr_low = models.PositiveSmallIntegerField(default=45)
-    predose_hr_high = models.PositiveSmallIntegerField(default=120)
-    predose_spo2 = models.PositiveSmallIntegerField(default=94)
-
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -82,59 +58,9 @@ class ClinicSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        errors: dict[str, str] = {}
-        if self.bp_high_critical_systolic <= self.bp_high_warning_systolic:
-            errors["bp_high_critical_systolic"] = "Must be above the warning level."
-        if self.bp_low_critical >= self.bp_low_warning:
-            errors["bp_low_critical"] = "Must be below the warning level."
-        if self.hr_high_critical <= self.hr_high_warning:
-            errors["hr_high_critical"] = "Must be above the warning level."
-        if self.hr_low_critical >= self.hr_low_warning:
-            errors["hr_low_critical"] = "Must be below the warning level."
-        if self.spo2_low_critical >= self.spo2_low_warning:
-            errors["spo2_low_critical"] = "Must be below the warning level."
-        if self.predose_hr_low >= self.predose_hr_high:
-            errors["predose_hr_low"] = "Must be below the upper heart-rate limit."
-        if self.spo2_low_warning > 100 or self.predose_spo2 > 100:
-            errors["spo2_low_warning"] = "SpO2 limits are percentages (at most 100)."
-        if errors:
-            raise ValidationError(errors)
-
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
-
-    def vital_limit_values(self) -> dict[str, int | tuple[int, int]]:
-        """The stored limits as keyword arguments for `sessions.monitoring.VitalLimits`."""
-        return {
-            "bp_high_warning": (self.bp_high_warning_systolic, self.bp_high_warning_diastolic),
-            "bp_high_critical": (self.bp_high_critical_systolic, self.bp_high_critical_diastolic),
-            "bp_low_warning": self.bp_low_warning,
-            "bp_low_critical": self.bp_low_critical,
-            "hr_high_warning": self.hr_high_warning,
-            "hr_high_critical": self.hr_high_critical,
-            "hr_low_warning": self.hr_low_warning,
-            "hr_low_critical": self.hr_low_critical,
-            "spo2_low_warning": self.spo2_low_warning,
-            "spo2_low_critical": self.spo2_low_critical,
-            "rr_low_warning": self.rr_low_warning,
-            "rr_low_critical": self.rr_low_critical,
-            "rr_high_warning": self.rr_high_warning,
-            "rr_high_critical": self.rr_high_critical,
-            "bp_rise_warning": self.bp_rise_warning,
-            "predose_bp_esketamine": (
-                self.predose_bp_esketamine_systolic,
-                self.predose_bp_esketamine_diastolic,
-            ),
-            "predose_bp_esketamine_65": (
-                self.predose_bp_esketamine_65_systolic,
-                self.predose_bp_esketamine_65_diastolic,
-            ),
-            "predose_bp_other": (self.predose_bp_other_systolic, self.predose_bp_other_diastolic),
-            "predose_hr": (self.predose_hr_low, self.predose_hr_high),
-            "predose_spo2": self.predose_spo2,
-        }
 
 
 class OpeningHours(models.Model):

@@ -1,4 +1,5 @@
-"""Models of the sessions app: scheduling (plans, appointments) and the session record."""
+"""Models of the sessions app: scheduling (plans, appointments), the session record, and the
+clinic's vital-sign limits."""
 
 from sessions.models.records import (
     AdverseEvent,
@@ -32,6 +33,7 @@ from sessions.models.scheduling import (
     TreatmentPlan,
     TsTzRange,
 )
+from sessions.models.vital_limits import VitalLimitSettings
 
 __all__ = [
     "AdverseEvent",
@@ -61,5 +63,6 @@ __all__ = [
     "TreatmentSession",
     "TsTzRange",
     "VitalAlert",
+    "VitalLimitSettings",
     "VitalReading",
 ]

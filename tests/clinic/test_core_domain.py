@@ -81,21 +81,13 @@ def test_age_counts_whole_years_completed(personas) -> None:
     assert patient.age_on(dt.date(2026, 6, 15)) == 36
 
 
-def test_clinic_settings_refuse_limits_in_the_wrong_order(personas) -> None:
+def test_clinic_settings_refuse_an_unknown_time_zone(personas) -> None:
+    # The vital-limit half of this check moved with the limits: tests/sessions/test_vital_limits.py
     clinic = ClinicSettings.objects.get(pk=1)
-    clinic.hr_high_critical = 100
     clinic.time_zone = "Mars/Olympus"
     with pytest.raises(ValidationError) as error:
         clinic.full_clean()
-    assert "hr_high_critical" in error.value.message_dict
     assert "time_zone" in error.value.message_dict
-
-
-def test_stored_vital_limits_are_handed_to_the_rule_engine_as_pairs(personas) -> None:
-    limits = ClinicSettings.objects.get(pk=1).vital_limit_values()
-    assert limits["bp_high_critical"] == (180, 110)
-    assert limits["predose_hr"] == (45, 120)
-    assert limits["spo2_low_critical"] == 90
 
 
 def test_an_admin_edits_clinic_settings_in_the_admin_and_it_is_audited(login, personas) -> None:
