@@ -68,6 +68,7 @@ from tests.factories.sessions import (
     TreatmentPlanFactory,
     TreatmentSessionFactory,
     VitalAlertFactory,
+    VitalLimitSettingsFactory,
     VitalReadingFactory,
 )
 
@@ -114,6 +115,7 @@ FACTORIES: dict[type[models.Model], type] = {
         PregnancyTestFactory,
         PregnancyNotApplicableFactory,
         SessionSafetySettingsFactory,
+        VitalLimitSettingsFactory,
         DeviceDoseFactory,
         InfusionPauseFactory,
         AdverseEventFactory,
@@ -179,6 +181,7 @@ __all__ = [
     "UrgentAlertFactory",
     "UserFactory",
     "VitalAlertFactory",
+    "VitalLimitSettingsFactory",
     "VitalReadingFactory",
     "approve",
     "open_clinic",

@@ -48,6 +48,7 @@ from sessions.models import (
     TreatmentPlan,
     TreatmentSession,
     VitalAlert,
+    VitalLimitSettings,
     VitalReading,
 )
 from sessions.models.records import (
@@ -64,6 +65,7 @@ from sessions.protocols import DEFAULT_PROTOCOLS
 from sessions.rems_forms import REMS_MONITORING_2025
 from tests.factories.clinic import (
     ChairFactory,
+    ClinicSettingsFactory,
     PatientFactory,
     PatientRecordFactory,
     StaffFactory,
@@ -436,6 +438,17 @@ class SessionSafetySettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("id",)
 
     id = 1
+
+
+class VitalLimitSettingsFactory(factory.django.DjangoModelFactory):
+    """The clinic's vital-sign limits (one row per clinic settings row) with the engine's
+    defaults: made once, then the same row is returned."""
+
+    class Meta:
+        model = VitalLimitSettings
+        django_get_or_create = ("clinic",)
+
+    clinic = factory.SubFactory(ClinicSettingsFactory)
 
 
 class DeviceDoseFactory(SessionPartFactory):

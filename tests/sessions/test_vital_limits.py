@@ -32,9 +32,11 @@ def test_stored_vital_limits_are_handed_to_the_rule_engine_as_pairs(personas) ->
     assert limits["spo2_low_critical"] == 90
 
 
-def test_a_new_clinics_limits_are_the_engines_defaults(personas) -> None:
+def test_a_new_clinics_limits_are_the_engines_defaults(personas, django_assert_num_queries) -> None:
     assert not VitalLimitSettings.objects.exists()
     assert vital_limits() == monitoring.VitalLimits()
+    with django_assert_num_queries(1), request_clinic_settings():
+        assert vital_limits() == monitoring.VitalLimits()
     assert monitoring.VitalLimits(**VitalLimitSettings().vital_limit_values()) == (
         monitoring.VitalLimits()
     )
