@@ -55,53 +55,41 @@ class SessionSafetySettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
         return False  # a single row, created on first use
 
 
-VITAL_LIMIT_FIELDSETS = [
-    (
-        "Vital-sign alert limits",
-        {
-            "fields": [
-                ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
-                ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
-                ("bp_low_warning", "bp_low_critical"),
-                ("hr_high_warning", "hr_high_critical"),
-                ("hr_low_warning", "hr_low_critical"),
-                ("spo2_low_warning", "spo2_low_critical"),
-                ("rr_low_warning", "rr_low_critical"),
-                ("rr_high_warning", "rr_high_critical"),
-                "bp_rise_warning",
-            ]
-        },
-    ),
-    (
-        "Pre-dose gate limits",
-        {
-            "fields": [
-                ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
-                ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
-                ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
-                ("predose_hr_low", "predose_hr_high"),
-                "predose_spo2",
-            ]
-        },
-    ),
-]
-
-
 class VitalLimitsPart(ClinicSettingsPart):
-    """The vital-sign limits on the clinic settings page, where the admin set them before
-    they moved out of the core."""
+    """The vital-sign limits, on the clinic settings page where the admin has always set
+    them (one place to edit them; simple_history keeps every change)."""
 
     model = VitalLimitSettings
-    fieldsets = VITAL_LIMIT_FIELDSETS
-
-
-class VitalLimitSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
-    """The same limits on a page of their own, with their change history."""
-
-    fieldsets = VITAL_LIMIT_FIELDSETS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # saved from the clinic settings page
+    fieldsets = [
+        (
+            "Vital-sign alert limits",
+            {
+                "fields": [
+                    ("bp_high_warning_systolic", "bp_high_warning_diastolic"),
+                    ("bp_high_critical_systolic", "bp_high_critical_diastolic"),
+                    ("bp_low_warning", "bp_low_critical"),
+                    ("hr_high_warning", "hr_high_critical"),
+                    ("hr_low_warning", "hr_low_critical"),
+                    ("spo2_low_warning", "spo2_low_critical"),
+                    ("rr_low_warning", "rr_low_critical"),
+                    ("rr_high_warning", "rr_high_critical"),
+                    "bp_rise_warning",
+                ]
+            },
+        ),
+        (
+            "Pre-dose gate limits",
+            {
+                "fields": [
+                    ("predose_bp_esketamine_systolic", "predose_bp_esketamine_diastolic"),
+                    ("predose_bp_esketamine_65_systolic", "predose_bp_esketamine_65_diastolic"),
+                    ("predose_bp_other_systolic", "predose_bp_other_diastolic"),
+                    ("predose_hr_low", "predose_hr_high"),
+                    "predose_spo2",
+                ]
+            },
+        ),
+    ]
 
 
 class RemsFormVersionAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
@@ -111,5 +99,4 @@ class RemsFormVersionAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
 clinic_admin_site.register(Protocol, ProtocolAdmin)
 clinic_admin_site.register(SessionSafetySettings, SessionSafetySettingsAdmin)
 clinic_admin_site.register(RemsFormVersion, RemsFormVersionAdmin)
-clinic_admin_site.register(VitalLimitSettings, VitalLimitSettingsAdmin)
 CLINIC_SETTINGS_PARTS.append(VitalLimitsPart)

@@ -108,18 +108,3 @@ def test_limits_in_the_wrong_order_are_refused_next_to_the_field(login, personas
     ]
     assert "Must be above the warning level." in response.content.decode()
     assert not VitalLimitSettings.objects.exists()
-
-
-def test_the_vital_limits_have_their_own_admin_page_with_history(login, personas) -> None:
-    VitalLimitSettings.objects.create(clinic=ClinicSettings.objects.get(pk=1))
-    admin = login(personas.admin)
-    page = reverse("admin:treatment_sessions_vitallimitsettings_change", args=[1])
-    assert admin.get(page).status_code == 200
-    assert (
-        admin.get(
-            reverse("admin:treatment_sessions_vitallimitsettings_history", args=[1])
-        ).status_code
-        == 200
-    )
-    nurse = login(personas.nurse)
-    assert nurse.get(page).status_code == 403
