@@ -25,12 +25,12 @@ from clinic.choices import (
     JourneyState,
     PaperSize,
     ReminderChannel,
-    ReminderKind,
     ReminderStatus,
     Role,
     SexAtBirth,
     Weekday,
 )
+from clinic.notifications.kinds import kind_choices
 
 
 def validate_time_zone(value: str) -> None:
@@ -617,7 +617,7 @@ class Reminder(models.Model):
     the send task's atomic claim makes delivery happen once.
     """
 
-    kind = models.CharField(max_length=24, choices=ReminderKind.choices)
+    kind = models.CharField(max_length=24, choices=kind_choices)  # each app declares its own
     target = models.CharField(max_length=120)
     due_at = models.DateTimeField()
     channel = models.CharField(max_length=8, choices=Channel.choices)
