@@ -95,32 +95,6 @@ class PaperSize(models.TextChoices):
     LETTER = "letter", "US Letter"
 
 
-class Route(models.TextChoices):
-    """How ketamine is given (overview.md)."""
-
-    IV = "iv", "IV infusion (racemic ketamine)"
-    IM = "im", "IM injection (racemic ketamine)"
-    INTRANASAL_ESKETAMINE = "intranasal_esketamine", "Esketamine nasal spray (Spravato)"
-    ORAL = "oral", "Oral / sublingual ketamine"
-
-
-class ReminderKind(models.TextChoices):
-    """What a reminder is about (reminders-and-documents.md §1)."""
-
-    BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
-    SESSION_24H = "session_24h", "Session in 24 hours"
-    SESSION_2H = "session_2h", "Session in 2 hours"
-    INTAKE_INCOMPLETE = "intake_incomplete", "Intake not finished"
-    BOOSTER_DUE = "booster_due", "Booster due"
-    REVIEW_WAITING = "review_waiting", "Intake waiting for review"
-    REMS_FORM_DUE = "rems_form_due", "REMS form due"
-    URGENT_ALERT = "urgent_alert", "Urgent alert"
-
-
-# Messages whose very existence is a clinical fact (who sees them: clinic.see_clinical_reminders).
-CLINICAL_REMINDER_KINDS = frozenset({ReminderKind.URGENT_ALERT})
-
-
 class ReminderStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     QUEUED = "queued", "Queued"

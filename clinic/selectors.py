@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from clinic import permissions
 from clinic.choices import (
-    CLINICAL_REMINDER_KINDS,
     AccountType,
     JourneyState,
     ReminderStatus,
@@ -32,6 +31,7 @@ from clinic.models import (
     Reminder,
     User,
 )
+from clinic.notifications.kinds import clinical_kinds
 from clinic.policy import NotVisible, may, patients_visible_to
 
 # The settings row read once per request: the time-zone middleware reads it and every
@@ -257,7 +257,7 @@ def _reminders_visible_to(user: User) -> QuerySet[Reminder]:
     patient (an urgent suicide-risk alert is a clinical fact)."""
     reminders = Reminder.objects.all()
     if not may(user, permissions.SEE_CLINICAL_REMINDERS):
-        reminders = reminders.exclude(kind__in=CLINICAL_REMINDER_KINDS)
+        reminders = reminders.exclude(kind__in=clinical_kinds())
     return reminders
 
 

@@ -78,14 +78,14 @@ def send_reminder(self, reminder_id: int) -> str:
 
     from django.conf import settings
 
-    from clinic.notifications import reminders
+    from clinic.notifications import kinds, reminders
     from clinic.notifications.sms import SmsError
     from clinic.selectors import clinic_settings
 
     row = reminders.claim(reminder_id)
     if row is None:
         return "skipped"
-    builder = reminders.CONTEXT_BUILDERS.get(row.kind)
+    builder = kinds.context_builder(row.kind)
     context = builder(row) if builder else None
     if context is None:
         reminders.cancel_one(row.pk, "No longer applies.")

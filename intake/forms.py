@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 
-from clinic.choices import Route
 from clinic.fields import ClinicDateField
 from clinic.forms import normalise_phone, validate_birth_date
 from clinic.models import User
+from intake.choices import Route
 from intake.models import Decision
 
 

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from clinic.choices import Route
 from clinic.models import Patient
+from intake.choices import Route
 from intake.instruments import ASQ_BAND_LABELS, INSTRUMENT_LABELS
 
 

@@ -1,5 +1,5 @@
 """Reminders about the intake: an unfinished intake (after 3 days, then after 7) and an
-intake waiting more than 2 business days for review."""
+intake waiting more than 2 business days for review. This app declares both kinds."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from clinic.choices import JourneyState, ReminderKind, Role
+from clinic.choices import JourneyState, Role
 from clinic.models import Reminder, User
-from clinic.notifications import reminders
+from clinic.notifications import kinds, reminders
 from clinic.selectors import clinic_settings
 from intake.models import Intake, IntakeStatus, UrgentAlert
+
+# The kinds of reminder this app sends (declared in `register`).
+INTAKE_INCOMPLETE = "intake_incomplete"
+REVIEW_WAITING = "review_waiting"
 
 NUDGE_AFTER_DAYS = (3, 7)
 REVIEW_BUSINESS_DAYS = 2
@@ -41,7 +45,7 @@ def plan_intake_nudges(now: dt.datetime) -> int:
             due = intake.started_at + dt.timedelta(days=days)
             if due <= now:
                 planned += reminders.plan_for_patient(
-                    reminders.Planned(ReminderKind.INTAKE_INCOMPLETE, f"intake:{intake.pk}", due),
+                    reminders.Planned(INTAKE_INCOMPLETE, f"intake:{intake.pk}", due),
                     intake.patient,
                     clinic=clinic,
                 )
@@ -64,7 +68,7 @@ def plan_review_waiting(now: dt.datetime) -> int:
         assigned = intake.patient.psychiatrist
         planned += reminders.plan_for_staff(
             reminders.Planned(
-                ReminderKind.REVIEW_WAITING,
+                REVIEW_WAITING,
                 f"review:{intake.pk}-{intake.submitted_at:%Y%m%d%H%M}",
                 due,
             ),
@@ -116,7 +120,7 @@ def urgent_context(reminder: Reminder) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    reminders.register(ReminderKind.INTAKE_INCOMPLETE, nudge_context)
-    reminders.register(ReminderKind.REVIEW_WAITING, review_context)
-    reminders.register_urgent("urgent", urgent_context)
+    kinds.define_kind(INTAKE_INCOMPLETE, "Intake not finished", context=nudge_context)
+    kinds.define_kind(REVIEW_WAITING, "Intake waiting for review", context=review_context)
+    kinds.register_urgent("urgent", urgent_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_intake_nudges, plan_review_waiting])

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from clinic.choices import JourneyState, Role, Route
+from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
+from intake.choices import Route
 from intake.models import EligibilityDecision
 from sessions.models import Appointment, AppointmentStatus, Protocol, TreatmentPlan
 from sessions.protocols import ensure_default_protocols

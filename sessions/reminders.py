@@ -1,5 +1,6 @@
 """Reminders about sessions: what booking, rescheduling and cancelling plan and cancel,
-the message content of each kind, and the hourly booster / REMS planners.
+the message content of each kind, and the hourly booster / REMS planners. This app
+declares its kinds of reminder (`register`).
 
 Messages carry the minimum: first name, clinic name, date and time, a link — never the
 route, the drug, a dose, a diagnosis or a score.
@@ -15,12 +16,20 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.choices import ReminderKind, Role
+from clinic.choices import Role
 from clinic.models import ClinicSettings, Reminder, User
-from clinic.notifications import reminders
+from clinic.notifications import kinds, reminders
 from clinic.selectors import clinic_settings
+from intake.choices import Route
 from sessions.calendars import preparation_for
 from sessions.models import Appointment, AppointmentStatus, TreatmentSession
+
+# The kinds of reminder this app sends (declared in `register`).
+BOOKING_CONFIRMATION = "booking_confirmation"
+SESSION_24H = "session_24h"
+SESSION_2H = "session_2h"
+BOOSTER_DUE = "booster_due"
+REMS_FORM_DUE = "rems_form_due"
 
 BEFORE_24H = dt.timedelta(hours=24)
 BEFORE_2H = dt.timedelta(hours=2)
@@ -33,8 +42,8 @@ def _session_rows(
 ) -> list[Reminder]:
     rows = []
     for kind, before in (
-        (ReminderKind.SESSION_24H, BEFORE_24H),
-        (ReminderKind.SESSION_2H, BEFORE_2H),
+        (SESSION_24H, BEFORE_24H),
+        (SESSION_2H, BEFORE_2H),
     ):
         due = appointment.start - before
         if due > now:
@@ -62,7 +71,7 @@ def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False
     ids = "-".join(str(a.pk) for a in appointments)
     notice = "cancelled" if cancelled else "booked"
     rows = reminders.patient_rows(
-        reminders.Planned(ReminderKind.BOOKING_CONFIRMATION, f"{notice}:{ids}", now),
+        reminders.Planned(BOOKING_CONFIRMATION, f"{notice}:{ids}", now),
         appointments[0].patient,
         clinic=clinic,
     )
@@ -173,7 +182,7 @@ def plan_booster_reminders(now: dt.datetime) -> int:
         if notice > now + dt.timedelta(hours=1) or notice < now - BOOSTER_NOTICE:
             continue
         planned_row = reminders.Planned(
-            ReminderKind.BOOSTER_DUE, f"booster:{row.patient.pk}-{row.due:%Y%m%d}", notice
+            BOOSTER_DUE, f"booster:{row.patient.pk}-{row.due:%Y%m%d}", notice
         )
         planned += reminders.plan_for_patient(planned_row, row.patient, clinic=clinic)
         planned += reminders.plan_for_staff(planned_row, coordinators, patient=row.patient)
@@ -185,7 +194,7 @@ def plan_rems_reminders(now: dt.datetime) -> int:
     psychiatrist (every psychiatrist if none)."""
     planned = 0
     sessions = TreatmentSession.objects.filter(
-        route="intranasal_esketamine",
+        route=Route.INTRANASAL_ESKETAMINE,
         discharged_at__isnull=False,
         discharged_at__lte=now - REMS_AFTER,
         discharged_at__gte=now - REMS_AFTER - dt.timedelta(days=2),
@@ -200,7 +209,7 @@ def plan_rems_reminders(now: dt.datetime) -> int:
         )
         planned += reminders.plan_for_staff(
             reminders.Planned(
-                ReminderKind.REMS_FORM_DUE, f"rems:{session.pk}", session.discharged_at + REMS_AFTER
+                REMS_FORM_DUE, f"rems:{session.pk}", session.discharged_at + REMS_AFTER
             ),
             recipients,
             patient=session.patient,
@@ -299,15 +308,17 @@ def pregnancy_reported_context(reminder: Reminder) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    reminders.register(ReminderKind.BOOKING_CONFIRMATION, booking_context)
-    reminders.register(ReminderKind.SESSION_24H, session_context)
-    reminders.register(ReminderKind.SESSION_2H, session_context)
-    reminders.register(ReminderKind.BOOSTER_DUE, booster_context)
-    reminders.register(ReminderKind.REMS_FORM_DUE, rems_context)
-    reminders.register_urgent("vital-alert", vital_alert_context)
-    reminders.register_urgent("adverse-event", adverse_event_context)
-    reminders.register_urgent("vital-alert-in-error", reading_in_error_context)
-    reminders.register_urgent("adverse-event-in-error", adverse_event_in_error_context)
-    reminders.register_urgent("pregnancy-positive", pregnancy_positive_context)
-    reminders.register_urgent("pregnancy-reported", pregnancy_reported_context)
+    kinds.define_kind(BOOKING_CONFIRMATION, "Booking confirmation", context=booking_context)
+    kinds.define_kind(SESSION_24H, "Session in 24 hours", context=session_context)
+    # Two hours before, a text message reads better than an email: SMS alone to a patient
+    # who chose both channels.
+    kinds.define_kind(SESSION_2H, "Session in 2 hours", context=session_context, prefer_sms=True)
+    kinds.define_kind(BOOSTER_DUE, "Booster due", context=booster_context)
+    kinds.define_kind(REMS_FORM_DUE, "REMS form due", context=rems_context)
+    kinds.register_urgent("vital-alert", vital_alert_context)
+    kinds.register_urgent("adverse-event", adverse_event_context)
+    kinds.register_urgent("vital-alert-in-error", reading_in_error_context)
+    kinds.register_urgent("adverse-event-in-error", adverse_event_in_error_context)
+    kinds.register_urgent("pregnancy-positive", pregnancy_positive_context)
+    kinds.register_urgent("pregnancy-reported", pregnancy_reported_context)
     reminders.FOLLOWUP_PLANNERS.extend([plan_booster_reminders, plan_rems_reminders])

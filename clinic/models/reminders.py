@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from clinic.choices import Channel, ReminderKind, ReminderStatus
+from clinic.choices import Channel, ReminderStatus
 from clinic.models.patients import Patient
+from clinic.notifications.kinds import kind_choices
 
 
 class Reminder(models.Model):
@@ -18,7 +19,7 @@ class Reminder(models.Model):
     the send task's atomic claim makes delivery happen once.
     """
 
-    kind = models.CharField(max_length=24, choices=ReminderKind.choices)
+    kind = models.CharField(max_length=24, choices=kind_choices)  # each app declares its own
     target = models.CharField(max_length=120)
     due_at = models.DateTimeField()
     channel = models.CharField(max_length=8, choices=Channel.choices)

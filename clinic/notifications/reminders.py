@@ -11,8 +11,9 @@ Exactly once, step by step:
   message but before the row says `sent` — is closed by the sink keeping one copy;
 - `sweep` returns rows stuck in `queued`/`sending` to `pending` for the next beat.
 
-Feature apps register, per kind, a function that builds the message context from the
-row (or returns None when the reminder no longer applies, e.g. a cancelled session).
+Feature apps declare their kinds (`clinic.notifications.kinds.define_kind`), each with a
+function that builds the message context from the row (or returns None when the reminder
+no longer applies, e.g. a cancelled session).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic.choices import Channel, ReminderChannel, ReminderKind, ReminderStatus, Role
+from clinic.choices import Channel, ReminderChannel, ReminderStatus, Role
 from clinic.models import ClinicSettings, Patient, Reminder, User
+from clinic.notifications import kinds
 from clinic.notifications.email import clinic_sender
 from clinic.notifications.sms import send_sms
 from clinic.site import site_domain
@@ -94,19 +96,15 @@ class Planned:
     due_at: dt.datetime
 
 
-# Kinds sent by text message alone to a patient who chose both channels (a short notice
-# shortly before the session reads better on the phone than in the inbox).
-PREFER_SMS_KINDS = frozenset({ReminderKind.SESSION_2H})
-
-
 def patient_rows(
     planned: Planned, patient: Patient, *, clinic: ClinicSettings, prefer_sms: bool = False
 ) -> list[Reminder]:
     """The unsaved rows for a patient: one per channel they chose, SMS held out of their
-    quiet hours (their own, or the clinic's)."""
+    quiet hours (their own, or the clinic's). A kind declared `prefer_sms` goes by text
+    message alone to a patient who chose both channels."""
     rows = []
     quiet_start, quiet_end = patient.sms_quiet_hours(clinic)
-    prefer_sms = prefer_sms or planned.kind in PREFER_SMS_KINDS
+    prefer_sms = prefer_sms or kinds.prefers_sms(planned.kind)
     for channel, address in patient_channels(patient, prefer_sms=prefer_sms):
         due = quiet_hours_adjust(
             planned.due_at,
@@ -169,7 +167,7 @@ def replan_for_patient(
                     due_at__gt=now,
                 )
             )
-            .exclude(kind=ReminderKind.URGENT_ALERT)
+            .exclude(kind=kinds.URGENT_ALERT)
         )
         planned: dict[tuple[str, str], dt.datetime] = {}
         for row in rows:
@@ -229,33 +227,6 @@ def cancel_pending(subject: str, kinds: Iterable[str] | None = None) -> int:
     return rows.update(status=ReminderStatus.CANCELLED, last_error="")
 
 
-# --- Message content, registered per kind by the feature apps ---------------------------
-
-ContextBuilder = Callable[[Reminder], "dict[str, Any] | None"]
-CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
-
-
-def register(kind: str, builder: ContextBuilder) -> None:
-    CONTEXT_BUILDERS[kind] = builder
-
-
-# Urgent alerts come from several apps; each registers a builder for its subject prefix
-# ("urgent", "vital-alert", "adverse-event") under the one `urgent_alert` kind.
-URGENT_CONTEXT: dict[str, ContextBuilder] = {}
-
-
-def register_urgent(prefix: str, builder: ContextBuilder) -> None:
-    URGENT_CONTEXT[prefix] = builder
-
-
-def _urgent_context(reminder: Reminder) -> dict[str, Any] | None:
-    builder = URGENT_CONTEXT.get(reminder.target.split(":", 1)[0])
-    return builder(reminder) if builder else None
-
-
-CONTEXT_BUILDERS[ReminderKind.URGENT_ALERT] = _urgent_context
-
-
 def on_call_psychiatrists(preferred: User | None) -> list[User]:
     """The responsible psychiatrist, or every psychiatrist when none is reachable."""
     if preferred is not None and preferred.is_active and preferred.email:
@@ -274,12 +245,10 @@ def send_now(subject: str, users: Iterable[User], *, patient: Patient | None) ->
     from clinic.tasks import send_reminder
 
     now = timezone.now()
-    planned = plan_for_staff(
-        Planned(ReminderKind.URGENT_ALERT, subject, now), users, patient=patient
-    )
+    planned = plan_for_staff(Planned(kinds.URGENT_ALERT, subject, now), users, patient=patient)
     ids = list(
         Reminder.objects.filter(
-            kind=ReminderKind.URGENT_ALERT,
+            kind=kinds.URGENT_ALERT,
             target__startswith=f"{subject}/",
             status=ReminderStatus.PENDING,
         ).values_list("pk", flat=True)

@@ -9,10 +9,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from clinic.choices import Role, Route
+from clinic.choices import Role
 from clinic.fields import ClinicDateField
 from clinic.models import User
 from clinic.selectors import clinic_settings
+from intake.choices import Route
 from sessions.models import BenefitDecision, DoseMode, Protocol, TreatmentPlan
 from sessions.scheduling import BOOKING_HORIZON_DAYS
 

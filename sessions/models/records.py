@@ -18,8 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from clinic.choices import Route
 from clinic.models import Addendum, Patient
+from intake.choices import Route
 from sessions.models.scheduling import Appointment, TreatmentPlan
 
 

@@ -9,8 +9,8 @@ from django.db.models import Func, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from clinic.choices import Route
 from clinic.models import Chair, Patient
+from intake.choices import Route
 from sessions.constraints import PostgresExclusionConstraint
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from clinic.choices import JourneyState, Route
+from clinic.choices import JourneyState
 from clinic.context import note_subject
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
+from intake.choices import Route
 from intake.measures import PHQ9, change
 from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
 from intake.selectors import latest_decision

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
-from clinic.choices import Route
 from clinic.context import note_subject
 from clinic.models import User
 from clinic.policy import NotVisible, patients_visible_to
+from intake.choices import Route
 from intake.models import UrgentAlert
 from sessions.models import (
     AdverseEvent,

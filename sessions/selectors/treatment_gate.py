@@ -16,9 +16,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from clinic.choices import Route, SexAtBirth
+from clinic.choices import SexAtBirth
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
+from intake.choices import Route
 from intake.models import Decision, EligibilityDecision, Intake, ScreeningResult
 from intake.screening import MEDICATION_KEYS
 from sessions.models import (

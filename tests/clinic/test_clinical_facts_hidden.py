@@ -8,15 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, Channel, ReminderKind, ReminderStatus
+from clinic.choices import AuditAction, Channel, ReminderStatus
+from clinic.notifications.kinds import URGENT_ALERT
+from sessions.reminders import BOOKING_CONFIRMATION
 from tests.factories import ReminderFactory
 
 
 def _alert_and_booking(personas) -> None:
     now = timezone.now()
     for kind, recipient, status in (
-        (ReminderKind.URGENT_ALERT, personas.psychiatrist, ReminderStatus.FAILED),
-        (ReminderKind.BOOKING_CONFIRMATION, None, ReminderStatus.FAILED),
+        (URGENT_ALERT, personas.psychiatrist, ReminderStatus.FAILED),
+        (BOOKING_CONFIRMATION, None, ReminderStatus.FAILED),
     ):
         ReminderFactory(
             kind=kind,

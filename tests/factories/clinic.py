@@ -22,7 +22,6 @@ from clinic.choices import (
     Channel,
     DocumentStatus,
     JourneyState,
-    ReminderKind,
     Role,
     Weekday,
 )
@@ -41,6 +40,7 @@ from clinic.models import (
     StaffRole,
     User,
 )
+from sessions.reminders import SESSION_24H
 
 PASSWORD = "correct-horse-battery-staple"  # 28 characters: valid for staff and patients
 
@@ -266,7 +266,7 @@ class ReminderFactory(PatientRecordFactory):
     class Meta:
         model = Reminder
 
-    kind = ReminderKind.SESSION_24H
+    kind = SESSION_24H
     patient = factory.SubFactory(PatientFactory)
     channel = Channel.EMAIL
     target = factory.Sequence(lambda n: f"appointment:{n + 1}/patient/email")

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinic.audit import audit_record
-from clinic.choices import AuditAction, JourneyState, Route
+from clinic.choices import AuditAction, JourneyState
 from clinic.models import Patient, User
 from clinic.policy import require
 from clinic.selectors import clinic_settings
 from clinic.services import patient_move_journey
+from intake.choices import Route
 from intake.selectors import latest_decision
 from sessions import dosing
 from sessions.models import DoseMode, Protocol, TreatmentPlan
