@@ -6,115 +6,114 @@ import clinic.clock
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment_sessions', '0018_entered_in_error'),
+        ("treatment_sessions", "0018_entered_in_error"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='adverseevent',
-            name='recorded_at',
+            model_name="adverseevent",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='appointment',
-            name='booked_at',
+            model_name="appointment",
+            name="booked_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='benefitreview',
-            name='signed_at',
+            model_name="benefitreview",
+            name="signed_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='boosterrequest',
-            name='created_at',
+            model_name="boosterrequest",
+            name="created_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='checkinentry',
-            name='recorded_at',
+            model_name="checkinentry",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='devicedose',
-            name='recorded_at',
+            model_name="devicedose",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='doserecord',
-            name='recorded_at',
+            model_name="doserecord",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='gateoverride',
-            name='recorded_at',
+            model_name="gateoverride",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='historicalappointment',
-            name='booked_at',
+            model_name="historicalappointment",
+            name="booked_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='historicaldoserecord',
-            name='recorded_at',
+            model_name="historicaldoserecord",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='historicalinfusionpause',
-            name='recorded_at',
+            model_name="historicalinfusionpause",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='historicaltreatmentsession',
-            name='opened_at',
+            model_name="historicaltreatmentsession",
+            name="opened_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='historicalvitalalert',
-            name='recorded_at',
+            model_name="historicalvitalalert",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='infusionpause',
-            name='recorded_at',
+            model_name="infusionpause",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='pregnancynotapplicable',
-            name='recorded_at',
+            model_name="pregnancynotapplicable",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='pregnancytest',
-            name='recorded_at',
+            model_name="pregnancytest",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='remssubmission',
-            name='recorded_at',
+            model_name="remssubmission",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='treatmentplan',
-            name='written_at',
+            model_name="treatmentplan",
+            name="written_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='treatmentsession',
-            name='opened_at',
+            model_name="treatmentsession",
+            name="opened_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='vitalalert',
-            name='recorded_at',
+            model_name="vitalalert",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
         migrations.AlterField(
-            model_name='vitalreading',
-            name='recorded_at',
+            model_name="vitalreading",
+            name="recorded_at",
             field=models.DateTimeField(default=clinic.clock.now),
         ),
     ]
