@@ -341,6 +341,7 @@ def _checkin_measure(
         band=result.band,
         flags=list(result.flags),
         context=context,
+        taken_at=clock.now(),
         entered_by=actor,
     )
     CheckInEntry.objects.create(
