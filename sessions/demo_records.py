@@ -510,6 +510,28 @@ def _close_open_record(session: TreatmentSession, psychiatrist: User | None) -> 
             session_sign(session=session, actor=nurse)
     except ValidationError as refusal:
         _refused(session.appointment, "closing an earlier day", refusal)
+        _close_without_service(session, psychiatrist, end)
+
+
+def _close_without_service(
+    session: TreatmentSession, psychiatrist: User | None, end: dt.datetime
+) -> None:
+    """No service closes a session checked in whose dose never came (discharge says
+    "cancel the appointment instead", cancelling takes only a scheduled appointment), so
+    the demo closes the live day's check-in-only session of an earlier day directly, as
+    before, to keep the board on today. The one other direct write of the demo."""
+    session.refresh_from_db()
+    if session.discharged_at is not None:
+        return
+    session.discharged_at = session.ready_to_leave_at = end
+    session.discharged_by = psychiatrist or session.opened_by
+    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
+    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
+    session.nurse_signed_at, session.nurse_signed_by = end, session.opened_by
+    session.save()
+    appointment = session.appointment
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.save(update_fields=["status"])
 
 
 def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Chair | None:
