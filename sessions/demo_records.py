@@ -1,13 +1,12 @@
 """Demo session records for `manage.py seed_demo`: every past appointment gets a signed,
 co-signed record with a realistic vitals curve, made by the same service calls a nurse
 and a psychiatrist make at the chair, each at the moment it happened (`clinic.clock.at`);
-and today is a live treatment day — sessions at different stages, one with an
-unacknowledged critical alert, one awaiting the psychiatrist's co-signature.
+then the benefit reviews, the boosters and the REMS submissions, and today's live floor
+(`sessions.demo_live_day`).
 
 Alerts are raised by the vitals service itself, the appointment's status moves with the
-record, and a step the services refuse is not forced. Idempotent: appointments that
-already have a record are left alone; live sessions left open from an earlier day are
-closed first (through the services too), so the board always shows today.
+record, and a step the services refuse is not forced (it is logged). Idempotent:
+appointments that already have a record are left alone.
 """
 
 from __future__ import annotations
@@ -25,13 +24,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic import clock
-from clinic.choices import JourneyState, ReminderKind, ReminderStatus, Role
-from clinic.models import Chair, Patient, Reminder, User
+from clinic.choices import ReminderKind, ReminderStatus, Role
+from clinic.models import Patient, Reminder, User
 from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9
 from intake.models import MeasureResult
 from sessions import monitoring
+from sessions.demo import maintenance_patients, seed_booster_history, waits_for_benefit_review
 from sessions.models import (
     Appointment,
     AppointmentStatus,
@@ -73,7 +73,7 @@ class Timeline:
     discharge: int
 
 
-def _timeline(appointment: Appointment) -> Timeline:
+def timeline(appointment: Appointment) -> Timeline:
     protocol = appointment.plan.protocol
     route = appointment.plan.route
     dose = 15
@@ -241,7 +241,7 @@ def _steps(
     """Everything after check-in, each step at its minute, in the order it happens."""
     plan = appointment.plan
     start = appointment.start
-    line = _timeline(appointment)
+    line = timeline(appointment)
     steps: list[tuple[dt.datetime, Callable[[], object]]] = []
 
     def step(minute: float, action: Callable[[], object]) -> None:
@@ -333,7 +333,7 @@ def build_record(
             session = session_open(appointment=appointment, actor=nurse)
         _checkin(session, nurse, start + MIN, rng)
     except ValidationError as refusal:
-        _refused(appointment, "check-in", refusal)
+        log_refusal(appointment, "check-in", refusal)
         return None
     steps = _steps(
         appointment,
@@ -351,22 +351,24 @@ def build_record(
             with clock.at(moment):
                 action()
         except ValidationError as refusal:
-            _refused(appointment, f"{moment:%H:%M}", refusal)
+            log_refusal(appointment, f"{moment:%H:%M}", refusal)
             break
     return session
 
 
-def _refused(appointment: Appointment, step: str, refusal: ValidationError) -> None:
+def log_refusal(appointment: Appointment, step: str, refusal: ValidationError) -> None:
     """A service refused a demo step: the demo does not force it; say so in the log."""
     logger.warning("Demo appointment %s: %s refused: %s", appointment.pk, step, refusal.messages)
 
 
 def _closing(appointment: Appointment) -> dt.datetime:
     """When the last step of an appointment's record happens (its co-signature)."""
-    return appointment.start + dt.timedelta(minutes=_timeline(appointment).discharge + 180)
+    return appointment.start + dt.timedelta(minutes=timeline(appointment).discharge + 180)
 
 
 def seed_records_demo() -> None:
+    from sessions.demo_live_day import close_open_record, live_day  # it builds on this module
+
     nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
     psychiatrist = User.objects.filter(staff_roles__role=Role.PSYCHIATRIST).order_by("pk").first()
     if not nurses:
@@ -380,11 +382,9 @@ def seed_records_demo() -> None:
     )
     for session in stale:
         if session.opened_at < midnight:
-            _close_open_record(session, psychiatrist)
+            close_open_record(session, psychiatrist)
     _history(now, nurses, psychiatrist)
     _benefit_reviews(psychiatrist, now)
-    from sessions.demo import seed_booster_history
-
     seed_booster_history(
         record=lambda appointment: _chart_history(appointment, nurses, psychiatrist, now)
     )
@@ -395,7 +395,7 @@ def seed_records_demo() -> None:
     ).select_related("patient"):
         plan_session_reminders(appointment)
     if not live_day_seeded:
-        _live_day(now, nurses, psychiatrist)
+        live_day(now, nurses, psychiatrist)
 
 
 def _history(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
@@ -429,8 +429,6 @@ def _benefit_reviews(psychiatrist: User | None, now: dt.datetime) -> None:
     is the patient longest without a session, as no booster can be booked before it)."""
     if psychiatrist is None:
         return
-    from sessions.demo import maintenance_patients, waits_for_benefit_review
-
     for index, patient in enumerate(maintenance_patients()):
         if waits_for_benefit_review(index) or patient.benefit_reviews.exists():
             continue
@@ -483,172 +481,3 @@ def _rems_submitted(now: dt.datetime, nurse: User) -> None:
                 missing_note="Not charted in the record; reported as unknown.",
                 actor=nurse,
             )
-
-
-def _close_open_record(session: TreatmentSession, psychiatrist: User | None) -> None:
-    """An earlier demo day's unfinished record is closed, never deleted (clinical records
-    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason,
-    signed, so the board shows today only."""
-    end = session.opened_at + dt.timedelta(hours=2, minutes=30)
-    nurse = session.opened_by
-    line = _timeline(session.appointment)
-    try:
-        with clock.at(end):
-            for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
-                alert_acknowledge(
-                    alert=alert, action_taken="Re-checked and settled (demo day closed).",
-                    actor=nurse,
-                )  # fmt: skip
-            session_discharge(
-                session=session,
-                override_reason="Demo: the demo day ended before discharge was charted.",
-                rems_ready_minutes=line.discharge - line.dose - 30
-                if session.route == monitoring.ESKETAMINE
-                else None,
-                actor=psychiatrist or nurse,
-            )
-            session_sign(session=session, actor=nurse)
-    except ValidationError as refusal:
-        _refused(session.appointment, "closing an earlier day", refusal)
-        _close_without_service(session, psychiatrist, end)
-
-
-def _close_without_service(
-    session: TreatmentSession, psychiatrist: User | None, end: dt.datetime
-) -> None:
-    """No service closes a session checked in whose dose never came (discharge says
-    "cancel the appointment instead", cancelling takes only a scheduled appointment), so
-    the demo closes the live day's check-in-only session of an earlier day directly, as
-    before, to keep the board on today. The one other direct write of the demo."""
-    session.refresh_from_db()
-    if session.discharged_at is not None:
-        return
-    session.discharged_at = session.ready_to_leave_at = end
-    session.discharged_by = psychiatrist or session.opened_by
-    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
-    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
-    session.nurse_signed_at, session.nurse_signed_by = end, session.opened_by
-    session.save()
-    appointment = session.appointment
-    appointment.status = AppointmentStatus.COMPLETED
-    appointment.save(update_fields=["status"])
-
-
-def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Chair | None:
-    """A chair free for the new times, ignoring the appointment's own old booking."""
-    busy = (
-        Appointment.objects.filter(start__lt=end, end__gt=start)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .exclude(pk=moved.pk)
-    )
-    return (
-        Chair.objects.filter(is_active=True)
-        .exclude(pk__in=busy.values("chair_id"))
-        .order_by("display_order")
-        .first()
-    )
-
-
-# Today's floor: (minutes since the appointment started, route, critical alert from minute)
-LIVE_DAY = (
-    (42, "iv", 30),
-    (70, monitoring.ESKETAMINE, None),
-    (78, "im", None),
-    (8, None, None),
-)
-
-
-def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointment | None:
-    """A patient's session for the live day: their booking today if they have one,
-    otherwise their next session, for a patient with nothing else booked today."""
-    zone = clinic_settings().zone
-    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
-    scheduled = (
-        Appointment.objects.filter(
-            patient__journey_state=JourneyState.INDUCTION, status=AppointmentStatus.SCHEDULED
-        )
-        .filter(**({"plan__route": route} if route else {}))
-        .exclude(patient_id__in=used)
-        .select_related("plan__protocol", "patient__psychiatrist")
-        .order_by("start")
-    )
-    today = scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
-    if today.exists():
-        return today.first()
-    later = scheduled.filter(start__gt=now + dt.timedelta(hours=4))[:20]
-    return next((a for a in later if not _booked_today(a.patient_id, midnight)), None)
-
-
-def _booked_today(patient_id: int, midnight: dt.datetime) -> bool:
-    return (
-        Appointment.objects.filter(
-            patient_id=patient_id, start__gte=midnight, start__lt=midnight + dt.timedelta(days=1)
-        )
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .exists()
-    )
-
-
-def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User) -> bool:
-    """Put a booked session on the live day at `start`, in a free chair with `nurse`.
-
-    The one demo step that is not a service call: the live day is pinned to the real
-    clock whenever the demo is started (before opening time, at night, the day after
-    the patient's last session), and the coordinator's reschedule rightly refuses such
-    times (opening hours, the protocol's gaps). Only the booking's time, chair and nurse
-    change; everything charted on it goes through the services."""
-    end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
-    clash = (
-        Appointment.objects.filter(patient=appointment.patient, start__lt=end, end__gt=start)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .exclude(pk=appointment.pk)
-        .exists()
-    )
-    chair = _free_chair(start, end, appointment)
-    if clash or chair is None:
-        return False
-    appointment.start, appointment.end = start, end
-    appointment.chair, appointment.nurse = chair, nurse
-    appointment.save(update_fields=["start", "end", "chair", "nurse"])
-    return True
-
-
-def _live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
-    used: set[int] = set()
-    for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
-        appointment = _candidate(now, route, used)
-        nurse = nurses[index % len(nurses)]
-        if appointment is None or not _place_on_live_day(
-            appointment, now - dt.timedelta(minutes=minutes), nurse
-        ):
-            continue
-        used.add(appointment.patient_id)
-        build_record(
-            appointment,
-            nurse=nurse,
-            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-            now=now,
-            critical_at=critical_at,
-        )
-    _awaiting_cosign(now, nurses, used)
-
-
-def _awaiting_cosign(now: dt.datetime, nurses: list[User], used: set[int]) -> None:
-    """A session that ended this morning: discharged and signed by the nurse, waiting for
-    the psychiatrist's co-signature."""
-    appointment = (
-        Appointment.objects.filter(
-            patient__journey_state__in=[JourneyState.INDUCTION, JourneyState.MAINTENANCE],
-            status=AppointmentStatus.SCHEDULED,
-            start__gt=now + dt.timedelta(hours=4),
-        )
-        .exclude(patient_id__in=used)
-        .select_related("plan__protocol", "patient__psychiatrist")
-        .order_by("start")
-        .first()
-    )
-    if appointment is None:
-        return
-    start = now - dt.timedelta(minutes=_timeline(appointment).discharge + 40)
-    if _place_on_live_day(appointment, start, nurses[0]):
-        build_record(appointment, nurse=nurses[0], psychiatrist=None, now=now)
