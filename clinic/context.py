@@ -7,6 +7,9 @@ for each request, `clinic.celery` opens one for each task (the task id is its re
 and `command_context()` one for a management command. Code outside all of them (a shell,
 a test calling a service directly) gets an empty context.
 
+It also carries the domain's clock (`clinic.clock`): empty in production, so the
+services read the real time; only the demo and tests set it, with `clock.at(moment)`.
+
 The context also carries what the page-view audit needs: the patient record a scoped
 lookup found (`note_subject`) and whether a refusal was already audited, so a request
 writes exactly one `view` row, or one `denied` row, whatever the view does.
@@ -14,6 +17,7 @@ writes exactly one `view` row, or one `denied` row, whatever the view does.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -41,6 +45,9 @@ class WorkContext:
     user_getter: Callable[[], Any] | None = None
     subjects: list[Subject] = field(default_factory=list)
     refusal_audited: bool = False
+    # The moment the domain takes as "now" (`clinic.clock.at`); None is the real time.
+    # No constructor caller outside `clinic.clock` sets it: a request never can.
+    clock: dt.datetime | None = None
 
     @property
     def user(self) -> Any:
@@ -60,7 +67,13 @@ def current() -> WorkContext:
 @contextmanager
 def work_context(**facts: Any) -> Iterator[WorkContext]:
     """Run the block inside a fresh context holding `facts`."""
-    context = WorkContext(**facts)
+    with use(WorkContext(**facts)) as context:
+        yield context
+
+
+@contextmanager
+def use(context: WorkContext) -> Iterator[WorkContext]:
+    """Run the block inside `context` (an existing one, e.g. a copy with another clock)."""
     token = _current.set(context)
     try:
         yield context

@@ -1,27 +1,44 @@
 """Demo plans and appointments for `manage.py seed_demo`: every route mid-series, patients
 ready to book, maintenance patients with boosters, a realistic week on the calendar.
 
-Placement goes through the real series proposal, so the demo obeys the same rules as
-staff bookings. Idempotent: patients that already have a plan are left alone.
+Made by the same service calls as the psychiatrist's and the coordinator's clicks, each
+at the moment it happened (`clinic.clock.at`): the plan is written two hours after the
+eligibility decision, the series is booked an hour later (placed by the real series
+proposal), each booster a week before its day. Idempotent: patients that already have a
+plan are left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
 from intake.choices import Route
 from intake.models import EligibilityDecision
-from sessions.models import Appointment, AppointmentStatus, Protocol, TreatmentPlan
+from sessions.models import Appointment, AppointmentKind, Protocol, TreatmentPlan
 from sessions.protocols import ensure_default_protocols
 from sessions.rems_forms import ensure_rems_form_versions
 from sessions.scheduling import SeriesRequest, propose_series
 from sessions.selectors.records import safety_settings
 from sessions.selectors.scheduling import calendar_facts
+from sessions.services.scheduling import (
+    BookingRow,
+    PlanInput,
+    booster_book,
+    plan_write,
+    series_book,
+)
+
+logger = logging.getLogger(__name__)
 
 PROTOCOL_FOR_ROUTE = {
     Route.IV: "iv-standard",
@@ -43,7 +60,7 @@ def seed_sessions_demo() -> None:
     ensure_default_protocols()
     ensure_rems_form_versions()
     safety_settings()  # the admin's dose-limits page edits this row
-    coordinator = User.objects.filter(staff_roles__role=Role.COORDINATOR).order_by("pk").first()
+    coordinator = _coordinator()
     nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
     if coordinator is None:
         return
@@ -52,7 +69,6 @@ def seed_sessions_demo() -> None:
         .select_related("psychiatrist")
         .order_by("journey_state_since")
     )
-    maintenance_index = 0
     for index, patient in enumerate(patients):
         decision = (
             EligibilityDecision.objects.filter(patient=patient, decision="approved")
@@ -62,7 +78,7 @@ def seed_sessions_demo() -> None:
         if decision is None:
             continue
         plan = _plan(patient, decision)
-        if patient.journey_state == JourneyState.PLAN:
+        if plan is None or patient.journey_state == JourneyState.PLAN:
             continue  # ready for the coordinator to book
         _series(
             patient,
@@ -72,18 +88,19 @@ def seed_sessions_demo() -> None:
             START_TIMES[index % len(START_TIMES)],
             stagger=index % 3,
         )
-        if patient.journey_state == JourneyState.MAINTENANCE:
-            _booster_history(patient, plan, coordinator, nurses, maintenance_index)
-            maintenance_index += 1
 
 
-def _plan(patient: Patient, decision: EligibilityDecision) -> TreatmentPlan:
+def _coordinator() -> User | None:
+    return User.objects.filter(staff_roles__role=Role.COORDINATOR).order_by("pk").first()
+
+
+def _plan(patient: Patient, decision: EligibilityDecision) -> TreatmentPlan | None:
+    """The psychiatrist who approved writes the plan two hours after the decision."""
     route = decision.allowed_routes[0]
     protocol = Protocol.objects.get(code=PROTOCOL_FOR_ROUTE[route])
     esketamine = route == Route.INTRANASAL_ESKETAMINE
-    return TreatmentPlan.objects.create(
-        patient=patient,
-        version=1,
+    written_at = decision.signed_at + dt.timedelta(hours=2)
+    plan = PlanInput(
         route=route,
         protocol=protocol,
         dose_mode="fixed_mg" if esketamine or route == Route.ORAL else "mg_per_kg",
@@ -94,13 +111,18 @@ def _plan(patient: Patient, decision: EligibilityDecision) -> TreatmentPlan:
         series_length=protocol.default_sessions,
         maintenance_interval_weeks=2 if esketamine else 4,
         rems_patient_id=f"PT-{48000 + patient.pk}" if esketamine else "",
-        rems_enrolled_on=(decision.signed_at + dt.timedelta(days=1)).date() if esketamine else None,
-        extra_measures=["gad7", "pcl5"]
+        # Enrolled in the REMS on the day of the decision, before the plan is written.
+        rems_enrolled_on=timezone.localdate(decision.signed_at) if esketamine else None,
+        extra_measures=("gad7", "pcl5")
         if patient.measures.filter(instrument="pcl5").exists()
-        else ["gad7"],
-        written_by=decision.signed_by,
-        written_at=decision.signed_at + dt.timedelta(hours=2),
+        else ("gad7",),
     )
+    try:
+        with clock.at(written_at):
+            return plan_write(patient=patient, plan=plan, actor=decision.signed_by)
+    except ValidationError as refusal:
+        logger.warning("Demo plan of patient %s refused: %s", patient.pk, refusal.messages)
+        return None
 
 
 def _series(
@@ -111,7 +133,7 @@ def _series(
     start_time: dt.time,
     stagger: int,
 ) -> None:
-    now = timezone.now()
+    """The coordinator books the series an hour after the plan, as the proposal placed it."""
     if patient.journey_state == JourneyState.INDUCTION:
         first = timezone.localtime(patient.journey_state_since).date()
     else:  # maintenance, paused, discharged: the series is in the past
@@ -122,34 +144,34 @@ def _series(
     first += dt.timedelta(days=stagger)  # Mon/Wed, Tue/Thu and Wed/Fri series side by side
     nurse = nurses[patient.pk % len(nurses)] if nurses else None
     protocol = plan.protocol
-    proposal = propose_series(
-        SeriesRequest(
-            sessions=plan.series_length,
-            per_week=protocol.per_week,
-            min_days_between=protocol.min_days_between,
-            block_minutes=protocol.chair_block_minutes,
-            first_date=first,
-            preferred_start=start_time,
-            nurse=nurse.pk if nurse else None,
-        ),
-        calendar_facts(patient=patient, first_date=first, nurse=nurse),
-    )
-    for row in proposal.rows:
-        if row.start is None:
-            continue
-        Appointment.objects.create(
-            patient=patient,
-            plan=plan,
-            kind="induction",
-            series_number=row.number,
-            chair_id=row.chair,
-            nurse=nurse,
-            start=row.start,
-            end=row.end,
-            status=AppointmentStatus.COMPLETED if row.end < now else AppointmentStatus.SCHEDULED,
-            booked_by=coordinator,
-            booked_at=plan.written_at + dt.timedelta(hours=1),
+    with clock.at(plan.written_at + dt.timedelta(hours=1)):
+        proposal = propose_series(
+            SeriesRequest(
+                sessions=plan.series_length,
+                per_week=protocol.per_week,
+                min_days_between=protocol.min_days_between,
+                block_minutes=protocol.chair_block_minutes,
+                first_date=first,
+                preferred_start=start_time,
+                nurse=nurse.pk if nurse else None,
+            ),
+            calendar_facts(patient=patient, first_date=first, nurse=nurse),
         )
+        rows = [
+            BookingRow(row.start, row.end, row.chair, nurse.pk if nurse else None)
+            for row in proposal.rows
+            if row.start is not None
+        ]
+        try:
+            series_book(plan=plan, rows=rows, actor=coordinator)
+        except ValidationError as refusal:
+            logger.warning("Demo series of patient %s refused: %s", patient.pk, refusal.messages)
+
+
+def _day_before(day: dt.date) -> dt.datetime:
+    """Noon, clinic time, of the day before `day`: when a late booking is made."""
+    noon = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12))
+    return timezone.make_aware(noon)
 
 
 # Where each maintenance patient's next booster falls, relative to today: due soon, a few
@@ -157,16 +179,55 @@ def _series(
 BOOSTER_DUE_OFFSETS = (5, -3, 6)
 
 
+def maintenance_patients() -> QuerySet[Patient]:
+    """The maintenance patients with a plan, in the order the demo gives them boosters."""
+    return (
+        Patient.objects.filter(journey_state=JourneyState.MAINTENANCE, plans__isnull=False)
+        .select_related("psychiatrist")
+        .distinct()
+        .order_by("journey_state_since", "pk")
+    )
+
+
+def waits_for_benefit_review(index: int) -> bool:
+    """The overdue maintenance patient still waits for the end-of-induction benefit review
+    (no booster can be booked before it), so Boosters due shows what is asked for."""
+    return BOOSTER_DUE_OFFSETS[index % len(BOOSTER_DUE_OFFSETS)] < 0
+
+
+def seed_booster_history(*, record: Callable[[Appointment], object]) -> None:
+    """Each maintenance patient's boosters since the series, booked by the coordinator a
+    week before each one, each charted by `record` once it is over; the next one booked
+    ahead for one patient in three."""
+    coordinator = _coordinator()
+    nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
+    if coordinator is None:
+        return
+    for index, patient in enumerate(maintenance_patients()):
+        if waits_for_benefit_review(index):
+            continue
+        if patient.appointments.filter(kind=AppointmentKind.BOOSTER).exists():
+            continue
+        plan = patient.plans.order_by("-version").first()
+        _booster_history(patient, plan, coordinator, nurses, index, record)
+
+
 def _booster_history(
-    patient: Patient, plan: TreatmentPlan, coordinator: User, nurses: list[User], index: int
+    patient: Patient,
+    plan: TreatmentPlan,
+    coordinator: User,
+    nurses: list[User],
+    index: int,
+    record: Callable[[Appointment], object],
 ) -> None:
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     interval = dt.timedelta(weeks=plan.maintenance_interval_weeks)
     offset = BOOSTER_DUE_OFFSETS[index % len(BOOSTER_DUE_OFFSETS)]
     next_due = today + dt.timedelta(days=offset)
-    series_end = timezone.localtime(
-        patient.appointments.order_by("-start").values_list("start", flat=True).first()
-    ).date()
+    last = patient.appointments.order_by("-start").values_list("start", flat=True).first()
+    if last is None:
+        return
+    series_end = timezone.localtime(last).date()
     days = []
     day = next_due - interval
     while day > series_end + dt.timedelta(days=7):
@@ -174,42 +235,46 @@ def _booster_history(
         day -= interval
     nurse = nurses[patient.pk % len(nurses)] if nurses else None
     for day in sorted(days):
-        _place_booster(patient, plan, coordinator, nurse, day, AppointmentStatus.COMPLETED)
+        booked = _book_booster(patient, plan, coordinator, nurse, day)
+        if booked is not None:
+            record(booked)
     if offset == BOOSTER_DUE_OFFSETS[2]:
-        _place_booster(patient, plan, coordinator, nurse, next_due, AppointmentStatus.SCHEDULED)
+        _book_booster(patient, plan, coordinator, nurse, next_due)
 
 
-def _place_booster(
+def _book_booster(
     patient: Patient,
     plan: TreatmentPlan,
     coordinator: User,
     nurse: User | None,
     day: dt.date,
-    status: str,
-) -> None:
-    protocol = plan.protocol
-    proposal = propose_series(
-        SeriesRequest(
-            sessions=1,
-            per_week=1,
-            min_days_between=0,
-            block_minutes=protocol.chair_block_minutes,
-            first_date=day,
-            preferred_start=dt.time(9),
-            nurse=nurse.pk if nurse else None,
-        ),
-        calendar_facts(patient=patient, first_date=day, nurse=nurse),
-    )
-    row = proposal.rows[0]
-    if row.start is not None:
-        Appointment.objects.create(
-            patient=patient,
-            plan=plan,
-            kind="booster",
-            chair_id=row.chair,
-            nurse=nurse,
-            start=row.start,
-            end=row.end,
-            status=status,
-            booked_by=coordinator,
+) -> Appointment | None:
+    """The coordinator books the booster on `day` a week ahead (or now, if that is later)."""
+    booked_at = min(clock.now(), _day_before(day) - dt.timedelta(days=6))
+    with clock.at(booked_at):
+        proposal = propose_series(
+            SeriesRequest(
+                sessions=1,
+                per_week=1,
+                min_days_between=0,
+                block_minutes=plan.protocol.chair_block_minutes,
+                first_date=day,
+                preferred_start=dt.time(9),
+                nurse=nurse.pk if nurse else None,
+            ),
+            calendar_facts(patient=patient, first_date=day, nurse=nurse),
         )
+        row = proposal.rows[0]
+        if row.start is None:
+            return None
+        try:
+            return booster_book(
+                patient=patient,
+                start=row.start,
+                chair_id=row.chair,
+                nurse_id=nurse.pk if nurse else None,
+                actor=coordinator,
+            )
+        except ValidationError as refusal:
+            logger.warning("Demo booster of patient %s refused: %s", patient.pk, refusal.messages)
+            return None

@@ -1,53 +1,64 @@
-"""Demo session records for `manage.py seed_demo`: every completed appointment gets a
-signed, co-signed record with a realistic vitals curve, and today is a live treatment
-day — sessions at different stages, one with an unacknowledged critical alert, one
-awaiting the psychiatrist's co-signature.
+"""Demo session records for `manage.py seed_demo`: every past appointment gets a signed,
+co-signed record with a realistic vitals curve, made by the same service calls a nurse
+and a psychiatrist make at the chair, each at the moment it happened (`clinic.clock.at`);
+then the benefit reviews, the boosters and the REMS submissions, and today's live floor
+(`sessions.demo_live_day`).
 
-Demo history is written straight through the models (services refuse back-dated entries
-by design); each record is completed before it is locked, as in real use. Idempotent:
-appointments that already have a record are left alone; live sessions left open from an
-earlier day are closed first, so the board always shows today.
+Alerts are raised by the vitals service itself, the appointment's status moves with the
+record, and a step the services refuse is not forced (it is logged). Idempotent:
+appointments that already have a record are left alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Max, Q
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.choices import JourneyState, Role, SexAtBirth
-from clinic.models import Chair, Patient, User
+from clinic import clock
+from clinic.choices import ReminderStatus, Role
+from clinic.models import Patient, Reminder, User
+from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
-from intake.measures import ASQ, PHQ9, Score, score
-from intake.models import MeasureContext, MeasureResult
-from sessions import dosing, monitoring
+from intake.measures import PHQ9
+from intake.models import MeasureResult
+from sessions import monitoring
+from sessions.demo import maintenance_patients, seed_booster_history, waits_for_benefit_review
 from sessions.models import (
     Appointment,
     AppointmentStatus,
-    DeviceDose,
     DoseRecord,
-    RemsSubmission,
     TreatmentSession,
     VitalAlert,
-    VitalReading,
 )
-from sessions.models.records import (
-    CheckInEntry,
-    CheckInItem,
-    Drug,
-    PregnancyTest,
-    ReadingPhase,
+from sessions.models.records import CheckInItem, ReadingPhase
+from sessions.record_rules import checkin_required_items
+from sessions.reminders import BOOKING_CONFIRMATION, plan_session_reminders
+from sessions.services.checkin import (
+    checkin_asq,
+    checkin_medications,
+    checkin_phq9,
+    checkin_record,
+    pregnancy_test_record,
+    session_open,
 )
-from sessions.record_rules import weight_of
-from sessions.reminders import plan_session_reminders
-from sessions.selectors.safety import vital_limits
+from sessions.services.discharge import discharge_assess, session_discharge
+from sessions.services.dose import DoseInput, device_record, dose_record
+from sessions.services.infusion import infusion_end, infusion_stop
+from sessions.services.rems import rems_submission_record
 from sessions.services.scheduling import benefit_review_record
+from sessions.services.signoff import session_cosign, session_sign
+from sessions.services.vitals import alert_acknowledge, reading_record
 
+logger = logging.getLogger(__name__)
 MIN = dt.timedelta(minutes=1)
 
 
@@ -62,7 +73,7 @@ class Timeline:
     discharge: int
 
 
-def _timeline(appointment: Appointment) -> Timeline:
+def timeline(appointment: Appointment) -> Timeline:
     protocol = appointment.plan.protocol
     route = appointment.plan.route
     dose = 15
@@ -105,37 +116,6 @@ def _dissociation_rating(moaas: int | None, phase: str) -> int | None:
     return {5: 0, 4: 1}.get(moaas, 2)
 
 
-def _reading(
-    session: TreatmentSession,
-    nurse: User,
-    at: dt.datetime,
-    values: dict[str, int],
-    phase: str,
-    baseline: dict[str, int] | None,
-) -> VitalReading:
-    reading = VitalReading.objects.create(
-        session=session,
-        phase=phase,
-        taken_at=at,
-        recorded_at=at + MIN,
-        recorded_by=nurse,
-        dissociation=_dissociation_rating(values.get("moaas"), phase),
-        **values,
-    )
-    if phase == ReadingPhase.MONITORING:
-        for alert in monitoring.vital_alerts(values, baseline=baseline, limits=vital_limits()):
-            VitalAlert.objects.create(
-                session=session,
-                reading=reading,
-                code=alert.code,
-                level=alert.level,
-                message=alert.message,
-                recorded_by=nurse,
-                recorded_at=at + MIN,
-            )
-    return reading
-
-
 # How a demo patient's PHQ-9 falls per completed session: a strong responder, a partial
 # responder and a non-responder, so the outcome charts and the clinic page show all three.
 RESPONSE_PER_SESSION = (0.25, 0.1, 0.0)
@@ -165,76 +145,172 @@ def _items_for(total: int, items: int, top: int, rng: random.Random) -> dict[str
     return {f"q{n}": v for n, v in enumerate(values, start=1)}
 
 
-def _measure(
-    session: TreatmentSession,
-    nurse: User,
-    at: dt.datetime,
-    result: Score,
-    items: dict[str, int],
-    item: str,
-    shown: dict[str, object],
-) -> None:
-    """A questionnaire at check-in (backdated to the demo timeline) and its entry."""
-    measure = MeasureResult.objects.create(
-        patient=session.patient,
-        instrument=result.instrument,
-        items=items,
-        total=result.total,
-        band=result.band,
-        flags=list(result.flags),
-        context=MeasureContext.PRE_SESSION,
-        taken_at=at,
-        entered_by=nurse,
-    )
-    CheckInEntry.objects.create(
-        session=session,
-        item=item,
-        value={"measure": measure.pk, **shown},
-        recorded_by=nurse,
-        recorded_at=at + MIN,
-    )
+def _demo_weight(patient: Patient) -> Decimal:
+    return Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4")
 
 
 def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: random.Random) -> None:
-    patient = session.patient
-    items: list[tuple[str, object]] = [
-        (CheckInItem.IDENTITY, True),
-        (
-            CheckInItem.WEIGHT,
-            {"kg": str(Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4")), "confirmed": False},
-        ),
-        (CheckInItem.FASTING, True),
-        (CheckInItem.ESCORT, True),
-        (CheckInItem.NO_DRIVING, True),
-        (CheckInItem.MEDICATION_CHANGES, "None"),
-    ]
-    if patient.sex_at_birth != SexAtBirth.MALE:
-        items.append((CheckInItem.PREGNANCY, "not_pregnant"))
-    for offset, (item, value) in enumerate(items):
-        CheckInEntry.objects.create(
-            session=session,
-            item=item,
-            value=value,
-            recorded_by=nurse,
-            recorded_at=at + offset * MIN,
-        )
-    answers = _items_for(_expected_phq9(session), 8, 3, rng) | {"q9": 0}
-    phq9 = score(PHQ9, answers)
-    _measure(session, nurse, at + 5 * MIN, phq9, answers, CheckInItem.PHQ9,
-             {"total": phq9.total, "item9": 0})  # fmt: skip
-    asq_items = {f"q{n}": 0 for n in range(1, 5)}
-    asq = score(ASQ, asq_items)
-    _measure(session, nurse, at + 7 * MIN, asq, asq_items, CheckInItem.ASQ, {"band": asq.band})
-    first_dose = not DoseRecord.objects.filter(session__patient=patient).exists()
-    if patient.sex_at_birth != SexAtBirth.MALE and first_dose:
-        PregnancyTest.objects.create(
-            patient=patient,
-            session=session,
-            tested_on=timezone.localdate(at, clinic_settings().zone),
-            kind="urine",
-            result="negative",
-            recorded_by=nurse,
-            recorded_at=at + 3 * MIN,
+    """The nurse's check-in at the chair, one item a minute, then the questionnaires."""
+    answers: dict[str, object] = {
+        CheckInItem.IDENTITY: True,
+        CheckInItem.WEIGHT: str(_demo_weight(session.patient)),
+        CheckInItem.FASTING: True,
+        CheckInItem.ESCORT: True,
+        CheckInItem.NO_DRIVING: True,
+        CheckInItem.PREGNANCY: "not_pregnant",
+    }
+    first_dose = not Appointment.objects.filter(
+        patient_id=session.patient_id, status=AppointmentStatus.COMPLETED
+    ).exists()
+    for minute, item in enumerate(checkin_required_items(session)):
+        with clock.at(at + minute * MIN):
+            if item == CheckInItem.MEDICATION_CHANGES:
+                checkin_medications(session=session, changes="None", medicines={}, actor=nurse)
+            elif item == CheckInItem.PHQ9:
+                phq9 = _items_for(_expected_phq9(session), 8, 3, rng) | {"q9": 0}
+                checkin_phq9(session=session, items=phq9, actor=nurse)
+            elif item == CheckInItem.ASQ:
+                asq = {f"q{n}": 0 for n in range(1, 5)}
+                checkin_asq(session=session, items=asq, actor=nurse)
+            else:
+                # The demo's weight may differ from the intake's self-reported one: the
+                # nurse confirms it was re-measured, as the check-in screen asks.
+                checkin_record(
+                    session=session, item=item, value=answers[item], actor=nurse, confirmed=True
+                )
+            if item == CheckInItem.PREGNANCY and first_dose:
+                pregnancy_test_record(
+                    session=session,
+                    tested_on=clock.localdate(clinic_settings().zone),
+                    kind="urine",
+                    result="negative",
+                    actor=nurse,
+                )
+
+
+def _dose_input(session: TreatmentSession, witness: User | None) -> DoseInput:
+    """What the nurse types in the dose form: the plan's order, the lot, what was drawn up
+    (10 mg/mL to the next whole mL; the rest is witnessed waste)."""
+    plan = session.plan
+    opened = timezone.localdate(session.opened_at, clinic_settings().zone)
+    lot = DoseInput(
+        started_at=None,
+        lot_number=f"{'SPR' if session.route == monitoring.ESKETAMINE else 'KET'}"
+        f"{24000 + session.appointment_id % 900}",
+        lot_expiry=opened + dt.timedelta(days=300),
+        planned_minutes=plan.infusion_minutes if plan.route == "iv" else None,
+    )
+    if session.route == monitoring.ESKETAMINE:
+        return lot
+    if plan.dose_mg_per_kg:
+        total = (_demo_weight(session.patient) * plan.dose_mg_per_kg).quantize(Decimal("0.1"))
+        dose = {"mg_per_kg": plan.dose_mg_per_kg}
+    else:
+        total = plan.dose_mg
+        dose = {"mg": plan.dose_mg}
+    drawn_ml = Decimal(math.ceil(total / 10))
+    return dataclasses.replace(
+        lot,
+        **dose,
+        concentration_mg_per_ml=Decimal(10),
+        volume_drawn_ml=drawn_ml,
+        waste_witness=witness,
+    )
+
+
+def _witness(nurse: User, psychiatrist: User | None) -> User | None:
+    """Waste is witnessed by another staff member, never the nurse who gave the dose."""
+    return psychiatrist or (
+        User.objects.filter(staff_roles__role=Role.NURSE)
+        .exclude(pk=nurse.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _steps(
+    appointment: Appointment,
+    session: TreatmentSession,
+    *,
+    nurse: User,
+    psychiatrist: User | None,
+    rng: random.Random,
+    critical_at: int | None,
+    sign: bool,
+) -> list[tuple[dt.datetime, Callable[[], object]]]:
+    """Everything after check-in, each step at its minute, in the order it happens."""
+    plan = appointment.plan
+    start = appointment.start
+    line = timeline(appointment)
+    steps: list[tuple[dt.datetime, Callable[[], object]]] = []
+
+    def step(minute: float, action: Callable[[], object]) -> None:
+        steps.append((start + dt.timedelta(minutes=minute), action))
+
+    baseline = _curve(rng, -10, plan.route) | {"moaas": 5}
+    baseline["systolic"] = min(baseline["systolic"], 132)
+    step(10, lambda: reading_record(session=session, values=baseline, taken_at=None, actor=nurse))
+    witness = _witness(nurse, psychiatrist)
+    step(line.dose, lambda: dose_record(session=session, dose=_dose_input(session, witness),
+                                        actor=nurse))  # fmt: skip
+    for minute in line.devices[1:]:
+        step(minute, lambda: device_record(session=session, given_at=None, actor=nurse))
+    if line.infusion_end is not None:
+        if appointment.pk % 9 == 0:
+            # An infusion stopped early (a BP rise): 3/4 of what was drawn was given.
+            step(line.infusion_end - 10, lambda: _stop_early(session, witness, nurse))
+        else:
+            step(line.infusion_end, lambda: infusion_end(session=session, at=None, actor=nurse))
+    for minute in line.readings:
+        values = _curve(rng, minute - line.dose, plan.route)
+        if critical_at is not None and minute >= critical_at:
+            values |= {"systolic": 184, "diastolic": 112, "heart_rate": 104}
+        step(minute, _vitals(session, nurse, values))
+        if critical_at is None:
+            step(minute + 3, lambda: _acknowledge_open_alerts(session, nurse))
+    discharged = line.discharge
+    answers = {key: True for key, _label in monitoring.DISCHARGE_ASSESSMENT}
+    step(discharged - 2, lambda: discharge_assess(session=session, answers=answers, actor=nurse))
+    ready = line.discharge - line.dose - 30 if plan.route == monitoring.ESKETAMINE else None
+    step(discharged, lambda: session_discharge(session=session, rems_ready_minutes=ready,
+                                               actor=nurse))  # fmt: skip
+    if sign:
+        step(discharged + 10, lambda: session_sign(session=session, actor=nurse))
+        if psychiatrist is not None:
+            step(discharged + 180, lambda: session_cosign(session=session, actor=psychiatrist))
+    return steps
+
+
+def _vitals(session: TreatmentSession, nurse: User, values: dict[str, int]) -> Callable[[], object]:
+    return lambda: reading_record(
+        session=session,
+        values=values,
+        taken_at=None,
+        dissociation=_dissociation_rating(values.get("moaas"), ReadingPhase.MONITORING),
+        actor=nurse,
+    )
+
+
+def _stop_early(session: TreatmentSession, witness: User | None, nurse: User) -> object:
+    """The infusion stopped 10 minutes early (a BP rise): what ran in at the ordered rate
+    was given, the rest of what was drawn up is witnessed waste."""
+    dose = DoseRecord.objects.get(session=session)
+    planned = dose.planned_minutes or 40
+    ran_in = dose.total_mg * (planned - 10) / planned
+    volume = (ran_in / (dose.concentration_mg_per_ml or 10)).quantize(
+        Decimal("0.01"), rounding=ROUND_DOWN
+    )
+    return infusion_stop(
+        session=session, at=None, volume_given_ml=volume, waste_witness=witness, actor=nurse
+    )
+
+
+def _acknowledge_open_alerts(session: TreatmentSession, nurse: User) -> None:
+    for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
+        alert_acknowledge(
+            alert=alert,
+            action_taken="Re-checked after 5 minutes; settled without treatment.",
+            actor=nurse,
         )
 
 
@@ -246,217 +322,145 @@ def build_record(
     now: dt.datetime,
     critical_at: int | None = None,
     sign: bool = True,
-) -> TreatmentSession:
-    """Write the record of one appointment up to `now` (the whole session if it is over)."""
+) -> TreatmentSession | None:
+    """Chart one appointment up to `now` (the whole session if it is over), each step at
+    its own moment through the services. A step a service refuses stops the record
+    there (nothing is forced); None when the patient could not be checked in."""
     rng = random.Random(appointment.pk)  # noqa: S311 -- demo vitals, not security
-    plan = appointment.plan
-    # Waste is witnessed by another staff member, never the nurse who gave the dose.
-    witness = psychiatrist or (
-        User.objects.filter(staff_roles__role=Role.NURSE)
-        .exclude(pk=nurse.pk)
-        .order_by("pk")
-        .first()
-    )
     start = appointment.start
-    line = _timeline(appointment)
-    session = TreatmentSession.objects.create(
-        appointment=appointment,
-        patient=appointment.patient,
-        plan=plan,
-        route=plan.route,
-        supervising_psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-        opened_by=nurse,
-        opened_at=start,
+    try:
+        with clock.at(start):
+            session = session_open(appointment=appointment, actor=nurse)
+        _checkin(session, nurse, start + MIN, rng)
+    except ValidationError as refusal:
+        log_refusal(appointment, "check-in", refusal)
+        return None
+    steps = _steps(
+        appointment,
+        session,
+        nurse=nurse,
+        psychiatrist=psychiatrist,
+        rng=rng,
+        critical_at=critical_at,
+        sign=sign,
     )
-    _checkin(session, nurse, start + MIN, rng)
-    baseline = _curve(rng, -10, plan.route) | {"moaas": 5}
-    baseline["systolic"] = min(baseline["systolic"], 132)
-    if start + 10 * MIN <= now:
-        _reading(session, nurse, start + 10 * MIN, baseline, ReadingPhase.PREDOSE, None)
-    status = AppointmentStatus.CHECKED_IN
-    dose_at = start + line.dose * MIN
-    if dose_at <= now:
-        weight = weight_of(
-            CheckInEntry.objects.filter(session=session, item=CheckInItem.WEIGHT).get().value
-        )
-        esketamine = plan.route == monitoring.ESKETAMINE
-        given_devices = [m for m in line.devices if start + m * MIN <= now]
-        if esketamine:
-            values = {"drug": Drug.ESKETAMINE, "total_mg": Decimal(28 * len(given_devices))}
-        elif plan.dose_mg_per_kg:
-            values = {
-                "drug": Drug.KETAMINE,
-                "weight_kg": weight,
-                "mg_per_kg": plan.dose_mg_per_kg,
-                "total_mg": dosing.dose_total_mg(weight, plan.dose_mg_per_kg),
-            }
-        else:
-            values = {"drug": Drug.KETAMINE, "weight_kg": weight, "total_mg": plan.dose_mg}
-        if not esketamine:
-            # 10 mg/mL drawn up to the next whole mL; the rest is witnessed waste.
-            drawn_ml = Decimal(math.ceil(values["total_mg"] / 10))
-            waste = drawn_ml * 10 - values["total_mg"]
-            values |= {
-                "concentration_mg_per_ml": Decimal(10),
-                "volume_drawn_ml": drawn_ml,
-                "waste_mg": waste or None,
-                "waste_witness": witness if waste else None,
-            }
-        ended = start + line.infusion_end * MIN if line.infusion_end else None
-        if ended and ended <= now and not esketamine and appointment.pk % 9 == 0:
-            # An infusion stopped early (a BP rise): 3/4 of what was drawn was given.
-            given_ml = (values["volume_drawn_ml"] * 3 / 4).quantize(Decimal("0.01"))
-            given = dosing.given_mg(given_ml, values["concentration_mg_per_ml"])
-            values |= {
-                "stopped_early": True,
-                "volume_given_ml": given_ml,
-                "given_mg": given,
-                "waste_mg": values["volume_drawn_ml"] * 10 - given,
-                "waste_witness": witness,
-            }
-            ended -= 10 * MIN
-        DoseRecord.objects.create(
-            session=session,
-            order_text=plan.dose_order_text,
-            planned_minutes=plan.infusion_minutes if plan.route == "iv" else None,
-            started_at=dose_at,
-            ended_at=ended if ended and ended <= now else None,
-            lot_number=f"{'SPR' if esketamine else 'KET'}{24000 + appointment.pk % 900}",
-            lot_expiry=(start + dt.timedelta(days=300)).date(),
-            administered_by=nurse,
-            recorded_by=nurse,
-            recorded_at=dose_at + MIN,
-            **values,
-        )
-        for number, minute in enumerate(given_devices, start=1):
-            DeviceDose.objects.create(
-                session=session, number=number, given_at=start + minute * MIN, recorded_by=nurse
-            )
-        status = AppointmentStatus.IN_SESSION
-        for minute in line.readings:
-            at = start + minute * MIN
-            if at > now:
-                break
-            values = _curve(rng, minute - line.dose, plan.route)
-            if critical_at is not None and minute >= critical_at:
-                values |= {"systolic": 184, "diastolic": 112, "heart_rate": 104}
-            _reading(session, nurse, at, values, ReadingPhase.MONITORING, baseline)
-        discharged = start + line.discharge * MIN
-        if discharged <= now:
-            session.oriented = session.steady_gait = True
-            if esketamine and appointment.pk % 5:
-                # Every fifth form misses the nurse's "ready to leave" minutes, so the REMS
-                # list shows what a missing field looks like.
-                session.rems_ready_minutes = line.discharge - line.dose - 30
-            session.nausea_controlled = session.escort_present = True
-            session.assessed_by = nurse
-            session.assessed_at = session.ready_to_leave_at = discharged - 2 * MIN
-            session.discharged_at = discharged
-            session.discharged_by = nurse
-            status = AppointmentStatus.COMPLETED
-            for alert in VitalAlert.objects.filter(session=session):
-                alert.acknowledged_at = alert.recorded_at + 3 * MIN
-                alert.acknowledged_by = nurse
-                alert.action_taken = "Re-checked after 5 minutes; settled without treatment."
-                alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
-            if sign:
-                session.nurse_signed_at = discharged + 10 * MIN
-                session.nurse_signed_by = nurse
-            session.save()
-            if sign and psychiatrist is not None:
-                session.cosigned_at = discharged + dt.timedelta(hours=3)
-                session.cosigned_by = psychiatrist
-                session.save(update_fields=["cosigned_at", "cosigned_by"])
-    appointment.status = status
-    appointment.save(update_fields=["status"])
+    for moment, action in sorted(steps, key=lambda pair: pair[0]):
+        if moment > now:
+            break
+        try:
+            with clock.at(moment):
+                action()
+        except ValidationError as refusal:
+            log_refusal(appointment, f"{moment:%H:%M}", refusal)
+            break
     return session
 
 
-def _free_chair(appointment: Appointment) -> Chair | None:
-    """A chair free for the appointment's (new) times, ignoring its own old booking."""
-    busy = (
-        Appointment.objects.filter(start__lt=appointment.end, end__gt=appointment.start)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .exclude(pk=appointment.pk)
-    )
-    return (
-        Chair.objects.filter(is_active=True)
-        .exclude(pk__in=busy.values("chair_id"))
-        .order_by("display_order")
-        .first()
-    )
+def log_refusal(appointment: Appointment, step: str, refusal: ValidationError) -> None:
+    """A service refused a demo step: the demo does not force it; say so in the log."""
+    logger.warning("Demo appointment %s: %s refused: %s", appointment.pk, step, refusal.messages)
 
 
-# Today's floor: (minutes since the appointment started, route, critical alert from minute)
-LIVE_DAY = (
-    (42, "iv", 30),
-    (70, monitoring.ESKETAMINE, None),
-    (78, "im", None),
-    (8, None, None),
-)
+def _closing(appointment: Appointment) -> dt.datetime:
+    """When the last step of an appointment's record happens (its co-signature)."""
+    return appointment.start + dt.timedelta(minutes=timeline(appointment).discharge + 180)
 
 
 def seed_records_demo() -> None:
+    from sessions.demo_live_day import close_open_record, live_day  # it builds on this module
+
     nurses = list(User.objects.filter(staff_roles__role=Role.NURSE).order_by("pk"))
     psychiatrist = User.objects.filter(staff_roles__role=Role.PSYCHIATRIST).order_by("pk").first()
     if not nurses:
         return
-    now = timezone.now()
+    now = clock.now()
     zone = clinic_settings().zone
-    today = timezone.localdate(now, zone)
-    midnight = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
     live_day_seeded = TreatmentSession.objects.filter(opened_at__gte=midnight).exists()
     stale = TreatmentSession.objects.filter(discharged_at__isnull=True).select_related(
         "appointment__plan__protocol", "patient"
     )
     for session in stale:
         if session.opened_at < midnight:
-            _close_open_record(session, psychiatrist)
-    history = Appointment.objects.filter(
-        status=AppointmentStatus.COMPLETED, treatment_session__isnull=True, end__lt=now
-    ).select_related("plan__protocol", "patient__psychiatrist", "nurse")
-    for appointment in history:
-        build_record(
-            appointment,
-            nurse=appointment.nurse or nurses[0],
-            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-            now=now,
-        )
+            close_open_record(session, psychiatrist)
+    _history(now, nurses, psychiatrist)
+    _benefit_reviews(psychiatrist, now)
+    seed_booster_history(
+        record=lambda appointment: _chart_history(appointment, nurses, psychiatrist, now)
+    )
     _rems_submitted(now, nurses[0])
-    _benefit_reviews(psychiatrist)
+    _past_confirmations_cancelled(now)
     for appointment in Appointment.objects.filter(
         status=AppointmentStatus.SCHEDULED, start__gt=now
     ).select_related("patient"):
         plan_session_reminders(appointment)
     if not live_day_seeded:
-        _live_day(now, nurses, psychiatrist)
+        live_day(now, nurses, psychiatrist)
 
 
-def _benefit_reviews(psychiatrist: User | None) -> None:
-    """Maintenance patients had their end-of-induction benefit review, through the service
-    (the one booster list entry left without one shows what is asked for)."""
+def _history(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
+    """Every booked appointment that is over gets its record, oldest first, as it
+    happened: a record reads what earlier ones stored (the weight, the first dose)."""
+    history = (
+        Appointment.objects.filter(
+            status=AppointmentStatus.SCHEDULED, treatment_session__isnull=True, end__lt=now
+        )
+        .select_related("plan__protocol", "patient__psychiatrist", "nurse")
+        .order_by("start", "pk")
+    )
+    for appointment in history:
+        _chart_history(appointment, nurses, psychiatrist, now)
+
+
+def _chart_history(
+    appointment: Appointment, nurses: list[User], psychiatrist: User | None, now: dt.datetime
+) -> None:
+    build_record(
+        appointment,
+        nurse=appointment.nurse or nurses[0],
+        psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+        now=now,
+    )
+
+
+def _benefit_reviews(psychiatrist: User | None, now: dt.datetime) -> None:
+    """Maintenance patients had their end-of-induction benefit review, the day after their
+    last induction session (the one left without it shows what Boosters due asks for: it
+    is the patient longest without a session, as no booster can be booked before it)."""
     if psychiatrist is None:
         return
-    patients = Patient.objects.filter(
-        journey_state=JourneyState.MAINTENANCE, benefit_reviews=None
-    ).annotate(last_done=Max("appointments__start", filter=Q(appointments__status="completed")))
-    # The patient longest without a session (overdue on Boosters due) still waits for one.
-    for index, patient in enumerate(patients.order_by("last_done", "pk")):
-        if index == 0:
+    for index, patient in enumerate(maintenance_patients()):
+        if waits_for_benefit_review(index) or patient.benefit_reviews.exists():
             continue
-        benefit_review_record(
-            patient=patient,
-            decision="continue",
-            note="PHQ-9 improved over the series and the patient wants to continue; "
-            "boosters at the plan's interval.",
-            actor=psychiatrist,
+        last = (
+            Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
+            .order_by("-start")
+            .first()
         )
+        if last is None:
+            continue
+        with clock.at(min(now, _closing(last) + dt.timedelta(days=1))):
+            benefit_review_record(
+                patient=patient,
+                decision="continue",
+                note="PHQ-9 improved over the series and the patient wants to continue; "
+                "boosters at the plan's interval.",
+                actor=patient.psychiatrist or psychiatrist,
+            )
 
 
-READY_LABEL = (
-    "Minutes after the first device when the patient would have been clinically ready to "
-    "leave, had there been no 2-hour requirement"
-)
+def _past_confirmations_cancelled(now: dt.datetime) -> None:
+    """The booking service queues a confirmation at the real time; one for bookings the
+    demo made weeks ago, whose sessions are all over, is cancelled, not sent."""
+    targets = Reminder.objects.filter(
+        kind=BOOKING_CONFIRMATION,
+        status=ReminderStatus.PENDING,
+        target__startswith="booked:",
+    ).values_list("target", flat=True)
+    for subject in {target.split("/")[0] for target in targets}:
+        ids = [int(pk) for pk in subject.removeprefix("booked:").split("-") if pk.isdigit()]
+        if ids and not Appointment.objects.filter(pk__in=ids, end__gte=now).exists():
+            reminders.cancel_pending(subject, kinds=[BOOKING_CONFIRMATION])
 
 
 def _rems_submitted(now: dt.datetime, nurse: User) -> None:
@@ -467,129 +471,13 @@ def _rems_submitted(now: dt.datetime, nurse: User) -> None:
         route=monitoring.ESKETAMINE,
         discharged_at__lt=now - dt.timedelta(days=4),
         rems_submission__isnull=True,
-    ):
-        missing = [] if session.rems_ready_minutes is not None else [READY_LABEL]
-        RemsSubmission.objects.create(
-            session=session,
-            submitted_on=timezone.localdate(session.discharged_at, zone) + dt.timedelta(days=2),
-            confirmation=f"RMS-{700000 + session.pk}",
-            missing_fields=missing,
-            missing_note="Ready-to-leave time not charted; reported as unknown." if missing else "",
-            recorded_by=nurse,
-        )
-
-
-def _close_open_record(session: TreatmentSession, psychiatrist: User | None) -> None:
-    """An earlier demo day's unfinished record is closed, never deleted (clinical records
-    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason,
-    signed, so the board shows today only."""
-    end = session.opened_at + dt.timedelta(hours=2)
-    nurse = session.opened_by
-    for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
-        alert.acknowledged_at, alert.acknowledged_by = end, nurse
-        alert.action_taken = "Re-checked and settled (demo day closed)."
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
-    session.discharged_at = session.ready_to_leave_at = end
-    session.discharged_by = psychiatrist or nurse
-    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
-    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
-    session.nurse_signed_at, session.nurse_signed_by = end, nurse
-    session.save()
-    appointment = session.appointment
-    appointment.status = AppointmentStatus.COMPLETED
-    appointment.save(update_fields=["status"])
-
-
-def _booked_today(patient_id: int, now: dt.datetime) -> bool:
-    zone = clinic_settings().zone
-    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
-    return (
-        Appointment.objects.filter(
-            patient_id=patient_id, start__gte=midnight, start__lt=midnight + dt.timedelta(days=1)
-        )
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .exists()
-    )
-
-
-def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointment | None:
-    """A patient's session for the live day: their booking today if they have one,
-    otherwise their next session, for a patient with nothing else booked today."""
-    zone = clinic_settings().zone
-    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
-    scheduled = (
-        Appointment.objects.filter(
-            patient__journey_state=JourneyState.INDUCTION, status=AppointmentStatus.SCHEDULED
-        )
-        .filter(**({"plan__route": route} if route else {}))
-        .exclude(patient_id__in=used)
-        .select_related("plan__protocol", "patient__psychiatrist")
-        .order_by("start")
-    )
-    today = scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
-    if today.exists():
-        return today.first()
-    later = scheduled.filter(start__gt=now + dt.timedelta(hours=4))[:20]
-    return next((a for a in later if not _booked_today(a.patient_id, now)), None)
-
-
-def _live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
-    used: set[int] = set()
-    for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
-        appointment = _candidate(now, route, used)
-        if appointment is None:
-            continue
-        start = now - dt.timedelta(minutes=minutes)
-        end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
-        clash = (
-            Appointment.objects.filter(patient=appointment.patient, start__lt=end, end__gt=start)
-            .exclude(status=AppointmentStatus.CANCELLED)
-            .exclude(pk=appointment.pk)
-            .exists()
-        )
-        appointment.start, appointment.end = start, end
-        chair = _free_chair(appointment)
-        if clash or chair is None:
-            continue
-        used.add(appointment.patient_id)
-        appointment.chair = chair
-        appointment.nurse = nurses[index % len(nurses)]
-        appointment.save(update_fields=["start", "end", "chair", "nurse"])
-        build_record(
-            appointment,
-            nurse=appointment.nurse,
-            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-            now=now,
-            critical_at=critical_at,
-        )
-    _awaiting_cosign(now, nurses, psychiatrist, used)
-
-
-def _awaiting_cosign(
-    now: dt.datetime, nurses: list[User], psychiatrist: User | None, used: set[int]
-) -> None:
-    """A session that ended this morning: discharged and signed by the nurse, waiting for
-    the psychiatrist's co-signature."""
-    appointment = (
-        Appointment.objects.filter(
-            patient__journey_state__in=[JourneyState.INDUCTION, JourneyState.MAINTENANCE],
-            status=AppointmentStatus.SCHEDULED,
-            start__gt=now + dt.timedelta(hours=4),
-        )
-        .exclude(patient_id__in=used)
-        .select_related("plan__protocol", "patient__psychiatrist")
-        .order_by("start")
-        .first()
-    )
-    if appointment is None:
-        return
-    start = now - dt.timedelta(minutes=_timeline(appointment).discharge + 40)
-    appointment.start = start
-    appointment.end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
-    chair = _free_chair(appointment)
-    if chair is None:
-        return
-    appointment.chair = chair
-    appointment.nurse = nurses[0]
-    appointment.save(update_fields=["start", "end", "chair", "nurse"])
-    build_record(appointment, nurse=nurses[0], psychiatrist=None, now=now)
+    ).order_by("discharged_at"):
+        submitted = timezone.localdate(session.discharged_at, zone) + dt.timedelta(days=2)
+        with clock.at(dt.datetime.combine(submitted, dt.time(11), tzinfo=zone)):
+            rems_submission_record(
+                session=session,
+                submitted_on=submitted,
+                confirmation=f"RMS-{700000 + session.pk}",
+                missing_note="Not charted in the record; reported as unknown.",
+                actor=nurse,
+            )

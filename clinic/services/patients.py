@@ -10,9 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from clinic import permissions, preferences
+from clinic import clock, permissions, preferences
 from clinic.audit import audit_record
 from clinic.choices import (
     JOURNEY_STATES_WITH_REASON,
@@ -184,7 +183,7 @@ def patient_move_journey(
         raise ValidationError({"reason": "Give a reason for pausing or discharging."})
     with transaction.atomic():
         patient.journey_state = to_state
-        patient.journey_state_since = at or timezone.now()
+        patient.journey_state_since = at or clock.now()
         patient.journey_reason = reason.strip()
         patient.save(
             update_fields=["journey_state", "journey_state_since", "journey_reason", "updated_at"]

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic import clock
 from clinic.models import Addendum, Patient
 from intake.choices import Route
 from sessions.models.scheduling import Appointment, TreatmentPlan
@@ -75,7 +75,7 @@ class TreatmentSession(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=clock.now)
     # A psychiatrist may raise the dose ceiling for this session above the plan's order.
     amended_mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
     amended_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
@@ -174,7 +174,7 @@ class SessionPart(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     objects = LockedAwareQuerySet.as_manager()
 
@@ -447,7 +447,7 @@ class PregnancyTest(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-tested_on", "-recorded_at", "-pk"]
@@ -473,7 +473,7 @@ class PregnancyNotApplicable(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
@@ -756,7 +756,7 @@ class RemsSubmission(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"REMS form for session {self.session_id}"

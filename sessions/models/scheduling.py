@@ -9,6 +9,7 @@ from django.db.models import Func, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic import clock
 from clinic.models import Chair, Patient
 from intake.choices import Route
 from sessions.constraints import PostgresExclusionConstraint
@@ -81,7 +82,7 @@ class TreatmentPlan(models.Model):
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    written_at = models.DateTimeField(default=timezone.now)
+    written_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["patient", "-version"]
@@ -176,7 +177,7 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    booked_at = models.DateTimeField(default=timezone.now)
+    booked_at = models.DateTimeField(default=clock.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -225,7 +226,7 @@ class Appointment(models.Model):
     def set_status(self, status: str, *, actor: object, reason: str = "") -> None:
         """Move to `status`, stamping who and when (and the reason of a cancellation)."""
         self.status = status
-        self.status_changed_at = timezone.now()
+        self.status_changed_at = clock.now()
         self.status_changed_by = actor
         fields = ["status", "status_changed_at", "status_changed_by"]
         if status == AppointmentStatus.CANCELLED:
@@ -248,7 +249,7 @@ class BoosterRequest(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     appointment = models.OneToOneField(
         Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="booster_request"
     )
@@ -308,7 +309,7 @@ class BenefitReview(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    signed_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-signed_at", "-pk"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import User
 from clinic.policy import patients_visible_to
 from clinic.selectors import clinic_settings
@@ -29,7 +30,7 @@ from sessions.selectors.session_state import SessionState, state_of
 def board_states(now: dt.datetime | None = None) -> list[SessionState]:
     """Every session in progress on the floor, plus any with an unacknowledged critical
     alert (those stay on the board until acknowledged). Constant query count."""
-    now = now or timezone.now()
+    now = now or clock.now()
     # Two index-only lookups (the partial indexes on open sessions and open alerts)
     # rather than one OR with a sub-select, which PostgreSQL answers with a full scan.
     ids = set(
@@ -79,7 +80,7 @@ REMS_WINDOW_DAYS = 7
 def rems_forms_due(user: User) -> list[RemsDue]:
     """Esketamine sessions that ended and whose REMS form is not yet recorded as submitted."""
     zone = clinic_settings().zone
-    today = timezone.localdate(timezone.now(), zone)
+    today = timezone.localdate(clock.now(), zone)
     submitted = RemsSubmission.objects.values("session_id")
     sessions = (
         sessions_visible_to(user)
@@ -99,7 +100,7 @@ def rems_forms_due(user: User) -> list[RemsDue]:
 
 def arrivals_today(user: User, now: dt.datetime | None = None) -> list[Appointment]:
     """Today's booked appointments not yet checked in, for the board's arrivals list."""
-    now = now or timezone.now()
+    now = now or clock.now()
     zone = clinic_settings().zone
     day = timezone.localdate(now, zone)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import JourneyState
 from clinic.context import note_subject
 from clinic.models import Chair, Closure, OpeningHours, Patient, User
@@ -180,7 +181,7 @@ class BoosterDue:
 
     @property
     def overdue(self) -> bool:
-        return self.due is not None and self.due < timezone.localdate()
+        return self.due is not None and self.due < clock.localdate()
 
     @property
     def blocker(self) -> str | None:
@@ -212,7 +213,7 @@ def patient_needs_rescreen(patient: Patient, *, on: dt.date | None = None) -> bo
     without a recent re-screen."""
     return rescreen_needed(
         last_completed=last_completed_on(patient),
-        today=on or timezone.localdate(),
+        today=on or clock.localdate(),
         rescreened_on=last_rescreen_on(patient),
     )
 
@@ -254,7 +255,7 @@ BOOSTER_WINDOW_DAYS = 14
 def boosters_due(user: User) -> list[BoosterDue]:
     """Maintenance patients whose booster is due within 14 days or overdue and not booked,
     and every open booster request (spec §4). A fixed number of queries."""
-    today = timezone.localdate()
+    today = clock.localdate()
     open_requests = BoosterRequest.objects.filter(appointment__isnull=True)
     patients = _booster_candidates(user, open_requests)
     plans: dict[int, TreatmentPlan] = {}
@@ -279,7 +280,7 @@ def boosters_due(user: User) -> list[BoosterDue]:
 def _booster_candidates(user: User, open_requests: QuerySet[BoosterRequest]) -> list[Patient]:
     """The visible patients in maintenance or with an open request, with the dates the
     booster rules need, sorted by name."""
-    now = timezone.now()
+    now = clock.now()
     patients = list(
         patients_visible_to(user)
         .filter(
@@ -386,7 +387,7 @@ def newest_booster_id(patient: Patient) -> int:
 def upcoming_for_patient(patient: Patient) -> list[Appointment]:
     return list(
         Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.SCHEDULED, end__gte=timezone.now()
+            patient=patient, status=AppointmentStatus.SCHEDULED, end__gte=clock.now()
         )
         .select_related("chair", "plan")
         .order_by("start")
@@ -397,7 +398,7 @@ def portal_next_session(patient: Patient) -> dict[str, object]:
     """The patient's next booked session, for the portal's next-step sentence."""
     upcoming = (
         Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.SCHEDULED, start__gt=timezone.now()
+            patient=patient, status=AppointmentStatus.SCHEDULED, start__gt=clock.now()
         )
         .order_by("start")
         .only("start", "kind")
@@ -422,7 +423,7 @@ def active_feed(user: User) -> CalendarFeed | None:
 
 def feed_appointments(user: User) -> list[Appointment]:
     """A week back and eight weeks ahead of the sessions this staff member may see."""
-    now = timezone.now()
+    now = clock.now()
     return list(_visible_between(user, now - dt.timedelta(days=7), now + dt.timedelta(weeks=8)))
 
 
@@ -432,7 +433,7 @@ ELIGIBILITY_CANCELLATION_DAYS = 30
 def eligibility_cancellations(user: User) -> QuerySet[Appointment]:
     """Sessions cancelled in the last 30 days because a psychiatrist declined the patient or
     asked for more information (coordinators tell the patient and free the chair plans)."""
-    since = timezone.now() - dt.timedelta(days=ELIGIBILITY_CANCELLATION_DAYS)
+    since = clock.now() - dt.timedelta(days=ELIGIBILITY_CANCELLATION_DAYS)
     return (
         Appointment.objects.filter(
             patient__in=patients_visible_to(user),

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import ClinicSettings
 from clinic.selectors import clinic_settings
 from intake.models import Intake, UrgentAlert
@@ -316,7 +317,7 @@ def state_of(
     """Build the read model from the session's parts (prefetched or not). `board=True`
     reads only what the nurse board shows (readings, alerts, dose): check-in, overrides,
     devices, pauses, events and addenda are left empty."""
-    now = now or timezone.now()
+    now = now or clock.now()
     clinic = clinic or clinic_settings()
 
     def parts(manager: Any) -> list[Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import SexAtBirth
 from clinic.models import Patient
 from clinic.selectors import clinic_settings
@@ -116,7 +117,7 @@ def intake_allergies(patient: Patient) -> list[dict[str, str]] | None:
 
 def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None) -> TreatmentFacts:
     """Read what the treatment gate needs (seven queries, whatever the history)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now, clinic_settings().zone)
     patient_id = session.patient_id
     decision = (

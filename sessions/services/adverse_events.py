@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
@@ -71,7 +71,7 @@ def adverse_event_record(
     """Record an adverse event. `serious` notifies the psychiatrist and, on esketamine,
     is marked for REMS reporting."""
     require(actor, RECORD_SESSION, message="Your role cannot record an adverse event.")
-    now = timezone.now()
+    now = clock.now()
     onset = clinical_time(event.onset_at, field="onset_at", now=now)
     medication_at = (
         clinical_time(event.medication_at, field="medication_at", now=now)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.models import User
@@ -68,7 +69,7 @@ def session_open(*, appointment: Appointment, actor: User) -> TreatmentSession:
                 "only a scheduled appointment can be checked in."
             )
         zone = clinic_settings().zone
-        if timezone.localdate(appointment.start, zone) != timezone.localdate(timezone.now(), zone):
+        if timezone.localdate(appointment.start, zone) != timezone.localdate(clock.now(), zone):
             raise ValidationError("Only today's appointments can be checked in.")
         session = TreatmentSession.objects.create(
             appointment=appointment,
@@ -229,7 +230,7 @@ def pregnancy_test_record(
     """A pregnancy test result. A positive one stops the session (the treatment gate) and
     notifies the supervising psychiatrist at once."""
     require(actor, RECORD_SESSION, message="Your role cannot record a pregnancy test.")
-    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+    today = timezone.localdate(clock.now(), clinic_settings().zone)
     errors = {}
     if tested_on > today:
         errors["tested_on"] = "This date is in the future."
@@ -340,6 +341,7 @@ def _checkin_measure(
         band=result.band,
         flags=list(result.flags),
         context=context,
+        taken_at=clock.now(),
         entered_by=actor,
     )
     CheckInEntry.objects.create(

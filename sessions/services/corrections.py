@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
@@ -98,7 +99,7 @@ def _mark_in_error(
             )
         if check is not None:
             check(session, row)
-        row.entered_in_error_at = timezone.now()
+        row.entered_in_error_at = clock.now()
         row.entered_in_error_by = actor
         row.entered_in_error_reason = text
         row.save(
@@ -128,7 +129,7 @@ def reading_mark_entered_in_error(
             and DoseRecord.objects.filter(session=session).exists()
         ):
             raise ValidationError(PREDOSE_AFTER_DOSE)
-        now = timezone.now()
+        now = clock.now()
         note = f"{ALERT_CLOSED_IN_ERROR} ({_in_error_reason(reason)})"
         for alert in VitalAlert.objects.select_for_update().filter(
             reading=row, acknowledged_at__isnull=True

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction, JourneyState
 from clinic.models import User
 from clinic.policy import may, require
@@ -40,7 +40,7 @@ def discharge_assess(
     """Record the discharge assessment; the first time every criterion is met, the
     "ready to leave" time is stored."""
     require(actor, RECORD_SESSION, message="Your role cannot assess for discharge.")
-    now = timezone.now()
+    now = clock.now()
     with record_change(session) as session:
         if session.discharged_at is not None:
             raise ValidationError("The patient is already discharged.")
@@ -71,7 +71,7 @@ def session_discharge(
     ready to leave" minutes for the REMS form. The appointment becomes completed;
     finishing the induction series moves the patient to maintenance."""
     require(actor, RECORD_SESSION, message="Your role cannot discharge a patient.")
-    now = timezone.now()
+    now = clock.now()
     with record_change(session) as session:
         if session.discharged_at is not None:
             return session

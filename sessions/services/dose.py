@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
@@ -106,7 +107,7 @@ def order_amend(
         session.amended_mg = mg if field == "mg" else None
         session.amendment_reason = text
         session.amended_by = actor
-        session.amended_at = timezone.now()
+        session.amended_at = clock.now()
         session.save(
             update_fields=[
                 "amended_mg_per_kg",
@@ -229,7 +230,7 @@ def dose_record(
     (`sessions.dosing.dose_check`: the order, the clinic's maximum, the first esketamine
     dose, the infusion time, a weight change not confirmed) refuses with the reason."""
     require(actor, RECORD_SESSION, message="Your role cannot record a dose.")
-    now = timezone.now()
+    now = clock.now()
     started = clinical_time(dose.started_at, field="started_at", now=now)
     with record_change(session) as session:
         state = state_of(session, now=started if started < now else now)
@@ -304,7 +305,7 @@ def device_record(
 ) -> tuple[DeviceDose, list[str]]:
     """One more esketamine device; returns the spacing warnings (devices < 5 min apart)."""
     require(actor, RECORD_SESSION, message="Your role cannot record a device.")
-    now = timezone.now()
+    now = clock.now()
     given = clinical_time(given_at, field="given_at", now=now)
     with record_change(session) as session:
         state = state_of(session, now=now)

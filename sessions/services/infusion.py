@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
@@ -38,7 +38,7 @@ def infusion_pause(
 ) -> InfusionPause:
     """Pause the IV infusion (e.g. for a blood pressure rise)."""
     require(actor, RECORD_SESSION, message="Your role cannot pause an infusion.")
-    now = timezone.now()
+    now = clock.now()
     when = clinical_time(at, field="at", now=now)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the infusion is paused."})
@@ -62,7 +62,7 @@ def infusion_resume(
     actor: User,
 ) -> InfusionPause:
     require(actor, RECORD_SESSION, message="Your role cannot resume an infusion.")
-    now = timezone.now()
+    now = clock.now()
     when = clinical_time(at, field="at", now=now)
     with record_change(session) as session:
         state = state_of(session, now=now)
@@ -85,7 +85,7 @@ def infusion_end(
 ) -> DoseRecord:
     """The IV infusion has ended: the observation time starts now."""
     require(actor, RECORD_SESSION, message="Your role cannot end an infusion.")
-    now = timezone.now()
+    now = clock.now()
     when = clinical_time(at, field="at", now=now)
     with record_change(session) as session:
         state = state_of(session, now=now)
@@ -184,7 +184,7 @@ def infusion_stop(
     mg actually given (shown beside the mg ordered); what was drawn and not given is
     waste, witnessed by another staff member."""
     require(actor, RECORD_SESSION, message="Your role cannot stop an infusion.")
-    now = timezone.now()
+    now = clock.now()
     when = clinical_time(at, field="at", now=now)
     with record_change(session) as session:
         state = state_of(session, now=now)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
@@ -41,7 +42,7 @@ def rems_submission_record(
         raise ValidationError("Only esketamine sessions have a REMS monitoring form.")
     if session.discharged_at is None:
         raise ValidationError("The form is submitted after the session ends.")
-    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+    today = timezone.localdate(clock.now(), clinic_settings().zone)
     if submitted_on > today:
         raise ValidationError({"submitted_on": "This date is in the future."})
     if submitted_on < timezone.localdate(session.discharged_at, clinic_settings().zone):

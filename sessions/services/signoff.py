@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
@@ -37,7 +37,7 @@ def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
             session=session, level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
         ).exists():
             raise ValidationError("Acknowledge every critical alert before signing.")
-        session.nurse_signed_at = timezone.now()
+        session.nurse_signed_at = clock.now()
         session.nurse_signed_by = actor
         session.save(update_fields=["nurse_signed_at", "nurse_signed_by"])
         audit_change(AuditAction.SIGN, session, session, actor)
@@ -56,7 +56,7 @@ def session_cosign(*, session: TreatmentSession, actor: User) -> TreatmentSessio
             raise ValidationError("The nurse signs the record first.")
         if session.nurse_signed_by_id == actor.pk:
             raise ValidationError("You signed this record; another psychiatrist co-signs it.")
-        session.cosigned_at = timezone.now()
+        session.cosigned_at = clock.now()
         session.cosigned_by = actor
         session.save(update_fields=["cosigned_at", "cosigned_by"])
         audit_change(AuditAction.SIGN, session, session, actor)

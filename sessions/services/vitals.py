@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
@@ -63,7 +63,7 @@ def reading_record(
         errors["cadss6"] = "The CADSS-6 total is 0 to 24."
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
+    now = clock.now()
     taken = clinical_time(taken_at, field="taken_at", now=now)
     with record_change(session) as session:
         if session.discharged_at is not None:
@@ -132,7 +132,7 @@ def alert_acknowledge(
         alert = VitalAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is not None:
             return alert
-        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_at = clock.now()
         alert.acknowledged_by = actor
         alert.action_taken = action[:500]
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])

@@ -19,6 +19,7 @@ from clinic.models import Chair, Closure, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 from clinic.services import accounts, patients
 
+PAST_INDUCTION = (JourneyState.MAINTENANCE, JourneyState.PAUSED, JourneyState.DISCHARGED)
 STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
 
@@ -386,7 +387,10 @@ class Command(AuditedCommand):
             journey_reason=reason,
             psychiatrist=staff.get(psych),
             therapist=staff.get(therapist),
-            created_at=since - dt.timedelta(days=3),
+            # A patient past induction came to the clinic before the series (sessions.demo
+            # books it 2-6 weeks before `since`, after the eligibility decision).
+            created_at=since
+            - (dt.timedelta(weeks=7) if state in PAST_INDUCTION else dt.timedelta(days=3)),
         )
         username = PATIENT_LOGINS.get((first, last))
         if username:

@@ -17,6 +17,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient
 from clinic.selectors import clinic_settings
 from sessions.models import Appointment, AppointmentStatus
@@ -83,7 +84,7 @@ class _Calendar:
 
     def __init__(self, clinic: ClinicSettings, rows: list[BookingRow]) -> None:
         self.clinic = clinic
-        self.now = timezone.now()
+        self.now = clock.now()
         self.chair_names = dict(Chair.objects.filter(is_active=True).values_list("pk", "name"))
         self.opening_hours = {
             hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.models import User
@@ -66,7 +67,7 @@ def appointments_cancel_for_eligibility(
         .filter(
             patient_id=decision.patient_id,
             status=AppointmentStatus.SCHEDULED,
-            start__gt=timezone.now(),
+            start__gt=clock.now(),
         )
         .order_by("start")
     )
@@ -88,7 +89,7 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: User) -> Appoin
     require(actor, RECORD_NO_SHOW, message="Only coordinators and nurses record a no-show.")
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != AppointmentStatus.SCHEDULED or locked.start > timezone.now():
+        if locked.status != AppointmentStatus.SCHEDULED or locked.start > clock.now():
             raise ValidationError("Only a scheduled session whose time has come can be a no-show.")
         locked.set_status(AppointmentStatus.NO_SHOW, actor=actor)
         audit_record(

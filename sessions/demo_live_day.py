@@ -1,0 +1,194 @@
+"""Today's floor for `manage.py seed_demo`: sessions at different stages (an IV infusion
+with an unacknowledged critical alert, esketamine and IM under observation, a patient just
+checked in) and one session that ended this morning, awaiting the co-signature; and an
+earlier demo day's unfinished records closed, so the board always shows today.
+
+Every record is charted through the services (`sessions.demo_records.build_record`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic import clock
+from clinic.choices import JourneyState
+from clinic.models import Chair, User
+from clinic.selectors import clinic_settings
+from sessions import monitoring
+from sessions.demo_records import build_record, log_refusal, timeline
+from sessions.models import Appointment, AppointmentStatus, TreatmentSession, VitalAlert
+from sessions.services.discharge import session_discharge
+from sessions.services.signoff import session_sign
+from sessions.services.vitals import alert_acknowledge
+
+
+def close_open_record(session: TreatmentSession, psychiatrist: User | None) -> None:
+    """An earlier demo day's unfinished record is closed, never deleted (clinical records
+    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason,
+    signed, so the board shows today only."""
+    end = session.opened_at + dt.timedelta(hours=2, minutes=30)
+    nurse = session.opened_by
+    line = timeline(session.appointment)
+    try:
+        with clock.at(end):
+            for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
+                alert_acknowledge(
+                    alert=alert, action_taken="Re-checked and settled (demo day closed).",
+                    actor=nurse,
+                )  # fmt: skip
+            session_discharge(
+                session=session,
+                override_reason="Demo: the demo day ended before discharge was charted.",
+                rems_ready_minutes=line.discharge - line.dose - 30
+                if session.route == monitoring.ESKETAMINE
+                else None,
+                actor=psychiatrist or nurse,
+            )
+            session_sign(session=session, actor=nurse)
+    except ValidationError as refusal:
+        log_refusal(session.appointment, "closing an earlier day", refusal)
+        _close_without_service(session, psychiatrist, end)
+
+
+def _close_without_service(
+    session: TreatmentSession, psychiatrist: User | None, end: dt.datetime
+) -> None:
+    """No service closes a session checked in whose dose never came (discharge says
+    "cancel the appointment instead", cancelling takes only a scheduled appointment), so
+    the demo closes the live day's check-in-only session of an earlier day directly, as
+    before, to keep the board on today. The one other direct write of the demo."""
+    session.refresh_from_db()
+    if session.discharged_at is not None:
+        return
+    session.discharged_at = session.ready_to_leave_at = end
+    session.discharged_by = psychiatrist or session.opened_by
+    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
+    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
+    session.nurse_signed_at, session.nurse_signed_by = end, session.opened_by
+    session.save()
+    appointment = session.appointment
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.save(update_fields=["status"])
+
+
+def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Chair | None:
+    """A chair free for the new times, ignoring the appointment's own old booking."""
+    busy = (
+        Appointment.objects.filter(start__lt=end, end__gt=start)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=moved.pk)
+    )
+    return (
+        Chair.objects.filter(is_active=True)
+        .exclude(pk__in=busy.values("chair_id"))
+        .order_by("display_order")
+        .first()
+    )
+
+
+# Today's floor: (minutes since the appointment started, route, critical alert from minute)
+LIVE_DAY = (
+    (42, "iv", 30),
+    (70, monitoring.ESKETAMINE, None),
+    (78, "im", None),
+    (8, None, None),
+)
+
+
+def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointment | None:
+    """A patient's session for the live day: their booking today if they have one,
+    otherwise their next session, for a patient with nothing else booked today."""
+    zone = clinic_settings().zone
+    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
+    scheduled = (
+        Appointment.objects.filter(
+            patient__journey_state=JourneyState.INDUCTION, status=AppointmentStatus.SCHEDULED
+        )
+        .filter(**({"plan__route": route} if route else {}))
+        .exclude(patient_id__in=used)
+        .select_related("plan__protocol", "patient__psychiatrist")
+        .order_by("start")
+    )
+    today = scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
+    if today.exists():
+        return today.first()
+    later = scheduled.filter(start__gt=now + dt.timedelta(hours=4))[:20]
+    return next((a for a in later if not _booked_today(a.patient_id, midnight)), None)
+
+
+def _booked_today(patient_id: int, midnight: dt.datetime) -> bool:
+    return (
+        Appointment.objects.filter(
+            patient_id=patient_id, start__gte=midnight, start__lt=midnight + dt.timedelta(days=1)
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    )
+
+
+def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User) -> bool:
+    """Put a booked session on the live day at `start`, in a free chair with `nurse`.
+
+    The one demo step that is not a service call: the live day is pinned to the real
+    clock whenever the demo is started (before opening time, at night, the day after
+    the patient's last session), and the coordinator's reschedule rightly refuses such
+    times (opening hours, the protocol's gaps). Only the booking's time, chair and nurse
+    change; everything charted on it goes through the services."""
+    end = start + dt.timedelta(minutes=appointment.plan.protocol.chair_block_minutes)
+    clash = (
+        Appointment.objects.filter(patient=appointment.patient, start__lt=end, end__gt=start)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=appointment.pk)
+        .exists()
+    )
+    chair = _free_chair(start, end, appointment)
+    if clash or chair is None:
+        return False
+    appointment.start, appointment.end = start, end
+    appointment.chair, appointment.nurse = chair, nurse
+    appointment.save(update_fields=["start", "end", "chair", "nurse"])
+    return True
+
+
+def live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
+    used: set[int] = set()
+    for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
+        appointment = _candidate(now, route, used)
+        nurse = nurses[index % len(nurses)]
+        if appointment is None or not _place_on_live_day(
+            appointment, now - dt.timedelta(minutes=minutes), nurse
+        ):
+            continue
+        used.add(appointment.patient_id)
+        build_record(
+            appointment,
+            nurse=nurse,
+            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+            now=now,
+            critical_at=critical_at,
+        )
+    _awaiting_cosign(now, nurses, used)
+
+
+def _awaiting_cosign(now: dt.datetime, nurses: list[User], used: set[int]) -> None:
+    """A session that ended this morning: discharged and signed by the nurse, waiting for
+    the psychiatrist's co-signature."""
+    appointment = (
+        Appointment.objects.filter(
+            patient__journey_state__in=[JourneyState.INDUCTION, JourneyState.MAINTENANCE],
+            status=AppointmentStatus.SCHEDULED,
+            start__gt=now + dt.timedelta(hours=4),
+        )
+        .exclude(patient_id__in=used)
+        .select_related("plan__protocol", "patient__psychiatrist")
+        .order_by("start")
+        .first()
+    )
+    if appointment is None:
+        return
+    start = now - dt.timedelta(minutes=timeline(appointment).discharge + 40)
+    if _place_on_live_day(appointment, start, nurses[0]):
+        build_record(appointment, nurse=nurses[0], psychiatrist=None, now=now)
