@@ -9,17 +9,22 @@ Patient data is only ever fetched through scoped lookups (`patient_for_user` her
 domain error with no HTTP in it. The view decorator turns it into the 404 page and one
 `denied` audit row, and writes the page's one `view` row after a successful GET from
 what the lookups found (`clinic.context.note_subject`) — so no view writes either by
-hand, and a view cannot show a patient's record without its audit row.
+hand, and a view cannot show a patient's record without its audit row. The row names the
+first record the lookups found, unless the view names the page's subject itself
+(`note_page_subject`: an intake page shows one step of the patient's intake, not the
+patient record it looked up). A page polled every few seconds (the nurse board) declares
+how often it is audited (`audit_every`): one row per viewer per window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache as shared_cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -27,15 +32,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clinic import policy
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
-from clinic.context import current
+from clinic.context import Subject, current
 from clinic.models import Patient
 from clinic.policy import NotVisible
 
 ViewFunc = Callable[..., HttpResponse]
 # `audit=True`: write the page's view row from what its scoped lookups found (nothing
 # found, no row). A string names the page (a list, a calendar day) for the row instead.
-# `audit=False` only for views that audit themselves: downloads (a `download` row) and the
-# nurse board's throttled row.
+# `audit=False` only for views that audit themselves: downloads (a `download` row).
 Audit = bool | str
 
 
@@ -47,6 +51,12 @@ class AccessRule:
     public: bool = False  # no sign-in needed (login, password reset, health check)
     any_signed_in: bool = False  # every signed-in user (logout, own account pages)
     audit: Audit = True
+    # A page polled every few seconds: at most one view row per viewer (and sign-in) in
+    # this many seconds, shared by every view of the same `audit` name (0: every GET).
+    audit_every: int = 0
+    # The page a viewer opens (not its polled part) always writes its row and starts a
+    # new window.
+    audit_renews: bool = False
 
     @property
     def roles(self) -> frozenset[str]:
@@ -81,7 +91,12 @@ def _attach(view: ViewFunc, rule: AccessRule) -> ViewFunc:
         except NotVisible as refused:
             audit_refusal(refused)
             return TemplateResponse(request, refused.page, status=404)
-        if rule.audit and request.method == "GET" and response.status_code == 200:
+        if (
+            rule.audit
+            and request.method == "GET"
+            and response.status_code == 200
+            and _audit_due(request, rule)
+        ):
             _audit_page_view(rule.audit)
         return response
 
@@ -101,6 +116,30 @@ def audit_refusal(refused: NotVisible) -> None:
     )
 
 
+def _audit_due(request: HttpRequest, rule: AccessRule) -> bool:
+    """Whether this GET writes the page's view row. A throttled page (`audit_every`)
+    writes one per viewer and sign-in per window, not one per refresh, so the trail stays
+    readable. The window is kept in the cache, not the session, so a poll never writes to
+    the database just to remember it (with several server processes each keeps its own:
+    at most one row per process and viewer)."""
+    if not rule.audit_every:
+        return True
+    key = f"page-audited:{rule.audit}:{request.user.pk}:{request.session.session_key}"
+    if rule.audit_renews:
+        shared_cache.set(key, True, rule.audit_every)
+        return True
+    return shared_cache.add(key, True, rule.audit_every)
+
+
+def note_page_subject(*, patient_id: int | None, object_type: str, object_id: object) -> None:
+    """Name the page's subject for its view row, ahead of the records the scoped lookups
+    noted (the first of those is the default). For a page that shows a part of what it
+    looked up: an intake page looks up the patient and shows one step of their intake."""
+    context = current()
+    if context.source == "web":
+        context.subjects.insert(0, Subject(patient_id, object_type, str(object_id)[:64]))
+
+
 def _audit_page_view(audit: Audit) -> None:
     """One `view` row per page: the first record its scoped lookups found, named as the
     page declares (a string) or as the record's own type."""
@@ -116,9 +155,18 @@ def _audit_page_view(audit: Audit) -> None:
     )
 
 
-def permits(action: str, *, audit: Audit = True) -> Callable[[ViewFunc], ViewFunc]:
-    """Declare the action of the policy (`clinic.policy`) a view needs."""
-    rule = AccessRule(action=action, audit=audit)
+def permits(
+    action: str, *, audit: Audit = True, audit_every: int = 0, audit_renews: bool = False
+) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the action of the policy (`clinic.policy`) a view needs, and how its GET is
+    audited: `audit` (above); `audit_every` seconds, at most one row per viewer for a
+    polled page named by `audit`; `audit_renews` for the page that is opened (always one
+    row, and a new window for its polled part)."""
+    if (audit_every or audit_renews) and not (isinstance(audit, str) and audit_every > 0):
+        raise ValueError("A throttled page audit needs a page name and a window in seconds.")
+    rule = AccessRule(
+        action=action, audit=audit, audit_every=audit_every, audit_renews=audit_renews
+    )
     return lambda view: _attach(view, rule)
 
 
@@ -149,21 +197,41 @@ def rule_of(view: Any) -> AccessRule | None:
     return rule
 
 
-@cache
-def _views_by_name() -> dict[str, Any]:
-    found: dict[str, Any] = {}
+class UrlView(NamedTuple):
+    """One URL pattern of the project: `namespace:name` (an unnamed one, its route), its
+    view, and whether the pattern has a name."""
 
-    def walk(patterns: list[Any], namespace: str = "") -> None:
+    name: str
+    view: Any
+    named: bool
+
+
+@cache
+def url_views() -> tuple[UrlView, ...]:
+    """Every URL pattern of the project in URLconf order: the one walk of the URLconf
+    (the menus through `page_rule`, and the access-matrix test, read it)."""
+
+    def walk(patterns: list[Any], route: str = "", namespace: str = "") -> Iterator[UrlView]:
         for entry in patterns:
             if isinstance(entry, URLResolver):
-                walk(
-                    entry.url_patterns,
-                    f"{namespace}{entry.namespace}:" if entry.namespace else namespace,
-                )
-            elif isinstance(entry, URLPattern) and entry.name:
-                found.setdefault(f"{namespace}{entry.name}", entry.callback)
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, route + str(entry.pattern), inner)
+            elif isinstance(entry, URLPattern):
+                if entry.name:
+                    yield UrlView(f"{namespace}{entry.name}", entry.callback, True)
+                else:
+                    yield UrlView(f"{route}{entry.pattern}", entry.callback, False)
 
-    walk(get_resolver().url_patterns)
+    return tuple(walk(get_resolver().url_patterns))
+
+
+@cache
+def views_by_name() -> dict[str, Any]:
+    """The view of each named page (of two patterns with one name, the first)."""
+    found: dict[str, Any] = {}
+    for entry in url_views():
+        if entry.named:
+            found.setdefault(entry.name, entry.view)
     return found
 
 
@@ -171,7 +239,7 @@ def page_rule(url_name: str) -> AccessRule | None:
     """The declared rule of a named page (the URLconf is read once per process). Menus
     and links ask it, so a link shows exactly when its page lets the user in; None when
     no page has the name (a feature app that is not installed)."""
-    view = _views_by_name().get(url_name)
+    view = views_by_name().get(url_name)
     return rule_of(view) if view is not None else None
 
 

@@ -89,36 +89,6 @@ def invitation_for_user(user: User, invitation_id: int) -> Invitation:
     return invitation
 
 
-def intake_patient_for_user(user: User, patient_id: int | None = None) -> Patient:
-    """The patient whose intake pages are open: the signed-in patient's own record (no
-    `patient_id`), or one patient in a staff user's scope; NotVisible otherwise.
-
-    Unlike `clinic.selectors.patient_for_user` it names no page subject: an intake page
-    shows the start page, one step or the whole intake, and says which
-    (`intake_page_seen`), so its view audit row names that and not the patient record."""
-    if patient_id is None:
-        own = Patient.objects.filter(user=user).select_related("psychiatrist", "therapist")
-        found = own.first()
-        if found is None:
-            raise NotVisible(patient_id=None, object_type="clinic.patient", object_id="own")
-        return found
-    found = patients_visible_to(user).filter(pk=patient_id).first()
-    if found is None:
-        raise NotVisible(patient_id=patient_id, object_type="clinic.patient", object_id=patient_id)
-    return found
-
-
-def intake_page_seen(patient: Patient, *, intake: Intake | None = None, step: str = "") -> None:
-    """Name what an intake page shows, for its view audit row: one step of the intake, the
-    whole intake (its status, its review), or (no intake yet) the page that starts it."""
-    if step:
-        note_subject(patient_id=patient.pk, object_type="intake.step", object_id=step)
-    elif intake is not None:
-        note_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
-    else:
-        note_subject(patient_id=patient.pk, object_type="intake.start", object_id=patient.pk)
-
-
 def intake_of(patient: Patient) -> Intake | None:
     """The patient's intake (None before it is started)."""
     intake = Intake.objects.filter(patient=patient).select_related("entered_by_staff").first()

@@ -39,7 +39,8 @@ from sessions.models import (
     TreatmentSession,
     VitalAlert,
 )
-from sessions.models.records import CheckInItem, ReadingPhase
+from sessions.models.checkin import CheckInItem
+from sessions.models.vitals import ReadingPhase
 from sessions.record_rules import checkin_required_items
 from sessions.reminders import BOOKING_CONFIRMATION, plan_session_reminders
 from sessions.services.checkin import (

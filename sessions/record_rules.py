@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from clinic.choices import SexAtBirth
 from sessions import monitoring
-from sessions.models.records import CheckInItem
+from sessions.models.checkin import CheckInItem
 
 if TYPE_CHECKING:
     from sessions.models import DoseRecord, TreatmentSession, VitalReading

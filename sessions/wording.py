@@ -12,7 +12,7 @@ from clinic.selectors import clinic_settings
 from intake.instruments import ASQ_BAND_LABELS
 from sessions import dosing, monitoring
 from sessions.forms.records import MEDICINE_CLASSES, PregnancyForm
-from sessions.models.records import CheckInItem
+from sessions.models.checkin import CheckInItem
 from sessions.record_rules import weight_of
 from sessions.selectors.safety import vital_limits
 

@@ -15,12 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import permits
+from clinic.access import note_page_subject, permits
 from clinic.choices import JourneyState
 from clinic.middleware import take_pending_post
 from clinic.models import Patient, User
 from clinic.portal import next_step_sentence
 from clinic.posting import submit_form
+from clinic.selectors import own_patient, patient_for_user
 from intake import selectors
 from intake.answer_display import answer_rows
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_ACUTE_ITEM, ASQ_NON_ACUTE
@@ -87,7 +88,7 @@ def _intake(request: HttpRequest, patient: Patient) -> Intake | None:
 
 def _start_page(request: HttpRequest, patient: Patient, routes: IntakeRoutes) -> HttpResponse:
     """No intake yet: say so, with a button that starts it (a POST to this same page)."""
-    selectors.intake_page_seen(patient)
+    note_page_subject(patient_id=patient.pk, object_type="intake.start", object_id=patient.pk)
     return TemplateResponse(
         request,
         "intake/intake_start.html",
@@ -103,7 +104,7 @@ def _started(request: HttpRequest) -> HttpResponse | None:
 
 
 def _staff_intake(request: HttpRequest, patient_id: int) -> tuple[Patient, Intake | None]:
-    patient = selectors.intake_patient_for_user(request.user, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     if patient.journey_state not in INTAKE_STAGES:
         return patient, selectors.intake_of(patient)
     return patient, _intake(request, patient)
@@ -123,7 +124,7 @@ def _no_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_home(request: HttpRequest) -> HttpResponse:
     """Where the patient's intake stands; sends them on to the next unanswered step."""
-    patient = selectors.intake_patient_for_user(request.user)
+    patient = own_patient(request.user)
     intake = _intake(request, patient)
     if intake is None:
         return _start_page(request, patient, IntakeRoutes(patient, staff=False))
@@ -134,7 +135,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         return redirect("intake_review")
     if request.method == "POST":
         return redirect("intake_home")
-    selectors.intake_page_seen(patient, intake=intake)
+    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
     decision = selectors.latest_decision(patient)
     reopened = [step for step in steps_for(intake.answers) if step.slug in intake.reopened_steps]
     return TemplateResponse(
@@ -153,7 +154,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 @permits(FILL_OWN_INTAKE)
 @require_http_methods(["GET", "POST"])
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
-    patient = selectors.intake_patient_for_user(request.user)
+    patient = own_patient(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -164,7 +165,7 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
 @permits(FILL_OWN_INTAKE)
 @require_http_methods(["GET", "POST"])
 def intake_review(request: HttpRequest) -> HttpResponse:
-    patient = selectors.intake_patient_for_user(request.user)
+    patient = own_patient(request.user)
     routes = IntakeRoutes(patient, staff=False)
     intake = _intake(request, patient)
     if intake is None:
@@ -262,7 +263,7 @@ def _step_page(
         if response is not None:
             return response
         partly_saved = True
-    selectors.intake_page_seen(patient, step=slug)
+    note_page_subject(patient_id=patient.pk, object_type="intake.step", object_id=slug)
     index = applicable.index(step)
     previous = applicable[index - 1] if index else None
     return TemplateResponse(
@@ -432,7 +433,7 @@ def _review_page(
             else "Thank you — your intake was submitted.",
         )
         return HttpResponseRedirect(routes.done())
-    selectors.intake_page_seen(patient, intake=intake)
+    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
     editable = intake.is_editable_by_patient
     sections = [
         (

@@ -11,10 +11,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import permits
+from clinic.access import note_page_subject, permits
 from clinic.models import Patient, User
 from clinic.posting import submit_form
-from clinic.selectors import paginate
+from clinic.selectors import paginate, patient_for_user
 from intake import selectors
 from intake.answer_display import answer_rows
 from intake.forms import AcknowledgeAlertForm, DecisionForm, EvaluationBloodPressureForm
@@ -78,12 +78,12 @@ def _decide(intake: Intake, actor: User, form: DecisionForm) -> EligibilityDecis
 @permits(REVIEW_INTAKES)
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = selectors.intake_patient_for_user(request.user, patient_id)
+    patient = patient_for_user(request.user, patient_id)
     intake = selectors.intake_of(patient)
     if intake is None or intake.submitted_at is None:
         messages.info(request, "This patient has not submitted an intake yet.")
         return redirect("patient_detail", patient_id=patient.pk)
-    selectors.intake_page_seen(patient, intake=intake)
+    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
     context = selectors.review_context(intake)
     action = request.POST.get("action")
     bp_form = EvaluationBloodPressureForm(request.POST if action == "bp" else None, prefix="bp")

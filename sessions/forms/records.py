@@ -18,7 +18,7 @@ from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNA
 from intake.measures import PHQ9
 from sessions import monitoring
 from sessions.models import DoseMode
-from sessions.models.records import AdverseEventType, InfusionAction, Severity
+from sessions.models.adverse_events import AdverseEventType, InfusionAction, Severity
 
 
 def _clinic_now() -> dt.datetime:

@@ -1,24 +1,12 @@
-"""Models of the sessions app: scheduling (plans, appointments), the session record, and the
-clinic's vital-sign limits."""
+"""Models of the sessions app: scheduling (plans, appointments) and the session record,
+one module per concept (the session and its lock, check-in, vitals, doses, dose limits,
+adverse events, REMS) and the clinic's vital-sign limits."""
 
-from sessions.models.records import (
-    AdverseEvent,
-    CheckInEntry,
-    DeviceDose,
-    DoseRecord,
-    GateOverride,
-    InfusionPause,
-    PregnancyNotApplicable,
-    PregnancyTest,
-    RecordLocked,
-    RemsFormVersion,
-    RemsSubmission,
-    SessionAddendum,
-    SessionSafetySettings,
-    TreatmentSession,
-    VitalAlert,
-    VitalReading,
-)
+from sessions.models.adverse_events import AdverseEvent
+from sessions.models.checkin import CheckInEntry, PregnancyNotApplicable, PregnancyTest
+from sessions.models.doses import DeviceDose, DoseRecord, InfusionPause
+from sessions.models.rems import RemsFormVersion, RemsSubmission
+from sessions.models.safety import SessionSafetySettings
 from sessions.models.scheduling import (
     Appointment,
     AppointmentKind,
@@ -33,7 +21,9 @@ from sessions.models.scheduling import (
     TreatmentPlan,
     TsTzRange,
 )
+from sessions.models.session import RecordLocked, SessionAddendum, TreatmentSession
 from sessions.models.vital_limits import VitalLimitSettings
+from sessions.models.vitals import GateOverride, VitalAlert, VitalReading
 
 __all__ = [
     "AdverseEvent",

@@ -15,10 +15,8 @@ from sessions.models import (
     DoseMode,
     TreatmentSession,
 )
-from sessions.models.records import (
-    CheckInItem,
-    Drug,
-)
+from sessions.models.checkin import CheckInItem
+from sessions.models.doses import Drug
 from sessions.selectors.safety import dose_limits, safety_settings
 from sessions.selectors.session_state import SessionState, first_dose_of_drug, last_weight, state_of
 from sessions.selectors.treatment_gate import (

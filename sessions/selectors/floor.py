@@ -22,7 +22,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import AlertLevel
+from sessions.models.vitals import AlertLevel
 from sessions.selectors.session_record import sessions_visible_to, with_urgent_flag
 from sessions.selectors.session_state import SessionState, state_of
 

@@ -18,7 +18,8 @@ from clinic.selectors import clinic_settings
 from intake.models import ScreeningResult
 from intake.screening import MEDICATION_KEYS
 from sessions.models import RemsFormVersion, VitalReading
-from sessions.models.records import CheckInItem, ReadingPhase
+from sessions.models.checkin import CheckInItem
+from sessions.models.vitals import ReadingPhase
 from sessions.selectors.safety import safety_settings
 from sessions.selectors.session_state import SessionState
 
@@ -166,11 +167,66 @@ def _serious_events(facts: _Facts) -> str:
 
 
 def _values(state: SessionState, clinic: ClinicSettings, first_dose: bool) -> dict[str, object]:
+    """Every field the product fills, in the form's order (None: not in the record)."""
     facts = _Facts(state, clinic)
-    session, plan, patient = state.session, state.session.plan, state.session.patient
-    prescriber = session.supervising_psychiatrist or plan.written_by
+    return {
+        **_patient_values(state, first_dose),
+        **_people_values(state, clinic),
+        **_treatment_values(facts),
+        **_monitoring_values(facts),
+    }
+
+
+def _patient_values(state: SessionState, first_dose: bool) -> dict[str, object]:
+    plan, patient = state.session.plan, state.session.patient
+    return {
+        "patient_name": patient.full_name,
+        "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
+        "sex": patient.get_sex_at_birth_display() or None,
+        "rems_patient_id": plan.rems_patient_id or None,
+        "first_treatment": _yes_no(first_dose),
+    }
+
+
+def _people_values(state: SessionState, clinic: ClinicSettings) -> dict[str, object]:
+    """The treatment setting, the prescriber and the health care provider who monitored."""
+    session = state.session
+    prescriber = session.supervising_psychiatrist or session.plan.written_by
     monitor = session.nurse_signed_by or (state.dose.administered_by if state.dose else None)
+    return {
+        "setting_name": clinic.name,
+        "setting_address": clinic.address.strip() or None,
+        "rems_certification_id": clinic.rems_certification_id or None,
+        "prescriber_name": _person(prescriber),
+        "prescriber_phone": clinic.phone or None,
+        "prescriber_email": getattr(prescriber, "email", None) or None,
+        "monitor_name": _person(monitor),
+        "monitor_phone": clinic.phone or None,
+        "monitor_email": getattr(monitor, "email", None) or None,
+    }
+
+
+def _treatment_values(facts: _Facts) -> dict[str, object]:
+    """The dose given and the medicines taken with it."""
+    state = facts.state
     medicines = _medicines_at_the_session(state)
+    return {
+        "treatment_date": (
+            timezone.localtime(facts.first_device, facts.zone).date().isoformat()
+            if facts.first_device
+            else None
+        ),
+        "dose_mg": f"{state.dose_total_mg.normalize():f} mg" if state.dose else None,
+        "device_count": str(len(state.devices)) if state.devices else None,
+        "lot_number": state.dose.lot_number if state.dose else None,
+        **{key: _yes_no(medicines[name]) for key, name in CO_MEDICATION_KEYS.items()},
+    }
+
+
+def _monitoring_values(facts: _Facts) -> dict[str, object]:
+    """Vital signs before and after, the effects seen and when they resolved, how long
+    the patient was monitored, and serious adverse events."""
+    state, session = facts.state, facts.session
     end = session.discharged_at
     minutes = (
         int((end - facts.first_device).total_seconds() // 60)
@@ -186,29 +242,6 @@ def _values(state: SessionState, clinic: ClinicSettings, first_dose: bool) -> di
             "Yes" if not session.discharge_unmet else "No (discharged on a psychiatrist's reason)"
         )
     return {
-        "patient_name": patient.full_name,
-        "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
-        "sex": patient.get_sex_at_birth_display() or None,
-        "rems_patient_id": plan.rems_patient_id or None,
-        "first_treatment": _yes_no(first_dose),
-        "setting_name": clinic.name,
-        "setting_address": clinic.address.strip() or None,
-        "rems_certification_id": clinic.rems_certification_id or None,
-        "prescriber_name": _person(prescriber),
-        "prescriber_phone": clinic.phone or None,
-        "prescriber_email": getattr(prescriber, "email", None) or None,
-        "monitor_name": _person(monitor),
-        "monitor_phone": clinic.phone or None,
-        "monitor_email": getattr(monitor, "email", None) or None,
-        "treatment_date": (
-            timezone.localtime(facts.first_device, facts.zone).date().isoformat()
-            if facts.first_device
-            else None
-        ),
-        "dose_mg": f"{state.dose_total_mg.normalize():f} mg" if state.dose else None,
-        "device_count": str(len(state.devices)) if state.devices else None,
-        "lot_number": state.dose.lot_number if state.dose else None,
-        **{key: _yes_no(medicines[name]) for key, name in CO_MEDICATION_KEYS.items()},
         "bp_before": (
             f"{state.predose_vitals['systolic']}/{state.predose_vitals['diastolic']} mmHg"
             if {"systolic", "diastolic"} <= set(state.predose_vitals)

@@ -20,7 +20,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import CheckInEntry
+from sessions.models.checkin import CheckInEntry
 
 
 def with_parts(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:

@@ -8,6 +8,7 @@ them (`with_parts`) pays a constant number of queries however many sessions it s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,7 +31,9 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import AlertLevel, CheckInEntry, CheckInItem, Drug, ReadingPhase
+from sessions.models.checkin import CheckInEntry, CheckInItem
+from sessions.models.doses import Drug
+from sessions.models.vitals import AlertLevel, ReadingPhase
 from sessions.record_rules import (
     STAGES,
     checkin_required_items,
@@ -307,6 +310,120 @@ def _discharge_status(
     )
 
 
+@dataclass(frozen=True)
+class _Logs:
+    """Every entry of the record's logs, each marked `struck` or not (`_marked`)."""
+
+    addenda: list[SessionAddendum]
+    readings: list[VitalReading]
+    devices: list[DeviceDose]
+    events: list[AdverseEvent]
+
+
+@dataclass(frozen=True)
+class _BeforeDose:
+    """What the pre-dose gate judges, and its verdict (none without a pre-dose reading)."""
+
+    baseline: VitalReading | None
+    vitals: dict[str, Any]
+    gate: monitoring.Gate | None
+    override: GateOverride | None
+    in_error: VitalReading | None
+
+
+PartsReader = Callable[[Any], list[Any]]
+
+
+def _parts_reader(session: TreatmentSession, *, board: bool) -> PartsReader:
+    """Read one kind of part of the record: none on the board, or where it does not apply
+    to the session's route."""
+
+    def parts(manager: Any) -> list[Any]:
+        if board or not part_applies(session, manager.field.related_query_name()):
+            return []
+        return list(manager.all())
+
+    return parts
+
+
+def _checkin(
+    session: TreatmentSession, parts: PartsReader
+) -> tuple[list[CheckInEntry], dict[str, CheckInEntry], list[str]]:
+    """The check-in history, the latest entry of each item, and the labels of the
+    required items not answered yet."""
+    history = parts(session.checkin_entries)
+    entries: dict[str, CheckInEntry] = {entry.item: entry for entry in history}
+    labels = dict(CheckInItem.choices)
+    missing = [labels[item] for item in checkin_required_items(session) if item not in entries]
+    return history, entries, missing
+
+
+def _logs(session: TreatmentSession, parts: PartsReader) -> _Logs:
+    """The addenda and the logs of readings, devices and events, each entry marked struck
+    when entered in error (or declared so by an addendum after signing)."""
+    addenda = parts(session.addenda)
+    corrections = {a.corrects: a for a in addenda if a.corrects}
+    return _Logs(
+        addenda=addenda,
+        readings=_marked(list(session.readings.all()), "reading", corrections),
+        devices=_marked(parts(session.devices), "device", corrections),
+        events=_marked(parts(session.adverse_events), "event", corrections),
+    )
+
+
+def _before_dose(
+    session: TreatmentSession,
+    logs: _Logs,
+    readings: list[VitalReading],
+    *,
+    dose: DoseRecord | None,
+    now: dt.datetime,
+    clinic: ClinicSettings,
+    limits: monitoring.VitalLimits,
+    parts: PartsReader,
+) -> _BeforeDose:
+    """The newest pre-dose vitals (in the window before the dose, or now) and the gate
+    on them, with the override that covers it."""
+    predose, in_error = _predose(logs.readings, readings)
+    baseline = predose[-1] if predose else None
+    gate_time = dose.started_at if dose else now
+    vitals = monitoring.latest_vitals(
+        [r.as_reading() for r in predose],
+        now=gate_time,
+        window_minutes=monitoring.PREDOSE_WINDOW_MINUTES,
+    )
+    gate = override = None
+    if baseline is not None:
+        gate, override = _gate(
+            session,
+            baseline,
+            vitals,
+            overrides=parts(session.gate_overrides),
+            age=session.patient.age_on(timezone.localdate(gate_time, clinic.zone)),
+            limits=limits,
+        )
+    return _BeforeDose(baseline, vitals, gate, override, in_error)
+
+
+def _vitals_due(
+    session: TreatmentSession,
+    *,
+    dose: DoseRecord | None,
+    readings: list[VitalReading],
+    now: dt.datetime,
+    before: _BeforeDose,
+) -> monitoring.VitalsDue:
+    """When the next set of vitals is due."""
+    return monitoring.vitals_due(
+        session.route,
+        dose_started_at=dose.started_at if dose else None,
+        reading_times=[r.taken_at for r in readings],
+        now=now,
+        has_baseline=before.baseline is not None,
+        finished=session.discharged_at is not None,
+    )
+
+
 def state_of(
     session: TreatmentSession,
     *,
@@ -319,58 +436,24 @@ def state_of(
     devices, pauses, events and addenda are left empty."""
     now = now or clock.now()
     clinic = clinic or clinic_settings()
-
-    def parts(manager: Any) -> list[Any]:
-        if board or not part_applies(session, manager.field.related_query_name()):
-            return []
-        return list(manager.all())
-
-    history = parts(session.checkin_entries)
-    entries: dict[str, CheckInEntry] = {entry.item: entry for entry in history}
-    labels = dict(CheckInItem.choices)
-    missing = [labels[item] for item in checkin_required_items(session) if item not in entries]
-    addenda = parts(session.addenda)
-    corrections = {a.corrects: a for a in addenda if a.corrects}
-    readings_log = _marked(list(session.readings.all()), "reading", corrections)
-    devices_log = _marked(parts(session.devices), "device", corrections)
-    events_log = _marked(parts(session.adverse_events), "event", corrections)
-    readings = [r for r in readings_log if not r.struck]
-    alerts, alerts_log = _alerts(session, readings_log)
+    parts = _parts_reader(session, board=board)
+    history, entries, missing = _checkin(session, parts)
+    logs = _logs(session, parts)
+    readings = [r for r in logs.readings if not r.struck]
+    alerts, alerts_log = _alerts(session, logs.readings)
     dose = _dose_of(session)
     limits = vital_limits(clinic)
-    predose, predose_in_error = _predose(readings_log, readings)
-    baseline = predose[-1] if predose else None
-    gate_time = dose.started_at if dose else now
-    predose_vitals = monitoring.latest_vitals(
-        [r.as_reading() for r in predose],
-        now=gate_time,
-        window_minutes=monitoring.PREDOSE_WINDOW_MINUTES,
+    before = _before_dose(
+        session, logs, readings, dose=dose, now=now, clinic=clinic, limits=limits, parts=parts
     )
-    gate = override = None
-    if baseline is not None:
-        gate, override = _gate(
-            session,
-            baseline,
-            predose_vitals,
-            overrides=parts(session.gate_overrides),
-            age=session.patient.age_on(timezone.localdate(gate_time, clinic.zone)),
-            limits=limits,
-        )
-    due = monitoring.vitals_due(
-        session.route,
-        dose_started_at=dose.started_at if dose else None,
-        reading_times=[r.taken_at for r in readings],
-        now=now,
-        has_baseline=baseline is not None,
-        finished=session.discharged_at is not None,
-    )
+    due = _vitals_due(session, dose=dose, readings=readings, now=now, before=before)
     discharge = _discharge_status(
         session,
         now=now,
         dose=dose,
         readings=readings,
         alerts=alerts,
-        predose_vitals=predose_vitals,
+        predose_vitals=before.vitals,
         limits=limits,
     )
     return SessionState(
@@ -380,21 +463,21 @@ def state_of(
         checkin_history=history,
         checkin_missing=missing,
         readings=readings,
-        readings_log=readings_log,
-        baseline=baseline,
-        predose_vitals=predose_vitals,
-        gate=gate,
-        gate_override=override,
+        readings_log=logs.readings,
+        baseline=before.baseline,
+        predose_vitals=before.vitals,
+        gate=before.gate,
+        gate_override=before.override,
         dose=dose,
-        devices=[d for d in devices_log if not d.struck],
-        devices_log=devices_log,
+        devices=[d for d in logs.devices if not d.struck],
+        devices_log=logs.devices,
         pauses=parts(session.pauses),
         alerts=alerts,
         alerts_log=alerts_log,
-        adverse_events=[e for e in events_log if not e.struck],
-        events_log=events_log,
-        addenda=addenda,
-        predose_in_error=predose_in_error,
+        adverse_events=[e for e in logs.events if not e.struck],
+        events_log=logs.events,
+        addenda=logs.addenda,
+        predose_in_error=before.in_error,
         open_urgent_alert=_open_urgent_alert(session),
         due=due,
         discharge=discharge,

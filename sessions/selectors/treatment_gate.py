@@ -30,7 +30,9 @@ from sessions.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from sessions.models.records import Drug, PregnancyTestPolicy, PregnancyTestResult
+from sessions.models.checkin import PregnancyTestResult
+from sessions.models.doses import Drug
+from sessions.models.safety import PregnancyTestPolicy
 from sessions.selectors.rems import rems_missing
 
 PREGNANCY_TEST_VALID_DAYS = 7

@@ -19,9 +19,7 @@ from sessions.models import (
     InfusionPause,
     TreatmentSession,
 )
-from sessions.models.records import (
-    Severity,
-)
+from sessions.models.adverse_events import Severity
 from sessions.permissions import (
     RECORD_SESSION,
 )

@@ -36,10 +36,7 @@ from sessions.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from sessions.models.records import (
-    CheckInEntry,
-    CheckInItem,
-)
+from sessions.models.checkin import CheckInEntry, CheckInItem
 from sessions.permissions import (
     RECORD_SESSION,
 )

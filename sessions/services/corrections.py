@@ -27,12 +27,8 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import (
-    ALERT_CLOSED_IN_ERROR,
-    AlertLevel,
-    ReadingPhase,
-    Severity,
-)
+from sessions.models.adverse_events import Severity
+from sessions.models.vitals import ALERT_CLOSED_IN_ERROR, AlertLevel, ReadingPhase
 from sessions.permissions import (
     CORRECT_ANY_ENTRY,
     RECORD_SESSION,

@@ -14,9 +14,7 @@ from sessions.models import (
     TreatmentSession,
     VitalAlert,
 )
-from sessions.models.records import (
-    AlertLevel,
-)
+from sessions.models.vitals import AlertLevel
 from sessions.permissions import (
     COSIGN_RECORD,
     RECORD_SESSION,

@@ -20,10 +20,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import (
-    AlertLevel,
-    ReadingPhase,
-)
+from sessions.models.vitals import AlertLevel, ReadingPhase
 from sessions.permissions import (
     RECORD_SESSION,
     SUPERVISE_TREATMENT,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,8 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import permits
-from clinic.audit import audit_record
-from clinic.choices import AuditAction
 from clinic.posting import submit_form
 from sessions import monitoring, permissions
 from sessions.forms.records import RemsSubmissionForm
@@ -25,6 +22,10 @@ from sessions.services.rems import rems_submission_record
 
 # --- Nurse board -------------------------------------------------------------------------
 
+# The board shows many patients' initials: one audit row per viewer every five minutes
+# (not every 8-second refresh) keeps the trail readable. Opening the board always writes
+# one and starts the five minutes; its live part writes once they are over.
+BOARD_AUDIT = "treatment_sessions.nurse_board"
 BOARD_AUDIT_EVERY_SECONDS = 300
 
 
@@ -37,35 +38,22 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _audit_board(request: HttpRequest, *, force: bool) -> None:
-    """The board shows many patients' initials; one audit row per viewer every few
-    minutes (not every 8-second refresh) keeps the trail readable. Opening the board
-    always writes one. The last time is kept in the cache, not the session, so the
-    board never writes to the database just to remember it (with several server
-    processes each keeps its own: at most one row per process and viewer)."""
-    key = f"board-audited:{request.user.pk}:{request.session.session_key}"
-    if force:
-        cache.set(key, True, BOARD_AUDIT_EVERY_SECONDS)
-    elif not cache.add(key, True, BOARD_AUDIT_EVERY_SECONDS):
-        return
-    audit_record(action=AuditAction.VIEW, object_type="treatment_sessions.nurse_board")
-
-
-# audit=False: the board writes its own throttled row (`_audit_board`).
-@permits(permissions.VIEW_FLOOR, audit=False)
+@permits(
+    permissions.VIEW_FLOOR,
+    audit=BOARD_AUDIT,
+    audit_every=BOARD_AUDIT_EVERY_SECONDS,
+    audit_renews=True,
+)
 @require_GET
 def nurse_board(request: HttpRequest) -> HttpResponse:
     """The treatment floor: every session in progress, refreshing itself."""
-    _audit_board(request, force=True)
     return TemplateResponse(request, "sessions/board.html", _board_context(request))
 
 
-# audit=False: polled every 8 seconds; `_audit_board` writes at most one row in 5 minutes.
-@permits(permissions.VIEW_FLOOR, audit=False)
+@permits(permissions.VIEW_FLOOR, audit=BOARD_AUDIT, audit_every=BOARD_AUDIT_EVERY_SECONDS)
 @require_GET
 def nurse_board_live(request: HttpRequest) -> HttpResponse:
     """The board's body, fetched by htmx every 8 seconds."""
-    _audit_board(request, force=False)
     return TemplateResponse(request, "sessions/board/_live.html", _board_context(request))
 
 

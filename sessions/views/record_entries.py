@@ -41,7 +41,7 @@ from sessions.models import (
     VitalAlert,
     VitalReading,
 )
-from sessions.models.records import CheckInItem
+from sessions.models.checkin import CheckInItem
 from sessions.selectors.treatment_gate import (
     current_medicines,
 )

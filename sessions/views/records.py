@@ -45,7 +45,8 @@ from sessions.forms.records import (
 from sessions.models import (
     TreatmentSession,
 )
-from sessions.models.records import CheckInItem, RecordLocked
+from sessions.models.checkin import CheckInItem
+from sessions.models.session import RecordLocked
 from sessions.selectors import before_dose, session_state
 from sessions.selectors.scheduling import appointment_for_user
 from sessions.selectors.session_record import session_for_user

@@ -6,12 +6,10 @@ ROLE_MATRIX with the personas that may open it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from clinic.access import rule_of
+from clinic.access import rule_of, url_views
 from tests.factories import (
     AppointmentFactory,
     ChairFactory,
@@ -119,26 +117,16 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
 }
 
 
-def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, object]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else f"{prefix}{entry.pattern}"
-            yield name, entry.callback
-
-
 def test_every_url_pattern_declares_an_access_rule() -> None:
-    missing = [name for name, view in walk(get_resolver().url_patterns) if rule_of(view) is None]
+    missing = [entry.name for entry in url_views() if rule_of(entry.view) is None]
     assert missing == [], f"Views without a declared access rule: {missing}"
 
 
 def test_every_named_project_page_is_in_the_role_matrix() -> None:
     names = {
-        name
-        for name, _ in walk(get_resolver().url_patterns)
-        if not name.startswith(("admin:", "clinic-admin/"))
+        entry.name
+        for entry in url_views()
+        if not entry.name.startswith(("admin:", "clinic-admin/"))
     }
     unlisted = sorted(names - set(ROLE_MATRIX))
     assert unlisted == [], f"Add these pages to ROLE_MATRIX: {unlisted}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinic.access import rule_of
+from clinic.access import rule_of, views_by_name
 from clinic.models import AuditEvent
 from tests.clinic.test_access_matrix import PUBLIC, ROLE_MATRIX, _url
 
@@ -73,10 +73,10 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.
 POLLED = {"document_status"}
-# Pages that write their own row: a download (`download`); the board and its live part,
-# polled every 8 seconds, one row per viewer every five minutes (the first GET writes it);
-# the admin site.
-SELF_AUDITED = {"document_download", "nurse_board", "nurse_board_live", "admin:index"}
+# Pages that write their own row: a download (`download`); the admin site. (The board and
+# its live part, polled every 8 seconds, write one row per viewer every five minutes
+# through the decorator: `audit_every`.)
+SELF_AUDITED = {"document_download", "admin:index"}
 
 
 def _rows_during(client, url: str) -> tuple[int, list[AuditEvent]]:
@@ -86,7 +86,7 @@ def _rows_during(client, url: str) -> tuple[int, list[AuditEvent]]:
 
 
 def test_the_page_lists_name_only_real_pages() -> None:
-    assert set(PATIENT_DATA_PAGES) | POLLED | SELF_AUDITED <= set(ROLE_MATRIX) | {"admin:index"}
+    assert set(PATIENT_DATA_PAGES) | POLLED | SELF_AUDITED <= set(ROLE_MATRIX)
 
 
 @pytest.mark.parametrize(
@@ -129,8 +129,6 @@ def test_no_view_writes_its_view_row_by_hand() -> None:
     import re
 
     root = pathlib.Path(__file__).resolve().parents[2]
-    # The board's row is throttled per viewer (one every five minutes while it polls).
-    throttled = {"sessions/views/floor.py"}
     by_hand = [
         str(path.relative_to(root))
         for app in ("clinic", "intake", "sessions", "integration")
@@ -138,16 +136,37 @@ def test_no_view_writes_its_view_row_by_hand() -> None:
         if "views" in path.parts or path.name == "views.py"
         if re.search(r"action=AuditAction\.VIEW", path.read_text())
     ]
-    assert sorted(set(by_hand) - throttled) == []
+    assert by_hand == []
 
 
-def test_only_downloads_and_the_board_audit_themselves() -> None:
-    from django.urls import get_resolver
-
-    from tests.clinic.test_access_matrix import walk
-
-    views = dict(walk(get_resolver().url_patterns))
+def test_only_downloads_audit_themselves() -> None:
+    views = views_by_name()
     for name in set(PATIENT_DATA_PAGES) - {"admin:index"}:
         rule = rule_of(views[name])
         assert rule is not None, name
         assert bool(rule.audit) == (name not in SELF_AUDITED), name
+
+
+def test_the_board_and_its_live_part_are_audited_once_per_viewer_every_five_minutes() -> None:
+    views = views_by_name()
+    board, live = rule_of(views["nurse_board"]), rule_of(views["nurse_board_live"])
+    assert board.audit == live.audit == "treatment_sessions.nurse_board"
+    assert board.audit_every == live.audit_every == 300
+    assert (board.audit_renews, live.audit_renews) == (True, False)
+
+
+def test_an_intake_page_names_the_step_it_shows_not_the_patient_it_looked_up(
+    personas, client
+) -> None:
+    """The intake views look the patient up like every page (`own_patient`,
+    `patient_for_user`) and name the page's subject themselves (`note_page_subject`)."""
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    sign_in(client, personas.patient_a.user)
+    client.post(reverse("intake_home"), {"start_intake": "1"})
+    _, rows = _rows_during(client, reverse("intake_step", args=["about-you"]))
+    viewed = [row for row in rows if row.action == VIEW]
+    assert [(row.object_type, row.object_id) for row in viewed] == [("intake.step", "about-you")]
+    assert viewed[0].patient_id == personas.patient_a.pk

@@ -57,3 +57,43 @@ def test_contexts_nest_and_restore(personas) -> None:
             assert current().path == "task:inner"
         assert current().path == "/outer/"
     assert current().source == "code"
+
+
+@shared_task(name="tests.fail_after_one_audit_row")
+def fail_after_one_audit_row() -> None:
+    audit_record(action=AuditAction.EXPORT, object_type="test.task")
+    raise RuntimeError("the task fails")
+
+
+@shared_task(name="tests.run_a_task_inside_a_task")
+def run_a_task_inside_a_task() -> list[str]:
+    inner = write_one_audit_row.apply()
+    return [current().path, AuditEvent.objects.get(pk=inner.get()).path]
+
+
+def test_an_eager_task_hands_the_request_s_context_back_intact(personas) -> None:
+    with work_context(source="web", path="/outer/", request_id="outer-id") as outer:
+        result = write_one_audit_row.apply()
+        assert current() is outer
+        assert (current().path, current().request_id) == ("/outer/", "outer-id")
+    assert AuditEvent.objects.get(pk=result.get()).path == "task:tests.write_one_audit_row"
+    assert current().source == "code"
+
+
+def test_a_failing_task_closes_its_context_too(personas) -> None:
+    with work_context(source="web", path="/outer/") as outer:
+        result = fail_after_one_audit_row.apply()
+        assert result.failed()
+        assert current() is outer
+    row = AuditEvent.objects.filter(object_type="test.task").latest("id")
+    assert row.path == "task:tests.fail_after_one_audit_row" and row.request_id == result.id
+
+
+def test_a_task_run_inside_a_task_restores_the_outer_task_s_context(personas) -> None:
+    with work_context(source="web", path="/outer/") as outer:
+        result = run_a_task_inside_a_task.apply()
+        assert current() is outer
+    assert result.get() == ["task:tests.run_a_task_inside_a_task", "task:tests.write_one_audit_row"]
+    from clinic.celery import _task_context_tokens
+
+    assert _task_context_tokens == {}

@@ -51,16 +51,10 @@ from sessions.models import (
     VitalLimitSettings,
     VitalReading,
 )
-from sessions.models.records import (
-    AdverseEventType,
-    AlertLevel,
-    CheckInItem,
-    Drug,
-    PregnancyTestKind,
-    PregnancyTestResult,
-    ReadingPhase,
-    Severity,
-)
+from sessions.models.adverse_events import AdverseEventType, Severity
+from sessions.models.checkin import CheckInItem, PregnancyTestKind, PregnancyTestResult
+from sessions.models.doses import Drug
+from sessions.models.vitals import AlertLevel, ReadingPhase
 from sessions.protocols import DEFAULT_PROTOCOLS
 from sessions.rems_forms import REMS_MONITORING_2025
 from tests.factories.clinic import (

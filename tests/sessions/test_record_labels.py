@@ -14,7 +14,7 @@ def test_codes_in_the_session_record_read_as_words() -> None:
 
 
 def test_check_in_answers_read_as_words_never_as_stored_values() -> None:
-    from sessions.models.records import CheckInEntry
+    from sessions.models.checkin import CheckInEntry
 
     entries = [
         CheckInEntry(item="weight_kg", value={"kg": "67.4", "confirmed": False}),
