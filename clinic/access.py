@@ -11,7 +11,7 @@ domain error with no HTTP in it. The view decorator turns it into the 404 page a
 what the lookups found (`clinic.context.note_subject`) — so no view writes either by
 hand, and a view cannot show a patient's record without its audit row. The row names the
 first record the lookups found, unless the view names the page's subject itself
-(`note_page_subject`: an intake page shows one step of the patient's intake, not the
+(`note_subject(..., page=True)`: an intake page shows one step of the patient's intake, not the
 patient record it looked up). A page polled every few seconds (the nurse board) declares
 how often it is audited (`audit_every`): one row per viewer per window.
 """
@@ -32,7 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clinic import policy
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
-from clinic.context import Subject, current
+from clinic.context import current
 from clinic.models import Patient
 from clinic.policy import NotVisible
 
@@ -129,15 +129,6 @@ def _audit_due(request: HttpRequest, rule: AccessRule) -> bool:
         shared_cache.set(key, True, rule.audit_every)
         return True
     return shared_cache.add(key, True, rule.audit_every)
-
-
-def note_page_subject(*, patient_id: int | None, object_type: str, object_id: object) -> None:
-    """Name the page's subject for its view row, ahead of the records the scoped lookups
-    noted (the first of those is the default). For a page that shows a part of what it
-    looked up: an intake page looks up the patient and shows one step of their intake."""
-    context = current()
-    if context.source == "web":
-        context.subjects.insert(0, Subject(patient_id, object_type, str(object_id)[:64]))
 
 
 def _audit_page_view(audit: Audit) -> None:

@@ -18,9 +18,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
-# `_current` is the work context's ContextVar: a task's context opens and closes in two
-# signal handlers, not in one `with` block, so the token is kept between them.
-from clinic.context import WorkContext, _current
+from clinic import context as work
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
@@ -52,20 +50,21 @@ def _prepare_embedded_broker(sender: Celery, **_: Any) -> None:
     _ensure_embedded_broker_folders()
 
 
-# The token of each running task's context, to put back the context it replaced when the
-# task ends: task_postrun fires after a failure too, and an eager task (run inside a
-# request or another task) hands its caller's context back intact.
-_task_context_tokens: dict[str, Token[WorkContext | None]] = {}
+# A task's context opens and closes in two signal handlers, not in one `with` block, so
+# the token of each running task's context is kept between them, to put back the context
+# it replaced when the task ends: task_postrun fires after a failure too, and an eager
+# task (run inside a request or another task) hands its caller's context back intact.
+_task_context_tokens: dict[str, Token[work.WorkContext | None]] = {}
 
 
 @task_prerun.connect
 def _open_task_context(task_id: str = "", task: Any = None, **_: Any) -> None:
-    context = WorkContext(source="task", request_id=task_id, path=f"task:{task.name}"[:300])
-    _task_context_tokens[task_id] = _current.set(context)
+    context = work.WorkContext(source="task", request_id=task_id, path=f"task:{task.name}"[:300])
+    _task_context_tokens[task_id] = work.enter(context)
 
 
 @task_postrun.connect
 def _close_task_context(task_id: str = "", **_: Any) -> None:
     token = _task_context_tokens.pop(task_id, None)
     if token is not None:
-        _current.reset(token)
+        work.leave(token)

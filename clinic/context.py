@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,11 +74,22 @@ def work_context(**facts: Any) -> Iterator[WorkContext]:
 @contextmanager
 def use(context: WorkContext) -> Iterator[WorkContext]:
     """Run the block inside `context` (an existing one, e.g. a copy with another clock)."""
-    token = _current.set(context)
+    token = enter(context)
     try:
         yield context
     finally:
-        _current.reset(token)
+        leave(token)
+
+
+def enter(context: WorkContext) -> Token[WorkContext | None]:
+    """Make `context` current until `leave(token)`: for work that starts and ends in two
+    separate hooks (a Celery task's prerun and postrun), where no `with` block fits."""
+    return _current.set(context)
+
+
+def leave(token: Token[WorkContext | None]) -> None:
+    """Put back the context that `enter` replaced."""
+    _current.reset(token)
 
 
 @contextmanager
@@ -88,8 +99,17 @@ def command_context(name: str) -> Iterator[WorkContext]:
         yield context
 
 
-def note_subject(*, patient_id: int | None, object_type: str, object_id: object) -> None:
-    """A scoped lookup found this record for the current request (see `clinic.access`)."""
+def note_subject(
+    *, patient_id: int | None, object_type: str, object_id: object, page: bool = False
+) -> None:
+    """A scoped lookup found this record for the current request (see `clinic.access`).
+
+    The page's `view` row names the first record noted, unless a view names its page's
+    subject with `page=True` (an intake page looks up the patient and shows one step)."""
     context = _current.get()
     if context is not None and context.source == "web":
-        context.subjects.append(Subject(patient_id, object_type, str(object_id)[:64]))
+        subject = Subject(patient_id, object_type, str(object_id)[:64])
+        if page:
+            context.subjects.insert(0, subject)
+        else:
+            context.subjects.append(subject)

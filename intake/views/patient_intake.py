@@ -15,8 +15,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import note_page_subject, permits
+from clinic.access import permits
 from clinic.choices import JourneyState
+from clinic.context import note_subject
 from clinic.middleware import take_pending_post
 from clinic.models import Patient, User
 from clinic.portal import next_step_sentence
@@ -88,7 +89,7 @@ def _intake(request: HttpRequest, patient: Patient) -> Intake | None:
 
 def _start_page(request: HttpRequest, patient: Patient, routes: IntakeRoutes) -> HttpResponse:
     """No intake yet: say so, with a button that starts it (a POST to this same page)."""
-    note_page_subject(patient_id=patient.pk, object_type="intake.start", object_id=patient.pk)
+    note_subject(patient_id=patient.pk, object_type="intake.start", object_id=patient.pk, page=True)
     return TemplateResponse(
         request,
         "intake/intake_start.html",
@@ -135,7 +136,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
         return redirect("intake_review")
     if request.method == "POST":
         return redirect("intake_home")
-    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
+    note_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk, page=True)
     decision = selectors.latest_decision(patient)
     reopened = [step for step in steps_for(intake.answers) if step.slug in intake.reopened_steps]
     return TemplateResponse(
@@ -263,7 +264,7 @@ def _step_page(
         if response is not None:
             return response
         partly_saved = True
-    note_page_subject(patient_id=patient.pk, object_type="intake.step", object_id=slug)
+    note_subject(patient_id=patient.pk, object_type="intake.step", object_id=slug, page=True)
     index = applicable.index(step)
     previous = applicable[index - 1] if index else None
     return TemplateResponse(
@@ -433,7 +434,7 @@ def _review_page(
             else "Thank you — your intake was submitted.",
         )
         return HttpResponseRedirect(routes.done())
-    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
+    note_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk, page=True)
     editable = intake.is_editable_by_patient
     sections = [
         (

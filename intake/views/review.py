@@ -11,7 +11,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from clinic.access import note_page_subject, permits
+from clinic.access import permits
+from clinic.context import note_subject
 from clinic.models import Patient, User
 from clinic.posting import submit_form
 from clinic.selectors import paginate, patient_for_user
@@ -83,7 +84,7 @@ def review(request: HttpRequest, patient_id: int) -> HttpResponse:
     if intake is None or intake.submitted_at is None:
         messages.info(request, "This patient has not submitted an intake yet.")
         return redirect("patient_detail", patient_id=patient.pk)
-    note_page_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk)
+    note_subject(patient_id=patient.pk, object_type="intake.intake", object_id=intake.pk, page=True)
     context = selectors.review_context(intake)
     action = request.POST.get("action")
     bp_form = EvaluationBloodPressureForm(request.POST if action == "bp" else None, prefix="bp")

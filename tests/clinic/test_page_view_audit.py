@@ -159,7 +159,7 @@ def test_an_intake_page_names_the_step_it_shows_not_the_patient_it_looked_up(
     personas, client
 ) -> None:
     """The intake views look the patient up like every page (`own_patient`,
-    `patient_for_user`) and name the page's subject themselves (`note_page_subject`)."""
+    `patient_for_user`) and name the page's subject themselves (`note_subject(..., page=True)`)."""
     from django.urls import reverse
 
     from tests.conftest import sign_in
