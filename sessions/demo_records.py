@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from clinic import clock
 from clinic.choices import ReminderStatus, Role
-from clinic.models import Patient, Reminder, User
+from clinic.models import Reminder, User
 from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
 from intake.measures import PHQ9
@@ -43,6 +43,7 @@ from sessions.models.checkin import CheckInItem
 from sessions.models.vitals import ReadingPhase
 from sessions.record_rules import checkin_required_items
 from sessions.reminders import BOOKING_CONFIRMATION, plan_session_reminders
+from sessions.selectors.before_dose import previous_weight
 from sessions.services.checkin import (
     checkin_asq,
     checkin_medications,
@@ -146,15 +147,20 @@ def _items_for(total: int, items: int, top: int, rng: random.Random) -> dict[str
     return {f"q{n}": v for n, v in enumerate(values, start=1)}
 
 
-def _demo_weight(patient: Patient) -> Decimal:
-    return Decimal(60 + (patient.pk * 7) % 35) + Decimal("0.4")
+def _demo_weight(session: TreatmentSession) -> Decimal:
+    """The weight the nurse measures: the patient's last recorded one (an earlier check-in,
+    else the intake's), so the demo's records do not all carry a re-measured warning."""
+    last = previous_weight(session)
+    if last is not None:
+        return last
+    return Decimal(60 + (session.patient_id * 7) % 35) + Decimal("0.4")
 
 
 def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: random.Random) -> None:
     """The nurse's check-in at the chair, one item a minute, then the questionnaires."""
     answers: dict[str, object] = {
         CheckInItem.IDENTITY: True,
-        CheckInItem.WEIGHT: str(_demo_weight(session.patient)),
+        CheckInItem.WEIGHT: str(_demo_weight(session)),
         CheckInItem.FASTING: True,
         CheckInItem.ESCORT: True,
         CheckInItem.NO_DRIVING: True,
@@ -174,11 +180,7 @@ def _checkin(session: TreatmentSession, nurse: User, at: dt.datetime, rng: rando
                 asq = {f"q{n}": 0 for n in range(1, 5)}
                 checkin_asq(session=session, items=asq, actor=nurse)
             else:
-                # The demo's weight may differ from the intake's self-reported one: the
-                # nurse confirms it was re-measured, as the check-in screen asks.
-                checkin_record(
-                    session=session, item=item, value=answers[item], actor=nurse, confirmed=True
-                )
+                checkin_record(session=session, item=item, value=answers[item], actor=nurse)
             if item == CheckInItem.PREGNANCY and first_dose:
                 pregnancy_test_record(
                     session=session,
@@ -204,7 +206,7 @@ def _dose_input(session: TreatmentSession, witness: User | None) -> DoseInput:
     if session.route == monitoring.ESKETAMINE:
         return lot
     if plan.dose_mg_per_kg:
-        total = (_demo_weight(session.patient) * plan.dose_mg_per_kg).quantize(Decimal("0.1"))
+        total = (_demo_weight(session) * plan.dose_mg_per_kg).quantize(Decimal("0.1"))
         dose = {"mg_per_kg": plan.dose_mg_per_kg}
     else:
         total = plan.dose_mg
