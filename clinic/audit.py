@@ -100,23 +100,27 @@ def audit_record(
 # What the audit log names to the admin role: sign-ins, accounts, the admin, scheduling.
 # Any other object type is a clinical record (an urgent alert, a note, a review …) and
 # shows as "Clinical record": the admin sees who opened which patient's record and
-# when, never which kind of clinical fact it was (security.md §1).
+# when, never which kind of clinical fact it was (security.md §1). The core names its
+# own administrative types; each feature app declares its own in its AppConfig.ready()
+# (`declare_administrative("…")`: an object type, or a prefix ending in ".").
 _ADMINISTRATIVE_TYPES = ("session", "login", "admin", "page")
-_ADMINISTRATIVE_PREFIXES = (
-    "otp.",
-    "clinic.",
-    "home.",
-    "calendar.",
-    "intake.invitation",
-    "treatment_sessions.appointment",
-    "treatment_sessions.booking",
-    "treatment_sessions.series",
-)
+_administrative_prefixes: list[str] = ["otp.", "clinic.", "home."]
 CLINICAL_RECORD = "Clinical record"
 
 
+def declare_administrative(*prefixes: str) -> None:
+    """Let the admin role see these object types (prefixes) named in the audit log."""
+    _administrative_prefixes.extend(p for p in prefixes if p not in _administrative_prefixes)
+
+
+def administrative_prefixes() -> tuple[str, ...]:
+    return tuple(_administrative_prefixes)
+
+
 def audit_object_label(object_type: str) -> str:
-    if object_type in _ADMINISTRATIVE_TYPES or object_type.startswith(_ADMINISTRATIVE_PREFIXES):
+    if object_type in _ADMINISTRATIVE_TYPES or object_type.startswith(
+        tuple(_administrative_prefixes)
+    ):
         return object_type
     return CLINICAL_RECORD
 

@@ -50,3 +50,34 @@ def portal_panels(user: User, patient: Patient) -> list[tuple[str, dict[str, Any
         if context is not None:
             shown.append((panel.template, context))
     return shown
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    """A button under the next-step sentence, leading to a page of the portal, shown
+    while the patient's journey state is one of `states`. `labels` gives another label
+    at some states ("See my intake" once it is sent)."""
+
+    label: str
+    url_name: str
+    order: int
+    states: frozenset[str]
+    primary: bool = True
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_at(self, state: str) -> str:
+        return dict(self.labels).get(state, self.label)
+
+
+PORTAL_LINKS: list[PortalLink] = []
+
+
+def declare_portal_link(link: PortalLink) -> None:
+    PORTAL_LINKS.append(link)
+    PORTAL_LINKS.sort(key=lambda known: known.order)
+
+
+def portal_links(patient: Patient) -> list[tuple[PortalLink, str]]:
+    """The portal home's buttons for this patient, each with its label, in order."""
+    state = patient.journey_state
+    return [(link, link.label_at(state)) for link in PORTAL_LINKS if state in link.states]

@@ -1,7 +1,9 @@
-"""Every periodic task of the product, in one place.
+"""Every periodic task of the product, in one list.
 
-`sync_periodic_tasks` runs after each `migrate` (ClinicConfig.ready) and makes
-django-celery-beat's database schedule match this list; admins see it in the admin.
+The core declares its own tasks here; each feature app declares its own in its
+AppConfig.ready() with `declare_periodic(Periodic(...))`. `sync_periodic_tasks` runs
+after each `migrate` (ClinicConfig.ready) and makes django-celery-beat's database
+schedule match this list; admins see it in the admin.
 """
 
 from __future__ import annotations
@@ -41,18 +43,18 @@ PERIODIC_TASKS: list[Periodic] = [
         "due, REMS forms due.",
     ),
     Periodic(
-        name="Refresh the clinic outcomes",
-        task="integration.refresh_clinic_outcomes",
-        crontab={"minute": "*/5"},
-        description="Every 5 minutes: response and remission per protocol, for the Outcomes page.",
-    ),
-    Periodic(
         name="Verify the audit chain",
         task="clinic.verify_audit_chain",
         crontab={"minute": "15", "hour": "2"},
         description="Nightly check that no audit row was changed or removed.",
     ),
 ]
+
+
+def declare_periodic(periodic: Periodic) -> None:
+    """Add a feature app's periodic task to the schedule (from its AppConfig.ready())."""
+    if all(known.name != periodic.name for known in PERIODIC_TASKS):
+        PERIODIC_TASKS.append(periodic)
 
 
 def sync_periodic_tasks(**_: Any) -> None:

@@ -14,6 +14,9 @@ class IntakeConfig(AppConfig):
 
         register_documents()
         from clinic.context_processors import NAVIGATION, NavItem
+        from intake import links
+
+        links.register()
         from intake.reminders import register
 
         register()

@@ -4,31 +4,25 @@ Each intake is made the way a patient (or a nurse on their behalf) makes one: ev
 answers go through that step's form and `intake_save_step`, then the consent,
 the submission, the evaluation blood pressure and the psychiatrist's decision through
 their services. So the demo holds what the product computes (measures, the ASQ band,
-screenings, urgent alerts) and obeys its rules. Afterwards the records are placed on the
-demo's timeline (submitted days ago, decided the next day) and the patient is put back
+screenings, urgent alerts) and obeys its rules. Each service runs at its moment on the
+demo's timeline (`clinic.clock.at`: started the day before submission, submitted days
+ago, the blood pressure measured 20 hours later, decided 3 hours after that), so the
+records carry their times as the services wrote them; afterwards the patient is put back
 at their journey stage. Idempotent: patients that already have an intake are left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from clinic import clock
 from clinic import services as clinic_services
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
-from intake.models import (
-    EligibilityDecision,
-    EvaluationBloodPressure,
-    Intake,
-    Invitation,
-    MeasureContext,
-    MeasureResult,
-    ScreeningResult,
-    ScreeningTrigger,
-    UrgentAlert,
-)
+from intake.models import Intake, Invitation
 from intake.questionnaire import ASQ_ATTEMPT_DETAIL_KEY, steps_for
 from intake.services.eligibility import eligibility_decide
 from intake.services.evaluation import evaluation_bp_record
@@ -248,14 +242,15 @@ def seed_intake_demo() -> None:
             _fill(patient, _answers(patient), author, IN_PROGRESS_STEPS[last])
         elif last in SUBMITTED:
             overrides, bp, decision = SUBMITTED[last]
-            intake = _submit(patient, _answers(patient, **overrides), author)
-            _review(intake, bp, decision, [], nurse, signer)
-            _place_in_time(intake, _submitted_at(patient, stage))
+            submitted_at = _submitted_at(patient, stage)
+            intake = _submit(patient, _answers(patient, **overrides), author, submitted_at)
+            _review(intake, bp, decision, [], nurse, signer, submitted_at)
         elif last in APPROVED_ROUTES:
             answers = _answers(patient, **APPROVED_OVERRIDES.get(last, {}))
-            intake = _submit(patient, answers, author)
-            _review(intake, (124, 78), "approved", APPROVED_ROUTES[last], nurse, signer)
-            _place_in_time(intake, _submitted_at(patient, stage))
+            submitted_at = _submitted_at(patient, stage)
+            intake = _submit(patient, answers, author, submitted_at)
+            routes = APPROVED_ROUTES[last]
+            _review(intake, (124, 78), "approved", routes, nurse, signer, submitted_at)
         else:
             continue
         _back_to_stage(patient, stage)
@@ -276,14 +271,26 @@ def _invitation(patient: Patient, coordinator: User) -> None:
     )
 
 
-def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[str]) -> Intake:
-    """Answer the named steps through their forms, as the intake pages do."""
-    intake = intake_open(patient=patient, actor=author)
+def _fill(
+    patient: Patient,
+    answers: dict[str, Any],
+    author: User,
+    slugs: list[str],
+    opened_at: dt.datetime | None = None,
+    consent_at: dt.datetime | None = None,
+) -> Intake:
+    """Answer the named steps through their forms, as the intake pages do; the intake is
+    opened at `opened_at` and the consent signed at `consent_at` when given."""
+    with clock.at(opened_at) if opened_at else nullcontext():
+        intake = intake_open(patient=patient, actor=author)
     for step in steps_for(answers):
         if step.slug not in slugs:
             continue
         if step.slug == "consent":
-            intake = intake_sign_consent(intake=intake, signature=patient.full_name, actor=author)
+            with clock.at(consent_at) if consent_at else nullcontext():
+                intake = intake_sign_consent(
+                    intake=intake, signature=patient.full_name, actor=author
+                )
             continue
         form = step.form_class(step.form_class.as_data(answers), answers=intake.answers)
         if not form.is_valid():
@@ -292,9 +299,21 @@ def _fill(patient: Patient, answers: dict[str, Any], author: User, slugs: list[s
     return intake
 
 
-def _submit(patient: Patient, answers: dict[str, Any], author: User) -> Intake:
-    intake = _fill(patient, answers, author, [step.slug for step in steps_for(answers)])
-    intake_submit(intake=intake, actor=author)
+def _submit(
+    patient: Patient, answers: dict[str, Any], author: User, submitted_at: dt.datetime
+) -> Intake:
+    """Opened the day before `submitted_at`, the steps answered at submission (an urgent
+    alert of the ASQ step is raised then), the consent signed 5 minutes before it."""
+    with clock.at(submitted_at):
+        intake = _fill(
+            patient,
+            answers,
+            author,
+            [step.slug for step in steps_for(answers)],
+            opened_at=submitted_at - dt.timedelta(days=1),
+            consent_at=submitted_at - dt.timedelta(minutes=5),
+        )
+        intake_submit(intake=intake, actor=author)
     intake.refresh_from_db()
     return intake
 
@@ -306,50 +325,33 @@ def _review(
     routes: list[str],
     nurse: User,
     signer: User,
+    submitted_at: dt.datetime,
 ) -> None:
+    """The blood pressure measured 20 hours after submission, the decision signed 3 hours
+    after the last screening (that measurement's, else the submission's)."""
+    last_screening_at = submitted_at
     if bp is not None:
-        evaluation_bp_record(intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse)
+        last_screening_at = submitted_at + dt.timedelta(hours=20)
+        with clock.at(last_screening_at):
+            evaluation_bp_record(intake=intake, systolic=bp[0], diastolic=bp[1], actor=nurse)
     if decision is not None:
         texts = DECISION_TEXTS.get(decision, {})
-        eligibility_decide(
-            intake=intake,
-            actor=signer,
-            decision=decision,
-            routes=routes,
-            staff_reason=texts.get("staff_reason", ""),
-            patient_message=texts.get("patient_message", ""),
-            reopen_steps=texts.get("reopen_steps", []),
-        )
+        with clock.at(last_screening_at + dt.timedelta(hours=3)):
+            eligibility_decide(
+                intake=intake,
+                actor=signer,
+                decision=decision,
+                routes=routes,
+                staff_reason=texts.get("staff_reason", ""),
+                patient_message=texts.get("patient_message", ""),
+                reopen_steps=texts.get("reopen_steps", []),
+            )
 
 
 def _submitted_at(patient: Patient, stage: Stage) -> dt.datetime:
     if stage.state == JourneyState.AWAITING_REVIEW:
         return stage.since - dt.timedelta(hours=2)
     return patient.created_at + dt.timedelta(days=2)
-
-
-def _place_in_time(intake: Intake, submitted_at: dt.datetime) -> None:
-    """Move what the services just recorded to the demo's timeline: submitted at
-    `submitted_at`, blood pressure measured 20 hours later, the decision 3 hours after
-    the last screening. Only times change; every value is the services' own."""
-    measured_at = submitted_at + dt.timedelta(hours=20)
-    Intake.objects.filter(pk=intake.pk).update(
-        started_at=submitted_at - dt.timedelta(days=1),
-        submitted_at=submitted_at,
-        consent_signed_at=submitted_at - dt.timedelta(minutes=5),
-    )
-    MeasureResult.objects.filter(patient=intake.patient, context=MeasureContext.INTAKE).update(
-        taken_at=submitted_at
-    )
-    UrgentAlert.objects.filter(patient=intake.patient).update(raised_at=submitted_at)
-    screenings = ScreeningResult.objects.filter(intake=intake)
-    screenings.filter(trigger=ScreeningTrigger.SUBMISSION).update(created_at=submitted_at)
-    screenings.filter(trigger=ScreeningTrigger.EVALUATION_BP).update(created_at=measured_at)
-    EvaluationBloodPressure.objects.filter(intake=intake).update(measured_at=measured_at)
-    last_screening = screenings.order_by("-created_at", "-pk").first()
-    EligibilityDecision.objects.filter(intake=intake).update(
-        signed_at=last_screening.created_at + dt.timedelta(hours=3)
-    )
 
 
 def _back_to_stage(patient: Patient, stage: Stage) -> None:

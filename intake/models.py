@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic import clock
 from clinic.models import Patient
 from intake.choices import Route
 from intake.instruments import ASQ_BAND_LABELS, INSTRUMENT_LABELS
@@ -91,7 +92,7 @@ class Intake(models.Model):
     # draft counts as not finished. Saving the step complete ("Next") replaces its draft.
     drafts = models.JSONField(default=dict, blank=True)
     reopened_steps = models.JSONField(default=list, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -142,7 +143,7 @@ class MeasureResult(models.Model):
     band = models.CharField(max_length=24)
     flags = models.JSONField(default=list, blank=True)
     context = models.CharField(max_length=12, choices=MeasureContext.choices)
-    taken_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(default=clock.now)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -193,7 +194,7 @@ class ScreeningResult(models.Model):
     trigger = models.CharField(max_length=16, choices=ScreeningTrigger.choices)
     # Denormalised from `flags` so the review queue can sort urgent intakes first.
     urgent = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -235,7 +236,7 @@ class UrgentAlert(models.Model):
     code = models.CharField(max_length=40)
     reason = models.CharField(max_length=300)
     source = models.CharField(max_length=40)  # e.g. "intake.phq9", "screening"
-    raised_at = models.DateTimeField(default=timezone.now)
+    raised_at = models.DateTimeField(default=clock.now)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -276,7 +277,7 @@ class EvaluationBloodPressure(models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="evaluation_bps")
     systolic = models.PositiveSmallIntegerField()
     diastolic = models.PositiveSmallIntegerField()
-    measured_at = models.DateTimeField(default=timezone.now)
+    measured_at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -317,7 +318,7 @@ class EligibilityDecision(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    signed_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(default=clock.now)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

@@ -17,6 +17,9 @@ class IntegrationConfig(AppConfig):
 
         CHART_PANELS.append(ChartPanel("integration/_chart_outcomes.html", outcomes_panel))
 
+        from integration import links
+
+        links.register()
         from integration.documents import register_documents
 
         register_documents()

@@ -20,6 +20,9 @@ class SessionsConfig(AppConfig):
         from sessions.documents import register_documents
 
         register_documents()
+        from sessions import links
+
+        links.register()
         from sessions.reminders import register
 
         register()

@@ -15,13 +15,6 @@ from clinic.journey import care_team_next_step
 from clinic.models import Patient, User
 from clinic.policy import may
 
-INTAKE_STATES = (
-    JourneyState.INVITED,
-    JourneyState.INTAKE_IN_PROGRESS,
-    JourneyState.MORE_INFORMATION,
-    JourneyState.AWAITING_REVIEW,
-)
-
 
 @permits(permissions.SEE_HOME)
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,7 +52,7 @@ def _portal_home(request: HttpRequest, patient: Patient) -> HttpResponse:
                 has_therapist=patient.therapist_id is not None,
             ),
             "panels": portal.portal_panels(request.user, patient),
-            "intake_states": INTAKE_STATES,
+            "links": portal.portal_links(patient),
         },
     )
 

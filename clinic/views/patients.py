@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic import permissions, selectors
-from clinic.access import page_allows, permits
+from clinic.access import permits
 from clinic.choices import JourneyState
 from clinic.forms import CareTeamForm, PatientDetailsForm, PatientSearchForm
-from clinic.journey import JOURNEY_ORDER, chart_stage, next_step, progress_index
-from clinic.models import Patient, User
-from clinic.panels import chart_panels
+from clinic.journey import JOURNEY_ORDER, next_step, progress_index
+from clinic.panels import chart_links, chart_panels
 from clinic.posting import submit_form
 from clinic.selectors import patient_for_user
 from clinic.services import patients
@@ -53,28 +52,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "progress": progress_index(patient.journey_state),
             "age": patient.age_on(timezone.localdate()),
             "panels": chart_panels(request, patient),
-            **_feature_links(request.user, patient),
+            "chart_links": chart_links(request.user, patient),
         },
     )
-
-
-def _feature_links(user: User, patient: Patient) -> dict[str, bool]:
-    """Which feature pages the chart links to: those that make sense at the patient's
-    journey state and whose own rule lets this user in (so a link never leads to a
-    refusal, and the core names no feature's roles)."""
-    stage = chart_stage(patient.journey_state)
-
-    def opens(url_name: str) -> bool:
-        return page_allows(user, url_name)
-
-    return {
-        "can_enter_intake": stage.intake_entry and opens("staff_intake_review"),
-        "can_see_sessions": stage.sessions and opens("patient_sessions"),
-        "can_see_notes": opens("patient_notes"),
-        "can_see_outcomes": opens("patient_outcomes"),
-        "can_see_plan": stage.plan and opens("plan"),
-        "can_review": stage.review and opens("review"),
-    }
 
 
 @permits(permissions.EDIT_PATIENT_DETAILS)

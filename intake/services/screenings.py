@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.models import Patient, User
@@ -47,7 +47,7 @@ def _store_screening(
     *,
     submission: int | None = None,
 ) -> ScreeningResult:
-    result = screen(answers, today=timezone.localdate())
+    result = screen(answers, today=clock.localdate())
     return ScreeningResult.objects.create(
         intake=intake,
         answers=answers,

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from clinic import clock
 from clinic import services as clinic_services
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState
@@ -260,7 +260,7 @@ def intake_sign_consent(*, intake: Intake, signature: str, actor: User) -> Intak
     with transaction.atomic():
         intake = lock_editable(intake)
         intake.consent_name = signature
-        intake.consent_signed_at = timezone.now()
+        intake.consent_signed_at = clock.now()
         intake.consent_ip = current_work().ip_address
         intake.consent_version = CONSENT_VERSION
         if "consent" not in intake.completed_steps:

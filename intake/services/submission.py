@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from clinic import clock
 from clinic import services as clinic_services
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState
@@ -66,7 +66,7 @@ def intake_submit(*, intake: Intake, actor: User) -> ScreeningResult:
                 "Please complete these steps first: " + ", ".join(step.title for step in missing)
             )
         patient = intake.patient
-        now = timezone.now()
+        now = clock.now()
         submission = intake.submission_count + 1
         _store_baseline_measures(intake, actor, now, submission)
         intake.status = IntakeStatus.SUBMITTED

@@ -1,6 +1,7 @@
 """The core (`clinic`) knows no feature app, not even by string (issue 16, item 5): it
-imports none, names none of their modules or app labels, and holds none of their
-choices (a route, a reminder kind). Features plug in through the core's registries.
+imports none, names none of their modules or app labels, holds none of their choices (a
+route, a reminder kind), and its templates link to none of their pages by URL name.
+Features plug in through the core's registries.
 
 Only the project's configuration names the apps: `clinic/settings.py` (INSTALLED_APPS,
 context processors) and `clinic/urls.py` (the URL includes). Migrations are history."""
@@ -10,7 +11,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
+from typing import Any
+
+from django.urls import URLResolver
 
 from clinic.notifications import kinds
 from intake.choices import Route
@@ -22,15 +27,10 @@ CONFIGURATION = {"settings.py", "urls.py"}
 
 # Names still in the core, each waiting for a registry of its own (listed in the notes of
 # issue 16); the list may only shrink.
-KNOWN_DEBTS = {
-    # The object types the admin role may see named in the audit log.
-    ("audit.py", "intake.invitation"),
-    ("audit.py", "treatment_sessions.appointment"),
-    ("audit.py", "treatment_sessions.booking"),
-    ("audit.py", "treatment_sessions.series"),
-    # The periodic tasks of every app, listed in one place.
-    ("schedules.py", "integration.refresh_clinic_outcomes"),
-}
+KNOWN_DEBTS: set[tuple[str, str]] = set()
+
+CORE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "clinic"
+URL_TAG = re.compile(r"""{%\s*url\s+["']([\w:-]+)["']""")
 
 
 def _core_modules() -> Iterator[tuple[str, ast.Module]]:
@@ -107,3 +107,35 @@ def test_the_core_choices_module_declares_only_core_concepts() -> None:
     assert not hasattr(choices, "Route")
     assert not hasattr(choices, "ReminderKind")
     assert not hasattr(choices, "CLINICAL_REMINDER_KINDS")
+
+
+def _url_names(patterns: list[Any]) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names |= _url_names(pattern.url_patterns)
+        elif pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_the_core_templates_link_to_no_feature_page_by_name() -> None:
+    """A feature's page is linked from a core page through a registry (the chart's
+    buttons, the portal home's buttons, the menu), never by its URL name."""
+    feature_pages = set()
+    for app in FEATURE_APPS:
+        try:
+            urls = import_module(f"{app}.urls")
+        except ModuleNotFoundError:
+            continue
+        feature_pages |= _url_names(urls.urlpatterns)
+    core_pages = _url_names(import_module("clinic.urls").urlpatterns) - feature_pages
+    assert {"patient_sessions", "plan", "review", "my_sessions", "intake_home"} <= feature_pages
+    assert {"patient_detail", "home", "patient_documents"} <= core_pages
+    found = [
+        f"{path.relative_to(CORE_TEMPLATES)}: {name!r}"
+        for path in sorted(CORE_TEMPLATES.rglob("*.html"))
+        for name in URL_TAG.findall(path.read_text())
+        if name in feature_pages
+    ]
+    assert found == []
