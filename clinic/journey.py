@@ -160,39 +160,3 @@ def care_team_next_step(state: str, *, has_psychiatrist: bool, has_therapist: bo
             "treatment session; you do not need to do anything, and the name appears here."
         )
     return ""
-
-
-@dataclass(frozen=True)
-class ChartStage:
-    """Which parts of the journey the chart links to at a journey state (who may open
-    each page is the page's own rule)."""
-
-    intake_entry: bool  # staff can still enter the intake with the patient
-    sessions: bool  # treatment sessions exist or are planned
-    plan: bool  # a treatment plan can be written or is running
-    review: bool  # the intake reached the psychiatrist
-
-
-def chart_stage(state: str) -> ChartStage:
-    """The chart's links that make sense at this journey state."""
-    return ChartStage(
-        intake_entry=state
-        in (JourneyState.INVITED, JourneyState.INTAKE_IN_PROGRESS, JourneyState.MORE_INFORMATION),
-        sessions=state
-        in (
-            JourneyState.PLAN,
-            JourneyState.INDUCTION,
-            JourneyState.MAINTENANCE,
-            JourneyState.PAUSED,
-            JourneyState.DISCHARGED,
-        ),
-        plan=state
-        in (
-            JourneyState.ELIGIBLE,
-            JourneyState.PLAN,
-            JourneyState.INDUCTION,
-            JourneyState.MAINTENANCE,
-            JourneyState.PAUSED,
-        ),
-        review=state not in (JourneyState.INVITED, JourneyState.INTAKE_IN_PROGRESS),
-    )

@@ -140,7 +140,8 @@ class ChairAdmin(AdminRoleModelAdmin):
 
 
 class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
-    """The periodic tasks are defined in code (clinic/schedules.py) and written after every
+    """The periodic tasks are declared in code (the core's in clinic/schedules.py, a feature's
+    with `declare_periodic` from its AppConfig.ready()) and written after every
     migrate: the admin sees them, but cannot switch off the nightly audit check or schedule
     a task with arguments of their choosing."""
 
