@@ -30,6 +30,7 @@ from sessions.forms.records import (
     AsqForm,
     DischargeForm,
     DoseForm,
+    EndWithoutDoseForm,
     InfusionStopForm,
     MedicationChangesForm,
     OrderAmendForm,
@@ -149,6 +150,7 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
         "event_form": forms.get("adverse_event") or AdverseEventForm(prefix="event"),
         "ack_forms": forms.get("acknowledge", {}),
         "discharge_form": forms.get("discharge") or DischargeForm(prefix="discharge"),
+        "no_dose_form": forms.get("end_without_dose") or EndWithoutDoseForm(prefix="nodose"),
         "addendum_form": forms.get("addendum")
         or AddendumForm(
             prefix="addendum",
@@ -165,11 +167,13 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
 def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
     state = session_state.state_of(session)
     user = request.user
-    writable = (
+    signable = (
         may(user, permissions.RECORD_SESSION)
         and session.nurse_signed_at is None
         and session.cosigned_at is None
     )
+    # A session ended without a dose takes only its signature.
+    writable = signable and session.ended_without_dose_at is None
     plan = session.plan
     # What the treatment gate reads, only while the dose is still to come.
     facts = None if state.dose else treatment_facts(session, now=state.now)
@@ -213,7 +217,8 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         ],
         # Who may (the policy, `can.sessions.*` in the templates) and the record's state.
         "can_write": writable,
-        "can_sign": writable and session.discharged_at is not None,
+        "can_sign": signable and session.ended,
+        "can_end_without_dose": writable and state.dose is None and not state.devices,
         "can_cosign": may(user, permissions.COSIGN_RECORD)
         and session.nurse_signed_at is not None
         and session.cosigned_at is None,
