@@ -76,6 +76,9 @@ STATUS_BLOCKS = (
     "signoff",
 )
 
+# Actions after which the page is loaded again whole (htmx): every entry form closes.
+WHOLE_PAGE_ACTIONS = {"end-without-dose"}
+
 
 # --- Check-in from the calendar or the board --------------------------------------------
 
@@ -261,6 +264,11 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         or bool(forms.get("in_error"))
     )
     session = session_for_user(request.user, session_id)
+    if request.htmx and action in WHOLE_PAGE_ACTIONS and not failed:
+        # Every entry form of the page closes: the whole page is loaded again.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     if not request.htmx:
         if not failed:
             return redirect(reverse("session_record", args=[session.pk]) + f"#{block}")

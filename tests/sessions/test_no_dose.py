@@ -259,6 +259,15 @@ def test_posting_with_a_reason_ends_it_and_the_board_drops_it(chairside, persona
     assert session.nurse_signed_at is not None
 
 
+def test_with_htmx_the_whole_page_is_loaded_again_every_entry_form_closed(
+    chairside, personas, login
+) -> None:
+    session = held(chairside, personas)
+    response = act(login(personas.nurse), session, "end-without-dose", {"nodose-reason": REASON})
+    assert response.status_code == 204
+    assert response["HX-Refresh"] == "true"
+
+
 def test_the_record_page_keeps_its_query_budget(
     chairside, personas, login, django_assert_max_num_queries
 ) -> None:
