@@ -230,6 +230,8 @@ def test_posting_with_a_reason_ends_it_and_the_board_drops_it(chairside, persona
     nurse = login(personas.nurse)
     board = nurse.get(reverse("nurse_board")).content.decode()
     assert reverse("session_record", args=[session.pk]) in board
+    coordinator = login(personas.coordinator)
+    assert "calendar-block" in coordinator.get(reverse("calendar_day")).content.decode()
     url = reverse("session_action", args=[session.pk, "end-without-dose"])
     response = nurse.post(url, {"nodose-reason": REASON})
     assert response.status_code == 302
@@ -251,6 +253,9 @@ def test_posting_with_a_reason_ends_it_and_the_board_drops_it(chairside, persona
     # The patient's sessions list shows it cancelled, with the reason.
     listing = nurse.get(reverse("patient_sessions", args=[session.patient_id]))
     assert f"{NOT_DOSED_PREFIX}: {REASON}" in listing.content.decode()
+    # The day calendar treats it as any cancelled booking: the chair's slot is free.
+    calendar = coordinator.get(reverse("calendar_day")).content.decode()
+    assert "calendar-block" not in calendar
     # Signed from the page.
     response = nurse.post(
         reverse("session_action", args=[session.pk, "sign"]), {"sign-attest": "on"}
