@@ -19,59 +19,62 @@ from clinic.models import Chair, User
 from clinic.selectors import clinic_settings
 from sessions import monitoring
 from sessions.demo_records import build_record, log_refusal, timeline
-from sessions.models import Appointment, AppointmentStatus, TreatmentSession, VitalAlert
+from sessions.models import (
+    Appointment,
+    AppointmentStatus,
+    DeviceDose,
+    DoseRecord,
+    TreatmentSession,
+    VitalAlert,
+)
 from sessions.services.discharge import session_discharge
+from sessions.services.no_dose import session_end_without_dose
 from sessions.services.signoff import session_sign
 from sessions.services.vitals import alert_acknowledge
 
 
 def close_open_record(session: TreatmentSession, psychiatrist: User | None) -> None:
     """An earlier demo day's unfinished record is closed, never deleted (clinical records
-    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason,
-    signed, so the board shows today only."""
+    are not deleted): alerts acknowledged, discharged by the psychiatrist with a reason (or,
+    a session checked in whose dose never came, ended without a dose by its nurse), signed,
+    so the board shows today only."""
+    if session.nurse_signed_at is not None:
+        return
     end = session.opened_at + dt.timedelta(hours=2, minutes=30)
     nurse = session.opened_by
     line = timeline(session.appointment)
+    dosed = (
+        DoseRecord.objects.filter(session=session).exists()
+        or DeviceDose.objects.filter(session=session).exists()
+    )
     try:
         with clock.at(end):
-            for alert in VitalAlert.objects.filter(session=session, acknowledged_at__isnull=True):
-                alert_acknowledge(
-                    alert=alert, action_taken="Re-checked and settled (demo day closed).",
+            if session.ended_without_dose_at is None:
+                for alert in VitalAlert.objects.filter(
+                    session=session, acknowledged_at__isnull=True
+                ):
+                    alert_acknowledge(
+                        alert=alert, action_taken="Re-checked and settled (demo day closed).",
+                        actor=nurse,
+                    )  # fmt: skip
+            if session.ended_without_dose_at is None and dosed:
+                session_discharge(
+                    session=session,
+                    override_reason="Demo: the demo day ended before discharge was charted.",
+                    rems_ready_minutes=line.discharge - line.dose - 30
+                    if session.route == monitoring.ESKETAMINE
+                    else None,
+                    actor=psychiatrist or nurse,
+                )
+            elif session.ended_without_dose_at is None:
+                session_end_without_dose(
+                    session=session,
+                    reason="Demo: the demo day ended before the dose was given.",
                     actor=nurse,
-                )  # fmt: skip
-            session_discharge(
-                session=session,
-                override_reason="Demo: the demo day ended before discharge was charted.",
-                rems_ready_minutes=line.discharge - line.dose - 30
-                if session.route == monitoring.ESKETAMINE
-                else None,
-                actor=psychiatrist or nurse,
-            )
+                )
             session_sign(session=session, actor=nurse)
     except ValidationError as refusal:
         log_refusal(session.appointment, "closing an earlier day", refusal)
-        _close_without_service(session, psychiatrist, end)
-
-
-def _close_without_service(
-    session: TreatmentSession, psychiatrist: User | None, end: dt.datetime
-) -> None:
-    """No service closes a session checked in whose dose never came (discharge says
-    "cancel the appointment instead", cancelling takes only a scheduled appointment), so
-    the demo closes the live day's check-in-only session of an earlier day directly, as
-    before, to keep the board on today. The one other direct write of the demo."""
-    session.refresh_from_db()
-    if session.discharged_at is not None:
-        return
-    session.discharged_at = session.ready_to_leave_at = end
-    session.discharged_by = psychiatrist or session.opened_by
-    session.discharge_override_reason = "Demo: the demo day ended before discharge was charted."
-    session.discharge_unmet = ["DEMO_DAY_CLOSED"]
-    session.nurse_signed_at, session.nurse_signed_by = end, session.opened_by
-    session.save()
-    appointment = session.appointment
-    appointment.status = AppointmentStatus.COMPLETED
-    appointment.save(update_fields=["status"])
 
 
 def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Chair | None:

@@ -260,6 +260,18 @@ class ReasonForm(forms.Form):
     )
 
 
+class EndWithoutDoseForm(forms.Form):
+    """End the session at the chair without a dose: the reason is required."""
+
+    reason = forms.CharField(
+        label="Why the dose is not given",
+        help_text="E.g. blood pressure still 172/104 on re-measure; the patient declined.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Write why the session ends without a dose."},
+    )
+
+
 class OrderAmendForm(forms.Form):
     mg_per_kg = forms.DecimalField(
         label="New dose (mg/kg)", required=False, max_digits=5, decimal_places=3

@@ -107,6 +107,13 @@ class TreatmentSession(models.Model):
         null=True,
         blank=True,
     )
+    # A session that ended at the chair without a dose (the gate held, the patient
+    # declined or felt unwell): when, who and why; it stands for the discharge.
+    ended_without_dose_at = models.DateTimeField(null=True, blank=True)
+    ended_without_dose_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_without_dose_reason = models.TextField(blank=True, max_length=2000)
     nurse_signed_at = models.DateTimeField(null=True, blank=True)
     nurse_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -135,8 +142,15 @@ class TreatmentSession(models.Model):
                 name="session_cosign_after_nurse_sign",
             ),
             models.CheckConstraint(
-                condition=Q(nurse_signed_at__isnull=True) | Q(discharged_at__isnull=False),
+                condition=Q(nurse_signed_at__isnull=True)
+                | Q(discharged_at__isnull=False)
+                | Q(ended_without_dose_at__isnull=False),
                 name="session_sign_after_discharge",
+            ),
+            # A session ends one way: discharged after a dose, or ended without one.
+            models.CheckConstraint(
+                condition=Q(discharged_at__isnull=True) | Q(ended_without_dose_at__isnull=True),
+                name="session_discharged_or_ended_without_dose",
             ),
             # Two people sign a record: the co-signer is never the one who signed.
             models.CheckConstraint(
@@ -164,6 +178,11 @@ class TreatmentSession(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.cosigned_at is not None
+
+    @property
+    def ended(self) -> bool:
+        """Discharged after the dose, or ended at the chair without one."""
+        return self.discharged_at is not None or self.ended_without_dose_at is not None
 
 
 class SessionPart(models.Model):

@@ -34,7 +34,9 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
     # Two index-only lookups (the partial indexes on open sessions and open alerts)
     # rather than one OR with a sub-select, which PostgreSQL answers with a full scan.
     ids = set(
-        TreatmentSession.objects.filter(discharged_at__isnull=True).values_list("pk", flat=True)
+        TreatmentSession.objects.filter(
+            discharged_at__isnull=True, ended_without_dose_at__isnull=True
+        ).values_list("pk", flat=True)
     ) | set(
         VitalAlert.objects.filter(
             level=AlertLevel.CRITICAL, acknowledged_at__isnull=True

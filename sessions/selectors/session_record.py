@@ -80,6 +80,7 @@ def _with_record(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSess
         "nurse_signed_by",
         "cosigned_by",
         "discharged_by",
+        "ended_without_dose_by",
         "amended_by",
         "rems_submission",
     )

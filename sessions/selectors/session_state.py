@@ -137,6 +137,8 @@ class SessionState:
             return "signed"
         if session.discharged_at:
             return "discharged"
+        if session.ended_without_dose_at:
+            return "ended_without_dose"
         if self.dose is None:
             return "predose"
         if self.session.route == "iv" and self.dose.ended_at is None:
@@ -145,6 +147,8 @@ class SessionState:
 
     @property
     def stage_label(self) -> str:
+        if self.stage == "ended_without_dose":
+            return "Ended without a dose"
         return dict(STAGES)[self.stage]
 
     @property
@@ -420,7 +424,7 @@ def _vitals_due(
         reading_times=[r.taken_at for r in readings],
         now=now,
         has_baseline=before.baseline is not None,
-        finished=session.discharged_at is not None,
+        finished=session.ended,
     )
 
 

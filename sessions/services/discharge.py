@@ -77,7 +77,7 @@ def session_discharge(
             return session
         state = state_of(session, now=now)
         if state.dose is None:
-            raise ValidationError("No dose is recorded; cancel the appointment instead.")
+            raise ValidationError("No dose is recorded; end the session without a dose instead.")
         unmet = [criterion.code for criterion in state.discharge.unmet]
         if session.route == monitoring.ESKETAMINE:
             session.rems_ready_minutes = _rems_ready_minutes(state, rems_ready_minutes, now)

@@ -27,25 +27,33 @@ def audit_change(action: str, session: TreatmentSession, obj: object, actor: Use
     audit_record(action=action, user=actor, patient_id=session.patient_id, obj=obj)
 
 
-def lock_for_write(session: TreatmentSession) -> TreatmentSession:
+ENDED_WITHOUT_DOSE = "This session ended without a dose; nothing more is charted on it."
+
+
+def lock_for_write(session: TreatmentSession, *, ended_ok: bool = False) -> TreatmentSession:
     """Re-read the session under a row lock and refuse writes to a signed record.
 
     Every write to the record goes through here: from the nurse's signature on, only the
-    co-signature (`session_cosign`) and addenda are taken."""
+    co-signature (`session_cosign`) and addenda are taken. A session ended without a dose
+    takes only its signature (`ended_ok`)."""
     fresh = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     if fresh.cosigned_at is not None:
         raise RecordLocked
     if fresh.nurse_signed_at is not None:
         raise ValidationError("The nurse has signed this record; add an addendum instead.")
+    if fresh.ended_without_dose_at is not None and not ended_ok:
+        raise ValidationError(ENDED_WITHOUT_DOSE)
     return fresh
 
 
 @contextmanager
-def record_change(session: TreatmentSession) -> Iterator[TreatmentSession]:
+def record_change(
+    session: TreatmentSession, *, ended_ok: bool = False
+) -> Iterator[TreatmentSession]:
     """One transaction around a change to the record, with the session re-read under its
     row lock (`lock_for_write`): `with record_change(session) as session: ...`."""
     with transaction.atomic():
-        yield lock_for_write(session)
+        yield lock_for_write(session, ended_ok=ended_ok)
 
 
 def clinical_time(value: dt.datetime | None, *, field: str, now: dt.datetime) -> dt.datetime:

@@ -26,11 +26,15 @@ from sessions.services.record_change import (
 
 
 def session_sign(*, session: TreatmentSession, actor: User) -> TreatmentSession:
-    """The nurse signs the record after discharge (critical alerts must be acknowledged)."""
+    """The nurse signs the record after discharge, or once the session ended without a dose
+    (critical alerts must be acknowledged)."""
     require(actor, RECORD_SESSION, message="Your role cannot sign a session record.")
-    with record_change(session) as session:
-        if session.discharged_at is None:
-            raise ValidationError("Discharge the patient before signing the record.")
+    with record_change(session, ended_ok=True) as session:
+        if not session.ended:
+            raise ValidationError(
+                "Discharge the patient (or end the session without a dose) before signing "
+                "the record."
+            )
         if VitalAlert.objects.filter(
             session=session, level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
         ).exists():

@@ -19,6 +19,7 @@ from sessions.forms.records import (
     AsqForm,
     DischargeForm,
     DoseForm,
+    EndWithoutDoseForm,
     EnteredInErrorForm,
     InfusionStopForm,
     MedicationChangesForm,
@@ -52,6 +53,7 @@ from sessions.services import (
     discharge,
     dose,
     infusion,
+    no_dose,
     signoff,
     vitals,
 )
@@ -376,6 +378,19 @@ def _discharge(request: HttpRequest, session: TreatmentSession, forms: Forms) ->
     return "discharge"
 
 
+def _end_without_dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
+    # A refusal (a dose is recorded, already ended…) shows above the form, the reason kept.
+    _submit(
+        forms,
+        "end_without_dose",
+        _bound(EndWithoutDoseForm, request, prefix="nodose"),
+        lambda form: no_dose.session_end_without_dose(
+            session=session, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+    )
+    return "discharge"
+
+
 def _attested(forms: Forms, key: str, form: SignForm) -> bool:
     """The signer ticked the box saying what they sign; if not, the box says so. A refusal
     by the service itself (another psychiatrist must co-sign…) shows above the block."""
@@ -470,6 +485,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, TreatmentSession, Forms], str]] = {
     "acknowledge": _acknowledge,
     "assess": _assess,
     "discharge": _discharge,
+    "end-without-dose": _end_without_dose,
     "sign": _sign,
     "cosign": _cosign,
     "addendum": _addendum,

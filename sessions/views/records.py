@@ -30,6 +30,7 @@ from sessions.forms.records import (
     AsqForm,
     DischargeForm,
     DoseForm,
+    EndWithoutDoseForm,
     InfusionStopForm,
     MedicationChangesForm,
     OrderAmendForm,
@@ -74,6 +75,9 @@ STATUS_BLOCKS = (
     "discharge",
     "signoff",
 )
+
+# Actions after which the page is loaded again whole (htmx): every entry form closes.
+WHOLE_PAGE_ACTIONS = {"end-without-dose"}
 
 
 # --- Check-in from the calendar or the board --------------------------------------------
@@ -149,6 +153,7 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
         "event_form": forms.get("adverse_event") or AdverseEventForm(prefix="event"),
         "ack_forms": forms.get("acknowledge", {}),
         "discharge_form": forms.get("discharge") or DischargeForm(prefix="discharge"),
+        "no_dose_form": forms.get("end_without_dose") or EndWithoutDoseForm(prefix="nodose"),
         "addendum_form": forms.get("addendum")
         or AddendumForm(
             prefix="addendum",
@@ -165,11 +170,13 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
 def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
     state = session_state.state_of(session)
     user = request.user
-    writable = (
+    signable = (
         may(user, permissions.RECORD_SESSION)
         and session.nurse_signed_at is None
         and session.cosigned_at is None
     )
+    # A session ended without a dose takes only its signature.
+    writable = signable and session.ended_without_dose_at is None
     plan = session.plan
     # What the treatment gate reads, only while the dose is still to come.
     facts = None if state.dose else treatment_facts(session, now=state.now)
@@ -213,7 +220,8 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         ],
         # Who may (the policy, `can.sessions.*` in the templates) and the record's state.
         "can_write": writable,
-        "can_sign": writable and session.discharged_at is not None,
+        "can_sign": signable and session.ended,
+        "can_end_without_dose": writable and state.dose is None and not state.devices,
         "can_cosign": may(user, permissions.COSIGN_RECORD)
         and session.nurse_signed_at is not None
         and session.cosigned_at is None,
@@ -256,6 +264,11 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
         or bool(forms.get("in_error"))
     )
     session = session_for_user(request.user, session_id)
+    if request.htmx and action in WHOLE_PAGE_ACTIONS and not failed:
+        # Every entry form of the page closes: the whole page is loaded again.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     if not request.htmx:
         if not failed:
             return redirect(reverse("session_record", args=[session.pk]) + f"#{block}")
