@@ -199,3 +199,28 @@ def test_an_inactive_location_is_not_warned_about(login, personas) -> None:
 def test_a_chair_belongs_to_a_location(db: None) -> None:
     chair = ChairFactory()
     assert chair.location.chairs.get() == chair
+
+
+def test_a_coordinator_sets_the_patients_home_location(login, personas) -> None:
+    riverside = LocationFactory(name="Riverside")
+    harbor = LocationFactory(name="Harbor Point", dea_number="FH7654329")
+    LocationFactory(name="Closed site", dea_number="", is_active=False)
+    patient = personas.patient_a
+    patient.home_location = riverside
+    patient.save(update_fields=["home_location"])
+    client = login(personas.coordinator)
+    url = reverse("patient_edit", args=[patient.pk])
+    html = client.get(url).content.decode()
+    assert "Home location" in html and "Harbor Point" in html and "Closed site" not in html
+    data = {
+        "legal_first_name": patient.legal_first_name,
+        "legal_last_name": patient.legal_last_name,
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "email": patient.email,
+        "phone": patient.phone,
+        "reminder_channel": "email",
+        "home_location": harbor.pk,
+    }
+    assert client.post(url, data).status_code == 302
+    patient.refresh_from_db()
+    assert patient.home_location == harbor
