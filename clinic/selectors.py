@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from clinic import permissions
+from clinic import clock, permissions
 from clinic.choices import (
     AccountType,
     JourneyState,
@@ -222,7 +222,7 @@ def dea_alerts() -> list[DeaAlert]:
     `DEA_WARNING_DAYS` days, each by its own local date (one query)."""
     alerts = []
     for location in Location.objects.filter(is_active=True).order_by("pk"):
-        today = timezone.localdate(timezone.now(), location.zone)
+        today = timezone.localdate(clock.now(), location.zone)
         problem = location.dea_problem(today)
         if problem:
             alerts.append(DeaAlert("danger", location, problem))
