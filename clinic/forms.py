@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateformat import time_format
 
@@ -18,7 +19,7 @@ from clinic import preferences
 from clinic.auth import SIGN_IN_FAILED
 from clinic.choices import AccountType, AuditAction, JourneyState, ReminderChannel, Role
 from clinic.fields import ClinicDateField
-from clinic.models import ClinicSettings, Patient, User
+from clinic.models import ClinicSettings, Location, Patient, User
 
 
 class SignInForm(AuthenticationForm):
@@ -221,8 +222,18 @@ class PatientDetailsForm(forms.ModelForm):
             "emergency_contact_phone",
             "emergency_contact_relationship",
             "reminder_channel",
+            "home_location",
         ]
         field_classes = {"date_of_birth": ClinicDateField}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The patient's usual location (controlled-substances.md §1): an active one, or
+        # the one already set.
+        current = self.instance.home_location_id if self.instance else None
+        self.fields["home_location"].queryset = Location.objects.filter(
+            Q(is_active=True) | Q(pk=current)
+        ).order_by("pk")
 
     def clean_date_of_birth(self) -> Any:
         return validate_birth_date(self.cleaned_data["date_of_birth"])

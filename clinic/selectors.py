@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from clinic import permissions
+from clinic import clock, permissions
 from clinic.choices import (
     AccountType,
     JourneyState,
@@ -26,11 +26,13 @@ from clinic.models import (
     ClinicSettings,
     Closure,
     Document,
+    Location,
     OpeningHours,
     Patient,
     Reminder,
     User,
 )
+from clinic.models.clinic_setup import DEA_WARNING_DAYS
 from clinic.notifications.kinds import clinical_kinds
 from clinic.policy import NotVisible, may, patients_visible_to
 
@@ -203,6 +205,41 @@ def clinic_day(day: dt.date | None = None) -> ClinicDay:
 
 def upcoming_closures(limit: int = 5) -> QuerySet[Closure]:
     return Closure.objects.filter(date__gte=timezone.localdate())[:limit]
+
+
+@dataclass(frozen=True)
+class DeaAlert:
+    """A location whose DEA registration needs the admin: "danger" when dosing is blocked
+    there (missing or expired), "warning" within 60 days of expiry."""
+
+    level: str
+    location: Location
+    text: str
+
+
+def dea_alerts() -> list[DeaAlert]:
+    """The active locations whose DEA registration is missing, expired or expires within
+    `DEA_WARNING_DAYS` days, each by its own local date (one query)."""
+    alerts = []
+    for location in Location.objects.filter(is_active=True).order_by("pk"):
+        today = timezone.localdate(clock.now(), location.zone)
+        problem = location.dea_problem(today)
+        if problem:
+            alerts.append(DeaAlert("danger", location, problem))
+            continue
+        days = (location.dea_expires_on - today).days
+        if days <= DEA_WARNING_DAYS:
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            alerts.append(
+                DeaAlert(
+                    "warning",
+                    location,
+                    f"The DEA registration of {location.name} ({location.dea_number}) expires "
+                    f"{when}, on {location.dea_expires_on:%-d %B %Y}: renew it, then enter "
+                    "the new expiry date. Dosing there stops the day after it expires.",
+                )
+            )
+    return alerts
 
 
 def staff_overview() -> QuerySet[User]:

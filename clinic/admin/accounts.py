@@ -61,7 +61,9 @@ class StaffAccountForm(forms.ModelForm):
             "credentials",
             "email",
             "is_active",
+            "locations",
         ]
+        widgets = {"locations": forms.CheckboxSelectMultiple}
 
     def clean_username(self) -> str:
         # Patients sign in with their e-mail address or record number: a staff username
@@ -104,6 +106,7 @@ class ClinicUserAdmin(AdminRoleModelAdmin):
         return [
             (None, {"fields": ["username"]}),
             ("Person", {"fields": person}),
+            ("Locations", {"fields": ["locations"]}),
             ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
         ]
 

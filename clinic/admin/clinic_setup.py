@@ -1,5 +1,5 @@
-"""The clinic itself in the admin: settings (with the parts feature apps add), opening
-hours, closures, chairs, and the periodic tasks (read-only)."""
+"""The clinic itself in the admin: settings (with the parts feature apps add), locations
+(with their chairs), opening hours, closures, chairs, and the periodic tasks (read-only)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from clinic.models import (
     Chair,
     ClinicSettings,
     Closure,
+    Location,
     OpeningHours,
 )
 from clinic.policy import may
@@ -135,8 +136,74 @@ class ClosureAdmin(AdminRoleModelAdmin):
 
 
 class ChairAdmin(AdminRoleModelAdmin):
-    list_display = ["name", "room", "is_active", "display_order"]
+    list_display = ["name", "location", "room", "is_active", "display_order"]
+    list_filter = ["location"]
     list_editable = ["is_active", "display_order"]
+
+
+class LocationChairInline(admin.TabularInline):
+    """The location's chairs; a chair with sessions booked is switched off, not deleted."""
+
+    model = Chair
+    fields = ["name", "room", "is_active", "display_order"]
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "time_zone",
+            "is_active",
+            "nurse_capacity",
+            "dea_number",
+            "dea_schedules",
+            "dea_expires_on",
+            "rems_certification_id",
+            "rems_certified_on",
+        ]
+        field_classes = {"dea_expires_on": ClinicDateField, "rems_certified_on": ClinicDateField}
+
+    def clean_dea_number(self) -> str:
+        # Typed in lower case or with spaces, it is still the number on the certificate.
+        return "".join(self.cleaned_data["dea_number"].split()).upper()
+
+
+class LocationAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
+    """A clinic location: its DEA registration (checked by the treatment gate before every
+    dose; the admin home page warns 60 days before it expires), its REMS certification,
+    and its chairs."""
+
+    form = LocationForm
+    list_display = ["name", "dea_number", "dea_expires_on", "rems_certification_id", "is_active"]
+    inlines = [LocationChairInline]
+    fieldsets = [
+        ("Location", {"fields": ["name", "address", "phone", "time_zone", "is_active"]}),
+        ("Operations", {"fields": ["nurse_capacity"]}),
+        (
+            "DEA registration",
+            {"fields": ["dea_number", "dea_schedules", "dea_expires_on"]},
+        ),
+        (
+            "REMS healthcare-setting certification",
+            {"fields": ["rems_certification_id", "rems_certified_on"]},
+        ),
+    ]
 
 
 class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
@@ -149,6 +216,7 @@ class ClinicPeriodicTaskAdmin(ReadOnlyAdmin, PeriodicTaskAdmin):
 
 
 clinic_admin_site.register(ClinicSettings, ClinicSettingsAdmin)
+clinic_admin_site.register(Location, LocationAdmin)
 clinic_admin_site.register(OpeningHours, OpeningHoursAdmin)
 clinic_admin_site.register(Closure, ClosureAdmin)
 clinic_admin_site.register(Chair, ChairAdmin)

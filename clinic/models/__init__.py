@@ -2,7 +2,7 @@
 
 - `accounts`: logins, staff roles and role requests, authenticator set-up links,
   password-reset requests;
-- `clinic_setup`: the clinic's settings row, opening hours, closures, chairs;
+- `clinic_setup`: the clinic's settings row, locations, opening hours, closures, chairs;
 - `patients`: patients and the append-only addendum;
 - `audit`: the append-only audit trail;
 - `reminders`: reminder rows;
@@ -25,7 +25,10 @@ from clinic.models.clinic_setup import (
     Chair,
     ClinicSettings,
     Closure,
+    Location,
     OpeningHours,
+    validate_dea_number,
+    validate_dea_schedules,
     validate_time_zone,
 )
 from clinic.models.documents import Document
@@ -42,6 +45,7 @@ __all__ = [
     "ClinicSettings",
     "Closure",
     "Document",
+    "Location",
     "OpeningHours",
     "PasswordResetRequest",
     "Patient",
@@ -50,5 +54,7 @@ __all__ = [
     "RoleRequestStatus",
     "StaffRole",
     "User",
+    "validate_dea_number",
+    "validate_dea_schedules",
     "validate_time_zone",
 ]

@@ -30,6 +30,12 @@ class User(AbstractUser):
     credentials = models.CharField(
         max_length=40, blank=True, help_text="Shown after the name, e.g. “RN”, “MD”, “LMFT”."
     )
+    locations = models.ManyToManyField(
+        "clinic.Location",
+        blank=True,
+        related_name="staff",
+        help_text="The clinic locations this member of staff works at.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

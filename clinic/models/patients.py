@@ -84,6 +84,15 @@ class Patient(models.Model):
         limit_choices_to={"staff_roles__role": Role.THERAPIST},
     )
 
+    home_location = models.ForeignKey(
+        "clinic.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="home_patients",
+        help_text="Where the patient is usually seen; they may be seen at any location.",
+    )
+
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])

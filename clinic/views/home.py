@@ -36,6 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if may(user, permissions.ADMINISTER):
         context["staff"] = selectors.staff_overview()
         context["closures"] = selectors.upcoming_closures()
+        context["dea_alerts"] = selectors.dea_alerts()
     return TemplateResponse(request, "clinic/home.html", context)
 
 

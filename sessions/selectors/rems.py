@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from clinic.models import ClinicSettings
+from clinic.models import ClinicSettings, Location
 from clinic.selectors import clinic_settings
 from intake.models import ScreeningResult
 from intake.screening import MEDICATION_KEYS
 from sessions.models import RemsFormVersion, VitalReading
 from sessions.models.checkin import CheckInItem
 from sessions.models.vitals import ReadingPhase
+from sessions.selectors.location import session_location
 from sessions.selectors.safety import safety_settings
 from sessions.selectors.session_state import SessionState
 
@@ -39,6 +40,28 @@ CO_MEDICATION_KEYS = {
 
 def _yes_no(value: bool) -> str:
     return "Yes" if value else "No"
+
+
+@dataclass(frozen=True)
+class RemsSetting:
+    """The healthcare setting a form names: the session's location, each part falling back
+    to the clinic settings' while the location has none."""
+
+    name: str
+    address: str
+    phone: str
+    certification_id: str
+
+
+def rems_setting(location: Location | None, clinic: ClinicSettings) -> RemsSetting:
+    if location is None:
+        return RemsSetting(clinic.name, clinic.address, clinic.phone, clinic.rems_certification_id)
+    return RemsSetting(
+        name=location.name,
+        address=location.address.strip() or clinic.address,
+        phone=location.phone or clinic.phone,
+        certification_id=location.rems_certification_id or clinic.rems_certification_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,12 +189,19 @@ def _serious_events(facts: _Facts) -> str:
     )
 
 
-def _values(state: SessionState, clinic: ClinicSettings, first_dose: bool) -> dict[str, object]:
-    """Every field the product fills, in the form's order (None: not in the record)."""
+def _values(
+    state: SessionState,
+    clinic: ClinicSettings,
+    first_dose: bool,
+    setting: RemsSetting | None = None,
+) -> dict[str, object]:
+    """Every field the product fills, in the form's order (None: not in the record). The
+    setting named is the session's location's unless given."""
     facts = _Facts(state, clinic)
+    setting = setting or rems_setting(session_location(state.session), clinic)
     return {
         **_patient_values(state, first_dose),
-        **_people_values(state, clinic),
+        **_people_values(state, setting),
         **_treatment_values(facts),
         **_monitoring_values(facts),
     }
@@ -188,20 +218,20 @@ def _patient_values(state: SessionState, first_dose: bool) -> dict[str, object]:
     }
 
 
-def _people_values(state: SessionState, clinic: ClinicSettings) -> dict[str, object]:
+def _people_values(state: SessionState, setting: RemsSetting) -> dict[str, object]:
     """The treatment setting, the prescriber and the health care provider who monitored."""
     session = state.session
     prescriber = session.supervising_psychiatrist or session.plan.written_by
     monitor = session.nurse_signed_by or (state.dose.administered_by if state.dose else None)
     return {
-        "setting_name": clinic.name,
-        "setting_address": clinic.address.strip() or None,
-        "rems_certification_id": clinic.rems_certification_id or None,
+        "setting_name": setting.name,
+        "setting_address": setting.address.strip() or None,
+        "rems_certification_id": setting.certification_id or None,
         "prescriber_name": _person(prescriber),
-        "prescriber_phone": clinic.phone or None,
+        "prescriber_phone": setting.phone or None,
         "prescriber_email": getattr(prescriber, "email", None) or None,
         "monitor_name": _person(monitor),
-        "monitor_phone": clinic.phone or None,
+        "monitor_phone": setting.phone or None,
         "monitor_email": getattr(monitor, "email", None) or None,
     }
 
@@ -289,7 +319,8 @@ def form_version() -> RemsFormVersion | None:
 
 
 def rems_form(state: SessionState, *, first_dose: bool) -> RemsForm:
-    """The form of the clinic's version, filled from the record, with what is missing."""
+    """The form of the clinic's version, filled from the record, with what is missing. The
+    setting it names is the session's location (controlled-substances.md §1)."""
     version = form_version()
     values = _values(state, clinic_settings(), first_dose)
     sections: list[tuple[str, list[tuple[str, str | None]]]] = []
@@ -305,13 +336,16 @@ def rems_form(state: SessionState, *, first_dose: bool) -> RemsForm:
     return RemsForm(version=version, sections=sections, missing=missing)
 
 
-def rems_missing(plan: object) -> list[str]:
+def rems_missing(plan: object, location: Location | None = None) -> list[str]:
     """What esketamine still needs before it is booked or given: the patient's REMS
-    enrollment on the plan and the clinic's REMS certification (empty: nothing)."""
-    clinic = clinic_settings()
+    enrollment on the plan and the REMS certification of the location (when it has one
+    on file), else of the clinic settings (empty: nothing)."""
+    certified: object = clinic_settings()
+    if location is not None and location.rems_certification_id:
+        certified = location
     missing = []
     if not plan.rems_patient_id or plan.rems_enrolled_on is None:
         missing.append("the patient's REMS enrollment (id and date)")
-    if not clinic.rems_certification_id or clinic.rems_certified_on is None:
+    if not certified.rems_certification_id or certified.rems_certified_on is None:
         missing.append("the clinic's REMS certification")
     return missing

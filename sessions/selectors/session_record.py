@@ -70,7 +70,7 @@ def _with_presence(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSe
 
 def _with_record(queryset: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
     return with_urgent_flag(queryset).select_related(
-        "appointment__chair",
+        "appointment__chair__location",  # the treatment gate's DEA check, the REMS setting
         "appointment__nurse",
         "patient__intake",  # the allergies banner
         "plan__protocol",

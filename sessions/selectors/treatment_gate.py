@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clinic import clock
 from clinic.choices import SexAtBirth
-from clinic.models import Patient
+from clinic.models import Location, Patient
 from clinic.selectors import clinic_settings
 from intake.choices import Route
 from intake.models import Decision, EligibilityDecision, Intake, ScreeningResult
@@ -33,6 +33,7 @@ from sessions.models import (
 from sessions.models.checkin import PregnancyTestResult
 from sessions.models.doses import Drug
 from sessions.models.safety import PregnancyTestPolicy
+from sessions.selectors.location import session_location
 from sessions.selectors.rems import rems_missing
 
 PREGNANCY_TEST_VALID_DAYS = 7
@@ -48,6 +49,10 @@ AT_CHECK_IN = frozenset(
         "REMS_MISSING",
     }
 )
+
+# The site's regulatory check (controlled-substances.md §1), not a clinical rule: no dose
+# at a location whose DEA registration is missing or expired.
+DEA_REGISTRATION = "DEA_REGISTRATION"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class TreatmentFacts:
     pregnancy_not_applicable: bool
     first_dose: bool  # the patient's first ever dose of this session's drug
     current_plan: TreatmentPlan | None
+    location: Location | None  # where the session takes place (`session_location`)
+    location_today: dt.date  # today at that location (its own time zone)
 
     @property
     def newer_screenings(self) -> list[ScreeningResult]:
@@ -118,7 +125,8 @@ def intake_allergies(patient: Patient) -> list[dict[str, str]] | None:
 
 
 def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None) -> TreatmentFacts:
-    """Read what the treatment gate needs (seven queries, whatever the history)."""
+    """Read what the treatment gate needs (seven queries, whatever the history; an eighth for
+    the session's location unless the session was read with it, see `session_location`)."""
     now = now or clock.now()
     today = timezone.localdate(now, clinic_settings().zone)
     patient_id = session.patient_id
@@ -130,6 +138,7 @@ def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None
     )
     intake = Intake.objects.filter(patient_id=patient_id).only("answers").first()
     drug = Drug.ESKETAMINE if session.route == Route.INTRANASAL_ESKETAMINE else Drug.KETAMINE
+    location = session_location(session)
     return TreatmentFacts(
         session=session,
         today=today,
@@ -156,6 +165,8 @@ def treatment_facts(session: TreatmentSession, *, now: dt.datetime | None = None
         current_plan=TreatmentPlan.objects.filter(patient_id=patient_id)
         .order_by("-version")
         .first(),
+        location=location,
+        location_today=timezone.localdate(now, location.zone) if location else today,
     )
 
 
@@ -232,6 +243,22 @@ def _eligibility_reasons(facts: TreatmentFacts) -> list[GateReason]:
     return reasons
 
 
+def dea_reasons(facts: TreatmentFacts) -> list[GateReason]:
+    """No dose at a location whose DEA registration is missing or expired (21 CFR 1301.12:
+    each place where controlled substances are stored and given is registered). A
+    registration is valid through its expiry date, by the location's own date."""
+    if facts.location is None:
+        return [
+            GateReason(
+                DEA_REGISTRATION,
+                "Dosing is blocked: the session's location is not known, so its DEA "
+                "registration cannot be checked.",
+            )
+        ]
+    problem = facts.location.dea_problem(facts.location_today)
+    return [GateReason(DEA_REGISTRATION, problem)] if problem else []
+
+
 def treatment_gate(
     facts: TreatmentFacts,
     *,
@@ -241,7 +268,7 @@ def treatment_gate(
 ) -> list[GateReason]:
     """Every reason this session may not go on, in the order of session-monitoring §1a."""
     session = facts.session
-    reasons = _eligibility_reasons(facts)
+    reasons = _eligibility_reasons(facts) + dea_reasons(facts)
     pregnancy = pregnancy_requirement(facts, checkin_answer=checkin_pregnancy, policy=policy)
     if pregnancy.positive_test is not None or checkin_pregnancy == "pregnant":
         reasons.append(
@@ -267,7 +294,9 @@ def treatment_gate(
                 "psychiatrist must assess the patient and acknowledge it before the dose.",
             )
         )
-    if session.route == Route.INTRANASAL_ESKETAMINE and (missing := rems_missing(session.plan)):
+    if session.route == Route.INTRANASAL_ESKETAMINE and (
+        missing := rems_missing(session.plan, facts.location)
+    ):
         reasons.append(
             GateReason("REMS_MISSING", "Esketamine needs " + " and ".join(missing) + ".")
         )

@@ -29,6 +29,12 @@ def _change_form_data(client: Client, user: User) -> dict:
     page = client.get(reverse("admin:clinic_user_change", args=[user.pk]))
     form = page.context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}
+    # As a browser posts a group of checkboxes (the locations): the ticked ones' ids.
+    data |= {
+        name: [getattr(value, "pk", value) for value in initial]
+        for name, initial in form.initial.items()
+        if isinstance(initial, list)
+    }
     data["is_active"] = "on"
     for formset in page.context["inline_admin_formsets"]:
         management = formset.formset.management_form

@@ -13,9 +13,10 @@ from django.utils import timezone
 from clinic import roles, services
 from clinic.choices import JourneyState, Role
 from clinic.journey import NEXT_STEPS, next_step, progress_index
-from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient, User
+from clinic.models import Chair, ClinicSettings, Closure, Location, OpeningHours, Patient, User
 from clinic.notifications.sms import FileSmsBackend, SmsError, SmsMessage, send_sms
 from clinic.selectors import clinic_settings
+from tests.factories import LocationFactory
 
 
 def test_every_journey_state_says_what_is_next_for_staff_and_for_the_patient() -> None:
@@ -93,8 +94,16 @@ def test_clinic_settings_refuse_an_unknown_time_zone(personas) -> None:
 def test_an_admin_edits_clinic_settings_in_the_admin_and_it_is_audited(login, personas) -> None:
     client = login(personas.admin)
     url = reverse("admin:clinic_chair_add")
+    location = LocationFactory()  # every chair belongs to a location
     response = client.post(
-        url, {"name": "Chair 9", "room": "Suite C", "display_order": 9, "is_active": "on"}
+        url,
+        {
+            "name": "Chair 9",
+            "location": location.pk,
+            "room": "Suite C",
+            "display_order": 9,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     assert Chair.objects.filter(name="Chair 9").exists()
@@ -132,7 +141,22 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     assert "0 patients added" in capsys.readouterr().out
 
     assert Patient.objects.count() == 25
-    assert Chair.objects.filter(is_active=True).count() == 4
+    # Two locations (controlled-substances.md §1): Riverside's four chairs, Harbor Point's two.
+    riverside, harbor = Location.objects.order_by("pk")
+    assert (riverside.name, harbor.name) == ("Riverside", "Harbor Point")
+    assert Chair.objects.filter(is_active=True, location=riverside).count() == 4
+    assert Chair.objects.filter(is_active=True, location=harbor).count() == 2
+    assert riverside.dea_number != harbor.dea_number
+    assert harbor.rems_certification_id and riverside.rems_certification_id
+    for location in (riverside, harbor):
+        location.full_clean()  # valid-format DEA numbers (check digit)
+    assert set(User.objects.get(username="nurse2").locations.all()) == {riverside, harbor}
+    assert not User.objects.filter(account_type="staff").exclude(locations=riverside).exists()
+    assert not Patient.objects.exclude(home_location=riverside).exists()
+    # The live day and every demo booking stay at Riverside.
+    from sessions.models import Appointment
+
+    assert not Appointment.objects.filter(chair__location=harbor).exists()
     # Monday to Saturday, and today whatever weekday it is: the demo's live sessions are today.
     today = timezone.localdate(timezone=clinic_settings().zone)
     assert OpeningHours.objects.count() == (6 if today.weekday() < 6 else 7)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from clinic.models import Chair, ClinicSettings, Patient, User
+from clinic.models import Chair, ClinicSettings, Location, Patient, User
 from intake.models import EligibilityDecision, MeasureResult
 from integration.models import IntegrationNote
 from sessions.demo_records import build_record
@@ -142,13 +142,17 @@ def fill_intake(page: Page, journey: Journey) -> None:
 
 def free_chair_start(day: dt.date, at: dt.time, zone) -> tuple[Chair, dt.datetime]:
     start = dt.datetime.combine(day, at, tzinfo=zone)
-    for chair in Chair.objects.order_by("display_order"):
+    # The demo's first location (Riverside): the whole program happens there.
+    riverside = Location.objects.order_by("pk").first()
+    for chair in Chair.objects.filter(location=riverside).order_by("display_order"):
         if not Appointment.objects.filter(
             chair=chair, start__lt=start + dt.timedelta(hours=3), end__gt=start
         ).exclude(status="cancelled"):
             return chair, start
     # Every chair busy at that time (the demo's day): the clinic opens its spare chair.
-    spare, _ = Chair.objects.get_or_create(name="Spare chair", defaults={"display_order": 99})
+    spare, _ = Chair.objects.get_or_create(
+        name="Spare chair", defaults={"display_order": 99, "location": riverside}
+    )
     return spare, start
 
 

@@ -32,6 +32,7 @@ from clinic.models import (
     ClinicSettings,
     Closure,
     Document,
+    Location,
     OpeningHours,
     PasswordResetRequest,
     Patient,
@@ -205,10 +206,30 @@ class ClosureFactory(factory.django.DjangoModelFactory):
     reason = "Staff training day"
 
 
+class LocationFactory(factory.django.DjangoModelFactory):
+    """The clinic's location (by default the one "Test Clinic" location every chair is at:
+    made once, then the same row is returned), with a DEA registration valid for two more
+    years and a REMS certification. A fictitious, valid-format DEA number (check digit)."""
+
+    class Meta:
+        model = Location
+        django_get_or_create = ("name",)
+
+    name = "Test Clinic"
+    address = "200 Harbor Street, Suite 4, Boston, MA 02110"
+    phone = "+16175550100"
+    dea_number = "FT1234563"
+    dea_schedules = "3,3N,4,5"
+    dea_expires_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=730))
+    rems_certification_id = "HCS-0001"
+    rems_certified_on = dt.date(2026, 1, 5)
+
+
 class ChairFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Chair
 
+    location = factory.SubFactory(LocationFactory)
     name = factory.Sequence(lambda n: f"Recliner {n + 1}")
     room = factory.Sequence(lambda n: f"Treatment room {n % 3 + 1}")
     display_order = factory.Sequence(lambda n: n)

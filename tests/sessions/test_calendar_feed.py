@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Chair
 from sessions.models import CalendarFeed, Protocol
-from tests.factories import AppointmentFactory, TreatmentPlanFactory
+from tests.factories import AppointmentFactory, LocationFactory, TreatmentPlanFactory
 
 
 def book(patient, personas, days: int) -> None:
@@ -30,7 +30,9 @@ def book(patient, personas, days: int) -> None:
         plan=plan,
         kind="induction",
         series_number=1,
-        chair=Chair.objects.get_or_create(name="Chair 1")[0],
+        chair=Chair.objects.get_or_create(name="Chair 1", defaults={"location": LocationFactory()})[
+            0
+        ],
         start=start,
         end=start + dt.timedelta(hours=2),
         booked_by=personas.coordinator,

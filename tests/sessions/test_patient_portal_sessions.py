@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from clinic.models import Chair
 from sessions.models import Appointment, Protocol, TreatmentPlan
-from tests.factories import AppointmentFactory, TreatmentPlanFactory
+from tests.factories import AppointmentFactory, LocationFactory, TreatmentPlanFactory
 
 
 def book(patient, personas, days_ahead: int) -> Appointment:
@@ -32,7 +32,9 @@ def book(patient, personas, days_ahead: int) -> Appointment:
         series_number=days_ahead,
         start=start,
         end=start + dt.timedelta(hours=2),
-        chair=Chair.objects.get_or_create(name="Chair 1")[0],
+        chair=Chair.objects.get_or_create(name="Chair 1", defaults={"location": LocationFactory()})[
+            0
+        ],
         booked_by=personas.coordinator,
     )
 

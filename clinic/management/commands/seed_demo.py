@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
 from clinic.management.base import AuditedCommand
-from clinic.models import Chair, Closure, OpeningHours, Patient, User
+from clinic.models import Chair, Closure, Location, OpeningHours, Patient, User
 from clinic.selectors import clinic_settings
 from clinic.services import accounts, patients
 
@@ -281,6 +281,7 @@ class Command(AuditedCommand):
             self._clinic()
             staff = {username: self._staff(username, *rest) for username, *rest in STAFF}
             created = sum(self._patient(index, row, staff) for index, row in enumerate(PATIENTS))
+            self._assign_locations(staff)
             # Feature apps add their own demo records through an optional AppConfig hook.
             for config in apps.get_app_configs():
                 if hasattr(config, "seed_demo"):
@@ -320,9 +321,16 @@ class Command(AuditedCommand):
         OpeningHours.objects.get_or_create(
             weekday=today.weekday(), defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
         )
+        riverside, harbor = self._locations(clinic, today)
         for number, room in [(1, "Suite A"), (2, "Suite A"), (3, "Suite B"), (4, "Suite B")]:
             Chair.objects.get_or_create(
-                name=f"Chair {number}", defaults={"room": room, "display_order": number}
+                name=f"Chair {number}",
+                defaults={"room": room, "display_order": number, "location": riverside},
+            )
+        for number in (1, 2):
+            Chair.objects.get_or_create(
+                name=f"Harbor {number}",
+                defaults={"room": "Harbor suite", "display_order": 10 + number, "location": harbor},
             )
         year = today.year
         for day, reason in [
@@ -333,6 +341,56 @@ class Command(AuditedCommand):
         ]:
             if day != today:
                 Closure.objects.get_or_create(date=day, defaults={"reason": reason})
+
+    def _locations(self, clinic: Any, today: dt.date) -> tuple[Location, Location]:
+        """Riverside (the clinic's first location: the one a migrated database already
+        has) and Harbor Point, whose DEA registration expires in 45 days when first made,
+        so the admin's home page shows the renewal warning. The DEA numbers are
+        fictitious (valid format and check digit, no real registrant)."""
+        riverside = Location.objects.order_by("pk").first()
+        if riverside is None:
+            riverside = Location.objects.create(
+                name="Riverside",
+                address=clinic.address,
+                phone=clinic.phone,
+                time_zone=clinic.time_zone,
+                nurse_capacity=clinic.nurse_capacity,
+                rems_certification_id=clinic.rems_certification_id,
+                rems_certified_on=clinic.rems_certified_on,
+            )
+        if not riverside.dea_number:
+            riverside.dea_number = "FR1234563"
+            riverside.dea_schedules = "2,2N,3,3N,4,5"
+            riverside.dea_expires_on = today + dt.timedelta(days=400)
+            riverside.save()
+        harbor, _ = Location.objects.get_or_create(
+            name="Harbor Point",
+            defaults={
+                "address": "18 Harbor Point Boulevard, Boston, MA 02125",
+                "phone": "+1 617 555 0200",
+                "time_zone": clinic.time_zone,
+                "nurse_capacity": 2,
+                "dea_number": "FH7654329",
+                "dea_schedules": "3,3N,4,5",
+                "dea_expires_on": today + dt.timedelta(days=45),
+                "rems_certification_id": "RMS-5580213",
+                "rems_certified_on": dt.date(2026, 2, 2),
+            },
+        )
+        return riverside, harbor
+
+    def _assign_locations(self, staff: dict[str, User]) -> None:
+        """nurse2 works at both locations, everyone else at Riverside; every demo patient's
+        home is Riverside (the live day stays there)."""
+        riverside = Location.objects.order_by("pk").first()
+        harbor = Location.objects.get(name="Harbor Point")
+        for username, user in staff.items():
+            user.locations.add(riverside)
+            if username == "nurse2":
+                user.locations.add(harbor)
+        for patient in Patient.objects.filter(home_location__isnull=True):
+            patient.home_location = riverside
+            patient.save(update_fields=["home_location", "updated_at"])
 
     def _staff(
         self, username: str, title: str, credentials: str, first: str, last: str, roles: list[str]

@@ -1,0 +1,158 @@
+"""A session takes place at its chair's location (controlled-substances.md §1): an expired
+or missing DEA registration there blocks the dose, and the treatment gate says why; the
+REMS form names that location's setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic.models import ClinicSettings, Location
+from sessions.models import DoseRecord, TreatmentSession
+from sessions.selectors.before_dose import session_gate
+from sessions.selectors.location import session_location
+from sessions.selectors.records import first_dose_of_drug, state_of
+from sessions.selectors.rems import rems_form
+from sessions.selectors.treatment_gate import DEA_REGISTRATION
+from tests.factories import PatientFactory
+from tests.sessions.test_rems_form import esketamine_session
+from tests.sessions.test_session_record import NORMAL, act, dose, page, ready_to_dose
+
+# Readings after which the esketamine patient may go home (as in test_rems_form).
+DISCHARGEABLE = [
+    (38, NORMAL | {"systolic": 142, "diastolic": 86}, None),
+    (125, NORMAL | {"moaas": 5}, 0),
+]
+
+
+def location_of(chairside) -> Location:
+    return Location.objects.get(pk=chairside.chair.location_id)
+
+
+def local_today(location: Location) -> dt.date:
+    """The location's own date (the gate's "today")."""
+    return timezone.localdate(timezone.now(), location.zone)
+
+
+def set_dea(location: Location, **values) -> None:
+    Location.objects.filter(pk=location.pk).update(**values)
+
+
+def dea_reasons(session: TreatmentSession) -> list[str]:
+    session = TreatmentSession.objects.get(pk=session.pk)
+    return [r.message for r in session_gate(session) if r.code == DEA_REGISTRATION]
+
+
+def test_the_session_is_at_its_chairs_location(chairside, personas) -> None:
+    session = chairside.open(personas.nurse)
+    assert session_location(session) == location_of(chairside)
+
+
+def test_a_valid_registration_lets_the_dose_go_on(chairside, personas) -> None:
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == []
+
+
+def test_a_registration_expiring_today_is_still_valid(chairside, personas) -> None:
+    location = location_of(chairside)
+    set_dea(location, dea_expires_on=local_today(location))
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == []
+
+
+def test_a_registration_that_expired_yesterday_blocks_the_dose(chairside, personas) -> None:
+    location = location_of(chairside)
+    yesterday = local_today(location) - dt.timedelta(days=1)
+    set_dea(location, dea_expires_on=yesterday)
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == [
+        f"Dosing is blocked at {location.name}: its DEA registration {location.dea_number} "
+        f"expired on {yesterday:%-d %B %Y}."
+    ]
+
+
+@pytest.mark.parametrize("missing", [{"dea_number": ""}, {"dea_expires_on": None}])
+def test_a_missing_registration_blocks_the_dose(chairside, personas, missing) -> None:
+    location = location_of(chairside)
+    set_dea(location, **missing)
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == [
+        f"Dosing is blocked at {location.name}: it has no DEA registration on file."
+    ]
+
+
+def test_the_dose_service_refuses_at_an_expired_location_and_writes_nothing(
+    chairside, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    location = location_of(chairside)
+    set_dea(location, dea_expires_on=local_today(location) - dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match=r"its DEA registration .* expired on"):
+        dose(session, personas.nurse)
+    assert not DoseRecord.objects.filter(session=session).exists()
+
+
+def test_posting_a_dose_at_a_location_without_registration_is_refused(
+    chairside, login, personas
+) -> None:
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    location = location_of(chairside)
+    set_dea(location, dea_number="", dea_expires_on=None)
+    nurse = login(personas.nurse)
+    message = f"Dosing is blocked at {location.name}: it has no DEA registration on file."
+    assert message in page(nurse, session)
+    response = act(
+        nurse,
+        session,
+        "dose",
+        {
+            "mg_per_kg": "0.5",
+            "planned_minutes": "40",
+            "lot_number": "KET-1123",
+            "lot_expiry": "2030-01-31",
+            "concentration_mg_per_ml": "10",
+            "volume_drawn_ml": "3.62",
+        },
+    )
+    assert message in response.content.decode()
+    assert not DoseRecord.objects.filter(session=session).exists()
+    assert TreatmentSession.objects.get(pk=session.pk).appointment.status == "checked_in"
+
+
+def test_a_session_without_a_known_location_would_use_the_patients_home(db: None) -> None:
+    """Every chair has a location, so this is the fallback's own rule: no chair location
+    found, the patient's home location is used."""
+    home = Location.objects.create(name="Home base")
+    patient = PatientFactory(home_location=home)
+    session = TreatmentSession(patient=patient, appointment_id=0)
+    assert session_location(session) == home
+
+
+def test_the_rems_form_names_the_sessions_location(chairside, personas) -> None:
+    session = esketamine_session(chairside, personas, DISCHARGEABLE)
+    location = location_of(chairside)
+    set_dea(
+        location,
+        name="Harbor Point",
+        address="18 Harbor Point Boulevard, Boston, MA 02125",
+        rems_certification_id="RMS-5580213",
+    )
+    session = TreatmentSession.objects.get(pk=session.pk)
+    form = rems_form(state_of(session), first_dose=first_dose_of_drug(session))
+    fields = {label: v for _section, rows in form.sections for label, v in rows}
+    assert "Harbor Point" in fields.values()
+    assert "RMS-5580213" in fields.values()
+    assert "18 Harbor Point Boulevard, Boston, MA 02125" in fields.values()
+
+
+def test_the_rems_form_falls_back_to_the_clinic_certification(chairside, personas) -> None:
+    session = esketamine_session(chairside, personas, DISCHARGEABLE)
+    set_dea(location_of(chairside), rems_certification_id="")
+    ClinicSettings.objects.filter(pk=1).update(rems_certification_id="HCS-CLINIC-1")
+    session = TreatmentSession.objects.get(pk=session.pk)
+    form = rems_form(state_of(session), first_dose=first_dose_of_drug(session))
+    fields = {label: v for _section, rows in form.sections for label, v in rows}
+    assert "HCS-CLINIC-1" in fields.values()
