@@ -174,6 +174,14 @@ class Location(models.Model):
                 f"Dosing is blocked at {self.name}: its DEA registration {self.dea_number} "
                 f"expired on {self.dea_expires_on:%-d %B %Y}."
             )
+        held = {part.strip().upper() for part in self.dea_schedules.split(",")}
+        if "3N" not in held:
+            # Ketamine and esketamine are Schedule III non-narcotics (21 CFR 1308.13).
+            return (
+                f"Dosing is blocked at {self.name}: its DEA registration {self.dea_number} "
+                "does not cover Schedule III non-narcotics (3N), which ketamine and "
+                "esketamine are."
+            )
         return None
 
 

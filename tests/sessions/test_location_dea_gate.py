@@ -74,6 +74,25 @@ def test_a_registration_that_expired_yesterday_blocks_the_dose(chairside, person
     ]
 
 
+@pytest.mark.parametrize("schedules", ["", "2,2N,3,4,5", "3"])
+def test_a_registration_without_schedule_3n_blocks_the_dose(chairside, personas, schedules) -> None:
+    location = location_of(chairside)
+    set_dea(location, dea_schedules=schedules)
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == [
+        f"Dosing is blocked at {location.name}: its DEA registration {location.dea_number} "
+        "does not cover Schedule III non-narcotics (3N), which ketamine and esketamine are."
+    ]
+
+
+@pytest.mark.parametrize("schedules", ["3N", "2, 2n, 3, 3n, 4, 5"])
+def test_schedule_3n_is_read_however_it_is_written(chairside, personas, schedules) -> None:
+    location = location_of(chairside)
+    set_dea(location, dea_schedules=schedules)
+    session = chairside.open(personas.nurse)
+    assert dea_reasons(session) == []
+
+
 @pytest.mark.parametrize("missing", [{"dea_number": ""}, {"dea_expires_on": None}])
 def test_a_missing_registration_blocks_the_dose(chairside, personas, missing) -> None:
     location = location_of(chairside)
