@@ -46,7 +46,8 @@ class WorkContext:
     subjects: list[Subject] = field(default_factory=list)
     refusal_audited: bool = False
     # The moment the domain takes as "now" (`clinic.clock.at`); None is the real time.
-    # No constructor caller outside `clinic.clock` sets it: a request never can.
+    # Only `clinic.clock.at` sets it (a command inherits it from the code calling it): a
+    # request never can.
     clock: dt.datetime | None = None
 
     @property
@@ -94,8 +95,12 @@ def leave(token: Token[WorkContext | None]) -> None:
 
 @contextmanager
 def command_context(name: str) -> Iterator[WorkContext]:
-    """The context of a management command: its rows say which command wrote them."""
-    with work_context(source="command", path=f"command:{name}"[:300]) as context:
+    """The context of a management command: its rows say which command wrote them. A
+    command called from code running `clock.at(...)` (a test seeding the demo at a set
+    hour) keeps that clock; from the shell there is none, so it is the real time."""
+    outer = _current.get()
+    clock = outer.clock if outer is not None else None
+    with work_context(source="command", path=f"command:{name}"[:300], clock=clock) as context:
         yield context
 
 

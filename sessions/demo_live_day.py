@@ -9,6 +9,7 @@ Every record is charted through the services (`sessions.demo_records.build_recor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -101,9 +102,9 @@ LIVE_DAY = (
 )
 
 
-def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointment | None:
-    """A patient's session for the live day: their booking today if they have one,
-    otherwise their next session, for a patient with nothing else booked today."""
+def _candidates(now: dt.datetime, route: str | None, used: set[int]) -> Iterator[Appointment]:
+    """Patients' sessions for the live day, best first: their bookings today, then their
+    next session, for a patient with nothing else booked today."""
     zone = clinic_settings().zone
     midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
     scheduled = (
@@ -115,11 +116,9 @@ def _candidate(now: dt.datetime, route: str | None, used: set[int]) -> Appointme
         .select_related("plan__protocol", "patient__psychiatrist")
         .order_by("start")
     )
-    today = scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
-    if today.exists():
-        return today.first()
+    yield from scheduled.filter(start__gte=midnight, start__lt=midnight + dt.timedelta(days=1))
     later = scheduled.filter(start__gt=now + dt.timedelta(hours=4))[:20]
-    return next((a for a in later if not _booked_today(a.patient_id, midnight)), None)
+    yield from (a for a in later if not _booked_today(a.patient_id, midnight))
 
 
 def _booked_today(patient_id: int, midnight: dt.datetime) -> bool:
@@ -159,11 +158,11 @@ def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User
 def live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
     used: set[int] = set()
     for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
-        appointment = _candidate(now, route, used)
         nurse = nurses[index % len(nurses)]
-        if appointment is None or not _place_on_live_day(
-            appointment, now - dt.timedelta(minutes=minutes), nurse
-        ):
+        start = now - dt.timedelta(minutes=minutes)
+        candidates = _candidates(now, route, used)
+        appointment = next((a for a in candidates if _place_on_live_day(a, start, nurse)), None)
+        if appointment is None:
             continue
         used.add(appointment.patient_id)
         build_record(

@@ -386,7 +386,9 @@ def seed_records_demo() -> None:
     for session in stale:
         if session.opened_at < midnight:
             close_open_record(session, psychiatrist)
-    _history(now, nurses, psychiatrist)
+    # Today's bookings stay for the live day to take first (a patient booked this morning
+    # is the one on the floor now); the ones it leaves are charted after it.
+    _history(now if live_day_seeded else midnight, now, nurses, psychiatrist)
     _benefit_reviews(psychiatrist, now)
     seed_booster_history(
         record=lambda appointment: _chart_history(appointment, nurses, psychiatrist, now)
@@ -399,14 +401,17 @@ def seed_records_demo() -> None:
         plan_session_reminders(appointment)
     if not live_day_seeded:
         live_day(now, nurses, psychiatrist)
+        _history(now, now, nurses, psychiatrist)
 
 
-def _history(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
-    """Every booked appointment that is over gets its record, oldest first, as it
+def _history(
+    until: dt.datetime, now: dt.datetime, nurses: list[User], psychiatrist: User | None
+) -> None:
+    """Every booked appointment over by `until` gets its record, oldest first, as it
     happened: a record reads what earlier ones stored (the weight, the first dose)."""
     history = (
         Appointment.objects.filter(
-            status=AppointmentStatus.SCHEDULED, treatment_session__isnull=True, end__lt=now
+            status=AppointmentStatus.SCHEDULED, treatment_session__isnull=True, end__lt=until
         )
         .select_related("plan__protocol", "patient__psychiatrist", "nurse")
         .order_by("start", "pk")

@@ -45,6 +45,7 @@ class CalendarFacts:
     patient_busy: Sequence[Interval] = ()
     nurse_busy: Sequence[Interval] = ()  # the requested nurse's other sessions
     nurse_capacity: int = 3
+    not_before: dt.datetime | None = None  # now: a proposal never offers a time gone by
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,9 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
         for local_start in starts:
             start = local_start.astimezone(UTC)
             end = (local_start + block).astimezone(UTC)
+            if facts.not_before is not None and start < facts.not_before:
+                reasons.add("the time has passed")
+                continue
             if _overlaps(start, end, patient_busy):
                 reasons.add("the patient has another appointment")
                 continue

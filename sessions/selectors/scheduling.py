@@ -93,6 +93,7 @@ def calendar_facts(
         patient_busy=patient_busy,
         nurse_busy=nurse_busy,
         nurse_capacity=clinic.nurse_capacity,
+        not_before=clock.now(),
     )
 
 

@@ -4,10 +4,13 @@ day, and the live day's critical alert was raised by the vitals service."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import AuditEvent
 from clinic.selectors import clinic_settings
 from intake.models import MeasureResult
@@ -40,3 +43,34 @@ def test_the_demo_history_is_charted_through_the_services_on_its_own_days() -> N
     critical = VitalAlert.objects.get(level="critical", acknowledged_at__isnull=True)
     assert timezone.localdate(critical.recorded_at, zone) == today
     assert critical.recorded_by == critical.session.appointment.nurse
+
+
+@pytest.mark.parametrize("hour, minute", [(6, 40), (10, 31), (15, 5), (21, 30)])
+def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
+    hour: int, minute: int
+) -> None:
+    """The demo is started at any hour: a patient booked this morning whose session is
+    already over is the one the live day puts on the floor, not charted away (the demo's
+    IV infusion with its critical alert went missing when it was seeded after 10:30)."""
+    zone = clinic_settings().zone
+    day = timezone.localdate(timezone.now(), zone) - dt.timedelta(days=1)
+    moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+    with clock.at(moment):
+        call_command("seed_demo", verbosity=0)
+    live = TreatmentSession.objects.filter(
+        opened_at__date__gte=day - dt.timedelta(days=1), discharged_at=None, nurse_signed_at=None
+    )
+    live = [s for s in live if timezone.localdate(s.opened_at, zone) == day]
+    # An IV infusion, esketamine and IM under observation, one patient just checked in.
+    assert len(live) == 4
+    assert {"iv", "intranasal_esketamine", "im"} <= {s.route for s in live}
+    iv = next(s for s in live if s.route == "iv")
+    assert str(iv.patient) == "Alex Morgan"  # the README's and the browser walk's patient
+    assert iv.dose is not None
+    assert VitalAlert.objects.filter(
+        session=iv, level="critical", acknowledged_at__isnull=True
+    ).exists()
+    awaiting = TreatmentSession.objects.filter(
+        nurse_signed_at__isnull=False, cosigned_at=None, discharged_at__isnull=False
+    )
+    assert [timezone.localdate(s.opened_at, zone) for s in awaiting] == [day]

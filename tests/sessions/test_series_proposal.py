@@ -231,3 +231,15 @@ def test_the_proposal_is_deterministic() -> None:
 def test_a_series_keeps_the_rhythm_of_its_first_week() -> None:
     proposal = propose_series(request(first_date=dt.date(2026, 10, 6)), facts())  # a Tuesday
     assert [text[:3] for text in local_days(proposal)] == ["Tue", "Fri"] * 3
+
+
+def test_a_series_starting_today_never_offers_a_time_that_has_passed() -> None:
+    # Proposed on Monday at 14:20 for a series from today: 10:00 has gone by, so today's
+    # session is the nearest time still ahead, and it says why it moved.
+    proposal = propose_series(request(), facts(not_before=local("2026-10-05", 14, 20)))
+    assert local_days(proposal)[0] == "Mon 10-05 14:30"
+    assert "Preferred 10:00 was not free; nearest free time 14:30." in proposal.rows[0].notes
+    # Past closing time for the block, today is skipped with the reason in words.
+    late = propose_series(request(), facts(not_before=local("2026-10-05", 16, 30)))
+    assert local_days(late)[0] == "Tue 10-06 10:00"
+    assert any("the time has passed" in note for note in late.rows[0].notes)

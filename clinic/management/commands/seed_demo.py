@@ -11,8 +11,8 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import JourneyState, ReminderChannel, Role, SexAtBirth
 from clinic.management.base import AuditedCommand
 from clinic.models import Chair, Closure, Location, OpeningHours, Patient, User
@@ -317,7 +317,7 @@ class Command(AuditedCommand):
         # on Sundays too, and a holiday is not seeded as a closure on the day itself. (A
         # closure from an earlier run stays: the home page then names it and the next
         # open day.)
-        today = timezone.localdate(timezone=clinic.zone)
+        today = clock.localdate(clinic.zone)
         OpeningHours.objects.get_or_create(
             weekday=today.weekday(), defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
         )
@@ -418,7 +418,7 @@ class Command(AuditedCommand):
             return False
         city, region, postal = CITIES[index % len(CITIES)]
         handle = f"{first}.{last}".lower().replace("'", "")
-        since = timezone.now() - dt.timedelta(days=days, hours=index % 7)
+        since = clock.now() - dt.timedelta(days=days, hours=index % 7)
         reason = ""
         if state == JourneyState.PAUSED:
             reason = "Patient travelling for work for 6 weeks; resume on return."
