@@ -45,7 +45,7 @@ def test_the_demo_history_is_charted_through_the_services_on_its_own_days() -> N
     assert critical.recorded_by == critical.session.appointment.nurse
 
 
-@pytest.mark.parametrize("hour, minute", [(6, 40), (10, 31), (15, 5), (21, 30)])
+@pytest.mark.parametrize(("hour", "minute"), [(6, 40), (10, 31), (15, 5), (21, 30)])
 def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
     hour: int, minute: int
 ) -> None:
