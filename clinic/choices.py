@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     PSYCHIATRIST = "psychiatrist", "Psychiatrist"
     THERAPIST = "therapist", "Therapist"
     ADMIN = "admin", "Administrator"
+    CONTROLLED_SUBSTANCE_MANAGER = "controlled_substance_manager", "Controlled-substance manager"
 
 
 # The pseudo-role a patient login carries in access rules and audit rows.

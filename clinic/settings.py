@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "intake.apps.IntakeConfig",
     "sessions.apps.SessionsConfig",
     "integration.apps.IntegrationConfig",
+    "controlled.apps.ControlledConfig",
 ]
 
 MIDDLEWARE = [

@@ -86,7 +86,7 @@ class StaffRole(models.Model):
     """One role held by one staff member."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
-    role = models.CharField(max_length=20, choices=Role.choices)
+    role = models.CharField(max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -113,7 +113,7 @@ class RoleRequest(models.Model):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_requests")
-    role = models.CharField(max_length=20, choices=Role.choices)
+    role = models.CharField(max_length=32, choices=Role.choices)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=300, blank=True)
