@@ -62,6 +62,7 @@ bench-seed: install
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py seed_demo
 	$(BENCH_ENV) $(PY) benchmarks/seed_scale.py | tee benchmarks/output/seed.log
+	$(BENCH_ENV) $(PY) benchmarks/seed_ledger.py | tee benchmarks/output/seed-ledger.log
 
 # Measure again on the seeded database (after a fix, without seeding for three minutes).
 bench-measure: install

@@ -32,7 +32,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from clinic.choices import Role  # noqa: E402
-from clinic.models import Chair, Patient, User  # noqa: E402
+from clinic.models import Chair, Location, Patient, User  # noqa: E402
 from intake.models import MeasureResult  # noqa: E402
 from integration.models import IntegrationNote  # noqa: E402
 from sessions.models import (  # noqa: E402
@@ -64,10 +64,13 @@ def main(scale: float) -> None:
         raise SystemExit("Run manage.py seed_demo first (it creates the staff).")
     # Chairs of their own, so the demo's bookings never collide with the bench's.
     chairs = list(Chair.objects.filter(name__startswith="Bench chair").order_by("pk"))
+    location = Location.objects.order_by("pk").first()
     while len(chairs) < 20:
         chairs.append(
             Chair.objects.create(
-                name=f"Bench chair {len(chairs) + 1}", display_order=100 + len(chairs)
+                name=f"Bench chair {len(chairs) + 1}",
+                display_order=100 + len(chairs),
+                location=location,
             )
         )
     protocol = Protocol.objects.get(code="iv-standard")
