@@ -125,7 +125,9 @@ def alert_acknowledge(
     action = action_taken.strip()
     if len(action) < 5:
         raise ValidationError({"action_taken": "Say what was done (at least 5 characters)."})
-    with record_change(alert.session) as session:
+    # A warning still open when the session ended without a dose is acknowledged until
+    # the record is signed (the nurse says what was done about it).
+    with record_change(alert.session, ended_ok=True) as session:
         alert = VitalAlert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is not None:
             return alert

@@ -159,6 +159,22 @@ def test_an_open_critical_alert_is_acknowledged_first(chairside, personas) -> No
     assert end(session, personas.nurse).ended_without_dose_at is not None
 
 
+def test_a_warning_left_open_is_still_acknowledged_until_the_record_is_signed(
+    chairside, personas
+) -> None:
+    session = held(chairside, personas)
+    warning = VitalAlertFactory(session=session, level=AlertLevel.WARNING, code="HR_HIGH")
+    end(session, personas.nurse)
+    done = alert_acknowledge(
+        alert=warning, action_taken="Heart rate settled at rest.", actor=personas.nurse
+    )
+    assert done.acknowledged_at is not None and done.acknowledged_by == personas.nurse
+    session_sign(session=session, actor=personas.nurse)
+    later = VitalAlertFactory(session=session, level=AlertLevel.WARNING, code="HR_HIGH")
+    with pytest.raises(ValidationError, match="signed"):
+        alert_acknowledge(alert=later, action_taken="Too late to chart.", actor=personas.nurse)
+
+
 def test_nothing_more_is_charted_after_the_end(chairside, personas) -> None:
     session = end(held(chairside, personas), personas.nurse)
     with pytest.raises(ValidationError, match=ENDED_WITHOUT_DOSE):
