@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from clinic.access import page_allows
 from clinic.choices import Role
@@ -124,9 +125,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         menu = menu_for(user, request.path)
         if not user.is_patient_account and may(user, PICK_LOCATION):
-            # One query, shared with the page: the calendar, board and lists read the
-            # same choice (`clinic.selectors.current_location`).
-            picker = location_choice(user)
+            # Read only when a page shows it (the pages that follow the picked location,
+            # which have read the same choice already: no query of its own).
+            picker = SimpleLazyObject(partial(location_choice, user))
     role_labels = [
         Role(code).label for code in sorted(getattr(user, "role_codes", ())) if code in Role.values
     ]
@@ -136,7 +137,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         # What the user may do, asked of the one policy: {% if can.sessions.record_vitals %}
         "can": Capabilities(user),
         "role_labels": role_labels,
-        # The location picker (shown when the user has more than one location to pick).
+        # The location picker: shown on a page that follows the picked location (its
+        # view passes `picked_location`) when the user has more than one to pick from.
         "location_picker": picker,
         "mfa_required": settings.CLINIC_REQUIRE_MFA,
     }

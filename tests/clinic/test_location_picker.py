@@ -36,8 +36,10 @@ def test_a_nurse_at_two_locations_picks_one_and_it_is_remembered(client, places)
     nurse.locations.add(riverside, harbor)
     sign_in(client, nurse)
 
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("nurse_board")).content.decode()
     assert 'name="location"' in page and "Harbor Point" in page
+    # Only the pages that follow the picked location show the picker.
+    assert 'name="location"' not in client.get(reverse("patient_list")).content.decode()
     assert current_location(_fresh(nurse)) == riverside  # the first assigned by default
 
     answer = client.post(
@@ -106,8 +108,8 @@ def test_the_header_offers_no_picker_without_a_choice(client, places) -> None:
     nurse = StaffFactory(roles=[Role.NURSE])
     nurse.locations.add(riverside)
     sign_in(client, nurse)
-    page = client.get(reverse("home")).content.decode()
-    assert reverse("location_pick") not in page
+    page = client.get(reverse("nurse_board")).content.decode()
+    assert reverse("location_pick") not in page and "· Riverside</span>" in page
     assert current_location(_fresh(nurse)) == riverside
 
 
