@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from clinic.access import page_allows
 from clinic.choices import Role
-from clinic.policy import Capabilities
+from clinic.permissions import PICK_LOCATION
+from clinic.policy import Capabilities, may
+from clinic.selectors import location_choice
 
 # The staff bar's groups, in the order they appear. A menu item names its group; an item
 # without one (Home, the patient's pages) stands on the bar by itself.
@@ -118,8 +121,13 @@ def menu_for(user: Any, path: str) -> list[MenuEntry]:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     menu: list[MenuEntry] = []
+    picker = None
     if user is not None and user.is_authenticated:
         menu = menu_for(user, request.path)
+        if not user.is_patient_account and may(user, PICK_LOCATION):
+            # Read only when a page shows it (the pages that follow the picked location,
+            # which have read the same choice already: no query of its own).
+            picker = SimpleLazyObject(partial(location_choice, user))
     role_labels = [
         Role(code).label for code in sorted(getattr(user, "role_codes", ())) if code in Role.values
     ]
@@ -129,5 +137,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         # What the user may do, asked of the one policy: {% if can.sessions.record_vitals %}
         "can": Capabilities(user),
         "role_labels": role_labels,
+        # The location picker: shown on a page that follows the picked location (its
+        # view passes `picked_location`) when the user has more than one to pick from.
+        "location_picker": picker,
         "mfa_required": settings.CLINIC_REQUIRE_MFA,
     }

@@ -52,6 +52,19 @@ CHANGE_CARE_TEAM = define(
     "Assign a patient's psychiatrist and integration therapist.",
 )
 
+# --- locations -----------------------------------------------------------------------------
+PICK_LOCATION = define(
+    "clinic.pick_location",
+    set(Role.values),
+    "Choose which location's calendar, nurse board and lists one sees (among one's own "
+    "locations, or any active one when assigned to none).",
+)
+PICK_ANY_LOCATION = define(
+    "clinic.pick_any_location",
+    {Role.ADMIN},
+    "Choose any active location in the location picker, whatever one's assignments.",
+)
+
 # --- reminders -----------------------------------------------------------------------------
 # Psychiatrists and nurses too: a failed urgent (suicide-risk) alert is theirs to see and
 # send again, and coordinators no longer see those (a clinical fact).

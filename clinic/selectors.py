@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from clinic import clock, permissions
@@ -205,6 +205,59 @@ def clinic_day(day: dt.date | None = None) -> ClinicDay:
 
 def upcoming_closures(limit: int = 5) -> QuerySet[Closure]:
     return Closure.objects.filter(date__gte=timezone.localdate())[:limit]
+
+
+@dataclass(frozen=True)
+class LocationChoice:
+    """The location picker of one staff member: the locations they may pick (their own
+    active ones, or every active one when assigned to none or allowed any) and the one
+    their schedule, board and lists show now."""
+
+    current: Location | None
+    choices: tuple[Location, ...]
+
+    @property
+    def offered(self) -> bool:
+        """The picker shows only when there is a choice to make."""
+        return len(self.choices) > 1
+
+
+def location_choice(user: User) -> LocationChoice:
+    """The user's location picker, read in one query and kept on the user object for the
+    rest of the request (the header and the page share it). The remembered location
+    (`User.current_location`) counts while the user may still pick it; otherwise their
+    first assigned active location, else the first active one."""
+    cached = getattr(user, "_location_choice", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Location.objects.filter(is_active=True)
+        .annotate(
+            assigned=Exists(
+                User.locations.through.objects.filter(user_id=user.pk, location_id=OuterRef("pk"))
+            )
+        )
+        .order_by("pk")
+    )
+    assigned = [row for row in rows if row.assigned]
+    choices = rows if not assigned or may(user, permissions.PICK_ANY_LOCATION) else assigned
+    default = (assigned or rows or [None])[0]
+    current = next((row for row in choices if row.pk == user.current_location_id), default)
+    choice = LocationChoice(current=current, choices=tuple(choices))
+    user._location_choice = choice
+    return choice
+
+
+def current_location(user: User) -> Location | None:
+    """The location whose calendar, board and lists the user sees (None only when the
+    clinic has no active location)."""
+    return location_choice(user).current
+
+
+def forget_location_choice(user: User) -> None:
+    """Drop the picker kept on the user object (after the user picks another)."""
+    if getattr(user, "_location_choice", None) is not None:
+        del user._location_choice
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,12 @@ def _series(
                 preferred_start=start_time,
                 nurse=nurse.pk if nurse else None,
             ),
-            calendar_facts(patient=patient, first_date=first, nurse=nurse),
+            calendar_facts(
+                patient=patient,
+                first_date=first,
+                nurse=nurse,
+                location=patient.home_location,
+            ),
         )
         rows = [
             BookingRow(row.start, row.end, row.chair, nurse.pk if nurse else None)
@@ -262,7 +267,9 @@ def _book_booster(
                 preferred_start=dt.time(9),
                 nurse=nurse.pk if nurse else None,
             ),
-            calendar_facts(patient=patient, first_date=day, nurse=nurse),
+            calendar_facts(
+                patient=patient, first_date=day, nurse=nurse, location=patient.home_location
+            ),
         )
         row = proposal.rows[0]
         if row.start is None:

@@ -85,8 +85,9 @@ def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Cha
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=moved.pk)
     )
+    # The same location as the booking it moves (the live floor stays where it was).
     return (
-        Chair.objects.filter(is_active=True)
+        Chair.objects.filter(is_active=True, location_id=moved.chair.location_id)
         .exclude(pk__in=busy.values("chair_id"))
         .order_by("display_order")
         .first()

@@ -36,6 +36,17 @@ class User(AbstractUser):
         related_name="staff",
         help_text="The clinic locations this member of staff works at.",
     )
+    # The location whose schedule, board and lists the staff member last chose to see
+    # (the location picker); read through `clinic.selectors.location_choice`, which falls
+    # back to a location they may pick when this one is unset or no longer allowed.
+    current_location = models.ForeignKey(
+        "clinic.Location",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The location the staff member's schedule, board and lists show.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -228,10 +228,13 @@ class PlanForm(forms.Form):
         }
 
 
-def _active_chairs() -> Any:
+def _active_chairs(location: Any = None) -> Any:
+    """The active chairs a booking may use: those of `location` when given (a booking
+    stays at one location), else every active chair."""
     from clinic.models import Chair
 
-    return Chair.objects.filter(is_active=True)
+    chairs = Chair.objects.filter(is_active=True)
+    return chairs if location is None else chairs.filter(location=location)
 
 
 def _nurses() -> Any:
@@ -255,9 +258,9 @@ class ProposalRequestForm(forms.Form):
         label="Nurse", required=False, queryset=None, empty_label="Assign later"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, location: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preferred_chair"].queryset = _active_chairs()
+        self.fields["preferred_chair"].queryset = _active_chairs(location)
         self.fields["nurse"].queryset = _nurses()
 
     def clean_first_date(self) -> Any:
@@ -283,11 +286,15 @@ class SessionRowForm(forms.Form):
     start_time = forms.TimeField(
         label="Start", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    chair = forms.ModelChoiceField(label="Chair", queryset=None)
+    chair = forms.ModelChoiceField(
+        label="Chair",
+        queryset=None,
+        error_messages={"invalid_choice": "Choose one of the chairs listed (at this location)."},
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, location: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = _active_chairs()
+        self.fields["chair"].queryset = _active_chairs(location)
 
     def clean_day(self) -> dt.date:
         return booking_day(self.cleaned_data["day"])

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from clinic import clock
-from clinic.models import User
+from clinic.models import Location, User
 from clinic.policy import patients_visible_to
 from clinic.selectors import clinic_settings
 from sessions import monitoring
@@ -27,9 +27,12 @@ from sessions.selectors.session_record import sessions_visible_to, with_urgent_f
 from sessions.selectors.session_state import SessionState, state_of
 
 
-def board_states(now: dt.datetime | None = None) -> list[SessionState]:
-    """Every session in progress on the floor, plus any with an unacknowledged critical
-    alert (those stay on the board until acknowledged). Constant query count."""
+def board_states(
+    now: dt.datetime | None = None, location: Location | None = None
+) -> list[SessionState]:
+    """Every session in progress on the floor (at `location`'s chairs when given), plus
+    any with an unacknowledged critical alert (those stay on the board until
+    acknowledged). Constant query count."""
     now = now or clock.now()
     # Two index-only lookups (the partial indexes on open sessions and open alerts)
     # rather than one OR with a sub-select, which PostgreSQL answers with a full scan.
@@ -42,8 +45,11 @@ def board_states(now: dt.datetime | None = None) -> list[SessionState]:
             level=AlertLevel.CRITICAL, acknowledged_at__isnull=True
         ).values_list("session_id", flat=True)
     )
+    sessions = TreatmentSession.objects.filter(pk__in=ids)
+    if location is not None:
+        sessions = sessions.filter(appointment__chair__location=location)
     sessions = (
-        with_urgent_flag(TreatmentSession.objects.filter(pk__in=ids))
+        with_urgent_flag(sessions)
         .order_by("appointment__chair__name", "appointment__start")
         .select_related("appointment__chair", "appointment__nurse", "patient", "plan__protocol",
                         "dose")
@@ -79,8 +85,9 @@ class RemsDue:
 REMS_WINDOW_DAYS = 7
 
 
-def rems_forms_due(user: User) -> list[RemsDue]:
-    """Esketamine sessions that ended and whose REMS form is not yet recorded as submitted."""
+def rems_forms_due(user: User, location: Location | None = None) -> list[RemsDue]:
+    """Esketamine sessions that ended and whose REMS form is not yet recorded as submitted
+    (at `location`'s chairs when given: the form names that location's REMS setting)."""
     zone = clinic_settings().zone
     today = timezone.localdate(clock.now(), zone)
     submitted = RemsSubmission.objects.values("session_id")
@@ -88,6 +95,7 @@ def rems_forms_due(user: User) -> list[RemsDue]:
         sessions_visible_to(user)
         .filter(route=monitoring.ESKETAMINE, discharged_at__isnull=False)
         .exclude(pk__in=submitted)
+        .filter(**({"appointment__chair__location": location} if location else {}))
         .select_related("patient", "appointment__chair")
         .order_by("discharged_at")
     )
@@ -100,8 +108,11 @@ def rems_forms_due(user: User) -> list[RemsDue]:
     return rows
 
 
-def arrivals_today(user: User, now: dt.datetime | None = None) -> list[Appointment]:
-    """Today's booked appointments not yet checked in, for the board's arrivals list."""
+def arrivals_today(
+    user: User, now: dt.datetime | None = None, location: Location | None = None
+) -> list[Appointment]:
+    """Today's booked appointments not yet checked in (at `location`'s chairs when given),
+    for the board's arrivals list."""
     now = now or clock.now()
     zone = clinic_settings().zone
     day = timezone.localdate(now, zone)
@@ -112,6 +123,7 @@ def arrivals_today(user: User, now: dt.datetime | None = None) -> list[Appointme
             status=AppointmentStatus.SCHEDULED,
             start__gte=start,
             start__lt=start + dt.timedelta(days=1),
+            **({"chair__location": location} if location else {}),
         )
         .select_related("patient", "chair", "nurse", "plan")
         .order_by("start", "chair__name")

@@ -3,7 +3,8 @@ registration the treatment gate checks and the REMS setting the form names."""
 
 from __future__ import annotations
 
-from clinic.models import Chair, Location
+from clinic.models import Chair, Location, Patient, User
+from clinic.selectors import current_location, location_choice
 from sessions.models import Appointment, TreatmentSession
 
 
@@ -22,3 +23,24 @@ def session_location(session: TreatmentSession) -> Location | None:
     if location is None and session.patient.home_location_id is not None:
         location = Location.objects.filter(pk=session.patient.home_location_id).first()
     return location
+
+
+def booking_location(patient: Patient, user: User, asked: str | None = None) -> Location | None:
+    """Where a new booking for the patient goes (a series, a booster): the location asked
+    for on the page (`?at=<id>`, one the user may pick), else the patient's home location
+    while it is active, else the location the user picked in the header. Every chair
+    offered is there, so one series never mixes locations."""
+    if asked:
+        chosen = next((row for row in location_choice(user).choices if str(row.pk) == asked), None)
+        if chosen is not None:
+            return chosen
+    if patient.home_location_id is not None:
+        home = Location.objects.filter(pk=patient.home_location_id, is_active=True).first()
+        if home is not None:
+            return home
+    return current_location(user)
+
+
+def appointment_location(appointment: Appointment) -> Location | None:
+    """Where a booked session is (its chair's location): a reschedule stays there."""
+    return Location.objects.filter(chairs__pk=appointment.chair_id).first()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from clinic import clock
 from clinic.choices import JourneyState
 from clinic.context import note_subject
-from clinic.models import Chair, Closure, OpeningHours, Patient, User
+from clinic.models import Chair, Closure, Location, OpeningHours, Patient, User
 from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
 from intake.choices import Route
@@ -57,9 +57,15 @@ def current_plan(patient: Patient) -> TreatmentPlan | None:
 
 
 def calendar_facts(
-    *, patient: Patient, first_date: dt.date, nurse: User | None, exclude: set[int] = frozenset()
+    *,
+    patient: Patient,
+    first_date: dt.date,
+    nurse: User | None,
+    exclude: set[int] = frozenset(),
+    location: Location | None = None,
 ) -> CalendarFacts:
-    """Everything the series proposal needs to know, read in a fixed number of queries."""
+    """Everything the series proposal needs to know, read in a fixed number of queries:
+    the chairs of `location` (every active chair when None) and its nurse capacity."""
     clinic = clinic_settings()
     zone = clinic.zone
     window_start = dt.datetime.combine(first_date, dt.time.min, tzinfo=zone)
@@ -88,11 +94,11 @@ def calendar_facts(
                 "date", "reason"
             )
         ),
-        chairs=list(Chair.objects.filter(is_active=True).values_list("pk", "name")),
+        chairs=list(location_chairs(location).values_list("pk", "name")),
         chair_busy=chair_busy,
         patient_busy=patient_busy,
         nurse_busy=nurse_busy,
-        nurse_capacity=clinic.nurse_capacity,
+        nurse_capacity=location.nurse_capacity if location else clinic.nurse_capacity,
         not_before=clock.now(),
     )
 
@@ -127,34 +133,51 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
-def _visible_between(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+def _visible_between(
+    user: User, start: dt.datetime, end: dt.datetime, location: Location | None = None
+) -> QuerySet[Appointment]:
+    """The sessions the user may see between two moments; at `location`'s chairs only
+    when given (the calendars follow the location picker; the feed shows them all)."""
+    appointments = Appointment.objects.filter(
+        patient__in=patients_visible_to(user), start__lt=end, end__gt=start
+    )
+    if location is not None:
+        appointments = appointments.filter(chair__location=location)
     return (
-        Appointment.objects.filter(
-            patient__in=patients_visible_to(user), start__lt=end, end__gt=start
-        )
-        .exclude(status=AppointmentStatus.CANCELLED)
+        appointments.exclude(status=AppointmentStatus.CANCELLED)
         .select_related("patient", "chair", "nurse", "plan")
         .order_by("start", "chair__display_order")
     )
 
 
-def day_columns(user: User, day: dt.date) -> list[tuple[Chair, list[Appointment]]]:
+def location_chairs(location: Location | None) -> QuerySet[Chair]:
+    """The active chairs of a location (of the whole clinic when None)."""
+    chairs = Chair.objects.filter(is_active=True)
+    return chairs if location is None else chairs.filter(location=location)
+
+
+def day_columns(
+    user: User, day: dt.date, location: Location | None = None
+) -> list[tuple[Chair, list[Appointment]]]:
+    """One column per active chair of the location, with the day's sessions in it."""
     start, end = _day_bounds(day)
     by_chair: dict[int, list[Appointment]] = {}
-    for appointment in _visible_between(user, start, end):
+    for appointment in _visible_between(user, start, end, location):
         by_chair.setdefault(appointment.chair_id, []).append(appointment)
-    return [(chair, by_chair.get(chair.pk, [])) for chair in Chair.objects.filter(is_active=True)]
+    return [(chair, by_chair.get(chair.pk, [])) for chair in location_chairs(location)]
 
 
 def closure_on(day: dt.date) -> Closure | None:
     return Closure.objects.filter(date=day).first()
 
 
-def week_days(user: User, monday: dt.date) -> list[tuple[dt.date, list[Appointment]]]:
+def week_days(
+    user: User, monday: dt.date, location: Location | None = None
+) -> list[tuple[dt.date, list[Appointment]]]:
     start, _ = _day_bounds(monday)
     _, end = _day_bounds(monday + dt.timedelta(days=6))
     by_day: dict[dt.date, list[Appointment]] = {}
-    for appointment in _visible_between(user, start, end):
+    for appointment in _visible_between(user, start, end, location):
         by_day.setdefault(timezone.localtime(appointment.start).date(), []).append(appointment)
     return [
         (monday + dt.timedelta(days=offset), by_day.get(monday + dt.timedelta(days=offset), []))
@@ -253,12 +276,17 @@ def phq9_change_for(patient: Patient) -> Phq9Change:
 BOOSTER_WINDOW_DAYS = 14
 
 
-def boosters_due(user: User) -> list[BoosterDue]:
+def boosters_due(user: User, location: Location | None = None) -> list[BoosterDue]:
     """Maintenance patients whose booster is due within 14 days or overdue and not booked,
-    and every open booster request (spec §4). A fixed number of queries."""
+    and every open booster request (spec §4). A fixed number of queries.
+
+    With a `location`, the patients that location follows up: those whose home location
+    it is, and those without a home location whose last completed session was there. A
+    patient seen once at another location for convenience stays on their home
+    location's list (where the booster is booked by default)."""
     today = clock.localdate()
     open_requests = BoosterRequest.objects.filter(appointment__isnull=True)
-    patients = _booster_candidates(user, open_requests)
+    patients = _booster_candidates(user, open_requests, location)
     plans: dict[int, TreatmentPlan] = {}
     for plan in TreatmentPlan.objects.filter(patient__in=patients).order_by("patient", "-version"):
         plans.setdefault(plan.patient_id, plan)
@@ -278,12 +306,27 @@ def boosters_due(user: User) -> list[BoosterDue]:
     return sorted(due_list, key=lambda row: (row.request is None, row.due or today))
 
 
-def _booster_candidates(user: User, open_requests: QuerySet[BoosterRequest]) -> list[Patient]:
+def _followed_up_at(patients: QuerySet[Patient], location: Location | None) -> QuerySet[Patient]:
+    """The patients `location` follows up: home there, or no home and last seen there."""
+    if location is None:
+        return patients
+    return patients.annotate(
+        last_location=Subquery(
+            Appointment.objects.filter(patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED)
+            .order_by("-start")
+            .values("chair__location_id")[:1]
+        )
+    ).filter(Q(home_location=location) | Q(home_location__isnull=True, last_location=location.pk))
+
+
+def _booster_candidates(
+    user: User, open_requests: QuerySet[BoosterRequest], location: Location | None = None
+) -> list[Patient]:
     """The visible patients in maintenance or with an open request, with the dates the
     booster rules need, sorted by name."""
     now = clock.now()
     patients = list(
-        patients_visible_to(user)
+        _followed_up_at(patients_visible_to(user), location)
         .filter(
             Q(journey_state=JourneyState.MAINTENANCE) | Q(pk__in=open_requests.values("patient_id"))
         )

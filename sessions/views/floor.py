@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import permits
 from clinic.posting import submit_form
+from clinic.selectors import current_location
 from sessions import monitoring, permissions
 from sessions.forms.records import RemsSubmissionForm
 from sessions.selectors import floor, session_state
@@ -31,10 +32,12 @@ BOARD_AUDIT_EVERY_SECONDS = 300
 
 def _board_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
+    location = current_location(request.user)
     return {
-        "states": floor.board_states(now),
-        "arrivals": floor.arrivals_today(request.user, now),
+        "states": floor.board_states(now, location),
+        "arrivals": floor.arrivals_today(request.user, now, location),
         "now": now,
+        "picked_location": location,
     }
 
 
@@ -64,8 +67,11 @@ def nurse_board_live(request: HttpRequest) -> HttpResponse:
 @require_GET
 def rems_forms_due(request: HttpRequest) -> HttpResponse:
     """Esketamine sessions whose REMS monitoring form is still to be submitted."""
-    rows = floor.rems_forms_due(request.user)
-    return TemplateResponse(request, "sessions/rems_due.html", {"rows": rows})
+    location = current_location(request.user)
+    rows = floor.rems_forms_due(request.user, location)
+    return TemplateResponse(
+        request, "sessions/rems_due.html", {"rows": rows, "picked_location": location}
+    )
 
 
 @permits(permissions.SUBMIT_REMS_FORMS)

@@ -43,6 +43,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
     "favicon": PUBLIC,
+    "location_pick": STAFF,  # POST only
     "patient_list": {"coordinator", "nurse", "psychiatrist", "therapist"},
     # patient_a is on the therapist's caseload; every URL below takes patient_a.
     "patient_detail": {"coordinator", "nurse", "psychiatrist", "therapist"},

@@ -507,10 +507,11 @@ def test_a_series_breaking_the_protocol_s_pattern_is_refused_by_the_service(setu
 
 
 def test_a_nurse_is_never_given_more_sessions_at_once_than_the_clinic_allows(setup) -> None:
-    from clinic.models import ClinicSettings
+    from clinic.models import Location
 
     personas, (first, second), plan = setup
-    ClinicSettings.objects.filter(pk=1).update(nurse_capacity=1)
+    # The capacity is the location's (each location sets its own).
+    Location.objects.filter(chairs=first).update(nurse_capacity=1)
     other = make_plan(PatientFactory(), personas.psychiatrist)
     start, end = at(7, 15)
     series_book(

@@ -70,9 +70,10 @@ def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) 
     for index, row in enumerate(rows):
         problem = (
             calendar.slot_problem(row)
+            or calendar.other_location(rows, index)
             or _clash(row, patient_id, ignore, calendar.chair_names)
             or _overlaps_earlier_row(rows, index)
-            or _nurse_full(row, ignore, clinic.nurse_capacity)
+            or _nurse_full(row, ignore, calendar.nurse_capacity(row))
         )
         if problem is not None:
             problems[index] = problem
@@ -80,12 +81,17 @@ def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) 
 
 
 class _Calendar:
-    """The clinic's hours, closures and active chairs, read once for all the rows."""
+    """The clinic's hours, closures and active chairs (with their location and its nurse
+    capacity), read once for all the rows."""
 
     def __init__(self, clinic: ClinicSettings, rows: list[BookingRow]) -> None:
         self.clinic = clinic
         self.now = clock.now()
-        self.chair_names = dict(Chair.objects.filter(is_active=True).values_list("pk", "name"))
+        chairs = Chair.objects.filter(is_active=True).values_list(
+            "pk", "name", "location_id", "location__name", "location__nurse_capacity"
+        )
+        self.chair_names = {pk: name for pk, name, *_ in chairs}
+        self.chair_places = {pk: place for pk, _name, *place in chairs}
         self.opening_hours = {
             hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
         }
@@ -106,6 +112,24 @@ class _Calendar:
         if row.chair_id not in self.chair_names:
             return "Choose an active chair."
         return None
+
+    def nurse_capacity(self, row: BookingRow) -> int:
+        """The nurse capacity of the row's chair's location (a nurse works at one place
+        at a time; each location sets how many chairs one nurse watches there)."""
+        place = self.chair_places.get(row.chair_id)
+        return place[2] if place else self.clinic.nurse_capacity
+
+    def other_location(self, rows: list[BookingRow], index: int) -> str | None:
+        """A series is booked at one location: a row whose chair is elsewhere than the
+        first row's is refused."""
+        first = self.chair_places.get(rows[0].chair_id)
+        here = self.chair_places.get(rows[index].chair_id)
+        if index == 0 or first is None or here is None or here[0] == first[0]:
+            return None
+        return (
+            f"{self.chair_names[rows[index].chair_id]} is at {here[1]}; the series is "
+            f"booked at {first[1]}. Choose a chair there."
+        )
 
 
 def _clash(

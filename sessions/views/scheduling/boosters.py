@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.access import permits
 from clinic.models import Patient
 from clinic.posting import submit_form
-from clinic.selectors import own_patient, patient_for_user
+from clinic.selectors import current_location, own_patient, patient_for_user
 from sessions.forms.scheduling import BoosterForm, BoosterRequestForm
 from sessions.permissions import (
     BOOK_SESSIONS,
@@ -25,6 +25,7 @@ from sessions.permissions import (
     REQUEST_BOOSTER,
 )
 from sessions.selectors import scheduling as selectors
+from sessions.selectors.location import booking_location
 from sessions.services.scheduling.boosters import booster_book as book
 from sessions.services.scheduling.boosters import booster_request as ask_for_booster
 from sessions.views.scheduling.series import aware
@@ -32,11 +33,15 @@ from sessions.views.scheduling.series import aware
 
 @permits(FOLLOW_UP_BOOKINGS, audit="treatment_sessions.boosters_due")
 def boosters_due(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.boosters_due(request.user), 50).get_page(request.GET.get("page"))
+    location = current_location(request.user)
+    page = Paginator(selectors.boosters_due(request.user, location), 50).get_page(
+        request.GET.get("page")
+    )
     return TemplateResponse(
         request,
         "sessions/boosters_due.html",
         {
+            "picked_location": location,
             "rows": page.object_list,
             "page": page,
             "window": selectors.BOOSTER_WINDOW_DAYS,
@@ -71,8 +76,10 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
     if plan is None:
         messages.info(request, "The patient has no treatment plan.")
         return redirect("patient_detail", patient_id=patient.pk)
+    location = booking_location(patient, request.user, request.GET.get("at"))
     form = BoosterBookingForm(
         request.POST or None,
+        location=location,
         initial={
             "start_time": dt.time(9),
             "answering": selectors.open_booster_request_id(patient),
@@ -95,7 +102,9 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
         then=lambda _: redirect("patient_sessions", patient_id=patient.pk),
     )
     return done or TemplateResponse(
-        request, "sessions/booster_book.html", {"patient": patient, "plan": plan, "form": form}
+        request,
+        "sessions/booster_book.html",
+        {"patient": patient, "plan": plan, "form": form, "location": location},
     )
 
 

@@ -17,7 +17,7 @@ from clinic.access import permits, public
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.context import note_subject
-from clinic.selectors import clinic_settings
+from clinic.selectors import clinic_settings, current_location
 from sessions.calendars import staff_feed
 from sessions.permissions import VIEW_SCHEDULE
 from sessions.selectors import scheduling as selectors
@@ -47,7 +47,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     """One column per chair with the day's sessions."""
     day = _day_param(request)
     note_subject(patient_id=None, object_type="calendar.day", object_id=day.isoformat())
-    columns = selectors.day_columns(request.user, day)
+    location = current_location(request.user)
+    columns = selectors.day_columns(request.user, day, location)
     closure = selectors.closure_on(day)
     to_move = sum(
         appointment.status == "scheduled" for _, booked in columns for appointment in booked
@@ -63,6 +64,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             "previous": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
             "week_start": day - dt.timedelta(days=day.weekday()),
+            "picked_location": location,
         },
     )
 
@@ -73,12 +75,14 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     day = _day_param(request)
     monday = day - dt.timedelta(days=day.weekday())
     note_subject(patient_id=None, object_type="calendar.week", object_id=monday.isoformat())
+    location = current_location(request.user)
     return TemplateResponse(
         request,
         "sessions/calendar_week.html",
         {
             "monday": monday,
-            "days": selectors.week_days(request.user, monday),
+            "picked_location": location,
+            "days": selectors.week_days(request.user, monday, location),
             "previous": monday - dt.timedelta(days=7),
             "next": monday + dt.timedelta(days=7),
         },

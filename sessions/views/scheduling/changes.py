@@ -16,6 +16,7 @@ from clinic.access import permits
 from clinic.posting import submit_form
 from sessions.forms.scheduling import CancelForm, RescheduleForm
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
+from sessions.selectors.location import appointment_location
 from sessions.selectors.scheduling import appointment_for_user
 from sessions.services.scheduling.changes import appointment_cancel as cancel
 from sessions.services.scheduling.changes import appointment_mark_no_show
@@ -28,9 +29,12 @@ from sessions.views.scheduling.series import aware
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = appointment_for_user(request.user, appointment_id)
     local = timezone.localtime(appointment.start)
+    # A reschedule moves the session in time at the location it is booked at.
+    location = appointment_location(appointment)
     form = RescheduleForm(
         request.POST or None,
         initial={"day": local.date(), "start_time": local.time(), "chair": appointment.chair_id},
+        location=location,
     )
 
     def move(data: dict[str, Any]) -> object:
@@ -51,7 +55,9 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
         then=lambda _: redirect("patient_sessions", patient_id=appointment.patient_id),
     )
     return done or TemplateResponse(
-        request, "sessions/reschedule.html", {"appointment": appointment, "form": form}
+        request,
+        "sessions/reschedule.html",
+        {"appointment": appointment, "form": form, "location": location},
     )
 
 

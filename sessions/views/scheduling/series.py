@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic.access import permits
-from clinic.models import Patient
+from clinic.models import Location, Patient
 from clinic.selectors import patient_for_user
 from sessions.forms.scheduling import ProposalRequestForm, SessionRowFormSet
 from sessions.models import TreatmentPlan
 from sessions.permissions import BOOK_SESSIONS
 from sessions.scheduling import Proposal, SeriesRequest, propose_series
 from sessions.selectors import scheduling as selectors
+from sessions.selectors.location import booking_location
 from sessions.services.scheduling import BookingRow, series_book
 
 
@@ -46,22 +47,24 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
     if booked:
         messages.info(request, "The induction series is already booked.")
         return redirect("patient_sessions", patient_id=patient.pk)
+    location = booking_location(patient, request.user, request.GET.get("at"))
     ask = ProposalRequestForm(
         request.GET or None,
         initial={"first_date": timezone.localdate() + dt.timedelta(days=1)},
+        location=location,
     )
     rows = None
     proposal = None
     booking_errors: list[str] = []
     if request.method == "POST":
-        rows = SessionRowFormSet(request.POST, prefix="row")
-        ask = ProposalRequestForm(request.GET)
+        rows = SessionRowFormSet(request.POST, prefix="row", form_kwargs={"location": location})
+        ask = ProposalRequestForm(request.GET, location=location)
         if rows.is_valid() and ask.is_valid() and _book(request, plan, ask, rows, booking_errors):
             messages.success(request, f"{len(rows.forms)} sessions booked for {patient.full_name}.")
             return redirect("patient_sessions", patient_id=patient.pk)
     elif ask.is_valid():
-        proposal = _propose(patient, plan, ask)
-        rows = _proposal_rows(proposal)
+        proposal = _propose(patient, plan, ask, location)
+        rows = _proposal_rows(proposal, location)
     return TemplateResponse(
         request,
         "sessions/book.html",
@@ -72,6 +75,7 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
             "rows": rows,
             "booking_errors": booking_errors,
             "proposal": proposal,
+            "location": location,
         },
     )
 
@@ -107,12 +111,14 @@ def _book(
     return True
 
 
-def _propose(patient: Patient, plan: TreatmentPlan, ask: ProposalRequestForm) -> Proposal:
+def _propose(
+    patient: Patient, plan: TreatmentPlan, ask: ProposalRequestForm, location: Location | None
+) -> Proposal:
     protocol = plan.protocol
     nurse = ask.cleaned_data["nurse"]
     chair = ask.cleaned_data["preferred_chair"]
     facts = selectors.calendar_facts(
-        patient=patient, first_date=ask.cleaned_data["first_date"], nurse=nurse
+        patient=patient, first_date=ask.cleaned_data["first_date"], nurse=nurse, location=location
     )
     return propose_series(
         SeriesRequest(
@@ -129,10 +135,11 @@ def _propose(patient: Patient, plan: TreatmentPlan, ask: ProposalRequestForm) ->
     )
 
 
-def _proposal_rows(proposal: Proposal) -> SessionRowFormSet:
+def _proposal_rows(proposal: Proposal, location: Location | None) -> SessionRowFormSet:
     """The proposal as editable rows; a session it could not place keeps only its notes."""
     return SessionRowFormSet(
         prefix="row",
+        form_kwargs={"location": location},
         initial=[
             {
                 "day": timezone.localtime(row.start).date(),
