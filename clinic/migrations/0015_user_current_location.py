@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0013_chair_location_required"),
+        ("clinic", "0014_staff_role_controlled_substance_manager"),
     ]
 
     operations = [
