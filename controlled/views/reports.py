@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from clinic import clock
@@ -73,7 +74,9 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @permits(permissions.READ_REPORTS, audit=False)
 def report_download(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.GET or None, locations=ledger_locations(request.user))
+    if not request.GET:
+        return redirect("controlled_reports")
+    form = ReportForm(request.GET, locations=ledger_locations(request.user))
     if not form.is_valid():
         return _page(request, form, status=400)
     data = form.cleaned_data
