@@ -14,7 +14,12 @@ from controlled.choices import BusinessTime, DestructionReason
 from controlled.models import Lot
 from controlled.reports import REPORTS
 
-WHOLE = {"invalid": "Enter a whole number, e.g. 3.", "min_value": "Cannot be negative."}
+WHOLE = {
+    "invalid": "Enter a whole number, e.g. 3.",
+    "min_value": "Cannot be negative.",
+    "max_value": "That is more than a lot can hold.",
+    "required": "Enter the number of full containers (0 if none).",
+}
 AMOUNT = {
     "invalid": "Enter a number, e.g. 4.5.",
     "min_value": "Cannot be negative.",
@@ -26,7 +31,8 @@ AMOUNT = {
 
 class CountForm(forms.Form):
     """The blind count: for each lot, whole containers and the estimated contents of
-    opened ones. It never holds the expected balance."""
+    opened vials (a nasal device is counted whole: an opened one is not kept). It never
+    holds the expected balance."""
 
     def __init__(self, *args: Any, lots: list[Lot], inventory: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,13 +42,15 @@ class CountForm(forms.Form):
             self.fields[f"full_{lot.pk}"] = forms.IntegerField(
                 label="Full containers", min_value=0, max_value=99999, error_messages=WHOLE
             )
+            if unit != "mL":
+                continue
             self.fields[f"opened_{lot.pk}"] = forms.DecimalField(
-                label=f"Opened ({unit}{'s' if unit != 'mL' else ''}, estimated)",
+                label="Opened (mL, estimated)",
                 min_value=0,
                 max_digits=8,
                 decimal_places=2,
                 initial=Decimal(0),
-                error_messages=AMOUNT,
+                error_messages={**AMOUNT, "required": "Enter the estimated mL (0 if none)."},
             )
         if inventory:
             self.fields["business_time"] = forms.ChoiceField(
@@ -61,8 +69,18 @@ class CountForm(forms.Form):
             error_messages={"required": "Enter your password to sign the count."},
         )
 
-    def rows(self) -> list[tuple[Lot, forms.BoundField, forms.BoundField]]:
-        return [(lot, self[f"full_{lot.pk}"], self[f"opened_{lot.pk}"]) for lot in self.lots]
+    def rows(self) -> list[tuple[Lot, forms.BoundField, forms.BoundField | None]]:
+        return [
+            (
+                lot,
+                self[f"full_{lot.pk}"],
+                self[f"opened_{lot.pk}"] if lot.product.unit == "mL" else None,
+            )
+            for lot in self.lots
+        ]
+
+    def opened(self, lot: Lot) -> Decimal:
+        return self.cleaned_data.get(f"opened_{lot.pk}") or Decimal(0)
 
 
 class DecideForm(forms.Form):

@@ -67,8 +67,7 @@ def count_new(request: HttpRequest, location_id: int, purpose: str) -> HttpRespo
                 purpose=purpose,
                 business_time=data.get("business_time", ""),
                 lines=[
-                    CountedLot(lot.pk, data[f"full_{lot.pk}"], data[f"opened_{lot.pk}"])
-                    for lot in lots
+                    CountedLot(lot.pk, data[f"full_{lot.pk}"], form.opened(lot)) for lot in lots
                 ],
                 password=data["password"],
                 note=data["note"],

@@ -291,3 +291,14 @@ def test_only_the_manager_opens_the_count_pages(login) -> None:
     assert {"controlled.counts", "controlled.count_form", "controlled.count"} <= set(
         views.values_list("object_type", flat=True)
     )
+
+
+def test_the_manager_finds_counts_cases_and_reports_on_the_menu() -> None:
+    from clinic.context_processors import menu_for
+
+    entries = {
+        entry.label: [link.label for link in entry.links] for entry in menu_for(manager(), "/")
+    }
+    offered = set(entries) | {label for links in entries.values() for label in links}
+    assert "Counts and inventories" in offered
+    assert {"Theft or loss cases", "Controlled-substance reports"} <= set(entries["Reviews"])
