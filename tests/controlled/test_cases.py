@@ -235,3 +235,35 @@ def test_retention_under_two_years_is_refused_in_the_admin_form() -> None:
         {"location": location.pk, "waste_witness_required": "on", "retention_years": "3"}
     )
     assert form.is_valid(), form.errors
+
+
+def test_the_case_and_discrepancy_pages_and_home_do_not_grow_their_queries(
+    login, page_queries
+) -> None:
+    lead = manager()
+    location = lead.locations.get()
+    psychiatrist = person(Role.PSYCHIATRIST, location)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            case_open(
+                location=location, discovered_at=clock.now(), discovered_by=lead,
+                description="Missing vial", actor=lead,
+            )  # fmt: skip
+            DiscrepancyFactory(
+                line=CountLineFactory(count=StockCountFactory(location=location), expected_units=1)
+            )
+
+    pages = [reverse("home"), reverse("case_list"), reverse("discrepancy_list")]
+    client = login(psychiatrist)
+    add(1)
+    for url in pages:
+        client.get(url)
+    with page_queries() as few:
+        for url in pages:
+            client.get(url)
+    add(20)
+    with page_queries() as many:
+        for url in pages:
+            client.get(url)
+    assert len(many) == len(few)
