@@ -100,6 +100,11 @@ def count_submit(
                 {"lines": "The stock changed while you counted (a lot was added or emptied). "
                  "Start the count again."}
             )  # fmt: skip
+        for lot in lots:
+            if lot.product.unit != "mL" and wanted[lot.pk].opened_units:
+                raise ValidationError(
+                    {"lines": f"Lot {lot.lot_number}: nasal devices are counted whole."}
+                )
         now = clock.now()
         count = StockCount.objects.create(
             location=location,

@@ -302,3 +302,18 @@ def test_the_manager_finds_counts_cases_and_reports_on_the_menu() -> None:
     offered = set(entries) | {label for links in entries.values() for label in links}
     assert "Counts and inventories" in offered
     assert {"Theft or loss cases", "Controlled-substance reports"} <= set(entries["Reviews"])
+
+
+def test_devices_are_counted_whole() -> None:
+    from tests.factories import ProductFactory
+
+    lot = stocked_lot(product=ProductFactory(esketamine=True))
+    with pytest.raises(ValidationError, match="counted whole"):
+        _count(lot, manager(lot.location), 1, "0.5")
+    assert _count(lot, manager(lot.location), 2).lines.get().counted_units == 2
+
+
+def test_an_unknown_kind_of_count_leads_back_to_the_counts(login) -> None:
+    lot = stocked_lot()
+    response = login(manager()).get(reverse("count_new", args=[lot.location_id, "weekly"]))
+    assert response["Location"] == reverse("controlled_counts")
