@@ -80,3 +80,24 @@ for _core_link in (
     ChartLink("Reminders", "patient_reminders", 50, action=permissions.FOLLOW_REMINDERS),
 ):
     declare_chart_link(_core_link)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section a feature app adds to the staff home page: its context function returns
+    None for a user it has nothing for (a role that does not hold its action)."""
+
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any] | None]
+
+
+HOME_PANELS: list[HomePanel] = []
+
+
+def home_panels(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
+    shown = []
+    for panel in HOME_PANELS:
+        context = panel.context(request)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown

@@ -80,6 +80,7 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
     path("", include("integration.urls")),
+    path("controlled/", include("controlled.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

@@ -15,3 +15,35 @@ class ControlledConfig(AppConfig):
 
     def ready(self) -> None:
         from controlled import permissions  # noqa: F401  (declares this app's actions)
+
+        self._register_counts()
+
+    def _register_counts(self) -> None:
+        """Counts, cases, inventories and reports: the home panel (deadlines, inventory
+        due), the daily inventory reminder, its reminder kind, the menu."""
+        from clinic.context_processors import NAVIGATION, NavItem
+        from clinic.panels import HOME_PANELS, HomePanel
+        from clinic.schedules import Periodic, declare_periodic
+        from controlled import admin_settings  # noqa: F401  (registers the settings admin)
+        from controlled.home import home_panel
+        from controlled.services import inventories
+
+        HOME_PANELS.append(HomePanel("controlled/_home_panel.html", home_panel))
+        inventories.register()
+        declare_periodic(
+            Periodic(
+                name="Remind of controlled-substance inventories due",
+                task="controlled.plan_inventory_reminders",
+                crontab={"minute": "20", "hour": "12"},
+                description="Daily: e-mail the controlled-substance managers of a location "
+                "whose biennial inventory is due within 30 days (or that has none).",
+            )
+        )
+        NAVIGATION.extend(
+            [
+                NavItem("Counts and inventories", "controlled_counts", group="Treatment floor"),
+                NavItem("Count discrepancies", "discrepancy_list", group="Reviews"),
+                NavItem("Theft or loss cases", "case_list", group="Reviews"),
+                NavItem("Controlled-substance reports", "controlled_reports", group="Reviews"),
+            ]
+        )

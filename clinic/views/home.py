@@ -13,6 +13,7 @@ from clinic.choices import JourneyState, Role
 from clinic.context import note_subject
 from clinic.journey import care_team_next_step
 from clinic.models import Patient, User
+from clinic.panels import home_panels
 from clinic.policy import may
 
 
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
         note_subject(patient_id=None, object_type="home.patients", object_id="")
     context.update(_work_lists(user))
+    context["home_panels"] = home_panels(request)
     if may(user, permissions.ADMINISTER):
         context["staff"] = selectors.staff_overview()
         context["closures"] = selectors.upcoming_closures()

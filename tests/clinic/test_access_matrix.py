@@ -13,8 +13,13 @@ from clinic.access import rule_of, url_views
 from tests.factories import (
     AppointmentFactory,
     ChairFactory,
+    DestructionFactory,
+    DiscrepancyFactory,
     DocumentFactory,
     InvitationFactory,
+    LocationFactory,
+    StockCountFactory,
+    TheftLossCaseFactory,
     TreatmentPlanFactory,
     TreatmentSessionFactory,
     UrgentAlertFactory,
@@ -115,6 +120,22 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "document_retry": {"nurse", "psychiatrist", "therapist"},  # POST only
     "my_documents": PATIENTS,
     "my_reminder_preferences": PATIENTS,
+    # The controlled-substance record. Counts, inventories and destructions belong to the
+    # controlled-substance manager alone, a role no persona here holds (its own test:
+    # tests/controlled/test_counts.py::test_only_the_manager_opens_the_count_pages).
+    "controlled_counts": frozenset(),
+    "count_new": frozenset(),
+    "count_result": frozenset(),
+    "destruction_new": frozenset(),
+    "destruction_download": {"psychiatrist"},
+    "discrepancy_list": {"psychiatrist"},
+    "discrepancy_decide": {"psychiatrist"},
+    "case_list": {"psychiatrist"},
+    "case_new": {"psychiatrist"},
+    "case_detail": {"psychiatrist"},
+    "controlled_reports": {"psychiatrist"},
+    "report_download": {"psychiatrist"},  # without a query: back to the reports page
+    "inventory_download": {"psychiatrist"},
 }
 
 
@@ -211,6 +232,23 @@ def _signed_note_of(personas):
     return services.note_sign(note=note, actor=personas.therapist)
 
 
+def _controlled(name: str, make) -> object:
+    return lambda: reverse(name, args=make())
+
+
+CONTROLLED_URLS = {
+    "count_new": _controlled("count_new", lambda: [LocationFactory().pk, "count"]),
+    "count_result": _controlled("count_result", lambda: [StockCountFactory().pk]),
+    "destruction_new": _controlled("destruction_new", lambda: [LocationFactory().pk]),
+    "destruction_download": _controlled("destruction_download", lambda: [DestructionFactory().pk]),
+    "discrepancy_decide": _controlled("discrepancy_decide", lambda: [DiscrepancyFactory().pk]),
+    "case_detail": _controlled("case_detail", lambda: [TheftLossCaseFactory().pk]),
+    "inventory_download": _controlled(
+        "inventory_download", lambda: [StockCountFactory(biennial=True).pk]
+    ),
+}
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -268,6 +306,8 @@ def _url(name: str, personas) -> str:
         )  # fmt: skip
         document.file.save("matrix.pdf", ContentFile(b"%PDF-1.7 test"))
         return reverse(name, args=[document.pk])
+    if name in CONTROLLED_URLS:
+        return CONTROLLED_URLS[name]()
     if name == "reminder_retry":
         return reverse(name, args=[1])
     if name == "note_new":

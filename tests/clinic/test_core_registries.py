@@ -42,8 +42,13 @@ def test_the_periodic_tasks_are_the_same_set_with_the_same_intervals() -> None:
             "clinic.verify_audit_chain",
             (("hour", "2"), ("minute", "15")),
         ),
+        (
+            "Remind of controlled-substance inventories due",
+            "controlled.plan_inventory_reminders",
+            (("hour", "12"), ("minute", "20")),
+        ),
     }
-    assert len(PERIODIC_TASKS) == 5
+    assert len(PERIODIC_TASKS) == 6
 
 
 def test_the_chart_buttons_come_in_the_order_the_chart_always_showed() -> None:

@@ -43,7 +43,17 @@ def test_each_staff_role_sees_its_pages_in_groups(personas) -> None:
         ("Patient list", []),
         ("Schedule", ["Calendar", "Boosters due", "Cancelled", "Failed reminders"]),
         ("Treatment floor", ["Nurse board", "REMS forms"]),
-        ("Reviews", ["Co-sign", "Review queue", "Outcomes"]),
+        (
+            "Reviews",
+            [
+                "Co-sign",
+                "Review queue",
+                "Outcomes",
+                "Count discrepancies",
+                "Theft or loss cases",
+                "Controlled-substance reports",
+            ],
+        ),
     ]
     assert shape(personas.therapist) == [
         ("Home", []),

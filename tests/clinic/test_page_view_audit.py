@@ -69,6 +69,19 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     "document_download": DOWNLOAD,
     "my_documents": VIEW,
     "my_reminder_preferences": VIEW,
+    # Every ledger page is audited (controlled-substances.md §2), patient data or not.
+    "controlled_counts": VIEW,
+    "count_new": VIEW,
+    "count_result": VIEW,
+    "destruction_new": VIEW,
+    "discrepancy_list": VIEW,
+    "discrepancy_decide": VIEW,
+    "case_list": VIEW,
+    "case_new": VIEW,
+    "case_detail": VIEW,
+    "controlled_reports": VIEW,
+    "destruction_download": DOWNLOAD,
+    "inventory_download": DOWNLOAD,
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.
@@ -76,7 +89,13 @@ POLLED = {"document_status"}
 # Pages that write their own row: a download (`download`); the admin site. (The board and
 # its live part, polled every 8 seconds, write one row per viewer every five minutes
 # through the decorator: `audit_every`.)
-SELF_AUDITED = {"document_download", "admin:index"}
+SELF_AUDITED = {
+    "document_download",
+    "admin:index",
+    "destruction_download",
+    "inventory_download",
+    "report_download",  # an `export` row per download (tests/controlled/test_reports.py)
+}
 
 
 def _rows_during(client, url: str) -> tuple[int, list[AuditEvent]]:

@@ -32,6 +32,7 @@ def test_each_app_declares_its_own_kinds() -> None:
         "session_2h": "sessions.reminders",
         "booster_due": "sessions.reminders",
         "rems_form_due": "sessions.reminders",
+        "inventory_due": "controlled.services.inventories",
     }
     assert intake_reminders.INTAKE_INCOMPLETE == "intake_incomplete"
     assert session_reminders.SESSION_24H == "session_24h"
@@ -69,6 +70,7 @@ def test_labels_are_shown_for_every_kind() -> None:
         "review_waiting": "Intake waiting for review",
         "rems_form_due": "REMS form due",
         "urgent_alert": "Urgent alert",
+        "inventory_due": "Controlled-substance inventory due",
     }
     assert Reminder(kind="review_waiting").get_kind_display() == "Intake waiting for review"
     form_choices = dict(modelform_factory(Reminder, fields=["kind"])().fields["kind"].choices)

@@ -1,0 +1,358 @@
+"""The controlled-substance reports of one location over a date range, as an inspector
+reads them (21 CFR 1304.21–1304.22(c)), in PDF and CSV: the administration log, the
+receipts log, the waste and destruction log, the running balance of each lot, and the
+inventories taken. Each report is a list of columns and a stream of rows read with a
+fixed number of queries, whatever the number of rows.
+
+CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
+carriage return) are prefixed with an apostrophe; numbers we format ourselves are not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clinic.documents import render_pdf
+from clinic.models import Location, Patient, User
+from controlled.choices import CountPurpose, EntryKind
+from controlled.models import CountLine, LedgerEntry, StockCount
+
+Row = list[Any]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """One CSV cell: text from people is defused, our own numbers and dates are not."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int | float):
+        return f"{value:f}" if isinstance(value, Decimal) else str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def person(user: User | None) -> str:
+    return user.display_name if user is not None else ""
+
+
+def patient_address(patient: Patient | None) -> str:
+    if patient is None:
+        return ""
+    parts = [
+        patient.address_line1,
+        patient.address_line2,
+        patient.city,
+        " ".join(part for part in (patient.region, patient.postal_code) if part),
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Period:
+    location: Location
+    start: dt.date
+    end: dt.date
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = self.location.zone
+        first = timezone.make_aware(dt.datetime.combine(self.start, dt.time.min), zone)
+        after = timezone.make_aware(
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min), zone
+        )
+        return first, after
+
+    def local(self, moment: dt.datetime) -> str:
+        return f"{timezone.localtime(moment, self.location.zone):%Y-%m-%d %H:%M}"
+
+
+def _entries(period: Period, kinds: Iterable[str]) -> QuerySet[LedgerEntry]:
+    first, after = period.bounds()
+    return (
+        LedgerEntry.objects.filter(
+            lot__location=period.location,
+            kind__in=list(kinds),
+            occurred_at__gte=first,
+            occurred_at__lt=after,
+        )
+        .select_related(
+            "lot__product",
+            "lot__named_patient",
+            "patient",
+            "performed_by",
+            "recorded_by",
+            "witness",
+            "receipt__received_by",
+            "destruction__first_witness",
+            "destruction__second_witness",
+            "destruction__destroyed_by",
+        )
+        .order_by("occurred_at", "pk")
+    )
+
+
+def _administrations(period: Period) -> Iterator[Row]:
+    for entry in _entries(period, [EntryKind.ADMINISTRATION, EntryKind.CORRECTION]).iterator(
+        chunk_size=500
+    ):
+        product = entry.lot.product
+        yield [
+            period.local(entry.occurred_at),
+            entry.patient.full_name if entry.patient else "",
+            patient_address(entry.patient),
+            product.name,
+            product.ndc,
+            entry.lot.lot_number,
+            -entry.mg,
+            -entry.units,
+            product.unit,
+            person(entry.performed_by),
+            entry.get_kind_display()
+            + (f" of entry {entry.corrects_id}" if entry.corrects_id else ""),
+        ]
+
+
+def _receipts(period: Period) -> Iterator[Row]:
+    for entry in _entries(period, [EntryKind.RECEIPT]).iterator(chunk_size=500):
+        receipt, product = entry.receipt, entry.lot.product
+        yield [
+            f"{receipt.received_on:%Y-%m-%d}",
+            receipt.supplier_name,
+            receipt.supplier_address,
+            receipt.supplier_dea,
+            receipt.invoice_number,
+            product.name,
+            product.ndc,
+            f"{product.strength_mg:f} mg/{'mL' if product.unit == 'mL' else 'device'}",
+            product.get_form_display(),
+            f"{product.container_units:f} {product.unit}",
+            entry.lot.lot_number,
+            f"{entry.lot.expires_on:%Y-%m-%d}",
+            entry.containers,
+            entry.units,
+            entry.mg,
+            person(receipt.received_by),
+        ]
+
+
+def _waste_and_destruction(period: Period) -> Iterator[Row]:
+    for entry in _entries(period, [EntryKind.WASTE, EntryKind.DESTRUCTION]).iterator(
+        chunk_size=500
+    ):
+        product, destruction = entry.lot.product, entry.destruction
+        if destruction is not None:
+            witnesses = f"{person(destruction.first_witness)}; {person(destruction.second_witness)}"
+            manner = f"{destruction.get_reason_display()}: {destruction.method}"
+        else:
+            witnesses, manner = person(entry.witness), entry.reason or "Waste after a dose"
+        yield [
+            period.local(entry.occurred_at),
+            entry.get_kind_display(),
+            entry.patient.full_name if entry.patient else "",
+            product.name,
+            product.ndc,
+            entry.lot.lot_number,
+            -entry.mg,
+            -entry.units,
+            product.unit,
+            manner,
+            person(entry.performed_by),
+            witnesses,
+        ]
+
+
+def _balances(period: Period) -> Iterator[Row]:
+    first, after = period.bounds()
+    entries = (
+        LedgerEntry.objects.filter(
+            lot__location=period.location, occurred_at__gte=first, occurred_at__lt=after
+        )
+        .select_related("lot__product", "performed_by")
+        .order_by("lot__product__name", "lot__lot_number", "lot_id", "pk")
+    )
+    for entry in entries.iterator(chunk_size=500):
+        yield [
+            entry.lot.product.name,
+            entry.lot.lot_number,
+            period.local(entry.occurred_at),
+            entry.get_kind_display(),
+            entry.units,
+            entry.mg,
+            entry.balance_units_after,
+            entry.balance_mg_after,
+            entry.lot.product.unit,
+            person(entry.performed_by),
+        ]
+
+
+def _inventory(period: Period) -> Iterator[Row]:
+    first, after = period.bounds()
+    lines = (
+        CountLine.objects.filter(
+            count__location=period.location,
+            count__counted_at__gte=first,
+            count__counted_at__lt=after,
+        )
+        .select_related("count__counted_by", "lot__product")
+        .order_by("count__counted_at", "count_id", "pk")
+    )
+    for line in lines.iterator(chunk_size=500):
+        count, product = line.count, line.lot.product
+        yield [
+            period.local(count.counted_at),
+            count.get_purpose_display(),
+            count.get_business_time_display(),
+            product.name,
+            product.ndc,
+            f"{product.strength_mg:f} mg",
+            product.get_form_display(),
+            f"{product.container_units:f} {product.unit}",
+            line.lot.lot_number,
+            line.full_containers,
+            line.opened_units,
+            line.counted_units,
+            line.expected_units,
+            count.signature,
+        ]
+
+
+@dataclass(frozen=True)
+class Report:
+    code: str
+    title: str
+    columns: list[str]
+    rows: Callable[[Period], Iterator[Row]]
+    landscape: bool = True
+
+
+REPORTS: dict[str, Report] = {
+    report.code: report
+    for report in (
+        Report(
+            "administrations",
+            "Administration log",
+            ["Date and time", "Patient", "Patient's address", "Product", "NDC", "Lot",
+             "Quantity (mg)", "Quantity (mL or devices)", "Unit", "Given by", "Entry"],
+            _administrations,
+        ),
+        Report(
+            "receipts",
+            "Receipts log",
+            ["Date received", "Supplier", "Supplier's address", "Supplier's DEA number",
+             "Invoice or order", "Product", "NDC", "Strength", "Form", "Container size",
+             "Lot", "Expires", "Containers", "Units", "mg", "Received by"],
+            _receipts,
+        ),
+        Report(
+            "waste",
+            "Waste and destruction log",
+            ["Date and time", "Entry", "Patient", "Product", "NDC", "Lot", "Quantity (mg)",
+             "Quantity (mL or devices)", "Unit", "Manner", "By", "Witnesses"],
+            _waste_and_destruction,
+        ),
+        Report(
+            "balances",
+            "Running balance per lot",
+            ["Product", "Lot", "Date and time", "Entry", "Units", "mg", "Balance (units)",
+             "Balance (mg)", "Unit", "By"],
+            _balances,
+        ),
+        Report(
+            "inventory",
+            "Counts and inventories",
+            ["Taken", "Kind", "Opening or close", "Product", "NDC", "Strength", "Form",
+             "Container size", "Lot", "Full containers", "Opened (estimated)",
+             "Counted", "Records held", "Signed"],
+            _inventory,
+        ),
+    )
+}  # fmt: skip
+
+
+def report_pdf(report: Report, period: Period, *, generated_for: User) -> bytes:
+    from clinic.selectors import clinic_settings
+
+    clinic = clinic_settings()
+    with timezone.override(period.location.zone):
+        html = render_to_string(
+            "controlled/documents/report.html",
+            {
+                "report": report,
+                "period": period,
+                "location": period.location,
+                "clinic": clinic,
+                "rows": [[safe_display(cell) for cell in row] for row in report.rows(period)],
+                "generated_at": timezone.now(),
+                "generated_for": generated_for,
+                "paper": "A4" if clinic.paper_size == "A4" else "letter",
+            },
+        )
+    return render_pdf(html)
+
+
+def safe_display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def inventory_context(count: StockCount) -> dict[str, Any]:
+    """The inventory as an inspector reads it (21 CFR 1304.11): per product, full
+    containers and the estimated contents of opened ones."""
+    lines = list(
+        CountLine.objects.filter(count=count)
+        .select_related("lot__product")
+        .order_by("lot__product__drug", "lot__product__name", "lot__lot_number")
+    )
+    return {"count": count, "lines": lines, "is_inventory": count.purpose != CountPurpose.COUNT}
+
+
+def _document(template: str, location: Location, context: dict[str, Any], user: User) -> bytes:
+    from clinic.selectors import clinic_settings
+
+    clinic = clinic_settings()
+    with timezone.override(location.zone):
+        html = render_to_string(
+            template,
+            {
+                "clinic": clinic,
+                "location": location,
+                "generated_at": timezone.now(),
+                "generated_for": user,
+                "paper": "A4" if clinic.paper_size == "A4" else "letter",
+                **context,
+            },
+        )
+    return render_pdf(html)
+
+
+def inventory_pdf(count: StockCount, *, generated_for: User) -> bytes:
+    return _document(
+        "controlled/documents/inventory.html", count.location, inventory_context(count),
+        generated_for,
+    )  # fmt: skip
+
+
+def destruction_pdf(destruction: Any, *, generated_for: User) -> bytes:
+    """DEA Form 41-style record of one destruction."""
+    entries = list(
+        LedgerEntry.objects.filter(destruction=destruction)
+        .select_related("lot__product")
+        .order_by("pk")
+    )
+    return _document(
+        "controlled/documents/form_41.html",
+        destruction.location,
+        {"destruction": destruction, "entries": entries},
+        generated_for,
+    )

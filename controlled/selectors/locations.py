@@ -1,0 +1,29 @@
+"""Which locations' controlled-substance records a member of staff works with.
+
+A member of staff works with the ledgers of the locations they are assigned to; one
+assigned to none (a single-location clinic that never assigned staff) works with every
+active location. Out of that scope a location is `NotVisible`, like a patient."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from clinic.context import note_subject
+from clinic.models import Location, User
+from clinic.policy import NotVisible
+
+
+def ledger_locations(user: User) -> QuerySet[Location]:
+    assigned = Location.objects.filter(is_active=True, staff=user)
+    if assigned.exists():
+        return assigned.order_by("pk")
+    return Location.objects.filter(is_active=True).order_by("pk")
+
+
+def location_for_user(user: User, location_id: int | str) -> Location:
+    """The location, if it is in the user's scope; `NotVisible` otherwise."""
+    location = ledger_locations(user).filter(pk=location_id).first()
+    if location is None:
+        raise NotVisible(patient_id=None, object_type="controlled.location", object_id=location_id)
+    note_subject(patient_id=None, object_type="controlled.location", object_id=location.pk)
+    return location

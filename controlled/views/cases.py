@@ -1,0 +1,162 @@
+"""Discrepancies (a psychiatrist decides) and theft or loss cases (deadlines until done)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from clinic import clock
+from clinic.access import permits
+from clinic.forms import attach_errors
+from clinic.models import User
+from controlled import permissions
+from controlled.choices import DiscrepancyStatus
+from controlled.forms import CaseForm, DecideForm, Form106Form
+from controlled.home import case_deadlines
+from controlled.selectors.locations import ledger_locations
+from controlled.selectors.records import (
+    case_for_user,
+    cases_for_user,
+    discrepancy_for_user,
+    open_discrepancies,
+    recent_decided,
+)
+from controlled.services.cases import case_form_106_filed, case_notice_sent, case_open
+from controlled.services.counts import discrepancy_escalate, discrepancy_resolve
+
+
+@permits(permissions.RESOLVE_DISCREPANCY, audit="controlled.discrepancies")
+def discrepancy_list(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "controlled/discrepancies.html",
+        {"open": open_discrepancies(request.user), "decided": recent_decided(request.user)},
+    )
+
+
+@permits(permissions.RESOLVE_DISCREPANCY, audit="controlled.discrepancy")
+@require_http_methods(["GET", "POST"])
+def discrepancy_decide(request: HttpRequest, discrepancy_id: int) -> HttpResponse:
+    discrepancy = discrepancy_for_user(request.user, discrepancy_id)
+    form = DecideForm(request.POST or None)
+    is_open = discrepancy.status == DiscrepancyStatus.OPEN
+    if request.method == "POST" and is_open and form.is_valid():
+        explanation = form.cleaned_data["explanation"]
+        try:
+            if request.POST.get("decision") == "escalate":
+                case = discrepancy_escalate(
+                    discrepancy=discrepancy, explanation=explanation, actor=request.user
+                )
+                return redirect("case_detail", case_id=case.pk)
+            discrepancy_resolve(
+                discrepancy=discrepancy, explanation=explanation, actor=request.user
+            )
+            return redirect("discrepancy_decide", discrepancy_id=discrepancy.pk)
+        except ValidationError as refused:
+            attach_errors(form, refused, default_field="explanation")
+    return TemplateResponse(
+        request,
+        "controlled/discrepancy.html",
+        {"discrepancy": discrepancy, "line": discrepancy.line, "form": form, "is_open": is_open},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@permits(permissions.MANAGE_CASES, audit="controlled.cases")
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = list(cases_for_user(request.user).order_by("-discovered_at", "-pk")[:100])
+    return TemplateResponse(
+        request,
+        "controlled/cases.html",
+        {"cases": cases, "deadlines": case_deadlines([c for c in cases if not _done(c)])},
+    )
+
+
+def _done(case) -> bool:  # type: ignore[no-untyped-def]
+    return case.notice_sent_at is not None and case.form_106_filed_at is not None
+
+
+def _staff() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, staff_roles__isnull=False)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+@permits(permissions.MANAGE_CASES, audit="controlled.case_form")
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    locations = ledger_locations(request.user)
+    form = CaseForm(
+        request.POST or None,
+        locations=locations,
+        staff=_staff(),
+        initial={
+            "discovered_by": request.user.pk,
+            "discovered_at": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        location = data["location"]
+        discovered_at = data["discovered_at"]
+        if timezone.is_naive(discovered_at):
+            discovered_at = timezone.make_aware(discovered_at, location.zone)
+        else:
+            discovered_at = timezone.make_aware(timezone.make_naive(discovered_at), location.zone)
+        try:
+            case = case_open(
+                location=location,
+                discovered_at=discovered_at,
+                discovered_by=data["discovered_by"],
+                description=data["description"],
+                actor=request.user,
+            )
+        except ValidationError as refused:
+            attach_errors(form, refused)
+        else:
+            return redirect("case_detail", case_id=case.pk)
+    return TemplateResponse(
+        request,
+        "controlled/case_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@permits(permissions.MANAGE_CASES, audit="controlled.case")
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_for_user(request.user, case_id)
+    form = Form106Form(request.POST if request.POST.get("step") == "form_106" else None)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        if step == "notice":
+            case_notice_sent(case=case, actor=request.user)
+            return redirect("case_detail", case_id=case.pk)
+        if step == "form_106" and form.is_valid():
+            try:
+                case_form_106_filed(
+                    case=case, reference=form.cleaned_data["reference"], actor=request.user
+                )
+            except ValidationError as refused:
+                attach_errors(form, refused, default_field="reference")
+            else:
+                return redirect("case_detail", case_id=case.pk)
+    return TemplateResponse(
+        request,
+        "controlled/case.html",
+        {
+            "case": case,
+            "deadlines": case_deadlines([case]),
+            "form": form,
+            "discrepancies": list(case.discrepancies.select_related("line__lot__product")),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
