@@ -69,7 +69,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     )
     if not (cases or counts or decides or destroys):
         return None
-    locations = list(ledger_locations(user))
+    locations = ledger_locations(user)  # a subquery of each query below
     context: dict[str, Any] = {}
     if cases:
         open_cases = TheftLossCase.objects.filter(location__in=locations).filter(
@@ -77,7 +77,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
         )
         context["deadlines"] = case_deadlines(list(open_cases.select_related("location")))
     if counts:
-        context["inventories"] = [due for due in inventory_due(locations) if due.remind]
+        context["inventories"] = [due for due in inventory_due(list(locations)) if due.remind]
     if decides:
         context["open_discrepancies"] = Discrepancy.objects.filter(
             status=DiscrepancyStatus.OPEN, line__count__location__in=locations

@@ -6,7 +6,7 @@ active location. Out of that scope a location is `NotVisible`, like a patient.""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from clinic.context import note_subject
 from clinic.models import Location, User
@@ -14,10 +14,14 @@ from clinic.policy import NotVisible
 
 
 def ledger_locations(user: User) -> QuerySet[Location]:
-    assigned = Location.objects.filter(is_active=True, staff=user)
-    if assigned.exists():
-        return assigned.order_by("pk")
-    return Location.objects.filter(is_active=True).order_by("pk")
+    """The active locations the user works at; every active one for a user assigned to
+    none. One lazy query (usable as a subquery: no query of its own until read)."""
+    assigned = Location.objects.filter(is_active=True, staff=user).values("pk")
+    return (
+        Location.objects.filter(is_active=True)
+        .filter(Q(pk__in=assigned) | ~Exists(assigned))
+        .order_by("pk")
+    )
 
 
 def location_for_user(user: User, location_id: int | str) -> Location:
