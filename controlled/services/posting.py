@@ -21,6 +21,7 @@ from controlled.choices import EntryKind
 from controlled.models import LedgerEntry, Lot
 
 CENT = Decimal("0.01")
+ROUNDING_SLACK = Decimal("0.05")
 
 
 def units_for_mg(lot: Lot, mg: Decimal) -> Decimal:
@@ -63,6 +64,10 @@ def post_entry(
         mg = locked.product.mg_for(units) if mg is None else mg
         after_units = locked.balance_units + units
         after_mg = locked.balance_mg + mg
+        if after_mg == 0 and 0 < abs(after_units) <= ROUNDING_SLACK:
+            # The last milligrams of a lot: its units go to zero with them (the units were
+            # rounded from mg to 0.01).
+            units, after_units = -locked.balance_units, Decimal(0)
         if after_units < 0 or after_mg < 0:
             raise ValidationError(
                 {field: f"Not enough stock: {describe_balance(locked)} Nothing was recorded."}

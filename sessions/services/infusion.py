@@ -22,6 +22,7 @@ from sessions.permissions import (
 )
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.session_state import SessionState, state_of
+from sessions.services import ledger
 from sessions.services.record_change import (
     audit_change,
     clinical_time,
@@ -179,6 +180,7 @@ def infusion_stop(
     volume_given_ml: Decimal,
     waste_witness: User | None,
     actor: User,
+    witness_password: str = "",
 ) -> DoseRecord:
     """The infusion was stopped before the whole dose ran in: the volume given gives the
     mg actually given (shown beside the mg ordered); what was drawn and not given is
@@ -197,6 +199,15 @@ def infusion_stop(
         too_fast = _rate_issue(state, dose, when, given)
         if too_fast is not None:
             raise ValidationError({"at": too_fast.message})
+        ledger.correct_stopped_infusion(
+            session=session,
+            dose=dose,
+            given=given,
+            witness=waste_witness,
+            password=witness_password,
+            actor=actor,
+            at=when,
+        )
         _close_pause(state, when)
         dose.ended_at = when
         dose.stopped_early = True

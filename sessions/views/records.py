@@ -60,6 +60,7 @@ from sessions.selectors.treatment_gate import (
 from sessions.services import (
     checkin,
     corrections,
+    ledger,
 )
 from sessions.views.record_entries import ACTIONS, CONFIRM_ITEMS, ITEM_FORMS, Forms
 from sessions.wording import checkin_text, gate_reason_texts
@@ -142,7 +143,12 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
         "asq_form": forms.get("asq") or AsqForm(prefix="asq"),
         "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
         "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
-        "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
+        "stop_form": forms.get("stop")
+        or InfusionStopForm(
+            prefix="stop",
+            actor=user,
+            ledger=session.route == "iv" and ledger.dose_uses_ledger(session),
+        ),
         "vitals_form": forms.get("vitals") or VitalsForm(),
         "override_form": forms.get("gate_override") or ReasonForm(prefix="override"),
         "order_form": forms.get("order") or OrderAmendForm(prefix="order"),
