@@ -78,6 +78,7 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
     path("", include("integration.urls")),
+    path("", include("controlled.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

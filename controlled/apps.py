@@ -14,4 +14,9 @@ class ControlledConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from controlled import permissions  # noqa: F401  (declares this app's actions)
+        from clinic.context_processors import NAVIGATION, NavItem
+        from controlled import admin, permissions  # noqa: F401  (actions, admin pages)
+
+        NAVIGATION.append(
+            NavItem("Controlled substances", "controlled_stock", group="Treatment floor")
+        )
