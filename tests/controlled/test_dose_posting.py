@@ -19,13 +19,13 @@ from sessions.services import records as services
 from tests.controlled.helpers import receive
 from tests.factories.clinic import PASSWORD
 from tests.factories.controlled import LedgerSettingsFactory, ProductFactory
-from tests.sessions.conftest import chairside, make_plan  # noqa: F401  (fixture)
+from tests.sessions.conftest import make_plan
 from tests.sessions.test_session_record import HX, dose, ready_to_dose
 
 REF = "treatment_session:{}"
 
 
-def _stocked(chairside, containers: int = 1) -> Lot:  # noqa: F811
+def _stocked(chairside, containers: int = 1) -> Lot:
     return receive(containers=containers, location=chairside.chair.location)
 
 
@@ -33,13 +33,13 @@ def _entries(session) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(source_ref=REF.format(session.pk)).order_by("pk"))
 
 
-def test_a_location_without_ledger_stock_keeps_the_typed_lot(chairside, personas) -> None:  # noqa: F811
+def test_a_location_without_ledger_stock_keeps_the_typed_lot(chairside, personas) -> None:
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     record = dose(session, personas.nurse)
     assert record.lot_number == "KET-1123" and not LedgerEntry.objects.exists()
 
 
-def test_once_stock_is_received_the_dose_draws_on_a_ledger_lot(chairside, personas) -> None:  # noqa: F811
+def test_once_stock_is_received_the_dose_draws_on_a_ledger_lot(chairside, personas) -> None:
     lot = _stocked(chairside)
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     with pytest.raises(ValidationError) as caught:
@@ -74,7 +74,7 @@ def test_waste_needs_the_witness_own_password_and_nothing_is_recorded_without_it
     assert Lot.objects.get(pk=lot.pk).balance_mg == Decimal(50)
 
 
-def test_a_dose_beyond_the_lot_balance_is_refused_with_the_balance(chairside, personas) -> None:  # noqa: F811
+def test_a_dose_beyond_the_lot_balance_is_refused_with_the_balance(chairside, personas) -> None:
     lot = _stocked(chairside)
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
     LedgerSettingsFactory(location=lot.location, waste_witness_required=False)
@@ -91,7 +91,7 @@ def test_a_dose_beyond_the_lot_balance_is_refused_with_the_balance(chairside, pe
     assert not DoseRecord.objects.filter(session=session).exists()
 
 
-def test_esketamine_devices_each_post_and_one_in_error_is_corrected(chairside, personas) -> None:  # noqa: F811
+def test_esketamine_devices_each_post_and_one_in_error_is_corrected(chairside, personas) -> None:
     chairside.appointment.plan = make_plan(
         personas.patient_a, personas.psychiatrist, "intranasal_esketamine"
     )
@@ -165,7 +165,7 @@ def test_the_dose_form_offers_the_lots_and_the_witness_password(
     assert [e.kind for e in _entries(session)] == ["administration", "waste"]
 
 
-def test_an_expired_lot_is_not_offered_and_is_refused(chairside, personas) -> None:  # noqa: F811
+def test_an_expired_lot_is_not_offered_and_is_refused(chairside, personas) -> None:
     lot = _stocked(chairside)
     Lot.objects.filter(pk=lot.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
     lot.refresh_from_db()
