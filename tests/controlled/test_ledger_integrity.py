@@ -154,7 +154,7 @@ def test_every_lot_balance_is_the_sum_of_its_entries_after_any_sequence(operatio
                         occurred_at=now,
                         actor=nurse,
                         location=location,
-                    )  # fmt: skip
+                    )
                 )
             elif kind == "waste":
                 posted.append(
@@ -169,7 +169,7 @@ def test_every_lot_balance_is_the_sum_of_its_entries_after_any_sequence(operatio
                         occurred_at=now,
                         actor=nurse,
                         location=location,
-                    )  # fmt: skip
+                    )
                 )
             elif kind == "destroy":
                 post_entry(
