@@ -114,6 +114,11 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "document_retry": {"nurse", "psychiatrist", "therapist"},  # POST only
     "my_documents": PATIENTS,
     "my_reminder_preferences": PATIENTS,
+    # The controlled-substance record: nurses and psychiatrists read it; only a
+    # controlled-substance manager (no persona here) records a receipt.
+    "controlled_stock": {"nurse", "psychiatrist"},
+    "controlled_lot": {"nurse", "psychiatrist"},
+    "controlled_receipt_new": frozenset(),
 }
 
 
@@ -239,6 +244,10 @@ def _url(name: str, personas) -> str:
         from sessions.services.scheduling import calendar_feed_create
 
         return reverse(name, args=[calendar_feed_create(actor=personas.nurse)])
+    if name == "controlled_lot":
+        from tests.factories.controlled import LedgerEntryFactory
+
+        return reverse(name, args=[LedgerEntryFactory().lot_id])
     if name == "favicon":
         return "/favicon.ico"
     if name == "password_reset_confirm":

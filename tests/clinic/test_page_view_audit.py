@@ -69,6 +69,9 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     "document_download": DOWNLOAD,
     "my_documents": VIEW,
     "my_reminder_preferences": VIEW,
+    # Every ledger view is audited (controlled-substances.md §2).
+    "controlled_stock": VIEW,
+    "controlled_lot": VIEW,
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.
