@@ -28,7 +28,7 @@ def locations_for(user: User) -> list[Location]:
     """The locations whose stock the user reads: theirs first (all of them, for an
     inspector's question about another site is answered by the manager)."""
     mine = set(user.locations.values_list("pk", flat=True)) if user.is_authenticated else set()
-    return sorted(Location.objects.all(), key=lambda loc: (loc.pk not in mine, loc.name))
+    return sorted(Location.objects.all(), key=lambda loc: (loc.pk not in mine, loc.pk))
 
 
 def location_chosen(user: User, location_id: str | int | None) -> Location | None:

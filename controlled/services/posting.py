@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.models import User
@@ -83,6 +84,7 @@ def post_entry(
             balance_units_after=after_units,
             balance_mg_after=after_mg,
             occurred_at=occurred_at,
+            recorded_at=clock.now(),
             recorded_by=actor,
             performed_by=performed_by or actor,
             **links,

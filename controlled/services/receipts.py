@@ -155,6 +155,7 @@ def receipt_record(
             invoice_number=invoice_number.strip()[:60],
             received_on=received_on,
             received_by=actor,
+            recorded_at=clock.now(),
         )
         audit_record(action=AuditAction.CREATE, user=actor, obj=receipt)
         for index, line in enumerate(lines):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -27,6 +28,8 @@ from controlled.selectors.stock import (
     stock_at,
 )
 from controlled.services.receipts import ReceiptLine, receipt_record
+
+ENTRIES_PER_PAGE = 50
 
 
 @permits(VIEW_LEDGER, audit="controlled.stock")
@@ -53,9 +56,10 @@ def stock(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def lot_ledger(request: HttpRequest, lot_id: int) -> HttpResponse:
     lot = lot_for_user(request.user, lot_id)
-    return TemplateResponse(
-        request, "controlled/lot.html", {"lot": lot, "entries": lot_entries(lot)}
-    )
+    # In the order posted; the latest entries first shown (an inspector pages back).
+    paginator = Paginator(lot_entries(lot), ENTRIES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
+    return TemplateResponse(request, "controlled/lot.html", {"lot": lot, "page": page})
 
 
 def _lines(formset: ReceiptLineFormSet) -> list[tuple[int, ReceiptLine]]:
