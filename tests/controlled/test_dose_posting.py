@@ -173,3 +173,15 @@ def test_an_expired_lot_is_not_offered_and_is_refused(chairside, personas) -> No
     with pytest.raises(ValidationError) as caught:
         dose(session, personas.nurse, lot=lot)
     assert "expired on" in caught.value.message_dict["lot"][0]
+
+
+def test_where_the_location_turned_the_witness_off_waste_is_recorded_by_the_nurse_alone(
+    chairside, personas
+) -> None:
+    lot = _stocked(chairside)
+    LedgerSettingsFactory(location=lot.location, waste_witness_required=False)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse)
+    record = dose(session, personas.nurse, lot=lot, volume_drawn_ml=Decimal(5))
+    _given, wasted = _entries(session)
+    assert record.waste_mg == Decimal("13.8") and record.waste_witness is None
+    assert wasted.witness is None and wasted.performed_by == personas.nurse
