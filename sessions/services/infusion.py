@@ -143,7 +143,11 @@ def _close_pause(state: SessionState, when: dt.datetime) -> None:
 
 
 def _given_and_wasted(
-    dose: DoseRecord, volume_given_ml: Decimal, waste_witness: User | None, actor: User
+    dose: DoseRecord,
+    volume_given_ml: Decimal,
+    waste_witness: User | None,
+    actor: User,
+    witness_needed: bool = True,
 ) -> tuple[Decimal, Decimal]:
     """The mg given by the volume given, and the mg drawn up and not given (waste, which
     another staff member witnesses)."""
@@ -164,7 +168,7 @@ def _given_and_wasted(
             }
         )
     waste = dosing.given_mg(drawn_ml, concentration) - given
-    if waste > 0 and waste_witness is None:
+    if waste > 0 and waste_witness is None and witness_needed:
         raise ValidationError(
             {"waste_witness": f"{waste.normalize():f} mg is wasted: name the witness."}
         )
@@ -195,7 +199,9 @@ def infusion_stop(
             raise ValidationError("Only a running infusion can be stopped.")
         if when <= dose.started_at:
             raise ValidationError({"at": "The infusion can't end before it started."})
-        given, waste = _given_and_wasted(dose, volume_given_ml, waste_witness, actor)
+        given, waste = _given_and_wasted(
+            dose, volume_given_ml, waste_witness, actor, ledger.witness_needed(session)
+        )
         too_fast = _rate_issue(state, dose, when, given)
         if too_fast is not None:
             raise ValidationError({"at": too_fast.message})

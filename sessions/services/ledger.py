@@ -30,6 +30,7 @@ from controlled.services.administrations import (
     lot_refusal,
     source_ref_of_session,
     waste_post,
+    waste_witness_required,
     witness_check,
 )
 from sessions import monitoring
@@ -206,3 +207,9 @@ def correct_stopped_infusion(
 
 def dose_uses_ledger(session: TreatmentSession) -> bool:
     return bool(_administrations(session))
+
+
+def witness_needed(session: TreatmentSession) -> bool:
+    """Waste after the dose needs a witness, unless the dose drew on the ledger at a
+    location that turned the witness off (where state law allows)."""
+    return not dose_uses_ledger(session) or waste_witness_required(session_location(session))

@@ -185,3 +185,18 @@ def test_where_the_location_turned_the_witness_off_waste_is_recorded_by_the_nurs
     _given, wasted = _entries(session)
     assert record.waste_mg == Decimal("13.8") and record.waste_witness is None
     assert wasted.witness is None and wasted.performed_by == personas.nurse
+
+
+def test_a_stopped_infusion_needs_no_witness_where_the_location_turned_it_off(
+    chairside, personas
+) -> None:
+    lot = _stocked(chairside)
+    LedgerSettingsFactory(location=lot.location, waste_witness_required=False)
+    session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=35)
+    dose(session, personas.nurse, minutes_ago=35, lot=lot)
+    services.infusion_stop(
+        session=session, at=None, volume_given_ml=Decimal("3.00"), waste_witness=None,
+        actor=personas.nurse,
+    )  # fmt: skip
+    *_, wasted = _entries(session)
+    assert wasted.kind == EntryKind.WASTE and wasted.witness is None
