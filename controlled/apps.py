@@ -14,8 +14,12 @@ class ControlledConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from controlled import permissions  # noqa: F401  (declares this app's actions)
+        from clinic.context_processors import NAVIGATION, NavItem
+        from controlled import admin, permissions  # noqa: F401  (actions, admin pages)
 
+        NAVIGATION.append(
+            NavItem("Controlled substances", "controlled_stock", group="Treatment floor")
+        )
         self._register_counts()
 
     def _register_counts(self) -> None:
@@ -24,7 +28,6 @@ class ControlledConfig(AppConfig):
         from clinic.context_processors import NAVIGATION, NavItem
         from clinic.panels import HOME_PANELS, HomePanel
         from clinic.schedules import Periodic, declare_periodic
-        from controlled import admin_settings  # noqa: F401  (registers the settings admin)
         from controlled.home import home_panel
         from controlled.services import inventories
 

@@ -298,10 +298,8 @@ class LedgerEntry(AppendOnly):
                 | Q(units__lt=0),
                 name="entry_outbound_takes_away",
             ),
-            models.CheckConstraint(
-                condition=~Q(kind=EntryKind.WASTE) | Q(witness__isnull=False),
-                name="entry_waste_is_witnessed",
-            ),
+            # Waste is witnessed unless the location turned the witness off where state law
+            # allows (LedgerSettings.waste_witness_required, checked by the service).
             models.CheckConstraint(
                 condition=~Q(kind=EntryKind.WASTE) | ~Q(witness=models.F("performed_by")),
                 name="entry_waste_witness_is_someone_else",

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from controlled.views import cases, counts, reports
+from controlled.views import cases, counts, reports, stock
 
 urlpatterns = [
+    path("", stock.stock, name="controlled_stock"),
+    path("lots/<int:lot_id>/", stock.lot_ledger, name="controlled_lot"),
+    path("receipts/new/", stock.receipt_new, name="controlled_receipt_new"),
     path("counts/", counts.counts_overview, name="controlled_counts"),
     path("counts/<int:location_id>/new/<str:purpose>/", counts.count_new, name="count_new"),
     path("counts/<int:count_id>/", counts.count_result, name="count_result"),

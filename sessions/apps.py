@@ -51,8 +51,12 @@ class SessionsConfig(AppConfig):
         ]
 
     def seed_demo(self) -> None:
+        from controlled.demo import seed_controlled_stock, seed_named_patient_devices
         from sessions.demo import seed_sessions_demo
         from sessions.demo_records import seed_records_demo
 
+        # The ledger's stock first: receipts come before the doses that draw on them.
+        seed_controlled_stock()
         seed_sessions_demo()
         seed_records_demo()
+        seed_named_patient_devices()

@@ -28,6 +28,8 @@ from clinic.choices import ReminderStatus, Role
 from clinic.models import Reminder, User
 from clinic.notifications import reminders
 from clinic.selectors import clinic_settings
+from controlled.models import Lot
+from controlled.selectors.stock import usable_lots
 from intake.measures import PHQ9
 from intake.models import MeasureResult
 from sessions import monitoring
@@ -44,6 +46,8 @@ from sessions.models.vitals import ReadingPhase
 from sessions.record_rules import checkin_required_items
 from sessions.reminders import BOOKING_CONFIRMATION, plan_session_reminders
 from sessions.selectors.before_dose import previous_weight
+from sessions.selectors.location import session_location
+from sessions.services import ledger
 from sessions.services.checkin import (
     checkin_asq,
     checkin_medications,
@@ -196,12 +200,15 @@ def _dose_input(session: TreatmentSession, witness: User | None) -> DoseInput:
     (10 mg/mL to the next whole mL; the rest is witnessed waste)."""
     plan = session.plan
     opened = timezone.localdate(session.opened_at, clinic_settings().zone)
+    ledger_lot = _ledger_lot(session)
     lot = DoseInput(
         started_at=None,
         lot_number=f"{'SPR' if session.route == monitoring.ESKETAMINE else 'KET'}"
         f"{24000 + session.appointment_id % 900}",
         lot_expiry=opened + dt.timedelta(days=300),
         planned_minutes=plan.infusion_minutes if plan.route == "iv" else None,
+        lot=ledger_lot,
+        witness_password=_demo_password(),
     )
     if session.route == monitoring.ESKETAMINE:
         return lot
@@ -219,6 +226,21 @@ def _dose_input(session: TreatmentSession, witness: User | None) -> DoseInput:
         volume_drawn_ml=drawn_ml,
         waste_witness=witness,
     )
+
+
+def _ledger_lot(session: TreatmentSession) -> Lot | None:
+    """The lot the nurse picks on the dose form where the location keeps the drug on the
+    ledger (controlled.demo received it long before): the first usable one."""
+    location = session_location(session)
+    today = timezone.localdate(clock.now(), clinic_settings().zone)
+    lots = usable_lots(location, ledger.session_drug(session), session.patient, today)
+    return lots[0] if lots else None
+
+
+def _demo_password() -> str:
+    from clinic.management.commands.seed_demo import STAFF_PASSWORD
+
+    return STAFF_PASSWORD
 
 
 def _witness(nurse: User, psychiatrist: User | None) -> User | None:
@@ -304,7 +326,12 @@ def _stop_early(session: TreatmentSession, witness: User | None, nurse: User) ->
         Decimal("0.01"), rounding=ROUND_DOWN
     )
     return infusion_stop(
-        session=session, at=None, volume_given_ml=volume, waste_witness=witness, actor=nurse
+        session=session,
+        at=None,
+        volume_given_ml=volume,
+        waste_witness=witness,
+        witness_password=_demo_password(),
+        actor=nurse,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.models import User
@@ -21,6 +22,7 @@ from controlled.choices import EntryKind
 from controlled.models import LedgerEntry, Lot
 
 CENT = Decimal("0.01")
+ROUNDING_SLACK = Decimal("0.05")
 
 
 def units_for_mg(lot: Lot, mg: Decimal) -> Decimal:
@@ -63,6 +65,10 @@ def post_entry(
         mg = locked.product.mg_for(units) if mg is None else mg
         after_units = locked.balance_units + units
         after_mg = locked.balance_mg + mg
+        if after_mg == 0 and 0 < abs(after_units) <= ROUNDING_SLACK:
+            # The last milligrams of a lot: its units go to zero with them (the units were
+            # rounded from mg to 0.01).
+            units, after_units = -locked.balance_units, Decimal(0)
         if after_units < 0 or after_mg < 0:
             raise ValidationError(
                 {field: f"Not enough stock: {describe_balance(locked)} Nothing was recorded."}
@@ -78,6 +84,7 @@ def post_entry(
             balance_units_after=after_units,
             balance_mg_after=after_mg,
             occurred_at=occurred_at,
+            recorded_at=clock.now(),
             recorded_by=actor,
             performed_by=performed_by or actor,
             **links,

@@ -14,11 +14,15 @@ from clinic.choices import Role
 from clinic.fields import ClinicDateField
 from clinic.models import User
 from clinic.selectors import clinic_settings
+from controlled.models import Lot
+from controlled.selectors.stock import location_stocks_drug, usable_lots
 from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNAIRES
 from intake.measures import PHQ9
 from sessions import monitoring
 from sessions.models import DoseMode
 from sessions.models.adverse_events import AdverseEventType, InfusionAction, Severity
+from sessions.selectors.location import session_location
+from sessions.services import ledger
 
 
 def _clinic_now() -> dt.datetime:
@@ -289,9 +293,12 @@ class OrderAmendForm(forms.Form):
     )
 
 
+WITNESS_ROLES = [Role.NURSE, Role.PSYCHIATRIST, Role.CONTROLLED_SUBSTANCE_MANAGER]
+
+
 def _witnesses(actor: User) -> Any:
     return (
-        User.objects.filter(is_active=True, staff_roles__role__in=[Role.NURSE, Role.PSYCHIATRIST])
+        User.objects.filter(is_active=True, staff_roles__role__in=WITNESS_ROLES)
         .exclude(pk=actor.pk)
         .distinct()
         .order_by("last_name", "first_name")
@@ -320,17 +327,36 @@ class DoseForm(forms.Form):
     waste_witness = forms.ModelChoiceField(
         label="Waste witnessed by", queryset=User.objects.none(), required=False
     )
+    lot = forms.ModelChoiceField(
+        label="Lot",
+        queryset=Lot.objects.none(),
+        empty_label="Choose the lot drawn from",
+        help_text="Lots in stock at this location, soonest expiry first.",
+        error_messages={
+            "required": "Choose the lot drawn from.",
+            "invalid_choice": "That lot can't be used now: choose another.",
+        },
+    )
+    witness_password = forms.CharField(
+        label="Witness's password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The witness types their own password now.",
+    )
 
     def __init__(self, *args: Any, session: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["waste_witness"].queryset = _witnesses(actor)
         self.fields["waste_witness"].label_from_instance = lambda user: user.display_name
+        self.uses_ledger = _ledger_lot_field(self, session)
         plan = session.plan
         route = session.route
         if route == monitoring.ESKETAMINE:
             del self.fields["mg_per_kg"], self.fields["mg"], self.fields["planned_minutes"]
             del self.fields["concentration_mg_per_ml"], self.fields["volume_drawn_ml"]
             del self.fields["waste_witness"]
+            self.fields.pop("witness_password", None)
             self.fields["started_at"].label = "First device at"
         elif plan.dose_mode == DoseMode.MG_PER_KG:
             del self.fields["mg"]
@@ -349,6 +375,39 @@ class DoseForm(forms.Form):
             self.fields["started_at"].label = "Injection given at" if route == "im" else "Taken at"
 
 
+def _lot_label(lot: Lot) -> str:
+    unit = lot.product.unit
+    units = f"{lot.balance_units.normalize():f} {unit if unit == 'mL' else unit + 's'}"
+    named = " · named patient" if lot.named_patient_id else ""
+    return (
+        f"{lot.lot_number} · {lot.product.name} · exp {lot.expires_on:%b %d, %Y} · "
+        f"{units} ({lot.balance_mg.normalize():f} mg){named}"
+    )
+
+
+def _ledger_lot_field(form: forms.Form, session: Any) -> bool:
+    """Where the session's location keeps this drug on the ledger, the dose names a
+    ledger lot (a select of the usable lots) instead of a typed lot number and expiry,
+    and a waste witness confirms with their password (sessions.services.ledger)."""
+    location = session_location(session)
+    drug = ledger.session_drug(session)
+    if not location_stocks_drug(location, drug):
+        del form.fields["lot"], form.fields["witness_password"]
+        return False
+    today = timezone.localdate(timezone.now(), location.zone)
+    lots = usable_lots(location, drug, session.patient, today)
+    form.fields["lot"].queryset = (
+        Lot.objects.filter(pk__in=[lot.pk for lot in lots])
+        .select_related("product")
+        .order_by("named_patient", "expires_on", "lot_number")
+    )
+    form.fields["lot"].label_from_instance = _lot_label
+    if len(lots) == 1:
+        form.fields["lot"].initial = lots[0].pk
+    del form.fields["lot_number"], form.fields["lot_expiry"]
+    return True
+
+
 class TimeOnlyForm(forms.Form):
     at = ClinicTimeField(label="Time")
 
@@ -361,11 +420,20 @@ class InfusionStopForm(forms.Form):
     waste_witness = forms.ModelChoiceField(
         label="Waste witnessed by", queryset=User.objects.none(), required=False
     )
+    witness_password = forms.CharField(
+        label="Witness's password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The witness types their own password now.",
+    )
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, ledger: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["waste_witness"].queryset = _witnesses(actor)
         self.fields["waste_witness"].label_from_instance = lambda user: user.display_name
+        if not ledger:
+            del self.fields["witness_password"]
 
 
 class PauseForm(forms.Form):

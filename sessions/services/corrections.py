@@ -36,6 +36,7 @@ from sessions.permissions import (
 )
 from sessions.record_rules import entry_ref
 from sessions.selectors.session_state import state_of
+from sessions.services import ledger
 from sessions.services.record_change import (
     audit_change,
     lock_for_write,
@@ -178,6 +179,7 @@ def device_mark_entered_in_error(
         dose = DoseRecord.objects.select_for_update().get(session=session)
         dose.total_mg = Decimal(dosing.ESKETAMINE_DEVICE_MG * len(valid))
         dose.save(update_fields=["total_mg"])
+        ledger.correct_device(session=session, device=row, reason=reason, actor=actor)
 
     return _mark_in_error(device, actor=actor, reason=reason, check=check)
 
@@ -273,6 +275,13 @@ def addendum_write(
                         "psychiatrist may choose any)."
                     }
                 )
+        if corrects.startswith("device:"):
+            # A device declared entered in error goes back on the lot (a correcting entry).
+            device = DeviceDose.objects.filter(
+                session=session, pk=corrects.removeprefix("device:")
+            ).first()
+            if device is not None:
+                ledger.correct_device(session=session, device=device, reason=reason, actor=actor)
         addendum = SessionAddendum.objects.create(
             session=session,
             author=actor,

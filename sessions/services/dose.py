@@ -4,7 +4,7 @@ dose checked against the clinic's limits, and each esketamine device."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,8 @@ from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
 from clinic.selectors import clinic_settings
+from controlled.models import Lot
+from controlled.services.administrations import waste_witness_required
 from sessions import dosing, monitoring
 from sessions.models import (
     AppointmentStatus,
@@ -36,6 +38,7 @@ from sessions.selectors.before_dose import (
 )
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.session_state import SessionState, first_dose_of_drug, state_of
+from sessions.services import ledger as ledger_of
 from sessions.services.record_change import (
     audit_change,
     clinical_time,
@@ -133,10 +136,19 @@ class DoseInput:
     concentration_mg_per_ml: Decimal | None = None
     volume_drawn_ml: Decimal | None = None
     waste_witness: User | None = None
+    # Where the location keeps its stock on the ledger: the lot drawn from (its number and
+    # expiry fill the record) and the witness's own password (sessions.services.ledger).
+    lot: Lot | None = None
+    witness_password: str = ""
 
 
 def _drawn_up(
-    route: str, dose: DoseInput, total: Decimal, actor: User, errors: dict[str, Any]
+    route: str,
+    dose: DoseInput,
+    total: Decimal,
+    actor: User,
+    errors: dict[str, Any],
+    witness_needed: bool = True,
 ) -> dict[str, Any]:
     """Racemic ketamine: concentration and volume drawn up; the waste is what was drawn
     beyond the dose, and needs another staff member as witness."""
@@ -162,7 +174,7 @@ def _drawn_up(
         )
         return {}
     waste = drawn - total
-    if waste > 0 and dose.waste_witness is None:
+    if waste > 0 and dose.waste_witness is None and witness_needed:
         errors["waste_witness"] = (
             f"{waste.normalize():f} mg will be wasted: controlled-substance waste needs a witness."
         )
@@ -235,6 +247,9 @@ def dose_record(
     with record_change(session) as session:
         state = state_of(session, now=started if started < now else now)
         _check_dose_may_start(state, started)
+        ledger = ledger_of.dose_lot(session, dose.lot, started)
+        if ledger is not None:
+            dose = replace(dose, lot_number=ledger.lot.lot_number, lot_expiry=ledger.lot.expires_on)
         dose_field = _check_dose_entry(session, dose, started)
         iv = session.route == "iv"
         planned = dose_plan(
@@ -249,9 +264,14 @@ def dose_record(
         if not planned.check.allowed:
             raise ValidationError(_refusal_errors(planned.check, dose_field))
         errors: dict[str, Any] = {}
-        drawn = _drawn_up(session.route, dose, planned.total_mg, actor, errors)
+        witness_needed = ledger is None or waste_witness_required(ledger.location)
+        drawn = _drawn_up(session.route, dose, planned.total_mg, actor, errors, witness_needed)
         if errors:
             raise ValidationError(errors)
+        if ledger is not None and drawn.get("waste_mg"):
+            drawn["waste_witness"] = ledger_of.check_witness(
+                ledger, dose.waste_witness, dose.witness_password, actor
+            )
         record = DoseRecord.objects.create(
             session=session,
             drug=planned.drug,
@@ -274,6 +294,14 @@ def dose_record(
         if session.route == monitoring.ESKETAMINE:
             DeviceDose.objects.create(
                 session=session, number=1, given_at=started, recorded_by=actor
+            )
+        if ledger is not None:
+            ledger_of.post_dose(
+                session=session,
+                record=record,
+                ledger=ledger,
+                witness=drawn.get("waste_witness"),
+                actor=actor,
             )
         appointment = session.appointment
         appointment.set_status(AppointmentStatus.IN_SESSION, actor=actor)
@@ -332,6 +360,10 @@ def device_record(
         dose = state.dose
         dose.total_mg = Decimal(dosing.ESKETAMINE_DEVICE_MG * device.number)
         dose.save(update_fields=["total_mg"])
+        try:
+            ledger_of.post_device(session=session, device=device, actor=actor)
+        except ValidationError as refused:
+            raise ValidationError({"given_at": refused.messages}) from None
         audit_change(AuditAction.CREATE, session, device, actor)
     times = [d.given_at for d in state.devices] + [device.given_at]
     return device, dosing.device_spacing_warnings(times)

@@ -22,6 +22,7 @@ from sessions.permissions import (
 )
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.session_state import SessionState, state_of
+from sessions.services import ledger
 from sessions.services.record_change import (
     audit_change,
     clinical_time,
@@ -142,7 +143,11 @@ def _close_pause(state: SessionState, when: dt.datetime) -> None:
 
 
 def _given_and_wasted(
-    dose: DoseRecord, volume_given_ml: Decimal, waste_witness: User | None, actor: User
+    dose: DoseRecord,
+    volume_given_ml: Decimal,
+    waste_witness: User | None,
+    actor: User,
+    witness_needed: bool = True,
 ) -> tuple[Decimal, Decimal]:
     """The mg given by the volume given, and the mg drawn up and not given (waste, which
     another staff member witnesses)."""
@@ -163,7 +168,7 @@ def _given_and_wasted(
             }
         )
     waste = dosing.given_mg(drawn_ml, concentration) - given
-    if waste > 0 and waste_witness is None:
+    if waste > 0 and waste_witness is None and witness_needed:
         raise ValidationError(
             {"waste_witness": f"{waste.normalize():f} mg is wasted: name the witness."}
         )
@@ -179,6 +184,7 @@ def infusion_stop(
     volume_given_ml: Decimal,
     waste_witness: User | None,
     actor: User,
+    witness_password: str = "",
 ) -> DoseRecord:
     """The infusion was stopped before the whole dose ran in: the volume given gives the
     mg actually given (shown beside the mg ordered); what was drawn and not given is
@@ -193,10 +199,21 @@ def infusion_stop(
             raise ValidationError("Only a running infusion can be stopped.")
         if when <= dose.started_at:
             raise ValidationError({"at": "The infusion can't end before it started."})
-        given, waste = _given_and_wasted(dose, volume_given_ml, waste_witness, actor)
+        given, waste = _given_and_wasted(
+            dose, volume_given_ml, waste_witness, actor, ledger.witness_needed(session)
+        )
         too_fast = _rate_issue(state, dose, when, given)
         if too_fast is not None:
             raise ValidationError({"at": too_fast.message})
+        ledger.correct_stopped_infusion(
+            session=session,
+            dose=dose,
+            given=given,
+            witness=waste_witness,
+            password=witness_password,
+            actor=actor,
+            at=when,
+        )
         _close_pause(state, when)
         dose.ended_at = when
         dose.stopped_early = True

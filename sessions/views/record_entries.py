@@ -53,6 +53,7 @@ from sessions.services import (
     discharge,
     dose,
     infusion,
+    ledger,
     no_dose,
     signoff,
     vitals,
@@ -233,12 +234,15 @@ def _order(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str
 def _dose(request: HttpRequest, session: TreatmentSession, forms: Forms) -> str:
     def save(form: DoseForm) -> object:
         data = form.cleaned_data
+        lot = data.get("lot")
         return dose.dose_record(
             session=session,
             dose=dose.DoseInput(
                 started_at=data["started_at"],
-                lot_number=data["lot_number"],
-                lot_expiry=data["lot_expiry"],
+                lot_number=lot.lot_number if lot else data["lot_number"],
+                lot_expiry=lot.expires_on if lot else data["lot_expiry"],
+                lot=lot,
+                witness_password=data.get("witness_password", ""),
                 mg_per_kg=data.get("mg_per_kg"),
                 mg=data.get("mg"),
                 planned_minutes=data.get("planned_minutes"),
@@ -280,7 +284,16 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
                 actor=actor,
             )
     elif op == "stop":
-        key, form = "stop", _bound(InfusionStopForm, request, prefix="stop", actor=actor)
+        key, form = (
+            "stop",
+            _bound(
+                InfusionStopForm,
+                request,
+                prefix="stop",
+                actor=actor,
+                ledger=ledger.dose_uses_ledger(session),
+            ),
+        )
 
         def save(form: Any) -> object:
             return infusion.infusion_stop(
@@ -288,6 +301,7 @@ def _infusion(request: HttpRequest, session: TreatmentSession, forms: Forms) -> 
                 at=form.cleaned_data["at"],
                 volume_given_ml=form.cleaned_data["volume_given_ml"],
                 waste_witness=form.cleaned_data["waste_witness"],
+                witness_password=form.cleaned_data.get("witness_password", ""),
                 actor=actor,
             )
     elif op in ("resume", "end"):

@@ -137,16 +137,18 @@ def _checklist(
 def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str, Any]:
     """Each entry form of the screen: the one just posted (with its errors and what was
     typed) or an empty one."""
+    dose_form = forms.get("dose") or DoseForm(session=session, actor=user)
     return {
         "phq9_form": forms.get("phq9") or Phq9Form(),
         "asq_form": forms.get("asq") or AsqForm(prefix="asq"),
         "pregnancy_test_form": forms.get("pregnancy_test") or PregnancyTestForm(prefix="ptest"),
         "pregnancy_na_form": forms.get("pregnancy_na") or PregnancyNotApplicableForm(prefix="pna"),
-        "stop_form": forms.get("stop") or InfusionStopForm(prefix="stop", actor=user),
+        "stop_form": forms.get("stop")
+        or InfusionStopForm(prefix="stop", actor=user, ledger=dose_form.uses_ledger),
         "vitals_form": forms.get("vitals") or VitalsForm(),
         "override_form": forms.get("gate_override") or ReasonForm(prefix="override"),
         "order_form": forms.get("order") or OrderAmendForm(prefix="order"),
-        "dose_form": forms.get("dose") or DoseForm(session=session, actor=user),
+        "dose_form": dose_form,
         "device_form": forms.get("device") or TimeOnlyForm(prefix="device"),
         "pause_form": forms.get("pause") or PauseForm(prefix="pause"),
         "end_form": forms.get("end") or TimeOnlyForm(prefix="end"),

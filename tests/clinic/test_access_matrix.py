@@ -136,6 +136,11 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "controlled_reports": {"psychiatrist"},
     "report_download": {"psychiatrist"},  # without a query: back to the reports page
     "inventory_download": {"psychiatrist"},
+    # The controlled-substance record: nurses and psychiatrists read it; only a
+    # controlled-substance manager (no persona here) records a receipt.
+    "controlled_stock": {"nurse", "psychiatrist"},
+    "controlled_lot": {"nurse", "psychiatrist"},
+    "controlled_receipt_new": frozenset(),
 }
 
 
@@ -278,6 +283,10 @@ def _url(name: str, personas) -> str:
         from sessions.services.scheduling import calendar_feed_create
 
         return reverse(name, args=[calendar_feed_create(actor=personas.nurse)])
+    if name == "controlled_lot":
+        from tests.factories.controlled import LedgerEntryFactory
+
+        return reverse(name, args=[LedgerEntryFactory().lot_id])
     if name == "favicon":
         return "/favicon.ico"
     if name == "password_reset_confirm":

@@ -35,14 +35,14 @@ def test_each_staff_role_sees_its_pages_in_groups(personas) -> None:
         # Failed reminders: a failed urgent alert is the nurse's and psychiatrist's to send
         # again; the page always let them in, and the menu now follows the page's rule.
         ("Schedule", ["Calendar", "Failed reminders"]),
-        ("Treatment floor", ["Nurse board", "REMS forms"]),
+        ("Treatment floor", ["Nurse board", "REMS forms", "Controlled substances"]),
         ("Review queue", []),
     ]
     assert shape(personas.psychiatrist) == [
         ("Home", []),
         ("Patient list", []),
         ("Schedule", ["Calendar", "Boosters due", "Cancelled", "Failed reminders"]),
-        ("Treatment floor", ["Nurse board", "REMS forms"]),
+        ("Treatment floor", ["Nurse board", "REMS forms", "Controlled substances"]),
         (
             "Reviews",
             [
@@ -83,7 +83,7 @@ def test_a_user_with_two_roles_sees_both_menus_merged(personas) -> None:
     menu = dict(shape(nurse))
     assert menu["Patients"] == ["Patient list", "Invitations"]
     assert menu["Schedule"] == ["Calendar", "Boosters due", "Cancelled", "Failed reminders"]
-    assert menu["Treatment floor"] == ["Nurse board", "REMS forms"]
+    assert menu["Treatment floor"] == ["Nurse board", "REMS forms", "Controlled substances"]
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,9 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     "controlled_reports": VIEW,
     "destruction_download": DOWNLOAD,
     "inventory_download": DOWNLOAD,
+    # Every ledger view is audited (controlled-substances.md §2).
+    "controlled_stock": VIEW,
+    "controlled_lot": VIEW,
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.

@@ -157,7 +157,7 @@ def test_a_recent_inventory_leaves_the_home_page_quiet(login) -> None:
         location=lead.locations.get(), purpose=CountPurpose.INITIAL, business_time="close",
         counted_by=lead,
     )  # fmt: skip
-    assert "Controlled substances" not in login(lead).get(reverse("home")).content.decode()
+    assert "controlled-heading" not in login(lead).get(reverse("home")).content.decode()
 
 
 def test_a_psychiatrist_sees_the_discrepancies_waiting(login) -> None:
@@ -186,7 +186,7 @@ def test_a_nurse_home_has_no_controlled_panel(login) -> None:
         location=LocationFactory(), discovered_at=clock.now(), discovered_by=manager(),
         description="x", actor=manager(),
     )  # fmt: skip
-    assert "Controlled substances" not in login(person(Role.NURSE)).get("/").content.decode()
+    assert "controlled-heading" not in login(person(Role.NURSE)).get("/").content.decode()
 
 
 def test_the_inventory_reminder_emails_the_managers_once(settings, mailoutbox) -> None:
@@ -223,7 +223,7 @@ def test_the_reminder_is_a_declared_periodic_task() -> None:
 
 
 def test_retention_under_two_years_is_refused_in_the_admin_form() -> None:
-    from controlled.admin_settings import LedgerSettingsForm
+    from controlled.admin import LedgerSettingsForm
 
     location = LocationFactory()
     form = LedgerSettingsForm(

@@ -183,11 +183,17 @@ def record_weight(page: Page, *, weight: str, nurse: str) -> None:
 
 
 def record_dose(page: Page, *, minutes_ago: int, lot: str, volume_ml: str) -> None:
-    """The IV dose as ordered, drawn up from 10 mg/mL with nothing to waste."""
+    """The IV dose as ordered, drawn up from 10 mg/mL with nothing to waste. Where the
+    location keeps its ketamine on the controlled-substance ledger (the demo does), the
+    nurse picks a lot in stock; elsewhere they type its number and expiry."""
     dose = page.locator("#dose")
     dose.get_by_label("Infusion started at").fill(clock(minutes_ago))
-    dose.get_by_label("Lot number").fill(lot)
-    dose.get_by_label("Lot expiry").fill("2027-11-30")
+    ledger_lot = dose.locator("select[name=lot]")
+    if ledger_lot.count():
+        ledger_lot.select_option(index=1)
+    else:
+        dose.get_by_label("Lot number").fill(lot)
+        dose.get_by_label("Lot expiry").fill("2027-11-30")
     dose.get_by_label("Concentration (mg/mL)").fill("10")
     dose.get_by_label("Volume drawn up (mL)").fill(volume_ml)
     dose.get_by_role("button", name="Record the dose given").click()

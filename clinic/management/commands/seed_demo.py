@@ -32,7 +32,15 @@ STAFF = [
     ("admin", "", "", "Sam", "Okafor", [Role.ADMIN]),
     ("psychiatrist2", "Dr.", "MD", "Thomas", "Berg", [Role.PSYCHIATRIST]),
     ("therapist2", "", "LCSW", "Lena", "Moreau", [Role.THERAPIST]),
-    ("nurse2", "", "RN", "Aisha", "Bello", [Role.NURSE, Role.COORDINATOR]),
+    # nurse2 is the nurse lead: the controlled-substance manager of both locations.
+    (
+        "nurse2",
+        "",
+        "RN",
+        "Aisha",
+        "Bello",
+        [Role.NURSE, Role.COORDINATOR, Role.CONTROLLED_SUBSTANCE_MANAGER],
+    ),
     # A second admin, so a role request can be approved in the demo (a second admin decides).
     ("admin2", "", "", "Noah", "Levi", [Role.ADMIN]),
 ]

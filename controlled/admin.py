@@ -1,6 +1,7 @@
-"""Per-location ledger settings in the admin: the waste witness, how long records are
-kept (never under 2 years: 21 CFR 1304.04, 21 USC 827) and a state's earlier biennial
-inventory date. Imported from ControlledConfig.ready()."""
+"""The admin edits the products the clinic stocks and each location's ledger settings:
+the waste witness, how long records are kept (never under 2 years: 21 CFR 1304.04,
+21 USC 827) and a state's earlier biennial inventory date. Imported from
+ControlledConfig.ready()."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest
 
-from clinic.admin.site import AdminRoleModelAdmin, clinic_admin_site
-from controlled.models import LedgerSettings
+from clinic.admin import AdminRoleModelAdmin, clinic_admin_site
+from controlled.models import LedgerSettings, Product
+
+
+class ProductAdmin(AdminRoleModelAdmin):
+    list_display = ["name", "drug", "ndc", "form", "strength_mg", "container_units", "is_active"]
+    list_filter = ["drug", "form", "is_active"]
+    search_fields = ["name", "ndc"]
 
 
 class LedgerSettingsForm(forms.ModelForm):
@@ -36,4 +43,5 @@ class LedgerSettingsAdmin(AdminRoleModelAdmin):
         return False
 
 
+clinic_admin_site.register(Product, ProductAdmin)
 clinic_admin_site.register(LedgerSettings, LedgerSettingsAdmin)
