@@ -159,6 +159,11 @@ class Lot(models.Model):
 
     def usable_problem(self, *, today: dt.date, patient_id: int | None) -> str | None:
         """Why this lot cannot be drawn on for a dose today (None when it can)."""
+        if today < self.received_on:
+            return (
+                f"Lot {self.lot_number} was received on {self.received_on:%b %d, %Y}; "
+                "nothing can be given from it before that day."
+            )
         if self.expires_on < today:
             return f"Lot {self.lot_number} expired on {self.expires_on:%b %d, %Y}."
         if self.named_patient_id is not None and self.named_patient_id != patient_id:

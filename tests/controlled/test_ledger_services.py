@@ -131,6 +131,9 @@ def test_an_administration_from_an_unusable_lot_is_refused_on_the_lot_field() ->
     later = timezone.now() + dt.timedelta(days=400)
     with pytest.raises(ValidationError, match="expired on"):
         _give(lot, "10", occurred_at=later)
+    # A dose dated before the lot arrived (a back-dated entry) cannot draw on it.
+    with pytest.raises(ValidationError, match="nothing can be given from it before"):
+        _give(lot, "10", occurred_at=timezone.now() - dt.timedelta(days=2))
 
 
 def test_a_named_patient_lot_is_for_its_patient_within_14_days() -> None:
