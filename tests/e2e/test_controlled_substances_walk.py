@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.choices import Role
 from controlled.models import Discrepancy, Lot, StockCount
+from sessions.services import records as session_services
 from tests.e2e import steps
 from tests.e2e.steps import clock
 from tests.factories import ChairFactory, StaffFactory
@@ -130,30 +131,27 @@ def test_receipt_doses_blind_count_discrepancy_and_inventory(
 
     # 2. Two doses on a tablet, each with 13.8 mg wasted and witnessed.
     nurse = new_tab(viewport=TABLET)
-    if True:
-        first = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=2)
-        patient_b = personas.patient_b
-        patient_b.psychiatrist = personas.psychiatrist
-        patient_b.journey_state = "induction"
-        patient_b.sex_at_birth = "male"
-        patient_b.save(update_fields=["psychiatrist", "journey_state", "sex_at_birth"])
-        plan_b = make_plan(patient_b, personas.psychiatrist)
-        chair_2 = ChairFactory(name="Chair 2", display_order=2, location=location)
-        appointment_b = book_now(patient_b, plan_b, chair_2, personas.coordinator)
-        from sessions.services import records as session_services
-
-        second = ready_to_dose(
-            session_services.session_open(appointment=appointment_b, actor=personas.nurse),
-            personas.nurse,
-            dose_minutes_ago=2,
-        )
-        steps.sign_in(nurse, personas.nurse.username, PASSWORD)
-        expect(nurse.get_by_role("navigation", name="Main")).to_be_visible()
-        _dose_in_browser(nurse, first, volume_ml="5", witness=personas.psychiatrist.display_name)
-        assert nurse.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
-        steps.assert_accessible(nurse)
-        nurse.locator("#dose").screenshot(path=screenshot_dir / "controlled-dose-waste.png")
-        _dose_in_browser(nurse, second, volume_ml="5", witness=personas.psychiatrist.display_name)
+    first = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=2)
+    patient_b = personas.patient_b
+    patient_b.psychiatrist = personas.psychiatrist
+    patient_b.journey_state = "induction"
+    patient_b.sex_at_birth = "male"
+    patient_b.save(update_fields=["psychiatrist", "journey_state", "sex_at_birth"])
+    plan_b = make_plan(patient_b, personas.psychiatrist)
+    chair_2 = ChairFactory(name="Chair 2", display_order=2, location=location)
+    appointment_b = book_now(patient_b, plan_b, chair_2, personas.coordinator)
+    second = ready_to_dose(
+        session_services.session_open(appointment=appointment_b, actor=personas.nurse),
+        personas.nurse,
+        dose_minutes_ago=2,
+    )
+    steps.sign_in(nurse, personas.nurse.username, PASSWORD)
+    expect(nurse.get_by_role("navigation", name="Main")).to_be_visible()
+    _dose_in_browser(nurse, first, volume_ml="5", witness=personas.psychiatrist.display_name)
+    assert nurse.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    steps.assert_accessible(nurse)
+    nurse.locator("#dose").screenshot(path=screenshot_dir / "controlled-dose-waste.png")
+    _dose_in_browser(nurse, second, volume_ml="5", witness=personas.psychiatrist.display_name)
     nurse.close()
 
     page.goto(f"/controlled/lots/{lot.pk}/")
@@ -203,30 +201,27 @@ def test_receipt_doses_blind_count_discrepancy_and_inventory(
 
     # The psychiatrist resolves it with an explanation.
     doctor = new_tab(viewport=LAPTOP)
-    if True:
-        steps.sign_in(doctor, personas.psychiatrist.username, PASSWORD)
-        expect(doctor.get_by_role("navigation", name="Main")).to_be_visible()
-        doctor.goto("/controlled/discrepancies/")
-        steps.assert_accessible(doctor)
-        discrepancy = Discrepancy.objects.get()
-        doctor.goto(f"/controlled/discrepancies/{discrepancy.pk}/")
-        expect(doctor.get_by_role("heading", name="Count discrepancy")).to_be_visible()
-        steps.assert_accessible(doctor)
-        doctor.get_by_role("button", name="Resolve with this explanation").click()
-        expect(doctor.get_by_text("Explain the difference before deciding.")).to_be_visible()
-        doctor.get_by_label("Explanation").fill(
-            "Vial broken while restocking on Tuesday; the pieces were in the sharps bin."
-        )
-        doctor.get_by_role("button", name="Resolve with this explanation").click()
-        expect(doctor.locator("main")).to_contain_text("Vial broken while restocking")
-        expect(doctor.locator("main")).to_contain_text(
-            f"Resolved with an adjustment by {personas.psychiatrist.display_name}"
-        )
-        expect(doctor.get_by_role("button", name="Resolve with this explanation")).to_have_count(0)
-        steps.assert_accessible(doctor)
-        doctor.screenshot(
-            path=screenshot_dir / "controlled-discrepancy-resolved.png", full_page=True
-        )
+    steps.sign_in(doctor, personas.psychiatrist.username, PASSWORD)
+    expect(doctor.get_by_role("navigation", name="Main")).to_be_visible()
+    doctor.goto("/controlled/discrepancies/")
+    steps.assert_accessible(doctor)
+    discrepancy = Discrepancy.objects.get()
+    doctor.goto(f"/controlled/discrepancies/{discrepancy.pk}/")
+    expect(doctor.get_by_role("heading", name="Count discrepancy")).to_be_visible()
+    steps.assert_accessible(doctor)
+    doctor.get_by_role("button", name="Resolve with this explanation").click()
+    expect(doctor.get_by_text("Explain the difference before deciding.")).to_be_visible()
+    doctor.get_by_label("Explanation").fill(
+        "Vial broken while restocking on Tuesday; the pieces were in the sharps bin."
+    )
+    doctor.get_by_role("button", name="Resolve with this explanation").click()
+    expect(doctor.locator("main")).to_contain_text("Vial broken while restocking")
+    expect(doctor.locator("main")).to_contain_text(
+        f"Resolved with an adjustment by {personas.psychiatrist.display_name}"
+    )
+    expect(doctor.get_by_role("button", name="Resolve with this explanation")).to_have_count(0)
+    steps.assert_accessible(doctor)
+    doctor.screenshot(path=screenshot_dir / "controlled-discrepancy-resolved.png", full_page=True)
     doctor.close()
 
     page.goto(f"/controlled/lots/{lot.pk}/")
