@@ -194,3 +194,19 @@ def test_a_system_check_warns_when_a_public_host_is_served_without_https(
     assert bool(found) is warned
     if warned:
         assert hosts[0] in found[0].msg and "HTTPS=true" in found[0].hint
+
+
+def test_no_page_template_has_an_inline_style_the_csp_would_block() -> None:
+    """`style-src 'self'` blocks a style attribute (a console error, the style lost): the
+    pages style with classes from the static CSS. E-mails and PDF documents are not served
+    under the CSP."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path.relative_to(root).parts[0] not in ("emails", "documents")
+        and " style=" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
