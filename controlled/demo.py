@@ -42,7 +42,7 @@ SUPPLIER = {
     "supplier_dea": "RC0314156",
 }
 # Days before today each location received its stock (before any demo session).
-RECEIVED_DAYS_AGO = 200
+RECEIVED_DAYS_AGO = 400
 
 
 def _products() -> dict[str, Product]:

@@ -154,7 +154,8 @@ def test_the_session_screen_shows_its_rarer_parts_within_the_same_budget(
     )  # fmt: skip
     with page_queries() as statements:
         html = nurse.get(url).content.decode()
-    assert len(statements) <= 15, statements
+    # 16: the dose form asks once whether this location keeps the drug on the ledger.
+    assert len(statements) <= 16, statements
     assert "Patient asked for a break" in html
     assert "Mild headache, settled" in html
     assert "Mild headache noted by family." in html
