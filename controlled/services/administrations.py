@@ -21,6 +21,7 @@ from controlled.choices import EntryKind
 from controlled.models import LedgerEntry, LedgerSettings, Lot
 from controlled.permissions import WITNESS
 from controlled.services.posting import lock_lot, post_entry, units_for_mg
+from controlled.services.signing import confirm_password
 
 LOT_FIELD = "lot"
 WITNESS_FIELD = "waste_witness"
@@ -69,13 +70,13 @@ def witness_check(
         raise ValidationError(
             {WITNESS_FIELD: f"{witness.display_name} can't witness controlled-substance waste."}
         )
-    if not password or not witness.check_password(password):
-        raise ValidationError(
-            {
-                PASSWORD_FIELD: f"That is not {witness.display_name}'s password: the witness "
-                "types their own password."
-            }
-        )
+    confirm_password(
+        witness,
+        password,
+        field=PASSWORD_FIELD,
+        message=f"That is not {witness.display_name}'s password: the witness types their own "
+        "password.",
+    )
     return witness
 
 

@@ -193,3 +193,25 @@ def test_a_correction_names_the_entry_and_puts_the_drug_back_once() -> None:
     with pytest.raises(ValidationError, match="already corrected"):
         correction_post(entry=given, reason="Again, twice", actor=nurse, occurred_at=timezone.now())
     assert LedgerEntry.objects.get(pk=given.pk).mg == Decimal(-40)  # never edited
+
+
+def test_a_witness_password_cannot_be_guessed_endlessly() -> None:
+    """The witness field is not a way to guess a colleague's password: after five wrong
+    tries for one person, even their right password is refused for 15 minutes."""
+    lot = receive()
+    nurse, witness = lot.entries.first().recorded_by, StaffFactory(roles=[Role.NURSE])
+    common = {
+        "lot": lot, "mg": Decimal("5"), "patient": PatientFactory(), "source_ref": REF,
+        "wasted_by": nurse, "occurred_at": timezone.now(), "actor": nurse,
+        "location": lot.location,
+    }  # fmt: skip
+    for attempt in range(5):
+        with pytest.raises(ValidationError, match="the witness types their own password"):
+            waste_post(witness=witness, witness_password=f"guess-{attempt}", **common)
+    with pytest.raises(ValidationError) as caught:
+        waste_post(witness=witness, witness_password=PASSWORD, **common)
+    assert "Too many wrong passwords" in caught.value.message_dict["witness_password"][0]
+    assert not LedgerEntry.objects.filter(lot=lot, kind=EntryKind.WASTE).exists()
+    # Another colleague can still witness at once.
+    other = StaffFactory(roles=[Role.PSYCHIATRIST])
+    assert waste_post(witness=other, witness_password=PASSWORD, **common).witness == other
