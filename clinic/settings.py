@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sessions.apps.SessionsConfig",
     "integration.apps.IntegrationConfig",
     "controlled.apps.ControlledConfig",
+    "fhir.apps.FhirConfig",
 ]
 
 MIDDLEWARE = [

@@ -81,6 +81,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("integration.urls")),
     path("controlled/", include("controlled.urls")),
+    path("fhir/r4/", include("fhir.urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

@@ -21,7 +21,14 @@ from clinic.notifications import kinds
 from intake.choices import Route
 
 CORE = Path(__file__).resolve().parents[2] / "clinic"
-FEATURE_APPS = ("intake", "sessions", "integration", "treatment_sessions", "controlled")
+FEATURE_APPS = (
+    "intake",
+    "sessions",
+    "integration",
+    "treatment_sessions",
+    "controlled",
+    "fhir",
+)
 NAMES_A_FEATURE = re.compile(rf"^({'|'.join(FEATURE_APPS)})([.:]|$)")
 CONFIGURATION = {"settings.py", "urls.py"}
 

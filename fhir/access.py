@@ -1,0 +1,89 @@
+"""The view rule of the API: the policy's own `AccessRule` and audit, answered in FHIR.
+
+`clinic.access.permits` answers a refusal with an HTML page and a sign-in redirect; an API
+client needs an `OperationOutcome` with the status instead (401 not signed in, 403 the
+role may not, 404 out of scope or missing, with its one `denied` row). The rule is the
+same `AccessRule` object, so the access-matrix test and the menus read it as for any page.
+
+Audit: a read notes its resource as the request's subject through the scoped selector
+(`clinic.context.note_subject`), like a page; a search notes its page of results
+(`note_search`). After a successful GET the decorator writes exactly one `view` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from clinic.access import AccessRule, audit_refusal
+from clinic.audit import audit_record
+from clinic.choices import AuditAction
+from clinic.context import current
+from clinic.policy import NotVisible
+from fhir.params import BadSearch
+from fhir.responses import outcome
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the policy's action an API view needs (answers and audit above)."""
+    rule = AccessRule(action=action)
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return outcome(401, "Sign in to the clinic to use the FHIR API.")
+            if not rule.allows(request.user):
+                audit_record(
+                    action=AuditAction.DENIED,
+                    object_type="page",
+                    object_id=request.resolver_match.view_name if request.resolver_match else "",
+                )
+                return outcome(403, "Your role may not read this kind of resource.")
+            try:
+                response = view(request, *args, **kwargs)
+            except NotVisible as refused:
+                audit_refusal(refused)
+                return outcome(404, f"{kwargs.get('resource_type', 'Resource')} not found.")
+            except BadSearch as bad:
+                return outcome(400, str(bad), expression=bad.parameter)
+            if request.method == "GET" and response.status_code == 200:
+                _audit_read()
+            return response
+
+        wrapper.access_rule = rule  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def public_api(view: ViewFunc) -> ViewFunc:
+    """A view of the API anyone may call (the CapabilityStatement): no patient data."""
+    rule = AccessRule(public=True)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, *args, **kwargs)
+
+    wrapper.access_rule = rule  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _audit_read() -> None:
+    """The one `view` row of a read or a search page: its first subject (a search notes
+    one subject naming the page of results: see `fhir.selectors.note_search`)."""
+    subjects = current().subjects
+    if not subjects:
+        return
+    first = subjects[0]
+    audit_record(
+        action=AuditAction.VIEW,
+        patient_id=first.patient_id,
+        object_type=first.object_type,
+        object_id=first.object_id,
+    )

@@ -1,0 +1,44 @@
+"""Answers in FHIR's own shape: a resource as `application/fhir+json`, and every refusal
+or error as an `OperationOutcome` with the HTTP status that says what went wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+FHIR_JSON = "application/fhir+json"
+
+# HTTP status → (issue code, severity) of the OperationOutcome that explains it.
+_ISSUES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    410: "deleted",
+}
+
+
+def fhir_response(resource: Any, *, status: int = 200) -> HttpResponse:
+    """A resource serialised by the FHIR library (validated when it was built)."""
+    response = HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
+    return response
+
+
+def outcome(status: int, message: str, *, expression: str = "") -> HttpResponse:
+    """One error issue in an OperationOutcome, answered with `status`."""
+    issue: dict[str, Any] = {
+        "severity": "error",
+        "code": _ISSUES.get(status, "processing"),
+        "diagnostics": message,
+    }
+    if expression:
+        issue["expression"] = [expression]
+    response = fhir_response(OperationOutcome(issue=[issue]), status=status)
+    if status == 401:
+        # Session sign-in is the only scheme of this slice (API clients come later).
+        response["WWW-Authenticate"] = 'Cookie realm="clinic"'
+    return response

@@ -1,0 +1,21 @@
+"""`/fhir/r4/`: the CapabilityStatement, then a search and a read URL per served resource."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from fhir import views
+from fhir.registry import RESOURCES
+
+app_name = "fhir"
+
+urlpatterns = [path("metadata", views.metadata, name="metadata")]
+for served in RESOURCES:
+    urlpatterns += [
+        path(served.type, views.search_view(served), name=f"{served.type}-search"),
+        path(
+            f"{served.type}/<str:resource_id>",
+            views.read_view(served),
+            name=f"{served.type}-read",
+        ),
+    ]

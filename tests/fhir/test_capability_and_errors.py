@@ -1,0 +1,103 @@
+"""The CapabilityStatement, and every refusal answered as an OperationOutcome."""
+
+from __future__ import annotations
+
+from clinic.models import AuditEvent
+from fhir.registry import RESOURCES
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+
+def _outcome(response) -> OperationOutcome:
+    assert response["Content-Type"] == "application/fhir+json"
+    return OperationOutcome.model_validate_json(response.content)
+
+
+def test_metadata_needs_no_sign_in_and_lists_exactly_the_served_resources(api) -> None:
+    response = api(None).get("metadata")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    statement = CapabilityStatement.model_validate_json(response.content)
+    assert statement.fhirVersion == "4.0.1"
+    listed = {entry.type: entry for entry in statement.rest[0].resource}
+    assert set(listed) == {served.type for served in RESOURCES}
+    observation = {param.name for param in listed["Observation"].searchParam}
+    assert observation == {"patient", "category", "code", "date"}
+    assert {i.code for i in listed["Patient"].interaction} == {"read", "search-type"}
+
+
+def test_a_resource_the_server_does_not_serve_is_not_found(api, personas) -> None:
+    response = api(personas.psychiatrist).get("Immunization")
+
+    assert response.status_code == 404
+
+
+def test_not_signed_in_is_401_with_an_operation_outcome(api, personas) -> None:
+    response = api(None).get(f"Patient/{personas.patient_a.pk}")
+
+    assert response.status_code == 401
+    assert _outcome(response).issue[0].code == "login"
+    assert "Quillfeather" not in response.content.decode()
+
+
+def test_a_role_that_may_not_read_clinical_resources_gets_403(api, personas, record) -> None:
+    response = api(personas.coordinator).get(f"Observation?patient={personas.patient_a.pk}")
+
+    assert response.status_code == 403
+    assert _outcome(response).issue[0].code == "forbidden"
+    assert AuditEvent.objects.filter(user=personas.coordinator, action="denied").exists()
+
+
+def test_a_patient_off_the_caseload_is_404_and_one_denied_row(api, personas) -> None:
+    response = api(personas.other_therapist).get(f"Patient/{personas.patient_a.pk}")
+
+    assert response.status_code == 404
+    assert _outcome(response).issue[0].code == "not-found"
+    denied = AuditEvent.objects.filter(user=personas.other_therapist, action="denied")
+    assert [(row.patient_id, row.object_type) for row in denied] == [
+        (personas.patient_a.pk, "fhir.Patient")
+    ]
+
+
+def test_an_unknown_search_parameter_is_refused_with_400(api, personas) -> None:
+    response = api(personas.nurse).get("Patient?favourite_colour=blue")
+
+    assert response.status_code == 400
+    issue = _outcome(response).issue[0]
+    assert issue.code == "invalid"
+    assert "favourite_colour" in issue.diagnostics
+    assert issue.expression == ["favourite_colour"]
+
+
+def test_lenient_handling_ignores_an_unknown_parameter(api, personas) -> None:
+    response = api(personas.nurse).get(
+        "Patient?favourite_colour=blue&name=Quill", Prefer="handling=lenient"
+    )
+
+    assert response.status_code == 200
+    assert "Quillfeather" in response.content.decode()
+
+
+def test_malformed_values_are_400_naming_the_parameter(api, personas) -> None:
+    client = api(personas.nurse)
+    for query, parameter in (
+        ("Patient?birthdate=yesterday", "birthdate"),
+        ("Patient?birthdate=ge2026-02-30", "birthdate"),
+        ("Patient?birthdate=sa2020-01-01", "birthdate"),
+        ("Patient?_count=lots", "_count"),
+        ("Patient?_count=0", "_count"),
+        ("Patient?_after=not%20an%20id", "_after"),
+        ("Observation?patient=Alice", "patient"),
+        ("Observation?date=ge2026-01-01T10:00:00", "date"),
+        ("Observation?_after=42", "_after"),
+    ):
+        response = client.get(query)
+        assert response.status_code == 400, query
+        assert _outcome(response).issue[0].expression == [parameter], query
+
+
+def test_an_id_that_is_no_resource_is_404_not_500(api, personas) -> None:
+    client = api(personas.psychiatrist)
+    for path in ("Patient/abc", "Observation/vs-1-xyz", "Observation/zz", "Encounter/-1"):
+        assert client.get(path).status_code == 404, path
