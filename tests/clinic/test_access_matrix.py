@@ -141,6 +141,22 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "controlled_stock": {"nurse", "psychiatrist"},
     "controlled_lot": {"nurse", "psychiatrist"},
     "controlled_receipt_new": frozenset(),
+    # The FHIR API (tests/fhir/): the same roles and scope as the pages; not signed in is
+    # a 401 OperationOutcome rather than the sign-in page.
+    "fhir:metadata": PUBLIC,
+    **{
+        f"fhir:{resource}-{interaction}": who
+        for resource, who in (
+            ("Patient", {"coordinator", "nurse", "psychiatrist", "therapist"}),
+            ("Observation", {"nurse", "psychiatrist", "therapist"}),
+            ("Encounter", {"nurse", "psychiatrist", "therapist"}),
+            ("MedicationAdministration", {"nurse", "psychiatrist", "therapist"}),
+            ("Practitioner", STAFF),
+            ("Location", STAFF),
+            ("Organization", STAFF),
+        )
+        for interaction in ("search", "read")
+    },
 }
 
 
@@ -254,6 +270,26 @@ CONTROLLED_URLS = {
 }
 
 
+def _fhir_read(name: str, personas) -> str:
+    from tests.factories import DoseRecordFactory, MeasureResultFactory
+
+    resource = name.removeprefix("fhir:").removesuffix("-read")
+    resource_id = {
+        "Patient": lambda: personas.patient_a.pk,
+        "Observation": lambda: f"sv-{MeasureResultFactory(patient=personas.patient_a).pk}",
+        "Encounter": lambda: _session_of(personas).pk,
+        "MedicationAdministration": lambda: (
+            DoseRecordFactory(
+                session=_session_of(personas), order_text="0.5 mg/kg over 40 minutes"
+            ).pk
+        ),
+        "Practitioner": lambda: personas.psychiatrist.pk,
+        "Location": lambda: LocationFactory().pk,
+        "Organization": lambda: "1",
+    }[resource]()
+    return reverse(name, args=[resource_id])
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -317,6 +353,8 @@ def _url(name: str, personas) -> str:
         return reverse(name, args=[document.pk])
     if name in CONTROLLED_URLS:
         return CONTROLLED_URLS[name]()
+    if name.startswith("fhir:") and name.endswith("-read"):
+        return _fhir_read(name, personas)
     if name == "reminder_retry":
         return reverse(name, args=[1])
     if name == "note_new":
@@ -357,8 +395,11 @@ def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, cl
     if allowed == PUBLIC:
         assert anonymous.status_code in (200, 301, 302), url
         return
-    assert anonymous.status_code == 302
-    assert "/login/" in anonymous["Location"]
+    if url_name.startswith("fhir:"):
+        assert anonymous.status_code == 401
+    else:
+        assert anonymous.status_code == 302
+        assert "/login/" in anonymous["Location"]
 
     for persona, user in personas.everyone.items():
         client.logout()

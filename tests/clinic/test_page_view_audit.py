@@ -85,6 +85,12 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     # Every ledger view is audited (controlled-substances.md §2).
     "controlled_stock": VIEW,
     "controlled_lot": VIEW,
+    # Every read and search of the FHIR API is audited, the directory's too.
+    **{
+        name: VIEW
+        for name, who in ROLE_MATRIX.items()
+        if name.startswith("fhir:") and who != PUBLIC
+    },
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.
