@@ -23,6 +23,11 @@ READ_DEMOGRAPHICS = define(
     {Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},
     "Read patients' demographics through the FHIR API (within the reader's scope)",
 )
+READ_SCHEDULE = define(
+    "fhir.read_schedule",
+    {Role.COORDINATOR, Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},
+    "Read patients' appointments through the FHIR API (within the reader's scope)",
+)
 READ_CLINICAL = define(
     "fhir.read_clinical",
     {Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fhir import permissions
+from fhir.mapping.appointment import appointment_resource
 from fhir.mapping.directory import location_resource, organization_resource, practitioner_resource
 from fhir.mapping.encounter import encounter_resource
 from fhir.mapping.medication import administration_resource
 from fhir.mapping.patient import patient_resource
-from fhir.selectors import observations, people, records
+from fhir.mapping.questionnaire import questionnaire_resource, response_resource
+from fhir.selectors import observations, people, records, scheduling
 from fhir.selectors.paging import Page
 
 
@@ -88,6 +90,33 @@ RESOURCES: tuple[ServedResource, ...] = (
         _mapped(records.administration_read, administration_resource, scoped=True),
         records.administration_search,
         (_PATIENT,),
+    ),
+    ServedResource(
+        "Appointment",
+        permissions.READ_SCHEDULE,
+        _mapped(scheduling.appointment_read, appointment_resource, scoped=True),
+        scheduling.appointment_search,
+        (
+            _PATIENT,
+            _DATE,
+            SearchParameter("status", "token", "booked, checked-in, arrived, fulfilled, …"),
+        ),
+    ),
+    ServedResource(
+        "QuestionnaireResponse",
+        permissions.READ_CLINICAL,
+        _mapped(scheduling.response_read, response_resource, scoped=True),
+        scheduling.response_search,
+        (
+            _PATIENT,
+            SearchParameter("questionnaire", "reference", "The questionnaire's canonical URL."),
+        ),
+    ),
+    ServedResource(
+        "Questionnaire",
+        permissions.READ_DIRECTORY,
+        _mapped(scheduling.questionnaire_read, questionnaire_resource, scoped=False),
+        lambda user, search: scheduling.questionnaire_search(search),
     ),
     ServedResource(
         "Practitioner",

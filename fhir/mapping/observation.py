@@ -121,6 +121,7 @@ def survey_observation(measure: MeasureResult) -> Observation:
         performer=[staff_reference(measure.entered_by)],
         valueQuantity=quantity(measure.total, "{score}", "{score}"),
         interpretation=[{"text": measure.band_label}],
+        derivedFrom=[reference("QuestionnaireResponse", measure.pk)],
         component=components,
     )
 

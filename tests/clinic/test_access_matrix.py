@@ -151,6 +151,9 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
             ("Observation", {"nurse", "psychiatrist", "therapist"}),
             ("Encounter", {"nurse", "psychiatrist", "therapist"}),
             ("MedicationAdministration", {"nurse", "psychiatrist", "therapist"}),
+            ("Appointment", {"coordinator", "nurse", "psychiatrist", "therapist"}),
+            ("QuestionnaireResponse", {"nurse", "psychiatrist", "therapist"}),
+            ("Questionnaire", STAFF),
             ("Practitioner", STAFF),
             ("Location", STAFF),
             ("Organization", STAFF),
@@ -283,6 +286,9 @@ def _fhir_read(name: str, personas) -> str:
                 session=_session_of(personas), order_text="0.5 mg/kg over 40 minutes"
             ).pk
         ),
+        "Appointment": lambda: _appointment_of(personas).pk,
+        "QuestionnaireResponse": lambda: MeasureResultFactory(patient=personas.patient_a).pk,
+        "Questionnaire": lambda: "phq9",
         "Practitioner": lambda: personas.psychiatrist.pk,
         "Location": lambda: LocationFactory().pk,
         "Organization": lambda: "1",
