@@ -118,3 +118,32 @@ ROUTES: dict[str, Code] = {
 AMBULATORY = Code("AMB", "ambulatory", ACT_CODE)
 PRIMARY_PERFORMER = Code("PPRF", "primary performer", PARTICIPATION_TYPE)
 PARTICIPANT = Code("PART", "Participation", PARTICIPATION_TYPE)
+
+# Adverse events: SNOMED CT where the finding has a well-known code, and always the
+# clinic's own code for the type recorded (so every event is coded).
+ADVERSE_EVENT_TYPE_SYSTEM = "urn:ketamine-clinic:adverse-event-type"
+ADVERSE_EVENT_SNOMED: dict[str, Code] = {
+    "nausea": Code("422587007", "Nausea", SNOMED),
+    "vomiting": Code("422400008", "Vomiting", SNOMED),
+    "headache": Code("25064002", "Headache", SNOMED),
+    "dizziness": Code("404640003", "Dizziness", SNOMED),
+    "anxiety_agitation": Code("48694002", "Anxiety", SNOMED),
+    "hypertension": Code("38341003", "Hypertensive disorder", SNOMED),
+    "tachycardia": Code("3424008", "Tachycardia", SNOMED),
+}
+AE_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+
+# Consent to treatment.
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+PATIENT_CONSENT = Code("59284-0", "Patient Consent")
+
+# Generated documents by kind: LOINC document codes.
+DOCUMENT_TYPES: dict[str, Code] = {
+    "session_record": Code("11506-3", "Progress note"),
+    "rems_form": Code("51851-4", "Administrative note"),
+    "decision_letter": Code("51851-4", "Administrative note"),
+    "course_summary": Code("34133-9", "Summary of episode note"),
+    "course_summary_patient": Code("34133-9", "Summary of episode note"),
+}
+ADMINISTRATIVE_NOTE = Code("51851-4", "Administrative note")

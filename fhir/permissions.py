@@ -34,3 +34,13 @@ READ_CLINICAL = define(
     "Read clinical resources through the FHIR API: observations, encounters, "
     "medication administrations (within the reader's scope)",
 )
+READ_INTAKE = define(
+    "fhir.read_intake",
+    {Role.NURSE, Role.PSYCHIATRIST},
+    "Read patients' intake consent through the FHIR API (within the reader's scope)",
+)
+READ_DOCUMENTS = define(
+    "fhir.read_documents",
+    {Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},
+    "List generated documents through the FHIR API (each kind only to those who may open it)",
+)

@@ -11,10 +11,11 @@ from fhir import permissions
 from fhir.mapping.appointment import appointment_resource
 from fhir.mapping.directory import location_resource, organization_resource, practitioner_resource
 from fhir.mapping.encounter import encounter_resource
+from fhir.mapping.events import adverse_event_resource, consent_resource
 from fhir.mapping.medication import administration_resource
 from fhir.mapping.patient import patient_resource
 from fhir.mapping.questionnaire import questionnaire_resource, response_resource
-from fhir.selectors import observations, people, records, scheduling
+from fhir.selectors import events, observations, people, records, scheduling
 from fhir.selectors.paging import Page
 
 
@@ -117,6 +118,28 @@ RESOURCES: tuple[ServedResource, ...] = (
         permissions.READ_DIRECTORY,
         _mapped(scheduling.questionnaire_read, questionnaire_resource, scoped=False),
         lambda user, search: scheduling.questionnaire_search(search),
+    ),
+    ServedResource(
+        "AdverseEvent",
+        permissions.READ_CLINICAL,
+        _mapped(events.adverse_event_read, adverse_event_resource, scoped=True),
+        events.adverse_event_search,
+        (_PATIENT,),
+    ),
+    ServedResource(
+        "Consent",
+        permissions.READ_INTAKE,
+        _mapped(events.consent_read, consent_resource, scoped=True),
+        events.consent_search,
+        (_PATIENT,),
+    ),
+    ServedResource(
+        "DocumentReference",
+        permissions.READ_DOCUMENTS,
+        _mapped(events.document_read, events.map_document, scoped=True),
+        events.document_search,
+        (_PATIENT, SearchParameter("type", "token", "LOINC document type (e.g. 11506-3).")),
+        _US_CORE + "us-core-documentreference",
     ),
     ServedResource(
         "Practitioner",

@@ -154,6 +154,10 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
             ("Appointment", {"coordinator", "nurse", "psychiatrist", "therapist"}),
             ("QuestionnaireResponse", {"nurse", "psychiatrist", "therapist"}),
             ("Questionnaire", STAFF),
+            ("AdverseEvent", {"nurse", "psychiatrist", "therapist"}),
+            ("Consent", {"nurse", "psychiatrist"}),
+            # A session record of patient_a: those who open the session record.
+            ("DocumentReference", {"nurse", "psychiatrist", "therapist"}),
             ("Practitioner", STAFF),
             ("Location", STAFF),
             ("Organization", STAFF),
@@ -274,7 +278,12 @@ CONTROLLED_URLS = {
 
 
 def _fhir_read(name: str, personas) -> str:
-    from tests.factories import DoseRecordFactory, MeasureResultFactory
+    from tests.factories import (
+        AdverseEventFactory,
+        DoseRecordFactory,
+        IntakeFactory,
+        MeasureResultFactory,
+    )
 
     resource = name.removeprefix("fhir:").removesuffix("-read")
     resource_id = {
@@ -289,6 +298,11 @@ def _fhir_read(name: str, personas) -> str:
         "Appointment": lambda: _appointment_of(personas).pk,
         "QuestionnaireResponse": lambda: MeasureResultFactory(patient=personas.patient_a).pk,
         "Questionnaire": lambda: "phq9",
+        "AdverseEvent": lambda: AdverseEventFactory(session=_session_of(personas)).pk,
+        "Consent": lambda: IntakeFactory(patient=personas.patient_a).pk,
+        "DocumentReference": lambda: (
+            DocumentFactory(kind="session_record", patient=personas.patient_a, status="ready").pk
+        ),
         "Practitioner": lambda: personas.psychiatrist.pk,
         "Location": lambda: LocationFactory().pk,
         "Organization": lambda: "1",
