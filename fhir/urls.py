@@ -9,7 +9,14 @@ from fhir.registry import RESOURCES
 
 app_name = "fhir"
 
-urlpatterns = [path("metadata", views.metadata, name="metadata")]
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path(
+        "Patient/<str:resource_id>/$everything",
+        views.patient_everything_view,
+        name="Patient-everything",
+    ),
+]
 for served in RESOURCES:
     urlpatterns += [
         path(served.type, views.search_view(served), name=f"{served.type}-search"),

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from fhir import permissions
 from fhir.access import api_permits, public_api
-from fhir.bundle import searchset
+from fhir.bundle import everything, searchset
 from fhir.capability import capability_statement
 from fhir.params import is_lenient, parse_search
 from fhir.registry import ServedResource
 from fhir.responses import fhir_response
+from fhir.selectors.everything import patient_everything
 
 
 @public_api
@@ -40,7 +42,15 @@ def search_view(served: ServedResource) -> Callable[..., HttpResponse]:
         lenient = is_lenient(request.headers.get("Prefer", ""))
         query = parse_search(request.GET, served.parameter_names, lenient=lenient)
         page = served.search(request.user, query)
-        return fhir_response(searchset(request, served.type, page))
+        return fhir_response(searchset(request, page))
 
     search.__name__ = search.__qualname__ = f"{served.type.lower()}_search"
     return search
+
+
+@api_permits(permissions.READ_DEMOGRAPHICS)
+@require_GET
+def patient_everything_view(request: HttpRequest, resource_id: str) -> HttpResponse:
+    """`Patient/{id}/$everything`: what the reader may read about one patient."""
+    parse_search(request.GET, frozenset(), lenient=is_lenient(request.headers.get("Prefer", "")))
+    return fhir_response(everything(request, patient_everything(request.user, resource_id)))

@@ -164,6 +164,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
         )
         for interaction in ("search", "read")
     },
+    "fhir:Patient-everything": {"coordinator", "nurse", "psychiatrist", "therapist"},
 }
 
 
@@ -375,6 +376,8 @@ def _url(name: str, personas) -> str:
         return CONTROLLED_URLS[name]()
     if name.startswith("fhir:") and name.endswith("-read"):
         return _fhir_read(name, personas)
+    if name == "fhir:Patient-everything":
+        return reverse(name, args=[patient_id])
     if name == "reminder_retry":
         return reverse(name, args=[1])
     if name == "note_new":
