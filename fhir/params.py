@@ -26,6 +26,8 @@ RESULT_PARAMETERS = frozenset({"_count", CURSOR, "_format"})
 _DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4}-\d{2}-\d{2})(T[0-9:.+\-Z]+)?$")
 _SUPPORTED_PREFIXES = frozenset({"eq", "gt", "lt", "ge", "le"})
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+# A row id the database can hold (a bigint): more digits can name no row.
+_ROW_ID = re.compile(r"^[0-9]{1,18}$")
 
 
 class BadSearch(Exception):
@@ -59,7 +61,8 @@ class Search:
 
 
 def is_lenient(prefer_header: str) -> bool:
-    parts = {part.strip().lower() for part in prefer_header.split(";")}
+    """`Prefer: handling=lenient` (among other preferences, comma or semicolon separated)."""
+    parts = {part.strip().lower() for part in re.split(r"[,;]", prefer_header)}
     return "handling=lenient" in parts
 
 
@@ -132,10 +135,15 @@ def parse_date(value: str, name: str = "date") -> DateBound:
     }[prefix]
 
 
+def row_id(text: str) -> int:
+    """The row id a resource id names, or 0 (no row) for anything else."""
+    return int(text) if _ROW_ID.match(text) else 0
+
+
 def parse_reference(value: str, resource_type: str, name: str) -> int:
     """`123` or `Patient/123` → 123."""
     text = value.removeprefix(f"{resource_type}/")
-    if not text.isdigit():
+    if not _ROW_ID.match(text):
         raise BadSearch(f"'{name}' must be a {resource_type} id like {resource_type}/12.", name)
     return int(text)
 

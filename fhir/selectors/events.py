@@ -18,14 +18,14 @@ from clinic.models import Document, User
 from clinic.policy import NotVisible, patients_visible_to
 from fhir import codes
 from fhir.mapping.events import adverse_event_resource, consent_resource, document_resource
-from fhir.params import Search, parse_reference, parse_token
+from fhir.params import Search, parse_reference, parse_token, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
 from intake.models import Intake
 from sessions.models import AdverseEvent, SessionAddendum
 
 
 def _pk(resource_id: str) -> int:
-    return int(resource_id) if resource_id.isdigit() else 0
+    return row_id(resource_id)
 
 
 def _patients(search: Search) -> set[int]:

@@ -25,8 +25,8 @@ from fhir.selectors.paging import Page, note_search
 from intake.models import MeasureResult
 from sessions.models import SessionAddendum, VitalReading
 
-_VITAL_ID = re.compile(r"^vs-(\d+)-([a-z0-9]+)$")
-_SURVEY_ID = re.compile(r"^sv-(\d+)$")
+_VITAL_ID = re.compile(r"^vs-([0-9]{1,18})-([a-z0-9]+)$")
+_SURVEY_ID = re.compile(r"^sv-([0-9]{1,18})$")
 _KIND_ORDER = [vital.key for vital in codes.VITALS]
 
 

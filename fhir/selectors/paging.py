@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from clinic.context import note_subject
-from fhir.params import CURSOR, BadSearch, Search
+from fhir.params import CURSOR, BadSearch, Search, row_id
 
 
 @dataclass
@@ -27,9 +27,10 @@ class Page:
 def numeric_cursor(search: Search) -> int | None:
     if not search.after:
         return None
-    if not search.after.isdigit():
+    after = row_id(search.after)
+    if not after:
         raise BadSearch(f"'{CURSOR}' must be a resource id from a next link.", CURSOR)
-    return int(search.after)
+    return after
 
 
 def keyset_page(queryset: QuerySet[Any], search: Search, mapper: Any) -> Page:

@@ -19,14 +19,14 @@ from fhir.mapping.directory import (
     practitioner_resource,
 )
 from fhir.mapping.patient import patient_resource
-from fhir.params import Search, parse_token
+from fhir.params import Search, parse_token, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
 
 CLINICAL_ROLES = (Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
 
 
 def _pk(resource_id: str) -> int | None:
-    return int(resource_id) if resource_id.isdigit() else None
+    return row_id(resource_id) or None
 
 
 def patient_read(user: User, resource_id: str) -> Patient:

@@ -10,7 +10,7 @@ from clinic.models import User
 from clinic.policy import NotVisible, patients_visible_to
 from fhir.mapping.encounter import encounter_resource
 from fhir.mapping.medication import administration_resource
-from fhir.params import Search, date_filter, parse_reference
+from fhir.params import Search, date_filter, parse_reference, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
 from sessions.models import DoseRecord, TreatmentSession
 
@@ -34,7 +34,7 @@ def _patient_filter(search: Search) -> set[int]:
 
 
 def encounter_read(user: User, resource_id: str) -> TreatmentSession:
-    pk = int(resource_id) if resource_id.isdigit() else 0
+    pk = row_id(resource_id)
     found = _sessions(user).filter(pk=pk).first()
     if found is None:
         owner = TreatmentSession.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
@@ -55,7 +55,7 @@ def encounter_search(user: User, search: Search) -> Page:
 
 
 def administration_read(user: User, resource_id: str) -> DoseRecord:
-    pk = int(resource_id) if resource_id.isdigit() else 0
+    pk = row_id(resource_id)
     found = _doses(user).filter(pk=pk).first()
     if found is None:
         owner = (

@@ -14,7 +14,7 @@ from fhir.mapping.questionnaire import (
     questionnaire_resource,
     response_resource,
 )
-from fhir.params import BadSearch, Search, date_filter, parse_reference, parse_token
+from fhir.params import BadSearch, Search, date_filter, parse_reference, parse_token, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
 from intake.instruments import Questionnaire as Instrument
 from intake.models import MeasureResult
@@ -24,7 +24,7 @@ _STATUS_BACK = {fhir: ours for ours, fhir in STATUS.items()}
 
 
 def _pk(resource_id: str) -> int:
-    return int(resource_id) if resource_id.isdigit() else 0
+    return row_id(resource_id)
 
 
 def _patients(search: Search) -> set[int]:

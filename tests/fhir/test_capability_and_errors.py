@@ -72,7 +72,7 @@ def test_an_unknown_search_parameter_is_refused_with_400(api, personas) -> None:
 
 def test_lenient_handling_ignores_an_unknown_parameter(api, personas) -> None:
     response = api(personas.nurse).get(
-        "Patient?favourite_colour=blue&name=Quill", Prefer="handling=lenient"
+        "Patient?favourite_colour=blue&name=Quill", Prefer="return=minimal, handling=lenient"
     )
 
     assert response.status_code == 200
@@ -99,5 +99,16 @@ def test_malformed_values_are_400_naming_the_parameter(api, personas) -> None:
 
 def test_an_id_that_is_no_resource_is_404_not_500(api, personas) -> None:
     client = api(personas.psychiatrist)
-    for path in ("Patient/abc", "Observation/vs-1-xyz", "Observation/zz", "Encounter/-1"):
+    for path in (
+        "Patient/abc",
+        "Patient/99999999999999999999999",
+        "Patient/%C2%B2",
+        "Observation/vs-1-xyz",
+        "Observation/vs-99999999999999999999999-hr",
+        "Observation/zz",
+        "Encounter/-1",
+        "MedicationAdministration/99999999999999999999999",
+    ):
         assert client.get(path).status_code == 404, path
+    too_big = client.get("Observation?patient=99999999999999999999999")
+    assert too_big.status_code == 400
