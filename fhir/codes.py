@@ -73,8 +73,10 @@ VITALS: tuple[Vital, ...] = (
     Vital("temp", (Code("8310-5", "Body temperature"),), ("temperature_c",), "C", "Cel"),
 )
 VITAL_BY_KEY = {vital.key: vital for vital in VITALS}
+# Body weight is not part of a reading: it is the weight a dose was calculated from.
+BODY_WEIGHT = Vital("wt", (Code("29463-7", "Body weight"),), ("weight_kg",), "kg", "kg")
 # Any LOINC code a client may search by (`Observation?code=`) → the vital it names.
-VITAL_BY_CODE = {code.code: vital for vital in VITALS for code in vital.codes}
+VITAL_BY_CODE = {code.code: vital for vital in (*VITALS, BODY_WEIGHT) for code in vital.codes}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from fhir.mapping.common import concept, instant, quantity, reference, staff_ref
 from fhir.resources.R4B.observation import Observation
 from intake.instruments import QUESTIONNAIRES
 from intake.models import MeasureResult
-from sessions.models import VitalReading
+from sessions.models import DoseRecord, VitalReading
 
 _DATA_ABSENT = {
     "coding": [
@@ -28,6 +28,10 @@ _DATA_ABSENT = {
 
 def vital_id(reading_id: int, key: str) -> str:
     return f"vs-{reading_id}-{key}"
+
+
+def weight_id(dose_id: int) -> str:
+    return f"wt-{dose_id}"
 
 
 def survey_id(measure_id: int) -> str:
@@ -78,6 +82,23 @@ def vital_observation(reading: VitalReading, vital: codes.Vital) -> Observation:
         value = getattr(reading, vital.fields[0])
         data["valueQuantity"] = quantity(value, vital.unit, vital.ucum)
     return Observation(**data)
+
+
+def weight_observation(dose: DoseRecord) -> Observation:
+    """The body weight a dose was calculated from, as of the dose."""
+    weight = codes.BODY_WEIGHT
+    return Observation(
+        id=weight_id(dose.pk),
+        status="final" if dose.session.nurse_signed_at else "preliminary",
+        category=[_category(codes.VITAL_SIGNS)],
+        code=concept(*weight.codes, text=weight.codes[0].display),
+        subject=reference("Patient", dose.session.patient_id),
+        encounter=reference("Encounter", dose.session_id),
+        effectiveDateTime=instant(dose.started_at),
+        issued=instant(dose.recorded_at),
+        performer=[staff_reference(dose.recorded_by)],
+        valueQuantity=quantity(dose.weight_kg, weight.unit, weight.ucum),
+    )
 
 
 def _bp_component(code: codes.Code, value: int | None) -> dict[str, Any]:

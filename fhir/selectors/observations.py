@@ -18,15 +18,21 @@ from clinic.context import note_subject
 from clinic.models import User
 from clinic.policy import NotVisible, patients_visible_to
 from fhir import codes
-from fhir.mapping.observation import measured, survey_observation, vital_observation
+from fhir.mapping.observation import (
+    measured,
+    survey_observation,
+    vital_observation,
+    weight_observation,
+)
 from fhir.params import CURSOR, BadSearch, Search, date_filter, parse_reference, parse_token
 from fhir.resources.R4B.observation import Observation
 from fhir.selectors.paging import Page, note_search
 from intake.models import MeasureResult
-from sessions.models import SessionAddendum, VitalReading
+from sessions.models import DoseRecord, SessionAddendum, VitalReading
 
 _VITAL_ID = re.compile(r"^vs-([0-9]{1,18})-([a-z0-9]+)$")
 _SURVEY_ID = re.compile(r"^sv-([0-9]{1,18})$")
+_WEIGHT_ID = re.compile(r"^wt-([0-9]{1,18})$")
 _KIND_ORDER = [vital.key for vital in codes.VITALS]
 
 
@@ -56,43 +62,48 @@ def _measures(user: User) -> QuerySet[MeasureResult]:
     ).select_related("entered_by__patient")
 
 
+def _weights(user: User) -> QuerySet[DoseRecord]:
+    return DoseRecord.objects.filter(
+        session__patient__in=patients_visible_to(user), weight_kg__isnull=False
+    ).select_related("session", "recorded_by")
+
+
+def _found(resource_id: str, patient_id: int, observation: Observation) -> Observation:
+    note_subject(patient_id=patient_id, object_type="fhir.Observation", object_id=resource_id)
+    return observation
+
+
+def _refused(resource_id: str, rows: QuerySet, owner: str, pk: int) -> NotVisible:
+    patient_id = rows.filter(pk=pk).values_list(owner, flat=True).first() if pk else None
+    return NotVisible(patient_id=patient_id, object_type="fhir.Observation", object_id=resource_id)
+
+
 def observation_read(user: User, resource_id: str) -> Observation:
+    """One Observation by its id (`vs-…`, `wt-…`, `sv-…`), or NotVisible."""
     vital = _VITAL_ID.match(resource_id)
-    if vital and vital.group(2) in codes.VITAL_BY_KEY:
-        kind = codes.VITAL_BY_KEY[vital.group(2)]
-        reading = _readings(user).filter(pk=int(vital.group(1))).first()
-        if reading is not None and measured(reading, kind):
-            note_subject(
-                patient_id=reading.session.patient_id,
-                object_type="fhir.Observation",
-                object_id=resource_id,
-            )
-            return vital_observation(reading, kind)
-        owner = VitalReading.objects.filter(pk=int(vital.group(1))).values_list(
-            "session__patient_id", flat=True
-        )
-        raise NotVisible(
-            patient_id=owner.first(), object_type="fhir.Observation", object_id=resource_id
-        )
+    weight = _WEIGHT_ID.match(resource_id)
     survey = _SURVEY_ID.match(resource_id)
+    if vital and vital.group(2) in codes.VITAL_BY_KEY:
+        pk, kind = int(vital.group(1)), codes.VITAL_BY_KEY[vital.group(2)]
+        reading = _readings(user).filter(pk=pk).first()
+        if reading is not None and measured(reading, kind):
+            return _found(resource_id, reading.session.patient_id, vital_observation(reading, kind))
+        raise _refused(resource_id, VitalReading.objects, "session__patient_id", pk)
+    if weight:
+        dose = _weights(user).filter(pk=int(weight.group(1))).first()
+        if dose is not None:
+            return _found(resource_id, dose.session.patient_id, weight_observation(dose))
+        raise _refused(resource_id, DoseRecord.objects, "session__patient_id", int(weight.group(1)))
     if survey:
         measure = _measures(user).filter(pk=int(survey.group(1))).first()
         if measure is not None:
-            note_subject(
-                patient_id=measure.patient_id, object_type="fhir.Observation", object_id=resource_id
-            )
-            return survey_observation(measure)
-        owner = MeasureResult.objects.filter(pk=int(survey.group(1))).values_list(
-            "patient_id", flat=True
-        )
-        raise NotVisible(
-            patient_id=owner.first(), object_type="fhir.Observation", object_id=resource_id
-        )
-    raise NotVisible(patient_id=None, object_type="fhir.Observation", object_id=resource_id)
+            return _found(resource_id, measure.patient_id, survey_observation(measure))
+        raise _refused(resource_id, MeasureResult.objects, "patient_id", int(survey.group(1)))
+    raise _refused(resource_id, MeasureResult.objects, "patient_id", 0)
 
 
 def _wanted(search: Search) -> _Wanted:
-    vitals = set(_KIND_ORDER)
+    vitals = {*_KIND_ORDER, codes.BODY_WEIGHT.key}
     instruments = set(codes.INSTRUMENTS)
     for value in search.values.get("category", []):
         _, category = parse_token(value)
@@ -112,53 +123,92 @@ def _wanted(search: Search) -> _Wanted:
     return _Wanted(frozenset(vitals), frozenset(instruments))
 
 
-def _cursor(search: Search) -> tuple[str, int, int]:
-    """("", 0, 0) at the start; ("vs", reading id, kind index); ("sv", measure id, 0)."""
+@dataclass(frozen=True)
+class _Where:
+    """What one search asks and where its page starts: the stream (0 readings, 1 dose
+    weights, 2 survey totals), the row id and (readings) the kind's index."""
+
+    wanted: _Wanted
+    patients: set[int]
+    dates: list
+    stream: int = 0
+    after_pk: int = 0
+    after_kind: int = -1
+
+
+def _where(search: Search) -> _Where:
+    wanted = _wanted(search)
+    patients = {parse_reference(v, "Patient", "patient") for v in search.values.get("patient", [])}
+    where = _Where(wanted, patients, search.dates("date"))
     if not search.after:
-        return "", 0, 0
+        return where
     vital = _VITAL_ID.match(search.after)
     if vital and vital.group(2) in _KIND_ORDER:
-        return "vs", int(vital.group(1)), _KIND_ORDER.index(vital.group(2))
+        kind = _KIND_ORDER.index(vital.group(2))
+        return _Where(wanted, patients, where.dates, 0, int(vital.group(1)), kind)
+    weight = _WEIGHT_ID.match(search.after)
+    if weight:
+        return _Where(wanted, patients, where.dates, 1, int(weight.group(1)))
     survey = _SURVEY_ID.match(search.after)
     if survey:
-        return "sv", int(survey.group(1)), 0
+        return _Where(wanted, patients, where.dates, 2, int(survey.group(1)))
     raise BadSearch(f"'{CURSOR}' must be an Observation id from a next link.", CURSOR)
 
 
-def observation_search(user: User, search: Search) -> Page:
-    wanted = _wanted(search)
-    patients = {parse_reference(v, "Patient", "patient") for v in search.values.get("patient", [])}
-    dates = search.dates("date")
-    source, after_pk, after_kind = _cursor(search)
+def _from_readings(user: User, where: _Where, limit: int) -> list[Observation]:
+    kinds = where.wanted.vitals - {codes.BODY_WEIGHT.key}
+    if not kinds or where.stream > 0:
+        return []
+    readings = _readings(user).filter(_any_measured(kinds), **date_filter("taken_at", where.dates))
+    if where.patients:
+        readings = readings.filter(session__patient_id__in=where.patients)
     found = []
-    if wanted.vitals and source != "sv":
-        readings = _readings(user).filter(**date_filter("taken_at", dates))
-        if patients:
-            readings = readings.filter(session__patient_id__in=patients)
-        readings = readings.filter(_any_measured(wanted.vitals)).order_by("pk")
-        if source == "vs":
-            readings = readings.filter(pk__gte=after_pk)
-        # Each reading gives at least one wanted observation, except perhaps the cursor's.
-        for reading in readings[: search.count + 2]:
-            for index, kind in enumerate(_KIND_ORDER):
-                vital = codes.VITAL_BY_KEY[kind]
-                later = reading.pk > after_pk or index > after_kind or source != "vs"
-                if kind in wanted.vitals and later and measured(reading, vital):
-                    found.append(vital_observation(reading, vital))
-    if wanted.instruments and len(found) <= search.count:
-        measures = _measures(user).filter(
-            instrument__in=wanted.instruments, **date_filter("taken_at", dates)
-        )
-        if patients:
-            measures = measures.filter(patient_id__in=patients)
-        if source == "sv":
-            measures = measures.filter(pk__gt=after_pk)
-        remaining = search.count + 1 - len(found)
-        found.extend(survey_observation(row) for row in measures.order_by("pk")[:remaining])
+    # Each reading gives at least one wanted observation, except perhaps the cursor's.
+    for reading in readings.filter(pk__gte=where.after_pk).order_by("pk")[: limit + 1]:
+        for index, kind in enumerate(_KIND_ORDER):
+            vital = codes.VITAL_BY_KEY[kind]
+            later = reading.pk > where.after_pk or index > where.after_kind
+            if kind in kinds and later and measured(reading, vital):
+                found.append(vital_observation(reading, vital))
+    return found
+
+
+def _from_doses(user: User, where: _Where, limit: int) -> list[Observation]:
+    if codes.BODY_WEIGHT.key not in where.wanted.vitals or where.stream > 1:
+        return []
+    doses = _weights(user).filter(**date_filter("started_at", where.dates))
+    if where.patients:
+        doses = doses.filter(session__patient_id__in=where.patients)
+    if where.stream == 1:
+        doses = doses.filter(pk__gt=where.after_pk)
+    return [weight_observation(dose) for dose in doses.order_by("pk")[:limit]]
+
+
+def _from_measures(user: User, where: _Where, limit: int) -> list[Observation]:
+    if not where.wanted.instruments:
+        return []
+    measures = _measures(user).filter(
+        instrument__in=where.wanted.instruments, **date_filter("taken_at", where.dates)
+    )
+    if where.patients:
+        measures = measures.filter(patient_id__in=where.patients)
+    if where.stream == 2:
+        measures = measures.filter(pk__gt=where.after_pk)
+    return [survey_observation(row) for row in measures.order_by("pk")[:limit]]
+
+
+def observation_search(user: User, search: Search) -> Page:
+    """Readings' vital signs, then dose weights, then survey totals, by id in each."""
+    where = _where(search)
+    found: list[Observation] = []
+    for stream in (_from_readings, _from_doses, _from_measures):
+        if len(found) > search.count:
+            break
+        found.extend(stream(user, where, search.count + 1 - len(found)))
     page = Page(found[: search.count])
     if len(found) > search.count:
         page.next_after = found[search.count - 1].id
-    note_search("Observation", page, patients)
+    note_search("Observation", page, where.patients)
     return page
 
 

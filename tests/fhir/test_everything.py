@@ -24,7 +24,7 @@ def test_everything_holds_the_whole_record_for_a_psychiatrist(api, personas, rec
 
     assert _types(response) == {
         "Patient": 1,
-        "Observation": 6,  # five vital signs of the reading and the PHQ-9 total
+        "Observation": 7,  # five vital signs of the reading, the weight, the PHQ-9 total
         "Encounter": 1,
         "MedicationAdministration": 1,
         "Appointment": 1,

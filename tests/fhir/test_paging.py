@@ -58,8 +58,8 @@ def test_observation_pages_walk_every_value_once(api, personas, record) -> None:
         walked += ids
 
     assert walked == everything
-    assert len(walked) == 4 * 5 + 1
-    assert everything[-1] == f"sv-{record.measure.pk}"
+    assert len(walked) == 4 * 5 + 2  # four readings, the dose's weight, the PHQ-9
+    assert everything[-2:] == [f"wt-{record.dose.pk}", f"sv-{record.measure.pk}"]
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,7 @@ def test_vital_signs_carry_the_spec_codes_and_units(api, personas, record) -> No
 
     observations = [entry.resource for entry in _bundle(response).entry]
     by_code = {o.code.coding[0].code: o for o in observations}
+    weight = by_code.pop("29463-7")
     assert set(by_code) == set(VITAL_SIGNS)
     for code, unit in VITAL_SIGNS.items():
         observation = Observation.model_validate(by_code[code].model_dump())
@@ -90,6 +91,11 @@ def test_vital_signs_carry_the_spec_codes_and_units(api, personas, record) -> No
     assert components["8480-6"].code == "mm[Hg]"
     assert {c.code for c in by_code["2708-6"].code.coding} == {"2708-6", "59408-5"}
     assert float(by_code["8310-5"].valueQuantity.value) == 36.8
+    # Body weight: the weight the dose was calculated from.
+    assert (float(weight.valueQuantity.value), weight.valueQuantity.code) == (80.0, "kg")
+    assert weight.valueQuantity.system == UCUM
+    assert weight.effectiveDateTime == record.dose.started_at
+    assert weight.id == f"wt-{record.dose.pk}"
 
 
 def test_a_phq9_total_is_a_survey_observation(api, personas, record) -> None:
@@ -195,7 +201,18 @@ def test_a_read_writes_one_view_row_naming_the_resource(api, personas, record) -
     ]
     search_row = rows[1]
     assert search_row.object_type == "fhir.Observation"
-    assert search_row.object_id.startswith("search 6: ")
+    assert search_row.object_id.startswith("search 7: ")
     assert search_row.patient_id == personas.patient_a.pk
     assert rows.count() == 2
     assert "Quillfeather" not in json.dumps([r.path for r in rows])
+
+
+def test_body_weight_is_searched_by_its_loinc_code_and_read_by_id(api, personas, record) -> None:
+    client = api(personas.nurse)
+
+    weights = _bundle(client.get("Observation?code=29463-7"))
+    read = client.get(f"Observation/wt-{record.dose.pk}")
+
+    assert [e.resource.id for e in weights.entry] == [f"wt-{record.dose.pk}"]
+    assert Observation.model_validate_json(read.content).code.coding[0].code == "29463-7"
+    assert api(personas.other_therapist).get(f"Observation/wt-{record.dose.pk}").status_code == 404
