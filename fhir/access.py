@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from clinic.access import AccessRule, audit_refusal
 from clinic.audit import audit_record
@@ -27,6 +28,14 @@ from fhir.params import BadSearch
 from fhir.responses import outcome
 
 ViewFunc = Callable[..., HttpResponse]
+# GET only: every answer with data is a GET, and every GET is audited.
+_READ_METHODS = ("GET",)
+
+
+def _read_only() -> HttpResponse:
+    response = outcome(405, "The FHIR API is read-only: use GET.")
+    response["Allow"] = ", ".join(_READ_METHODS)
+    return response
 
 
 def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
@@ -34,8 +43,11 @@ def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
     rule = AccessRule(action=action)
 
     def decorate(view: ViewFunc) -> ViewFunc:
+        @csrf_exempt  # read-only: anything but GET is refused below, before any work
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in _READ_METHODS:
+                return _read_only()
             if not request.user.is_authenticated:
                 return outcome(401, "Sign in to the clinic to use the FHIR API.")
             if not rule.allows(request.user):
@@ -49,7 +61,8 @@ def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
                 response = view(request, *args, **kwargs)
             except NotVisible as refused:
                 audit_refusal(refused)
-                return outcome(404, f"{kwargs.get('resource_type', 'Resource')} not found.")
+                kind = refused.object_type.removeprefix("fhir.")
+                return outcome(404, f"{kind} {refused.object_id} was not found.")
             except BadSearch as bad:
                 return outcome(400, str(bad), expression=bad.parameter)
             if request.method == "GET" and response.status_code == 200:
@@ -66,8 +79,11 @@ def public_api(view: ViewFunc) -> ViewFunc:
     """A view of the API anyone may call (the CapabilityStatement): no patient data."""
     rule = AccessRule(public=True)
 
+    @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in _READ_METHODS:
+            return _read_only()
         return view(request, *args, **kwargs)
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]

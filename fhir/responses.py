@@ -24,8 +24,7 @@ _ISSUES = {
 
 def fhir_response(resource: Any, *, status: int = 200) -> HttpResponse:
     """A resource serialised by the FHIR library (validated when it was built)."""
-    response = HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
-    return response
+    return HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
 
 
 def outcome(status: int, message: str, *, expression: str = "") -> HttpResponse:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
 from fhir import permissions
 from fhir.access import api_permits, public_api
@@ -19,7 +18,6 @@ from fhir.selectors.everything import patient_everything
 
 
 @public_api
-@require_GET
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: no sign-in, no patient data."""
     return fhir_response(capability_statement(request.build_absolute_uri("/fhir/r4/")))
@@ -27,7 +25,6 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 def read_view(served: ServedResource) -> Callable[..., HttpResponse]:
     @api_permits(served.action)
-    @require_GET
     def read(request: HttpRequest, resource_id: str) -> HttpResponse:
         return fhir_response(served.read(request.user, resource_id))
 
@@ -37,7 +34,6 @@ def read_view(served: ServedResource) -> Callable[..., HttpResponse]:
 
 def search_view(served: ServedResource) -> Callable[..., HttpResponse]:
     @api_permits(served.action)
-    @require_GET
     def search(request: HttpRequest) -> HttpResponse:
         lenient = is_lenient(request.headers.get("Prefer", ""))
         query = parse_search(request.GET, served.parameter_names, lenient=lenient)
@@ -49,7 +45,6 @@ def search_view(served: ServedResource) -> Callable[..., HttpResponse]:
 
 
 @api_permits(permissions.READ_DEMOGRAPHICS)
-@require_GET
 def patient_everything_view(request: HttpRequest, resource_id: str) -> HttpResponse:
     """`Patient/{id}/$everything`: what the reader may read about one patient."""
     parse_search(request.GET, frozenset(), lenient=is_lenient(request.headers.get("Prefer", "")))

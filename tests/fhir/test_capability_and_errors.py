@@ -112,3 +112,17 @@ def test_an_id_that_is_no_resource_is_404_not_500(api, personas) -> None:
         assert client.get(path).status_code == 404, path
     too_big = client.get("Observation?patient=99999999999999999999999")
     assert too_big.status_code == 400
+
+
+def test_the_api_is_read_only(api, personas) -> None:
+    client = api(personas.nurse).client
+
+    for path in (
+        "/fhir/r4/Patient",
+        f"/fhir/r4/Patient/{personas.patient_a.pk}",
+        "/fhir/r4/metadata",
+    ):
+        response = client.post(path, data="{}", content_type="application/fhir+json")
+        assert response.status_code == 405, path
+        assert _outcome(response).issue[0].code == "not-supported"
+        assert response["Allow"] == "GET"
