@@ -14,11 +14,11 @@ from clinic import clock
 from clinic.access import permits
 from clinic.forms import attach_errors
 from clinic.models import User
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import DiscrepancyStatus
 from controlled.forms import CaseForm, DecideForm, Form106Form
 from controlled.home import case_deadlines
-from controlled.selectors.locations import ledger_locations
 from controlled.selectors.records import (
     case_for_user,
     cases_for_user,
@@ -92,7 +92,7 @@ def _staff() -> QuerySet[User]:
 @permits(permissions.MANAGE_CASES, audit="controlled.case_form")
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    locations = ledger_locations(request.user)
+    locations = work_locations(request.user)
     form = CaseForm(
         request.POST or None,
         locations=locations,

@@ -15,12 +15,13 @@ from clinic.access import permits
 from clinic.forms import attach_errors
 from clinic.models import User
 from clinic.policy import may, permission
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import CountPurpose
 from controlled.forms import CountForm, DestructionForm
 from controlled.home import home_panel
 from controlled.selectors.inventories import inventory_due
-from controlled.selectors.locations import ledger_locations, location_for_user
+from controlled.selectors.locations import location_for_user
 from controlled.selectors.records import count_for_user, count_lines, counts_of
 from controlled.services.counts import CountedLot, count_submit, countable_lots, purpose_problem
 from controlled.services.destruction import DestroyedLot, Witness, destruction_record
@@ -35,7 +36,7 @@ PURPOSE_CODES = {
 @permits(permissions.COUNT_STOCK, audit="controlled.counts")
 def counts_overview(request: HttpRequest) -> HttpResponse:
     """Each location's inventory status, its recent counts, and the buttons to count."""
-    locations = list(ledger_locations(request.user))
+    locations = list(work_locations(request.user))
     return TemplateResponse(
         request,
         "controlled/counts.html",

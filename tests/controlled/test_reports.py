@@ -211,3 +211,40 @@ def test_the_reports_page_lists_inventories_and_offers_the_form(login) -> None:
     page = login(lead).get(reverse("controlled_reports")).content.decode()
     assert "Initial inventory, Test Clinic" in page
     assert "Administration log" in page
+
+
+def test_each_download_writes_one_row_naming_it_and_a_refused_one_writes_none(login) -> None:
+    """The decorator writes the row (no view writes it by hand): one `export` row per
+    report download naming the report, location, period and format; one `download` row
+    per inventory PDF; a refused download writes only its `denied` row."""
+    lot = stocked_lot()
+    lead = manager(lot.location)
+    count = count_submit(
+        location=lot.location, purpose=CountPurpose.INITIAL, business_time=BusinessTime.OPENING,
+        lines=[CountedLot(lot.pk, 2, Decimal(0))], password=PASSWORD, actor=lead,
+    )  # fmt: skip
+    client = login(lead)
+    before = AuditEvent.objects.count()
+    _csv_rows(_download(client, "receipts", "csv", location=str(lot.location_id)))
+    today = clock.localdate()
+    rows = list(
+        AuditEvent.objects.order_by("id")[before:].values_list(
+            "action", "object_type", "object_id", "user_id"
+        )
+    )
+    period = f"{lot.location_id}:{today - dt.timedelta(days=7)}:{today}:csv"
+    assert rows == [(AuditAction.EXPORT, "controlled.report.receipts", period, lead.pk)]
+
+    before = AuditEvent.objects.count()
+    assert client.get(reverse("inventory_download", args=[count.pk])).status_code == 200
+    rows = list(
+        AuditEvent.objects.order_by("id")[before:].values_list("action", "object_type", "object_id")
+    )
+    assert rows == [(AuditAction.DOWNLOAD, "controlled.stockcount", str(count.pk))]
+
+    nurse = login(person(Role.NURSE, lot.location))
+    before = AuditEvent.objects.count()
+    assert nurse.get(reverse("inventory_download", args=[count.pk])).status_code == 403
+    assert list(AuditEvent.objects.order_by("id")[before:].values_list("action", flat=True)) == [
+        AuditAction.DENIED
+    ]
