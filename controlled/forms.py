@@ -63,6 +63,11 @@ class CountForm(forms.Form):
         self.fields["note"] = forms.CharField(
             label="Note (optional)", required=False, max_length=500
         )
+        # The location's latest count when the form was opened: a count recorded
+        # meanwhile (another manager's) refuses this one (controlled.services.counts).
+        self.fields["last_count"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, min_value=0, max_value=2**62
+        )
         self.fields["password"] = forms.CharField(
             label="Your password (signs the count)",
             widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

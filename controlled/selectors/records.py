@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from clinic.context import note_subject
-from clinic.models import User
+from clinic.models import Location, User
 from clinic.policy import NotVisible
 from clinic.selectors import work_locations
 from controlled.choices import DiscrepancyStatus
@@ -96,3 +96,10 @@ def counts_of(user: User, limit: int = 30) -> list[StockCount]:
         .select_related("location", "counted_by")
         .order_by("-counted_at", "-pk")[:limit]
     )
+
+
+def latest_count_id(location: Location) -> int:
+    """The id of the location's latest count or inventory (0: none yet): the count form
+    carries it, so a count another manager recorded meanwhile refuses the second."""
+    latest = StockCount.objects.filter(location=location).order_by("-pk")
+    return latest.values_list("pk", flat=True).first() or 0

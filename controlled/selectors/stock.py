@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from clinic.context import note_subject
 from clinic.models import Location, Patient, User
@@ -85,6 +85,17 @@ def lot_entries(lot: Lot) -> QuerySet[LedgerEntry]:
         .prefetch_related(Prefetch("corrections", queryset=LedgerEntry.objects.order_by("pk")))
         .order_by("pk")
     )
+
+
+def entry_page(lot: Lot, entry_id: str, per_page: int) -> int | None:
+    """The page of `lot_entries` (in the order posted, `per_page` a page) that holds the
+    entry asked for; None for an entry that is not the lot's (one query)."""
+    if not entry_id.isdigit() or int(entry_id) >= 2**63:
+        return None
+    counted = LedgerEntry.objects.filter(lot=lot, pk__lte=int(entry_id)).aggregate(
+        position=Count("pk"), found=Count("pk", filter=Q(pk=int(entry_id)))
+    )
+    return (counted["position"] - 1) // per_page + 1 if counted["found"] else None
 
 
 def location_stocks_drug(location: Location | None, drug: str) -> bool:

@@ -47,7 +47,7 @@ def _csv_stream(columns: list[str], rows: Iterator[list[object]]) -> Iterator[st
         yield writer.writerow([safe_cell(cell) for cell in row])
 
 
-def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, form: ReportForm) -> HttpResponse:
     return TemplateResponse(
         request,
         "controlled/reports.html",
@@ -58,7 +58,6 @@ def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResp
                 destructions_for_user(request.user).order_by("-destroyed_on")[:30]
             ),
         },
-        status=status,
     )
 
 
@@ -78,7 +77,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
         return redirect("controlled_reports")
     form = ReportForm(request.GET, locations=work_locations(request.user))
     if not form.is_valid():
-        return _page(request, form, status=400)
+        return _page(request, form)
     data = form.cleaned_data
     report = REPORTS[data["report"]]
     period = Period(data["location"], data["start"], data["end"])
