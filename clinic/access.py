@@ -127,8 +127,8 @@ def _audit_due(request: HttpRequest, rule: AccessRule) -> bool:
     """Whether this GET writes the page's view row. A throttled page (`audit_every`)
     writes one per viewer and sign-in per window, not one per refresh, so the trail stays
     readable. The window is kept in the cache, not the session, so a poll never writes to
-    the database just to remember it (with several server processes each keeps its own:
-    at most one row per process and viewer)."""
+    the database just to remember it (Redis when REDIS_URL is set, so every server
+    process shares the window; the embedded demo is one process)."""
     if not rule.audit_every:
         return True
     key = f"page-audited:{rule.audit}:{request.user.pk}:{request.session.session_key}"

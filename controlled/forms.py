@@ -65,14 +65,19 @@ class CountForm(forms.Form):
         )
         # The location's latest count when the form was opened: a count recorded
         # meanwhile (another manager's) refuses this one (controlled.services.counts).
-        self.fields["last_count"] = forms.IntegerField(
-            widget=forms.HiddenInput, required=False, min_value=0, max_value=2**62
+        self.fields["last_count"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, max_length=20
         )
         self.fields["password"] = forms.CharField(
             label="Your password (signs the count)",
             widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
             error_messages={"required": "Enter your password to sign the count."},
         )
+
+    def last_count_seen(self) -> int | None:
+        """The latest count when the form was opened (None if the page did not say)."""
+        seen = self.cleaned_data.get("last_count", "")
+        return int(seen) if seen.isdigit() and len(seen) < 19 else None
 
     def rows(self) -> list[tuple[Lot, forms.BoundField, forms.BoundField | None]]:
         return [

@@ -86,6 +86,25 @@ def _one_count_at_a_time(location: Location, purpose: str, last_count_seen: int 
         raise ValidationError({"purpose": problem})
 
 
+def _checked_input(
+    location: Location, purpose: str, business_time: str, lines: list[CountedLot]
+) -> str:
+    """Refuse what the form should have caught; the business time to record."""
+    if purpose not in CountPurpose.values:
+        raise ValidationError({"purpose": "Choose a count or an inventory."})
+    if problem := purpose_problem(location, purpose):
+        raise ValidationError({"purpose": problem})
+    if purpose in INVENTORIES and business_time not in BusinessTime.values:
+        raise ValidationError(
+            {"business_time": "Say whether the inventory is taken at the opening or the close "
+             "of business."}
+        )  # fmt: skip
+    for line in lines:
+        if line.full_containers < 0 or line.opened_units < 0:
+            raise ValidationError({"lines": "Counts cannot be negative."})
+    return business_time if business_time in BusinessTime.values else ""
+
+
 def count_submit(
     *,
     location: Location,
@@ -106,20 +125,7 @@ def count_submit(
     latest count when the form was opened (0: none), refuses the later one, and an
     initial inventory is refused once another was recorded."""
     require(actor, permissions.COUNT_STOCK)
-    if purpose not in CountPurpose.values:
-        raise ValidationError({"purpose": "Choose a count or an inventory."})
-    if problem := purpose_problem(location, purpose):
-        raise ValidationError({"purpose": problem})
-    if purpose in INVENTORIES and business_time not in BusinessTime.values:
-        raise ValidationError(
-            {"business_time": "Say whether the inventory is taken at the opening or the close "
-             "of business."}
-        )  # fmt: skip
-    if purpose == CountPurpose.COUNT:
-        business_time = business_time if business_time in BusinessTime.values else ""
-    for line in lines:
-        if line.full_containers < 0 or line.opened_units < 0:
-            raise ValidationError({"lines": "Counts cannot be negative."})
+    business_time = _checked_input(location, purpose, business_time, lines)
     confirm_password(actor, password, field="password")
     wanted = {line.lot_id: line for line in lines}
     with transaction.atomic():

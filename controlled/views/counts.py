@@ -84,7 +84,7 @@ def count_new(request: HttpRequest, location_id: int, purpose: str) -> HttpRespo
                 password=data["password"],
                 note=data["note"],
                 actor=request.user,
-                last_count_seen=data.get("last_count"),
+                last_count_seen=form.last_count_seen(),
             ),
             then=lambda count: redirect("count_result", count_id=count.pk),
         )
