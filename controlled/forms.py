@@ -66,7 +66,7 @@ class CountForm(forms.Form):
         # The location's latest count when the form was opened: a count recorded
         # meanwhile (another manager's) refuses this one (controlled.services.counts).
         self.fields["last_count"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, max_length=20
+            widget=forms.HiddenInput, required=False, strip=True
         )
         self.fields["password"] = forms.CharField(
             label="Your password (signs the count)",
