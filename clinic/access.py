@@ -13,7 +13,10 @@ hand, and a view cannot show a patient's record without its audit row. The row n
 first record the lookups found, unless the view names the page's subject itself
 (`note_subject(..., page=True)`: an intake page shows one step of the patient's intake, not the
 patient record it looked up). A page polled every few seconds (the nurse board) declares
-how often it is audited (`audit_every`): one row per viewer per window.
+how often it is audited (`audit_every`): one row per viewer per window. A download says
+which row it writes instead of `view` (`audit_action=AuditAction.DOWNLOAD`, or `EXPORT`
+for a report): the decorator writes that one row when the file is served, none when the
+request is refused or the download is not there.
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ from clinic.policy import NotVisible
 ViewFunc = Callable[..., HttpResponse]
 # `audit=True`: write the page's view row from what its scoped lookups found (nothing
 # found, no row). A string names the page (a list, a calendar day) for the row instead.
-# `audit=False` only for views that audit themselves: downloads (a `download` row).
+# `audit=False`: no row at all (a status fragment polled while a document renders).
 Audit = bool | str
+# What a successful GET's row says happened: a page is viewed; a file is downloaded
+# (`download`) or a report exported (`export`).
+READING_ACTIONS = frozenset({AuditAction.VIEW, AuditAction.DOWNLOAD, AuditAction.EXPORT})
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class AccessRule:
     public: bool = False  # no sign-in needed (login, password reset, health check)
     any_signed_in: bool = False  # every signed-in user (logout, own account pages)
     audit: Audit = True
+    audit_action: str = AuditAction.VIEW
     # A page polled every few seconds: at most one view row per viewer (and sign-in) in
     # this many seconds, shared by every view of the same `audit` name (0: every GET).
     audit_every: int = 0
@@ -97,7 +104,7 @@ def _attach(view: ViewFunc, rule: AccessRule) -> ViewFunc:
             and response.status_code == 200
             and _audit_due(request, rule)
         ):
-            _audit_page_view(rule.audit)
+            _audit_page_view(rule.audit, rule.audit_action)
         return response
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]
@@ -120,8 +127,8 @@ def _audit_due(request: HttpRequest, rule: AccessRule) -> bool:
     """Whether this GET writes the page's view row. A throttled page (`audit_every`)
     writes one per viewer and sign-in per window, not one per refresh, so the trail stays
     readable. The window is kept in the cache, not the session, so a poll never writes to
-    the database just to remember it (with several server processes each keeps its own:
-    at most one row per process and viewer)."""
+    the database just to remember it (Redis when REDIS_URL is set, so every server
+    process shares the window; the embedded demo is one process)."""
     if not rule.audit_every:
         return True
     key = f"page-audited:{rule.audit}:{request.user.pk}:{request.session.session_key}"
@@ -131,15 +138,16 @@ def _audit_due(request: HttpRequest, rule: AccessRule) -> bool:
     return shared_cache.add(key, True, rule.audit_every)
 
 
-def _audit_page_view(audit: Audit) -> None:
-    """One `view` row per page: the first record its scoped lookups found, named as the
-    page declares (a string) or as the record's own type."""
+def _audit_page_view(audit: Audit, action: str) -> None:
+    """One row per page (`view`, or a download's `download`/`export`): the first record
+    its scoped lookups found, named as the page declares (a string) or as the record's own
+    type."""
     subjects = current().subjects
     if not subjects and not isinstance(audit, str):
         return
     first = subjects[0] if subjects else None
     audit_record(
-        action=AuditAction.VIEW,
+        action=action,
         patient_id=first.patient_id if first else None,
         object_type=audit if isinstance(audit, str) else first.object_type,
         object_id=first.object_id if first else "",
@@ -147,16 +155,28 @@ def _audit_page_view(audit: Audit) -> None:
 
 
 def permits(
-    action: str, *, audit: Audit = True, audit_every: int = 0, audit_renews: bool = False
+    action: str,
+    *,
+    audit: Audit = True,
+    audit_action: str = AuditAction.VIEW,
+    audit_every: int = 0,
+    audit_renews: bool = False,
 ) -> Callable[[ViewFunc], ViewFunc]:
     """Declare the action of the policy (`clinic.policy`) a view needs, and how its GET is
-    audited: `audit` (above); `audit_every` seconds, at most one row per viewer for a
-    polled page named by `audit`; `audit_renews` for the page that is opened (always one
-    row, and a new window for its polled part)."""
+    audited: `audit` (above); `audit_action`, what the row says happened (a download's
+    `download`, a report's `export`); `audit_every` seconds, at most one row per viewer
+    for a polled page named by `audit`; `audit_renews` for the page that is opened (always
+    one row, and a new window for its polled part)."""
     if (audit_every or audit_renews) and not (isinstance(audit, str) and audit_every > 0):
         raise ValueError("A throttled page audit needs a page name and a window in seconds.")
+    if audit_action not in READING_ACTIONS or (audit_action != AuditAction.VIEW and not audit):
+        raise ValueError("A GET is audited as a view, a download or an export, with a row.")
     rule = AccessRule(
-        action=action, audit=audit, audit_every=audit_every, audit_renews=audit_renews
+        action=action,
+        audit=audit,
+        audit_action=audit_action,
+        audit_every=audit_every,
+        audit_renews=audit_renews,
     )
     return lambda view: _attach(view, rule)
 

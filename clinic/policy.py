@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from clinic.choices import PATIENT_ROLE, Role
+from clinic.choices import PATIENT_ROLE, AccountType, Role
 from clinic.models import Patient, User
 
 # The roles that see every patient's record (each within what their pages show).
@@ -134,6 +134,16 @@ def may(user: Any, action: str, *, patient: Patient | None = None) -> bool:
     if not permission(action).held_by(user):
         return False
     return patient is None or in_scope(user, patient)
+
+
+def holders(action: str) -> QuerySet[User]:
+    """The active logins that hold `action` (whom to tell about work only they may do).
+    Lazy: one query when read."""
+    roles = permission(action).roles
+    staff = Q(staff_roles__role__in=roles - {PATIENT_ROLE}) & ~Q(account_type=AccountType.PATIENT)
+    if PATIENT_ROLE in roles:
+        staff |= Q(account_type=AccountType.PATIENT)
+    return User.objects.filter(staff, is_active=True).distinct()
 
 
 def require(user: User, action: str, *, patient: Patient | None = None, message: str = "") -> None:

@@ -222,26 +222,36 @@ class LocationChoice:
         return len(self.choices) > 1
 
 
+def work_locations(user: User) -> QuerySet[Location]:
+    """The active locations the user works at: the ones they are assigned to; every
+    active one for a user assigned to none (a clinic that never assigned staff). The one
+    answer to "where does this person work" (the picker below and the controlled-substance
+    ledger's scope ask it). Lazy, no query of its own until read (usable as a subquery)."""
+    assigned = Location.objects.filter(is_active=True, staff=user).values("pk")
+    return (
+        Location.objects.filter(is_active=True)
+        .filter(Q(pk__in=assigned) | ~Exists(assigned))
+        .order_by("pk")
+    )
+
+
 def location_choice(user: User) -> LocationChoice:
     """The user's location picker, read in one query and kept on the user object for the
-    rest of the request (the header and the page share it). The remembered location
-    (`User.current_location`) counts while the user may still pick it; otherwise their
-    first assigned active location, else the first active one."""
+    rest of the request (the header and the page share it): the locations they work at
+    (`work_locations`), or every active one for a user who may pick any. The remembered
+    location (`User.current_location`) counts while the user may still pick it; otherwise
+    the first location they work at."""
     cached = getattr(user, "_location_choice", None)
     if cached is not None:
         return cached
     rows = list(
         Location.objects.filter(is_active=True)
-        .annotate(
-            assigned=Exists(
-                User.locations.through.objects.filter(user_id=user.pk, location_id=OuterRef("pk"))
-            )
-        )
+        .annotate(works_here=Exists(work_locations(user).filter(pk=OuterRef("pk"))))
         .order_by("pk")
     )
-    assigned = [row for row in rows if row.assigned]
-    choices = rows if not assigned or may(user, permissions.PICK_ANY_LOCATION) else assigned
-    default = (assigned or rows or [None])[0]
+    works_at = [row for row in rows if row.works_here]
+    choices = rows if may(user, permissions.PICK_ANY_LOCATION) else works_at
+    default = (works_at or [None])[0]
     current = next((row for row in choices if row.pk == user.current_location_id), default)
     choice = LocationChoice(current=current, choices=tuple(choices))
     user._location_choice = choice

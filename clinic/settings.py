@@ -308,6 +308,20 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+
+# --- Cache ---------------------------------------------------------------------------------
+# What every web process must see alike lives in the cache: the signing-password throttle
+# (controlled.services.signing), the audit window of polled pages (clinic.access). With
+# several gunicorn workers that is Redis (REDIS_URL); the embedded demo is one process
+# (runserver), where Django's in-memory cache is shared by all its threads.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "clinic",
+        }
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -63,11 +63,21 @@ class CountForm(forms.Form):
         self.fields["note"] = forms.CharField(
             label="Note (optional)", required=False, max_length=500
         )
+        # The location's latest count when the form was opened: a count recorded
+        # meanwhile (another manager's) refuses this one (controlled.services.counts).
+        self.fields["last_count"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, strip=True
+        )
         self.fields["password"] = forms.CharField(
             label="Your password (signs the count)",
             widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
             error_messages={"required": "Enter your password to sign the count."},
         )
+
+    def last_count_seen(self) -> int | None:
+        """The latest count when the form was opened (None if the page did not say)."""
+        seen = self.cleaned_data.get("last_count", "")
+        return int(seen) if seen.isdigit() and len(seen) < 19 else None
 
     def rows(self) -> list[tuple[Lot, forms.BoundField, forms.BoundField | None]]:
         return [

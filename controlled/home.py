@@ -14,11 +14,11 @@ from django.http import HttpRequest
 
 from clinic import clock
 from clinic.policy import may
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import DiscrepancyStatus
 from controlled.models import NAMED_PATIENT_DAYS, Discrepancy, Lot, TheftLossCase
 from controlled.selectors.inventories import inventory_due
-from controlled.selectors.locations import ledger_locations
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     )
     if not (cases or counts or decides or destroys):
         return None
-    locations = ledger_locations(user)  # a subquery of each query below
+    locations = work_locations(user)  # a subquery of each query below
     context: dict[str, Any] = {}
     if cases:
         open_cases = TheftLossCase.objects.filter(location__in=locations).filter(

@@ -38,6 +38,10 @@ class SessionsConfig(AppConfig):
         from sessions.selectors.scheduling import portal_next_session
 
         PORTAL_FACTS.append(portal_next_session)
+        from controlled.selectors.named_patients import NAMED_PATIENT_SOURCES
+        from sessions.selectors.location import esketamine_patients_at
+
+        NAMED_PATIENT_SOURCES.append(esketamine_patients_at)
         from clinic.context_processors import NAVIGATION, NavItem
 
         NAVIGATION[2:2] = [

@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from clinic.context import note_subject
-from clinic.models import User
+from clinic.models import Location, User
 from clinic.policy import NotVisible
+from clinic.selectors import work_locations
 from controlled.choices import DiscrepancyStatus
 from controlled.models import Destruction, Discrepancy, StockCount, TheftLossCase
-from controlled.selectors.locations import ledger_locations
 
 
 def _found(queryset: QuerySet, pk: int, object_type: str):  # type: ignore[no-untyped-def]
@@ -24,7 +24,7 @@ def _found(queryset: QuerySet, pk: int, object_type: str):  # type: ignore[no-un
 
 def count_for_user(user: User, count_id: int) -> StockCount:
     return _found(
-        StockCount.objects.filter(location__in=ledger_locations(user)).select_related(
+        StockCount.objects.filter(location__in=work_locations(user)).select_related(
             "location", "counted_by"
         ),
         count_id,
@@ -42,7 +42,7 @@ def count_lines(count: StockCount) -> list:  # type: ignore[type-arg]
 
 def discrepancies_for_user(user: User) -> QuerySet[Discrepancy]:
     return (
-        Discrepancy.objects.filter(line__count__location__in=ledger_locations(user))
+        Discrepancy.objects.filter(line__count__location__in=work_locations(user))
         .select_related(
             "line__lot__product",
             "line__count__location",
@@ -71,7 +71,7 @@ def discrepancy_for_user(user: User, discrepancy_id: int) -> Discrepancy:
 
 
 def cases_for_user(user: User) -> QuerySet[TheftLossCase]:
-    return TheftLossCase.objects.filter(location__in=ledger_locations(user)).select_related(
+    return TheftLossCase.objects.filter(location__in=work_locations(user)).select_related(
         "location", "discovered_by", "notice_sent_by", "form_106_filed_by"
     )
 
@@ -81,7 +81,7 @@ def case_for_user(user: User, case_id: int) -> TheftLossCase:
 
 
 def destructions_for_user(user: User) -> QuerySet[Destruction]:
-    return Destruction.objects.filter(location__in=ledger_locations(user)).select_related(
+    return Destruction.objects.filter(location__in=work_locations(user)).select_related(
         "location", "destroyed_by", "first_witness", "second_witness"
     )
 
@@ -92,7 +92,14 @@ def destruction_for_user(user: User, destruction_id: int) -> Destruction:
 
 def counts_of(user: User, limit: int = 30) -> list[StockCount]:
     return list(
-        StockCount.objects.filter(location__in=ledger_locations(user))
+        StockCount.objects.filter(location__in=work_locations(user))
         .select_related("location", "counted_by")
         .order_by("-counted_at", "-pk")[:limit]
     )
+
+
+def latest_count_id(location: Location) -> int:
+    """The id of the location's latest count or inventory (0: none yet): the count form
+    carries it, so a count another manager recorded meanwhile refuses the second."""
+    latest = StockCount.objects.filter(location=location).order_by("-pk")
+    return latest.values_list("pk", flat=True).first() or 0

@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from clinic.context import note_subject
 from clinic.models import Location, Patient, User
 from clinic.policy import NotVisible
-from clinic.selectors import current_location
+from clinic.selectors import current_location, work_locations
 from controlled.models import LedgerEntry, Lot
-from controlled.selectors.locations import ledger_locations
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,8 @@ class LotRow:
 
 def locations_for(user: User) -> list[Location]:
     """The locations whose stock the user reads: the ones they work at (every active one
-    for staff assigned to none), as for counts and reports (`ledger_locations`)."""
-    return list(ledger_locations(user))
+    for staff assigned to none), as for counts and reports (`work_locations`)."""
+    return list(work_locations(user))
 
 
 def location_chosen(user: User, location_id: str | int | None) -> Location | None:
@@ -69,7 +68,7 @@ def lot_for_user(user: User, lot_id: int) -> Lot:
     lot = (
         Lot.objects.filter(pk=lot_id).select_related("product", "location", "named_patient").first()
     )
-    if lot is None or not ledger_locations(user).filter(pk=lot.location_id).exists():
+    if lot is None or not work_locations(user).filter(pk=lot.location_id).exists():
         # Another location's stock is not this user's to read (staff assignment).
         raise NotVisible(patient_id=None, object_type="controlled.lot", object_id=lot_id)
     note_subject(patient_id=lot.named_patient_id, object_type="controlled.lot", object_id=lot.pk)
@@ -86,6 +85,17 @@ def lot_entries(lot: Lot) -> QuerySet[LedgerEntry]:
         .prefetch_related(Prefetch("corrections", queryset=LedgerEntry.objects.order_by("pk")))
         .order_by("pk")
     )
+
+
+def entry_page(lot: Lot, entry_id: str, per_page: int) -> int | None:
+    """The page of `lot_entries` (in the order posted, `per_page` a page) that holds the
+    entry asked for; None for an entry that is not the lot's (one query)."""
+    if not entry_id.isdigit() or int(entry_id) >= 2**63:
+        return None
+    counted = LedgerEntry.objects.filter(lot=lot, pk__lte=int(entry_id)).aggregate(
+        position=Count("pk"), found=Count("pk", filter=Q(pk=int(entry_id)))
+    )
+    return (counted["position"] - 1) // per_page + 1 if counted["found"] else None
 
 
 def location_stocks_drug(location: Location | None, drug: str) -> bool:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from clinic import clock
 from clinic.audit import audit_record
@@ -63,20 +64,32 @@ def purpose_problem(location: Location, purpose: str) -> str | None:
     return None
 
 
-def count_submit(
-    *,
-    location: Location,
-    purpose: str,
-    lines: list[CountedLot],
-    password: str,
-    actor: User,
-    business_time: str = "",
-    note: str = "",
-) -> StockCount:
-    """Record a signed count (or inventory) of every countable lot of `location`; each
-    line keeps the ledger's balance at this moment, and each difference opens a
-    discrepancy. Refused with a message on the field at fault; nothing is written then."""
-    require(actor, permissions.COUNT_STOCK)
+def _one_count_at_a_time(location: Location, purpose: str, last_count_seen: int | None) -> None:
+    """Lock the location's row (a second count waits for the first to commit), then
+    refuse a count that another one overtook while it was being made."""
+    Location.objects.select_for_update().filter(pk=location.pk).first()
+    latest = (
+        StockCount.objects.filter(location=location)
+        .select_related("counted_by")
+        .order_by("-pk")
+        .first()
+    )
+    if last_count_seen is not None and (latest.pk if latest else 0) != last_count_seen:
+        at = timezone.localtime(latest.counted_at, location.zone)
+        what = latest.get_purpose_display().lower()
+        raise ValidationError(
+            {"lines": f"{latest.counted_by.display_name} recorded a {what} "
+             f"of {location.name} at {at:%H:%M} while you were counting, so yours was not "
+             "recorded. Open theirs from the counts page, or start a new count there."}
+        )  # fmt: skip
+    if problem := purpose_problem(location, purpose):
+        raise ValidationError({"purpose": problem})
+
+
+def _checked_input(
+    location: Location, purpose: str, business_time: str, lines: list[CountedLot]
+) -> str:
+    """Refuse what the form should have caught; the business time to record."""
     if purpose not in CountPurpose.values:
         raise ValidationError({"purpose": "Choose a count or an inventory."})
     if problem := purpose_problem(location, purpose):
@@ -86,14 +99,37 @@ def count_submit(
             {"business_time": "Say whether the inventory is taken at the opening or the close "
              "of business."}
         )  # fmt: skip
-    if purpose == CountPurpose.COUNT:
-        business_time = business_time if business_time in BusinessTime.values else ""
     for line in lines:
         if line.full_containers < 0 or line.opened_units < 0:
             raise ValidationError({"lines": "Counts cannot be negative."})
+    return business_time if business_time in BusinessTime.values else ""
+
+
+def count_submit(
+    *,
+    location: Location,
+    purpose: str,
+    lines: list[CountedLot],
+    password: str,
+    actor: User,
+    business_time: str = "",
+    note: str = "",
+    last_count_seen: int | None = None,
+) -> StockCount:
+    """Record a signed count (or inventory) of every countable lot of `location`; each
+    line keeps the ledger's balance at this moment, and each difference opens a
+    discrepancy. Refused with a message on the field at fault; nothing is written then.
+
+    Counts of one location are recorded one at a time (its row is locked). Two managers
+    counting the same stock at once record one count: `last_count_seen`, the location's
+    latest count when the form was opened (0: none), refuses the later one, and an
+    initial inventory is refused once another was recorded."""
+    require(actor, permissions.COUNT_STOCK)
+    business_time = _checked_input(location, purpose, business_time, lines)
     confirm_password(actor, password, field="password")
     wanted = {line.lot_id: line for line in lines}
     with transaction.atomic():
+        _one_count_at_a_time(location, purpose, last_count_seen)
         lots = list(countable_lots(location).select_for_update(of=("self",)).order_by("pk"))
         if {lot.pk for lot in lots} != set(wanted):
             raise ValidationError(

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import clock
-from clinic.choices import Role
 from clinic.models import Location, Reminder, User
 from clinic.notifications import kinds, reminders
+from clinic.policy import holders
+from controlled.permissions import COUNT_STOCK
 from controlled.selectors.inventories import REMIND_DAYS, InventoryDue, inventory_due
 
 INVENTORY_DUE = "inventory_due"
@@ -43,12 +44,10 @@ def register() -> None:
 
 
 def managers_of(location: Location) -> list[User]:
-    """The location's controlled-substance managers (every manager when none is assigned
-    to it)."""
-    managers = User.objects.filter(
-        is_active=True, staff_roles__role=Role.CONTROLLED_SUBSTANCE_MANAGER
-    ).distinct()
-    assigned = [user for user in managers.filter(locations=location)]
+    """Who takes the location's inventory: the holders of `controlled.count_stock` (the
+    policy says who) assigned to it; every holder when none is assigned to it."""
+    managers = holders(COUNT_STOCK).order_by("pk")
+    assigned = list(managers.filter(locations=location))
     return assigned or list(managers)
 
 

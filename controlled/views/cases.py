@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import datetime as dt
+
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,13 +13,13 @@ from django.views.decorators.http import require_http_methods
 
 from clinic import clock
 from clinic.access import permits
-from clinic.forms import attach_errors
-from clinic.models import User
+from clinic.models import Location, User
+from clinic.posting import submit_form
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import DiscrepancyStatus
 from controlled.forms import CaseForm, DecideForm, Form106Form
 from controlled.home import case_deadlines
-from controlled.selectors.locations import ledger_locations
 from controlled.selectors.records import (
     case_for_user,
     cases_for_user,
@@ -45,25 +46,31 @@ def discrepancy_decide(request: HttpRequest, discrepancy_id: int) -> HttpRespons
     discrepancy = discrepancy_for_user(request.user, discrepancy_id)
     form = DecideForm(request.POST or None)
     is_open = discrepancy.status == DiscrepancyStatus.OPEN
-    if request.method == "POST" and is_open and form.is_valid():
-        explanation = form.cleaned_data["explanation"]
-        try:
-            if request.POST.get("decision") == "escalate":
-                case = discrepancy_escalate(
-                    discrepancy=discrepancy, explanation=explanation, actor=request.user
-                )
-                return redirect("case_detail", case_id=case.pk)
-            discrepancy_resolve(
-                discrepancy=discrepancy, explanation=explanation, actor=request.user
-            )
-            return redirect("discrepancy_decide", discrepancy_id=discrepancy.pk)
-        except ValidationError as refused:
-            attach_errors(form, refused, default_field="explanation")
+    escalate = request.POST.get("decision") == "escalate"
+
+    def decide(data: dict[str, str]) -> object:
+        decision = discrepancy_escalate if escalate else discrepancy_resolve
+        return decision(
+            discrepancy=discrepancy, explanation=data["explanation"], actor=request.user
+        )
+
+    done = is_open and submit_form(
+        request,
+        form,
+        decide,
+        default_field="explanation",
+        then=lambda case: (
+            redirect("case_detail", case_id=case.pk)
+            if escalate
+            else redirect("discrepancy_decide", discrepancy_id=discrepancy.pk)
+        ),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "controlled/discrepancy.html",
         {"discrepancy": discrepancy, "line": discrepancy.line, "form": form, "is_open": is_open},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -89,10 +96,16 @@ def _staff() -> QuerySet[User]:
     )
 
 
+def _at_location(typed: dt.datetime, location: Location) -> dt.datetime:
+    """The moment typed, read as the location's wall-clock time."""
+    naive = typed if timezone.is_naive(typed) else timezone.make_naive(typed)
+    return timezone.make_aware(naive, location.zone)
+
+
 @permits(permissions.MANAGE_CASES, audit="controlled.case_form")
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    locations = ledger_locations(request.user)
+    locations = work_locations(request.user)
     form = CaseForm(
         request.POST or None,
         locations=locations,
@@ -102,31 +115,24 @@ def case_new(request: HttpRequest) -> HttpResponse:
             "discovered_at": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        location = data["location"]
-        discovered_at = data["discovered_at"]
-        if timezone.is_naive(discovered_at):
-            discovered_at = timezone.make_aware(discovered_at, location.zone)
-        else:
-            discovered_at = timezone.make_aware(timezone.make_naive(discovered_at), location.zone)
-        try:
-            case = case_open(
-                location=location,
-                discovered_at=discovered_at,
-                discovered_by=data["discovered_by"],
-                description=data["description"],
-                actor=request.user,
-            )
-        except ValidationError as refused:
-            attach_errors(form, refused)
-        else:
-            return redirect("case_detail", case_id=case.pk)
+    done = submit_form(
+        request,
+        form,
+        lambda data: case_open(
+            location=data["location"],
+            discovered_at=_at_location(data["discovered_at"], data["location"]),
+            discovered_by=data["discovered_by"],
+            description=data["description"],
+            actor=request.user,
+        ),
+        then=lambda case: redirect("case_detail", case_id=case.pk),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "controlled/case_form.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -135,20 +141,20 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for_user(request.user, case_id)
     form = Form106Form(request.POST if request.POST.get("step") == "form_106" else None)
-    if request.method == "POST":
-        step = request.POST.get("step")
-        if step == "notice":
-            case_notice_sent(case=case, actor=request.user)
-            return redirect("case_detail", case_id=case.pk)
-        if step == "form_106" and form.is_valid():
-            try:
-                case_form_106_filed(
-                    case=case, reference=form.cleaned_data["reference"], actor=request.user
-                )
-            except ValidationError as refused:
-                attach_errors(form, refused, default_field="reference")
-            else:
-                return redirect("case_detail", case_id=case.pk)
+    if request.method == "POST" and request.POST.get("step") == "notice":
+        case_notice_sent(case=case, actor=request.user)
+        return redirect("case_detail", case_id=case.pk)
+    done = submit_form(
+        request,
+        form,
+        lambda data: case_form_106_filed(
+            case=case, reference=data["reference"], actor=request.user
+        ),
+        default_field="reference",
+        then=lambda _: redirect("case_detail", case_id=case.pk),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "controlled/case.html",
@@ -158,5 +164,4 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "discrepancies": list(case.discrepancies.select_related("line__lot__product")),
         },
-        status=400 if request.method == "POST" else 200,
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,16 +11,22 @@ from django.views.decorators.http import require_http_methods
 
 from clinic import clock
 from clinic.access import permits
-from clinic.forms import attach_errors
 from clinic.models import User
-from clinic.policy import may, permission
+from clinic.policy import holders, may
+from clinic.posting import submit_form
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import CountPurpose
 from controlled.forms import CountForm, DestructionForm
 from controlled.home import home_panel
 from controlled.selectors.inventories import inventory_due
-from controlled.selectors.locations import ledger_locations, location_for_user
-from controlled.selectors.records import count_for_user, count_lines, counts_of
+from controlled.selectors.locations import location_for_user
+from controlled.selectors.records import (
+    count_for_user,
+    count_lines,
+    counts_of,
+    latest_count_id,
+)
 from controlled.services.counts import CountedLot, count_submit, countable_lots, purpose_problem
 from controlled.services.destruction import DestroyedLot, Witness, destruction_record
 
@@ -35,7 +40,7 @@ PURPOSE_CODES = {
 @permits(permissions.COUNT_STOCK, audit="controlled.counts")
 def counts_overview(request: HttpRequest) -> HttpResponse:
     """Each location's inventory status, its recent counts, and the buttons to count."""
-    locations = list(ledger_locations(request.user))
+    locations = list(work_locations(request.user))
     return TemplateResponse(
         request,
         "controlled/counts.html",
@@ -58,11 +63,18 @@ def count_new(request: HttpRequest, location_id: int, purpose: str) -> HttpRespo
     problem = purpose_problem(location, purpose)
     lots = list(countable_lots(location))
     inventory = purpose != CountPurpose.COUNT
-    form = CountForm(request.POST or None, lots=lots, inventory=inventory)
-    if request.method == "POST" and not problem and form.is_valid():
-        data = form.cleaned_data
-        try:
-            count = count_submit(
+    form = CountForm(
+        request.POST or None,
+        lots=lots,
+        inventory=inventory,
+        initial={"last_count": latest_count_id(location)},
+    )
+    done = None
+    if not problem:
+        done = submit_form(
+            request,
+            form,
+            lambda data: count_submit(
                 location=location,
                 purpose=purpose,
                 business_time=data.get("business_time", ""),
@@ -72,11 +84,12 @@ def count_new(request: HttpRequest, location_id: int, purpose: str) -> HttpRespo
                 password=data["password"],
                 note=data["note"],
                 actor=request.user,
-            )
-        except ValidationError as refused:
-            attach_errors(form, refused)
-        else:
-            return redirect("count_result", count_id=count.pk)
+                last_count_seen=form.last_count_seen(),
+            ),
+            then=lambda count: redirect("count_result", count_id=count.pk),
+        )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "controlled/count_form.html",
@@ -88,7 +101,6 @@ def count_new(request: HttpRequest, location_id: int, purpose: str) -> HttpRespo
             "form": form,
             "today": clock.localdate(location.zone),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -110,14 +122,7 @@ def count_result(request: HttpRequest, count_id: int) -> HttpResponse:
 
 def _witnesses(actor: User) -> QuerySet[User]:
     """Staff who may witness (the policy's roles), other than the person destroying."""
-    return (
-        User.objects.filter(
-            is_active=True, staff_roles__role__in=sorted(permission(permissions.WITNESS).roles)
-        )
-        .exclude(pk=actor.pk)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return holders(permissions.WITNESS).exclude(pk=actor.pk).order_by("last_name", "first_name")
 
 
 @permits(permissions.DESTROY_STOCK, audit="controlled.destruction_form")
@@ -131,38 +136,37 @@ def destruction_new(request: HttpRequest, location_id: int) -> HttpResponse:
         witnesses=_witnesses(request.user),
         initial={"destroyed_on": clock.localdate(location.zone)},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            destruction = destruction_record(
-                location=location,
-                reason=data["reason"],
-                method=data["method"],
-                destroyed_on=data["destroyed_on"],
-                lines=[
-                    DestroyedLot(lot.pk, data[f"units_{lot.pk}"], data[f"containers_{lot.pk}"])
-                    for lot in lots
-                    if data.get(f"units_{lot.pk}")
-                ],
-                first=Witness(data["first_witness"], data["first_password"]),
-                second=Witness(data["second_witness"], data["second_password"]),
-                note=data["note"],
-                actor=request.user,
-            )
-        except ValidationError as refused:
-            attach_errors(form, refused)
-        else:
-            return TemplateResponse(
-                request,
-                "controlled/destruction_done.html",
-                {
-                    "destruction": destruction,
-                    "may_download": may(request.user, permissions.READ_REPORTS),
-                },
-            )
+    done = submit_form(
+        request,
+        form,
+        lambda data: destruction_record(
+            location=location,
+            reason=data["reason"],
+            method=data["method"],
+            destroyed_on=data["destroyed_on"],
+            lines=[
+                DestroyedLot(lot.pk, data[f"units_{lot.pk}"], data[f"containers_{lot.pk}"])
+                for lot in lots
+                if data.get(f"units_{lot.pk}")
+            ],
+            first=Witness(data["first_witness"], data["first_password"]),
+            second=Witness(data["second_witness"], data["second_password"]),
+            note=data["note"],
+            actor=request.user,
+        ),
+        then=lambda destruction: TemplateResponse(
+            request,
+            "controlled/destruction_done.html",
+            {
+                "destruction": destruction,
+                "may_download": may(request.user, permissions.READ_REPORTS),
+            },
+        ),
+    )
+    if done:
+        return done
     return TemplateResponse(
         request,
         "controlled/destruction_form.html",
         {"location": location, "form": form},
-        status=400 if request.method == "POST" else 200,
     )

@@ -1,6 +1,6 @@
 """The reports page and its downloads (PDF and CSV), the inventory PDF and the Form 41
-PDF. Each download writes its own audit row ("export" for a report, "download" for an
-inventory or a destruction record)."""
+PDF. Each download is audited by its decorator: one "export" row naming the report, its
+location and period, or one "download" row naming the inventory or destruction record."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from django.template.response import TemplateResponse
 
 from clinic import clock
 from clinic.access import permits
-from clinic.audit import audit_record
 from clinic.choices import AuditAction
+from clinic.context import note_subject
+from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.forms import ReportForm
 from controlled.reports import (
@@ -26,7 +27,6 @@ from controlled.reports import (
     report_pdf,
     safe_cell,
 )
-from controlled.selectors.locations import ledger_locations
 from controlled.selectors.records import (
     count_for_user,
     counts_of,
@@ -47,7 +47,7 @@ def _csv_stream(columns: list[str], rows: Iterator[list[object]]) -> Iterator[st
         yield writer.writerow([safe_cell(cell) for cell in row])
 
 
-def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, form: ReportForm) -> HttpResponse:
     return TemplateResponse(
         request,
         "controlled/reports.html",
@@ -58,7 +58,6 @@ def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResp
                 destructions_for_user(request.user).order_by("-destroyed_on")[:30]
             ),
         },
-        status=status,
     )
 
 
@@ -66,28 +65,29 @@ def _page(request: HttpRequest, form: ReportForm, status: int = 200) -> HttpResp
 def reports(request: HttpRequest) -> HttpResponse:
     today = clock.localdate()
     form = ReportForm(
-        locations=ledger_locations(request.user),
+        locations=work_locations(request.user),
         initial={"start": today.replace(day=1), "end": today, "format": "pdf"},
     )
     return _page(request, form)
 
 
-@permits(permissions.READ_REPORTS, audit=False)
+@permits(permissions.READ_REPORTS, audit_action=AuditAction.EXPORT)
 def report_download(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return redirect("controlled_reports")
-    form = ReportForm(request.GET, locations=ledger_locations(request.user))
+    form = ReportForm(request.GET, locations=work_locations(request.user))
     if not form.is_valid():
-        return _page(request, form, status=400)
+        return _page(request, form)
     data = form.cleaned_data
     report = REPORTS[data["report"]]
     period = Period(data["location"], data["start"], data["end"])
     registrant = period.location.dea_number or period.location.pk
     name = f"{report.code}-{registrant}-{period.start}-{period.end}"
-    audit_record(
-        action=AuditAction.EXPORT,
+    note_subject(
+        patient_id=None,
         object_type=f"controlled.report.{report.code}",
         object_id=f"{period.location.pk}:{period.start}:{period.end}:{data['format']}",
+        page=True,
     )
     if data["format"] == "csv":
         response = StreamingHttpResponse(
@@ -107,17 +107,15 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     return response
 
 
-@permits(permissions.READ_REPORTS, audit=False)
+@permits(permissions.READ_REPORTS, audit_action=AuditAction.DOWNLOAD)
 def inventory_download(request: HttpRequest, count_id: int) -> HttpResponse:
     count = count_for_user(request.user, count_id)
-    audit_record(action=AuditAction.DOWNLOAD, obj=count)
     day = count.counted_at.astimezone(count.location.zone).date()
     return _pdf(inventory_pdf(count, generated_for=request.user), f"{count.purpose}-{day}")
 
 
-@permits(permissions.READ_REPORTS, audit=False)
+@permits(permissions.READ_REPORTS, audit_action=AuditAction.DOWNLOAD)
 def destruction_download(request: HttpRequest, destruction_id: int) -> HttpResponse:
     destruction = destruction_for_user(request.user, destruction_id)
-    audit_record(action=AuditAction.DOWNLOAD, obj=destruction)
     on: dt.date = destruction.destroyed_on
     return _pdf(destruction_pdf(destruction, generated_for=request.user), f"form-41-{on}")

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods
 from clinic import clock
 from clinic.access import permits
 from clinic.forms import attach_errors
-from clinic.policy import patients_visible_to
 from controlled.permissions import RECEIVE_STOCK, VIEW_LEDGER
 from controlled.receipt_forms import ReceiptForm, ReceiptLineFormSet
+from controlled.selectors.named_patients import named_patient_choices
 from controlled.selectors.stock import (
+    entry_page,
     location_chosen,
     locations_for,
     lot_entries,
@@ -57,8 +58,10 @@ def stock(request: HttpRequest) -> HttpResponse:
 def lot_ledger(request: HttpRequest, lot_id: int) -> HttpResponse:
     lot = lot_for_user(request.user, lot_id)
     # In the order posted; the latest entries first shown (an inspector pages back).
+    # A link to one entry (`?entry=<id>`: "corrects #n") opens the page that holds it.
     paginator = Paginator(lot_entries(lot), ENTRIES_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
+    wanted = entry_page(lot, request.GET.get("entry", ""), ENTRIES_PER_PAGE)
+    page = paginator.get_page(wanted or request.GET.get("page") or paginator.num_pages)
     return TemplateResponse(request, "controlled/lot.html", {"lot": lot, "page": page})
 
 
@@ -103,7 +106,7 @@ def _attach(form: ReceiptForm, formset: ReceiptLineFormSet, lines, error: Valida
 @require_http_methods(["GET", "POST"])
 def receipt_new(request: HttpRequest) -> HttpResponse:
     location = location_chosen(request.user, request.GET.get("location"))
-    patients = patients_visible_to(request.user).order_by("legal_last_name", "legal_first_name")
+    patients = named_patient_choices(request.user, location)
     data = request.POST if request.method == "POST" else None
     form = ReceiptForm(data, initial={"received_on": timezone.localdate(clock.now())})
     formset = ReceiptLineFormSet(data, prefix="line", form_kwargs={"patients": patients})

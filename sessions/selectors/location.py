@@ -3,9 +3,14 @@ registration the treatment gate checks and the REMS setting the form names."""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from clinic import clock
+from clinic.choices import JourneyState
 from clinic.models import Chair, Location, Patient, User
 from clinic.selectors import current_location, location_choice
-from sessions.models import Appointment, TreatmentSession
+from intake.choices import Route
+from sessions.models import Appointment, AppointmentStatus, TreatmentPlan, TreatmentSession
 
 
 def session_location(session: TreatmentSession) -> Location | None:
@@ -44,3 +49,31 @@ def booking_location(patient: Patient, user: User, asked: str | None = None) -> 
 def appointment_location(appointment: Appointment) -> Location | None:
     """Where a booked session is (its chair's location): a reschedule stays there."""
     return Location.objects.filter(chairs__pk=appointment.chair_id).first()
+
+
+# A named-patient receipt is for a patient in treatment: planned, in their series, or
+# between boosters (not paused, discharged or not yet planned).
+_IN_TREATMENT = (JourneyState.PLAN, JourneyState.INDUCTION, JourneyState.MAINTENANCE)
+
+
+def esketamine_patients_at(location: Location) -> QuerySet[Patient]:
+    """The ids of the patients in treatment whose current plan is the nasal esketamine
+    route and who are treated at `location`: their home location, no home location (a
+    clinic that never set one), or a session booked at one of its chairs. A subquery for
+    the ledger's receipt form (`controlled.selectors.named_patients`)."""
+    latest_route = (
+        TreatmentPlan.objects.filter(patient=OuterRef("pk")).order_by("-version").values("route")
+    )
+    booked_here = Appointment.objects.filter(
+        patient=OuterRef("pk"),
+        chair__location=location,
+        status=AppointmentStatus.SCHEDULED,
+        start__gte=clock.now(),
+    )
+    return (
+        Patient.objects.filter(journey_state__in=_IN_TREATMENT)
+        .annotate(route=Subquery(latest_route[:1]))
+        .filter(route=Route.INTRANASAL_ESKETAMINE)
+        .filter(Q(home_location=location) | Q(home_location__isnull=True) | Exists(booked_here))
+        .values("pk")
+    )

@@ -135,3 +135,32 @@ def test_a_patient_login_cannot_pick(client, places) -> None:
     client.force_login(patient.user)
     answer = client.post(reverse("location_pick"), {"location": places[1].pk})
     assert answer.status_code == 403
+
+
+def test_the_picker_and_the_ledger_scope_read_one_answer_of_where_someone_works(places) -> None:
+    """`work_locations` is the one answer: the picker offers exactly those locations
+    (every active one for an admin, who may pick any), and the controlled-substance
+    ledger opens exactly those (an inactive location is in neither)."""
+    from clinic.policy import NotVisible
+    from clinic.selectors import work_locations
+    from controlled.selectors.locations import location_for_user
+
+    riverside, harbor = places
+    closed = LocationFactory(name="Closed", dea_number="FC1234563", is_active=False)
+    nurse = StaffFactory(roles=[Role.NURSE])
+    nurse.locations.add(harbor, closed)
+    unassigned = StaffFactory(roles=[Role.NURSE])
+    admin = StaffFactory(roles=[Role.ADMIN])
+    admin.locations.add(riverside)
+
+    assert list(work_locations(nurse)) == [harbor]
+    assert list(location_choice(_fresh(nurse)).choices) == [harbor]
+    assert location_for_user(nurse, harbor.pk) == harbor
+    for elsewhere in (riverside, closed):
+        with pytest.raises(NotVisible):
+            location_for_user(nurse, elsewhere.pk)
+    assert list(work_locations(unassigned)) == [riverside, harbor]
+    assert list(location_choice(_fresh(unassigned)).choices) == [riverside, harbor]
+    assert list(work_locations(admin)) == [riverside]
+    assert list(location_choice(_fresh(admin)).choices) == [riverside, harbor]
+    assert location_choice(_fresh(admin)).current == riverside

@@ -58,10 +58,36 @@ def test_a_lot_page_shows_every_entry_with_its_running_balance_and_corrections(
     sign_in(client, personas.psychiatrist)
     html = client.get(reverse("controlled_lot", args=[lot.pk])).content.decode()
     assert "63.8 mg" in html and "-36.2 mg" in html and "Wrong lot chosen" in html
-    assert f'corrects <a href="#entry-{given.pk}">' in html
+    assert f'corrects <a href="?entry={given.pk}#entry-{given.pk}">' in html
     assert "Alice Quillfeather" in html or "Quillfeather" in html
     row = AuditEvent.objects.filter(action="view", user=personas.psychiatrist).latest("id")
     assert (row.object_type, row.object_id) == ("controlled.lot", str(lot.pk))
+
+
+def test_corrects_links_to_the_page_holding_the_corrected_entry(client, personas) -> None:
+    """The ledger shows the latest 50 entries first; a correction posted 60 entries after
+    the dose it corrects links to the older page, where the dose is, and back."""
+    from controlled.views.stock import ENTRIES_PER_PAGE
+
+    lot = receive(containers=5)
+    given = _give(lot, "1", personas.patient_a, personas.nurse)
+    for _ in range(60):
+        _give(lot, "1", PatientFactory(), personas.nurse)
+    fix = correction_post(entry=given, reason="Wrong patient", actor=personas.nurse,
+                          occurred_at=timezone.now())  # fmt: skip
+    sign_in(client, personas.psychiatrist)
+    url = reverse("controlled_lot", args=[lot.pk])
+    latest = client.get(url).content.decode()
+    assert f'id="entry-{fix.pk}"' in latest and f'id="entry-{given.pk}"' not in latest
+    link = f"?entry={given.pk}#entry-{given.pk}"
+    assert f'corrects <a href="{link}">' in latest
+    older = client.get(f"{url}?entry={given.pk}").content.decode()
+    assert f'id="entry-{given.pk}"' in older and f'id="entry-{fix.pk}"' not in older
+    assert f'corrected by <a href="?entry={fix.pk}#entry-{fix.pk}">' in older
+    assert ENTRIES_PER_PAGE < 62
+    # An entry of another lot, or nonsense, shows the latest page (never an error).
+    for asked in ("999999", "x", "9" * 30):
+        assert f'id="entry-{fix.pk}"' in client.get(f"{url}?entry={asked}").content.decode()
 
 
 def test_the_pages_queries_do_not_grow_with_lots_or_entries(client, personas) -> None:
@@ -139,3 +165,61 @@ def test_staff_read_the_stock_of_the_locations_they_work_at_only(client, persona
     personas.nurse.save(update_fields=["current_location"])
     html = client.get(reverse("controlled_stock")).content.decode()
     assert "KT-THERE" in html and "KT-HERE" not in html
+
+
+def test_the_receipt_form_names_only_patients_on_nasal_esketamine_at_that_location(
+    client,
+) -> None:
+    """The named-patient select lists the patients in treatment on the esketamine nasal
+    route at the receiving location (home there, or a session booked at its chairs), not
+    every patient; a patient it does not list is refused at the field, the rest kept."""
+    from clinic.choices import JourneyState
+    from tests.factories.clinic import ChairFactory
+    from tests.factories.sessions import AppointmentFactory, TreatmentPlanFactory
+
+    here = LocationFactory(name="Riverside")
+    there = LocationFactory(name="Harbor Point", dea_number="FH7654329")
+
+    def on_plan(last_name: str, home, esketamine: bool = True, **state):  # type: ignore[no-untyped-def]
+        patient = PatientFactory(
+            in_treatment=True, home_location=home, legal_last_name=last_name, **state
+        )
+        TreatmentPlanFactory(patient=patient, esketamine=esketamine)
+        return patient
+
+    spray = on_plan("Sprayhere", here)
+    on_plan("Infusion", here, esketamine=False)
+    elsewhere = on_plan("Elsewhere", there)
+    on_plan("Discharged", here, journey_state=JourneyState.DISCHARGED)
+    visiting = PatientFactory(
+        in_treatment=True, home_location=there, legal_last_name="Visiting",
+        journey_state=JourneyState.INDUCTION,
+    )  # fmt: skip
+    AppointmentFactory(patient=visiting, esketamine=True, chair=ChairFactory(location=here))
+    boss = manager()
+    boss.locations.add(here, there)
+    sign_in(client, boss)
+    url = f"{reverse('controlled_receipt_new')}?location={here.pk}"
+    html = client.get(url).content.decode()
+    assert "Sprayhere" in html and "Visiting" in html
+    for absent in ("Infusion", "Elsewhere", "Discharged"):
+        assert absent not in html, absent
+    devices = ProductFactory(esketamine=True)
+    data = {
+        "supplier_name": "Specialty Rx", "supplier_address": "1 Main St, Boston MA",
+        "supplier_dea": "RC0314156", "invoice_number": "SP-9",
+        "received_on": timezone.localdate().isoformat(),
+        "line-TOTAL_FORMS": "1", "line-INITIAL_FORMS": "0",
+        "line-MIN_NUM_FORMS": "0", "line-MAX_NUM_FORMS": "20",
+        "line-0-product": devices.pk, "line-0-lot_number": "SPR1",
+        "line-0-expires_on": (timezone.localdate() + dt.timedelta(days=200)).isoformat(),
+        "line-0-containers": "2", "line-0-named_patient": elsewhere.pk,
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html and 'value="SPR1"' in html
+    assert not Lot.objects.exists()
+    data["line-0-named_patient"] = spray.pk
+    assert client.post(url, data).status_code == 302
+    assert Lot.objects.get(lot_number="SPR1").named_patient == spray

@@ -9,7 +9,6 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
 from clinic.access import permits
-from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.posting import submit_form
 from clinic.selectors import clinic_settings, own_patient
@@ -59,17 +58,11 @@ def my_health_check(request: HttpRequest) -> HttpResponse:
     return done or TemplateResponse(request, "sessions/health_check.html", {"form": form})
 
 
-# audit=False: a download writes its own `export` row, not a page view.
-@permits(VIEW_OWN_SESSIONS, audit=False)
+# One `export` row per download, named as the download, for the patient looked up.
+@permits(VIEW_OWN_SESSIONS, audit="portal.sessions_ics", audit_action=AuditAction.EXPORT)
 def my_sessions_ics(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request.user)
     body = patient_calendar(selectors.upcoming_for_patient(patient), clinic_settings())
-    audit_record(
-        action=AuditAction.EXPORT,
-        patient=patient,
-        object_type="portal.sessions_ics",
-        object_id=patient.pk,
-    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-sessions.ics"'
     return response
