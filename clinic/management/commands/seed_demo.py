@@ -24,6 +24,8 @@ STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
 # Harbor Point closes for a day of its own (the other location stays open).
 HARBOR_TRAINING = "Harbor Point staff training"
+# Staff who work at both demo locations (everyone else works at Riverside).
+BOTH_LOCATIONS = ("nurse2", "coordinator")
 
 STAFF = [
     # username, title, credentials, first, last, roles
@@ -406,13 +408,15 @@ class Command(AuditedCommand):
         return riverside, harbor
 
     def _assign_locations(self, staff: dict[str, User]) -> None:
-        """nurse2 works at both locations, everyone else at Riverside; every demo patient's
-        home is Riverside (the live day stays there)."""
+        """nurse2 and the coordinator work at both locations (the coordinator's calendar
+        and booking pages then offer the location picker, where the two locations' hours
+        differ), everyone else at Riverside; every demo patient's home is Riverside (the
+        live day stays there)."""
         riverside = Location.objects.order_by("pk").first()
         harbor = Location.objects.get(name="Harbor Point")
         for username, user in staff.items():
             user.locations.add(riverside)
-            if username == "nurse2":
+            if username in BOTH_LOCATIONS:
                 user.locations.add(harbor)
         for patient in Patient.objects.filter(home_location__isnull=True):
             patient.home_location = riverside
