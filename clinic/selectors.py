@@ -20,6 +20,7 @@ from clinic.choices import (
     Role,
 )
 from clinic.context import note_subject
+from clinic.hours import closed_days, closure_at, upcoming_closures
 from clinic.models import (
     AuditEvent,
     Chair,
@@ -162,12 +163,15 @@ def my_patients(user: User, role: str, limit: int = 50) -> QuerySet[Patient]:
 
 @dataclass(frozen=True)
 class ClinicDay:
+    """A day at one location: its hours and closure (its own or clinic-wide), its chairs."""
+
+    location: Location | None
     date: dt.date
     hours: OpeningHours | None
     closure: Closure | None
     chairs: list[Chair]
 
-    # When closed: the next day the clinic opens, and its hours (None: none in sight).
+    # When closed: the next day the location opens, and its hours (None: none in sight).
     next_open: tuple[dt.date, OpeningHours] | None = None
 
     @property
@@ -179,32 +183,39 @@ class ClinicDay:
 NEXT_OPEN_HORIZON_DAYS = 60
 
 
-def clinic_day(day: dt.date | None = None) -> ClinicDay:
-    """Today at the clinic (or `day`): hours, closure, chairs, and when it is closed the
-    next open day, so a closed day always says when the clinic opens again."""
-    day = day or timezone.localdate()
-    hours = {row.weekday: row for row in OpeningHours.objects.all()}
+def clinic_day(location: Location | None, day: dt.date | None = None) -> ClinicDay:
+    """Today at `location` (its own date, or `day`): hours, closure, chairs, and when it is
+    closed the next open day, so a closed day always says when it opens again. With no
+    location (a clinic not set up yet) every day is closed."""
+    day = day or clock.localdate(location.zone if location else None)
+    location_id = location.pk if location else None
+    hours = {row.weekday: row for row in OpeningHours.objects.filter(location_id=location_id)}
     horizon = day + dt.timedelta(days=NEXT_OPEN_HORIZON_DAYS)
-    closures = {row.date: row for row in Closure.objects.filter(date__gte=day, date__lte=horizon)}
-    today_hours, closure = hours.get(day.weekday()), closures.get(day)
+    closed = closed_days([location_id] if location else [], first=day, last=horizon)
+    closed_here = closed.get(location_id, {})
+    today_hours = hours.get(day.weekday())
+    closure = closure_at(location_id, day) if day in closed_here else None
     next_open = None
     if today_hours is None or closure is not None:
         for offset in range(1, NEXT_OPEN_HORIZON_DAYS + 1):
             later = day + dt.timedelta(days=offset)
-            if later.weekday() in hours and later not in closures:
+            if later.weekday() in hours and later not in closed_here:
                 next_open = (later, hours[later.weekday()])
                 break
     return ClinicDay(
+        location=location,
         date=day,
         hours=today_hours,
         closure=closure,
-        chairs=list(Chair.objects.filter(is_active=True)),
+        chairs=list(Chair.objects.filter(is_active=True, location_id=location_id)),
         next_open=next_open,
     )
 
 
-def upcoming_closures(limit: int = 5) -> QuerySet[Closure]:
-    return Closure.objects.filter(date__gte=timezone.localdate())[:limit]
+def location_closures(location: Location | None, limit: int = 5) -> list[Closure]:
+    """The next closures of the location (its own and the clinic-wide ones)."""
+    today = clock.localdate(location.zone if location else None)
+    return upcoming_closures(location.pk if location else None, today, limit)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class SeriesRequest:
 
 @dataclass(frozen=True)
 class CalendarFacts:
-    """The clinic's calendar as the booking service reads it."""
+    """One location's calendar as the booking service reads it (its wall clock, hours,
+    closures and chairs)."""
 
     time_zone: str
     opening_hours: Mapping[int, tuple[dt.time, dt.time]]  # weekday (Mon=0) → (opens, closes)
@@ -46,6 +47,7 @@ class CalendarFacts:
     nurse_busy: Sequence[Interval] = ()  # the requested nurse's other sessions
     nurse_capacity: int = 3
     not_before: dt.datetime | None = None  # now: a proposal never offers a time gone by
+    place: str = "clinic"  # whose calendar this is, in the notes ("Harbor Point closed")
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
             day += dt.timedelta(days=1)
             continue
         if day in facts.closures:
-            pending_notes.append(f"{_label(day)}: clinic closed ({facts.closures[day]}).")
+            pending_notes.append(f"{_label(day)}: {facts.place} closed ({facts.closures[day]}).")
             day += dt.timedelta(days=1)
             continue
         opens, closes = hours
@@ -236,10 +238,12 @@ def slot_problem(
     time_zone: str,
     opening_hours: Mapping[int, tuple[dt.time, dt.time]],
     closures: Mapping[dt.date, str],
+    place: str = "The clinic",
 ) -> str | None:
-    """Why a session cannot be booked at [start, end) by the clinic's calendar (spec §3):
-    in the past, beyond the booking horizon, on a closed weekday or a closure, or not
-    wholly inside the day's opening hours. None when the slot is allowed."""
+    """Why a session cannot be booked at [start, end) by the calendar of its location
+    (`place`, whose wall clock is `time_zone`; spec §3): in the past, beyond the booking
+    horizon, on a closed weekday or a closure, or not wholly inside the day's opening
+    hours. None when the slot is allowed."""
     zone = ZoneInfo(time_zone)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
@@ -250,15 +254,15 @@ def slot_problem(
     if day > now.astimezone(zone).date() + dt.timedelta(days=BOOKING_HORIZON_DAYS):
         return f"Sessions are booked at most {BOOKING_HORIZON_DAYS} days ahead."
     if day in closures:
-        return f"The clinic is closed on {_label(day)} ({closures[day]})."
+        return f"{place} is closed on {_label(day)} ({closures[day]})."
     hours = opening_hours.get(day.weekday())
     if hours is None:
-        return f"The clinic is closed on {day:%A}s."
+        return f"{place} is closed on {day:%A}s."
     opens, closes = hours
     if local_end.date() != day or local_start.time() < opens or local_end.time() > closes:
         return (
             f"The session ({local_start:%H:%M}–{local_end:%H:%M}) must fit in the opening "
-            f"hours of {_label(day)}, {opens:%H:%M}–{closes:%H:%M}."
+            f"hours of {place} on {_label(day)}, {opens:%H:%M}–{closes:%H:%M}."
         )
     return None
 

@@ -1,5 +1,6 @@
 """The clinic itself in the admin: settings (with the parts feature apps add), locations
-(with their chairs), opening hours, closures, chairs, and the periodic tasks (read-only)."""
+(with their opening hours and chairs), opening hours and closures per location, chairs,
+and the periodic tasks (read-only)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic import permissions
 from clinic.admin.site import AdminRoleModelAdmin, ReadOnlyAdmin, clinic_admin_site
+from clinic.choices import Weekday
 from clinic.fields import ClinicDateField
 from clinic.models import (
     Chair,
@@ -80,28 +82,60 @@ class ClinicSettingsAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
         return list(CLINIC_SETTINGS_PARTS)
 
 
+class OpeningHoursForm(forms.ModelForm):
+    class Meta:
+        model = OpeningHours
+        fields = ["location", "weekday", "opens_at", "closes_at"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        location, weekday = cleaned.get("location"), cleaned.get("weekday")
+        if location is None or weekday is None:
+            return cleaned
+        taken = OpeningHours.objects.filter(location=location, weekday=weekday)
+        if taken.exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "weekday",
+                f"{location.name} already has hours on {Weekday(weekday).label}s: change "
+                "that row instead.",
+            )
+        return cleaned
+
+
 class OpeningHoursAdmin(AdminRoleModelAdmin):
-    list_display = ["weekday", "opens_at", "closes_at"]
+    """Each location's weekly hours (also edited on the location's page); a weekday
+    without a row is closed at that location."""
+
+    form = OpeningHoursForm
+    list_display = ["location", "weekday", "opens_at", "closes_at"]
+    list_filter = ["location"]
+    list_select_related = ["location"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may(request.user, permissions.ADMINISTER)  # deleting a weekday closes it
 
 
-# Feature apps say what a closure would hit: each hook takes a date and returns one line
-# per booked session that day (sessions registers its appointments in its AppConfig).
-CLOSURE_CONFLICTS: list[Callable[[dt.date], list[str]]] = []
+# Feature apps say what a closure would hit: each hook takes a date and the location
+# closing (None: every location) and returns one line per session booked there that day
+# (sessions registers its appointments in its AppConfig).
+CLOSURE_CONFLICTS: list[Callable[[dt.date, Location | None], list[str]]] = []
 
 
 class ClosureForm(forms.ModelForm):
     confirm = forms.BooleanField(
-        label="Close the clinic anyway: the sessions listed stay booked and must be moved",
+        label="Close anyway: the sessions listed stay booked and must be moved",
         required=False,
     )
 
     class Meta:
         model = Closure
-        fields = ["date", "reason"]
+        fields = ["location", "date", "reason"]
         field_classes = {"date": ClinicDateField}
+        labels = {"location": "Location closed"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].empty_label = "Every location (clinic-wide)"
 
     def clean_date(self) -> dt.date:
         day = self.cleaned_data["date"]
@@ -113,22 +147,38 @@ class ClosureForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        day = cleaned.get("date")
-        if day and not cleaned.get("confirm"):
-            booked = [line for hook in CLOSURE_CONFLICTS for line in hook(day)]
+        day, location = cleaned.get("date"), cleaned.get("location")
+        if day is None:
+            return cleaned
+        same_day = Closure.objects.filter(date=day, location=location).exclude(pk=self.instance.pk)
+        if same_day.exists():
+            where = location.name if location else "Every location"
+            self.add_error("date", f"{where} is already closed on {day:%A %-d %B %Y}.")
+        elif not cleaned.get("confirm"):
+            booked = [line for hook in CLOSURE_CONFLICTS for line in hook(day, location)]
             if booked:
+                where = f" at {location.name}" if location else ""
                 self.add_error(
                     "confirm",
-                    f"{len(booked)} session(s) are booked on {day:%A %-d %B %Y}: "
+                    f"{len(booked)} session(s) are booked{where} on {day:%A %-d %B %Y}: "
                     + "; ".join(booked)
                     + ". Tick the box to close anyway, then move them.",
                 )
         return cleaned
 
 
+@admin.display(description="Where", ordering="location__name")
+def closure_where(closure: Closure) -> str:
+    return closure.location.name if closure.location_id else "Every location"
+
+
 class ClosureAdmin(AdminRoleModelAdmin):
+    """Whole days closed: at one location, or with no location at every location."""
+
     form = ClosureForm
-    list_display = ["date", "reason"]
+    list_display = ["date", closure_where, "reason"]
+    list_filter = ["location"]
+    list_select_related = ["location"]
     date_hierarchy = "date"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -161,6 +211,29 @@ class LocationChairInline(admin.TabularInline):
         return False
 
 
+class LocationOpeningHoursInline(admin.TabularInline):
+    """The location's weekly hours: one row per weekday it opens (deleting a row closes
+    that weekday there)."""
+
+    model = OpeningHours
+    fields = ["weekday", "opens_at", "closes_at"]
+    extra = 0
+    max_num = 7
+    verbose_name = "opening hours"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+
 class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
@@ -187,11 +260,11 @@ class LocationForm(forms.ModelForm):
 class LocationAdmin(AdminRoleModelAdmin, SimpleHistoryAdmin):
     """A clinic location: its DEA registration (checked by the treatment gate before every
     dose; the admin home page warns 60 days before it expires), its REMS certification,
-    and its chairs."""
+    its weekly opening hours and its chairs."""
 
     form = LocationForm
     list_display = ["name", "dea_number", "dea_expires_on", "rems_certification_id", "is_active"]
-    inlines = [LocationChairInline]
+    inlines = [LocationOpeningHoursInline, LocationChairInline]
     fieldsets = [
         ("Location", {"fields": ["name", "address", "phone", "time_zone", "is_active"]}),
         ("Operations", {"fields": ["nurse_capacity"]}),

@@ -186,20 +186,28 @@ class Location(models.Model):
 
 
 class OpeningHours(models.Model):
-    """The clinic's hours on one weekday; a weekday without a row is closed."""
+    """A location's hours on one weekday; a weekday without a row is closed there."""
 
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, unique=True)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens_at = models.TimeField()
     closes_at = models.TimeField()
 
     class Meta:
-        ordering = ["weekday"]
+        ordering = ["location_id", "weekday"]
         verbose_name_plural = "opening hours"
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")),
                 name="opening_hours_close_after_open",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["location", "weekday"],
+                name="opening_hours_one_per_location_weekday",
+                violation_error_message=(
+                    "This location already has hours for that weekday: change that row."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,16 +219,40 @@ class OpeningHours(models.Model):
 
 
 class Closure(models.Model):
-    """A whole day the clinic is closed (holiday, training day)."""
+    """A whole day closed (holiday, training day): at one location, or with no location at
+    every location of the clinic (a public holiday)."""
 
-    date = models.DateField(unique=True)
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        null=True,
+        blank=True,
+        help_text="Leave empty to close every location that day (e.g. a public holiday).",
+    )
+    date = models.DateField()
     reason = models.CharField(max_length=120)
 
     class Meta:
-        ordering = ["date"]
+        ordering = ["date", "location_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "date"],
+                condition=Q(location__isnull=False),
+                name="closure_one_per_location_date",
+                violation_error_message="This location is already closed on that day.",
+            ),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=Q(location__isnull=True),
+                name="closure_one_clinic_wide_per_date",
+                violation_error_message="Every location is already closed on that day.",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.reason}"
+        where = self.location.name if self.location_id else "all locations"
+        return f"{self.date:%Y-%m-%d} {self.reason} ({where})"
 
 
 class Chair(models.Model):

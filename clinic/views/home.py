@@ -26,7 +26,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_patient_account:
         return _portal_home(request, selectors.own_patient(user, object_type="portal.home"))
-    context: dict[str, Any] = {"clinic_day": selectors.clinic_day()}
+    location = selectors.current_location(user)
+    context: dict[str, Any] = {
+        "clinic_day": selectors.clinic_day(location),
+        "picked_location": location,
+    }
     if may(user, permissions.SEE_PATIENTS):
         counts = selectors.journey_counts(user)
         context["journey_counts"] = [
@@ -37,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context["home_panels"] = home_panels(request)
     if may(user, permissions.ADMINISTER):
         context["staff"] = selectors.staff_overview()
-        context["closures"] = selectors.upcoming_closures()
+        context["closures"] = selectors.location_closures(location)
         context["dea_alerts"] = selectors.dea_alerts()
     return TemplateResponse(request, "clinic/home.html", context)
 

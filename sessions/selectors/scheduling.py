@@ -11,7 +11,8 @@ from django.utils import timezone
 from clinic import clock
 from clinic.choices import JourneyState
 from clinic.context import note_subject
-from clinic.models import Chair, Closure, Location, OpeningHours, Patient, User
+from clinic.hours import closed_days, weekly_hours
+from clinic.models import Chair, Location, Patient, User
 from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
 from intake.choices import Route
@@ -65,9 +66,11 @@ def calendar_facts(
     location: Location | None = None,
 ) -> CalendarFacts:
     """Everything the series proposal needs to know, read in a fixed number of queries:
-    the chairs of `location` (every active chair when None) and its nurse capacity."""
+    the chairs of `location`, its nurse capacity, its hours and closures (its own and the
+    clinic-wide ones), in its time zone. With no location (a clinic not set up yet) there
+    are no chairs and no open day."""
     clinic = clinic_settings()
-    zone = clinic.zone
+    zone = location.zone if location else clinic.zone
     window_start = dt.datetime.combine(first_date, dt.time.min, tzinfo=zone)
     window_end = window_start + dt.timedelta(days=HORIZON_DAYS + 1)
     active = (
@@ -84,16 +87,16 @@ def calendar_facts(
             patient_busy.append((start, end))
         if nurse is not None and nurse_id == nurse.pk:
             nurse_busy.append((start, end))
+    places = [location.pk] if location else []
     return CalendarFacts(
-        time_zone=clinic.time_zone,
-        opening_hours={
-            hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
-        },
-        closures=dict(
-            Closure.objects.filter(date__gte=first_date, date__lte=window_end.date()).values_list(
-                "date", "reason"
-            )
+        time_zone=location.time_zone if location else clinic.time_zone,
+        opening_hours=weekly_hours(places).get(location.pk, {}) if location else {},
+        closures=(
+            closed_days(places, first=first_date, last=window_end.date()).get(location.pk, {})
+            if location
+            else {}
         ),
+        place=location.name if location else "clinic",
         chairs=list(location_chairs(location).values_list("pk", "name")),
         chair_busy=chair_busy,
         patient_busy=patient_busy,
@@ -165,10 +168,6 @@ def day_columns(
     for appointment in _visible_between(user, start, end, location):
         by_chair.setdefault(appointment.chair_id, []).append(appointment)
     return [(chair, by_chair.get(chair.pk, [])) for chair in location_chairs(location)]
-
-
-def closure_on(day: dt.date) -> Closure | None:
-    return Closure.objects.filter(date=day).first()
 
 
 def week_days(
@@ -517,20 +516,21 @@ def booking_refusal(plan: TreatmentPlan) -> str | None:
     return None
 
 
-def sessions_booked_on(day: dt.date) -> list[str]:
-    """One line per session still booked on `day` (time, chair, record number), for the
-    closure form: what closing that day would leave to move."""
-    zone = timezone.get_current_timezone()
+def sessions_booked_on(day: dt.date, location: Location | None) -> list[str]:
+    """One line per session still booked on `day` at `location` (every location when
+    None: time, chair, record number), for the closure form: what closing that day would
+    leave to move."""
+    zone = location.zone if location else timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    booked = (
-        Appointment.objects.filter(
-            start__gte=start,
-            start__lt=start + dt.timedelta(days=1),
-            status=AppointmentStatus.SCHEDULED,
-        )
-        .select_related("chair", "patient")
-        .order_by("start")
+    booked = Appointment.objects.filter(
+        start__gte=start,
+        start__lt=start + dt.timedelta(days=1),
+        status=AppointmentStatus.SCHEDULED,
     )
+    if location is not None:
+        booked = booked.filter(chair__location=location)
+    booked = booked.select_related("chair", "patient").order_by("start")
     return [
-        f"{timezone.localtime(a.start):%-I:%M %p} {a.chair.name} ({a.patient.mrn})" for a in booked
+        f"{timezone.localtime(a.start, zone):%-I:%M %p} {a.chair.name} ({a.patient.mrn})"
+        for a in booked
     ]

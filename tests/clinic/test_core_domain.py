@@ -157,12 +157,20 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     from sessions.models import Appointment
 
     assert not Appointment.objects.filter(chair__location=harbor).exists()
-    # Monday to Saturday, and today whatever weekday it is: the demo's live sessions are today.
+    # Riverside: Monday to Saturday, and today whatever weekday it is (the demo's live
+    # sessions are today). Harbor Point: never on Wednesdays or weekends, and a closure
+    # of its own, so the two calendars differ.
     today = timezone.localdate(timezone=clinic_settings().zone)
-    assert OpeningHours.objects.count() == (6 if today.weekday() < 6 else 7)
-    assert OpeningHours.objects.filter(weekday=today.weekday()).exists()
-    assert not Closure.objects.filter(date=today).exists()
-    assert Closure.objects.exists()
+    at_riverside = OpeningHours.objects.filter(location=riverside)
+    assert at_riverside.count() == (6 if today.weekday() < 6 else 7)
+    assert at_riverside.filter(weekday=today.weekday()).exists()
+    harbor_days = set(
+        OpeningHours.objects.filter(location=harbor).values_list("weekday", flat=True)
+    )
+    assert harbor_days == {0, 1, 3, 4}
+    assert Closure.objects.filter(location=harbor).count() == 1
+    assert not Closure.objects.filter(date=today, location=None).exists()
+    assert Closure.objects.filter(location=None).exists()
     states = set(Patient.objects.values_list("journey_state", flat=True))
     assert states == set(JourneyState.values)
     for role in Role.values:

@@ -35,7 +35,7 @@ def test_a_closed_weekday_says_why_and_names_the_next_open_day(sunday, personas,
     open_clinic()  # Monday to Friday
     page = header(login(personas.coordinator))
     assert "Sunday, November 29, 2026" in page
-    assert "Clinic closed today: it does not open on Sundays" in page
+    assert "Test Clinic is closed today: it does not open on Sundays" in page
     assert "Next open day: Monday, November 30, 8:00 AM–6:00 PM" in page
 
 
@@ -50,17 +50,18 @@ def test_a_closure_names_its_reason_and_the_next_open_day_after_it(
     monday = SUNDAY_AFTERNOON + dt.timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: monday.astimezone(dt.UTC))
     page = header(login(personas.nurse))  # a day later: signed out for inactivity
-    assert "Clinic closed today: Staff training" in page
+    assert "Test Clinic is closed today: Staff training" in page
     assert "Next open day: Tuesday, December 1, 8:00 AM–6:00 PM" in page
 
 
 def test_the_demo_started_on_a_sunday_opens_today_with_its_live_sessions(sunday, db, login) -> None:
     call_command("seed_demo", verbosity=0)
-    assert OpeningHours.objects.filter(weekday=6).exists()
+    assert OpeningHours.objects.filter(location__name="Riverside", weekday=6).exists()
+    assert not OpeningHours.objects.filter(location__name="Harbor Point", weekday=6).exists()
     page = header(login(User.objects.get(username="coordinator")))
     assert "Sunday, November 29, 2026" in page
-    assert "Open 8:00 AM–6:00 PM" in page
-    assert "Clinic closed" not in page
+    assert "Riverside is open 8:00 AM–6:00 PM" in page
+    assert "closed today" not in page
     from sessions.models import TreatmentSession
 
     live = TreatmentSession.objects.filter(discharged_at__isnull=True)
@@ -75,5 +76,7 @@ def test_the_demo_never_seeds_a_holiday_closure_on_the_day_it_starts(monkeypatch
     monkeypatch.setattr(timezone, "now", lambda: thanksgiving.astimezone(dt.UTC))
     Command()._clinic()
     assert not Closure.objects.filter(date=thanksgiving.date()).exists()
-    assert Closure.objects.filter(reason="Christmas Day").exists()
-    assert OpeningHours.objects.filter(weekday=thanksgiving.weekday()).exists()
+    assert Closure.objects.filter(reason="Christmas Day", location=None).exists()
+    assert OpeningHours.objects.filter(
+        location__name="Riverside", weekday=thanksgiving.weekday()
+    ).exists()

@@ -69,6 +69,16 @@ def _location_form(**values) -> dict:
         "dea_expires_on": "2028-06-30",
         "rems_certification_id": "RMS-5580213",
         "rems_certified_on": "2026-02-02",
+        "opening_hours-TOTAL_FORMS": "2",
+        "opening_hours-INITIAL_FORMS": "0",
+        "opening_hours-MIN_NUM_FORMS": "0",
+        "opening_hours-MAX_NUM_FORMS": "7",
+        "opening_hours-0-weekday": "0",
+        "opening_hours-0-opens_at": "09:00",
+        "opening_hours-0-closes_at": "17:00",
+        "opening_hours-1-weekday": "1",
+        "opening_hours-1-opens_at": "09:00",
+        "opening_hours-1-closes_at": "17:00",
         "chairs-TOTAL_FORMS": "1",
         "chairs-INITIAL_FORMS": "0",
         "chairs-MIN_NUM_FORMS": "0",
@@ -89,6 +99,10 @@ def test_an_admin_adds_a_location_with_its_chairs(login, personas) -> None:
     location = Location.objects.get(name="Harbor Point")
     assert location.dea_expires_on == dt.date(2028, 6, 30)
     assert list(location.chairs.values_list("name", flat=True)) == ["Harbor 1"]
+    assert list(location.opening_hours.values_list("weekday", "opens_at")) == [
+        (0, dt.time(9)),
+        (1, dt.time(9)),
+    ]
     assert location.history.count() == 1
 
 

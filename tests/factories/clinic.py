@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import factory
@@ -184,24 +185,28 @@ class ClinicSettingsFactory(factory.django.DjangoModelFactory):
 
 
 class OpeningHoursFactory(factory.django.DjangoModelFactory):
-    """One weekday's hours (default Monday 08:00–18:00); a weekday has one row, so making
-    it again returns the row already there."""
+    """One weekday's hours at a location (default the test clinic's location, Monday
+    08:00–18:00); a location has one row per weekday, so making it again returns the row
+    already there."""
 
     class Meta:
         model = OpeningHours
-        django_get_or_create = ("weekday",)
+        django_get_or_create = ("location", "weekday")
 
+    location = factory.SubFactory("tests.factories.clinic.LocationFactory")
     weekday = Weekday.MONDAY
     opens_at = dt.time(8)
     closes_at = dt.time(18)
 
 
 class ClosureFactory(factory.django.DjangoModelFactory):
-    """A whole day closed, a different day for each row, two months ahead and later."""
+    """A whole day closed at every location (pass `location` to close one only), a
+    different day for each row, two months ahead and later."""
 
     class Meta:
         model = Closure
 
+    location = None
     date = factory.Sequence(lambda n: timezone.localdate() + dt.timedelta(days=60 + n))
     reason = "Staff training day"
 
@@ -320,12 +325,17 @@ class DocumentFactory(PatientRecordFactory):
     requested_by = staff(Role.PSYCHIATRIST)
 
 
-def open_clinic() -> None:
-    """Opening hours Monday to Friday, 08:00–18:00 (a weekday without a row is closed)."""
-    for weekday in range(5):
+def open_clinic(location: Location | None = None, weekdays: Iterable[int] = range(5)) -> Location:
+    """Opening hours at `location` (the test clinic's location by default) on `weekdays`
+    (Monday to Friday), 08:00–18:00; a weekday without a row is closed there."""
+    location = location or LocationFactory()
+    for weekday in weekdays:
         OpeningHours.objects.get_or_create(
-            weekday=weekday, defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
+            location=location,
+            weekday=weekday,
+            defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)},
         )
+    return location
 
 
 def open_day(days_ahead: int) -> dt.date:

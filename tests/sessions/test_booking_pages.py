@@ -200,7 +200,7 @@ def test_calendars_show_a_column_per_chair_and_the_week(clinic_ready, login, per
     assert [chair.name for chair, _ in columns] == ["Chair 1", "Chair 2"]
     assert len(columns[0][1]) == 1 and columns[1][1] == []
     week = coordinator.get(reverse("calendar_week"), {"date": next_monday().isoformat()})
-    assert sum(len(items) for _, items in week.context["days"]) == 2
+    assert sum(len(items) for _, items, _opening in week.context["days"]) == 2
     # A therapist sees only caseload patients; patient_b's sessions stay hidden.
     body = (
         login(personas.other_therapist)
@@ -355,11 +355,11 @@ def test_the_proposals_notes_stay_when_one_row_comes_back_with_an_error(
     url = reverse("book_series", args=[personas.patient_a.pk])
     query = f"?first_date={monday}&preferred_start=10:00"
     proposed = client.get(url + query)
-    assert "clinic closed (Staff training)" in proposed.content.decode()
+    assert "Test Clinic closed (Staff training)" in proposed.content.decode()
     data = proposal_rows(proposed)
     data["row-3-day"] = "2026-02-30"  # not a date
     response = client.post(url + query, data)
     body = response.content.decode()
     assert "Enter a valid date" in body
-    assert "clinic closed (Staff training)" in body  # the first row's note is still there
+    assert "Test Clinic closed (Staff training)" in body  # the first row's note is still there
     assert not Appointment.objects.exists()

@@ -77,6 +77,6 @@ def test_the_day_view_marks_a_closed_day_and_the_sessions_to_move(personas, logi
     ClosureFactory(date=day, reason="Staff training")
     page = login(personas.coordinator).get(reverse("calendar_day") + f"?date={day.isoformat()}")
     html = page.content.decode()
-    assert "The clinic is closed on this day" in html
+    assert "Test Clinic is closed on this day" in html
     assert "1 session still booked" in html
     assert "To move: closed day" in html

@@ -17,7 +17,7 @@ from sessions.models import Appointment
 from sessions.selectors.scheduling import calendar_facts
 from sessions.services.scheduling import BookingRow
 from sessions.services.scheduling.availability import booking_problems
-from tests.factories import AppointmentFactory, ChairFactory, LocationFactory
+from tests.factories import AppointmentFactory, ChairFactory, LocationFactory, open_clinic
 from tests.sessions.test_booking_pages import clinic_ready, next_monday, proposal_rows
 
 __all__ = ["clinic_ready"]  # the fixture, used by name
@@ -30,6 +30,7 @@ def harbor(clinic_ready, personas) -> tuple[Location, list]:
     """Harbor Point with two chairs of its own; the coordinator works at both locations.
     (The fixture's Chair 1 and Chair 2 are at the test clinic's location.)"""
     location = LocationFactory(name="Harbor Point", dea_number="FH7654329", nurse_capacity=1)
+    open_clinic(location)
     chairs = [ChairFactory(location=location, name=f"Harbor {n}") for n in (1, 2)]
     personas.coordinator.locations.add(LocationFactory(), location)
     return location, chairs

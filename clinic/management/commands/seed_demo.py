@@ -22,6 +22,10 @@ from clinic.services import accounts, patients
 PAST_INDUCTION = (JourneyState.MAINTENANCE, JourneyState.PAUSED, JourneyState.DISCHARGED)
 STAFF_PASSWORD = "demo-clinic-2026"  # noqa: S105 - published demo credentials
 PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credentials
+# Harbor Point closes for a day of its own (the other location stays open).
+HARBOR_TRAINING = "Harbor Point staff training"
+# Staff who work at both demo locations (everyone else works at Riverside).
+BOTH_LOCATIONS = ("nurse2", "coordinator")
 
 STAFF = [
     # username, title, credentials, first, last, roles
@@ -313,23 +317,14 @@ class Command(AuditedCommand):
             clinic.rems_certification_id = "RMS-4471902"
             clinic.rems_certified_on = dt.date(2025, 3, 1)
             clinic.save()
-        for weekday in range(5):
-            OpeningHours.objects.get_or_create(
-                weekday=weekday, defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
-            )
-        OpeningHours.objects.get_or_create(
-            weekday=5, defaults={"opens_at": dt.time(9), "closes_at": dt.time(13)}
-        )
-        # The demo runs live sessions today (sessions.demo_records), so today is an open
-        # day whatever weekday the demo is started on: on a Sunday the demo clinic opens
-        # on Sundays too, and a holiday is not seeded as a closure on the day itself. (A
-        # closure from an earlier run stays: the home page then names it and the next
-        # open day.)
+        # The demo runs live sessions today at Riverside (sessions.demo_records), so today
+        # is an open day there whatever weekday the demo is started on: on a Sunday
+        # Riverside opens on Sundays too, and a holiday is not seeded as a closure on the
+        # day itself. (A closure from an earlier run stays: the home page then names it
+        # and the next open day.)
         today = clock.localdate(clinic.zone)
-        OpeningHours.objects.get_or_create(
-            weekday=today.weekday(), defaults={"opens_at": dt.time(8), "closes_at": dt.time(18)}
-        )
         riverside, harbor = self._locations(clinic, today)
+        self._opening_hours(riverside, harbor, today)
         for number, room in [(1, "Suite A"), (2, "Suite A"), (3, "Suite B"), (4, "Suite B")]:
             Chair.objects.get_or_create(
                 name=f"Chair {number}",
@@ -347,8 +342,33 @@ class Command(AuditedCommand):
             (dt.date(year + 1, 1, 1), "New Year's Day"),
             (dt.date(year + 1, 1, 18), "Martin Luther King Jr. Day"),
         ]:
-            if day != today:
-                Closure.objects.get_or_create(date=day, defaults={"reason": reason})
+            if day != today:  # public holidays: every location is closed
+                Closure.objects.get_or_create(location=None, date=day, defaults={"reason": reason})
+
+    def _opening_hours(self, riverside: Location, harbor: Location, today: dt.date) -> None:
+        """Riverside opens Monday to Friday 08:00–18:00 and Saturday morning (and today,
+        whatever day it is); Harbor Point keeps shorter hours, never opens on Wednesdays
+        or weekends, and closes on a day of its own next week (a staff training day) —
+        so the two locations' calendars differ where a coordinator looks."""
+        weekly = {weekday: (dt.time(8), dt.time(18)) for weekday in range(5)}
+        weekly[5] = (dt.time(9), dt.time(13))
+        weekly.setdefault(today.weekday(), (dt.time(8), dt.time(18)))
+        for weekday, (opens, closes) in weekly.items():
+            OpeningHours.objects.get_or_create(
+                location=riverside,
+                weekday=weekday,
+                defaults={"opens_at": opens, "closes_at": closes},
+            )
+        for weekday in (0, 1, 3, 4):
+            OpeningHours.objects.get_or_create(
+                location=harbor,
+                weekday=weekday,
+                defaults={"opens_at": dt.time(9), "closes_at": dt.time(17)},
+            )
+        training = today + dt.timedelta(days=7 - today.weekday() + 3)  # next week's Thursday
+        Closure.objects.get_or_create(
+            location=harbor, reason=HARBOR_TRAINING, defaults={"date": training}
+        )
 
     def _locations(self, clinic: Any, today: dt.date) -> tuple[Location, Location]:
         """Riverside (the clinic's first location: the one a migrated database already
@@ -388,13 +408,15 @@ class Command(AuditedCommand):
         return riverside, harbor
 
     def _assign_locations(self, staff: dict[str, User]) -> None:
-        """nurse2 works at both locations, everyone else at Riverside; every demo patient's
-        home is Riverside (the live day stays there)."""
+        """nurse2 and the coordinator work at both locations (the coordinator's calendar
+        and booking pages then offer the location picker, where the two locations' hours
+        differ), everyone else at Riverside; every demo patient's home is Riverside (the
+        live day stays there)."""
         riverside = Location.objects.order_by("pk").first()
         harbor = Location.objects.get(name="Harbor Point")
         for username, user in staff.items():
             user.locations.add(riverside)
-            if username == "nurse2":
+            if username in BOTH_LOCATIONS:
                 user.locations.add(harbor)
         for patient in Patient.objects.filter(home_location__isnull=True):
             patient.home_location = riverside

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -18,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic import clock
-from clinic.models import Chair, ClinicSettings, Closure, OpeningHours, Patient
+from clinic.hours import closed_days, weekly_hours
+from clinic.models import Chair, ClinicSettings, Patient
 from clinic.selectors import clinic_settings
 from sessions.models import Appointment, AppointmentStatus
 from sessions.scheduling import slot_problem
@@ -81,37 +83,49 @@ def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) 
 
 
 class _Calendar:
-    """The clinic's hours, closures and active chairs (with their location and its nurse
-    capacity), read once for all the rows."""
+    """The active chairs (with their location, its time zone and nurse capacity) and each
+    of those locations' hours and closures, read once for all the rows: a row is checked
+    against the calendar of its chair's location, in that location's time zone."""
 
     def __init__(self, clinic: ClinicSettings, rows: list[BookingRow]) -> None:
         self.clinic = clinic
         self.now = clock.now()
         chairs = Chair.objects.filter(is_active=True).values_list(
-            "pk", "name", "location_id", "location__name", "location__nurse_capacity"
+            "pk",
+            "name",
+            "location_id",
+            "location__name",
+            "location__nurse_capacity",
+            "location__time_zone",
         )
         self.chair_names = {pk: name for pk, name, *_ in chairs}
         self.chair_places = {pk: place for pk, _name, *place in chairs}
-        self.opening_hours = {
-            hours.weekday: (hours.opens_at, hours.closes_at) for hours in OpeningHours.objects.all()
-        }
-        days = {timezone.localdate(row.start, clinic.zone) for row in rows if row.end > row.start}
-        self.closures = dict(Closure.objects.filter(date__in=days).values_list("date", "reason"))
+        places = {place[0] for place in self.chair_places.values()}
+        self.opening_hours = weekly_hours(places)
+        days = [
+            timezone.localdate(row.start, self._zone(row))
+            for row in rows
+            if row.end > row.start and row.chair_id in self.chair_places
+        ]
+        self.closures = closed_days(places, first=min(days), last=max(days)) if days else {}
+
+    def _zone(self, row: BookingRow) -> ZoneInfo:
+        return ZoneInfo(self.chair_places[row.chair_id][3])
 
     def slot_problem(self, row: BookingRow) -> str | None:
-        slot = slot_problem(
+        place = self.chair_places.get(row.chair_id)
+        if place is None:
+            return "Choose an active chair."
+        location_id, name, _capacity, time_zone = place
+        return slot_problem(
             row.start,
             row.end,
             now=self.now,
-            time_zone=self.clinic.time_zone,
-            opening_hours=self.opening_hours,
-            closures=self.closures,
+            time_zone=time_zone,
+            opening_hours=self.opening_hours[location_id],
+            closures=self.closures.get(location_id, {}),
+            place=name,
         )
-        if slot is not None:
-            return slot
-        if row.chair_id not in self.chair_names:
-            return "Choose an active chair."
-        return None
 
     def nurse_capacity(self, row: BookingRow) -> int:
         """The nurse capacity of the row's chair's location (a nurse works at one place

@@ -17,6 +17,7 @@ from clinic.access import permits, public
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.context import note_subject
+from clinic.hours import opening_days
 from clinic.selectors import clinic_settings, current_location
 from sessions.calendars import staff_feed
 from sessions.permissions import VIEW_SCHEDULE
@@ -49,7 +50,8 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     note_subject(patient_id=None, object_type="calendar.day", object_id=day.isoformat())
     location = current_location(request.user)
     columns = selectors.day_columns(request.user, day, location)
-    closure = selectors.closure_on(day)
+    opening = opening_days(location.pk if location else None, day, 1)[0]
+    closure = opening.closure
     to_move = sum(
         appointment.status == "scheduled" for _, booked in columns for appointment in booked
     )
@@ -58,6 +60,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "sessions/calendar_day.html",
         {
             "day": day,
+            "opening": opening,
             "closure": closure,
             "to_move": to_move if closure else 0,
             "columns": columns,
@@ -76,13 +79,18 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     monday = day - dt.timedelta(days=day.weekday())
     note_subject(patient_id=None, object_type="calendar.week", object_id=monday.isoformat())
     location = current_location(request.user)
+    openings = opening_days(location.pk if location else None, monday, 7)
+    days = selectors.week_days(request.user, monday, location)
     return TemplateResponse(
         request,
         "sessions/calendar_week.html",
         {
             "monday": monday,
             "picked_location": location,
-            "days": selectors.week_days(request.user, monday, location),
+            "days": [
+                (day, booked, opening)
+                for (day, booked), opening in zip(days, openings, strict=True)
+            ],
             "previous": monday - dt.timedelta(days=7),
             "next": monday + dt.timedelta(days=7),
         },
