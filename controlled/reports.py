@@ -4,11 +4,11 @@ receipts log, the waste and destruction log, the running balance of each lot, an
 inventories taken. Each report is a list of columns and a stream of rows read with a
 fixed number of queries, whatever the number of rows.
 
-A CSV holds any period (streamed). A PDF holds at most `PDF_MAX_ROWS` rows: WeasyPrint
-lays out a long table at about 10–40 ms a row on this machine (benchmarks/RESULTS.md), so
-a two-year log of a busy location (13,000 administrations) would hold a web worker for
-minutes; a longer period is refused before anything is rendered, naming the latest start
-that fits.
+A CSV holds any period (streamed). A PDF holds at most `PDF_MAX_ROWS` rows: it is
+rendered in the request, and WeasyPrint lays out a long table at 20–80 ms a row
+(benchmarks/RESULTS.md), so a two-year log of a busy location (13,000 administrations)
+would hold a web worker far past its timeout; a longer period is refused before anything
+is rendered, naming the latest start that fits.
 
 CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
 carriage return) are prefixed with an apostrophe; numbers we format ourselves are not."""
@@ -31,9 +31,10 @@ from controlled.choices import CountPurpose, EntryKind
 from controlled.models import CountLine, LedgerEntry, StockCount
 
 Row = list[Any]
-# At most this many rows in a report PDF (about 10 s of layout on this machine, a third
-# of a web worker's 30 s timeout; benchmarks/RESULTS.md). A CSV holds any period.
-PDF_MAX_ROWS = 1000
+# At most this many rows in a report PDF: WeasyPrint lays out 20–80 ms a row on the bench
+# machine (quiet to loaded), so 300 rows stay under a web worker's 30 s timeout even when
+# loaded (benchmarks/RESULTS.md). A CSV holds any period.
+PDF_MAX_ROWS = 300
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
