@@ -252,24 +252,25 @@ class Report:
             yield self.row(period, record)
 
     def pdf_problem(self, period: Period) -> str | None:
-        """Why this period is too long for a PDF (None: it fits): how many rows it holds,
-        the latest start that fits, and the CSV that holds any period. Two queries at most."""
-        records = self.records(period)
-        held = records.order_by().count()
-        if held <= PDF_MAX_ROWS:
+        """Why this period is too long for a PDF (None: it fits), with the latest start
+        that fits and the CSV that holds any period. One query, which reads at most
+        `PDF_MAX_ROWS` + 1 records from the period's end (no count of a long period)."""
+        latest_first = self.records(period).order_by(f"-{self.dated_by}")
+        cut = latest_first.values_list(self.dated_by, flat=True)[PDF_MAX_ROWS : PDF_MAX_ROWS + 1]
+        first_left_out = next(iter(cut), None)
+        if first_left_out is None:
             return None
-        # The (limit+1)-th latest record's day is the first that cannot be in the PDF.
-        moments = records.order_by(f"-{self.dated_by}").values_list(self.dated_by, flat=True)
-        cut = moments[PDF_MAX_ROWS]
-        start = timezone.localtime(cut, period.location.zone).date() + dt.timedelta(days=1)
+        # Records of the day of the first one left out cannot all be in the PDF.
+        local = timezone.localtime(first_left_out, period.location.zone).date()
+        start = local + dt.timedelta(days=1)
         fits = (
             f"From {start:%b %-d, %Y} to {period.end:%b %-d, %Y} fits"
             if start <= period.end
             else "The last day alone holds more"
         )
         return (
-            f"This period holds {held:,} rows; a PDF holds at most {PDF_MAX_ROWS:,}. {fits}; "
-            "or choose CSV, which holds any period."
+            f"This period holds more than {PDF_MAX_ROWS:,} rows, the most a PDF holds. "
+            f"{fits}; or choose CSV, which holds any period."
         )
 
 
