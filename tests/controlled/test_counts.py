@@ -317,3 +317,24 @@ def test_an_unknown_kind_of_count_leads_back_to_the_counts(login) -> None:
     lot = stocked_lot()
     response = login(manager()).get(reverse("count_new", args=[lot.location_id, "weekly"]))
     assert response["Location"] == reverse("controlled_counts")
+
+
+def test_the_counts_overview_keeps_its_queries_at_ten_locations(login, page_queries) -> None:
+    from tests.factories import LocationFactory
+
+    first = stocked_lot()
+    counter = manager(first.location)
+    _count(first, counter, 2)
+    client = login(counter)
+    client.get(reverse("controlled_counts"))  # the first request of a test makes the settings
+    with page_queries() as one_location:
+        page = client.get(reverse("controlled_counts"))
+    assert page.status_code == 200
+    for n in range(9):
+        site = LocationFactory(name=f"Site {n}", dea_number="")
+        counter.locations.add(site)
+        _count(stocked_lot(location=site), counter, 2)
+    with page_queries() as ten_locations:
+        page = client.get(reverse("controlled_counts"))
+    assert page.content.decode().count("Count stock") == 10
+    assert len(ten_locations) <= len(one_location) <= 12
