@@ -5,7 +5,7 @@ inventories taken. Each report is a list of columns and a stream of rows read wi
 fixed number of queries, whatever the number of rows.
 
 A CSV holds any period (streamed). A PDF holds at most `PDF_MAX_ROWS` rows: it is
-rendered in the request, and WeasyPrint lays out a long table at 20–80 ms a row
+rendered in the request, and WeasyPrint lays out a long table at 20–115 ms a row
 (benchmarks/RESULTS.md), so a two-year log of a busy location (13,000 administrations)
 would hold a web worker far past its timeout; a longer period is refused before anything
 is rendered, naming the latest start that fits.
@@ -31,10 +31,11 @@ from controlled.choices import CountPurpose, EntryKind
 from controlled.models import CountLine, LedgerEntry, StockCount
 
 Row = list[Any]
-# At most this many rows in a report PDF: WeasyPrint lays out 20–80 ms a row on the bench
-# machine (quiet to loaded), so 300 rows stay under a web worker's 30 s timeout even when
-# loaded (benchmarks/RESULTS.md). A CSV holds any period.
-PDF_MAX_ROWS = 300
+# At most this many rows in a report PDF: WeasyPrint lays out 20–115 ms a row on the bench
+# machine (quiet to loaded: 287 rows took 33 s at load 9), so 100 rows stay well under a
+# web worker's 30 s timeout even when loaded (benchmarks/RESULTS.md). A CSV holds any
+# period.
+PDF_MAX_ROWS = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -84,11 +85,27 @@ class Period:
         return f"{timezone.localtime(moment, self.location.zone):%Y-%m-%d %H:%M}"
 
 
-def _entries_of(*kinds: str) -> Callable[[Period], QuerySet[LedgerEntry]]:
-    return lambda period: _entries(period, kinds)
+# What each log reads with its entries: only what its rows print (each join and each
+# related row built costs time per row: a two-year administration log is 13,000 rows).
+ADMINISTRATION_RELATED = ("lot__product", "patient", "performed_by")
+RECEIPT_RELATED = ("lot__product", "receipt__received_by")
+WASTE_RELATED = (
+    "lot__product",
+    "patient",
+    "performed_by",
+    "witness",
+    "destruction__first_witness",
+    "destruction__second_witness",
+)
 
 
-def _entries(period: Period, kinds: Iterable[str]) -> QuerySet[LedgerEntry]:
+def _entries_of(kinds: tuple[str, ...], related: tuple[str, ...]) -> Callable[[Period], QuerySet]:
+    return lambda period: _entries(period, kinds, related)
+
+
+def _entries(
+    period: Period, kinds: Iterable[str], related: tuple[str, ...]
+) -> QuerySet[LedgerEntry]:
     first, after = period.bounds()
     return (
         LedgerEntry.objects.filter(
@@ -97,18 +114,7 @@ def _entries(period: Period, kinds: Iterable[str]) -> QuerySet[LedgerEntry]:
             occurred_at__gte=first,
             occurred_at__lt=after,
         )
-        .select_related(
-            "lot__product",
-            "lot__named_patient",
-            "patient",
-            "performed_by",
-            "recorded_by",
-            "witness",
-            "receipt__received_by",
-            "destruction__first_witness",
-            "destruction__second_witness",
-            "destruction__destroyed_by",
-        )
+        .select_related(*related)
         .order_by("occurred_at", "pk")
     )
 
@@ -282,7 +288,7 @@ REPORTS: dict[str, Report] = {
             "Administration log",
             ["Date and time", "Patient", "Patient's address", "Product", "NDC", "Lot",
              "Quantity (mg)", "Quantity (mL or devices)", "Unit", "Given by", "Entry"],
-            _entries_of(EntryKind.ADMINISTRATION, EntryKind.CORRECTION),
+            _entries_of((EntryKind.ADMINISTRATION, EntryKind.CORRECTION), ADMINISTRATION_RELATED),
             _administration,
         ),
         Report(
@@ -291,7 +297,7 @@ REPORTS: dict[str, Report] = {
             ["Date received", "Supplier", "Supplier's address", "Supplier's DEA number",
              "Invoice or order", "Product", "NDC", "Strength", "Form", "Container size",
              "Lot", "Expires", "Containers", "Units", "mg", "Received by"],
-            _entries_of(EntryKind.RECEIPT),
+            _entries_of((EntryKind.RECEIPT,), RECEIPT_RELATED),
             _receipt,
         ),
         Report(
@@ -299,7 +305,7 @@ REPORTS: dict[str, Report] = {
             "Waste and destruction log",
             ["Date and time", "Entry", "Patient", "Product", "NDC", "Lot", "Quantity (mg)",
              "Quantity (mL or devices)", "Unit", "Manner", "By", "Witnesses"],
-            _entries_of(EntryKind.WASTE, EntryKind.DESTRUCTION),
+            _entries_of((EntryKind.WASTE, EntryKind.DESTRUCTION), WASTE_RELATED),
             _waste_or_destruction,
         ),
         Report(
