@@ -1,5 +1,6 @@
 """EXPLAIN the queries behind the main pages at scale and flag sequential scans on the
-large tables (patients, appointments, session records, vital readings, notes, measures).
+large tables (patients, appointments, session records, vital readings, notes, measures,
+ledger entries).
 
     DATABASE_URL=postgres://…/clinic_bench python benchmarks/explain.py
 """
@@ -35,7 +36,43 @@ LARGE = (
     "treatment_sessions_vitalreading",
     "integration_integrationnote",
     "intake_measureresult",
+    "controlled_ledgerentry",
 )
+
+
+def ledger_queries() -> list[tuple[str, QuerySet]]:
+    """The controlled-substance pages and reports at the busiest location, two years."""
+    from django.db.models import Count
+
+    from clinic import clock
+    from clinic.models import Location
+    from controlled.models import LedgerEntry, Lot
+    from controlled.reports import PDF_MAX_ROWS, REPORTS, Period
+    from controlled.selectors.stock import lot_entries
+
+    top = (
+        LedgerEntry.objects.values("lot__location")
+        .annotate(entries=Count("pk"))
+        .order_by("-entries")
+        .first()
+    )
+    location = Location.objects.get(pk=top["lot__location"])
+    lot = Lot.objects.filter(location=location).annotate(n=Count("entries")).order_by("-n")[0]
+    end = clock.localdate(location.zone)
+    period = Period(location, end - timezone.timedelta(days=730), end)
+    return [
+        ("lot ledger, latest page", lot_entries(lot)[950:1000]),
+        ("administration log, 2 years", REPORTS["administrations"].records(period)),
+        ("waste log, 2 years", REPORTS["waste"].records(period)),
+        ("running balances, 2 years", REPORTS["balances"].records(period)),
+        (
+            "PDF length check, 2 years",
+            REPORTS["administrations"]
+            .records(period)
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)[PDF_MAX_ROWS : PDF_MAX_ROWS + 1],
+        ),
+    ]
 
 
 def queries() -> list[tuple[str, QuerySet]]:
@@ -71,7 +108,7 @@ def queries() -> list[tuple[str, QuerySet]]:
 def main() -> None:
     report = []
     with connection.cursor() as cursor:
-        for label, queryset in queries():
+        for label, queryset in queries() + ledger_queries():
             sql, params = queryset.query.sql_with_params()
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -12,6 +12,8 @@ the framework floor (`/bench/floor/`, a minimal signed-in page) measured the sam
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
+import http.client
 import http.cookiejar
 import json
 import os
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -29,6 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SEQUENTIAL = int(os.environ.get("BENCH_REQUESTS", "40"))
+DOWNLOAD_REQUESTS = int(os.environ.get("BENCH_DOWNLOADS", "5"))
+MANAGER = "nurse2"  # the controlled-substance manager (`seed_ledger.py`: every location)
+PERSONAS = ("coordinator", "nurse", "psychiatrist", "therapist", "admin", "patient", MANAGER)
 CONCURRENCY = 4
 THROUGHPUT_SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 STAFF_PASSWORD = "demo-clinic-2026"
@@ -71,6 +77,36 @@ class Browser:
             duration = float(re.search(r"app;dur=([\d.]+)", timing).group(1))
             return response.status, duration, int(response.headers.get("X-Query-Count", "0"))
 
+    def download(self, path: str) -> dict[str, object]:
+        """One download, timed by this client until the last byte (a streamed CSV is
+        produced after the view returns, which `Server-Timing` cannot see); a refusal
+        (4xx) or a worker killed on its timeout is recorded, not raised."""
+        started = time.perf_counter()
+        try:
+            response = self.opener.open(f"{BASE}{path}", timeout=300)
+        except urllib.error.HTTPError as refused:
+            response = refused
+        except (OSError, http.client.HTTPException) as failed:
+            return {"status": type(failed).__name__, "ms": _ms(started), "bytes": 0}
+        with response:
+            first = _ms(started)
+            try:
+                size = len(response.read())
+            except (OSError, http.client.HTTPException) as failed:
+                return {"status": type(failed).__name__, "ms": _ms(started), "bytes": 0}
+            return {
+                "status": response.status,
+                "ms": _ms(started),
+                "first_byte_ms": first,
+                "bytes": size,
+                "type": response.headers.get("Content-Type", "").split(";")[0],
+                "queries": int(response.headers.get("X-Query-Count", "0")),
+            }
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
 
 def ids() -> dict[str, int]:
     """Objects of a typical bench patient, read once from the database."""
@@ -93,6 +129,46 @@ def ids() -> dict[str, int]:
         "session": session.pk,
         "note": note.pk,
         "review": submitted.patient_id,
+        **ledger_ids(),
+    }
+
+
+def ledger_ids() -> dict[str, int | str]:
+    """The controlled-substance record's worst case (`seed_ledger.py`): the location with
+    the most entries, its lot with the most entries, its latest inventory, and the last
+    day of the report ranges (the location's today)."""
+    from django.db.models import Count
+
+    from clinic import clock
+    from clinic.models import Location
+    from controlled.models import LedgerEntry, StockCount
+
+    top = (
+        LedgerEntry.objects.values("lot__location")
+        .annotate(entries=Count("pk"))
+        .order_by("-entries", "lot__location")
+        .first()
+    )
+    location = Location.objects.get(pk=top["lot__location"])
+    lot = (
+        LedgerEntry.objects.filter(lot__location=location)
+        .values("lot")
+        .annotate(entries=Count("pk"))
+        .order_by("-entries", "lot")
+        .first()
+    )
+    inventory = (
+        StockCount.objects.filter(location=location, purpose__in=["initial", "biennial"])
+        .order_by("-counted_at", "-pk")
+        .first()
+    )
+    return {
+        "location": location.pk,
+        "location_entries": top["entries"],
+        "lot": lot["lot"],
+        "lot_entries": lot["entries"],
+        "inventory": inventory.pk,
+        "today": clock.localdate(location.zone).isoformat(),
     }
 
 
@@ -132,7 +208,45 @@ def pages(ref: dict[str, int]) -> list[tuple[str, str, str]]:
         ("Portal: practices", "patient", "/my/practices/"),
         ("Portal: questionnaires", "patient", "/my/questionnaires/"),
         ("Portal: documents", "patient", "/my/documents/"),
+        *ledger_pages(ref),
     ]
+
+
+def ledger_pages(ref: dict) -> list[tuple[str, str, str]]:
+    """The controlled-substance pages at the busiest location, read by its manager."""
+    lot_page = -(-ref["lot_entries"] // 50) // 2  # a page in the middle of the lot's ledger
+    return [
+        ("Ledger: stock", MANAGER, f"/controlled/?location={ref['location']}"),
+        ("Ledger: lot (latest page)", MANAGER, f"/controlled/lots/{ref['lot']}/"),
+        ("Ledger: lot (first page)", MANAGER, f"/controlled/lots/{ref['lot']}/?page=1"),
+        ("Ledger: lot (middle page)", MANAGER, f"/controlled/lots/{ref['lot']}/?page={lot_page}"),
+        ("Ledger: counts", MANAGER, "/controlled/counts/"),
+        ("Ledger: reports", MANAGER, "/controlled/reports/"),
+    ]
+
+
+REPORT_CODES = ("administrations", "receipts", "waste", "balances", "inventory")
+
+
+def downloads(ref: dict) -> list[tuple[str, str, str]]:
+    """Each report as CSV and PDF over one month and two years at the busiest location,
+    and the inventory PDF."""
+    end = dt.date.fromisoformat(ref["today"])
+    ranges = {"1 month": end - dt.timedelta(days=30), "2 years": end - dt.timedelta(days=730)}
+    found = []
+    for span, start in ranges.items():
+        for code in REPORT_CODES:
+            for fmt in ("csv", "pdf"):
+                query = urllib.parse.urlencode(
+                    {"location": ref["location"], "report": code, "start": start.isoformat(),
+                     "end": end.isoformat(), "format": fmt}
+                )  # fmt: skip
+                found.append((f"{code} {fmt.upper()}, {span}", MANAGER,
+                              f"/controlled/reports/download/?{query}"))  # fmt: skip
+    found.append(
+        ("Inventory PDF", MANAGER, f"/controlled/inventories/{ref['inventory']}/inventory.pdf")
+    )
+    return found
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -157,6 +271,35 @@ def throughput(browser: Browser, path: str) -> float:
     return done / (time.perf_counter() - started)
 
 
+def measure_downloads(
+    browser: Browser, files: list[tuple[str, str, str]], only: list[str]
+) -> list[dict[str, object]]:
+    """Each report file after one warm-up: a few downloads one after another (their time
+    to the last byte, size and status); no throughput run, a download is not a page."""
+    results = []
+    for label, _persona, path in files:
+        if only and not any(part in label for part in only):
+            continue
+        browser.download(path)
+        samples = [browser.download(path) for _ in range(DOWNLOAD_REQUESTS)]
+        times = [sample["ms"] for sample in samples]
+        results.append(
+            {
+                "file": label,
+                "path": path,
+                "status": sorted({str(sample["status"]) for sample in samples}),
+                "type": samples[-1].get("type", ""),
+                "median_ms": round(statistics.median(times), 1),
+                "max_ms": max(times),
+                "first_byte_ms": statistics.median(s.get("first_byte_ms", 0) for s in samples),
+                "kib": round(statistics.median(sample["bytes"] for sample in samples) / 1024),
+                "queries": sorted({sample.get("queries", 0) for sample in samples}),
+            }
+        )
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    return results
+
+
 def main() -> None:
     ref = ids()
     subprocess.run(
@@ -178,7 +321,7 @@ def main() -> None:
                 time.sleep(0.5)
         browsers = {
             name: Browser(name, PATIENT_PASSWORD if name == "patient" else STAFF_PASSWORD)
-            for name in ("coordinator", "nurse", "psychiatrist", "therapist", "admin", "patient")
+            for name in PERSONAS
         }
         results = []
         only = [part for part in os.environ.get("BENCH_ONLY", "").split(",") if part]
@@ -208,7 +351,8 @@ def main() -> None:
         floor = results[0]["rps"]
         for row in results:
             row["floor_ratio"] = round(row["rps"] / floor, 2) if floor else None
-        json.dump({"pages": results, "reference": ref}, sys.stdout, indent=1)
+        files = measure_downloads(browsers[MANAGER], downloads(ref), only)
+        json.dump({"pages": results, "downloads": files, "reference": ref}, sys.stdout, indent=1)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -7,7 +7,9 @@ growing clinic group will be. Run after `seed_scale.py` (its patients receive th
 
 Entries are bulk-inserted with their running balance computed here, exactly as
 `controlled.services.posting.post_entry` would write them one at a time (it is measured
-by the tests, not here); the lots' balances equal the sum of their entries.
+by the tests, not here); the lots' balances equal the sum of their entries. The manager
+(`nurse2`) then works at all 10 locations, and takes a biennial inventory of the busiest
+one through `count_submit` (the inventory PDF of `benchmarks/pages.py`).
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ import django
 django.setup()
 
 from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from clinic.choices import Role  # noqa: E402
+from clinic.management.commands.seed_demo import STAFF_PASSWORD  # noqa: E402
 from clinic.models import Location, Patient, StaffRole, User  # noqa: E402
-from controlled.choices import Drug, EntryKind, Form  # noqa: E402
-from controlled.models import LedgerEntry, Lot, Product, Receipt  # noqa: E402
+from controlled.choices import BusinessTime, CountPurpose, Drug, EntryKind, Form  # noqa: E402
+from controlled.models import LedgerEntry, Lot, Product, Receipt, StockCount  # noqa: E402
+from controlled.services.counts import CountedLot, count_submit, countable_lots  # noqa: E402
 
 LOCATIONS = 10
 LOTS_PER_LOCATION = 20
@@ -126,6 +131,44 @@ def main(scale: float) -> None:
             total += len(entries)
         print(f"{site.name}: {total} entries at {time.perf_counter() - started:.1f} s", flush=True)
     print(f"ledger: {LedgerEntry.objects.count()} entries, {Lot.objects.count()} lots")
+    boss.locations.add(*sites)  # a group's manager works at every location
+    count = biennial_inventory(busiest_location(), boss)
+    print(f"biennial inventory {count.pk}: {count.lines.count()} lots, {count.location.name}")
+
+
+def busiest_location() -> Location:
+    """The location with the most ledger entries (the pages measure the worst case)."""
+    top = (
+        LedgerEntry.objects.values("lot__location")
+        .annotate(entries=Count("pk"))
+        .order_by("-entries", "lot__location")
+        .first()
+    )
+    return Location.objects.get(pk=top["lot__location"])
+
+
+def biennial_inventory(site: Location, boss: User) -> StockCount:
+    """A signed biennial inventory of every countable lot, counted as the ledger holds it
+    (after an initial one, if the site has none; once: a second run finds it)."""
+    taken = StockCount.objects.filter(location=site, purpose=CountPurpose.BIENNIAL).first()
+    if taken is not None:
+        return taken
+    if not StockCount.objects.filter(location=site, purpose=CountPurpose.INITIAL).exists():
+        _inventory(site, boss, CountPurpose.INITIAL)
+    return _inventory(site, boss, CountPurpose.BIENNIAL)
+
+
+def _inventory(site: Location, boss: User, purpose: str) -> StockCount:
+    lines = []
+    for lot in countable_lots(site):
+        full = int(lot.balance_units // lot.product.container_units)
+        lines.append(
+            CountedLot(lot.pk, full, lot.balance_units - full * lot.product.container_units)
+        )
+    return count_submit(
+        location=site, purpose=purpose, business_time=BusinessTime.CLOSE,
+        lines=lines, password=STAFF_PASSWORD, actor=boss, note="Bench biennial inventory.",
+    )  # fmt: skip
 
 
 def _lot_entries(lot, site, boss, nurse, witness, patient_ids, rng, per_lot, start, step):

@@ -4,6 +4,12 @@ receipts log, the waste and destruction log, the running balance of each lot, an
 inventories taken. Each report is a list of columns and a stream of rows read with a
 fixed number of queries, whatever the number of rows.
 
+A CSV holds any period (streamed). A PDF holds at most `PDF_MAX_ROWS` rows: it is
+rendered in the request, and WeasyPrint lays out a long table at 20–115 ms a row
+(benchmarks/RESULTS.md), so a two-year log of a busy location (13,000 administrations)
+would hold a web worker far past its timeout; a longer period is refused before anything
+is rendered, naming the latest start that fits.
+
 CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
 carriage return) are prefixed with an apostrophe; numbers we format ourselves are not."""
 
@@ -25,6 +31,11 @@ from controlled.choices import CountPurpose, EntryKind
 from controlled.models import CountLine, LedgerEntry, StockCount
 
 Row = list[Any]
+# At most this many rows in a report PDF: WeasyPrint lays out 20–115 ms a row on the bench
+# machine (quiet to loaded: 287 rows took 33 s at load 9), so 100 rows stay well under a
+# web worker's 30 s timeout even when loaded (benchmarks/RESULTS.md). A CSV holds any
+# period.
+PDF_MAX_ROWS = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -74,7 +85,27 @@ class Period:
         return f"{timezone.localtime(moment, self.location.zone):%Y-%m-%d %H:%M}"
 
 
-def _entries(period: Period, kinds: Iterable[str]) -> QuerySet[LedgerEntry]:
+# What each log reads with its entries: only what its rows print (each join and each
+# related row built costs time per row: a two-year administration log is 13,000 rows).
+ADMINISTRATION_RELATED = ("lot__product", "patient", "performed_by")
+RECEIPT_RELATED = ("lot__product", "receipt__received_by")
+WASTE_RELATED = (
+    "lot__product",
+    "patient",
+    "performed_by",
+    "witness",
+    "destruction__first_witness",
+    "destruction__second_witness",
+)
+
+
+def _entries_of(kinds: tuple[str, ...], related: tuple[str, ...]) -> Callable[[Period], QuerySet]:
+    return lambda period: _entries(period, kinds, related)
+
+
+def _entries(
+    period: Period, kinds: Iterable[str], related: tuple[str, ...]
+) -> QuerySet[LedgerEntry]:
     first, after = period.bounds()
     return (
         LedgerEntry.objects.filter(
@@ -83,119 +114,102 @@ def _entries(period: Period, kinds: Iterable[str]) -> QuerySet[LedgerEntry]:
             occurred_at__gte=first,
             occurred_at__lt=after,
         )
-        .select_related(
-            "lot__product",
-            "lot__named_patient",
-            "patient",
-            "performed_by",
-            "recorded_by",
-            "witness",
-            "receipt__received_by",
-            "destruction__first_witness",
-            "destruction__second_witness",
-            "destruction__destroyed_by",
-        )
+        .select_related(*related)
         .order_by("occurred_at", "pk")
     )
 
 
-def _administrations(period: Period) -> Iterator[Row]:
-    for entry in _entries(period, [EntryKind.ADMINISTRATION, EntryKind.CORRECTION]).iterator(
-        chunk_size=500
-    ):
-        product = entry.lot.product
-        yield [
-            period.local(entry.occurred_at),
-            entry.patient.full_name if entry.patient else "",
-            patient_address(entry.patient),
-            product.name,
-            product.ndc,
-            entry.lot.lot_number,
-            -entry.mg,
-            -entry.units,
-            product.unit,
-            person(entry.performed_by),
-            entry.get_kind_display()
-            + (f" of entry {entry.corrects_id}" if entry.corrects_id else ""),
-        ]
+def _administration(period: Period, entry: LedgerEntry) -> Row:
+    product = entry.lot.product
+    return [
+        period.local(entry.occurred_at),
+        entry.patient.full_name if entry.patient else "",
+        patient_address(entry.patient),
+        product.name,
+        product.ndc,
+        entry.lot.lot_number,
+        -entry.mg,
+        -entry.units,
+        product.unit,
+        person(entry.performed_by),
+        entry.get_kind_display() + (f" of entry {entry.corrects_id}" if entry.corrects_id else ""),
+    ]
 
 
-def _receipts(period: Period) -> Iterator[Row]:
-    for entry in _entries(period, [EntryKind.RECEIPT]).iterator(chunk_size=500):
-        receipt, product = entry.receipt, entry.lot.product
-        yield [
-            f"{receipt.received_on:%Y-%m-%d}",
-            receipt.supplier_name,
-            receipt.supplier_address,
-            receipt.supplier_dea,
-            receipt.invoice_number,
-            product.name,
-            product.ndc,
-            f"{product.strength_mg:f} mg/{'mL' if product.unit == 'mL' else 'device'}",
-            product.get_form_display(),
-            f"{product.container_units:f} {product.unit}",
-            entry.lot.lot_number,
-            f"{entry.lot.expires_on:%Y-%m-%d}",
-            entry.containers,
-            entry.units,
-            entry.mg,
-            person(receipt.received_by),
-        ]
+def _receipt(period: Period, entry: LedgerEntry) -> Row:
+    receipt, product = entry.receipt, entry.lot.product
+    return [
+        f"{receipt.received_on:%Y-%m-%d}",
+        receipt.supplier_name,
+        receipt.supplier_address,
+        receipt.supplier_dea,
+        receipt.invoice_number,
+        product.name,
+        product.ndc,
+        f"{product.strength_mg:f} mg/{'mL' if product.unit == 'mL' else 'device'}",
+        product.get_form_display(),
+        f"{product.container_units:f} {product.unit}",
+        entry.lot.lot_number,
+        f"{entry.lot.expires_on:%Y-%m-%d}",
+        entry.containers,
+        entry.units,
+        entry.mg,
+        person(receipt.received_by),
+    ]
 
 
-def _waste_and_destruction(period: Period) -> Iterator[Row]:
-    for entry in _entries(period, [EntryKind.WASTE, EntryKind.DESTRUCTION]).iterator(
-        chunk_size=500
-    ):
-        product, destruction = entry.lot.product, entry.destruction
-        if destruction is not None:
-            witnesses = f"{person(destruction.first_witness)}; {person(destruction.second_witness)}"
-            manner = f"{destruction.get_reason_display()}: {destruction.method}"
-        else:
-            witnesses, manner = person(entry.witness), entry.reason or "Waste after a dose"
-        yield [
-            period.local(entry.occurred_at),
-            entry.get_kind_display(),
-            entry.patient.full_name if entry.patient else "",
-            product.name,
-            product.ndc,
-            entry.lot.lot_number,
-            -entry.mg,
-            -entry.units,
-            product.unit,
-            manner,
-            person(entry.performed_by),
-            witnesses,
-        ]
+def _waste_or_destruction(period: Period, entry: LedgerEntry) -> Row:
+    product, destruction = entry.lot.product, entry.destruction
+    if destruction is not None:
+        witnesses = f"{person(destruction.first_witness)}; {person(destruction.second_witness)}"
+        manner = f"{destruction.get_reason_display()}: {destruction.method}"
+    else:
+        witnesses, manner = person(entry.witness), entry.reason or "Waste after a dose"
+    return [
+        period.local(entry.occurred_at),
+        entry.get_kind_display(),
+        entry.patient.full_name if entry.patient else "",
+        product.name,
+        product.ndc,
+        entry.lot.lot_number,
+        -entry.mg,
+        -entry.units,
+        product.unit,
+        manner,
+        person(entry.performed_by),
+        witnesses,
+    ]
 
 
-def _balances(period: Period) -> Iterator[Row]:
+def _balance_entries(period: Period) -> QuerySet[LedgerEntry]:
     first, after = period.bounds()
-    entries = (
+    return (
         LedgerEntry.objects.filter(
             lot__location=period.location, occurred_at__gte=first, occurred_at__lt=after
         )
         .select_related("lot__product", "performed_by")
         .order_by("lot__product__name", "lot__lot_number", "lot_id", "pk")
     )
-    for entry in entries.iterator(chunk_size=500):
-        yield [
-            entry.lot.product.name,
-            entry.lot.lot_number,
-            period.local(entry.occurred_at),
-            entry.get_kind_display(),
-            entry.units,
-            entry.mg,
-            entry.balance_units_after,
-            entry.balance_mg_after,
-            entry.lot.product.unit,
-            person(entry.performed_by),
-        ]
 
 
-def _inventory(period: Period) -> Iterator[Row]:
+def _balance(period: Period, entry: LedgerEntry) -> Row:
+    return [
+        entry.lot.product.name,
+        entry.lot.lot_number,
+        period.local(entry.occurred_at),
+        entry.get_kind_display(),
+        entry.units,
+        entry.mg,
+        entry.balance_units_after,
+        entry.balance_mg_after,
+        entry.lot.product.unit,
+        person(entry.performed_by),
+    ]
+
+
+def _inventory_lines(period: Period) -> QuerySet[CountLine]:
     first, after = period.bounds()
-    lines = (
+    return (
         CountLine.objects.filter(
             count__location=period.location,
             count__counted_at__gte=first,
@@ -204,33 +218,66 @@ def _inventory(period: Period) -> Iterator[Row]:
         .select_related("count__counted_by", "lot__product")
         .order_by("count__counted_at", "count_id", "pk")
     )
-    for line in lines.iterator(chunk_size=500):
-        count, product = line.count, line.lot.product
-        yield [
-            period.local(count.counted_at),
-            count.get_purpose_display(),
-            count.get_business_time_display(),
-            product.name,
-            product.ndc,
-            f"{product.strength_mg:f} mg",
-            product.get_form_display(),
-            f"{product.container_units:f} {product.unit}",
-            line.lot.lot_number,
-            line.full_containers,
-            line.opened_units,
-            line.counted_units,
-            line.expected_units,
-            count.signature,
-        ]
+
+
+def _inventory_line(period: Period, line: CountLine) -> Row:
+    count, product = line.count, line.lot.product
+    return [
+        period.local(count.counted_at),
+        count.get_purpose_display(),
+        count.get_business_time_display(),
+        product.name,
+        product.ndc,
+        f"{product.strength_mg:f} mg",
+        product.get_form_display(),
+        f"{product.container_units:f} {product.unit}",
+        line.lot.lot_number,
+        line.full_containers,
+        line.opened_units,
+        line.counted_units,
+        line.expected_units,
+        count.signature,
+    ]
 
 
 @dataclass(frozen=True)
 class Report:
+    """One report: its columns, the records it lists in a period (one query, ordered),
+    one row per record, and the field that dates a record."""
+
     code: str
     title: str
     columns: list[str]
-    rows: Callable[[Period], Iterator[Row]]
+    records: Callable[[Period], QuerySet]
+    row: Callable[[Period, Any], Row]
+    dated_by: str = "occurred_at"
     landscape: bool = True
+
+    def rows(self, period: Period) -> Iterator[Row]:
+        for record in self.records(period).iterator(chunk_size=500):
+            yield self.row(period, record)
+
+    def pdf_problem(self, period: Period) -> str | None:
+        """Why this period is too long for a PDF (None: it fits), with the latest start
+        that fits and the CSV that holds any period. One query, which reads at most
+        `PDF_MAX_ROWS` + 1 records from the period's end (no count of a long period)."""
+        latest_first = self.records(period).order_by(f"-{self.dated_by}")
+        cut = latest_first.values_list(self.dated_by, flat=True)[PDF_MAX_ROWS : PDF_MAX_ROWS + 1]
+        first_left_out = next(iter(cut), None)
+        if first_left_out is None:
+            return None
+        # Records of the day of the first one left out cannot all be in the PDF.
+        local = timezone.localtime(first_left_out, period.location.zone).date()
+        start = local + dt.timedelta(days=1)
+        fits = (
+            f"From {start:%b %-d, %Y} to {period.end:%b %-d, %Y} fits"
+            if start <= period.end
+            else "The last day alone holds more"
+        )
+        return (
+            f"This period holds more than {PDF_MAX_ROWS:,} rows, the most a PDF holds. "
+            f"{fits}; or choose CSV, which holds any period."
+        )
 
 
 REPORTS: dict[str, Report] = {
@@ -241,7 +288,8 @@ REPORTS: dict[str, Report] = {
             "Administration log",
             ["Date and time", "Patient", "Patient's address", "Product", "NDC", "Lot",
              "Quantity (mg)", "Quantity (mL or devices)", "Unit", "Given by", "Entry"],
-            _administrations,
+            _entries_of((EntryKind.ADMINISTRATION, EntryKind.CORRECTION), ADMINISTRATION_RELATED),
+            _administration,
         ),
         Report(
             "receipts",
@@ -249,21 +297,24 @@ REPORTS: dict[str, Report] = {
             ["Date received", "Supplier", "Supplier's address", "Supplier's DEA number",
              "Invoice or order", "Product", "NDC", "Strength", "Form", "Container size",
              "Lot", "Expires", "Containers", "Units", "mg", "Received by"],
-            _receipts,
+            _entries_of((EntryKind.RECEIPT,), RECEIPT_RELATED),
+            _receipt,
         ),
         Report(
             "waste",
             "Waste and destruction log",
             ["Date and time", "Entry", "Patient", "Product", "NDC", "Lot", "Quantity (mg)",
              "Quantity (mL or devices)", "Unit", "Manner", "By", "Witnesses"],
-            _waste_and_destruction,
+            _entries_of((EntryKind.WASTE, EntryKind.DESTRUCTION), WASTE_RELATED),
+            _waste_or_destruction,
         ),
         Report(
             "balances",
             "Running balance per lot",
             ["Product", "Lot", "Date and time", "Entry", "Units", "mg", "Balance (units)",
              "Balance (mg)", "Unit", "By"],
-            _balances,
+            _balance_entries,
+            _balance,
         ),
         Report(
             "inventory",
@@ -271,7 +322,9 @@ REPORTS: dict[str, Report] = {
             ["Taken", "Kind", "Opening or close", "Product", "NDC", "Strength", "Form",
              "Container size", "Lot", "Full containers", "Opened (estimated)",
              "Counted", "Records held", "Signed"],
-            _inventory,
+            _inventory_lines,
+            _inventory_line,
+            dated_by="count__counted_at",
         ),
     )
 }  # fmt: skip

@@ -18,7 +18,6 @@ from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.choices import CountPurpose
 from controlled.forms import CountForm, DestructionForm
-from controlled.home import home_panel
 from controlled.selectors.inventories import inventory_due
 from controlled.selectors.locations import location_for_user
 from controlled.selectors.records import (
@@ -47,7 +46,6 @@ def counts_overview(request: HttpRequest) -> HttpResponse:
         {
             "statuses": inventory_due(locations),
             "counts": counts_of(request.user),
-            "panel": home_panel(request) or {},
             "may_destroy": may(request.user, permissions.DESTROY_STOCK),
         },
     )

@@ -81,6 +81,9 @@ def report_download(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     report = REPORTS[data["report"]]
     period = Period(data["location"], data["start"], data["end"])
+    if data["format"] == "pdf" and (too_long := report.pdf_problem(period)):
+        form.add_error("end", too_long)
+        return _page(request, form)
     registrant = period.location.dea_number or period.location.pk
     name = f"{report.code}-{registrant}-{period.start}-{period.end}"
     note_subject(

@@ -378,3 +378,24 @@ def test_the_count_page_refuses_a_count_another_manager_recorded_meanwhile(login
     assert mine.post(url, {**data, "last_count": "9" * 40}).status_code == 302
     latest = StockCount.objects.latest("pk").pk
     assert f'name="last_count" value="{latest}"' in mine.get(url).content.decode()
+
+
+def test_the_counts_overview_keeps_its_queries_at_ten_locations(login, page_queries) -> None:
+    from tests.factories import LocationFactory
+
+    first = stocked_lot()
+    counter = manager(first.location)
+    _count(first, counter, 2)
+    client = login(counter)
+    client.get(reverse("controlled_counts"))  # the first request of a test makes the settings
+    with page_queries() as one_location:
+        page = client.get(reverse("controlled_counts"))
+    assert page.status_code == 200
+    for n in range(9):
+        site = LocationFactory(name=f"Site {n}", dea_number="")
+        counter.locations.add(site)
+        _count(stocked_lot(location=site), counter, 2)
+    with page_queries() as ten_locations:
+        page = client.get(reverse("controlled_counts"))
+    assert page.content.decode().count("Count stock") == 10
+    assert len(ten_locations) <= len(one_location) <= 12

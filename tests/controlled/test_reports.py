@@ -248,3 +248,57 @@ def test_each_download_writes_one_row_naming_it_and_a_refused_one_writes_none(lo
     assert list(AuditEvent.objects.order_by("id")[before:].values_list("action", flat=True)) == [
         AuditAction.DENIED
     ]
+
+
+def _administered_daily(lot, days: int) -> None:  # type: ignore[no-untyped-def]
+    """One administration a day for `days` days, the last today (noon, clinic time)."""
+    nurse = person(Role.NURSE, lot.location)
+    today = clock.localdate(lot.location.zone)
+    for back in range(days - 1, -1, -1):
+        moment = dt.datetime.combine(today - dt.timedelta(days=back), dt.time(12))
+        post_entry(
+            lot=lot, kind=EntryKind.ADMINISTRATION, units=-Decimal("0.5"), actor=nurse,
+            occurred_at=moment.replace(tzinfo=lot.location.zone), patient=PatientFactory(),
+            source_ref=f"treatment_session:{back}",
+        )  # fmt: skip
+
+
+def test_a_pdf_too_long_is_refused_next_to_the_end_with_the_start_that_fits(
+    login, monkeypatch
+) -> None:
+    monkeypatch.setattr("controlled.reports.PDF_MAX_ROWS", 3)
+    lot = stocked_lot(containers=2)
+    _administered_daily(lot, 5)
+    client = login(manager(lot.location))
+    today = clock.localdate(lot.location.zone)
+    response = _download(client, "administrations", "pdf", location=str(lot.location_id))
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200
+    assert "This period holds more than 3 rows, the most a PDF holds." in page
+    fits = today - dt.timedelta(days=2)
+    assert f"From {fits:%b %-d, %Y} to {today:%b %-d, %Y} fits" in page
+    assert "choose CSV, which holds any period" in page
+    assert f'value="{today - dt.timedelta(days=7)}"' in page  # what was typed stays
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+    # The CSV of the same period holds every row; the PDF of the period that fits is made.
+    assert len(_csv_rows(_download(client, "administrations", "csv",
+                                   location=str(lot.location_id)))) == 1 + 5  # fmt: skip
+    pdf = _download(client, "administrations", "pdf", location=str(lot.location_id),
+                    start=str(fits))  # fmt: skip
+    assert pdf.status_code == 200
+    assert "3 entries" in pdf_text(pdf.content)
+
+
+def test_the_pdf_length_check_does_not_grow_with_rows(
+    login, monkeypatch, django_assert_max_num_queries
+) -> None:
+    monkeypatch.setattr("controlled.reports.PDF_MAX_ROWS", 2)
+    lot = stocked_lot(containers=5)
+    _administered_daily(lot, 3)
+    client = login(manager(lot.location))
+    _download(client, "administrations", "pdf", location=str(lot.location_id))
+    _administered_daily(lot, 7)
+    with django_assert_max_num_queries(12):
+        response = _download(client, "balances", "pdf", location=str(lot.location_id))
+    assert response.status_code == 200
+    assert "more than 2 rows" in response.content.decode()
