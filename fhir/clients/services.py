@@ -182,7 +182,7 @@ def token_principal(raw: str) -> ClientPrincipal:
     if token is None:
         raise InvalidToken("The access token is not known.")
     if token.revoked_at is not None or not _usable(token.client, now):
-        raise InvalidToken("The access token has been revoked.")
+        raise InvalidToken("The access token has been revoked (or its client has expired).")
     if token.expires_at <= now:
         raise InvalidToken("The access token has expired.")
     # A client's scopes narrowed since the token was issued narrow it at once.
