@@ -283,3 +283,29 @@ def test_the_capability_statement_points_to_the_token_endpoint(db: None) -> None
     assert security["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
     uris = security["extension"][0]["extension"]
     assert uris == [{"url": "token", "valueUri": "http://testserver/fhir/r4/auth/token"}]
+
+
+def test_a_clients_token_wins_over_a_staff_session_sent_along(api, personas, record) -> None:
+    token = _issued(ApiClientFactory(scopes="system/Patient.read"))
+    nurse = api(personas.nurse).client
+
+    response = nurse.get(
+        f"/fhir/r4/Observation?patient={personas.patient_a.pk}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 403  # the nurse could; the client may not
+
+
+def test_a_restricted_clients_search_keeps_its_query_budget(
+    personas, record, django_assert_max_num_queries
+) -> None:
+    token = _issued(ApiClientFactory(location=record.location))
+    with django_assert_max_num_queries(8):
+        one = _read("Patient", token)
+    PatientFactory.create_batch(30, home_location=record.location)
+    with django_assert_max_num_queries(8):
+        many = _read("Patient", token)
+
+    assert len(Bundle.model_validate_json(one.content).entry) == 1
+    assert len(Bundle.model_validate_json(many.content).entry) == 31
