@@ -78,7 +78,8 @@ def audit_record(
             last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
         event = AuditEvent(
             occurred_at=timezone.now(),
-            user=user,
+            # A principal that is not a login (an API client) is named, not linked.
+            user=user if isinstance(user, User) else None,
             username=user.get_username() if user else "",
             role=",".join(sorted(user.role_codes)) if user else "",
             patient_id=patient.pk if patient is not None else patient_id,

@@ -12,6 +12,9 @@ Two questions make up an answer:
 - the **scope**: is the patient one this user sees at all? Coordinators, nurses and
   psychiatrists see every patient; a therapist only their own caseload; a patient only
   themselves (`patients_visible_to`, which the scoped lookups narrow, never widen).
+
+A principal that is not a login (an API client acting through a bearer token) answers
+both questions itself: `holds_action(action)`, `patient_scope()` and `sees_patient(p)`.
 Model: NetBox's `restrict(user, action)`.
 """
 
@@ -42,6 +45,9 @@ class Permission:
     def held_by(self, user: Any) -> bool:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return False
+        holds = getattr(user, "holds_action", None)
+        if holds is not None:  # a principal that is not a login (an API client)
+            return bool(holds(self.action))
         return bool(user.role_codes & self.roles)
 
 
@@ -100,6 +106,8 @@ def patients_visible_to(user: Any) -> QuerySet[Patient]:
     """The patients this user may see at all. Pages narrow it further, never widen it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Patient.objects.none()
+    if hasattr(user, "patient_scope"):  # a principal that is not a login answers itself
+        return user.patient_scope()
     if user.is_patient_account:
         return Patient.objects.filter(user=user)
     roles = user.role_codes
@@ -119,6 +127,8 @@ def in_scope(user: Any, patient: Patient) -> bool:
     """The scope of `patients_visible_to`, for a patient already in hand (no query)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if hasattr(user, "sees_patient"):
+        return bool(user.sees_patient(patient))
     if user.is_patient_account:
         return patient.user_id == user.pk
     if user.role_codes & _SEE_EVERY_PATIENT:

@@ -288,6 +288,19 @@ SMS_HTTP_ACCOUNT = env.str("SMS_HTTP_ACCOUNT", default="")
 SMS_HTTP_TOKEN = _secret("SMS_HTTP_TOKEN", default="")
 SMS_FROM = env.str("SMS_FROM", default="")
 
+# --- Cache ----------------------------------------------------------------------------------
+# Counters every web process must share (an API client's requests per minute, failed
+# token requests, the polled pages' audit windows) live in Redis when REDIS_URL is set;
+# the embedded demo is one process, so its memory is enough.
+if _secret("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _secret("REDIS_URL", default=""),
+            "KEY_PREFIX": "clinic",
+        }
+    }
+
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport so that the
 # embedded demo runs a real worker and beat with nothing else installed.

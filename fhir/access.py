@@ -5,6 +5,10 @@ client needs an `OperationOutcome` with the status instead (401 not signed in, 4
 role may not, 404 out of scope or missing, with its one `denied` row). The rule is the
 same `AccessRule` object, so the access-matrix test and the menus read it as for any page.
 
+A request carrying `Authorization: Bearer <token>` is an API client's
+(`fhir.clients.bearer`): the client stands in for `request.user`, the session is never
+read, and its token's scopes must also name the resource type (403 otherwise).
+
 Audit: a read notes its resource as the request's subject through the scoped selector
 (`clinic.context.note_subject`), like a page; a search notes its page of results
 (`note_search`). After a successful GET the decorator writes exactly one `view` row.
@@ -24,6 +28,8 @@ from clinic.audit import audit_record
 from clinic.choices import AuditAction
 from clinic.context import current
 from clinic.policy import NotVisible
+from fhir.clients.bearer import bearer_sign_in
+from fhir.clients.principal import may_read
 from fhir.params import BadSearch
 from fhir.responses import outcome
 
@@ -38,8 +44,9 @@ def _read_only() -> HttpResponse:
     return response
 
 
-def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Declare the policy's action an API view needs (answers and audit above)."""
+def api_permits(action: str, *, resource: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the policy's action an API view needs and the resource type it reads (an
+    API client's token must name it): answers and audit above."""
     rule = AccessRule(action=action)
 
     def decorate(view: ViewFunc) -> ViewFunc:
@@ -48,31 +55,38 @@ def api_permits(action: str) -> Callable[[ViewFunc], ViewFunc]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in _READ_METHODS:
                 return _read_only()
+            refused = bearer_sign_in(request)
+            if refused is not None:
+                return refused
             if not request.user.is_authenticated:
                 return outcome(401, "Sign in to the clinic to use the FHIR API.")
-            if not rule.allows(request.user):
+            if not (rule.allows(request.user) and may_read(request.user, resource)):
                 audit_record(
                     action=AuditAction.DENIED,
                     object_type="page",
                     object_id=request.resolver_match.view_name if request.resolver_match else "",
                 )
-                return outcome(403, "Your role may not read this kind of resource.")
-            try:
-                response = view(request, *args, **kwargs)
-            except NotVisible as refused:
-                audit_refusal(refused)
-                kind = refused.object_type.removeprefix("fhir.")
-                return outcome(404, f"{kind} {refused.object_id} was not found.")
-            except BadSearch as bad:
-                return outcome(400, str(bad), expression=bad.parameter)
-            if request.method == "GET" and response.status_code == 200:
-                _audit_read()
-            return response
+                return outcome(403, f"You may not read {resource} resources.")
+            return _answer(view, request, *args, **kwargs)
 
         wrapper.access_rule = rule  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def _answer(view: ViewFunc, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    try:
+        response = view(request, *args, **kwargs)
+    except NotVisible as refused:
+        audit_refusal(refused)
+        kind = refused.object_type.removeprefix("fhir.")
+        return outcome(404, f"{kind} {refused.object_id} was not found.")
+    except BadSearch as bad:
+        return outcome(400, str(bad), expression=bad.parameter)
+    if request.method == "GET" and response.status_code == 200:
+        _audit_read()
+    return response
 
 
 def public_api(view: ViewFunc) -> ViewFunc:

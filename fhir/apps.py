@@ -9,4 +9,8 @@ class FhirConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinic.audit import declare_administrative
         from fhir import permissions  # noqa: F401  (declares this app's actions)
+
+        # API clients and their token requests are the admin's to see in the audit log.
+        declare_administrative("fhir.apiclient", "fhir.token")

@@ -25,14 +25,44 @@ def capability_statement(base_url: str) -> CapabilityStatement:
             {
                 "mode": "server",
                 "documentation": (
-                    "Read-only. Sign in to the clinic (session cookie); each reader sees what "
-                    f"their role's pages show. _count defaults to 50, at most {MAX_COUNT}; "
-                    "unknown search parameters are refused unless Prefer: handling=lenient."
+                    "Read-only. API clients use OAuth 2.0 client credentials (a bearer "
+                    "token, SMART system scopes); staff may sign in to the clinic (session "
+                    "cookie) and see what their role's pages show. _count defaults to 50, "
+                    f"at most {MAX_COUNT}; unknown search parameters are refused unless "
+                    "Prefer: handling=lenient."
                 ),
+                "security": _security(base_url),
                 "resource": [_resource(served) for served in RESOURCES],
             }
         ],
     )
+
+
+def _security(base_url: str) -> dict[str, object]:
+    """SMART on FHIR: where the token endpoint is (the oauth-uris extension)."""
+    return {
+        "service": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR",
+                    }
+                ]
+            }
+        ],
+        "description": (
+            "OAuth 2.0 client credentials: POST auth/token (client_secret_basic or "
+            "client_secret_post), then Authorization: Bearer <token>. See "
+            ".well-known/smart-configuration."
+        ),
+        "extension": [
+            {
+                "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                "extension": [{"url": "token", "valueUri": base_url + "auth/token"}],
+            }
+        ],
+    }
 
 
 def _resource(served: ServedResource) -> dict[str, object]:

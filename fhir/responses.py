@@ -19,6 +19,7 @@ _ISSUES = {
     404: "not-found",
     405: "not-supported",
     410: "deleted",
+    429: "throttled",
 }
 
 
@@ -27,7 +28,9 @@ def fhir_response(resource: Any, *, status: int = 200) -> HttpResponse:
     return HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
 
 
-def outcome(status: int, message: str, *, expression: str = "") -> HttpResponse:
+def outcome(
+    status: int, message: str, *, expression: str = "", challenge: str = ""
+) -> HttpResponse:
     """One error issue in an OperationOutcome, answered with `status`."""
     issue: dict[str, Any] = {
         "severity": "error",
@@ -38,6 +41,6 @@ def outcome(status: int, message: str, *, expression: str = "") -> HttpResponse:
         issue["expression"] = [expression]
     response = fhir_response(OperationOutcome(issue=[issue]), status=status)
     if status == 401:
-        # Session sign-in is the only scheme of this slice (API clients come later).
-        response["WWW-Authenticate"] = 'Cookie realm="clinic"'
+        # An API client gets a bearer token (fhir.clients); staff sign in to the clinic.
+        response["WWW-Authenticate"] = challenge or 'Bearer realm="fhir"'
     return response

@@ -1,16 +1,24 @@
-"""`/fhir/r4/`: the CapabilityStatement, then a search and a read URL per served resource."""
+"""`/fhir/r4/`: the CapabilityStatement, the token endpoint and the SMART configuration,
+then a search and a read URL per served resource."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from fhir import views
+from fhir.clients import views as client_views
 from fhir.registry import RESOURCES
 
 app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("auth/token", client_views.token, name="token"),
+    path(
+        ".well-known/smart-configuration",
+        client_views.smart_configuration,
+        name="smart-configuration",
+    ),
     path(
         "Patient/<str:resource_id>/$everything",
         views.patient_everything_view,

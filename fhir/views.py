@@ -24,7 +24,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 def read_view(served: ServedResource) -> Callable[..., HttpResponse]:
-    @api_permits(served.action)
+    @api_permits(served.action, resource=served.type)
     def read(request: HttpRequest, resource_id: str) -> HttpResponse:
         return fhir_response(served.read(request.user, resource_id))
 
@@ -33,7 +33,7 @@ def read_view(served: ServedResource) -> Callable[..., HttpResponse]:
 
 
 def search_view(served: ServedResource) -> Callable[..., HttpResponse]:
-    @api_permits(served.action)
+    @api_permits(served.action, resource=served.type)
     def search(request: HttpRequest) -> HttpResponse:
         lenient = is_lenient(request.headers.get("Prefer", ""))
         query = parse_search(request.GET, served.parameter_names, lenient=lenient)
@@ -44,7 +44,7 @@ def search_view(served: ServedResource) -> Callable[..., HttpResponse]:
     return search
 
 
-@api_permits(permissions.READ_DEMOGRAPHICS)
+@api_permits(permissions.READ_DEMOGRAPHICS, resource="Patient")
 def patient_everything_view(request: HttpRequest, resource_id: str) -> HttpResponse:
     """`Patient/{id}/$everything`: what the reader may read about one patient."""
     parse_search(request.GET, frozenset(), lenient=is_lenient(request.headers.get("Prefer", "")))

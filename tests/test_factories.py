@@ -24,7 +24,7 @@ from tests.factories import (
     approve,
 )
 
-APP_LABELS = ("clinic", "intake", "treatment_sessions", "integration", "controlled")
+APP_LABELS = ("clinic", "intake", "treatment_sessions", "integration", "controlled", "fhir")
 
 
 def _concrete_models() -> list[type[models.Model]]:

@@ -8,6 +8,7 @@ from typing import Any
 from clinic.context import note_subject
 from clinic.models import User
 from clinic.policy import may
+from fhir.clients.principal import may_read
 from fhir.mapping.patient import patient_resource
 from fhir.params import MAX_COUNT, Search
 from fhir.registry import RESOURCES
@@ -27,7 +28,9 @@ def patient_everything(user: User, resource_id: str) -> list[Any]:
     )
     found: list[Any] = [patient_resource(patient)]
     for served in RESOURCES:
-        if "patient" not in served.parameter_names or not may(user, served.action):
+        if "patient" not in served.parameter_names or not (
+            may(user, served.action) and may_read(user, served.type)
+        ):
             continue
         search = Search(values={"patient": [str(patient.pk)]}, count=MAX_COUNT)
         while True:

@@ -43,6 +43,7 @@ from tests.factories.controlled import (
     StockCountFactory,
     TheftLossCaseFactory,
 )
+from tests.factories.fhir import AccessTokenFactory, ApiClientFactory
 from tests.factories.intake import (
     EligibilityDecisionFactory,
     EvaluationBloodPressureFactory,
@@ -152,13 +153,18 @@ FACTORIES: dict[type[models.Model], type] = {
         TheftLossCaseFactory,
         DiscrepancyFactory,
         LedgerSettingsFactory,
+        # fhir
+        ApiClientFactory,
+        AccessTokenFactory,
     )
 }
 
 __all__ = [
     "FACTORIES",
     "PASSWORD",
+    "AccessTokenFactory",
     "AdverseEventFactory",
+    "ApiClientFactory",
     "AppointmentFactory",
     "AuditEventFactory",
     "AuthenticatorEnrollmentFactory",

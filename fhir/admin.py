@@ -1,0 +1,129 @@
+"""API clients in the clinic's admin (admin role only): register one (its secret shown
+once), revoke it, give it a new secret. A client's patient is named by record number, so
+the admin never browses a list of patients' names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from clinic.admin import AdminRoleModelAdmin, clinic_admin_site
+from clinic.models import Patient
+from fhir.clients.scopes import ScopeError, parse_scopes
+from fhir.clients.services import (
+    api_client_new_secret,
+    api_client_register,
+    api_client_revoke,
+    known_types,
+)
+from fhir.models import ApiClient
+
+_REGISTERED = ["name", "scopes", "notes", "location", "rate_per_minute", "expires_at"]
+
+
+class ApiClientForm(forms.ModelForm):
+    patient_mrn = forms.CharField(
+        label="Only the patient with record number",
+        required=False,
+        max_length=20,
+        help_text="Leave empty for every patient (within the location, if one is chosen).",
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = _REGISTERED
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.patient_id:
+            self.initial["patient_mrn"] = self.instance.patient.mrn
+
+    def clean_scopes(self) -> str:
+        try:
+            return " ".join(parse_scopes(self.cleaned_data["scopes"], known_types()))
+        except ScopeError as refused:
+            raise forms.ValidationError(str(refused)) from None
+
+    def clean_patient_mrn(self) -> Patient | None:
+        mrn = self.cleaned_data["patient_mrn"].strip()
+        if not mrn:
+            return None
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is None:
+            raise forms.ValidationError(f"No patient has the record number “{mrn}”.")
+        return patient
+
+    def save(self, commit: bool = True) -> ApiClient:
+        self.instance.patient = self.cleaned_data["patient_mrn"]
+        return super().save(commit)
+
+
+class ApiClientAdmin(AdminRoleModelAdmin):
+    form = ApiClientForm
+    list_display = ["name", "client_id", "scopes", "expires_at", "is_active", "revoked_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["client_id", "is_active", "revoked_at", "created_by", "created_at"]
+    actions = ["revoke", "new_secret"]
+    fieldsets = [
+        (None, {"fields": ["name", "client_id", "scopes", "notes"]}),
+        ("Restrictions", {"fields": ["patient_mrn", "location", "rate_per_minute", "expires_at"]}),
+        ("State", {"fields": ["is_active", "revoked_at", "created_by", "created_at"]}),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self.fieldsets if obj is not None else self.fieldsets[:2]
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        client, secret = api_client_register(
+            actor=request.user,
+            patient=data["patient_mrn"],
+            **{field: data[field] for field in _REGISTERED},
+        )
+        obj.pk, obj.client_id, obj._state.adding = client.pk, client.client_id, False
+        request.fhir_client_secret = secret  # type: ignore[attr-defined]  # this answer only
+
+    def response_add(self, request: HttpRequest, obj: ApiClient, post_url: Any = None) -> Any:
+        return _secret_page(request, obj, request.fhir_client_secret)  # type: ignore[attr-defined]
+
+    @admin.action(description="Revoke the selected clients (their tokens stop working)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            api_client_revoke(client=client, actor=request.user)
+        self.message_user(request, f"Revoked {len(queryset)} client(s).", messages.SUCCESS)
+
+    @admin.action(description="Give the selected client a new secret")
+    def new_secret(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> Any:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one client.", messages.ERROR)
+            return None
+        client = queryset.get()
+        try:
+            secret = api_client_new_secret(client=client, actor=request.user)
+        except ScopeError as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return None
+        return _secret_page(request, client, secret)
+
+
+def _secret_page(request: HttpRequest, client: ApiClient, secret: str) -> HttpResponse:
+    """The only time the secret is shown: rendered into this answer, never stored in a
+    message or the session."""
+    context = {
+        **clinic_admin_site.each_context(request),
+        "client": client,
+        "secret": secret,
+        "title": f"Secret of {client.name}",
+    }
+    return TemplateResponse(request, "fhir/admin/client_secret.html", context)
+
+
+clinic_admin_site.register(ApiClient, ApiClientAdmin)
