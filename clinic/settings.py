@@ -289,9 +289,10 @@ SMS_HTTP_TOKEN = _secret("SMS_HTTP_TOKEN", default="")
 SMS_FROM = env.str("SMS_FROM", default="")
 
 # --- Cache ----------------------------------------------------------------------------------
-# Counters every web process must share (an API client's requests per minute, failed
-# token requests, the polled pages' audit windows) live in Redis when REDIS_URL is set;
-# the embedded demo is one process, so its memory is enough.
+# Counters every web process must share (the signing-password throttle, an API client's
+# requests per minute, failed token requests, the polled pages' audit windows) live in
+# Redis when REDIS_URL is set; the embedded demo is one process (runserver), where
+# Django's in-memory cache is shared by all its threads.
 if _secret("REDIS_URL", default=""):
     CACHES = {
         "default": {
@@ -322,19 +323,6 @@ else:
         "store_processed": False,
     }
 
-# --- Cache ---------------------------------------------------------------------------------
-# What every web process must see alike lives in the cache: the signing-password throttle
-# (controlled.services.signing), the audit window of polled pages (clinic.access). With
-# several gunicorn workers that is Redis (REDIS_URL); the embedded demo is one process
-# (runserver), where Django's in-memory cache is shared by all its threads.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "clinic",
-        }
-    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
