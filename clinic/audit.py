@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -68,34 +69,65 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+    subject = patient.pk if patient is not None else patient_id
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The chain lock and the last hash in one call (migration 0005).
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT clinic_audit_chain_head(%s)", [_CHAIN_LOCK_KEY])
-                last = cursor.fetchone()[0]
-        else:
-            last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
-        event = AuditEvent(
-            occurred_at=timezone.now(),
-            # A principal that is not a login (an API client) is named, not linked.
-            user=user if isinstance(user, User) else None,
-            username=user.get_username() if user else "",
-            role=",".join(sorted(user.role_codes)) if user else "",
-            patient_id=patient.pk if patient is not None else patient_id,
-            object_type=object_type,
-            object_id=str(object_id) if object_id != "" else "",
-            action=action,
-            ip_address=origin.ip_address,
-            request_id=origin.request_id,
-            path=origin.path[:300],
-            previous_hash=last or GENESIS_HASH,
-        )
-        event.row_hash = compute_hash(event)
+        event = _chained([_event(action, user, subject, object_type, object_id)])[0]
         event.save(force_insert=True)
     if action == AuditAction.DENIED:
         origin.refusal_audited = True  # the error page adds no second row
     return event
+
+
+def audit_record_many(*, action: str, rows: list[tuple[int | None, str, str]]) -> None:
+    """Append several rows at once — (patient id, object type, object id) each, by the
+    current user — under one hold of the chain lock and in one INSERT, so a page that
+    discloses many patients' records writes a row per patient in a fixed number of
+    queries."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    if not rows:
+        return
+    user = current().user
+    with transaction.atomic():
+        events = _chained([_event(action, user, *row) for row in rows])
+        AuditEvent.objects.bulk_create(events)
+
+
+def _event(
+    action: str, user: Any, patient_id: int | None, object_type: str, object_id: object
+) -> AuditEvent:
+    origin = current()
+    return AuditEvent(
+        occurred_at=timezone.now(),
+        # A principal that is not a login (an API client) is named, not linked.
+        user=user if isinstance(user, User) else None,
+        username=user.get_username() if user else "",
+        role=",".join(sorted(user.role_codes)) if user else "",
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=str(object_id) if object_id != "" else "",
+        action=action,
+        ip_address=origin.ip_address,
+        request_id=origin.request_id,
+        path=origin.path[:300],
+    )
+
+
+def _chained(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Link the events onto the chain's head, in order (inside the caller's transaction:
+    on PostgreSQL the chain lock is held until it commits)."""
+    if connection.vendor == "postgresql":
+        # The chain lock and the last hash in one call (migration 0005).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT clinic_audit_chain_head(%s)", [_CHAIN_LOCK_KEY])
+            last = cursor.fetchone()[0]
+    else:
+        last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
+    for event in events:
+        event.previous_hash = last or GENESIS_HASH
+        event.row_hash = compute_hash(event)
+        last = event.row_hash
+    return events
 
 
 # What the audit log names to the admin role: sign-ins, accounts, the admin, scheduling.

@@ -24,14 +24,15 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from clinic.access import AccessRule, audit_refusal
-from clinic.audit import audit_record
+from clinic.audit import audit_record, audit_record_many
 from clinic.choices import AuditAction
 from clinic.context import current
 from clinic.policy import NotVisible
 from fhir.clients.bearer import bearer_sign_in
 from fhir.clients.principal import may_read
-from fhir.params import BadSearch
+from fhir.params import BadSearch, is_resource_id
 from fhir.responses import outcome
+from fhir.selectors.paging import take_disclosures
 
 ViewFunc = Callable[..., HttpResponse]
 # GET only: every answer with data is a GET, and every GET is audited.
@@ -76,6 +77,14 @@ def api_permits(action: str, *, resource: str) -> Callable[[ViewFunc], ViewFunc]
 
 
 def _answer(view: ViewFunc, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    resource_id = kwargs.get("resource_id")
+    if resource_id is not None and not is_resource_id(resource_id):
+        # No row can have it: answered before any lookup or audit row (a NUL byte or a
+        # control character must never reach the database).
+        return outcome(
+            404, "No resource has that id: an id is letters, digits, '-' and '.' (at most 64)."
+        )
+    take_disclosures()  # nothing left from an earlier request on this thread
     try:
         response = view(request, *args, **kwargs)
     except NotVisible as refused:
@@ -116,4 +125,8 @@ def _audit_read() -> None:
         patient_id=first.patient_id,
         object_type=first.object_type,
         object_id=first.object_id,
+    )
+    audit_record_many(
+        action=AuditAction.VIEW,
+        rows=[(owner, first.object_type, shown[:64]) for owner, shown in take_disclosures()],
     )

@@ -28,6 +28,10 @@ _SUPPORTED_PREFIXES = frozenset({"eq", "gt", "lt", "ge", "le"})
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # A row id the database can hold (a bigint): more digits can name no row.
 _ROW_ID = re.compile(r"^[0-9]{1,18}$")
+# Control characters (a NUL byte cannot even be sent to PostgreSQL): refused in any value.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Dates a search may name: any clinical date, with room for a time zone on either side.
+_FIRST_YEAR, _LAST_YEAR = 1000, 9998
 
 
 class BadSearch(Exception):
@@ -71,6 +75,9 @@ def parse_search(query: QueryDict, supported: frozenset[str], *, lenient: bool) 
     search = Search()
     for name in query:
         values = [value for value in query.getlist(name) if value != ""]
+        if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
+            shown = name if not _CONTROL.search(name) else "A parameter"
+            raise BadSearch(f"'{shown}' holds a control character; send plain text.", shown)
         if name in RESULT_PARAMETERS:
             continue
         if name not in supported:
@@ -113,6 +120,10 @@ def parse_date(value: str, name: str = "date") -> DateBound:
     prefix, day_text, time_text = match.group(1) or "eq", match.group(2), match.group(3)
     if prefix not in _SUPPORTED_PREFIXES:
         raise BadSearch(f"'{name}' supports the prefixes eq, gt, lt, ge and le.", name)
+    if not _FIRST_YEAR <= int(day_text[:4]) <= _LAST_YEAR:
+        raise BadSearch(
+            f"'{name}' must be a date between the years {_FIRST_YEAR} and {_LAST_YEAR}.", name
+        )
     try:
         if time_text:
             start = dt.datetime.fromisoformat(day_text + time_text.replace("Z", "+00:00"))
@@ -124,7 +135,7 @@ def parse_date(value: str, name: str = "date") -> DateBound:
             zone = timezone.get_current_timezone()
             start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadSearch(f"'{name}' is not a real date or time.", name) from None
     return {
         "eq": DateBound(start, end),
@@ -133,6 +144,11 @@ def parse_date(value: str, name: str = "date") -> DateBound:
         "le": DateBound(None, end),
         "lt": DateBound(None, start),
     }[prefix]
+
+
+def is_resource_id(text: str) -> bool:
+    """A FHIR id (letters, digits, '-' and '.', at most 64)."""
+    return bool(_RESOURCE_ID.match(text))
 
 
 def row_id(text: str) -> int:

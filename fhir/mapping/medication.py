@@ -9,6 +9,8 @@ from typing import Any
 from fhir import codes
 from fhir.mapping.common import concept, instant, quantity, reference, staff_reference
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from intake.choices import Route
+from sessions.dosing import ESKETAMINE_DEVICE_MG
 from sessions.models import DoseRecord
 
 _MEDICATION_ID = "medication"
@@ -17,6 +19,9 @@ _MEDICATION_ID = "medication"
 def administration_resource(dose: DoseRecord) -> MedicationAdministration:
     session = dose.session
     given = dose.given_mg if dose.given_mg is not None else dose.total_mg
+    if session.route == Route.INTRANASAL_ESKETAMINE:
+        # What the devices delivered (those entered in error left out), not the plan.
+        given = Decimal(ESKETAMINE_DEVICE_MG * len(session.devices_given))
     dosage: dict[str, Any] = {"dose": quantity(given, "mg", "mg")}
     route = codes.ROUTES.get(session.route)
     if route is not None:

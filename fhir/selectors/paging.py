@@ -7,6 +7,7 @@ cursor or before it, so no page repeats or skips a row that was there.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,13 +46,52 @@ def keyset_page(queryset: QuerySet[Any], search: Search, mapper: Any) -> Page:
     return page
 
 
+# The patients a page of results disclosed, when it holds more than one: each gets a
+# `view` row of its own (fhir.access), so a patient's accounting of disclosures shows a
+# search that took their record along with others'. Set for the request being answered.
+_DISCLOSED: ContextVar[tuple[tuple[int, str], ...]] = ContextVar("fhir_disclosed", default=())
+
+
 def note_search(resource_type: str, page: Page, patient_ids: set[int]) -> None:
-    """The page's subject for its one `view` row: what was searched and which ids it
-    returned (first..last of the keyset page), and the patient when it is one."""
+    """The page's subject for its `view` row: what was searched and which ids it returned
+    (first..last of the keyset page), and the patient when it is one; a page holding
+    several patients' records also notes each patient and how many of theirs it held."""
     ids = [resource.id for resource in page.resources]
     shown = f"search {len(ids)}: {ids[0]}..{ids[-1]}" if ids else "search 0"
+    by_patient: dict[int, int] = {}
+    for resource in page.resources:
+        owner = patient_of(resource)
+        if owner is not None:
+            by_patient[owner] = by_patient.get(owner, 0) + 1
+    only = set(by_patient) if by_patient else patient_ids
     note_subject(
-        patient_id=next(iter(patient_ids)) if ids and len(patient_ids) == 1 else None,
+        patient_id=next(iter(only)) if ids and len(only) == 1 else None,
         object_type=f"fhir.{resource_type}",
         object_id=shown,
     )
+    if len(by_patient) > 1:
+        _DISCLOSED.set(
+            tuple((owner, f"{shown} ({held} theirs)") for owner, held in by_patient.items())
+        )
+
+
+def patient_of(resource: Any) -> int | None:
+    """The patient a resource is about (a Patient itself, or its subject / patient /
+    participant reference)."""
+    if resource.get_resource_type() == "Patient":
+        return row_id(resource.id) or None
+    references = [getattr(resource, "subject", None), getattr(resource, "patient", None)]
+    if resource.get_resource_type() == "Appointment":
+        references += [part.actor for part in resource.participant or []]
+    for reference in references:
+        text = getattr(reference, "reference", None) or ""
+        if text.startswith("Patient/"):
+            return row_id(text.removeprefix("Patient/")) or None
+    return None
+
+
+def take_disclosures() -> tuple[tuple[int, str], ...]:
+    """The patients the page being answered disclosed (see note_search), forgotten after."""
+    found = _DISCLOSED.get()
+    _DISCLOSED.set(())
+    return found

@@ -3,7 +3,7 @@ the patients the reader sees."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from clinic.context import note_subject
 from clinic.models import User
@@ -12,7 +12,7 @@ from fhir.mapping.encounter import encounter_resource
 from fhir.mapping.medication import administration_resource
 from fhir.params import Search, date_filter, parse_reference, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
-from sessions.models import DoseRecord, TreatmentSession
+from sessions.models import DeviceDose, DoseRecord, TreatmentSession
 
 
 def _sessions(user: User) -> QuerySet[TreatmentSession]:
@@ -22,8 +22,13 @@ def _sessions(user: User) -> QuerySet[TreatmentSession]:
 
 
 def _doses(user: User) -> QuerySet[DoseRecord]:
-    return DoseRecord.objects.filter(session__patient__in=patients_visible_to(user)).select_related(
-        "session", "administered_by"
+    """The doses, with the nasal devices actually given (not entered in error): a
+    Spravato dose is what its devices delivered, not what was planned."""
+    devices_given = DeviceDose.objects.filter(entered_in_error_at__isnull=True)
+    return (
+        DoseRecord.objects.filter(session__patient__in=patients_visible_to(user))
+        .select_related("session", "administered_by")
+        .prefetch_related(Prefetch("session__devices", devices_given, to_attr="devices_given"))
     )
 
 

@@ -148,6 +148,14 @@ def test_each_get_writes_one_view_row_for_patient_data_and_one_denied_row_when_r
         reading = [action for action in actions if action in (VIEW, DOWNLOAD, "export")]
         if expected is None:
             assert reading == [], f"{url_name} wrote {reading} for {persona}: list it"
+        elif url_name.startswith("fhir:") and url_name.endswith("-search"):
+            # The search's own row, then one per patient when the page held several
+            # patients' records (each patient's accounting of disclosures shows it).
+            assert reading[0] == expected, (persona, url, actions)
+            assert rows[actions.index(expected)].user_id == user.pk
+            extra = [row for row in rows if row.action == VIEW][1:]
+            owners = [row.patient_id for row in extra]
+            assert None not in owners and len(set(owners)) == len(owners) != 1, (url, owners)
         else:
             assert reading == [expected], (persona, url, actions)
             assert rows[actions.index(expected)].user_id == user.pk

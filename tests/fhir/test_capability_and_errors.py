@@ -114,6 +114,37 @@ def test_an_id_that_is_no_resource_is_404_not_500(api, personas) -> None:
     assert too_big.status_code == 400
 
 
+def test_dates_at_the_edges_of_the_calendar_are_400_not_500(api, personas) -> None:
+    client = api(personas.psychiatrist)
+    for query, parameter in (
+        ("Observation?date=ge9999-12-31", "date"),
+        ("Encounter?date=gt9999-12-31", "date"),
+        ("Appointment?date=le9999-12-31T23:59:59.999999Z", "date"),
+        ("Patient?birthdate=9999-12-31", "birthdate"),
+        ("Patient?birthdate=ge0001-01-01T00:00:00%2B14:00", "birthdate"),
+        ("Observation?date=ge0001-01-01T00:00:00%2B14:00", "date"),
+        ("Encounter?date=lt0001-01-01T00:00:00%2B01:00", "date"),
+    ):
+        response = client.get(query)
+        assert response.status_code == 400, query
+        assert _outcome(response).issue[0].expression == [parameter], query
+    assert client.get("Patient?birthdate=ge1900-01-01").status_code == 200
+
+
+def test_control_characters_are_refused_before_the_database(api, personas) -> None:
+    """A NUL byte cannot even be sent to PostgreSQL: a value or an id holding one is
+    answered 400 / 404 in words, and no audit row carries it."""
+    client = api(personas.psychiatrist)
+    for query in ("Patient?name=%00", "Patient?identifier=a%00b", "Location?name=%1b"):
+        response = client.get(query)
+        assert response.status_code == 400, query
+        assert "control character" in _outcome(response).issue[0].diagnostics
+    before = AuditEvent.objects.count()
+    assert client.get("Patient/%00").status_code == 404
+    assert client.get("Patient/1%0a2/$everything").status_code == 404
+    assert AuditEvent.objects.count() == before
+
+
 def test_the_api_is_read_only(api, personas) -> None:
     client = api(personas.nurse).client
 

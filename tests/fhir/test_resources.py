@@ -216,3 +216,55 @@ def test_body_weight_is_searched_by_its_loinc_code_and_read_by_id(api, personas,
     assert [e.resource.id for e in weights.entry] == [f"wt-{record.dose.pk}"]
     assert Observation.model_validate_json(read.content).code.coding[0].code == "29463-7"
     assert api(personas.other_therapist).get(f"Observation/wt-{record.dose.pk}").status_code == 404
+
+
+def test_a_spravato_dose_is_what_its_devices_delivered(api, personas) -> None:
+    """Three devices recorded, one entered in error: 56 mg given, whatever was planned."""
+    from django.utils import timezone
+
+    from sessions.models.doses import Drug
+    from tests.factories import DeviceDoseFactory, DoseRecordFactory, TreatmentSessionFactory
+
+    session = TreatmentSessionFactory(patient=personas.patient_a, esketamine=True)
+    dose = DoseRecordFactory(
+        session=session, drug=Drug.ESKETAMINE, mg_per_kg=None, total_mg=84, planned_minutes=None
+    )
+    DeviceDoseFactory(session=session)
+    DeviceDoseFactory(session=session)
+    DeviceDoseFactory(
+        session=session, entered_in_error_at=timezone.now(), entered_in_error_by=personas.nurse
+    )
+
+    response = api(personas.nurse).get(f"MedicationAdministration/{dose.pk}")
+
+    given = MedicationAdministration.model_validate_json(response.content)
+    assert float(given.dosage.dose.value) == 56.0
+    assert given.dosage.route.coding[0].code == "46713006"
+    assert given.contained[0].code.coding[0].code == "2201623"
+
+
+def test_a_search_across_patients_writes_a_row_for_each_patient_it_disclosed(
+    api, personas, record
+) -> None:
+    """A patient's accounting of disclosures shows a search that took their record along
+    with others': the search's row, then one row per patient on the page."""
+    from tests.fhir.conftest import add_session
+
+    other = add_session(personas.patient_b, personas.nurse)
+    from tests.factories import VitalReadingFactory
+
+    VitalReadingFactory(session=other, recorded_by=personas.nurse)
+
+    api(personas.nurse).get("Observation?category=vital-signs")
+
+    rows = list(
+        AuditEvent.objects.filter(
+            user=personas.nurse, action="view", object_type="fhir.Observation"
+        )
+        .order_by("id")
+        .values_list("patient_id", "object_id")
+    )
+    assert rows[0][0] is None and rows[0][1].startswith("search ")
+    assert {patient for patient, _ in rows[1:]} == {personas.patient_a.pk, personas.patient_b.pk}
+    assert all("theirs" in shown for _, shown in rows[1:])
+    assert len(rows) == 3
