@@ -58,7 +58,10 @@ def test_every_post_without_a_csrf_token_is_refused(url_name, personas) -> None:
     user = personas.everyone[persona]
     client = sign_in(Client(enforce_csrf_checks=True), user)
     response = client.post(url, {"anything": "1"})
-    assert response.status_code == 403, (persona, url, response.status_code)
+    # The FHIR API is read-only by construction: every verb but GET is 405 before CSRF is
+    # even checked, so nothing can be posted there with or without a token.
+    refused = (403, 405) if url_name.startswith("fhir:") else (403,)
+    assert response.status_code in refused, (persona, url, response.status_code)
 
 
 @pytest.mark.parametrize("url_name", PRIVATE_NAMES)
