@@ -12,6 +12,9 @@ from clinic.schedules import PERIODIC_TASKS
 
 def test_the_administrative_object_types_are_those_the_core_used_to_list() -> None:
     assert set(administrative_prefixes()) == {
+        # The FHIR app's: API clients and token requests are the admin's to see.
+        "fhir.apiclient",
+        "fhir.token",
         "otp.",
         "clinic.",
         "home.",
