@@ -6,10 +6,14 @@ must never see the other's record.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -72,6 +76,26 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         ensure_default_protocols()
         ensure_rems_form_versions()
         sync_periodic_tasks()
+
+
+Migration = tuple[str, str]  # (app label, migration name)
+
+
+@pytest.fixture
+def migrate_to() -> Iterator[Callable[[list[Migration]], StateApps]]:
+    """Move the test database's schema to `targets` and give the models as they were
+    there (`apps.get_model(...)`). Whatever the test did, the database ends on the newest
+    migrations. For a migration test: `@pytest.mark.django_db(transaction=True)`."""
+
+    def migrate(targets: list[Migration]) -> StateApps:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture(autouse=True)

@@ -5,35 +5,16 @@ them (controlled-substances.md §1)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.state import StateApps
 
 BEFORE = [("clinic", "0015_user_current_location")]
 AFTER = [("clinic", "0018_hours_need_a_location")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> StateApps:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_after() -> Iterator[None]:
-    """Whatever the test does to the schema, the database ends on the newest migrations."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_hours_are_copied_to_each_location_and_closures_close_every_one(latest_after) -> None:
-    old = _migrate(BEFORE)
+def test_the_hours_are_copied_to_each_location_and_closures_close_every_one(migrate_to) -> None:
+    old = migrate_to(BEFORE)
     locations = old.get_model("clinic", "Location")
     riverside = locations.objects.create(name="Riverside")
     harbor = locations.objects.create(name="Harbor Point", time_zone="America/Chicago")
@@ -45,7 +26,7 @@ def test_the_hours_are_copied_to_each_location_and_closures_close_every_one(late
         date=dt.date(2026, 12, 25), reason="Christmas Day"
     )
 
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     moved = new.get_model("clinic", "OpeningHours").objects
     for location in (riverside, harbor):
         rows = moved.filter(location_id=location.pk).order_by("weekday")
@@ -63,8 +44,8 @@ def test_the_hours_are_copied_to_each_location_and_closures_close_every_one(late
 
 
 @pytest.mark.django_db(transaction=True)
-def test_hours_kept_without_any_location_go_to_a_first_one(latest_after) -> None:
-    old = _migrate(BEFORE)
+def test_hours_kept_without_any_location_go_to_a_first_one(migrate_to) -> None:
+    old = migrate_to(BEFORE)
     old.get_model("clinic", "ClinicSettings").objects.update_or_create(
         pk=1, defaults={"name": "Lakeside Clinic", "time_zone": "America/Denver"}
     )
@@ -72,7 +53,7 @@ def test_hours_kept_without_any_location_go_to_a_first_one(latest_after) -> None
         weekday=0, opens_at=dt.time(8), closes_at=dt.time(16)
     )
 
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     (location,) = new.get_model("clinic", "Location").objects.all()
     assert (location.name, location.time_zone) == ("Lakeside Clinic", "America/Denver")
     (row,) = new.get_model("clinic", "OpeningHours").objects.all()

@@ -5,35 +5,16 @@ member of staff and every patient is attached to it. A fresh database gets no lo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.state import StateApps
 
 BEFORE = [("clinic", "0010_reminder_kind_choices_registry")]
 AFTER = [("clinic", "0013_chair_location_required")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> StateApps:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_after() -> Iterator[None]:
-    """Whatever the test does to the schema, the database ends on the newest migrations."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_single_clinic_becomes_one_location_with_every_chair(latest_after) -> None:
-    old = _migrate(BEFORE)
+def test_the_single_clinic_becomes_one_location_with_every_chair(migrate_to) -> None:
+    old = migrate_to(BEFORE)
     old.get_model("clinic", "ClinicSettings").objects.update_or_create(
         pk=1,
         defaults={
@@ -56,7 +37,7 @@ def test_the_single_clinic_becomes_one_location_with_every_chair(latest_after) -
         mrn="KC-000001", legal_first_name="Alex", legal_last_name="Morgan"
     )
 
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     (location,) = new.get_model("clinic", "Location").objects.all()
     assert location.name == "Riverside Ketamine Clinic"
     assert location.address == "200 River Street, Cambridge, MA 02139"
@@ -78,9 +59,9 @@ def test_the_single_clinic_becomes_one_location_with_every_chair(latest_after) -
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_fresh_database_gets_no_location(latest_after) -> None:
-    _migrate(BEFORE)
-    old_settings = _migrate(BEFORE).get_model("clinic", "ClinicSettings")
+def test_a_fresh_database_gets_no_location(migrate_to) -> None:
+    migrate_to(BEFORE)
+    old_settings = migrate_to(BEFORE).get_model("clinic", "ClinicSettings")
     old_settings.objects.all().delete()
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     assert not new.get_model("clinic", "Location").objects.exists()

@@ -4,12 +4,9 @@ keeps every clinic's stored values and their change history, both ways."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.state import StateApps
 
 BEFORE = [
     ("clinic", "0008_patient_sms_quiet_hours"),
@@ -21,24 +18,9 @@ AFTER = [
 ]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> StateApps:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_after() -> Iterator[None]:
-    """Whatever the test does to the schema, the database ends on the newest migrations."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_stored_limits_and_their_history_move_to_the_sessions_app(latest_after) -> None:
-    old = _migrate(BEFORE)
+def test_stored_limits_and_their_history_move_to_the_sessions_app(migrate_to) -> None:
+    old = migrate_to(BEFORE)
     changed_at = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
     old.get_model("clinic", "ClinicSettings").objects.update_or_create(
         pk=1,
@@ -56,7 +38,7 @@ def test_stored_limits_and_their_history_move_to_the_sessions_app(latest_after) 
         history_change_reason="lower HR warning",
     )
 
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     limits = new.get_model("treatment_sessions", "VitalLimitSettings").objects.get()
     assert limits.clinic_id == 1
     assert (limits.hr_high_warning, limits.predose_spo2) == (110, 95)
@@ -78,6 +60,6 @@ def test_stored_limits_and_their_history_move_to_the_sessions_app(latest_after) 
     new.get_model("treatment_sessions", "VitalLimitSettings").objects.filter(pk=1).update(
         hr_high_warning=105
     )
-    back = _migrate(BEFORE)
+    back = migrate_to(BEFORE)
     clinic = back.get_model("clinic", "ClinicSettings").objects.get(pk=1)
     assert (clinic.hr_high_warning, clinic.predose_spo2) == (105, 95)
