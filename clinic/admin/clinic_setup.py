@@ -16,8 +16,13 @@ from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic import permissions
-from clinic.admin.site import AdminRoleModelAdmin, ReadOnlyAdmin, clinic_admin_site
+from clinic.admin.site import (
+    AdminRoleInline,
+    AdminRoleModelAdmin,
+    PerLocationAdmin,
+    ReadOnlyAdmin,
+    clinic_admin_site,
+)
 from clinic.choices import Weekday
 from clinic.fields import ClinicDateField
 from clinic.models import (
@@ -27,10 +32,9 @@ from clinic.models import (
     Location,
     OpeningHours,
 )
-from clinic.policy import may
 
 
-class ClinicSettingsPart(admin.StackedInline):
+class ClinicSettingsPart(AdminRoleInline, admin.StackedInline):
     """A feature app's own per-clinic settings row (one-to-one with the clinic settings
     row), edited on the clinic settings page by the admin role; never deleted. Until the
     admin first saves it, the form shows the defaults and nothing is stored."""
@@ -38,18 +42,6 @@ class ClinicSettingsPart(admin.StackedInline):
     extra = 1
     max_num = 1
     can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Feature apps show their per-clinic settings on the clinic settings page: each adds a
@@ -102,17 +94,13 @@ class OpeningHoursForm(forms.ModelForm):
         return cleaned
 
 
-class OpeningHoursAdmin(AdminRoleModelAdmin):
+class OpeningHoursAdmin(PerLocationAdmin):
     """Each location's weekly hours (also edited on the location's page); a weekday
-    without a row is closed at that location."""
+    without a row is closed at that location (so deleting one closes it)."""
 
     form = OpeningHoursForm
     list_display = ["location", "weekday", "opens_at", "closes_at"]
-    list_filter = ["location"]
-    list_select_related = ["location"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)  # deleting a weekday closes it
+    deletable = True
 
 
 # Feature apps say what a closure would hit: each hook takes a date and the location
@@ -172,46 +160,29 @@ def closure_where(closure: Closure) -> str:
     return closure.location.name if closure.location_id else "Every location"
 
 
-class ClosureAdmin(AdminRoleModelAdmin):
+class ClosureAdmin(PerLocationAdmin):
     """Whole days closed: at one location, or with no location at every location."""
 
     form = ClosureForm
     list_display = ["date", closure_where, "reason"]
-    list_filter = ["location"]
-    list_select_related = ["location"]
     date_hierarchy = "date"
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
+    deletable = True
 
 
-class ChairAdmin(AdminRoleModelAdmin):
+class ChairAdmin(PerLocationAdmin):
     list_display = ["name", "location", "room", "is_active", "display_order"]
-    list_filter = ["location"]
     list_editable = ["is_active", "display_order"]
 
 
-class LocationChairInline(admin.TabularInline):
+class LocationChairInline(AdminRoleInline, admin.TabularInline):
     """The location's chairs; a chair with sessions booked is switched off, not deleted."""
 
     model = Chair
     fields = ["name", "room", "is_active", "display_order"]
     extra = 0
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class LocationOpeningHoursInline(admin.TabularInline):
+class LocationOpeningHoursInline(AdminRoleInline, admin.TabularInline):
     """The location's weekly hours: one row per weekday it opens (deleting a row closes
     that weekday there)."""
 
@@ -220,18 +191,7 @@ class LocationOpeningHoursInline(admin.TabularInline):
     extra = 0
     max_num = 7
     verbose_name = "opening hours"
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request.user, permissions.ADMINISTER)
+    deletable = True
 
 
 class LocationForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -68,7 +69,10 @@ clinic_admin_site = ClinicAdminSite(name="admin")
 
 
 class AdminRoleModelAdmin(admin.ModelAdmin):
-    """Everything here is the admin role's to see and change; nothing is deleted."""
+    """Everything here is the admin role's to see and change; nothing is deleted unless
+    the page says `deletable = True` (deleting a weekday's hours closes it)."""
+
+    deletable = False
 
     # The browser's date picker (no ambiguous 08/12/2026), bounded like every form date.
     formfield_overrides = {
@@ -101,7 +105,34 @@ class AdminRoleModelAdmin(admin.ModelAdmin):
         return may(request.user, permissions.ADMINISTER)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return self.deletable and may(request.user, permissions.ADMINISTER)
+
+
+class PerLocationAdmin(AdminRoleModelAdmin):
+    """A list of rows that each belong to a location (chairs, opening hours, closures):
+    filtered by location, the location read with the rows (one query for the page)."""
+
+    list_filter = ["location"]
+    list_select_related = ["location"]
+
+
+class AdminRoleInline(InlineModelAdmin):
+    """Rows edited on their parent's page by the admin role; deleted only when the
+    inline says `deletable = True`."""
+
+    deletable = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request.user, permissions.ADMINISTER)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.deletable and may(request.user, permissions.ADMINISTER)
 
 
 class ReadOnlyAdmin(AdminRoleModelAdmin):

@@ -39,7 +39,13 @@ from sessions.selectors.rems import rems_missing
 PREGNANCY_TEST_VALID_DAYS = 7
 PREGNANCY_AGE_RANGE = (12, 55)
 
-# Reasons known when the patient arrives: check-in refuses to open the session on these.
+# The site's regulatory check (controlled-substances.md §1), not a clinical rule: no dose
+# at a location whose DEA registration is missing or expired.
+DEA_REGISTRATION = "DEA_REGISTRATION"
+
+# Reasons known when the patient arrives: check-in refuses to open the session on these
+# (a location without a valid DEA registration too: no patient sits in a chair there for a
+# dose that cannot be given).
 AT_CHECK_IN = frozenset(
     {
         "ELIGIBILITY_NOT_APPROVED",
@@ -47,12 +53,9 @@ AT_CHECK_IN = frozenset(
         "SCREENING_ABSOLUTE",
         "PREGNANCY_POSITIVE",
         "REMS_MISSING",
+        DEA_REGISTRATION,
     }
 )
-
-# The site's regulatory check (controlled-substances.md §1), not a clinical rule: no dose
-# at a location whose DEA registration is missing or expired.
-DEA_REGISTRATION = "DEA_REGISTRATION"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ from sessions.selectors.before_dose import previous_weight, session_gate
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.treatment_gate import (
     AT_CHECK_IN,
+    DEA_REGISTRATION,
+    GateReason,
 )
 from sessions.services.record_change import (
     audit_change,
@@ -79,9 +81,7 @@ def session_open(*, appointment: Appointment, actor: User) -> TreatmentSession:
         refused = [r for r in session_gate(session) if r.code in AT_CHECK_IN]
         if refused:
             # Nothing is written: the transaction rolls back with the session row.
-            raise ValidationError(
-                ["This patient can't be treated today:", *(r.message for r in refused)]
-            )
+            raise ValidationError(_check_in_refusal(refused))
         appointment.set_status(AppointmentStatus.CHECKED_IN, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
@@ -90,6 +90,18 @@ def session_open(*, appointment: Appointment, actor: User) -> TreatmentSession:
             obj=session,
         )
     return session
+
+
+def _check_in_refusal(refused: list[GateReason]) -> list[str]:
+    """What the nurse reads when check-in is refused: each reason, and for the location's
+    registration what to do about it (it is the site's, not the patient's)."""
+    lines = ["This patient can't be treated today:", *(r.message for r in refused)]
+    if any(r.code == DEA_REGISTRATION for r in refused):
+        lines.append(
+            "Check-in is refused at this location until the admin enters a valid DEA "
+            "registration (Admin → Locations); book the patient at another location meanwhile."
+        )
+    return lines
 
 
 def session_take_current_plan(*, session: TreatmentSession, actor: User) -> TreatmentSession:

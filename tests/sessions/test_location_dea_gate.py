@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import ClinicSettings, Location
@@ -66,8 +67,8 @@ def test_a_registration_expiring_today_is_still_valid(chairside, personas) -> No
 def test_a_registration_that_expired_yesterday_blocks_the_dose(chairside, personas) -> None:
     location = location_of(chairside)
     yesterday = local_today(location) - dt.timedelta(days=1)
-    set_dea(location, dea_expires_on=yesterday)
     session = chairside.open(personas.nurse)
+    set_dea(location, dea_expires_on=yesterday)  # it lapsed while the patient was in
     assert dea_reasons(session) == [
         f"Dosing is blocked at {location.name}: its DEA registration {location.dea_number} "
         f"expired on {yesterday:%-d %B %Y}."
@@ -77,8 +78,8 @@ def test_a_registration_that_expired_yesterday_blocks_the_dose(chairside, person
 @pytest.mark.parametrize("schedules", ["", "2,2N,3,4,5", "3"])
 def test_a_registration_without_schedule_3n_blocks_the_dose(chairside, personas, schedules) -> None:
     location = location_of(chairside)
-    set_dea(location, dea_schedules=schedules)
     session = chairside.open(personas.nurse)
+    set_dea(location, dea_schedules=schedules)
     assert dea_reasons(session) == [
         f"Dosing is blocked at {location.name}: its DEA registration {location.dea_number} "
         "does not cover Schedule III non-narcotics (3N), which ketamine and esketamine are."
@@ -88,19 +89,58 @@ def test_a_registration_without_schedule_3n_blocks_the_dose(chairside, personas,
 @pytest.mark.parametrize("schedules", ["3N", "2, 2n, 3, 3n, 4, 5"])
 def test_schedule_3n_is_read_however_it_is_written(chairside, personas, schedules) -> None:
     location = location_of(chairside)
-    set_dea(location, dea_schedules=schedules)
     session = chairside.open(personas.nurse)
+    set_dea(location, dea_schedules=schedules)
     assert dea_reasons(session) == []
 
 
 @pytest.mark.parametrize("missing", [{"dea_number": ""}, {"dea_expires_on": None}])
 def test_a_missing_registration_blocks_the_dose(chairside, personas, missing) -> None:
     location = location_of(chairside)
-    set_dea(location, **missing)
     session = chairside.open(personas.nurse)
+    set_dea(location, **missing)
     assert dea_reasons(session) == [
         f"Dosing is blocked at {location.name}: it has no DEA registration on file."
     ]
+
+
+@pytest.mark.parametrize(
+    ("values", "why"),
+    [
+        ({"dea_number": ""}, "it has no DEA registration on file."),
+        ({"dea_expires_on": dt.date(2026, 1, 31)}, "expired on 31 January 2026."),
+        ({"dea_schedules": "2,3"}, "does not cover Schedule III non-narcotics (3N)"),
+    ],
+)
+def test_check_in_is_refused_at_a_location_without_a_valid_registration(
+    chairside, personas, values, why
+) -> None:
+    location = location_of(chairside)
+    set_dea(location, **values)
+    with pytest.raises(ValidationError) as refused:
+        chairside.open(personas.nurse)
+    text = " ".join(refused.value.messages)
+    assert f"Dosing is blocked at {location.name}: " in text and why in text
+    assert "Check-in is refused at this location until the admin enters a valid DEA" in text
+    assert not TreatmentSession.objects.filter(appointment=chairside.appointment).exists()
+    chairside.appointment.refresh_from_db()
+    assert chairside.appointment.status == "scheduled"
+
+
+def test_the_nurse_board_says_why_check_in_was_refused(chairside, personas, login) -> None:
+    location = location_of(chairside)
+    set_dea(location, dea_number="", dea_expires_on=None)
+    nurse = login(personas.nurse)
+    url = reverse("appointment_check_in", args=[chairside.appointment.pk])
+    response = nurse.post(url, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("nurse_board")
+    assert f"Dosing is blocked at {location.name}: it has no DEA registration on file." in html
+    assert "Check-in is refused at this location" in html
+    assert "Checked in — pre-dose" not in html
+    set_dea(location, dea_number="FT1234563", dea_expires_on=dt.date(2030, 1, 1))
+    assert nurse.post(url).status_code == 302
+    assert TreatmentSession.objects.filter(appointment=chairside.appointment).exists()
 
 
 def test_the_dose_service_refuses_at_an_expired_location_and_writes_nothing(
