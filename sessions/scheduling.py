@@ -289,6 +289,23 @@ def gap_problems(days: Sequence[dt.date], *, min_days_between: int, per_week: in
     return problems
 
 
+def gap_problems_in_zones(
+    starts: Sequence[tuple[dt.datetime, str]], *, min_days_between: int, per_week: int
+) -> list[str]:
+    """`gap_problems` for sessions given as (start, their location's time zone): each
+    session's day is read on the clock of every location involved, and a rule broken on
+    any one clock is broken. A session moved between locations in different zones never
+    comes sooner than the protocol allows because a day boundary fell differently."""
+    problems: list[str] = []
+    for name in sorted({zone for _start, zone in starts}):
+        zone = ZoneInfo(name)
+        days = [start.astimezone(zone).date() for start, _zone in starts]
+        for problem in gap_problems(days, min_days_between=min_days_between, per_week=per_week):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
 # An induction series has 6 to 8 sessions (the plan says how many).
 SERIES_SESSIONS = range(6, 9)
 

@@ -13,6 +13,7 @@ from clinic import clock
 from clinic.models import Location, User
 from clinic.policy import patients_visible_to
 from clinic.selectors import clinic_settings
+from clinic.zones import zone_of
 from sessions import monitoring
 from sessions.models import (
     Appointment,
@@ -87,8 +88,9 @@ REMS_WINDOW_DAYS = 7
 
 def rems_forms_due(user: User, location: Location | None = None) -> list[RemsDue]:
     """Esketamine sessions that ended and whose REMS form is not yet recorded as submitted
-    (at `location`'s chairs when given: the form names that location's REMS setting)."""
-    zone = clinic_settings().zone
+    (at `location`'s chairs when given: the form names that location's REMS setting),
+    the days counted on that location's clock."""
+    zone = zone_of(location)
     today = timezone.localdate(clock.now(), zone)
     submitted = RemsSubmission.objects.values("session_id")
     sessions = (
@@ -114,7 +116,7 @@ def arrivals_today(
     """Today's booked appointments not yet checked in (at `location`'s chairs when given),
     for the board's arrivals list."""
     now = now or clock.now()
-    zone = clinic_settings().zone
+    zone = zone_of(location)  # today at the location
     day = timezone.localdate(now, zone)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     return list(

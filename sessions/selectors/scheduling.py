@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -15,6 +16,7 @@ from clinic.hours import closed_days, weekly_hours
 from clinic.models import Chair, Location, Patient, User
 from clinic.policy import NotVisible, patients_visible_to
 from clinic.selectors import clinic_settings
+from clinic.zones import local, zone_of
 from intake.choices import Route
 from intake.measures import PHQ9, change
 from intake.models import MeasureContext, MeasureResult, ScreeningResult, ScreeningTrigger
@@ -109,7 +111,7 @@ def calendar_facts(
 def patient_appointments(patient: Patient) -> list[Appointment]:
     return list(
         Appointment.objects.filter(patient=patient)
-        .select_related("chair", "nurse", "plan", "rescheduled_from", "treatment_session")
+        .select_related("chair__location", "nurse", "plan", "rescheduled_from", "treatment_session")
         .order_by("start", "pk")
     )
 
@@ -118,7 +120,7 @@ def appointment_for_user(user: User, pk: int) -> Appointment:
     """One appointment of a patient the user may see, or NotVisible."""
     found = (
         Appointment.objects.filter(patient__in=patients_visible_to(user), pk=pk)
-        .select_related("patient", "chair", "plan__protocol", "nurse")
+        .select_related("patient", "chair__location", "plan__protocol", "nurse")
         .first()
     )
     if found is None:
@@ -130,8 +132,9 @@ def appointment_for_user(user: User, pk: int) -> Appointment:
     return found
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
+def _day_bounds(day: dt.date, location: Location | None) -> tuple[dt.datetime, dt.datetime]:
+    """The day from midnight to midnight on the location's clock."""
+    zone = zone_of(location)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
@@ -163,7 +166,7 @@ def day_columns(
     user: User, day: dt.date, location: Location | None = None
 ) -> list[tuple[Chair, list[Appointment]]]:
     """One column per active chair of the location, with the day's sessions in it."""
-    start, end = _day_bounds(day)
+    start, end = _day_bounds(day, location)
     by_chair: dict[int, list[Appointment]] = {}
     for appointment in _visible_between(user, start, end, location):
         by_chair.setdefault(appointment.chair_id, []).append(appointment)
@@ -173,11 +176,11 @@ def day_columns(
 def week_days(
     user: User, monday: dt.date, location: Location | None = None
 ) -> list[tuple[dt.date, list[Appointment]]]:
-    start, _ = _day_bounds(monday)
-    _, end = _day_bounds(monday + dt.timedelta(days=6))
+    start, _ = _day_bounds(monday, location)
+    _, end = _day_bounds(monday + dt.timedelta(days=6), location)
     by_day: dict[dt.date, list[Appointment]] = {}
     for appointment in _visible_between(user, start, end, location):
-        by_day.setdefault(timezone.localtime(appointment.start).date(), []).append(appointment)
+        by_day.setdefault(local(appointment.start, location).date(), []).append(appointment)
     return [
         (monday + dt.timedelta(days=offset), by_day.get(monday + dt.timedelta(days=offset), []))
         for offset in range(7)
@@ -211,33 +214,53 @@ class BoosterDue:
         return booster_blocker(self.review, self.plan, needs_rescreen=self.needs_rescreen)
 
 
-def last_rescreen_on(patient: Patient) -> dt.date | None:
-    moment = (
+def _needs_rescreen(
+    *,
+    last_done: dt.datetime | None,
+    last_zone: str | None,
+    rescreened_at: dt.datetime | None,
+    at: dt.datetime,
+    zone: dt.tzinfo,
+) -> bool:
+    """`rescreen_needed` with each day read on the clock of the booster's location and
+    on that of the last session's: needed when it is on either (a zone shift never lets
+    a booster through after a gap of more than 3 months without a re-screen)."""
+    zones = [zone, *([ZoneInfo(last_zone)] if last_zone else [])]
+    return any(
+        rescreen_needed(
+            last_completed=timezone.localdate(last_done, here) if last_done else None,
+            today=timezone.localdate(at, here),
+            rescreened_on=timezone.localdate(rescreened_at, here) if rescreened_at else None,
+        )
+        for here in zones
+    )
+
+
+def patient_needs_rescreen(
+    patient: Patient, *, at: dt.datetime | None = None, location: Location | None = None
+) -> bool:
+    """Whether a booster at `at` (default now) at `location` (default: on the clinic's
+    clock) comes after a gap of more than 3 months without a recent re-screen. Two
+    queries: the last completed session (with its location's time zone) and the last
+    re-screen."""
+    last = (
+        Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
+        .order_by("-start")
+        .values_list("start", "chair__location__time_zone")
+        .first()
+    )
+    rescreened_at = (
         ScreeningResult.objects.filter(intake__patient=patient, trigger=ScreeningTrigger.RESCREEN)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
-    return timezone.localdate(moment) if moment else None
-
-
-def last_completed_on(patient: Patient) -> dt.date | None:
-    start = (
-        Appointment.objects.filter(patient=patient, status=AppointmentStatus.COMPLETED)
-        .order_by("-start")
-        .values_list("start", flat=True)
-        .first()
-    )
-    return timezone.localdate(start) if start else None
-
-
-def patient_needs_rescreen(patient: Patient, *, on: dt.date | None = None) -> bool:
-    """Whether a booster on `on` (default today) comes after a gap of more than 3 months
-    without a recent re-screen."""
-    return rescreen_needed(
-        last_completed=last_completed_on(patient),
-        today=on or clock.localdate(),
-        rescreened_on=last_rescreen_on(patient),
+    return _needs_rescreen(
+        last_done=last[0] if last else None,
+        last_zone=last[1] if last else None,
+        rescreened_at=rescreened_at,
+        at=at or clock.now(),
+        zone=location.zone if location else clinic_settings().zone,
     )
 
 
@@ -339,6 +362,13 @@ def _booster_candidates(
                 .order_by("-start")
                 .values("start")[:1]
             ),
+            last_done_zone=Subquery(
+                Appointment.objects.filter(
+                    patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED
+                )
+                .order_by("-start")
+                .values("chair__location__time_zone")[:1]
+            ),
             first_induction=Subquery(
                 Appointment.objects.filter(
                     patient=OuterRef("pk"),
@@ -380,7 +410,9 @@ def _booster_row(
     today: dt.date,
 ) -> BoosterDue | None:
     """The patient's row when a booster is asked for or due within the window."""
-    last = timezone.localtime(patient.last_done).date() if patient.last_done else None
+    # The last session's day on its own location's clock; the interval counts from it.
+    last_zone = ZoneInfo(patient.last_done_zone) if patient.last_done_zone else None
+    last = timezone.localdate(patient.last_done, last_zone) if patient.last_done else None
     due = None
     weeks = None
     if last and plan:
@@ -396,12 +428,12 @@ def _booster_row(
         return None
     if asked is None and (due is None or due > today + dt.timedelta(days=BOOSTER_WINDOW_DAYS)):
         return None
-    rescreen = rescreen_needed(
-        last_completed=last,
-        today=today,
-        rescreened_on=(
-            timezone.localdate(patient.last_rescreen) if patient.last_rescreen else None
-        ),
+    rescreen = _needs_rescreen(
+        last_done=patient.last_done,
+        last_zone=patient.last_done_zone,
+        rescreened_at=patient.last_rescreen,
+        at=clock.now(),
+        zone=timezone.get_current_timezone(),
     )
     return BoosterDue(patient, plan, last, due, asked, review, weeks, rescreen)
 
@@ -432,7 +464,7 @@ def upcoming_for_patient(patient: Patient) -> list[Appointment]:
         Appointment.objects.filter(
             patient=patient, status=AppointmentStatus.SCHEDULED, end__gte=clock.now()
         )
-        .select_related("chair", "plan")
+        .select_related("chair__location", "plan")
         .order_by("start")
     )
 
@@ -444,14 +476,18 @@ def portal_next_session(patient: Patient) -> dict[str, object]:
             patient=patient, status=AppointmentStatus.SCHEDULED, start__gt=clock.now()
         )
         .order_by("start")
-        .only("start", "kind")
+        .values("start", "kind", "chair__location__time_zone")
         .first()
     )
     if upcoming is None:
         return {}
+    # On the clock of the location the patient goes to.
+    zone = upcoming["chair__location__time_zone"]
     return {
-        "next_session_at": timezone.localtime(upcoming.start, clinic_settings().zone),
-        "next_session_is_booster": upcoming.kind == AppointmentKind.BOOSTER,
+        "next_session_at": timezone.localtime(
+            upcoming["start"], ZoneInfo(zone) if zone else clinic_settings().zone
+        ),
+        "next_session_is_booster": upcoming["kind"] == AppointmentKind.BOOSTER,
     }
 
 
@@ -484,7 +520,7 @@ def eligibility_cancellations(user: User) -> QuerySet[Appointment]:
             cancel_reason__startswith=ELIGIBILITY_CANCEL_PREFIX,
             start__gte=since,
         )
-        .select_related("patient", "chair")
+        .select_related("patient", "chair__location")
         .order_by("start")
     )
 

@@ -14,10 +14,11 @@ from django.utils import timezone
 from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
-from clinic.models import User
+from clinic.models import Location, User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.policy import require
 from clinic.selectors import clinic_settings
+from clinic.zones import zone_of
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, Score, score
 from intake.models import MeasureContext, MeasureResult
 from intake.services import (
@@ -67,7 +68,8 @@ def session_open(*, appointment: Appointment, actor: User) -> TreatmentSession:
                 f"This appointment is {appointment.get_status_display().lower()}; "
                 "only a scheduled appointment can be checked in."
             )
-        zone = clinic_settings().zone
+        # Today on the clock of the appointment's location.
+        zone = zone_of(Location.objects.filter(chairs__pk=appointment.chair_id).first())
         if timezone.localdate(appointment.start, zone) != timezone.localdate(clock.now(), zone):
             raise ValidationError("Only today's appointments can be checked in.")
         session = TreatmentSession.objects.create(

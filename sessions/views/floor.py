@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic.access import permits
 from clinic.posting import submit_form
 from clinic.selectors import current_location
+from clinic.zones import show_times_at
 from sessions import monitoring, permissions
 from sessions.forms.records import RemsSubmissionForm
 from sessions.selectors import floor, session_state
@@ -33,6 +34,7 @@ BOARD_AUDIT_EVERY_SECONDS = 300
 def _board_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     location = current_location(request.user)
+    show_times_at(location)  # the board's times are on the location's clock
     return {
         "states": floor.board_states(now, location),
         "arrivals": floor.arrivals_today(request.user, now, location),
@@ -68,6 +70,7 @@ def nurse_board_live(request: HttpRequest) -> HttpResponse:
 def rems_forms_due(request: HttpRequest) -> HttpResponse:
     """Esketamine sessions whose REMS monitoring form is still to be submitted."""
     location = current_location(request.user)
+    show_times_at(location)
     rows = floor.rems_forms_due(request.user, location)
     return TemplateResponse(
         request, "sessions/rems_due.html", {"rows": rows, "picked_location": location}

@@ -49,9 +49,21 @@ def overlapping(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(start__lt=end, end__gt=start)
 
 
-def _clinic_time(moment: dt.datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%a %b} {local.day} {local:%H:%M}"
+def chair_time_zones(chair_ids: set[int]) -> dict[int, str]:
+    """Each chair's location's time zone (the clock its sessions are on)."""
+    return dict(Chair.objects.filter(pk__in=chair_ids).values_list("pk", "location__time_zone"))
+
+
+def _wall_time(
+    start: dt.datetime, end: dt.datetime | None, zone: ZoneInfo, clinic_zone: ZoneInfo
+) -> str:
+    """A booked time (or span) on the clock of the location being booked, with the
+    zone's name when that clock is not the clinic's: "Mon Dec 7 10:00–12:00 PST"."""
+    local = timezone.localtime(start, zone)
+    shown = f"{local:%a %b} {local.day} {local:%H:%M}"
+    if end is not None:
+        shown += f"–{timezone.localtime(end, zone):%H:%M}"
+    return shown + (f" {local:%Z}" if zone.key != clinic_zone.key else "")
 
 
 def lock_patient(patient_id: int) -> None:
@@ -73,7 +85,7 @@ def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) 
         problem = (
             calendar.slot_problem(row)
             or calendar.other_location(rows, index)
-            or _clash(row, patient_id, ignore, calendar.chair_names)
+            or _clash(row, patient_id, ignore, calendar)
             or _overlaps_earlier_row(rows, index)
             or _nurse_full(row, ignore, calendar.nurse_capacity(row))
         )
@@ -112,6 +124,11 @@ class _Calendar:
     def _zone(self, row: BookingRow) -> ZoneInfo:
         return ZoneInfo(self.chair_places[row.chair_id][3])
 
+    def wall_time(self, row: BookingRow, start: dt.datetime, end: dt.datetime | None = None) -> str:
+        """A time (or span) on the clock of the row's chair's location."""
+        zone = self._zone(row) if row.chair_id in self.chair_places else self.clinic.zone
+        return _wall_time(start, end, zone, self.clinic.zone)
+
     def slot_problem(self, row: BookingRow) -> str | None:
         place = self.chair_places.get(row.chair_id)
         if place is None:
@@ -146,9 +163,7 @@ class _Calendar:
         )
 
 
-def _clash(
-    row: BookingRow, patient_id: int, ignore: set[int], chair_names: dict[int, str]
-) -> str | None:
+def _clash(row: BookingRow, patient_id: int, ignore: set[int], calendar: _Calendar) -> str | None:
     clash = (
         Appointment.objects.filter(active(), overlapping(row.start, row.end))
         .exclude(pk__in=ignore)
@@ -160,10 +175,10 @@ def _clash(
         return None
     if clash.chair_id == row.chair_id:
         return (
-            f"{chair_names.get(row.chair_id, 'The chair')} is already booked "
-            f"{_clinic_time(clash.start)}–{timezone.localtime(clash.end):%H:%M}."
+            f"{calendar.chair_names.get(row.chair_id, 'The chair')} is already booked "
+            f"{calendar.wall_time(row, clash.start, clash.end)}."
         )
-    return f"The patient already has an appointment at {_clinic_time(clash.start)}."
+    return f"The patient already has an appointment at {calendar.wall_time(row, clash.start)}."
 
 
 def _overlaps_earlier_row(rows: list[BookingRow], index: int) -> str | None:

@@ -6,13 +6,11 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState
-from clinic.models import Patient, User
+from clinic.models import Location, Patient, User
 from clinic.policy import may, require
-from clinic.selectors import clinic_settings
 from sessions import reminders as session_reminders
 from sessions.booster_rules import booster_blocker
 from sessions.models import (
@@ -104,7 +102,7 @@ def booster_book(
         latest_benefit_review(patient),
         plan,
         needs_rescreen=patient_needs_rescreen(
-            patient, on=timezone.localdate(start, clinic_settings().zone)
+            patient, at=start, location=Location.objects.filter(chairs__pk=chair_id).first()
         ),
     )
     if blocker:

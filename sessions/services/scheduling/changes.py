@@ -7,22 +7,22 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from clinic import clock
 from clinic.audit import audit_record
 from clinic.choices import AuditAction
-from clinic.models import User
+from clinic.models import Location, User
 from clinic.notifications.reminders import cancel_pending
 from clinic.policy import require
 from clinic.selectors import clinic_settings
+from clinic.zones import local, zone_abbreviation
 from intake.models import EligibilityDecision
 from sessions import reminders as session_reminders
 from sessions.booster_rules import RESCREEN_MESSAGE
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
-from sessions.scheduling import gap_problems
+from sessions.scheduling import gap_problems_in_zones
 from sessions.selectors.scheduling import patient_needs_rescreen
 from sessions.services.scheduling.availability import (
     BookingRow,
@@ -129,8 +129,9 @@ def _check_new_day(appointment: Appointment, start: dt.datetime) -> None:
     gap waits for the re-screen, and an induction session keeps the series' gaps."""
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise ValidationError("Only scheduled sessions can be rescheduled.")
+    location = Location.objects.filter(chairs__pk=appointment.chair_id).first()
     if appointment.kind == AppointmentKind.BOOSTER and patient_needs_rescreen(
-        appointment.patient, on=timezone.localdate(start, clinic_settings().zone)
+        appointment.patient, at=start, location=location
     ):
         raise ValidationError({"day": RESCREEN_MESSAGE})
     protocol = appointment.plan.protocol
@@ -143,14 +144,23 @@ def _check_new_day(appointment: Appointment, start: dt.datetime) -> None:
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=appointment.pk)
     )
-    days = [timezone.localtime(other.start).date() for other in siblings]
-    problems = gap_problems(
-        [*days, timezone.localtime(start).date()],
+    # Each session's day on the clocks of the locations involved (gap_problems_in_zones).
+    here = location.time_zone if location else clinic_settings().time_zone
+    others = siblings.values_list("start", "chair__location__time_zone")
+    problems = gap_problems_in_zones(
+        [*((other, zone or here) for other, zone in others), (start, here)],
         min_days_between=protocol.min_days_between,
         per_week=protocol.per_week,
     )
     if appointment.kind == AppointmentKind.INDUCTION and problems:
         raise ValidationError({"day": " ".join(problems)})
+
+
+def _wall_clock(start: dt.datetime, chair_id: int) -> str:
+    """The new time on its location's clock ("Mon Dec 07 10:00", "… PST" in another zone)."""
+    location = Location.objects.filter(chairs__pk=chair_id).first()
+    abbreviation = zone_abbreviation(start, location)
+    return f"{local(start, location):%a %b %d %H:%M}" + (f" {abbreviation}" if abbreviation else "")
 
 
 def _move(
@@ -162,7 +172,7 @@ def _move(
     old.set_status(
         AppointmentStatus.CANCELLED,
         actor=actor,
-        reason=f"Rescheduled to {timezone.localtime(start):%a %b %d %H:%M}",
+        reason=f"Rescheduled to {_wall_clock(start, chair_id)}",
     )
     new = Appointment.objects.create(
         patient_id=old.patient_id,

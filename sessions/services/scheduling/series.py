@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from clinic.audit import audit_record
 from clinic.choices import AuditAction, JourneyState
@@ -15,7 +14,7 @@ from clinic.services import patient_move_journey
 from sessions import reminders as session_reminders
 from sessions.models import Appointment, AppointmentKind, TreatmentPlan
 from sessions.permissions import BOOK_SESSIONS
-from sessions.scheduling import gap_problems
+from sessions.scheduling import gap_problems_in_zones
 from sessions.selectors.scheduling import booking_refusal
 from sessions.services.scheduling.availability import (
     SERIES_ALREADY_BOOKED,
@@ -23,6 +22,7 @@ from sessions.services.scheduling.availability import (
     active,
     as_validation_error,
     booking_problems,
+    chair_time_zones,
     lock_patient,
 )
 
@@ -42,8 +42,9 @@ def series_book(*, plan: TreatmentPlan, rows: list[BookingRow], actor: User) -> 
     if refusal:
         raise ValidationError(refusal)
     protocol = plan.protocol
-    gaps = gap_problems(
-        [timezone.localdate(row.start, clinic_settings().zone) for row in rows],
+    zones = chair_time_zones({row.chair_id for row in rows})
+    gaps = gap_problems_in_zones(
+        [(row.start, zones.get(row.chair_id, clinic_settings().time_zone)) for row in rows],
         min_days_between=protocol.min_days_between,
         per_week=protocol.per_week,
     )

@@ -17,6 +17,7 @@ from clinic.access import permits
 from clinic.models import Patient
 from clinic.posting import submit_form
 from clinic.selectors import current_location, own_patient, patient_for_user
+from clinic.zones import show_times_at, wall_clock
 from sessions.forms.scheduling import BoosterForm, BoosterRequestForm
 from sessions.permissions import (
     BOOK_SESSIONS,
@@ -28,7 +29,6 @@ from sessions.selectors import scheduling as selectors
 from sessions.selectors.location import booking_location
 from sessions.services.scheduling.boosters import booster_book as book
 from sessions.services.scheduling.boosters import booster_request as ask_for_booster
-from sessions.views.scheduling.series import aware
 
 
 @permits(FOLLOW_UP_BOOKINGS, audit="treatment_sessions.boosters_due")
@@ -77,6 +77,7 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.info(request, "The patient has no treatment plan.")
         return redirect("patient_detail", patient_id=patient.pk)
     location = booking_location(patient, request.user, request.GET.get("at"))
+    show_times_at(location)  # times shown and typed are the location's
     form = BoosterBookingForm(
         request.POST or None,
         location=location,
@@ -93,7 +94,7 @@ def booster_book(request: HttpRequest, patient_id: int) -> HttpResponse:
             answering=data["answering"],
             seen_booster=data["seen_booster"],
             patient=patient,
-            start=aware(data["day"], data["start_time"]),
+            start=wall_clock(data["day"], data["start_time"], location),
             chair_id=data["chair"].pk,
             nurse_id=data["nurse"].pk if data["nurse"] else None,
             actor=request.user,

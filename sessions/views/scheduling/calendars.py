@@ -19,6 +19,7 @@ from clinic.choices import AuditAction
 from clinic.context import note_subject
 from clinic.hours import opening_days
 from clinic.selectors import clinic_settings, current_location
+from clinic.zones import show_times_at
 from sessions.calendars import staff_feed
 from sessions.permissions import VIEW_SCHEDULE
 from sessions.selectors import scheduling as selectors
@@ -46,9 +47,10 @@ def _day_param(request: HttpRequest) -> dt.date:
 @permits(VIEW_SCHEDULE)
 def calendar_day(request: HttpRequest) -> HttpResponse:
     """One column per chair with the day's sessions."""
+    location = current_location(request.user)
+    show_times_at(location)  # its day, its sessions' times: on its clock
     day = _day_param(request)
     note_subject(patient_id=None, object_type="calendar.day", object_id=day.isoformat())
-    location = current_location(request.user)
     columns = selectors.day_columns(request.user, day, location)
     opening = opening_days(location.pk if location else None, day, 1)[0]
     closure = opening.closure
@@ -75,10 +77,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 @permits(VIEW_SCHEDULE)
 def calendar_week(request: HttpRequest) -> HttpResponse:
     """Monday to Sunday, each day's sessions in order."""
+    location = current_location(request.user)
+    show_times_at(location)
     day = _day_param(request)
     monday = day - dt.timedelta(days=day.weekday())
     note_subject(patient_id=None, object_type="calendar.week", object_id=monday.isoformat())
-    location = current_location(request.user)
     openings = opening_days(location.pk if location else None, monday, 7)
     days = selectors.week_days(request.user, monday, location)
     return TemplateResponse(

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.access import permits
 from clinic.posting import submit_form
+from clinic.zones import local, show_times_at, wall_clock
 from sessions.forms.scheduling import CancelForm, RescheduleForm
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
 from sessions.selectors.location import appointment_location
@@ -21,24 +21,24 @@ from sessions.selectors.scheduling import appointment_for_user
 from sessions.services.scheduling.changes import appointment_cancel as cancel
 from sessions.services.scheduling.changes import appointment_mark_no_show
 from sessions.services.scheduling.changes import appointment_reschedule as reschedule
-from sessions.views.scheduling.series import aware
 
 
 @permits(BOOK_SESSIONS)
 @require_http_methods(["GET", "POST"])
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = appointment_for_user(request.user, appointment_id)
-    local = timezone.localtime(appointment.start)
-    # A reschedule moves the session in time at the location it is booked at.
+    # A reschedule moves the session in time at the location it is booked at, on its clock.
     location = appointment_location(appointment)
+    show_times_at(location)
+    now = local(appointment.start, location)
     form = RescheduleForm(
         request.POST or None,
-        initial={"day": local.date(), "start_time": local.time(), "chair": appointment.chair_id},
+        initial={"day": now.date(), "start_time": now.time(), "chair": appointment.chair_id},
         location=location,
     )
 
     def move(data: dict[str, Any]) -> object:
-        start = aware(data["day"], data["start_time"])
+        start = wall_clock(data["day"], data["start_time"], location)
         return reschedule(
             appointment=appointment,
             start=start,

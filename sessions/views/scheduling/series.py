@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.access import permits
 from clinic.models import Location, Patient
 from clinic.selectors import patient_for_user
+from clinic.zones import local, show_times_at, wall_clock
 from sessions.forms.scheduling import ProposalRequestForm, SessionRowFormSet
 from sessions.models import TreatmentPlan
 from sessions.permissions import BOOK_SESSIONS
@@ -23,11 +24,6 @@ from sessions.scheduling import Proposal, SeriesRequest, propose_series
 from sessions.selectors import scheduling as selectors
 from sessions.selectors.location import booking_location
 from sessions.services.scheduling import BookingRow, series_book
-
-
-def aware(day: dt.date, start: dt.time) -> dt.datetime:
-    """A day and a clock time typed on a form, in the clinic's time zone."""
-    return dt.datetime.combine(day, start, tzinfo=timezone.get_current_timezone())
 
 
 @permits(BOOK_SESSIONS, audit="treatment_sessions.booking")
@@ -48,6 +44,7 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.info(request, "The induction series is already booked.")
         return redirect("patient_sessions", patient_id=patient.pk)
     location = booking_location(patient, request.user, request.GET.get("at"))
+    show_times_at(location)  # times shown and typed are the location's
     ask = ProposalRequestForm(
         request.GET or None,
         initial={"first_date": timezone.localdate() + dt.timedelta(days=1)},
@@ -59,7 +56,11 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         rows = SessionRowFormSet(request.POST, prefix="row", form_kwargs={"location": location})
         ask = ProposalRequestForm(request.GET, location=location)
-        if rows.is_valid() and ask.is_valid() and _book(request, plan, ask, rows, booking_errors):
+        if (
+            rows.is_valid()
+            and ask.is_valid()
+            and _book(request, plan, ask, rows, booking_errors, location)
+        ):
             messages.success(request, f"{len(rows.forms)} sessions booked for {patient.full_name}.")
             return redirect("patient_sessions", patient_id=patient.pk)
     elif ask.is_valid():
@@ -86,18 +87,24 @@ def _book(
     ask: ProposalRequestForm,
     rows: SessionRowFormSet,
     booking_errors: list[str],
+    location: Location | None,
 ) -> bool:
-    """Book the edited rows; a refusal goes next to its row (or above them all)."""
+    """Book the edited rows (their times typed on the location's clock); a refusal goes
+    next to its row (or above them all)."""
     block = dt.timedelta(minutes=plan.protocol.chair_block_minutes)
     nurse = ask.cleaned_data["nurse"]
+    starts = [
+        wall_clock(form.cleaned_data["day"], form.cleaned_data["start_time"], location)
+        for form in rows.forms
+    ]
     wanted = [
         BookingRow(
-            start=aware(form.cleaned_data["day"], form.cleaned_data["start_time"]),
-            end=aware(form.cleaned_data["day"], form.cleaned_data["start_time"]) + block,
+            start=start,
+            end=start + block,
             chair_id=form.cleaned_data["chair"].pk,
             nurse_id=nurse.pk if nurse else None,
         )
-        for form in rows.forms
+        for start, form in zip(starts, rows.forms, strict=True)
     ]
     try:
         series_book(plan=plan, rows=wanted, actor=request.user)
@@ -142,8 +149,8 @@ def _proposal_rows(proposal: Proposal, location: Location | None) -> SessionRowF
         form_kwargs={"location": location},
         initial=[
             {
-                "day": timezone.localtime(row.start).date(),
-                "start_time": timezone.localtime(row.start).time(),
+                "day": local(row.start, location).date(),
+                "start_time": local(row.start, location).time(),
                 "chair": row.chair,
                 "note": "\n".join(row.notes),
             }
