@@ -184,6 +184,10 @@ APPROVED_ROUTES = {
     "Walsh": ["oral", "iv"],
     "Kowalski": ["intranasal_esketamine"],
     "O'Connor": ["iv"],
+    # Harbor Point's patients (seed_demo.HARBOR_PATIENTS)
+    "Haddad": ["iv"],
+    "Fischer": ["im"],
+    "Bianchi": ["oral"],
     "Cohen": ["iv"],
     "Feldman": ["iv"],
 }

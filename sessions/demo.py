@@ -142,6 +142,9 @@ def _series(
             weeks=weeks_back
         )
     first += dt.timedelta(days=stagger)  # Mon/Wed, Tue/Thu and Wed/Fri series side by side
+    # A nurse who works at the patient's home location (Harbor Point's patients: nurse2).
+    there = [n for n in nurses if n.locations.filter(pk=patient.home_location_id).exists()]
+    nurses = there or nurses
     nurse = nurses[patient.pk % len(nurses)] if nurses else None
     protocol = plan.protocol
     with clock.at(plan.written_at + dt.timedelta(hours=1)):

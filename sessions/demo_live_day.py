@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from clinic import clock
 from clinic.choices import JourneyState
-from clinic.models import Chair, User
+from clinic.hours import opening_days
+from clinic.models import Chair, Location, User
 from clinic.selectors import clinic_settings
 from sessions import monitoring
 from sessions.demo_records import build_record, log_refusal, timeline
@@ -78,16 +79,21 @@ def close_open_record(session: TreatmentSession, psychiatrist: User | None) -> N
         log_refusal(session.appointment, "closing an earlier day", refusal)
 
 
-def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Chair | None:
-    """A chair free for the new times, ignoring the appointment's own old booking."""
+def _free_chair(
+    start: dt.datetime, end: dt.datetime, moved: Appointment, location: Location | None = None
+) -> Chair | None:
+    """A chair free for the new times, ignoring the appointment's own old booking: at
+    `location` when given, else where the booking is."""
     busy = (
         Appointment.objects.filter(start__lt=end, end__gt=start)
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=moved.pk)
     )
-    # The same location as the booking it moves (the live floor stays where it was).
+    # The same location as the booking it moves (the live floor stays where it was),
+    # unless the demo puts it at another (Harbor Point's day).
+    where = location.pk if location is not None else moved.chair.location_id
     return (
-        Chair.objects.filter(is_active=True, location_id=moved.chair.location_id)
+        Chair.objects.filter(is_active=True, location_id=where)
         .exclude(pk__in=busy.values("chair_id"))
         .order_by("display_order")
         .first()
@@ -95,6 +101,8 @@ def _free_chair(start: dt.datetime, end: dt.datetime, moved: Appointment) -> Cha
 
 
 # Today's floor: (minutes since the appointment started, route, critical alert from minute)
+HARBOR_POINT = "Harbor Point"  # the demo's second location (seed_demo)
+
 LIVE_DAY = (
     (42, "iv", 30),
     (70, monitoring.ESKETAMINE, None),
@@ -103,9 +111,12 @@ LIVE_DAY = (
 )
 
 
-def _candidates(now: dt.datetime, route: str | None, used: set[int]) -> Iterator[Appointment]:
+def _candidates(
+    now: dt.datetime, route: str | None, used: set[int], home: Location | None
+) -> Iterator[Appointment]:
     """Patients' sessions for the live day, best first: their bookings today, then their
-    next session, for a patient with nothing else booked today."""
+    next session, for a patient with nothing else booked today. Only the patients whose
+    home is `home` (each location's floor has its own patients)."""
     zone = clinic_settings().zone
     midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time.min, tzinfo=zone)
     scheduled = (
@@ -113,6 +124,7 @@ def _candidates(now: dt.datetime, route: str | None, used: set[int]) -> Iterator
             patient__journey_state=JourneyState.INDUCTION, status=AppointmentStatus.SCHEDULED
         )
         .filter(**({"plan__route": route} if route else {}))
+        .filter(patient__home_location=home)
         .exclude(patient_id__in=used)
         .select_related("plan__protocol", "patient__psychiatrist")
         .order_by("start")
@@ -132,8 +144,11 @@ def _booked_today(patient_id: int, midnight: dt.datetime) -> bool:
     )
 
 
-def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User) -> bool:
-    """Put a booked session on the live day at `start`, in a free chair with `nurse`.
+def _place_on_live_day(
+    appointment: Appointment, start: dt.datetime, nurse: User, location: Location | None = None
+) -> bool:
+    """Put a booked session on the live day at `start`, in a free chair with `nurse` (at
+    `location` when given: a patient seen at Harbor Point today for convenience).
 
     The one demo step that is not a service call: the live day is pinned to the real
     clock whenever the demo is started (before opening time, at night, the day after
@@ -147,7 +162,7 @@ def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User
         .exclude(pk=appointment.pk)
         .exists()
     )
-    chair = _free_chair(start, end, appointment)
+    chair = _free_chair(start, end, appointment, location)
     if clash or chair is None:
         return False
     appointment.start, appointment.end = start, end
@@ -158,10 +173,11 @@ def _place_on_live_day(appointment: Appointment, start: dt.datetime, nurse: User
 
 def live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) -> None:
     used: set[int] = set()
+    home = Location.objects.order_by("pk").first()  # Riverside, the clinic's first
     for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
         nurse = nurses[index % len(nurses)]
         start = now - dt.timedelta(minutes=minutes)
-        candidates = _candidates(now, route, used)
+        candidates = _candidates(now, route, used, home)
         appointment = next((a for a in candidates if _place_on_live_day(a, start, nurse)), None)
         if appointment is None:
             continue
@@ -173,10 +189,60 @@ def live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) ->
             now=now,
             critical_at=critical_at,
         )
-    _awaiting_cosign(now, nurses, used)
+    _awaiting_cosign(now, nurses, used, home)
+    harbor_day(now, nurses, psychiatrist, used)
 
 
-def _awaiting_cosign(now: dt.datetime, nurses: list[User], used: set[int]) -> None:
+# Harbor Point's floor today (minutes since the appointment started, route): a session over
+# this morning (None: long enough ago to be discharged, signed and co-signed), one under
+# way with its vitals, a patient just checked in, so the location picker switches to a
+# real second clinic day (board, calendars).
+HARBOR_DAY = ((None, "iv"), (55, "im"), (6, None))
+
+
+def harbor_day(
+    now: dt.datetime, nurses: list[User], psychiatrist: User | None, used: set[int]
+) -> None:
+    """Harbor Point's sessions today, charted by a nurse who works there, when it opens
+    today (not on a Wednesday, a weekend or its training day: its calendar then says so)."""
+    harbor = Location.objects.filter(name=HARBOR_POINT).first()
+    if harbor is None:
+        return
+    if not opening_days(harbor.pk, timezone.localdate(now, harbor.zone), 1)[0].is_open:
+        return
+    there = [nurse for nurse in nurses if nurse.locations.filter(pk=harbor.pk).exists()]
+    nurse = there[0] if there else nurses[-1]
+    for minutes, route in HARBOR_DAY:
+        appointment = next(
+            (
+                a
+                for a in _candidates(now, route, used, harbor)
+                if _place_on_live_day(a, _started(now, minutes, a), nurse, harbor)
+            ),
+            None,
+        )
+        if appointment is None:
+            continue
+        used.add(appointment.patient_id)
+        build_record(
+            appointment,
+            nurse=nurse,
+            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+            now=now,
+        )
+
+
+def _started(now: dt.datetime, minutes: int | None, appointment: Appointment) -> dt.datetime:
+    """When a live session began: `minutes` ago, or (None) long enough ago for the whole
+    record, the psychiatrist's co-signature included, to be over by `now`."""
+    if minutes is None:
+        minutes = timeline(appointment).discharge + 200
+    return now - dt.timedelta(minutes=minutes)
+
+
+def _awaiting_cosign(
+    now: dt.datetime, nurses: list[User], used: set[int], home: Location | None
+) -> None:
     """A session that ended this morning: discharged and signed by the nurse, waiting for
     the psychiatrist's co-signature."""
     appointment = (
@@ -184,6 +250,7 @@ def _awaiting_cosign(now: dt.datetime, nurses: list[User], used: set[int]) -> No
             patient__journey_state__in=[JourneyState.INDUCTION, JourneyState.MAINTENANCE],
             status=AppointmentStatus.SCHEDULED,
             start__gt=now + dt.timedelta(hours=4),
+            patient__home_location=home,
         )
         .exclude(patient_id__in=used)
         .select_related("plan__protocol", "patient__psychiatrist")

@@ -140,7 +140,7 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
     call_command("seed_demo")
     assert "0 patients added" in capsys.readouterr().out
 
-    assert Patient.objects.count() == 25
+    assert Patient.objects.count() == 28
     # Two locations (controlled-substances.md §1): Riverside's four chairs, Harbor Point's two.
     riverside, harbor = Location.objects.order_by("pk")
     assert (riverside.name, harbor.name) == ("Riverside", "Harbor Point")
@@ -152,11 +152,22 @@ def test_seed_demo_builds_a_realistic_clinic_and_is_idempotent(db, capsys) -> No
         location.full_clean()  # valid-format DEA numbers (check digit)
     assert set(User.objects.get(username="nurse2").locations.all()) == {riverside, harbor}
     assert not User.objects.filter(account_type="staff").exclude(locations=riverside).exists()
-    assert not Patient.objects.exclude(home_location=riverside).exists()
-    # The live day and every demo booking stay at Riverside.
+    # Harbor Point's own three patients are booked there; everyone else's stays at Riverside.
     from sessions.models import Appointment
 
-    assert not Appointment.objects.filter(chair__location=harbor).exists()
+    at_harbor = Patient.objects.exclude(home_location=riverside)
+    assert {(p.legal_first_name, p.legal_last_name) for p in at_harbor} == {
+        ("Hassan", "Haddad"),
+        ("Lena", "Fischer"),
+        ("Marco", "Bianchi"),
+    }
+    assert set(at_harbor.values_list("home_location", flat=True)) == {harbor.pk}
+    booked_there = Appointment.objects.filter(chair__location=harbor)
+    assert booked_there.exists()
+    assert set(booked_there.values_list("patient", flat=True)) <= set(
+        at_harbor.values_list("pk", flat=True)
+    )
+    assert not Appointment.objects.filter(chair__location=riverside, patient__in=at_harbor).exists()
     # Riverside: Monday to Saturday, and today whatever weekday it is (the demo's live
     # sessions are today). Harbor Point: never on Wednesdays or weekends, and a closure
     # of its own, so the two calendars differ.

@@ -60,8 +60,13 @@ def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
     live = TreatmentSession.objects.filter(
         opened_at__date__gte=day - dt.timedelta(days=1), discharged_at=None, nurse_signed_at=None
     )
-    live = [s for s in live if timezone.localdate(s.opened_at, zone) == day]
-    # An IV infusion, esketamine and IM under observation, one patient just checked in.
+    live = [
+        s
+        for s in live.exclude(appointment__chair__location__name="Harbor Point")
+        if timezone.localdate(s.opened_at, zone) == day
+    ]
+    # At Riverside: an IV infusion, esketamine and IM under observation, one patient just
+    # checked in (Harbor Point's floor is its own, below).
     assert len(live) == 4
     assert {"iv", "intranasal_esketamine", "im"} <= {s.route for s in live}
     iv = next(s for s in live if s.route == "iv")
@@ -74,3 +79,31 @@ def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
         nurse_signed_at__isnull=False, cosigned_at=None, discharged_at__isnull=False
     )
     assert [timezone.localdate(s.opened_at, zone) for s in awaiting] == [day]
+
+
+def test_harbor_point_has_a_clinic_day_of_its_own() -> None:
+    """The second location's floor (controlled-substances.md §1): on a day it opens, a
+    session over and co-signed, one under way with its vitals, a patient just checked in,
+    all of its own patients at its own chairs, charted by a nurse who works there; and the
+    week before, its patients' earlier sessions."""
+    zone = clinic_settings().zone
+    today = timezone.localdate(timezone.now(), zone)
+    day = next(
+        today - dt.timedelta(days=back)
+        for back in range(1, 8)
+        if (today - dt.timedelta(days=back)).weekday() in (0, 1)  # Harbor Point opens
+    )
+    with clock.at(dt.datetime.combine(day, dt.time(15), tzinfo=zone)):
+        call_command("seed_demo", verbosity=0)
+    there = TreatmentSession.objects.filter(
+        appointment__chair__location__name="Harbor Point"
+    ).select_related("patient__home_location", "opened_by")
+    on_day = [s for s in there if timezone.localdate(s.opened_at, zone) == day]
+    done = [s for s in on_day if s.cosigned_at is not None]
+    under_way = [s for s in on_day if s.discharged_at is None and s.readings.exists()]
+    checked_in = [s for s in on_day if s.discharged_at is None and not s.readings.exists()]
+    assert (len(done), len(under_way), len(checked_in)) == (1, 1, 1)
+    assert under_way[0].dose is not None
+    assert {s.patient.home_location.name for s in there} == {"Harbor Point"}
+    assert {s.opened_by.username for s in on_day} == {"nurse2"}
+    assert any(timezone.localdate(s.opened_at, zone) < day for s in there)

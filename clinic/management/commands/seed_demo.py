@@ -26,6 +26,8 @@ PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105 - published demo credential
 HARBOR_TRAINING = "Harbor Point staff training"
 # Staff who work at both demo locations (everyone else works at Riverside).
 BOTH_LOCATIONS = ("nurse2", "coordinator")
+# Harbor Point's own patients (their home location): its clinic day (sessions.demo_live_day).
+HARBOR_PATIENTS = {("Hassan", "Haddad"), ("Lena", "Fischer"), ("Marco", "Bianchi")}
 
 STAFF = [
     # username, title, credentials, first, last, roles
@@ -263,6 +265,9 @@ PATIENTS: list[tuple[Any, ...]] = [
         "",
         "email",
     ),
+    ("Hassan", "Haddad", "", "1987-10-02", "male", "induction", 11, "psychiatrist", "", "email"),
+    ("Lena", "Fischer", "", "1990-04-18", "female", "induction", 9, "psychiatrist", "", "sms"),
+    ("Marco", "Bianchi", "", "1972-08-30", "male", "induction", 6, "psychiatrist", "", "email"),
 ]
 
 PATIENT_LOGINS = {
@@ -411,7 +416,7 @@ class Command(AuditedCommand):
         """nurse2 and the coordinator work at both locations (the coordinator's calendar
         and booking pages then offer the location picker, where the two locations' hours
         differ), everyone else at Riverside; every demo patient's home is Riverside (the
-        live day stays there)."""
+        live day is there), but for Harbor Point's three (its own clinic day)."""
         riverside = Location.objects.order_by("pk").first()
         harbor = Location.objects.get(name="Harbor Point")
         for username, user in staff.items():
@@ -419,7 +424,8 @@ class Command(AuditedCommand):
             if username in BOTH_LOCATIONS:
                 user.locations.add(harbor)
         for patient in Patient.objects.filter(home_location__isnull=True):
-            patient.home_location = riverside
+            named = (patient.legal_first_name, patient.legal_last_name)
+            patient.home_location = harbor if named in HARBOR_PATIENTS else riverside
             patient.save(update_fields=["home_location", "updated_at"])
 
     def _staff(
