@@ -505,3 +505,7 @@ class LedgerSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Ledger settings of location {self.location_id}"
+
+
+# A report rendered by a worker (its own module: this one holds the ledger).
+from controlled.report_file import ReportFile  # noqa: E402, F401
