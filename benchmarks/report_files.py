@@ -62,6 +62,11 @@ def busiest_location() -> int:
     return top["lot__location"]
 
 
+def _peak_mib() -> float:
+    """This process's peak resident memory so far (Linux: kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def render_one(fmt: str, location_id: int) -> dict[str, object]:
     """Ask for the report as the manager, then run the task in this process."""
     import datetime as dt
@@ -79,6 +84,7 @@ def render_one(fmt: str, location_id: int) -> dict[str, object]:
     ReportFile.objects.filter(requested_by=manager, status__in=["queued", "running"]).update(
         status="failed", error="Left by an earlier benchmark run."
     )
+    peak_before = _peak_mib()  # Django and its imports loaded, nothing rendered yet
     if TRACE_PYTHON:
         tracemalloc.start()
     started = time.perf_counter()
@@ -104,7 +110,8 @@ def render_one(fmt: str, location_id: int) -> dict[str, object]:
         "kib": round((made.size or 0) / 1024, 1),
         "seconds": round(seconds, 2),
         "ms_per_row": round(seconds * 1000 / made.rows, 2) if made.rows else None,
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_before_mib": peak_before,
+        "peak_rss_mib": _peak_mib(),
         "python_peak_mib": round(python_peak / 2**20, 1) if TRACE_PYTHON else None,
     }
     if made.file:  # measured: do not keep a copy of two years of records around
