@@ -69,6 +69,7 @@ bench-measure: install
 	uptime > benchmarks/output/load.txt
 	$(BENCH_ENV) $(PY) benchmarks/pages.py > benchmarks/output/pages.json
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/pdfs.py > benchmarks/output/pdfs.json
+	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/report_files.py > benchmarks/output/report-files.json
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/explain.py > benchmarks/output/explain.json
 	uptime >> benchmarks/output/load.txt

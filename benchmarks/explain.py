@@ -61,7 +61,7 @@ def ledger_queries() -> list[tuple[str, QuerySet]]:
     end = clock.localdate(location.zone)
     period = Period(location, end - timezone.timedelta(days=730), end)
     return [
-        ("lot ledger, latest page", lot_entries(lot)[950:1000]),
+        ("lot ledger, latest page (read newest first)", lot_entries(lot).reverse()[0:50]),
         ("administration log, 2 years", REPORTS["administrations"].records(period)),
         ("waste log, 2 years", REPORTS["waste"].records(period)),
         ("running balances, 2 years", REPORTS["balances"].records(period)),

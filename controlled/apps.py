@@ -42,6 +42,15 @@ class ControlledConfig(AppConfig):
                 "whose biennial inventory is due within 30 days (or that has none).",
             )
         )
+        declare_periodic(
+            Periodic(
+                name="Delete expired controlled-substance report files",
+                task="controlled.expire_report_files",
+                crontab={"minute": "40", "hour": "3"},
+                description="Daily: delete the report files (long reports made by a worker) "
+                "kept past their 7 days, and mark any a worker never finished as failed.",
+            )
+        )
         NAVIGATION.extend(
             [
                 NavItem("Counts and inventories", "controlled_counts", group="Treatment floor"),

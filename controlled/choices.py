@@ -52,3 +52,19 @@ class DestructionReason(models.TextChoices):
     DAMAGED = "damaged", "Damaged or contaminated"
     NAMED_PATIENT_UNUSED = "named_unused", "Named-patient device unused after 14 days"
     RECALLED = "recalled", "Recalled"
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    CSV = "csv", "CSV"
+
+
+class ReportFileStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+# A report file being made (not yet ready or failed).
+REPORT_FILE_PENDING = (ReportFileStatus.QUEUED, ReportFileStatus.RUNNING)

@@ -289,6 +289,8 @@ class LedgerEntry(AppendOnly):
         triggers = _protected("ledger_entry")
         indexes = [
             models.Index(fields=["lot", "occurred_at"]),
+            # The lot ledger page reads its latest page backwards by this index.
+            models.Index(fields=["lot", "id"], name="controlled_entry_lot_id"),
             models.Index(fields=["kind", "occurred_at"]),
             # A report's PDF length check reads a location's latest entries of a period
             # backwards and stops at the PDF's limit (no scan of two years of entries).
@@ -503,3 +505,7 @@ class LedgerSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Ledger settings of location {self.location_id}"
+
+
+# A report rendered by a worker (its own module: this one holds the ledger).
+from controlled.report_file import ReportFile  # noqa: E402, F401

@@ -4,11 +4,11 @@ receipts log, the waste and destruction log, the running balance of each lot, an
 inventories taken. Each report is a list of columns and a stream of rows read with a
 fixed number of queries, whatever the number of rows.
 
-A CSV holds any period (streamed). A PDF holds at most `PDF_MAX_ROWS` rows: it is
-rendered in the request, and WeasyPrint lays out a long table at 20–115 ms a row
-(benchmarks/RESULTS.md), so a two-year log of a busy location (13,000 administrations)
-would hold a web worker far past its timeout; a longer period is refused before anything
-is rendered, naming the latest start that fits.
+A short report is made in the request: a PDF of at most `IN_REQUEST_ROWS["pdf"]` rows
+(WeasyPrint lays out a long table at 20–115 ms a row, benchmarks/RESULTS.md), a CSV of at
+most `IN_REQUEST_ROWS["csv"]` (a two-year CSV of a busy location streamed for 10–58 s).
+A longer one is rendered by a Celery task into storage (`controlled.report_render`,
+`controlled.services.report_files`) and downloaded from the reports page when ready.
 
 CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
 carriage return) are prefixed with an apostrophe; numbers we format ourselves are not."""
@@ -31,11 +31,15 @@ from controlled.choices import CountPurpose, EntryKind
 from controlled.models import CountLine, LedgerEntry, StockCount
 
 Row = list[Any]
-# At most this many rows in a report PDF: WeasyPrint lays out 20–115 ms a row on the bench
-# machine (quiet to loaded: 287 rows took 33 s at load 9), so 100 rows stay well under a
-# web worker's 30 s timeout even when loaded (benchmarks/RESULTS.md). A CSV holds any
-# period.
+# At most this many rows in a report PDF made in the request: WeasyPrint lays out
+# 20–115 ms a row on the bench machine (quiet to loaded: 287 rows took 33 s at load 9), so
+# 100 rows stay well under a web worker's 30 s timeout even when loaded
+# (benchmarks/RESULTS.md). A longer PDF is rendered by a worker.
 PDF_MAX_ROWS = 100
+# At most this many rows in a CSV streamed in the request: 566 rows took about 1 s at
+# load 9, 13,030 rows 10–20 s; 2,000 rows stay within a few seconds. A longer CSV (a year
+# or two of a busy location) is written by a worker.
+CSV_MAX_ROWS = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -257,27 +261,20 @@ class Report:
         for record in self.records(period).iterator(chunk_size=500):
             yield self.row(period, record)
 
-    def pdf_problem(self, period: Period) -> str | None:
-        """Why this period is too long for a PDF (None: it fits), with the latest start
-        that fits and the CSV that holds any period. One query, which reads at most
-        `PDF_MAX_ROWS` + 1 records from the period's end (no count of a long period)."""
+    def longer_than(self, period: Period, limit: int) -> bool:
+        """Whether the period holds more than `limit` records. One query, which reads at
+        most `limit` + 1 records from the period's end (no count of a long period)."""
         latest_first = self.records(period).order_by(f"-{self.dated_by}")
-        cut = latest_first.values_list(self.dated_by, flat=True)[PDF_MAX_ROWS : PDF_MAX_ROWS + 1]
-        first_left_out = next(iter(cut), None)
-        if first_left_out is None:
-            return None
-        # Records of the day of the first one left out cannot all be in the PDF.
-        local = timezone.localtime(first_left_out, period.location.zone).date()
-        start = local + dt.timedelta(days=1)
-        fits = (
-            f"From {start:%b %-d, %Y} to {period.end:%b %-d, %Y} fits"
-            if start <= period.end
-            else "The last day alone holds more"
-        )
-        return (
-            f"This period holds more than {PDF_MAX_ROWS:,} rows, the most a PDF holds. "
-            f"{fits}; or choose CSV, which holds any period."
-        )
+        return latest_first.values_list(self.dated_by, flat=True)[limit : limit + 1].exists()
+
+    def made_in_request(self, period: Period, fmt: str) -> bool:
+        """Whether this report is short enough to make while the user waits."""
+        return not self.longer_than(period, in_request_rows(fmt))
+
+
+def in_request_rows(fmt: str) -> int:
+    """The most rows a report of this format holds when made in the request."""
+    return PDF_MAX_ROWS if fmt == "pdf" else CSV_MAX_ROWS
 
 
 REPORTS: dict[str, Report] = {
@@ -334,6 +331,7 @@ def report_pdf(report: Report, period: Period, *, generated_for: User) -> bytes:
     from clinic.selectors import clinic_settings
 
     clinic = clinic_settings()
+    rows = [[safe_display(cell) for cell in row] for row in report.rows(period)]
     with timezone.override(period.location.zone):
         html = render_to_string(
             "controlled/documents/report.html",
@@ -342,7 +340,8 @@ def report_pdf(report: Report, period: Period, *, generated_for: User) -> bytes:
                 "period": period,
                 "location": period.location,
                 "clinic": clinic,
-                "rows": [[safe_display(cell) for cell in row] for row in report.rows(period)],
+                "rows": rows,
+                "total": len(rows),
                 "generated_at": timezone.now(),
                 "generated_for": generated_for,
                 "paper": "A4" if clinic.paper_size == "A4" else "letter",

@@ -26,6 +26,13 @@ urlpatterns = [
     path("cases/<int:case_id>/", cases.case_detail, name="case_detail"),
     path("reports/", reports.reports, name="controlled_reports"),
     path("reports/download/", reports.report_download, name="report_download"),
+    path("reports/request/", reports.report_request, name="report_request"),
+    path("reports/files/", reports.report_files, name="report_files"),
+    path(
+        "reports/files/<int:report_file_id>/download/",
+        reports.report_file_download,
+        name="report_file_download",
+    ),
     path(
         "inventories/<int:count_id>/inventory.pdf",
         reports.inventory_download,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from clinic.context import note_subject
@@ -85,6 +86,27 @@ def lot_entries(lot: Lot) -> QuerySet[LedgerEntry]:
         .prefetch_related(Prefetch("corrections", queryset=LedgerEntry.objects.order_by("pk")))
         .order_by("pk")
     )
+
+
+class LedgerPaginator(Paginator):
+    """Pages of a lot's entries in the order posted; a page in the later half (the latest
+    page, shown by default) is read newest first, `ORDER BY id DESC` from the end by the
+    (lot, id) index, and put back in order: the database reads that page's rows and the
+    ones after it, never the lot's whole history. Each entry carries the lot's balance
+    after it (`balance_*_after`, written by `post_entry`), so the running balance needs
+    no earlier row either."""
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom * 2 < self.count:
+            return super().page(number)
+        newest_first = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        newest_first.reverse()
+        return self._get_page(newest_first, number, self)
 
 
 def entry_page(lot: Lot, entry_id: str, per_page: int) -> int | None:

@@ -21,6 +21,7 @@ from clinic.policy import require
 from controlled.choices import EntryKind, Form
 from controlled.models import Lot, Product, Receipt
 from controlled.permissions import RECEIVE_STOCK
+from controlled.selectors.named_patients import named_patient_choices
 from controlled.services.posting import post_entry
 
 
@@ -94,6 +95,35 @@ def _line_errors(lines: Sequence[ReceiptLine], today: dt.date) -> dict[str, str]
     return errors
 
 
+def _named_patient_errors(
+    lines: Sequence[ReceiptLine], location: Location, actor: User, found: dict[str, str]
+) -> dict[str, str]:
+    """A named-patient line must name a patient on the nasal esketamine route at this
+    location, in the actor's scope: the patients the receipt form offers
+    (`named_patient_choices`), asked again here so no other caller skips it. One query
+    for all the lines."""
+    named = {
+        index: line.named_patient.pk
+        for index, line in enumerate(lines)
+        if line.named_patient is not None and line_key(index, "named_patient") not in found
+    }
+    if not named:
+        return {}
+    allowed = set(
+        named_patient_choices(actor, location)
+        .filter(pk__in=set(named.values()))
+        .values_list("pk", flat=True)
+    )
+    return {
+        line_key(index, "named_patient"): (
+            "This patient is not on nasal esketamine at this location: named-patient "
+            "devices are received only for such a patient."
+        )
+        for index, patient_id in named.items()
+        if patient_id not in allowed
+    }
+
+
 def _lot_for(location: Location, line: ReceiptLine, received_on: dt.date, index: int) -> Lot:
     """The lot of this line at this location (a named-patient lot is kept apart for its
     patient), opened if new; an existing lot must state the same expiry."""
@@ -131,7 +161,8 @@ def receipt_record(
     """Record stock received at `location`: the receipt, a lot per line and a receipt
     entry per line (containers × container size), in one transaction. Refused, with the
     message on the field: a missing or invalid supplier DEA number, no lines, containers
-    under 1, a lot already expired, a date received in the future."""
+    under 1, a lot already expired, a date received in the future, a named patient who is
+    not a nasal-esketamine patient at `location`."""
     require(actor, RECEIVE_STOCK, message="Only a controlled-substance manager records receipts.")
     lines = [line if isinstance(line, ReceiptLine) else ReceiptLine(*line) for line in lines]
     today = timezone.localdate(clock.now())
@@ -139,6 +170,7 @@ def receipt_record(
         supplier_name, supplier_address, supplier_dea, invoice_number, received_on, today
     )
     errors |= _line_errors(lines, today)
+    errors |= _named_patient_errors(lines, location, actor, errors)
     if errors:
         raise ValidationError(errors)
     # Dated with the actual date of the event (21 CFR 1304.21(a)): today, now; an earlier

@@ -1,31 +1,51 @@
-"""The reports page and its downloads (PDF and CSV), the inventory PDF and the Form 41
-PDF. Each download is audited by its decorator: one "export" row naming the report, its
-location and period, or one "download" row naming the inventory or destruction record."""
+"""The reports page and its downloads (PDF and CSV), the report files a worker makes, the
+inventory PDF and the Form 41 PDF. Each download is audited by its decorator: one
+"export" row naming the report, its location and period, or one "download" row naming
+the report file, inventory or destruction record.
+
+The form posts to `report_request`: a short report goes on to `report_download` (a GET,
+made in the request as before); a long one is queued (`report_file_request`) and the
+page lists it, "Preparing…" until it is ready, polled by htmx."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from clinic import clock
 from clinic.access import permits
 from clinic.choices import AuditAction
 from clinic.context import note_subject
+from clinic.forms import attach_errors
+from clinic.models import Location
 from clinic.selectors import work_locations
 from controlled import permissions
 from controlled.forms import ReportForm
+from controlled.models import ReportFile
+from controlled.report_render import csv_lines
 from controlled.reports import (
+    CSV_MAX_ROWS,
+    PDF_MAX_ROWS,
     REPORTS,
     Period,
     destruction_pdf,
+    in_request_rows,
     inventory_pdf,
     report_pdf,
-    safe_cell,
 )
 from controlled.selectors.records import (
     count_for_user,
@@ -33,26 +53,34 @@ from controlled.selectors.records import (
     destruction_for_user,
     destructions_for_user,
 )
+from controlled.selectors.report_files import recent_report_files, report_file_for_user
+from controlled.selectors.stock import location_chosen
+from controlled.services.report_files import report_file_request
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _files(request: HttpRequest, location: Location | None) -> dict[str, object]:
+    files = recent_report_files(request.user, location)
+    return {
+        "files": files,
+        "location": location,
+        "pending": any(found.pending for found in files),
+        "pdf_rows": PDF_MAX_ROWS,
+        "csv_rows": CSV_MAX_ROWS,
+    }
 
 
-def _csv_stream(columns: list[str], rows: Iterator[list[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([safe_cell(column) for column in columns])
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
-
-
-def _page(request: HttpRequest, form: ReportForm) -> HttpResponse:
+def _page(request: HttpRequest, form: ReportForm, *, long_report: str = "") -> HttpResponse:
+    location = location_chosen(
+        request.user, form.data.get("location") or request.GET.get("location")
+    )
     return TemplateResponse(
         request,
         "controlled/reports.html",
         {
             "form": form,
+            "long_report": long_report,
+            "location": location,
+            **_files(request, location),
             "inventories": [c for c in counts_of(request.user, limit=60) if c.purpose != "count"],
             "destructions": list(
                 destructions_for_user(request.user).order_by("-destroyed_on")[:30]
@@ -62,16 +90,51 @@ def _page(request: HttpRequest, form: ReportForm) -> HttpResponse:
 
 
 @permits(permissions.READ_REPORTS, audit="controlled.reports")
+@require_http_methods(["GET"])
 def reports(request: HttpRequest) -> HttpResponse:
     today = clock.localdate()
+    location = location_chosen(request.user, request.GET.get("location"))
     form = ReportForm(
         locations=work_locations(request.user),
-        initial={"start": today.replace(day=1), "end": today, "format": "pdf"},
-    )
+        initial={"start": today.replace(day=1), "end": today, "format": "pdf",
+                 "location": location.pk if location else None},
+    )  # fmt: skip
     return _page(request, form)
 
 
+@permits(permissions.READ_REPORTS)
+@require_http_methods(["POST"])
+def report_request(request: HttpRequest) -> HttpResponse:
+    """The form: a short report is downloaded at once (`report_download`, which audits
+    it); a long one is handed to a worker and listed on the page."""
+    form = ReportForm(request.POST, locations=work_locations(request.user))
+    if not form.is_valid():
+        return _page(request, form)
+    data = form.cleaned_data
+    report = REPORTS[data["report"]]
+    period = Period(data["location"], data["start"], data["end"])
+    if report.made_in_request(period, data["format"]):
+        query = {key: str(getattr(value, "pk", value)) for key, value in data.items()}
+        return redirect(f"{reverse('report_download')}?{urlencode(query)}")
+    try:
+        made, new = report_file_request(actor=request.user, **data)
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, form)
+    when = f"{made.start:%b %-d, %Y} – {made.end:%b %-d, %Y}"
+    what = f"{report.title}, {when} ({made.get_format_display()})"
+    messages.success(
+        request,
+        f"{what}: more than {in_request_rows(made.format):,} rows, so it is being prepared; "
+        "it appears below when ready (you can leave this page)."
+        if new
+        else f"{what} is already being prepared: it appears below when ready.",
+    )
+    return redirect(f"{reverse('controlled_reports')}?location={made.location_id}")
+
+
 @permits(permissions.READ_REPORTS, audit_action=AuditAction.EXPORT)
+@require_http_methods(["GET"])
 def report_download(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return redirect("controlled_reports")
@@ -81,9 +144,9 @@ def report_download(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     report = REPORTS[data["report"]]
     period = Period(data["location"], data["start"], data["end"])
-    if data["format"] == "pdf" and (too_long := report.pdf_problem(period)):
-        form.add_error("end", too_long)
-        return _page(request, form)
+    if not report.made_in_request(period, data["format"]):
+        # A link to a long report (typed, or kept from before): the form, filled in.
+        return _page(request, form, long_report=in_request_rows(data["format"]))
     registrant = period.location.dea_number or period.location.pk
     name = f"{report.code}-{registrant}-{period.start}-{period.end}"
     note_subject(
@@ -94,7 +157,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
     )
     if data["format"] == "csv":
         response = StreamingHttpResponse(
-            _csv_stream(report.columns, report.rows(period)), content_type="text/csv; charset=utf-8"
+            csv_lines(report.columns, report.rows(period)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
@@ -102,6 +165,37 @@ def report_download(request: HttpRequest) -> HttpResponse:
                             content_type="application/pdf")  # fmt: skip
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+# No view row: htmx polls this list every few seconds while a file is being made; the
+# page wrote its row, and each download writes its own.
+@permits(permissions.READ_REPORTS, audit=False)
+@require_http_methods(["GET"])
+def report_files(request: HttpRequest) -> HttpResponse:
+    """The user's recent report files at a location (the reports page's list)."""
+    location = location_chosen(request.user, request.GET.get("location"))
+    return TemplateResponse(request, "controlled/_report_files.html", _files(request, location))
+
+
+@permits(permissions.READ_REPORTS, audit_action=AuditAction.DOWNLOAD)
+@require_http_methods(["GET"])
+def report_file_download(request: HttpRequest, report_file_id: int) -> HttpResponse:
+    """A report file made by a worker, streamed from storage; one `download` row."""
+    found: ReportFile = report_file_for_user(request.user, report_file_id)
+    if found.status != "ready" or not found.file:
+        raise Http404("This report is not ready.")
+    content_type = "application/pdf" if found.format == "pdf" else "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(_chunks(found), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.download_name}"'
+    if found.size is not None:
+        response["Content-Length"] = str(found.size)
+    return response
+
+
+def _chunks(found: ReportFile) -> Iterator[bytes]:
+    """The stored file, 64 KiB at a time (closed at its end, or when the response is)."""
+    with found.file.open("rb") as stored:
+        yield from iter(lambda: stored.read(64 * 1024), b"")
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

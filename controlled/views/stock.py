@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from controlled.permissions import RECEIVE_STOCK, VIEW_LEDGER
 from controlled.receipt_forms import ReceiptForm, ReceiptLineFormSet
 from controlled.selectors.named_patients import named_patient_choices
 from controlled.selectors.stock import (
+    LedgerPaginator,
     entry_page,
     location_chosen,
     locations_for,
@@ -57,9 +57,9 @@ def stock(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def lot_ledger(request: HttpRequest, lot_id: int) -> HttpResponse:
     lot = lot_for_user(request.user, lot_id)
-    # In the order posted; the latest entries first shown (an inspector pages back).
-    # A link to one entry (`?entry=<id>`: "corrects #n") opens the page that holds it.
-    paginator = Paginator(lot_entries(lot), ENTRIES_PER_PAGE)
+    # In the order posted; the latest entries first shown (an inspector pages back), read
+    # newest first. A link to one entry (`?entry=<id>`: "corrects #n") opens its page.
+    paginator = LedgerPaginator(lot_entries(lot), ENTRIES_PER_PAGE)
     wanted = entry_page(lot, request.GET.get("entry", ""), ENTRIES_PER_PAGE)
     page = paginator.get_page(wanted or request.GET.get("page") or paginator.num_pages)
     return TemplateResponse(request, "controlled/lot.html", {"lot": lot, "page": page})

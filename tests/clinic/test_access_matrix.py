@@ -18,6 +18,7 @@ from tests.factories import (
     DocumentFactory,
     InvitationFactory,
     LocationFactory,
+    ReportFileFactory,
     StockCountFactory,
     TheftLossCaseFactory,
     TreatmentPlanFactory,
@@ -135,6 +136,9 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "case_detail": {"psychiatrist"},
     "controlled_reports": {"psychiatrist"},
     "report_download": {"psychiatrist"},  # without a query: back to the reports page
+    "report_request": {"psychiatrist"},  # POST only
+    "report_files": {"psychiatrist"},  # the list polled while a long report is prepared
+    "report_file_download": {"psychiatrist"},  # a ready file of a location they work at
     "inventory_download": {"psychiatrist"},
     # The controlled-substance record: nurses and psychiatrists read it; only a
     # controlled-substance manager (no persona here) records a receipt.
@@ -279,6 +283,7 @@ CONTROLLED_URLS = {
     "inventory_download": _controlled(
         "inventory_download", lambda: [StockCountFactory(biennial=True).pk]
     ),
+    "report_file_download": _controlled("report_file_download", lambda: [ReportFileFactory().pk]),
 }
 
 

@@ -50,8 +50,13 @@ def test_the_periodic_tasks_are_the_same_set_with_the_same_intervals() -> None:
             "controlled.plan_inventory_reminders",
             (("hour", "12"), ("minute", "20")),
         ),
+        (
+            "Delete expired controlled-substance report files",
+            "controlled.expire_report_files",
+            (("hour", "3"), ("minute", "40")),
+        ),
     }
-    assert len(PERIODIC_TASKS) == 6
+    assert len(PERIODIC_TASKS) == 7
 
 
 def test_the_chart_buttons_come_in_the_order_the_chart_always_showed() -> None:

@@ -82,6 +82,7 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     "controlled_reports": VIEW,
     "destruction_download": DOWNLOAD,
     "inventory_download": DOWNLOAD,
+    "report_file_download": DOWNLOAD,
     # Every ledger view is audited (controlled-substances.md §2).
     "controlled_stock": VIEW,
     "controlled_lot": VIEW,
@@ -94,7 +95,7 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
 # it belongs to wrote one, and the download writes its own.
-POLLED = {"document_status"}
+POLLED = {"document_status", "report_files"}
 # The one page that writes its own row: the admin site. (The board and its live part,
 # polled every 8 seconds, write one row per viewer every five minutes through the
 # decorator: `audit_every`.)
@@ -105,6 +106,7 @@ DOWNLOADS = {
     "document_download": DOWNLOAD,
     "destruction_download": DOWNLOAD,
     "inventory_download": DOWNLOAD,
+    "report_file_download": DOWNLOAD,
     "report_download": "export",
     "my_sessions_ics": "export",
 }

@@ -22,6 +22,17 @@ SUPPLIER = {
 }
 
 
+def esketamine_patient(home_location=None):  # type: ignore[no-untyped-def]
+    """A patient in treatment on the nasal esketamine route (at `home_location`, or with
+    no home location: treated anywhere), whom a named-patient receipt may name."""
+    from tests.factories import PatientFactory
+    from tests.factories.sessions import TreatmentPlanFactory
+
+    patient = PatientFactory(in_treatment=True, home_location=home_location)
+    TreatmentPlanFactory(patient=patient, esketamine=True)
+    return patient
+
+
 def manager():
     return StaffFactory(roles=[Role.CONTROLLED_SUBSTANCE_MANAGER, Role.NURSE])
 

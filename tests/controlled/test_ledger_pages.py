@@ -32,9 +32,17 @@ def _give(lot, mg, patient, nurse):
 def test_the_stock_page_lists_lots_with_balances_expiry_and_named_patient_disposal(
     client, personas
 ) -> None:
+    from clinic.choices import JourneyState
+    from tests.factories.sessions import TreatmentPlanFactory
+
     location = LocationFactory()
     receive(location=location, containers=2, lot_number="KT-OK")
     spravato = ProductFactory(esketamine=True)
+    # A named-patient receipt names a patient on nasal esketamine (the service checks).
+    TreatmentPlanFactory(patient=personas.patient_a, esketamine=True)
+    type(personas.patient_a).objects.filter(pk=personas.patient_a.pk).update(
+        journey_state=JourneyState.PLAN
+    )
     receive(location=location, product=spravato, containers=3, lot_number="SP-NAMED",
             named_patient=personas.patient_a)  # fmt: skip
     expired = receive(location=location, lot_number="KT-OLD")

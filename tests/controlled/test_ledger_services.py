@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from controlled.services.administrations import (
     waste_post,
 )
 from controlled.services.receipts import ReceiptLine, receipt_record
-from tests.controlled.helpers import SUPPLIER, manager, receive
+from tests.controlled.helpers import SUPPLIER, esketamine_patient, manager, receive
 from tests.factories.clinic import PASSWORD, LocationFactory, PatientFactory, StaffFactory
 from tests.factories.controlled import LedgerSettingsFactory, ProductFactory
 
@@ -87,7 +88,7 @@ def test_only_a_controlled_substance_manager_records_a_receipt() -> None:
 
 
 def test_named_patient_devices_make_a_lot_of_their_own() -> None:
-    patient = PatientFactory()
+    patient = esketamine_patient()
     spravato = ProductFactory(esketamine=True)
     lot = receive(product=spravato, containers=3, named_patient=patient)
     assert lot.named_patient == patient and lot.balance_units == Decimal(3)
@@ -95,6 +96,27 @@ def test_named_patient_devices_make_a_lot_of_their_own() -> None:
     with pytest.raises(ValidationError) as caught:
         _receipt(lines=[ReceiptLine(ProductFactory(), "V1", lot.expires_on, 1, patient)])
     assert "nasal devices" in caught.value.message_dict["line-0-named_patient"][0]
+
+
+def test_the_receipt_service_refuses_a_named_patient_not_on_nasal_esketamine_there() -> None:
+    """Called directly (no form): the named patient must be a nasal-esketamine patient at
+    the receiving location; another patient is refused at the line's field, nothing is
+    received, and the right patient is received."""
+    from tests.factories import LocationFactory
+
+    here, there = LocationFactory(name="Riverside"), LocationFactory(name="Harbor Point")
+    spravato = ProductFactory(esketamine=True)
+    line = partial(ReceiptLine, spravato, "SP1", timezone.localdate() + dt.timedelta(days=90), 2)
+    for wrong in (PatientFactory(in_treatment=True), esketamine_patient(home_location=there)):
+        with pytest.raises(ValidationError) as caught:
+            _receipt(location=here, lines=[line(None), line(wrong)])
+        message = caught.value.message_dict["line-1-named_patient"][0]
+        assert "not on nasal esketamine at this location" in message
+        assert "line-0-named_patient" not in caught.value.message_dict
+    assert not Lot.objects.exists()
+    right = esketamine_patient(home_location=here)
+    receipt = _receipt(location=here, lines=[line(right)])
+    assert receipt.entries.get().lot.named_patient == right
 
 
 def _give(lot, mg, patient=None, **changes):
@@ -137,7 +159,7 @@ def test_an_administration_from_an_unusable_lot_is_refused_on_the_lot_field() ->
 
 
 def test_a_named_patient_lot_is_for_its_patient_within_14_days() -> None:
-    patient = PatientFactory()
+    patient = esketamine_patient()
     lot = receive(product=ProductFactory(esketamine=True), containers=2, named_patient=patient)
     with pytest.raises(ValidationError, match="another patient"):
         _give(lot, "28")

@@ -40,6 +40,7 @@ from tests.factories.controlled import (
     LotFactory,
     ProductFactory,
     ReceiptFactory,
+    ReportFileFactory,
     StockCountFactory,
     TheftLossCaseFactory,
 )
@@ -153,6 +154,7 @@ FACTORIES: dict[type[models.Model], type] = {
         TheftLossCaseFactory,
         DiscrepancyFactory,
         LedgerSettingsFactory,
+        ReportFileFactory,
         # fhir
         ApiClientFactory,
         AccessTokenFactory,
@@ -209,6 +211,7 @@ __all__ = [
     "ReminderFactory",
     "RemsFormVersionFactory",
     "RemsSubmissionFactory",
+    "ReportFileFactory",
     "RoleRequestFactory",
     "ScreeningResultFactory",
     "SessionAddendumFactory",

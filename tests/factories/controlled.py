@@ -30,6 +30,7 @@ from controlled.models import (
     Lot,
     Product,
     Receipt,
+    ReportFile,
     StockCount,
     TheftLossCase,
 )
@@ -179,3 +180,36 @@ class LedgerSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("location",)
 
     location = factory.SubFactory(LocationFactory)
+
+
+class ReportFileFactory(factory.django.DjangoModelFactory):
+    """A report file a worker has made: a two-line CSV of the location's receipts log,
+    stored (`ready=False`: still queued)."""
+
+    class Meta:
+        model = ReportFile
+        skip_postgeneration_save = True
+
+    location = factory.SubFactory(LocationFactory)
+    report = "receipts"
+    format = "csv"
+    start = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=730))
+    end = factory.LazyFunction(timezone.localdate)
+    requested_by = staff(Role.CONTROLLED_SUBSTANCE_MANAGER)
+    status = "ready"
+    rows = 1
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+    class Params:
+        queued = factory.Trait(status="queued", rows=None)
+
+    @factory.post_generation
+    def stored(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        from django.core.files.base import ContentFile
+
+        if create and self.status == "ready" and not self.file:
+            body = "\ufeffDate received,Supplier\r\n2026-11-02,Cardinal Health\r\n"
+            self.file.save(self.download_name, ContentFile(body.encode()), save=False)
+            self.size = self.file.size
+            self.save(update_fields=["file", "size"])

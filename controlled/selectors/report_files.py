@@ -1,0 +1,44 @@
+"""Report files (long reports made by a worker): the user's recent ones at a location,
+and one file looked up for its download, scoped to the locations whose reports the user
+reads (`work_locations`): another location's file is `NotVisible`, the same 404 as one
+that does not exist (or has expired)."""
+
+from __future__ import annotations
+
+from clinic.context import note_subject
+from clinic.models import Location, User
+from clinic.policy import NotVisible
+from clinic.selectors import work_locations
+from controlled.models import ReportFile
+
+RECENT_FILES = 10
+
+
+def recent_report_files(user: User, location: Location | None) -> list[ReportFile]:
+    """The user's latest report files at `location` (pending, ready or failed; expired
+    ones are deleted), newest first. One query."""
+    if location is None:
+        return []
+    return list(
+        ReportFile.objects.filter(
+            requested_by=user, location=location, location__in=work_locations(user)
+        )
+        .select_related("location")
+        .order_by("-created_at", "-pk")[:RECENT_FILES]
+    )
+
+
+def report_file_for_user(user: User, report_file_id: int) -> ReportFile:
+    """One report file of a location whose reports the user reads, noted as the
+    download's subject."""
+    found = (
+        ReportFile.objects.filter(pk=report_file_id, location__in=work_locations(user))
+        .select_related("location")
+        .first()
+    )
+    if found is None:
+        raise NotVisible(
+            patient_id=None, object_type="controlled.reportfile", object_id=report_file_id
+        )
+    note_subject(patient_id=None, object_type="controlled.reportfile", object_id=found.pk)
+    return found
