@@ -166,7 +166,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
             ("Location", STAFF),
             ("Organization", STAFF),
         )
-        for interaction in ("search", "read")
+        # post-search: `POST [type]/_search` (a GET there is a 405 for those allowed).
+        for interaction in ("search", "post-search", "read")
     },
     "fhir:Patient-everything": {"coordinator", "nurse", "psychiatrist", "therapist"},
 }
