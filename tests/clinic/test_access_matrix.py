@@ -170,6 +170,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
         for interaction in ("search", "post-search", "read")
     },
     "fhir:Patient-everything": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    # The patient's own record as a FHIR file, from the portal (themselves only).
+    "my_record_download": PATIENTS,
 }
 
 

@@ -107,6 +107,7 @@ DOWNLOADS = {
     "inventory_download": DOWNLOAD,
     "report_download": "export",
     "my_sessions_ics": "export",
+    "my_record_download": DOWNLOAD,
 }
 
 
