@@ -3,6 +3,10 @@ audit rows that record the path only."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,6 +14,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.test import Client
+from gunicorn import glogging
+from gunicorn.config import Config
 
 from clinic.models import AuditEvent
 from fhir import cursor
@@ -166,3 +172,29 @@ def test_audit_rows_keep_the_path_never_the_searched_values(api, personas, quill
     for row in rows:
         for text in (row.path, row.object_type, row.object_id, row.username):
             assert "Wren" not in text and "1971" not in text and "?" not in text, row
+
+
+def test_the_access_log_records_the_path_never_the_query_or_referrer(db: None) -> None:
+    """gunicorn's access log line, as the production entrypoint formats it."""
+    text = (Path(__file__).resolve().parents[2] / "bin" / "docker-entrypoint").read_text()
+    found = re.search(r"--access-logformat '([^']+)'", text)
+    assert found, "the entrypoint must set the access log's format"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/fhir/r4/Patient?name=Wren&birthdate=1971-03-09",
+        "PATH_INFO": "/fhir/r4/Patient",
+        "QUERY_STRING": "name=Wren&birthdate=1971-03-09",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://clinic.example/patients/?q=Wren",
+        "REMOTE_ADDR": "10.0.0.1",
+        "HTTP_USER_AGENT": "registry-sync/1.0",
+    }
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+    atoms = glogging.Logger(Config()).atoms(
+        response, SimpleNamespace(headers=[]), environ, dt.timedelta(milliseconds=40)
+    )
+
+    line = found.group(1) % atoms
+
+    assert '"GET /fhir/r4/Patient HTTP/1.1" 200' in line
+    assert "Wren" not in line and "1971" not in line
