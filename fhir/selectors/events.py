@@ -105,13 +105,14 @@ def _asked_types(search: Search) -> tuple[set[str], bool]:
 
 
 def _position(search: Search) -> tuple[int, int]:
-    """Where the page starts: (document id, note id) already listed."""
+    """Where the page starts: the last document id listed, or (once the documents are
+    all listed) the last note id."""
     if not search.after:
         return 0, 0
     if search.after.startswith(NOTE_ID_PREFIX):
         note = row_id(search.after.removeprefix(NOTE_ID_PREFIX))
         if note:
-            return 2**62, note
+            return 0, note
     elif row_id(search.after):
         return row_id(search.after), 0
     raise BadSearch(f"'{CURSOR}' must come from a next link of this search.", CURSOR)
