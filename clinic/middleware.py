@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -67,6 +68,15 @@ def _is_exempt(path: str) -> bool:
     return path.startswith(settings.STATIC_URL) or path == "/healthz"
 
 
+def carries_bearer_token(request: HttpRequest) -> bool:
+    """A request authenticated by `Authorization: Bearer …` (an API client, RFC 6750):
+    the token alone says who it is, so a session cookie sent along is neither read nor
+    kept alive by it: the request is anonymous until the API signs its token in
+    (`fhir.clients.bearer`), and any other page answers it as not signed in."""
+    scheme, _, _ = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer"
+
+
 class SessionTimeoutMiddleware:
     """Sign out after 15 idle minutes (staff) or 30 (patients), and after 12 hours at most."""
 
@@ -74,6 +84,11 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if carries_bearer_token(request):
+            # Neither read nor extended: an API call must not keep a browser session
+            # alive (nor sign it out) behind its user's back, nor ride on it.
+            request.user = AnonymousUser()
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and not _is_exempt(request.path):
             now = time.time()

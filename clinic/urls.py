@@ -82,6 +82,7 @@ urlpatterns = [
     path("", include("integration.urls")),
     path("controlled/", include("controlled.urls")),
     path("fhir/r4/", include("fhir.urls")),
+    path("", include("fhir.portal_urls")),
     path("clinic-admin/", clinic_admin_site.urls),
 ]
 

@@ -9,9 +9,16 @@ A request carrying `Authorization: Bearer <token>` is an API client's
 (`fhir.clients.bearer`): the client stands in for `request.user`, the session is never
 read, and its token's scopes must also name the resource type (403 otherwise).
 
+Verbs: a read and a search answer GET; `[type]/_search` answers POST (a form-encoded
+search, so that names and birth dates need not travel in a URL). Any other verb is a
+405 OperationOutcome. A POST from a signed-in browser session must carry the CSRF token
+like any form (403 OperationOutcome without it); a bearer client's POST needs none (a
+browser never sends the token on its own, so it cannot be ridden).
+
 Audit: a read notes its resource as the request's subject through the scoped selector
 (`clinic.context.note_subject`), like a page; a search notes its page of results
-(`note_search`). After a successful GET the decorator writes exactly one `view` row.
+(`note_search`). After a successful read or search the decorator writes exactly one
+`view` row.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from clinic.access import AccessRule, audit_refusal
@@ -28,34 +36,48 @@ from clinic.audit import audit_record, audit_record_many
 from clinic.choices import AuditAction
 from clinic.context import current
 from clinic.policy import NotVisible
-from fhir.clients.bearer import bearer_sign_in
+from fhir.clients.bearer import bearer_sign_in, bearer_token
 from fhir.clients.principal import may_read
 from fhir.params import BadSearch, is_resource_id
 from fhir.responses import outcome
 from fhir.selectors.paging import take_disclosures
 
 ViewFunc = Callable[..., HttpResponse]
-# GET only: every answer with data is a GET, and every GET is audited.
+# Every answer with data is a GET (or the POST of `[type]/_search`), and each is audited.
 _READ_METHODS = ("GET",)
 
 
-def _read_only() -> HttpResponse:
-    response = outcome(405, "The FHIR API is read-only: use GET.")
-    response["Allow"] = ", ".join(_READ_METHODS)
+def _wrong_verb(method: str) -> HttpResponse:
+    """405 naming the one verb the URL answers (`method`)."""
+    if method == "GET":
+        message = "The FHIR API is read-only: use GET, or POST a search to [type]/_search."
+    else:
+        message = "Search with POST to [type]/_search (form-encoded), or with GET to [type]."
+    response = outcome(405, message)
+    response["Allow"] = method
     return response
 
 
-def api_permits(action: str, *, resource: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Declare the policy's action an API view needs and the resource type it reads (an
-    API client's token must name it): answers and audit above."""
+def _csrf_refused(request: HttpRequest) -> HttpResponse | None:
+    """A session's POST without its CSRF token: the check Django's middleware makes for
+    every form, answered as an OperationOutcome."""
+    check = CsrfViewMiddleware(lambda _request: HttpResponse())
+    if check.process_view(request, None, (), {}) is None:
+        return None
+    return outcome(403, "A search posted from a signed-in session needs the page's CSRF token.")
+
+
+def api_permits(
+    action: str, *, resource: str, method: str = "GET"
+) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the policy's action an API view needs, the resource type it reads (an API
+    client's token must name it) and its one verb: answers and audit above."""
     rule = AccessRule(action=action)
 
     def decorate(view: ViewFunc) -> ViewFunc:
-        @csrf_exempt  # read-only: anything but GET is refused below, before any work
+        @csrf_exempt  # checked below for a session's POST, never needed for a bearer token
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in _READ_METHODS:
-                return _read_only()
             refused = bearer_sign_in(request)
             if refused is not None:
                 return refused
@@ -68,6 +90,12 @@ def api_permits(action: str, *, resource: str) -> Callable[[ViewFunc], ViewFunc]
                     object_id=request.resolver_match.view_name if request.resolver_match else "",
                 )
                 return outcome(403, f"You may not read {resource} resources.")
+            if request.method != method:
+                return _wrong_verb(method)
+            if method == "POST" and bearer_token(request) is None:
+                refused = _csrf_refused(request)
+                if refused is not None:
+                    return refused
             return _answer(view, request, *args, **kwargs)
 
         wrapper.access_rule = rule  # type: ignore[attr-defined]
@@ -93,7 +121,7 @@ def _answer(view: ViewFunc, request: HttpRequest, *args: Any, **kwargs: Any) -> 
         return outcome(404, f"{kind} {refused.object_id} was not found.")
     except BadSearch as bad:
         return outcome(400, str(bad), expression=bad.parameter)
-    if request.method == "GET" and response.status_code == 200:
+    if response.status_code == 200:
         _audit_read()
     return response
 
@@ -106,7 +134,7 @@ def public_api(view: ViewFunc) -> ViewFunc:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in _READ_METHODS:
-            return _read_only()
+            return _wrong_verb("GET")
         return view(request, *args, **kwargs)
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]

@@ -24,6 +24,13 @@ from fhir.clients.services import (
 from fhir.models import ApiClient
 
 _REGISTERED = ["name", "scopes", "notes", "location", "rate_per_minute", "expires_at"]
+NOTES_WARNING = (
+    "Integration-therapy notes are psychotherapy notes: HIPAA protects them more than the "
+    "rest of the record (45 CFR 164.508(a)(2)), and most disclosures need the patient's "
+    "own written authorization for that purpose. Turn this on only for a system that must "
+    "receive them and may lawfully do so (e.g. the clinic's own EHR). Only signed notes "
+    "are ever sent, and only with system/DocumentReference.read in the scopes."
+)
 
 
 class ApiClientForm(forms.ModelForm):
@@ -34,6 +41,11 @@ class ApiClientForm(forms.ModelForm):
         help_text="Leave empty for every patient (within the location, if one is chosen).",
     )
 
+    notes_confirmed = forms.BooleanField(
+        label="I have checked that this system may receive psychotherapy notes",
+        required=False,
+    )
+
     class Meta:
         model = ApiClient
         fields = _REGISTERED
@@ -42,6 +54,17 @@ class ApiClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.patient_id:
             self.initial["patient_mrn"] = self.instance.patient.mrn
+        self.fields["notes"].help_text = NOTES_WARNING
+        self.initial.setdefault("notes_confirmed", self.instance.notes)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("notes") and not data.get("notes_confirmed"):
+            self.add_error(
+                "notes_confirmed",
+                "Tick this to confirm, or leave notes off: psychotherapy notes need it.",
+            )
+        return data
 
     def clean_scopes(self) -> str:
         try:
@@ -70,13 +93,14 @@ class ApiClientAdmin(AdminRoleModelAdmin):
     readonly_fields = ["client_id", "is_active", "revoked_at", "created_by", "created_at"]
     actions = ["revoke", "new_secret"]
     fieldsets = [
-        (None, {"fields": ["name", "client_id", "scopes", "notes"]}),
+        (None, {"fields": ["name", "client_id", "scopes"]}),
+        ("Integration-therapy notes", {"fields": ["notes", "notes_confirmed"]}),
         ("Restrictions", {"fields": ["patient_mrn", "location", "rate_per_minute", "expires_at"]}),
         ("State", {"fields": ["is_active", "revoked_at", "created_by", "created_at"]}),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return self.fieldsets if obj is not None else self.fieldsets[:2]
+        return self.fieldsets if obj is not None else self.fieldsets[:3]
 
     def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
         if change:

@@ -10,7 +10,12 @@ class FhirConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic.audit import declare_administrative
+        from clinic.portal import PORTAL_PANELS, PortalPanel
         from fhir import permissions  # noqa: F401  (declares this app's actions)
+        from fhir.portal import record_panel
+
+        # The patient's own record as a FHIR file, offered on the portal's home page.
+        PORTAL_PANELS.append(PortalPanel("fhir/portal_record.html", record_panel))
 
         # API clients and their token requests are the admin's to see in the audit log.
         declare_administrative("fhir.apiclient", "fhir.token")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 
-from fhir.params import CURSOR
 from fhir.resources.R4B.bundle import Bundle
 from fhir.selectors.paging import Page
 
 
-def searchset(request: HttpRequest, page: Page) -> Bundle:
-    base = request.build_absolute_uri(request.path)
-    links = [{"relation": "self", "url": _url(base, request.GET, "")}]
-    if page.next_after:
-        links.append({"relation": "next", "url": _url(base, request.GET, page.next_after)})
+def searchset(request: HttpRequest, page: Page, *, self_url: str, next_url: str = "") -> Bundle:
+    links = [{"relation": "self", "url": self_url}]
+    if next_url:
+        links.append({"relation": "next", "url": next_url})
     return Bundle(type="searchset", link=links, entry=_entries(request, page.resources))
 
 
@@ -38,13 +35,3 @@ def _entries(request: HttpRequest, resources: list[Any]) -> list[dict[str, Any]]
         }
         for resource in resources
     ]
-
-
-def _url(base: str, query: QueryDict, after: str) -> str:
-    """The same search with the cursor set (next) or as asked (self)."""
-    params = [(key, value) for key in query for value in query.getlist(key) if key != CURSOR]
-    if after:
-        params.append((CURSOR, after))
-    elif query.get(CURSOR):
-        params.append((CURSOR, query[CURSOR]))
-    return f"{base}?{urlencode(params)}" if params else base

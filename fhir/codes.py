@@ -149,3 +149,7 @@ DOCUMENT_TYPES: dict[str, Code] = {
     "course_summary_patient": Code("34133-9", "Summary of episode note"),
 }
 ADMINISTRATIVE_NOTE = Code("51851-4", "Administrative note")
+# Signed integration-therapy notes (psychotherapy notes: served only to clients whose
+# registration includes notes). LOINC's "Mental health Progress note" says more than
+# the generic 11506-3 progress note, which stays the session record's code.
+INTEGRATION_NOTE = Code("34904-3", "Mental health Progress note")

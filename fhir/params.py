@@ -18,8 +18,9 @@ from django.utils import timezone
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
-# The keyset cursor of the `next` link: the id of the last resource of the page before.
-CURSOR = "_after"
+# The opaque cursor of a `next` link (`fhir.cursor`): it stands for the search's
+# parameters and the id of the last resource of the page before.
+CURSOR = "_cursor"
 # Parameters every search takes (FHIR's own result parameters, and the cursor).
 RESULT_PARAMETERS = frozenset({"_count", CURSOR, "_format"})
 
@@ -54,7 +55,8 @@ class DateBound:
 class Search:
     values: dict[str, list[str]] = field(default_factory=dict)
     count: int = DEFAULT_COUNT
-    after: str = ""
+    after: str = ""  # the keyset position: the last id of the page before
+    cursor: str = ""  # the `_cursor` token as sent (opened by the view, fhir.cursor)
 
     def first(self, name: str) -> str | None:
         found = self.values.get(name)
@@ -91,10 +93,12 @@ def parse_search(query: QueryDict, supported: frozenset[str], *, lenient: bool) 
         if values:
             search.values[name] = values
     search.count = _count(query.get("_count"))
-    after = query.get(CURSOR, "")
-    if after and not _RESOURCE_ID.match(after):
-        raise BadSearch(f"'{CURSOR}' must be a resource id from a next link.", CURSOR)
-    search.after = after
+    search.cursor = query.get(CURSOR, "")
+    if search.cursor and search.values:
+        raise BadSearch(
+            f"'{CURSOR}' carries its search: send a next link as it is, with only _count.",
+            CURSOR,
+        )
     return search
 
 

@@ -4,13 +4,13 @@ A signed-in reader gets through the API exactly what their role's pages show: th
 (`patients_visible_to`) narrows every patient resource, and the role decides which kinds
 of resource they read at all. Coordinators book and keep demographics, so they read
 patients but nothing clinical; the admin reads only the clinic's directory (staff and
-locations); a patient login reads nothing here (their own record comes as a download
-from the portal, a later slice).
+locations); a patient login reads nothing through the API: their own record comes as a
+download from the portal (`download_own_record`, `fhir.portal`).
 """
 
 from __future__ import annotations
 
-from clinic.choices import Role
+from clinic.choices import PATIENT_ROLE, Role
 from clinic.policy import define
 
 READ_DIRECTORY = define(
@@ -43,4 +43,9 @@ READ_DOCUMENTS = define(
     "fhir.read_documents",
     {Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST},
     "List generated documents through the FHIR API (each kind only to those who may open it)",
+)
+DOWNLOAD_OWN_RECORD = define(
+    "fhir.download_own_record",
+    {PATIENT_ROLE},
+    "A patient downloads their own record from the portal as a FHIR file (themselves only)",
 )

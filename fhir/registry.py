@@ -28,24 +28,35 @@ class SearchParameter:
 
 @dataclass(frozen=True)
 class ServedResource:
-    """One resource type: who may read it, how one is read, how they are searched."""
+    """One resource type: who may read it, how one is read, how they are searched.
+
+    `reader` gives the row an id names and `finder` a page of resources; both take the
+    reader first (`(user, id)`, `(user, search)`), except for a `directory` entry: the
+    clinic's own directory (questionnaires, practitioners, the clinic) is the same for
+    every reader, so its selectors take no user. `mapper` turns the row into the FHIR
+    model (None: the reader gives the model already)."""
 
     type: str
     action: str
-    read: Callable[[Any, str], Any]  # (user, id) → a fhir.resources model, or NotVisible
-    search: Callable[[Any, Any], Page]  # (user, Search) → a page of models
+    reader: Callable[..., Any]
+    finder: Callable[..., Page]
+    mapper: Callable[[Any], Any] | None = None
     parameters: tuple[SearchParameter, ...] = ()
     profile: str = ""
+    directory: bool = False
 
     @property
     def parameter_names(self) -> frozenset[str]:
         return frozenset(parameter.name for parameter in self.parameters)
 
+    def read(self, user: Any, resource_id: str) -> Any:
+        """The resource an id names, as `user` may read it (or NotVisible)."""
+        row = self.reader(resource_id) if self.directory else self.reader(user, resource_id)
+        return self.mapper(row) if self.mapper is not None else row
 
-def _mapped(read: Callable[..., Any], mapper: Callable[[Any], Any], *, scoped: bool) -> Callable:
-    if scoped:
-        return lambda user, resource_id: mapper(read(user, resource_id))
-    return lambda user, resource_id: mapper(read(resource_id))
+    def search(self, user: Any, search: Any) -> Page:
+        """One page of resources matching `search`, as `user` may read them."""
+        return self.finder(search) if self.directory else self.finder(user, search)
 
 
 _PATIENT = SearchParameter("patient", "reference", "The patient (Patient/id or id).")
@@ -56,8 +67,9 @@ RESOURCES: tuple[ServedResource, ...] = (
     ServedResource(
         "Patient",
         permissions.READ_DEMOGRAPHICS,
-        _mapped(people.patient_read, patient_resource, scoped=True),
+        people.patient_read,
         people.patient_search,
+        patient_resource,
         (
             SearchParameter("identifier", "token", "The record number (system|value or value)."),
             SearchParameter("name", "string", "Start of a given, family or preferred name."),
@@ -70,7 +82,7 @@ RESOURCES: tuple[ServedResource, ...] = (
         permissions.READ_CLINICAL,
         observations.observation_read,
         observations.observation_search,
-        (
+        parameters=(
             _PATIENT,
             SearchParameter("category", "token", "vital-signs or survey."),
             SearchParameter("code", "token", "LOINC code (system|code or code; comma = or)."),
@@ -80,23 +92,26 @@ RESOURCES: tuple[ServedResource, ...] = (
     ServedResource(
         "Encounter",
         permissions.READ_CLINICAL,
-        _mapped(records.encounter_read, encounter_resource, scoped=True),
+        records.encounter_read,
         records.encounter_search,
+        encounter_resource,
         (_PATIENT, _DATE),
         _US_CORE + "us-core-encounter",
     ),
     ServedResource(
         "MedicationAdministration",
         permissions.READ_CLINICAL,
-        _mapped(records.administration_read, administration_resource, scoped=True),
+        records.administration_read,
         records.administration_search,
+        administration_resource,
         (_PATIENT,),
     ),
     ServedResource(
         "Appointment",
         permissions.READ_SCHEDULE,
-        _mapped(scheduling.appointment_read, appointment_resource, scoped=True),
+        scheduling.appointment_read,
         scheduling.appointment_search,
+        appointment_resource,
         (
             _PATIENT,
             _DATE,
@@ -106,8 +121,9 @@ RESOURCES: tuple[ServedResource, ...] = (
     ServedResource(
         "QuestionnaireResponse",
         permissions.READ_CLINICAL,
-        _mapped(scheduling.response_read, response_resource, scoped=True),
+        scheduling.response_read,
         scheduling.response_search,
+        response_resource,
         (
             _PATIENT,
             SearchParameter("questionnaire", "reference", "The questionnaire's canonical URL."),
@@ -116,53 +132,63 @@ RESOURCES: tuple[ServedResource, ...] = (
     ServedResource(
         "Questionnaire",
         permissions.READ_DIRECTORY,
-        _mapped(scheduling.questionnaire_read, questionnaire_resource, scoped=False),
-        lambda user, search: scheduling.questionnaire_search(search),
+        scheduling.questionnaire_read,
+        scheduling.questionnaire_search,
+        questionnaire_resource,
+        directory=True,
     ),
     ServedResource(
         "AdverseEvent",
         permissions.READ_CLINICAL,
-        _mapped(events.adverse_event_read, adverse_event_resource, scoped=True),
+        events.adverse_event_read,
         events.adverse_event_search,
+        adverse_event_resource,
         (_PATIENT,),
     ),
     ServedResource(
         "Consent",
         permissions.READ_INTAKE,
-        _mapped(events.consent_read, consent_resource, scoped=True),
+        events.consent_read,
         events.consent_search,
+        consent_resource,
         (_PATIENT,),
     ),
     ServedResource(
         "DocumentReference",
         permissions.READ_DOCUMENTS,
-        _mapped(events.document_read, events.map_document, scoped=True),
+        events.document_read,
         events.document_search,
+        events.map_document,
         (_PATIENT, SearchParameter("type", "token", "LOINC document type (e.g. 11506-3).")),
         _US_CORE + "us-core-documentreference",
     ),
     ServedResource(
         "Practitioner",
         permissions.READ_DIRECTORY,
-        _mapped(people.practitioner_read, practitioner_resource, scoped=False),
-        lambda user, search: people.practitioner_search(search),
+        people.practitioner_read,
+        people.practitioner_search,
+        practitioner_resource,
         (SearchParameter("name", "string", "Start of a given or family name."),),
         _US_CORE + "us-core-practitioner",
+        directory=True,
     ),
     ServedResource(
         "Location",
         permissions.READ_DIRECTORY,
-        _mapped(people.location_read, location_resource, scoped=False),
-        lambda user, search: people.location_search(search),
+        people.location_read,
+        people.location_search,
+        location_resource,
         (SearchParameter("name", "string", "Part of the location's name."),),
         _US_CORE + "us-core-location",
     ),
     ServedResource(
         "Organization",
         permissions.READ_DIRECTORY,
-        _mapped(people.organization_read, organization_resource, scoped=False),
-        lambda user, search: people.organization_search(search),
+        people.organization_read,
+        people.organization_search,
+        organization_resource,
         (),
         _US_CORE + "us-core-organization",
+        directory=True,
     ),
 )

@@ -29,6 +29,11 @@ for served in RESOURCES:
     urlpatterns += [
         path(served.type, views.search_view(served), name=f"{served.type}-search"),
         path(
+            f"{served.type}/_search",
+            views.search_view(served, method="POST"),
+            name=f"{served.type}-post-search",
+        ),
+        path(
             f"{served.type}/<str:resource_id>",
             views.read_view(served),
             name=f"{served.type}-read",

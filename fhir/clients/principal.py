@@ -28,6 +28,16 @@ class ClientPrincipal:
         self.client = client
         self.scopes = scopes
 
+    @property
+    def restricted_location_id(self) -> int | None:
+        """The location the client reads only (`fhir.selectors.places`), or None."""
+        return self.client.location_id
+
+    @property
+    def reads_notes(self) -> bool:
+        """Integration-therapy notes only when the admin turned them on for this client."""
+        return self.client.notes
+
     def get_username(self) -> str:
         return f"api-client:{self.client.name}"
 

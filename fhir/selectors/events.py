@@ -3,45 +3,31 @@
 An adverse event entered in error (struck through before signing, or declared so by an
 addendum after) is left out: R4B's AdverseEvent has no status to say so. A document is
 listed only when it is ready and its kind is one the reader may open (the kind's own
-action in the policy, as the documents page asks).
+action in the policy, as the documents page asks). Signed integration-therapy notes are
+DocumentReferences too (`note-<id>`, `fhir.selectors.notes` says who reads them): a
+search lists the generated documents by id, then the notes by id.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from clinic.choices import DocumentStatus
-from clinic.context import note_subject
 from clinic.documents import DOCUMENT_KINDS
 from clinic.models import Document, User
-from clinic.policy import NotVisible, patients_visible_to
+from clinic.policy import patients_visible_to
 from fhir import codes
 from fhir.mapping.events import adverse_event_resource, consent_resource, document_resource
-from fhir.params import Search, parse_reference, parse_token, row_id
-from fhir.selectors.paging import Page, keyset_page, note_search
+from fhir.mapping.notes import NOTE_ID_PREFIX, note_resource
+from fhir.params import CURSOR, BadSearch, Search, parse_token, row_id
+from fhir.selectors.notes import readable_notes
+from fhir.selectors.paging import Page, note_search, patient_filter, patient_search, scoped_read
+from fhir.selectors.places import at_reader_location
 from intake.models import Intake
 from sessions.models import AdverseEvent, SessionAddendum
-
-
-def _pk(resource_id: str) -> int:
-    return row_id(resource_id)
-
-
-def _patients(search: Search) -> set[int]:
-    return {parse_reference(v, "Patient", "patient") for v in search.values.get("patient", [])}
-
-
-def _scoped_read(rows: QuerySet, resource_type: str, resource_id: str, owner: str) -> object:
-    found = rows.filter(pk=_pk(resource_id)).first()
-    if found is None:
-        patient_id = rows.model.objects.filter(pk=_pk(resource_id)).values_list(owner, flat=True)
-        raise NotVisible(
-            patient_id=patient_id.first(),
-            object_type=f"fhir.{resource_type}",
-            object_id=resource_id,
-        )
-    return found
 
 
 def _events(user: User) -> QuerySet[AdverseEvent]:
@@ -49,31 +35,22 @@ def _events(user: User) -> QuerySet[AdverseEvent]:
         session=OuterRef("session"),
         corrects=Concat(Value("event:"), Cast(OuterRef("pk"), CharField())),
     )
-    return (
-        AdverseEvent.objects.filter(
-            session__patient__in=patients_visible_to(user), entered_in_error_at__isnull=True
-        )
-        .exclude(Exists(corrected))
-        .select_related("session__dose", "recorded_by")
+    events = AdverseEvent.objects.filter(
+        session__patient__in=patients_visible_to(user), entered_in_error_at__isnull=True
+    ).exclude(Exists(corrected))
+    return at_reader_location(events, user, "session__appointment__chair__location").select_related(
+        "session__dose", "recorded_by"
     )
 
 
 def adverse_event_read(user: User, resource_id: str) -> AdverseEvent:
-    found = _scoped_read(_events(user), "AdverseEvent", resource_id, "session__patient_id")
-    note_subject(
-        patient_id=found.session.patient_id, object_type="fhir.AdverseEvent", object_id=found.pk
-    )
-    return found
+    return scoped_read(_events(user), "AdverseEvent", resource_id, "session__patient_id")
 
 
 def adverse_event_search(user: User, search: Search) -> Page:
-    rows = _events(user)
-    patients = _patients(search)
-    if patients:
-        rows = rows.filter(session__patient_id__in=patients)
-    page = keyset_page(rows, search, adverse_event_resource)
-    note_search("AdverseEvent", page, patients)
-    return page
+    return patient_search(
+        _events(user), "AdverseEvent", search, "session__patient_id", adverse_event_resource
+    )
 
 
 def _consents(user: User) -> QuerySet[Intake]:
@@ -83,19 +60,11 @@ def _consents(user: User) -> QuerySet[Intake]:
 
 
 def consent_read(user: User, resource_id: str) -> Intake:
-    found = _scoped_read(_consents(user), "Consent", resource_id, "patient_id")
-    note_subject(patient_id=found.patient_id, object_type="fhir.Consent", object_id=found.pk)
-    return found
+    return scoped_read(_consents(user), "Consent", resource_id, "patient_id")
 
 
 def consent_search(user: User, search: Search) -> Page:
-    rows = _consents(user)
-    patients = _patients(search)
-    if patients:
-        rows = rows.filter(patient_id__in=patients)
-    page = keyset_page(rows, search, consent_resource)
-    note_search("Consent", page, patients)
-    return page
+    return patient_search(_consents(user), "Consent", search, "patient_id", consent_resource)
 
 
 def _documents(user: User) -> QuerySet[Document]:
@@ -105,29 +74,68 @@ def _documents(user: User) -> QuerySet[Document]:
     )
 
 
-def map_document(document: Document) -> object:
-    kind = DOCUMENT_KINDS[document.kind]
-    return document_resource(document, kind.label)
+def map_document(found: Any) -> object:
+    """A generated document or a signed note, as its DocumentReference."""
+    if not isinstance(found, Document):
+        return note_resource(found)
+    return document_resource(found, DOCUMENT_KINDS[found.kind].label)
 
 
-def document_read(user: User, resource_id: str) -> Document:
-    found = _scoped_read(_documents(user), "DocumentReference", resource_id, "patient_id")
-    note_subject(
-        patient_id=found.patient_id, object_type="fhir.DocumentReference", object_id=found.pk
-    )
-    return found
+def document_read(user: User, resource_id: str) -> Any:
+    if resource_id.startswith(NOTE_ID_PREFIX):
+        return scoped_read(
+            readable_notes(user),
+            "DocumentReference",
+            resource_id,
+            "patient_id",
+            prefix=NOTE_ID_PREFIX,
+        )
+    return scoped_read(_documents(user), "DocumentReference", resource_id, "patient_id")
 
 
-def document_search(user: User, search: Search) -> Page:
-    rows = _documents(user)
-    patients = _patients(search)
-    if patients:
-        rows = rows.filter(patient_id__in=patients)
+def _asked_types(search: Search) -> tuple[set[str], bool]:
+    """The document kinds and whether notes are asked for (`type=`; all of each when none)."""
+    kinds, notes = set(DOCUMENT_KINDS), True
     for value in search.values.get("type", []):
         asked = {parse_token(part) for part in value.split(",")}
         loinc = {code for system, code in asked if system in (None, codes.LOINC)}
-        kinds = [kind for kind, code in codes.DOCUMENT_TYPES.items() if code.code in loinc]
-        rows = rows.filter(kind__in=kinds)
-    page = keyset_page(rows, search, map_document)
+        kinds &= {kind for kind, code in codes.DOCUMENT_TYPES.items() if code.code in loinc}
+        notes = notes and codes.INTEGRATION_NOTE.code in loinc
+    return kinds, notes
+
+
+def _position(search: Search) -> tuple[int, int]:
+    """Where the page starts: the last document id listed, or (once the documents are
+    all listed) the last note id."""
+    if not search.after:
+        return 0, 0
+    if search.after.startswith(NOTE_ID_PREFIX):
+        note = row_id(search.after.removeprefix(NOTE_ID_PREFIX))
+        if note:
+            return 0, note
+    elif row_id(search.after):
+        return row_id(search.after), 0
+    raise BadSearch(f"'{CURSOR}' must come from a next link of this search.", CURSOR)
+
+
+def document_search(user: User, search: Search) -> Page:
+    patients = patient_filter(search)
+    kinds, with_notes = _asked_types(search)
+    after_document, after_note = _position(search)
+    wanted = search.count + 1
+    found: list[Any] = []
+    if kinds and not after_note:
+        rows = _documents(user).filter(kind__in=kinds, pk__gt=after_document)
+        if patients:
+            rows = rows.filter(patient_id__in=patients)
+        found = list(rows.order_by("pk")[:wanted])
+    if with_notes and len(found) < wanted:
+        notes = readable_notes(user).filter(pk__gt=after_note)
+        if patients:
+            notes = notes.filter(patient_id__in=patients)
+        found += list(notes.order_by("pk")[: wanted - len(found)])
+    page = Page([map_document(row) for row in found[: search.count]])
+    if len(found) > search.count:
+        page.next_after = page.resources[-1].id
     note_search("DocumentReference", page, patients)
     return page

@@ -27,6 +27,7 @@ from fhir.mapping.observation import (
 from fhir.params import CURSOR, BadSearch, Search, date_filter, parse_reference, parse_token
 from fhir.resources.R4B.observation import Observation
 from fhir.selectors.paging import Page, note_search
+from fhir.selectors.places import at_reader_location
 from intake.models import MeasureResult
 from sessions.models import DoseRecord, SessionAddendum, VitalReading
 
@@ -34,6 +35,8 @@ _VITAL_ID = re.compile(r"^vs-([0-9]{1,18})-([a-z0-9]+)$")
 _SURVEY_ID = re.compile(r"^sv-([0-9]{1,18})$")
 _WEIGHT_ID = re.compile(r"^wt-([0-9]{1,18})$")
 _KIND_ORDER = [vital.key for vital in codes.VITALS]
+# Vital signs and dose weights were taken at a session, in one location's chair.
+_SESSION_LOCATION = "session__appointment__chair__location"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,9 @@ def _readings(user: User) -> QuerySet[VitalReading]:
         session=OuterRef("session"),
         corrects=Concat(Value("reading:"), Cast(OuterRef("pk"), CharField())),
     )
+    readings = VitalReading.objects.filter(session__patient__in=patients_visible_to(user))
     return (
-        VitalReading.objects.filter(session__patient__in=patients_visible_to(user))
+        at_reader_location(readings, user, _SESSION_LOCATION)
         .annotate(corrected=Exists(corrected))
         .select_related("session", "recorded_by")
     )
@@ -63,9 +67,12 @@ def _measures(user: User) -> QuerySet[MeasureResult]:
 
 
 def _weights(user: User) -> QuerySet[DoseRecord]:
-    return DoseRecord.objects.filter(
+    doses = DoseRecord.objects.filter(
         session__patient__in=patients_visible_to(user), weight_kg__isnull=False
-    ).select_related("session", "recorded_by")
+    )
+    return at_reader_location(doses, user, _SESSION_LOCATION).select_related(
+        "session", "recorded_by"
+    )
 
 
 def _found(resource_id: str, patient_id: int, observation: Observation) -> Observation:

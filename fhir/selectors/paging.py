@@ -1,20 +1,27 @@
 """A page of search results and the keyset paging every search uses.
 
-Results are ordered by id and the `next` link carries the last id of the page
-(`_after`), never an offset: rows added while a client pages through land after the
-cursor or before it, so no page repeats or skips a row that was there.
+Results are ordered by id and a page ends at the last id it holds (`Page.next_after`),
+never an offset: rows added while a client pages through land after that position or
+before it, so no page repeats or skips a row that was there. The `next` link carries the
+position only inside an opaque cursor (`fhir.cursor`), never the search's parameters.
+
+`scoped_read` and `patient_search` are the read and the search of every resource made
+from one row of one queryset about one patient (a session, a dose, an event…).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.db.models import QuerySet
 
 from clinic.context import note_subject
-from fhir.params import CURSOR, BadSearch, Search, row_id
+from clinic.policy import NotVisible
+from fhir.params import CURSOR, BadSearch, Search, parse_reference, row_id
 
 
 @dataclass
@@ -43,6 +50,51 @@ def keyset_page(queryset: QuerySet[Any], search: Search, mapper: Any) -> Page:
     page = Page([mapper(row) for row in rows[: search.count]])
     if len(rows) > search.count:
         page.next_after = str(rows[search.count - 1].pk)
+    return page
+
+
+def patient_filter(search: Search) -> set[int]:
+    """The patients a search names (`patient=`), checked: BadSearch for a bad reference."""
+    return {parse_reference(v, "Patient", "patient") for v in search.values.get("patient", [])}
+
+
+def scoped_read(
+    rows: QuerySet[Any], resource_type: str, resource_id: str, owner: str, *, prefix: str = ""
+) -> Any:
+    """The row of `rows` (already narrowed to what the reader may see) a resource id names,
+    noted as the request's subject; NotVisible otherwise, naming the row's patient (if the
+    row exists) for the `denied` row. `owner` is the patient's field (`session__patient_id`);
+    `prefix` starts the ids of rows of a second table served as the same type (`note-`)."""
+    pk = row_id(resource_id.removeprefix(prefix)) if resource_id.startswith(prefix) else 0
+    found = rows.filter(pk=pk).first() if pk else None
+    if found is None:
+        patient_id = (
+            rows.model.objects.filter(pk=pk).values_list(owner, flat=True).first() if pk else None
+        )
+        raise NotVisible(
+            patient_id=patient_id, object_type=f"fhir.{resource_type}", object_id=resource_id
+        )
+    patient_id = reduce(getattr, owner.split("__"), found)
+    note_subject(
+        patient_id=patient_id, object_type=f"fhir.{resource_type}", object_id=f"{prefix}{found.pk}"
+    )
+    return found
+
+
+def patient_search(
+    rows: QuerySet[Any],
+    resource_type: str,
+    search: Search,
+    owner: str,
+    mapper: Callable[[Any], Any],
+) -> Page:
+    """One page of `rows` (narrowed to the reader, and by the resource's own parameters),
+    of the patients the search names, noted for the page's `view` row."""
+    patients = patient_filter(search)
+    if patients:
+        rows = rows.filter(**{f"{owner}__in": patients})
+    page = keyset_page(rows, search, mapper)
+    note_search(resource_type, page, patients)
     return page
 
 

@@ -21,6 +21,7 @@ from fhir.mapping.directory import (
 from fhir.mapping.patient import patient_resource
 from fhir.params import Search, parse_token, row_id
 from fhir.selectors.paging import Page, keyset_page, note_search
+from fhir.selectors.places import at_reader_location
 
 CLINICAL_ROLES = (Role.NURSE, Role.PSYCHIATRIST, Role.THERAPIST)
 
@@ -103,16 +104,21 @@ def practitioner_search(search: Search) -> Page:
     return page
 
 
-def location_read(resource_id: str) -> Location:
-    found = Location.objects.filter(pk=_pk(resource_id) or 0).first()
+def _locations(user: User) -> QuerySet[Location]:
+    """Every location; a client restricted to one location reads only that one."""
+    return at_reader_location(Location.objects.all(), user, "")
+
+
+def location_read(user: User, resource_id: str) -> Location:
+    found = _locations(user).filter(pk=_pk(resource_id) or 0).first()
     if found is None:
         raise NotVisible(patient_id=None, object_type="fhir.Location", object_id=resource_id)
     note_subject(patient_id=None, object_type="fhir.Location", object_id=found.pk)
     return found
 
 
-def location_search(search: Search) -> Page:
-    locations = Location.objects.all()
+def location_search(user: User, search: Search) -> Page:
+    locations = _locations(user)
     for value in search.values.get("name", []):
         locations = locations.filter(name__icontains=value)
     page = keyset_page(locations, search, location_resource)

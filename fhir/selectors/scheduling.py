@@ -14,8 +14,9 @@ from fhir.mapping.questionnaire import (
     questionnaire_resource,
     response_resource,
 )
-from fhir.params import BadSearch, Search, date_filter, parse_reference, parse_token, row_id
-from fhir.selectors.paging import Page, keyset_page, note_search
+from fhir.params import BadSearch, Search, date_filter, parse_token
+from fhir.selectors.paging import Page, note_search, patient_search, scoped_read
+from fhir.selectors.places import at_reader_location
 from intake.instruments import Questionnaire as Instrument
 from intake.models import MeasureResult
 from sessions.models import Appointment
@@ -23,36 +24,19 @@ from sessions.models import Appointment
 _STATUS_BACK = {fhir: ours for ours, fhir in STATUS.items()}
 
 
-def _pk(resource_id: str) -> int:
-    return row_id(resource_id)
-
-
-def _patients(search: Search) -> set[int]:
-    return {parse_reference(v, "Patient", "patient") for v in search.values.get("patient", [])}
-
-
 def _appointments(user: User) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(patient__in=patients_visible_to(user)).select_related(
+    appointments = Appointment.objects.filter(patient__in=patients_visible_to(user))
+    return at_reader_location(appointments, user, "chair__location").select_related(
         "chair__location", "nurse", "plan"
     )
 
 
 def appointment_read(user: User, resource_id: str) -> Appointment:
-    found = _appointments(user).filter(pk=_pk(resource_id)).first()
-    if found is None:
-        owner = Appointment.objects.filter(pk=_pk(resource_id)).values_list("patient_id", flat=True)
-        raise NotVisible(
-            patient_id=owner.first(), object_type="fhir.Appointment", object_id=resource_id
-        )
-    note_subject(patient_id=found.patient_id, object_type="fhir.Appointment", object_id=found.pk)
-    return found
+    return scoped_read(_appointments(user), "Appointment", resource_id, "patient_id")
 
 
 def appointment_search(user: User, search: Search) -> Page:
     rows = _appointments(user).filter(**date_filter("start", search.dates("date")))
-    patients = _patients(search)
-    if patients:
-        rows = rows.filter(patient_id__in=patients)
     for value in search.values.get("status", []):
         asked = [parse_token(part)[1] for part in value.split(",")]
         unknown = [status for status in asked if status not in _STATUS_BACK]
@@ -61,9 +45,7 @@ def appointment_search(user: User, search: Search) -> Page:
                 f"'status' must be one of {', '.join(_STATUS_BACK)} (got {unknown[0]}).", "status"
             )
         rows = rows.filter(status__in=[_STATUS_BACK[status] for status in asked])
-    page = keyset_page(rows, search, appointment_resource)
-    note_search("Appointment", page, patients)
-    return page
+    return patient_search(rows, "Appointment", search, "patient_id", appointment_resource)
 
 
 def questionnaire_read(resource_id: str) -> Instrument:
@@ -92,31 +74,13 @@ def _responses(user: User) -> QuerySet[MeasureResult]:
 
 
 def response_read(user: User, resource_id: str) -> MeasureResult:
-    found = _responses(user).filter(pk=_pk(resource_id)).first()
-    if found is None:
-        owner = MeasureResult.objects.filter(pk=_pk(resource_id)).values_list(
-            "patient_id", flat=True
-        )
-        raise NotVisible(
-            patient_id=owner.first(),
-            object_type="fhir.QuestionnaireResponse",
-            object_id=resource_id,
-        )
-    note_subject(
-        patient_id=found.patient_id, object_type="fhir.QuestionnaireResponse", object_id=found.pk
-    )
-    return found
+    return scoped_read(_responses(user), "QuestionnaireResponse", resource_id, "patient_id")
 
 
 def response_search(user: User, search: Search) -> Page:
     rows = _responses(user)
-    patients = _patients(search)
-    if patients:
-        rows = rows.filter(patient_id__in=patients)
     by_url = {canonical(code): code for code in instruments()}
     for value in search.values.get("questionnaire", []):
         code = by_url.get(value) or value.removeprefix("Questionnaire/")
         rows = rows.filter(instrument=code)
-    page = keyset_page(rows, search, response_resource)
-    note_search("QuestionnaireResponse", page, patients)
-    return page
+    return patient_search(rows, "QuestionnaireResponse", search, "patient_id", response_resource)

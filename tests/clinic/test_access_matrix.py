@@ -170,9 +170,12 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
             ("Location", STAFF),
             ("Organization", STAFF),
         )
-        for interaction in ("search", "read")
+        # post-search: `POST [type]/_search` (a GET there is a 405 for those allowed).
+        for interaction in ("search", "post-search", "read")
     },
     "fhir:Patient-everything": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    # The patient's own record as a FHIR file, from the portal (themselves only).
+    "my_record_download": PATIENTS,
 }
 
 

@@ -109,6 +109,7 @@ DOWNLOADS = {
     "report_file_download": DOWNLOAD,
     "report_download": "export",
     "my_sessions_ics": "export",
+    "my_record_download": DOWNLOAD,
 }
 
 

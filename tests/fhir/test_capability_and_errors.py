@@ -87,10 +87,11 @@ def test_malformed_values_are_400_naming_the_parameter(api, personas) -> None:
         ("Patient?birthdate=sa2020-01-01", "birthdate"),
         ("Patient?_count=lots", "_count"),
         ("Patient?_count=0", "_count"),
-        ("Patient?_after=not%20an%20id", "_after"),
+        ("Patient?_cursor=not-a-cursor", "_cursor"),
+        ("Patient?_after=12", "_after"),  # the old plain-id cursor is no parameter
         ("Observation?patient=Alice", "patient"),
         ("Observation?date=ge2026-01-01T10:00:00", "date"),
-        ("Observation?_after=42", "_after"),
+        ("Observation?_cursor=42", "_cursor"),
     ):
         response = client.get(query)
         assert response.status_code == 400, query
@@ -146,6 +147,7 @@ def test_control_characters_are_refused_before_the_database(api, personas) -> No
 
 
 def test_the_api_is_read_only(api, personas) -> None:
+    """A POST is a search at `[type]/_search` only; everything else answers one verb."""
     client = api(personas.nurse).client
 
     for path in (
@@ -157,3 +159,9 @@ def test_the_api_is_read_only(api, personas) -> None:
         assert response.status_code == 405, path
         assert _outcome(response).issue[0].code == "not-supported"
         assert response["Allow"] == "GET"
+    for method in ("put", "delete", "patch"):
+        response = getattr(client, method)(f"/fhir/r4/Patient/{personas.patient_a.pk}")
+        assert response.status_code == 405, method
+    searched = client.get("/fhir/r4/Patient/_search")
+    assert searched.status_code == 405
+    assert searched["Allow"] == "POST"

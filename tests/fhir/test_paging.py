@@ -1,5 +1,6 @@
 """Searches page by keyset: stable while rows are added, and a page costs the same
-number of queries at 1 row and at 50."""
+number of queries at 1 row and at 50. The `next` link is an opaque cursor
+(tests/fhir/test_search_privacy.py checks what it does not carry)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def test_paging_is_stable_while_rows_are_added(api, personas) -> None:
     assert first == expected[:3]
     assert second == expected[3:6]
     assert third == [str(arrived.pk)]
-    assert "_count=3" in following
+    # The link continues the search by an opaque cursor, never an id or a value in clear.
+    assert "_count=3" in following and "_cursor=" in following
+    assert "_after" not in following and str(expected[2]) not in following.split("_cursor=")[0]
 
 
 def test_observation_pages_walk_every_value_once(api, personas, record) -> None:
@@ -83,3 +86,19 @@ def test_a_search_page_costs_the_same_queries_at_1_and_50_rows(
 
     # A full page of vital signs may even skip the survey query.
     assert len(many) <= len(few) <= 15
+
+
+def test_following_a_cursor_costs_the_queries_of_the_first_page(
+    api, personas, page_queries
+) -> None:
+    PatientFactory.create_batch(6, therapist=personas.therapist)
+    client = api(personas.therapist)
+    client.get("Patient")  # the first request of a client loads its session and roles
+
+    with page_queries() as first:
+        ids, following = _page(client.get("Patient?_count=2&birthdate=ge1900-01-01"))
+    with page_queries() as second:
+        more, _ = _page(client.get(following))
+
+    assert len(ids) == len(more) == 2 and not set(ids) & set(more)
+    assert len(second) <= len(first)
