@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils import timezone
+
 from clinic.models import AuditEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.encounter import Encounter
@@ -112,8 +114,9 @@ def test_a_phq9_total_is_a_survey_observation(api, personas, record) -> None:
 
 def test_search_by_code_and_date_narrows_observations(api, personas, record) -> None:
     client = api(personas.psychiatrist)
-    taken = record.reading.taken_at
-    day = taken.date().isoformat()
+    # A date without a time is a day on the clinic's clock (the reading may be taken
+    # after midnight UTC and before midnight in the clinic).
+    day = timezone.localdate(record.reading.taken_at).isoformat()
 
     heart = _bundle(client.get(f"Observation?code=http://loinc.org|8867-4&date=ge{day}"))
     survey = _bundle(client.get("Observation?code=44261-6"))
