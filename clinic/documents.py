@@ -9,6 +9,7 @@ text and fetches nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import mimetypes
@@ -49,6 +50,8 @@ class DocumentKind:
     for_patient: bool = False
     # Why the document cannot be made for this patient yet (None or "": it can).
     unavailable: Callable[[Patient], str | None] | None = None
+    # Whose clock the document's times are on (a session's location's); None: the clinic's.
+    zone: Callable[[Document], dt.tzinfo] | None = None
 
     def why_unavailable(self, patient: Patient) -> str | None:
         return self.unavailable(patient) if self.unavailable else None
@@ -127,7 +130,7 @@ def generate(document: Document) -> Document:
 
     kind = DOCUMENT_KINDS[document.kind]
     clinic = clinic_settings()
-    with timezone.override(clinic.zone):
+    with timezone.override(kind.zone(document) if kind.zone else clinic.zone):
         context = {
             "clinic": clinic,
             "patient": document.patient,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
 
 from clinic.documents import DocumentKind, register
 from clinic.models import Document, Patient
-from clinic.selectors import clinic_settings
+from clinic.zones import zone_of
 from sessions import monitoring, permissions
 from sessions.charts import vitals_chart
 from sessions.models import TreatmentSession
+from sessions.selectors.location import session_location
 from sessions.selectors.rems import rems_form
 from sessions.selectors.session_record import with_parts
 from sessions.selectors.session_state import first_dose_of_drug, state_of
@@ -34,14 +36,22 @@ def _session(document: Document) -> TreatmentSession:
     )
 
 
+def session_zone(document: Document) -> dt.tzinfo:
+    """A session's documents show its times on its location's clock (clinic/zones.py)."""
+    session = TreatmentSession.objects.filter(pk=document.subject_id).first()
+    return zone_of(session_location(session) if session else None)
+
+
 def record_context(document: Document) -> dict[str, Any]:
     session = _session(document)
     state = state_of(session)
+    location = session_location(session)
     return {
         "session": session,
         "state": state,
+        "location": location,
         "chart": vitals_chart(
-            state.readings, dose_started_at=state.dose_started_at, zone=clinic_settings().zone
+            state.readings, dose_started_at=state.dose_started_at, zone=zone_of(location)
         ),
         "gate_reason_text": gate_reason_texts(session, state),
     }
@@ -51,6 +61,7 @@ def rems_context(document: Document) -> dict[str, Any]:
     session = _session(document)
     return {
         "session": session,
+        "location": session_location(session),
         "rems": rems_form(state_of(session), first_dose=first_dose_of_drug(session)),
     }
 
@@ -58,7 +69,8 @@ def rems_context(document: Document) -> dict[str, Any]:
 def record_version(document: Document) -> str:
     session = TreatmentSession.objects.get(pk=document.subject_id)
     if session.cosigned_at:
-        return f"co-signed {timezone.localtime(session.cosigned_at):%Y-%m-%d %H:%M}"
+        signed = timezone.localtime(session.cosigned_at, zone_of(session_location(session)))
+        return f"co-signed {signed:%Y-%m-%d %H:%M}"
     if session.nurse_signed_at:
         return "signed by the nurse, not co-signed"
     return "not signed"
@@ -74,6 +86,7 @@ def register_documents() -> None:
             context=record_context,
             record_version=record_version,
             subjects=_finished,
+            zone=session_zone,
         )
     )
     register(
@@ -85,5 +98,6 @@ def register_documents() -> None:
             context=rems_context,
             record_version=record_version,
             subjects=lambda patient: _finished(patient, monitoring.ESKETAMINE),
+            zone=session_zone,
         )
     )

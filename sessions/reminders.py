@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic import zones
 from clinic.choices import Role
 from clinic.models import ClinicSettings, Reminder, User
 from clinic.notifications import kinds, reminders
@@ -84,7 +86,17 @@ def plan_booking(appointments: Sequence[Appointment], *, cancelled: bool = False
 
 
 def _when(appointment: Appointment) -> dict[str, Any]:
-    return {"start": appointment.start, "end": appointment.end}
+    """The session's times on its location's clock, and the zone's name after them
+    (" PST") when that is not the clinic's: the patient comes to that chair
+    (clinic/zones.py). Read with the appointment's chair's location."""
+    location = appointment.chair.location
+    zone = zones.zone_of(location)
+    abbreviation = zones.zone_abbreviation(appointment.start, location)
+    return {
+        "start": do_timezone(appointment.start, zone),
+        "end": do_timezone(appointment.end, zone),
+        "zone": f" {abbreviation}" if abbreviation else "",
+    }
 
 
 def _patient_context(reminder: Reminder) -> dict[str, Any]:
@@ -94,7 +106,11 @@ def _patient_context(reminder: Reminder) -> dict[str, Any]:
 
 def booking_context(reminder: Reminder) -> dict[str, Any] | None:
     subject = reminder.subject
-    appointments = list(Appointment.objects.filter(pk__in=reminder.subject_ids).order_by("start"))
+    appointments = list(
+        Appointment.objects.select_related("chair__location")
+        .filter(pk__in=reminder.subject_ids)
+        .order_by("start")
+    )
     if not appointments:
         return None
     cancelled = subject.startswith("cancelled:")
@@ -112,7 +128,9 @@ def booking_context(reminder: Reminder) -> dict[str, Any] | None:
 
 def session_context(reminder: Reminder) -> dict[str, Any] | None:
     appointment = (
-        Appointment.objects.select_related("plan").filter(pk__in=reminder.subject_ids).first()
+        Appointment.objects.select_related("plan", "chair__location")
+        .filter(pk__in=reminder.subject_ids)
+        .first()
     )
     if appointment is None or appointment.status != AppointmentStatus.SCHEDULED:
         return None

@@ -13,7 +13,6 @@ from django.utils import timezone
 from clinic.choices import Role
 from clinic.fields import ClinicDateField
 from clinic.models import User
-from clinic.selectors import clinic_settings
 from controlled.models import Lot
 from controlled.selectors.stock import location_stocks_drug, usable_lots
 from intake.instruments import ASQ_ACUTE_QUESTION, ASQ_QUESTIONNAIRE, QUESTIONNAIRES
@@ -25,12 +24,11 @@ from sessions.selectors.location import session_location
 from sessions.services import ledger
 
 
-def _clinic_now() -> dt.datetime:
-    return timezone.localtime(timezone.now(), clinic_settings().zone)
-
-
 class ClinicTimeField(forms.TimeField):
-    """A time of day today, in the clinic's zone ("14:05"); blank means "now"."""
+    """A time of day today on the page's clock ("14:05"); blank means "now". The session
+    screen shows and reads its times on the session's location's clock
+    (`clinic.zones.show_times_at`), so a nurse at a Los Angeles chair of a New York clinic
+    types Los Angeles time; elsewhere the active zone is the clinic's."""
 
     widget = forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 60})
 
@@ -43,7 +41,7 @@ class ClinicTimeField(forms.TimeField):
         moment = super().clean(value)
         if moment is None:
             return None
-        now = _clinic_now()
+        now = timezone.localtime(timezone.now())  # the active zone: the session's location's
         value = now.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
         # Charted just after midnight for a reading taken before it: that was yesterday.
         if value > now + dt.timedelta(hours=1):

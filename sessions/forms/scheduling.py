@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from clinic.choices import Role
 from clinic.fields import ClinicDateField
-from clinic.models import User
-from clinic.selectors import clinic_settings
+from clinic.models import Location, User
+from clinic.zones import zone_of
 from intake.choices import Route
 from sessions.models import BenefitDecision, DoseMode, Protocol, TreatmentPlan
 from sessions.scheduling import BOOKING_HORIZON_DAYS
@@ -260,18 +260,19 @@ class ProposalRequestForm(forms.Form):
 
     def __init__(self, *args: Any, location: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.location = location
         self.fields["preferred_chair"].queryset = _active_chairs(location)
         self.fields["nurse"].queryset = _nurses()
 
     def clean_first_date(self) -> Any:
-        return booking_day(self.cleaned_data["first_date"])
+        return booking_day(self.cleaned_data["first_date"], self.location)
 
 
-def booking_day(day: dt.date) -> dt.date:
-    """A day a session can be booked on: from today up to the booking horizon (the
-    service checks the clinic's rules again; this keeps absurd dates out of the
-    calendar arithmetic)."""
-    today = timezone.localdate(timezone.now(), clinic_settings().zone)
+def booking_day(day: dt.date, location: Location | None = None) -> dt.date:
+    """A day a session can be booked on: from today at `location` (on its clock; the
+    clinic's without one) up to the booking horizon (the service checks the clinic's
+    rules again; this keeps absurd dates out of the calendar arithmetic)."""
+    today = timezone.localdate(timezone.now(), zone_of(location))
     if day < today:
         raise forms.ValidationError("Choose today or a later date.")
     if day > today + dt.timedelta(days=BOOKING_HORIZON_DAYS):
@@ -294,10 +295,11 @@ class SessionRowForm(forms.Form):
 
     def __init__(self, *args: Any, location: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.location = location
         self.fields["chair"].queryset = _active_chairs(location)
 
     def clean_day(self) -> dt.date:
-        return booking_day(self.cleaned_data["day"])
+        return booking_day(self.cleaned_data["day"], self.location)
 
 
 class ProposalRowForm(SessionRowForm):

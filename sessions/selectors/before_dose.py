@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from clinic.selectors import clinic_settings
 from sessions import dosing, monitoring
 from sessions.models import (
     DoseMode,
@@ -17,6 +16,7 @@ from sessions.models import (
 )
 from sessions.models.checkin import CheckInItem
 from sessions.models.doses import Drug
+from sessions.selectors.location import session_zone
 from sessions.selectors.safety import dose_limits, safety_settings
 from sessions.selectors.session_state import SessionState, first_dose_of_drug, last_weight, state_of
 from sessions.selectors.treatment_gate import (
@@ -77,7 +77,7 @@ def dose_blockers(state: SessionState, facts: TreatmentFacts | None = None) -> l
     blockers = [f"Check-in: {label} not recorded." for label in state.checkin_missing]
     blockers += [reason.message for reason in session_gate(state.session, state, facts)]
     if state.gate is None and state.predose_in_error is not None:
-        taken = timezone.localtime(state.predose_in_error.taken_at, clinic_settings().zone)
+        taken = timezone.localtime(state.predose_in_error.taken_at, session_zone(state.session))
         blockers.append(
             f"The pre-dose reading at {taken:%H:%M} was entered in error: take a fresh reading."
         )

@@ -3,12 +3,15 @@ registration the treatment gate checks and the REMS setting the form names."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from clinic import clock
 from clinic.choices import JourneyState
 from clinic.models import Chair, Location, Patient, User
 from clinic.selectors import current_location, location_choice
+from clinic.zones import zone_of
 from intake.choices import Route
 from sessions.models import Appointment, AppointmentStatus, TreatmentPlan, TreatmentSession
 
@@ -28,6 +31,12 @@ def session_location(session: TreatmentSession) -> Location | None:
     if location is None and session.patient.home_location_id is not None:
         location = Location.objects.filter(pk=session.patient.home_location_id).first()
     return location
+
+
+def session_zone(session: TreatmentSession) -> ZoneInfo:
+    """The session's clock: its location's time zone (clinic/zones.py), the clinic's when
+    no location is known. Times on its record are shown, typed and told in it."""
+    return zone_of(session_location(session))
 
 
 def booking_location(patient: Patient, user: User, asked: str | None = None) -> Location | None:

@@ -74,11 +74,14 @@ class RemsForm:
 class _Facts:
     """What the record says, computed once for every field."""
 
-    def __init__(self, state: SessionState, clinic: ClinicSettings) -> None:
+    def __init__(
+        self, state: SessionState, clinic: ClinicSettings, location: Location | None
+    ) -> None:
         self.state = state
         self.session = state.session
         self.clinic = clinic
-        self.zone = clinic.zone
+        # Times on the session's clock: its location's (controlled-substances.md §1).
+        self.zone = location.zone if location is not None else clinic.zone
         self.first_device = state.devices[0].given_at if state.devices else state.dose_started_at
         self.monitored = [
             r
@@ -197,8 +200,9 @@ def _values(
 ) -> dict[str, object]:
     """Every field the product fills, in the form's order (None: not in the record). The
     setting named is the session's location's unless given."""
-    facts = _Facts(state, clinic)
-    setting = setting or rems_setting(session_location(state.session), clinic)
+    location = session_location(state.session)
+    facts = _Facts(state, clinic, location)
+    setting = setting or rems_setting(location, clinic)
     return {
         **_patient_values(state, first_dose),
         **_people_values(state, setting),

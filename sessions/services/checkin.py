@@ -17,7 +17,6 @@ from clinic.choices import AuditAction
 from clinic.models import Location, User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.policy import require
-from clinic.selectors import clinic_settings
 from clinic.zones import zone_of
 from intake.measures import ASQ, ASQ_ACUTE, ASQ_NEGATIVE, PHQ9, Score, score
 from intake.models import MeasureContext, MeasureResult
@@ -43,6 +42,7 @@ from sessions.permissions import (
 )
 from sessions.record_rules import checkin_required_items
 from sessions.selectors.before_dose import previous_weight, session_gate
+from sessions.selectors.location import session_zone
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.treatment_gate import (
     AT_CHECK_IN,
@@ -241,7 +241,7 @@ def pregnancy_test_record(
     """A pregnancy test result. A positive one stops the session (the treatment gate) and
     notifies the supervising psychiatrist at once."""
     require(actor, RECORD_SESSION, message="Your role cannot record a pregnancy test.")
-    today = timezone.localdate(clock.now(), clinic_settings().zone)
+    today = timezone.localdate(clock.now(), session_zone(session))  # the chair's day
     errors = {}
     if tested_on > today:
         errors["tested_on"] = "This date is in the future."

@@ -16,7 +16,6 @@ from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.notifications.reminders import on_call_psychiatrists, send_now
 from clinic.policy import may, require
-from clinic.selectors import clinic_settings
 from sessions import dosing
 from sessions.models import (
     AdverseEvent,
@@ -35,6 +34,7 @@ from sessions.permissions import (
     SUPERVISE_TREATMENT,
 )
 from sessions.record_rules import entry_ref
+from sessions.selectors.location import session_zone
 from sessions.selectors.session_state import state_of
 from sessions.services import ledger
 from sessions.services.record_change import (
@@ -210,7 +210,7 @@ def correctable_entries(session: TreatmentSession, actor: User) -> dict[str, str
     """The entries `actor` may declare entered in error in an addendum (those not already
     so; as before signing, their own entries or, for a psychiatrist, any), by reference,
     each described as the record shows it."""
-    zone = clinic_settings().zone
+    zone = session_zone(session)
     state = state_of(session)
     anyone = may(actor, CORRECT_ANY_ENTRY)
 

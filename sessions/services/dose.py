@@ -15,7 +15,6 @@ from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
-from clinic.selectors import clinic_settings
 from controlled.models import Lot
 from controlled.services.administrations import waste_witness_required
 from sessions import dosing, monitoring
@@ -36,6 +35,7 @@ from sessions.selectors.before_dose import (
     previous_weight,
     session_device_order,
 )
+from sessions.selectors.location import session_zone
 from sessions.selectors.safety import dose_limits
 from sessions.selectors.session_state import SessionState, first_dose_of_drug, state_of
 from sessions.services import ledger as ledger_of
@@ -197,7 +197,7 @@ def _check_dose_may_start(state: SessionState, started: dt.datetime) -> None:
     if started < session.opened_at:
         # A dose time before check-in would start the observation clock (the
         # esketamine 120 minutes included) before the patient was there.
-        checked_in = timezone.localtime(session.opened_at, clinic_settings().zone)
+        checked_in = timezone.localtime(session.opened_at, session_zone(session))
         raise ValidationError(
             {
                 "started_at": "The dose can't be before the patient was checked in "
@@ -217,7 +217,7 @@ def _check_dose_entry(session: TreatmentSession, dose: DoseInput, started: dt.da
     errors: dict[str, Any] = {}
     if not dose.lot_number.strip():
         errors["lot_number"] = "Enter the lot number."
-    if dose.lot_expiry < timezone.localdate(started, clinic_settings().zone):
+    if dose.lot_expiry < timezone.localdate(started, session_zone(session)):
         errors["lot_expiry"] = "This lot has expired; use another lot."
     if session.route == "iv" and not dose.planned_minutes:
         errors["planned_minutes"] = "Enter the planned infusion time in minutes."

@@ -17,10 +17,10 @@ from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.notifications import reminders
 from clinic.policy import require
-from clinic.selectors import clinic_settings
 from sessions.models import AppointmentStatus, DeviceDose, DoseRecord, TreatmentSession, VitalAlert
 from sessions.models.vitals import AlertLevel
 from sessions.permissions import RECORD_SESSION
+from sessions.selectors.location import session_zone
 from sessions.services.record_change import audit_change, reason_text, record_change
 
 # The cancel reason of an appointment whose session ended at the chair without a dose.
@@ -39,7 +39,7 @@ def session_end_without_dose(
     require(actor, RECORD_SESSION, message="Your role cannot end a session.")
     with record_change(session, ended_ok=True) as session:
         if session.ended_without_dose_at is not None:
-            when = timezone.localtime(session.ended_without_dose_at, clinic_settings().zone)
+            when = timezone.localtime(session.ended_without_dose_at, session_zone(session))
             raise ValidationError(f"This session already ended without a dose at {when:%H:%M}.")
         if session.discharged_at is not None:
             raise ValidationError("The patient is already discharged.")

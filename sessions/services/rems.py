@@ -12,7 +12,6 @@ from clinic import clock
 from clinic.choices import AuditAction
 from clinic.models import User
 from clinic.policy import require
-from clinic.selectors import clinic_settings
 from sessions import monitoring
 from sessions.models import (
     RemsSubmission,
@@ -21,6 +20,7 @@ from sessions.models import (
 from sessions.permissions import (
     RECORD_SESSION,
 )
+from sessions.selectors.location import session_zone
 from sessions.selectors.rems import rems_form
 from sessions.selectors.session_state import first_dose_of_drug, state_of
 from sessions.services.record_change import (
@@ -42,10 +42,11 @@ def rems_submission_record(
         raise ValidationError("Only esketamine sessions have a REMS monitoring form.")
     if session.discharged_at is None:
         raise ValidationError("The form is submitted after the session ends.")
-    today = timezone.localdate(clock.now(), clinic_settings().zone)
+    zone = session_zone(session)  # the days of the session's location
+    today = timezone.localdate(clock.now(), zone)
     if submitted_on > today:
         raise ValidationError({"submitted_on": "This date is in the future."})
-    if submitted_on < timezone.localdate(session.discharged_at, clinic_settings().zone):
+    if submitted_on < timezone.localdate(session.discharged_at, zone):
         raise ValidationError({"submitted_on": "This date is before the session."})
     missing = rems_form(state_of(session), first_dose=first_dose_of_drug(session)).missing
     note = missing_note.strip()

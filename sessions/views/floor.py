@@ -18,6 +18,7 @@ from clinic.zones import show_times_at
 from sessions import monitoring, permissions
 from sessions.forms.records import RemsSubmissionForm
 from sessions.selectors import floor, session_state
+from sessions.selectors.location import session_location
 from sessions.selectors.rems import rems_form
 from sessions.selectors.session_record import session_for_user
 from sessions.services.rems import rems_submission_record
@@ -82,6 +83,8 @@ def rems_forms_due(request: HttpRequest) -> HttpResponse:
 def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
     """Every field the REMS Patient Monitoring Form asks for, and the submission record."""
     session = session_for_user(request.user, session_id)
+    location = session_location(session)
+    show_times_at(location)  # the form's times and days are the session's location's
     if session.route != monitoring.ESKETAMINE:
         raise Http404("Only esketamine sessions have a REMS monitoring form.")
     state = session_state.state_of(session)
@@ -107,6 +110,7 @@ def session_rems(request: HttpRequest, session_id: int) -> HttpResponse:
         {
             "session": session,
             "patient": session.patient,
+            "location": location,
             "rems": rems_form(state, first_dose=session_state.first_dose_of_drug(session)),
             "form": form,
             "submission": getattr(session, "rems_submission", None),

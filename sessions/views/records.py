@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import permits
 from clinic.policy import may
-from clinic.selectors import clinic_settings
+from clinic.zones import show_times_at, zone_of
 from sessions import monitoring, permissions, record_rules
 from sessions.charts import vitals_chart
 from sessions.forms.records import (
@@ -49,6 +49,7 @@ from sessions.models import (
 from sessions.models.checkin import CheckInItem
 from sessions.models.session import RecordLocked
 from sessions.selectors import before_dose, session_state
+from sessions.selectors.location import session_location
 from sessions.selectors.scheduling import appointment_for_user
 from sessions.selectors.session_record import session_for_user
 from sessions.selectors.treatment_gate import (
@@ -187,7 +188,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         if facts is None
         else before_dose.dose_plan(session, state, first_dose=facts.first_dose)
     )
-    zone = clinic_settings().zone
+    location = session_location(session)  # its clock: the page's times (`_on_its_clock`)
     gate_reasons = before_dose.session_gate(session, state, facts) if facts else []
     return {
         **_entry_forms(session, user, forms),
@@ -197,6 +198,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "plan": plan,
         "protocol": plan.protocol,
         "appointment": session.appointment,
+        "location": location,
         "checklist": _checklist(state, forms, facts) if facts else [],
         "checklist_done": [] if facts else _checklist(state, {}, None),
         "phq9_entry": state.entries.get(CheckInItem.PHQ9),
@@ -216,7 +218,9 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "dose_blockers": before_dose.dose_blockers(state, facts) if facts else [],
         "dose_plan": planned,
         "gate_reason_text": gate_reason_texts(session, state),
-        "chart": vitals_chart(state.readings, dose_started_at=state.dose_started_at, zone=zone),
+        "chart": vitals_chart(
+            state.readings, dose_started_at=state.dose_started_at, zone=zone_of(location)
+        ),
         "assessment": [
             (key, label, getattr(session, key)) for key, label in monitoring.DISCHARGE_ASSESSMENT
         ],
@@ -235,8 +239,15 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
 @require_GET
 def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session screen: check-in, gate, dose, vitals, alerts, events, discharge."""
-    session = session_for_user(request.user, session_id)
+    session = _on_its_clock(session_for_user(request.user, session_id))
     return TemplateResponse(request, "sessions/record.html", _context(request, session, {}))
+
+
+def _on_its_clock(session: TreatmentSession) -> TreatmentSession:
+    """The session screen shows its times, and reads the times typed on it, on the
+    session's location's clock (clinic/zones.py); vitals-due timing is absolute."""
+    show_times_at(session_location(session))
+    return session
 
 
 @permits(permissions.RECORD_SESSION)
@@ -246,7 +257,7 @@ def session_action(request: HttpRequest, session_id: int, action: str) -> HttpRe
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("Unknown action.")
-    session = session_for_user(request.user, session_id)
+    session = _on_its_clock(session_for_user(request.user, session_id))
     forms: Forms = {}
     try:
         block = handler(request, session, forms)

@@ -251,3 +251,84 @@ def test_the_rescreen_after_3_months_counts_days_on_every_clock_involved(
     assert patient_needs_rescreen(personas.patient_a, at=booster, location=home)
     earlier = eastern(last_day + dt.timedelta(days=92), 8)
     assert not patient_needs_rescreen(personas.patient_a, at=earlier, location=home)
+
+
+def test_today_or_later_on_a_booking_form_is_the_locations_today(pasadena, personas) -> None:
+    """A clinic on Pago Pago's clock (UTC−11) with a chair on Kiritimati's (UTC+14): the
+    location's today is always after the clinic's, so the clinic's today is in the past
+    there and refused; the location's today is bookable."""
+    from clinic.models import ClinicSettings
+    from sessions.forms.scheduling import ProposalRequestForm, SessionRowForm
+
+    ClinicSettings.objects.filter(pk=1).update(time_zone="Pacific/Pago_Pago")
+    island = LocationFactory(
+        name="Line Islands", dea_number="FL1234563", time_zone="Pacific/Kiritimati"
+    )
+    chair = ChairFactory(location=island)
+    now = timezone.now()
+    clinic_today = timezone.localdate(now, zoneinfo.ZoneInfo("Pacific/Pago_Pago"))
+    island_today = timezone.localdate(now, island.zone)
+    assert island_today > clinic_today
+    typed = {"start_time": "10:00", "chair": chair.pk}
+    past = SessionRowForm({"day": clinic_today.isoformat(), **typed}, location=island)
+    assert past.errors["day"] == ["Choose today or a later date."]
+    assert SessionRowForm({"day": island_today.isoformat(), **typed}, location=island).is_valid()
+    ask = ProposalRequestForm({"first_date": clinic_today.isoformat()}, location=island)
+    assert ask.errors["first_date"] == ["Choose today or a later date."]
+
+
+def test_the_check_in_button_shows_on_the_locations_day(
+    pasadena, login, personas, monkeypatch
+) -> None:
+    """A Pasadena session at 20:30 on a Monday (23:30 in New York); at 21:30 in Pasadena it
+    is Tuesday in New York but still the session's day at the chair: the button shows."""
+    from sessions.views.scheduling import patient_sessions as view
+
+    _, chairs = pasadena
+    day = timezone.localdate(timezone.now(), PACIFIC) - dt.timedelta(days=2)
+    booked = AppointmentFactory(
+        patient=personas.patient_a, chair=chairs[0], start=pacific(day, 20, 30),
+        end=pacific(day, 22, 30),
+    )  # fmt: skip
+    nurse = login(personas.nurse)
+    url = reverse("patient_sessions", args=[personas.patient_a.pk])
+    check_in = reverse("appointment_check_in", args=[booked.pk])
+    monkeypatch.setattr(view.timezone, "now", lambda: pacific(day, 21, 30))
+    assert check_in in nurse.get(url).content.decode()
+    monkeypatch.setattr(view.timezone, "now", lambda: pacific(day + dt.timedelta(days=1), 0, 30))
+    assert check_in not in nurse.get(url).content.decode()  # the next day at the chair
+
+
+def test_reminders_of_a_pasadena_session_give_its_time_on_its_clock(pasadena, personas) -> None:
+    from clinic.models import ClinicSettings, Reminder
+    from clinic.notifications.reminders import render
+    from sessions.reminders import booking_context, session_context
+
+    _, chairs = pasadena
+    monday = next_monday()
+    booked = AppointmentFactory(
+        patient=personas.patient_a, chair=chairs[0], start=pacific(monday, 10),
+        end=pacific(monday, 12),
+    )  # fmt: skip
+    zone = f"{pacific(monday, 10):%Z}"  # PST or PDT
+    clinic = ClinicSettings.objects.get(pk=1)
+    patient = personas.patient_a
+    target = f"appointment:{booked.pk}/patient"
+    reminder = Reminder(kind="session_24h", channel="email", target=target, patient=patient)
+    message = render(reminder, session_context(reminder), clinic)
+    assert f"at 10:00 AM {zone}" in message.text and f"10:00 AM {zone}" in message.subject
+    assert f"at 10:00 AM {zone}" in message.html
+    two_hours = Reminder(kind="session_2h", channel="sms", target=target, patient=patient)
+    assert f"today at 10:00 AM {zone}." in render(two_hours, session_context(two_hours), clinic).sms
+    confirmation = Reminder(
+        kind="booking_confirmation", channel="sms", target=f"booked:{booked.pk}/p", patient=patient
+    )
+    sms = render(confirmation, booking_context(confirmation), clinic).sms
+    assert f"{monday:%b} {monday.day} 10:00 AM {zone}" in sms
+    # At the clinic's own location: no zone after the time.
+    home = AppointmentFactory(
+        patient=patient, chair=ChairFactory(name="Chair 8"), start=eastern(monday, 16),
+        end=eastern(monday, 18),
+    )  # fmt: skip
+    here = Reminder(kind="session_2h", channel="sms", target=f"appointment:{home.pk}/p")
+    assert "today at 4:00 PM. " in render(here, session_context(here), clinic).sms

@@ -74,7 +74,6 @@ def _sessions_context(
         "done": len([a for a in active if a.kind == "induction" and a.status == "completed"]),
         "can_open_records": page_allows(user, "session_record"),
         "can_check_in": page_allows(user, "appointment_check_in"),
-        "today": timezone.localdate(),
         "can_book": may(user, BOOK_SESSIONS)
         and plan is not None
         and not any(a.kind == "induction" for a in active),
