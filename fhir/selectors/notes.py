@@ -7,18 +7,23 @@ paragraph). Psychotherapy notes have extra protection under HIPAA, so:
   psychiatrists) within their patient scope;
 - an API client reads them only when the admin turned on "may read integration-therapy
   notes" for it (off by default), within its patient scope;
-- any other reader (a patient's own record download) reads none.
+- any other reader (a patient's own record download) reads none;
+- a reader restricted to one location reads only the notes about sessions there: a note
+  linked to a session at another location, or to no session at all, stays out (a
+  patient treated at two locations keeps the other location's therapy out of its reads).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from clinic.policy import patients_visible_to
+from fhir.selectors.places import reader_location
 from integration.models import IntegrationNote, NoteAddendum, NoteStatus
 from integration.selectors import notes_visible_to
+from sessions.models import TreatmentSession
 
 
 def readable_notes(reader: Any) -> QuerySet[IntegrationNote]:
@@ -30,6 +35,7 @@ def readable_notes(reader: Any) -> QuerySet[IntegrationNote]:
         notes = IntegrationNote.objects.all()
     else:
         return IntegrationNote.objects.none()
+    notes = _at_reader_location(notes, reader_location(reader))
     return (
         notes.filter(status=NoteStatus.SIGNED, patient__in=patients_visible_to(reader))
         .select_related("author")
@@ -37,3 +43,15 @@ def readable_notes(reader: Any) -> QuerySet[IntegrationNote]:
             Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
         )
     )
+
+
+def _at_reader_location(
+    notes: QuerySet[IntegrationNote], location: int | None
+) -> QuerySet[IntegrationNote]:
+    """Notes about sessions at `location` only (all notes when not restricted)."""
+    if location is None:
+        return notes
+    linked = TreatmentSession.objects.filter(integration_notes=OuterRef("pk"))
+    here = linked.filter(appointment__chair__location_id=location)
+    elsewhere = linked.exclude(appointment__chair__location_id=location)
+    return notes.filter(Exists(here)).exclude(Exists(elsewhere))

@@ -14,6 +14,7 @@ from tests.factories import (
     ApiClientFactory,
     ChairFactory,
     DoseRecordFactory,
+    IntegrationNoteFactory,
     LocationFactory,
     TreatmentSessionFactory,
     VitalReadingFactory,
@@ -80,3 +81,38 @@ def test_an_unrestricted_client_reads_every_location(personas, record) -> None:
         str(elsewhere.pk),
     }
     assert len(_ids("Location")) == 2
+
+
+def test_a_location_client_with_notes_reads_only_the_notes_of_its_sessions(
+    personas, record
+) -> None:
+    """Psychotherapy notes about a session at another location, or about no session, stay
+    out of a location client's reads, even with notes turned on."""
+    AccessTokenFactory(
+        raw="at-one-place", client=ApiClientFactory(location=record.location, notes=True)
+    )
+    elsewhere = _session_elsewhere(personas)
+
+    def note(*sessions):
+        return IntegrationNoteFactory(
+            patient=personas.patient_a,
+            author=personas.therapist,
+            signed=True,
+            sessions=list(sessions),
+        )
+
+    here_note = note(record.session)
+    away_note = note(elsewhere)
+    both_note = note(record.session, elsewhere)
+    unlinked = note()
+    patient = personas.patient_a.pk
+
+    listed = {i for i in _ids(f"DocumentReference?patient={patient}") if i.startswith("note-")}
+    everything = _get(f"Patient/{patient}/$everything").content.decode()
+
+    assert listed == {f"note-{here_note.pk}"}
+    assert _get(f"DocumentReference/note-{here_note.pk}").status_code == 200
+    for note in (away_note, both_note, unlinked):
+        assert _get(f"DocumentReference/note-{note.pk}").status_code == 404
+        assert f"note-{note.pk}" not in everything
+    assert f"note-{here_note.pk}" in everything
