@@ -10,7 +10,16 @@ class FhirConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic.audit import declare_administrative
+        from clinic.schedules import Periodic, declare_periodic
         from fhir import permissions  # noqa: F401  (declares this app's actions)
 
         # API clients and their token requests are the admin's to see in the audit log.
         declare_administrative("fhir.apiclient", "fhir.token")
+        declare_periodic(
+            Periodic(
+                name="Delete expired FHIR exports",
+                task="fhir.expire_exports",
+                crontab={"minute": "41"},
+                description="Hourly: delete the files of bulk exports past their 24 hours.",
+            )
+        )
