@@ -3,7 +3,8 @@
 Audit (object type "fhir.export", object id the job's number): the kick-off (`export`,
 the level and types), the end (`export`, how many resources and patients; the job's row
 keeps the counts per type), and one `export` row per patient whose records the files
-hold, written in one INSERT per thousand patients under the requester's name, so each patient's accounting of disclosures shows the export.
+hold, written in one INSERT per thousand patients under the requester's name, so each
+patient's accounting of disclosures shows the export.
 Every file download is a `download` row (`fhir.bulk.views`)."""
 
 from __future__ import annotations
