@@ -28,8 +28,12 @@ from fhir.responses import outcome
 ViewFunc = Callable[..., HttpResponse]
 
 
-def bulk_api(*methods: str) -> Callable[[ViewFunc], ViewFunc]:
-    rule = AccessRule(any_signed_in=True)
+def bulk_api(*methods: str, audit_action: str = "") -> Callable[[ViewFunc], ViewFunc]:
+    """`audit_action`: the row a successful GET writes (the views write it: a kick-off
+    `export`, a file `download`); none for the status URL, which shows no record."""
+    rule = AccessRule(
+        any_signed_in=True, audit=bool(audit_action), audit_action=audit_action or "view"
+    )
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)

@@ -48,6 +48,10 @@ def readable_types(reader: Any, level: str) -> list[str]:
 
 
 def parse_kickoff(request: HttpRequest, level: str) -> Kickoff:
+    # Who may comes first: a reader refused learns nothing about the parameters.
+    readable = readable_types(request.user, level)
+    if not readable:
+        raise ExportRefused(403, "You may not read any resource type this export holds.")
     prefer = request.headers.get("Prefer", "")
     if "respond-async" not in {part.strip().lower() for part in re.split(r"[,;]", prefer)}:
         raise ExportRefused(400, "A bulk export is asynchronous: send Prefer: respond-async.")
@@ -59,9 +63,6 @@ def parse_kickoff(request: HttpRequest, level: str) -> Kickoff:
             "'_outputFormat' must be application/fhir+ndjson (or application/ndjson, ndjson).",
             "_outputFormat",
         )
-    readable = readable_types(request.user, level)
-    if not readable:
-        raise ExportRefused(403, "You may not read any resource type this export holds.")
     return Kickoff(_types(request, level, readable), _since(request.GET.get("_since", "")))
 
 

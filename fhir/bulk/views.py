@@ -44,13 +44,13 @@ def status_url(request: HttpRequest, job: ExportJob) -> str:
     return request.build_absolute_uri(reverse("fhir:export-status", args=[job.public_id]))
 
 
-@bulk_api("GET")
+@bulk_api("GET", audit_action=AuditAction.EXPORT)
 def system_export(request: HttpRequest) -> HttpResponse:
     """`GET [base]/$export`: every type the reader may read."""
     return _kickoff(request, ExportLevel.SYSTEM)
 
 
-@bulk_api("GET")
+@bulk_api("GET", audit_action=AuditAction.EXPORT)
 def patient_export(request: HttpRequest) -> HttpResponse:
     """`GET [base]/Patient/$export`: the Patient compartment of every patient in scope."""
     return _kickoff(request, ExportLevel.PATIENT)
@@ -142,7 +142,7 @@ def _manifest(request: HttpRequest, job: ExportJob) -> dict[str, object]:
     }
 
 
-@bulk_api("GET")
+@bulk_api("GET", audit_action=AuditAction.DOWNLOAD)
 def export_file(request: HttpRequest, job_id: uuid.UUID, file_name: str) -> HttpResponse:
     """One NDJSON file, streamed, to its requester while the export has not expired."""
     job = _own_job(request, job_id)

@@ -50,8 +50,9 @@ def test_the_periodic_tasks_are_the_same_set_with_the_same_intervals() -> None:
             "controlled.plan_inventory_reminders",
             (("hour", "12"), ("minute", "20")),
         ),
+        ("Delete expired FHIR exports", "fhir.expire_exports", (("minute", "41"),)),
     }
-    assert len(PERIODIC_TASKS) == 6
+    assert len(PERIODIC_TASKS) == 7
 
 
 def test_the_chart_buttons_come_in_the_order_the_chart_always_showed() -> None:

@@ -428,6 +428,14 @@ def test_a_client_revoked_before_its_export_runs_gets_an_error(
     assert reader.get(status_url).status_code == 401  # its token no longer works
 
 
+def test_the_tasks_are_registered_and_expiry_runs_hourly(db: None) -> None:
+    from clinic.celery import app
+    from clinic.schedules import PERIODIC_TASKS
+
+    assert {"fhir.run_export", "fhir.expire_exports"} <= set(app.tasks)
+    assert any(p.task == "fhir.expire_exports" for p in PERIODIC_TASKS)
+
+
 def test_the_capability_statement_lists_the_export_operations(db: None) -> None:
     statement = Client().get("/fhir/r4/metadata").json()
 
