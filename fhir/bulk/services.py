@@ -197,8 +197,19 @@ def export_cancel(*, actor: Any, job: ExportJob) -> None:
 
 def exports_expire(now: dt.datetime | None = None) -> int:
     """Delete the files of every export past its expiry (the beat task); the job rows
-    stay as the record of what was exported. Returns how many exports expired."""
+    stay as the record of what was exported. Returns how many exports expired.
+
+    An export still queued or running long after the task's time limit lost its worker
+    (a killed worker, a broker that forgot it): it is failed, so its requester may start
+    another."""
+    from fhir.bulk.tasks import EXPORT_TIME_LIMIT
+
     now = now or timezone.now()
+    lost = ExportJob.objects.filter(
+        status__in=ACTIVE, created_at__lt=now - dt.timedelta(seconds=2 * EXPORT_TIME_LIMIT)
+    )
+    for job in lost:
+        _fail(job, "The export stopped on the server (its worker was lost); start another.")
     due = ExportJob.objects.filter(status=ExportStatus.COMPLETED, expires_at__lte=now)
     expired = 0
     for job in due.iterator():

@@ -338,6 +338,20 @@ def test_an_expired_export_is_410_and_the_beat_task_deletes_its_files(
     assert reader.get(status_url).status_code == 410
 
 
+def test_an_export_whose_worker_was_lost_fails_so_another_can_start(clinic) -> None:
+    reader = api_client()
+    status_url = reader.kick_off()["Content-Location"]
+    ExportJob.objects.update(
+        status=ExportStatus.RUNNING, created_at=timezone.now() - dt.timedelta(hours=5)
+    )
+
+    exports_expire()
+
+    assert reader.get(status_url).status_code == 500
+    assert "worker was lost" in _diagnostics(reader.get(status_url))
+    assert reader.kick_off().status_code == 202
+
+
 def test_staff_export_what_their_role_reads(clinic, django_capture_on_commit_callbacks) -> None:
     coordinator = staff(clinic.coordinator).export(
         django_capture=django_capture_on_commit_callbacks
