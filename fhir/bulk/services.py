@@ -21,6 +21,7 @@ from django.utils import timezone
 from clinic.audit import audit_record, audit_record_many
 from clinic.choices import AuditAction
 from clinic.context import current, use
+from fhir.bulk.kickoff import readable_types
 from fhir.bulk.models import ACTIVE, ExportFile, ExportJob, ExportStatus
 from fhir.bulk.writer import Cancelled, Tally, delete_files, expiry, save_progress, write_type
 from fhir.clients.principal import ClientPrincipal
@@ -117,6 +118,10 @@ def export_run(job_pk: int) -> None:
     reader = reader_of(job)
     if reader is None:
         _fail(job, "The requester may no longer read the API (revoked or deactivated).")
+        return
+    withdrawn = sorted(set(job.type_list) - set(readable_types(reader, job.level)))
+    if withdrawn:  # scopes or roles narrowed since the kick-off
+        _fail(job, f"The requester may no longer read {', '.join(withdrawn)}; start another.")
         return
     tally = Tally()
     try:

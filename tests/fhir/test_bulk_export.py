@@ -225,6 +225,7 @@ def test_since_exports_only_what_changed_after(clinic, django_capture_on_commit_
         ("?_since=2026-13-45T00:00:00Z", ASYNC, "_since"),
         ("?_since=2026-01-01T00:00:00", ASYNC, "_since"),
         ("?_typeFilter=Patient%3Factive%3Dtrue", ASYNC, "_typeFilter"),
+        ("?_type=Patient,Spaceship", ASYNC, "Spaceship"),
     ],
 )
 def test_bad_kick_offs_are_400_in_words(clinic, query, headers, expected) -> None:
@@ -235,6 +236,13 @@ def test_bad_kick_offs_are_400_in_words(clinic, query, headers, expected) -> Non
     assert response.status_code == 400
     assert expected in _diagnostics(response)
     assert ExportJob.objects.count() == 0
+
+
+def test_a_patient_level_export_refuses_a_directory_type(clinic) -> None:
+    response = api_client().kick_off("?_type=Practitioner", level="Patient/$export")
+
+    assert response.status_code == 400
+    assert "patient-level" in _diagnostics(response)
 
 
 @pytest.mark.parametrize(
@@ -440,6 +448,21 @@ def test_a_client_revoked_before_its_export_runs_gets_an_error(
 
     assert ExportJob.objects.get().status == ExportStatus.FAILED
     assert reader.get(status_url).status_code == 401  # its token no longer works
+
+
+def test_a_type_withdrawn_before_the_export_runs_is_not_exported(clinic) -> None:
+    from fhir.bulk.services import export_run
+    from fhir.models import ApiClient
+
+    reader = api_client("system/Patient.read system/Observation.read")
+    status_url = reader.kick_off()["Content-Location"]
+    ApiClient.objects.update(scopes="system/Patient.read")
+    export_run(ExportJob.objects.get().pk)
+
+    assert ExportFile.objects.count() == 0
+    polled = reader.get(status_url)
+    assert polled.status_code == 500
+    assert "no longer read Observation" in _diagnostics(polled)
 
 
 def test_the_tasks_are_registered_and_expiry_runs_hourly(db: None) -> None:
