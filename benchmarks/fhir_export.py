@@ -26,6 +26,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="fhir-export-bench-"))
+if "MEDIA_ROOT" not in os.environ:  # a folder of its own, removed when done
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="fhir-export-bench-")
+    os.environ["BENCH_REMOVE_MEDIA"] = "1"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
@@ -204,6 +207,8 @@ def main() -> None:
         report["exports"].append({"export": label, **_in_process(types, cut)})
     report["searches"] = searches()
     report["load_after"] = os.getloadavg()
+    if os.environ.get("BENCH_REMOVE_MEDIA"):
+        shutil.rmtree(os.environ["MEDIA_ROOT"], ignore_errors=True)
     print(json.dumps(report, indent=2))
 
 

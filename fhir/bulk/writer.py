@@ -37,7 +37,9 @@ def resources_per_file() -> int:
 
 
 def storage_name(job: ExportJob, resource_type: str, part: int) -> str:
-    return f"fhir-export/{job.public_id}/{resource_type}-{part}.ndjson"
+    """One folder for every export's files (no folder per export: deleting an export's
+    files leaves nothing behind in a file-system storage)."""
+    return f"fhir-export/{job.public_id}-{resource_type}-{part}.ndjson"
 
 
 @dataclass

@@ -352,7 +352,7 @@ def _nurses_export(name: str, personas) -> str:
     )  # fmt: skip
     exported = ExportFile(job=job, resource_type="Patient", part=1, count=1)
     line = f'{{"resourceType":"Patient","id":"{personas.patient_a.pk}"}}\n'
-    exported.file.save(f"fhir-export/{job.public_id}/Patient-1.ndjson", ContentFile(line))
+    exported.file.save(f"fhir-export/{job.public_id}-Patient-1.ndjson", ContentFile(line))
     if name == "fhir:export-status":
         return reverse(name, args=[job.public_id])
     return reverse(name, args=[job.public_id, exported.name])
