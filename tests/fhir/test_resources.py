@@ -112,8 +112,10 @@ def test_a_phq9_total_is_a_survey_observation(api, personas, record) -> None:
 
 def test_search_by_code_and_date_narrows_observations(api, personas, record) -> None:
     client = api(personas.psychiatrist)
+    from django.utils import timezone
+
     taken = record.reading.taken_at
-    day = taken.date().isoformat()
+    day = timezone.localtime(taken).date().isoformat()  # a date= day is the clinic's day
 
     heart = _bundle(client.get(f"Observation?code=http://loinc.org|8867-4&date=ge{day}"))
     survey = _bundle(client.get("Observation?code=44261-6"))
