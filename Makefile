@@ -72,6 +72,7 @@ bench-measure: install
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/report_files.py > benchmarks/output/report-files.json
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/reminders.py | tee benchmarks/output/reminders.json
 	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/explain.py > benchmarks/output/explain.json
+	$(BENCH_ENV) LOG_LEVEL=WARNING $(PY) benchmarks/fhir_export.py > benchmarks/output/fhir_export.json
 	uptime >> benchmarks/output/load.txt
 	$(BENCH_ENV) $(PY) benchmarks/report.py
 

@@ -8,6 +8,9 @@ from fhir.params import MAX_COUNT
 from fhir.registry import RESOURCES, ServedResource
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+# The Bulk Data Access IG's canonical URLs (fhir.bulk).
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
+
 # When this statement's content last changed in a way a client cares about.
 STATEMENT_DATE = "2026-11-30"
 
@@ -19,6 +22,7 @@ def capability_statement(base_url: str) -> CapabilityStatement:
         kind="instance",
         software={"name": "ketamine-clinic", "version": version("ketamine-clinic")},
         implementation={"description": "Ketamine clinic FHIR R4 API (read-only)", "url": base_url},
+        instantiates=[BULK_DATA + "CapabilityStatement/bulk-data"],
         fhirVersion="4.0.1",
         format=["json"],
         rest=[
@@ -33,6 +37,7 @@ def capability_statement(base_url: str) -> CapabilityStatement:
                 ),
                 "security": _security(base_url),
                 "resource": [_resource(served) for served in RESOURCES],
+                "operation": [_operation("export", "export")],
             }
         ],
     )
@@ -74,8 +79,14 @@ def _resource(served: ServedResource) -> dict[str, object]:
             for p in served.parameters
         ],
     }
+    if served.type == "Patient":
+        entry["operation"] = [_operation("export", "patient-export")]
     if served.profile:
         entry["supportedProfile"] = [served.profile]
     if not served.parameters:
         del entry["searchParam"]
     return entry
+
+
+def _operation(name: str, definition: str) -> dict[str, str]:
+    return {"name": name, "definition": f"{BULK_DATA}OperationDefinition/{definition}"}

@@ -78,3 +78,7 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.client}"
+
+
+# The bulk export's rows live with their code (fhir/bulk/), in this app.
+from fhir.bulk.models import ExportFile, ExportJob  # noqa: E402, F401

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from fhir import views
+from fhir.bulk import views as bulk_views
 from fhir.clients import views as client_views
 from fhir.registry import RESOURCES
 
@@ -23,6 +24,15 @@ urlpatterns = [
         "Patient/<str:resource_id>/$everything",
         views.patient_everything_view,
         name="Patient-everything",
+    ),
+    # Bulk Data Access (fhir.bulk): kick-off, status and manifest, files.
+    path("$export", bulk_views.system_export, name="export"),
+    path("Patient/$export", bulk_views.patient_export, name="Patient-export"),
+    path("$export-status/<uuid:job_id>", bulk_views.export_status, name="export-status"),
+    path(
+        "$export-file/<uuid:job_id>/<str:file_name>",
+        bulk_views.export_file,
+        name="export-file",
     ),
 ]
 for served in RESOURCES:

@@ -176,7 +176,27 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "fhir:Patient-everything": {"coordinator", "nurse", "psychiatrist", "therapist"},
     # The patient's own record as a FHIR file, from the portal (themselves only).
     "my_record_download": PATIENTS,
+    # Bulk export (tests/fhir/test_bulk_export.py): every staff role kicks off the types
+    # it reads (the admin: the directory only), a patient-level export needs a patient
+    # type; a status or file URL answers its requester only (a nurse's here), 404 anyone.
+    "fhir:export": STAFF,
+    "fhir:Patient-export": {"coordinator", "nurse", "psychiatrist", "therapist"},
+    "fhir:export-status": {"nurse"},
+    "fhir:export-file": {"nurse"},
 }
+# A kick-off is asynchronous: it needs `Prefer: respond-async` and answers 202.
+BULK_KICKOFFS = {"fhir:export", "fhir:Patient-export"}
+
+
+def headers_for(name: str) -> dict[str, str]:
+    return {"Prefer": "respond-async"} if name in BULK_KICKOFFS else {}
+
+
+def read_through(response) -> None:
+    """Read a streamed file to its end: the test client then closes it (a server closes
+    it when the response is sent)."""
+    if response.streaming:
+        b"".join(response.streaming_content)
 
 
 def test_every_url_pattern_declares_an_access_rule() -> None:
@@ -323,6 +343,29 @@ def _fhir_read(name: str, personas) -> str:
     return reverse(name, args=[resource_id])
 
 
+def _nurses_export(name: str, personas) -> str:
+    """A finished export of the nurse's: its status URL, or its one file's."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from fhir.bulk.models import ExportFile, ExportJob
+
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        level="system", user=personas.nurse, request_url="http://testserver/fhir/r4/$export",
+        types="Patient", status="completed", counts={"Patient": 1}, patient_count=1,
+        created_at=now, finished_at=now, expires_at=now + dt.timedelta(hours=24),
+    )  # fmt: skip
+    exported = ExportFile(job=job, resource_type="Patient", part=1, count=1)
+    line = f'{{"resourceType":"Patient","id":"{personas.patient_a.pk}"}}\n'
+    exported.file.save(f"fhir-export/{job.public_id}-Patient-1.ndjson", ContentFile(line))
+    if name == "fhir:export-status":
+        return reverse(name, args=[job.public_id])
+    return reverse(name, args=[job.public_id, exported.name])
+
+
 def _url(name: str, personas) -> str:
     from django.utils import timezone
 
@@ -390,6 +433,8 @@ def _url(name: str, personas) -> str:
         return _fhir_read(name, personas)
     if name == "fhir:Patient-everything":
         return reverse(name, args=[patient_id])
+    if name in ("fhir:export-status", "fhir:export-file"):
+        return _nurses_export(name, personas)
     if name == "reminder_retry":
         return reverse(name, args=[1])
     if name == "note_new":
@@ -439,9 +484,11 @@ def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, cl
     for persona, user in personas.everyone.items():
         client.logout()
         sign_in(client, user)
-        response = client.get(url)
+        response = client.get(url, headers=headers_for(url_name))
         if persona in allowed:
-            assert response.status_code in (200, 302, 405), (persona, url, response.status_code)
+            ok = (202,) if url_name in BULK_KICKOFFS else (200, 302, 405)
+            assert response.status_code in ok, (persona, url, response.status_code)
+            read_through(response)
             if response.status_code == 302:
                 assert "/login/" not in response["Location"], (persona, url)
         else:

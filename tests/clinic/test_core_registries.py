@@ -55,8 +55,9 @@ def test_the_periodic_tasks_are_the_same_set_with_the_same_intervals() -> None:
             "controlled.expire_report_files",
             (("hour", "3"), ("minute", "40")),
         ),
+        ("Delete expired FHIR exports", "fhir.expire_exports", (("minute", "41"),)),
     }
-    assert len(PERIODIC_TASKS) == 7
+    assert len(PERIODIC_TASKS) == 8
 
 
 def test_the_chart_buttons_come_in_the_order_the_chart_always_showed() -> None:

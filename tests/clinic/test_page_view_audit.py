@@ -11,8 +11,11 @@ import pytest
 
 from clinic.access import rule_of, views_by_name
 from clinic.models import AuditEvent
-from tests.clinic.test_access_matrix import PUBLIC, ROLE_MATRIX, _url
+from tests.clinic.test_access_matrix import PUBLIC, ROLE_MATRIX, _url, read_through
 
+# The bulk export (fhir.bulk): a kick-off writes an `export` row (202: no page), the
+# status URL shows no record (the manifest lists files), each file is a `download`.
+BULK_EXPORT = {"fhir:export", "fhir:Patient-export", "fhir:export-status", "fhir:export-file"}
 # url name -> what one allowed GET writes for the personas who may open it. A page not
 # listed shows no patient record: it writes no `view` row.
 VIEW = "view"
@@ -90,7 +93,7 @@ PATIENT_DATA_PAGES: dict[str, str | tuple[str, set[str]]] = {
     **{
         name: VIEW
         for name, who in ROLE_MATRIX.items()
-        if name.startswith("fhir:") and who != PUBLIC
+        if name.startswith("fhir:") and who != PUBLIC and name not in BULK_EXPORT
     },
 }
 # A document's status, polled every few seconds while it renders, writes no row: the list
@@ -110,12 +113,16 @@ DOWNLOADS = {
     "report_download": "export",
     "my_sessions_ics": "export",
     "my_record_download": DOWNLOAD,
+    "fhir:export": "export",
+    "fhir:Patient-export": "export",
+    "fhir:export-file": DOWNLOAD,
 }
 
 
 def _rows_during(client, url: str) -> tuple[int, list[AuditEvent]]:
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client.get(url)
+    read_through(response)
     return response.status_code, list(AuditEvent.objects.filter(id__gt=last).order_by("id"))
 
 

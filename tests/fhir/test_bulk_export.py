@@ -1,0 +1,492 @@
+"""Bulk Data Access (fhir.md §2): kick-off, status, manifest and files, for API clients
+(bearer tokens, scopes, patient- and location-restricted) and staff (session), within
+exactly what each may read; expiry, cancellation and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+from django.utils import timezone
+
+from clinic.choices import AuditAction
+from clinic.models import AuditEvent
+from fhir.bulk.models import ExportFile, ExportJob, ExportStatus
+from fhir.bulk.services import exports_expire
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from tests.factories import (
+    AccessTokenFactory,
+    ApiClientFactory,
+    MeasureResultFactory,
+    PatientFactory,
+    VitalReadingFactory,
+)
+from tests.fhir.conftest import add_session
+
+ASYNC = {"Prefer": "respond-async"}
+_tokens = iter(range(1_000_000))
+
+
+class Requester:
+    """Speaks to the export URLs as one API client (bearer) or one staff login."""
+
+    def __init__(self, client: Client, token: str | None = None) -> None:
+        self.client, self.token = client, token
+
+    def _headers(self, headers: dict[str, str]) -> dict[str, str]:
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}", **headers}
+        return headers
+
+    def get(self, url: str, **headers: str) -> Any:
+        if not url.startswith("http"):
+            url = f"/fhir/r4/{url}"
+        return self.client.get(url, headers=self._headers(headers))
+
+    def delete(self, url: str) -> Any:
+        return self.client.delete(url, headers=self._headers({}))
+
+    def kick_off(self, query: str = "", *, level: str = "$export", **headers: str) -> Any:
+        return self.get(f"{level}{query}", **{**ASYNC, **headers})
+
+    def export(self, query: str = "", *, level: str = "$export", django_capture=None) -> dict:
+        """Kick off, run the task, poll once: the manifest."""
+        with django_capture(execute=True):
+            started = self.kick_off(query, level=level)
+        assert started.status_code == 202, started.content
+        done = self.get(started["Content-Location"])
+        assert done.status_code == 200, done.content
+        assert done["Content-Type"] == "application/json"
+        return done.json()
+
+    def lines(self, manifest: dict, resource_type: str) -> list[dict]:
+        found = []
+        for output in manifest["output"]:
+            if output["type"] != resource_type:
+                continue
+            response = self.get(output["url"])
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/fhir+ndjson"
+            # Read to the end: the test client then closes the file.
+            text = b"".join(response.streaming_content).decode()
+            lines = [json.loads(line) for line in text.splitlines()]
+            assert len(lines) == output["count"]
+            found += lines
+        return found
+
+
+def api_client(scopes: str = "system/*.read", **fields: Any) -> Requester:
+    registered = ApiClientFactory(scopes=scopes, **fields)
+    raw = f"bulk-token-{next(_tokens)}"
+    AccessTokenFactory(client=registered, raw=raw, scopes=scopes)
+    return Requester(Client(), raw)
+
+
+def staff(user: Any) -> Requester:
+    from tests.conftest import sign_in
+
+    return Requester(sign_in(Client(), user))
+
+
+def _diagnostics(response: Any) -> str:
+    return OperationOutcome.model_validate_json(response.content).issue[0].diagnostics
+
+
+def _patient_refs(lines: list[dict]) -> set[str]:
+    refs = set()
+    for line in lines:
+        subject = line.get("subject") or line.get("patient") or {}
+        refs.add(subject.get("reference"))
+    return refs
+
+
+@pytest.fixture
+def clinic(personas: Any, record: Any) -> Any:
+    """patient_a's record (a session, a reading, a dose, a PHQ-9) and patient_b's
+    session and reading at another location."""
+    other = add_session(personas.patient_b, personas.nurse)
+    VitalReadingFactory(session=other, recorded_by=personas.nurse)
+    return personas
+
+
+def test_a_system_export_writes_every_readable_resource_as_valid_ndjson(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    reader = api_client()
+
+    manifest = reader.export(django_capture=django_capture_on_commit_callbacks)
+
+    assert manifest["requiresAccessToken"] is True
+    assert manifest["error"] == []
+    assert manifest["request"].endswith("/fhir/r4/$export")
+    types = {output["type"] for output in manifest["output"]}
+    assert {"Patient", "Observation", "Encounter", "MedicationAdministration"} <= types
+    assert {"Practitioner", "Location", "Organization", "Questionnaire"} <= types
+    for output in manifest["output"]:
+        for line in reader.lines(manifest, output["type"]):
+            parsed = get_fhir_model_class(line["resourceType"]).model_validate(line)
+            assert parsed.get_resource_type() == output["type"]
+    patients = reader.lines(manifest, "Patient")
+    assert {p["id"] for p in patients} == {
+        str(clinic.patient_a.pk),
+        str(clinic.patient_b.pk),
+    }
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.COMPLETED
+    assert job.patient_count == 2
+    assert job.counts["Patient"] == 2
+    assert job.expires_at - job.finished_at == dt.timedelta(hours=24)
+
+
+def test_files_split_into_parts_and_counts_match(
+    clinic, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.FHIR_EXPORT_RESOURCES_PER_FILE = 3
+    reader = api_client()
+
+    manifest = reader.export(
+        "?_type=Observation", django_capture=django_capture_on_commit_callbacks
+    )
+
+    outputs = manifest["output"]
+    assert {output["type"] for output in outputs} == {"Observation"}
+    assert len(outputs) > 1 and all(output["count"] <= 3 for output in outputs)
+    lines = reader.lines(manifest, "Observation")
+    assert len(lines) == sum(output["count"] for output in outputs)
+    assert len({line["id"] for line in lines}) == len(lines)  # no line twice
+    assert ExportJob.objects.get().counts == {"Observation": len(lines)}
+
+
+def test_a_patient_restricted_client_exports_only_its_patient(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    reader = api_client(patient=clinic.patient_a)
+
+    manifest = reader.export(
+        level="Patient/$export", django_capture=django_capture_on_commit_callbacks
+    )
+
+    types = {output["type"] for output in manifest["output"]}
+    assert "Practitioner" not in types  # a patient-level export: the compartment only
+    assert [p["id"] for p in reader.lines(manifest, "Patient")] == [str(clinic.patient_a.pk)]
+    observations = reader.lines(manifest, "Observation")
+    assert observations
+    assert _patient_refs(observations) == {f"Patient/{clinic.patient_a.pk}"}
+    assert _patient_refs(reader.lines(manifest, "Encounter")) == {f"Patient/{clinic.patient_a.pk}"}
+
+
+def test_a_client_without_a_types_scope_cannot_ask_for_it(clinic) -> None:
+    reader = api_client("system/Patient.read")
+
+    asked = reader.kick_off("?_type=Observation")
+    unknown = reader.kick_off("?_type=Spaceship")
+
+    assert asked.status_code == 403
+    assert "Observation" in _diagnostics(asked)
+    assert unknown.status_code == 400
+    assert ExportJob.objects.count() == 0
+
+
+def test_a_client_exports_only_its_scopes_types(clinic, django_capture_on_commit_callbacks) -> None:
+    reader = api_client("system/Patient.read system/Location.read")
+
+    manifest = reader.export(django_capture=django_capture_on_commit_callbacks)
+
+    assert {output["type"] for output in manifest["output"]} == {"Patient", "Location"}
+
+
+def test_since_exports_only_what_changed_after(clinic, django_capture_on_commit_callbacks) -> None:
+    cut = timezone.now()
+    later = MeasureResultFactory(patient=clinic.patient_a, taken_at=cut + dt.timedelta(minutes=5))
+    since = cut.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    reader = api_client()
+
+    manifest = reader.export(
+        f"?_type=QuestionnaireResponse,Observation&_since={since}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+
+    responses = reader.lines(manifest, "QuestionnaireResponse")
+    assert [line["id"] for line in responses] == [str(later.pk)]
+    assert [line["id"] for line in reader.lines(manifest, "Observation")] == [f"sv-{later.pk}"]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "expected"),
+    [
+        ("", {"Prefer": ""}, "respond-async"),
+        ("?_outputFormat=text/csv", ASYNC, "_outputFormat"),
+        ("?_since=yesterday", ASYNC, "_since"),
+        ("?_since=2026-13-45T00:00:00Z", ASYNC, "_since"),
+        ("?_since=2026-01-01T00:00:00", ASYNC, "_since"),
+        ("?_typeFilter=Patient%3Factive%3Dtrue", ASYNC, "_typeFilter"),
+        ("?_type=Patient,Spaceship", ASYNC, "Spaceship"),
+    ],
+)
+def test_bad_kick_offs_are_400_in_words(clinic, query, headers, expected) -> None:
+    reader = api_client()
+
+    response = reader.get(f"$export{query}", **headers)
+
+    assert response.status_code == 400
+    assert expected in _diagnostics(response)
+    assert ExportJob.objects.count() == 0
+
+
+def test_a_patient_level_export_refuses_a_directory_type(clinic) -> None:
+    response = api_client().kick_off("?_type=Practitioner", level="Patient/$export")
+
+    assert response.status_code == 400
+    assert "patient-level" in _diagnostics(response)
+
+
+@pytest.mark.parametrize(
+    "output_format", ["application/fhir+ndjson", "application/ndjson", "ndjson"]
+)
+def test_the_ndjson_output_formats_are_accepted(clinic, output_format) -> None:
+    from urllib.parse import quote
+
+    response = api_client().kick_off(f"?_outputFormat={quote(output_format)}&_type=Patient")
+
+    assert response.status_code == 202
+
+
+def test_while_running_the_status_says_how_far_and_a_second_kick_off_waits(clinic) -> None:
+    reader = api_client()
+
+    started = reader.kick_off()  # the task runs once the kick-off commits: not here
+    status = reader.get(started["Content-Location"])
+    again = reader.kick_off()
+
+    assert status.status_code == 202
+    assert status["X-Progress"] == "queued"
+    assert int(status["Retry-After"]) > 0
+    assert again.status_code == 429
+    assert again["Content-Location"] == started["Content-Location"]
+    ExportJob.objects.update(status=ExportStatus.RUNNING, progress="Observation 40%")
+    assert reader.get(started["Content-Location"])["X-Progress"] == "Observation 40%"
+
+
+def test_another_requester_gets_404_for_the_status_and_files(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    owner = api_client()
+    manifest_url = None
+    with django_capture_on_commit_callbacks(execute=True):
+        manifest_url = owner.kick_off("?_type=Patient")["Content-Location"]
+    file_url = owner.get(manifest_url).json()["output"][0]["url"]
+
+    for stranger in (api_client(), staff(clinic.nurse)):
+        assert stranger.get(manifest_url).status_code == 404
+        assert stranger.get(file_url).status_code == 404
+        assert stranger.delete(manifest_url).status_code == 404
+    assert Requester(Client()).get(file_url).status_code == 401
+    downloaded = owner.get(file_url)
+    assert downloaded.status_code == 200
+    assert b"".join(downloaded.streaming_content).count(b"\n") == 2
+
+
+def test_delete_cancels_the_export_and_removes_its_files(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    reader = api_client()
+    with django_capture_on_commit_callbacks(execute=True):
+        status_url = reader.kick_off()["Content-Location"]
+    names = [exported.file.name for exported in ExportFile.objects.all()]
+    assert names and all(default_storage.exists(name) for name in names)
+
+    deleted = reader.delete(status_url)
+
+    assert deleted.status_code == 202
+    assert reader.get(status_url).status_code == 404
+    assert not any(default_storage.exists(name) for name in names)
+    assert reader.kick_off().status_code == 202  # free to start another
+
+
+def test_a_cancelled_running_export_stops(clinic, monkeypatch) -> None:
+    from fhir.bulk import services, writer
+
+    reader = api_client()
+    status_url = reader.kick_off()["Content-Location"]
+    job = ExportJob.objects.get()
+    real = writer.write_type
+
+    def cancel_midway(*args: Any) -> None:
+        real(*args)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.CANCELLED)
+
+    monkeypatch.setattr(services, "write_type", cancel_midway)
+    services.export_run(job.pk)
+
+    assert ExportFile.objects.count() == 0
+    assert ExportJob.objects.get().status == ExportStatus.CANCELLED
+    assert reader.get(status_url).status_code == 404
+
+
+def test_an_expired_export_is_410_and_the_beat_task_deletes_its_files(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    reader = api_client()
+    manifest = reader.export("?_type=Patient", django_capture=django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    status_url = f"$export-status/{job.public_id}"
+    name = ExportFile.objects.get().file.name
+    ExportJob.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+
+    assert reader.get(status_url).status_code == 410
+    assert reader.get(manifest["output"][0]["url"]).status_code == 410
+    assert exports_expire() == 1
+    assert not default_storage.exists(name)
+    assert ExportJob.objects.get().status == ExportStatus.EXPIRED
+    assert reader.get(status_url).status_code == 410
+
+
+def test_an_export_whose_worker_was_lost_fails_so_another_can_start(clinic) -> None:
+    reader = api_client()
+    status_url = reader.kick_off()["Content-Location"]
+    ExportJob.objects.update(
+        status=ExportStatus.RUNNING, created_at=timezone.now() - dt.timedelta(hours=5)
+    )
+
+    exports_expire()
+
+    assert reader.get(status_url).status_code == 500
+    assert "worker was lost" in _diagnostics(reader.get(status_url))
+    assert reader.kick_off().status_code == 202
+
+
+def test_staff_export_what_their_role_reads(clinic, django_capture_on_commit_callbacks) -> None:
+    coordinator = staff(clinic.coordinator).export(
+        django_capture=django_capture_on_commit_callbacks
+    )
+    admin = staff(clinic.admin).export(django_capture=django_capture_on_commit_callbacks)
+
+    coordinator_types = {output["type"] for output in coordinator["output"]}
+    assert "Patient" in coordinator_types
+    assert not coordinator_types & {"Observation", "Encounter", "MedicationAdministration"}
+    assert {output["type"] for output in admin["output"]} <= {
+        "Practitioner", "Location", "Organization", "Questionnaire",
+    }  # fmt: skip
+    assert staff(clinic.admin).kick_off(level="Patient/$export").status_code == 403
+    assert staff(clinic.coordinator).kick_off("?_type=Observation").status_code == 403
+
+
+def test_a_therapist_exports_only_their_caseload(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    PatientFactory()  # nobody's patient
+    therapist = staff(clinic.therapist)
+
+    manifest = therapist.export(
+        level="Patient/$export", django_capture=django_capture_on_commit_callbacks
+    )
+
+    assert [p["id"] for p in therapist.lines(manifest, "Patient")] == [str(clinic.patient_a.pk)]
+    assert _patient_refs(therapist.lines(manifest, "Observation")) == {
+        f"Patient/{clinic.patient_a.pk}"
+    }
+
+
+def test_a_patient_login_may_not_export(clinic) -> None:
+    response = staff(clinic.patient_a.user).kick_off()
+
+    assert response.status_code == 403
+    assert ExportJob.objects.count() == 0
+
+
+def test_a_sessions_delete_needs_its_csrf_token(clinic) -> None:
+    from tests.conftest import sign_in
+
+    browser = sign_in(Client(enforce_csrf_checks=True), clinic.nurse)
+    status_url = browser.get("/fhir/r4/$export?_type=Patient", headers=ASYNC)["Content-Location"]
+
+    assert browser.delete(status_url).status_code == 403
+    assert ExportJob.objects.get().status == ExportStatus.QUEUED
+
+
+def test_the_export_is_audited_who_what_how_many(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    reader = api_client()
+    name = f"api-client:{ExportJob._meta.get_field('client').related_model.objects.get().name}"
+
+    manifest = reader.export(
+        "?_type=Patient,Observation", django_capture=django_capture_on_commit_callbacks
+    )
+    reader.lines(manifest, "Patient")
+
+    rows = AuditEvent.objects.filter(username=name)
+    exports = rows.filter(action=AuditAction.EXPORT, patient_id__isnull=True)
+    job = ExportJob.objects.get()
+    assert [row.object_id for row in exports.order_by("pk")] == [
+        f"{job.pk} system started: Patient Observation",
+        f"{job.pk} done: 14 resources, 2 patients",
+    ]
+    per_patient = rows.filter(action=AuditAction.EXPORT, patient_id__isnull=False)
+    assert sorted(per_patient.values_list("patient_id", "object_id")) == sorted(
+        [(clinic.patient_a.pk, str(job.pk)), (clinic.patient_b.pk, str(job.pk))]
+    )
+    downloads = rows.filter(action=AuditAction.DOWNLOAD, object_type="fhir.export.file")
+    assert downloads.count() == 1
+
+
+def test_a_client_revoked_before_its_export_runs_gets_an_error(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    from fhir.bulk.services import export_run
+    from fhir.models import ApiClient
+
+    reader = api_client()
+    status_url = reader.kick_off()["Content-Location"]
+    ApiClient.objects.update(revoked_at=timezone.now())
+    export_run(ExportJob.objects.get().pk)
+
+    assert ExportJob.objects.get().status == ExportStatus.FAILED
+    assert reader.get(status_url).status_code == 401  # its token no longer works
+
+
+def test_a_type_withdrawn_before_the_export_runs_is_not_exported(clinic) -> None:
+    from fhir.bulk.services import export_run
+    from fhir.models import ApiClient
+
+    reader = api_client("system/Patient.read system/Observation.read")
+    status_url = reader.kick_off()["Content-Location"]
+    ApiClient.objects.update(scopes="system/Patient.read")
+    export_run(ExportJob.objects.get().pk)
+
+    assert ExportFile.objects.count() == 0
+    polled = reader.get(status_url)
+    assert polled.status_code == 500
+    assert "no longer read Observation" in _diagnostics(polled)
+
+
+def test_the_tasks_are_registered_and_expiry_runs_hourly(db: None) -> None:
+    from clinic.celery import app
+    from clinic.schedules import PERIODIC_TASKS
+
+    assert {"fhir.run_export", "fhir.expire_exports"} <= set(app.tasks)
+    assert any(p.task == "fhir.expire_exports" for p in PERIODIC_TASKS)
+
+
+def test_the_capability_statement_lists_the_export_operations(db: None) -> None:
+    statement = Client().get("/fhir/r4/metadata").json()
+
+    rest = statement["rest"][0]
+    assert rest["operation"] == [
+        {
+            "name": "export",
+            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+        }
+    ]
+    patient = next(r for r in rest["resource"] if r["type"] == "Patient")
+    assert patient["operation"] == [
+        {
+            "name": "export",
+            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+        }
+    ]
