@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from clinic.fields import ClinicDateField
 from clinic.models import Location, User
 from controlled.choices import BusinessTime, DestructionReason
 from controlled.models import Lot
@@ -171,14 +172,13 @@ class DestructionForm(forms.Form):
 class ReportForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label=None)
     report = forms.ChoiceField(choices=[(code, r.title) for code, r in REPORTS.items()])
-    start = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a date, e.g. 2026-11-01."},
-    )  # fmt: skip
-    end = forms.DateField(
-        label="To", widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a date, e.g. 2026-11-30."},
-    )  # fmt: skip
+    # Between 1900 and 2100 (ClinicDateField): a period ending 9999-12-31 would overflow.
+    start = ClinicDateField(
+        label="From", error_messages={"invalid": "Enter a date, e.g. 2026-11-01."}
+    )
+    end = ClinicDateField(
+        label="To", error_messages={"invalid": "Enter a date, e.g. 2026-11-30."}
+    )
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -56,6 +57,16 @@ def _wrong_verb(method: str) -> HttpResponse:
     response = outcome(405, message)
     response["Allow"] = method
     return response
+
+
+def _unreadable_body(request: HttpRequest) -> HttpResponse | None:
+    """A POST body over Django's limits (DATA_UPLOAD_MAX_MEMORY_SIZE, ..._NUMBER_FIELDS):
+    parsed here, so the refusal is an OperationOutcome rather than the site's HTML page."""
+    try:
+        request.POST  # noqa: B018  (parsed once; the search reads it again below)
+    except (RequestDataTooBig, TooManyFieldsSent):
+        return outcome(400, "The search's body is too large: send fewer and shorter parameters.")
+    return None
 
 
 def _csrf_refused(request: HttpRequest) -> HttpResponse | None:
@@ -92,6 +103,8 @@ def api_permits(
                 return outcome(403, f"You may not read {resource} resources.")
             if request.method != method:
                 return _wrong_verb(method)
+            if method == "POST" and (refused := _unreadable_body(request)) is not None:
+                return refused
             if method == "POST" and bearer_token(request) is None:
                 refused = _csrf_refused(request)
                 if refused is not None:

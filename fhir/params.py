@@ -29,6 +29,10 @@ _SUPPORTED_PREFIXES = frozenset({"eq", "gt", "lt", "ge", "le"})
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # A row id the database can hold (a bigint): more digits can name no row.
 _ROW_ID = re.compile(r"^[0-9]{1,18}$")
+# The longest search value (a name, an identifier, a date, a cursor token) any search needs;
+# longer is refused before the database (a 100,000-character LIKE pattern is too complex
+# for SQLite and a waste of PostgreSQL's time).
+MAX_VALUE = 512
 # Control characters (a NUL byte cannot even be sent to PostgreSQL): refused in any value.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Dates a search may name: any clinical date, with room for a time zone on either side.
@@ -80,6 +84,9 @@ def parse_search(query: QueryDict, supported: frozenset[str], *, lenient: bool) 
         if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
             shown = name if not _CONTROL.search(name) else "A parameter"
             raise BadSearch(f"'{shown}' holds a control character; send plain text.", shown)
+        if len(name) > MAX_VALUE or any(len(value) > MAX_VALUE for value in values):
+            shown = name if len(name) <= MAX_VALUE else "A parameter"
+            raise BadSearch(f"'{shown}' is too long: at most {MAX_VALUE} characters.", shown)
         if name in RESULT_PARAMETERS:
             continue
         if name not in supported:

@@ -1,10 +1,14 @@
 """Report files (long reports made by a worker): the user's recent ones at a location,
 and one file looked up for its download, scoped to the locations whose reports the user
-reads (`work_locations`): another location's file is `NotVisible`, the same 404 as one
-that does not exist (or has expired)."""
+reads (`work_locations`) and to the user who asked for it (a report names patients:
+each reader asks for their own, and the file is stamped with its requester): another
+location's or another user's file is `NotVisible`, the same 404 as one that does not
+exist or has expired (expired files are gone from the list and the download at once,
+before the daily task deletes them)."""
 
 from __future__ import annotations
 
+from clinic import clock
 from clinic.context import note_subject
 from clinic.models import Location, User
 from clinic.policy import NotVisible
@@ -21,7 +25,10 @@ def recent_report_files(user: User, location: Location | None) -> list[ReportFil
         return []
     return list(
         ReportFile.objects.filter(
-            requested_by=user, location=location, location__in=work_locations(user)
+            requested_by=user,
+            location=location,
+            location__in=work_locations(user),
+            expires_at__gt=clock.now(),
         )
         .select_related("location")
         .order_by("-created_at", "-pk")[:RECENT_FILES]
@@ -32,7 +39,12 @@ def report_file_for_user(user: User, report_file_id: int) -> ReportFile:
     """One report file of a location whose reports the user reads, noted as the
     download's subject."""
     found = (
-        ReportFile.objects.filter(pk=report_file_id, location__in=work_locations(user))
+        ReportFile.objects.filter(
+            pk=report_file_id,
+            requested_by=user,
+            location__in=work_locations(user),
+            expires_at__gt=clock.now(),
+        )
         .select_related("location")
         .first()
     )

@@ -180,10 +180,10 @@ def test_the_download_is_for_readers_of_that_locations_reports_and_audited(login
         "action", "object_type", "object_id", "user_id"))  # fmt: skip
     assert rows == [(AuditAction.DOWNLOAD, "controlled.reportfile", str(made.pk), lead.pk)]
 
-    # A psychiatrist working at the same location reads its reports too.
+    # A psychiatrist working at the same location reads its reports, but asks for their
+    # own: another user's file (it names patients, stamped with its requester) is a 404.
     doctor = person(Role.PSYCHIATRIST, made.location)
-    response = login(doctor).get(url)
-    assert response.status_code == 200
+    assert login(doctor).get(url).status_code == 404
 
     # A manager of another location: 404 and a denied row, no download row.
     elsewhere = login(manager(LocationFactory(name="Harbor Point", dea_number="FH7654329")))
@@ -260,3 +260,20 @@ def test_expired_files_are_deleted_with_their_stored_file_and_stuck_ones_fail() 
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "no worker finished it" in stuck.error
     assert ReportFile.objects.get(pk=fresh.pk).status == "queued"
+
+
+def test_an_expired_file_is_gone_from_the_list_and_the_download_at_once(login) -> None:
+    """Before the daily task deletes it, a file past its 7 days is neither listed nor
+    served."""
+    made = ReportFileFactory()
+    lead = made.requested_by
+    lead.locations.add(made.location)
+    client = login(lead)
+    url = reverse("report_file_download", args=[made.pk])
+    assert client.get(url).status_code == 200
+
+    ReportFile.objects.filter(pk=made.pk).update(expires_at=clock.now() - dt.timedelta(days=3))
+
+    assert client.get(url).status_code == 404
+    page = client.get(reverse("controlled_reports"), {"location": made.location_id})
+    assert url not in page.content.decode()

@@ -134,6 +134,12 @@ def test_a_bad_range_is_refused_next_to_the_field_and_writes_no_export(login) ->
     assert "The end is before the start." in response.content.decode()
     response = _download(client, "receipts", "csv", location=str(lot.location_id), end="soon")
     assert "Enter a date" in response.content.decode()
+    response = _download(
+        client, "balances", "pdf", location=str(lot.location_id), start="9999-01-01",
+        end="9999-12-31",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Enter a date between 1900 and 2100." in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 

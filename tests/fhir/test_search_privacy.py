@@ -198,3 +198,24 @@ def test_the_access_log_records_the_path_never_the_query_or_referrer(db: None) -
 
     assert '"GET /fhir/r4/Patient HTTP/1.1" 200' in line
     assert "Wren" not in line and "1971" not in line
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"name": "M" * 100_000}, "'name' is too long: at most 512 characters."),
+        ({f"p{n}": "x" for n in range(2_000)}, "The search's body is too large"),
+        ({"name": "W" * 3_000_000}, "The search's body is too large"),
+    ],
+    ids=["long value", "too many fields", "over the size limit"],
+)
+def test_an_oversized_posted_search_is_a_400_outcome(personas, body, says) -> None:
+    """A value the database should never see, or a body past Django's limits: a 400
+    OperationOutcome saying why, not an error page."""
+    AccessTokenFactory(raw="posting", client=ApiClientFactory())
+
+    response = Client().post(SEARCH, body, headers={"Authorization": "Bearer posting"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert says in _outcome(response).issue[0].diagnostics

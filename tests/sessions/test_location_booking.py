@@ -143,3 +143,31 @@ def test_booster_and_reschedule_offer_one_locations_chairs(
     moving = client.get(reverse("appointment_reschedule", args=[booked.pk]))
     assert _offered(moving.context["form"].fields["chair"]) == {"Chair 1", "Chair 2"}
     assert "where the session is booked" in moving.content.decode()
+
+
+def test_no_session_is_booked_where_the_registration_will_have_expired(
+    clinic_ready, harbor, login, personas
+) -> None:
+    """A session on a day the location could not dose (its DEA registration expired by
+    then) is refused at booking, next to its row — not at check-in after the patient
+    travelled. The day before the expiry still books."""
+    location, harbor_chairs = harbor
+    day = next_monday() + dt.timedelta(days=7)
+    location.dea_expires_on = day + dt.timedelta(days=1)
+    location.save(update_fields=["dea_expires_on"])
+
+    def row(offset: int) -> BookingRow:
+        start = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(10))
+        return BookingRow(
+            start=timezone.make_aware(start),
+            end=timezone.make_aware(start + dt.timedelta(hours=2)),
+            chair_id=harbor_chairs[0].pk,
+        )
+
+    problems = booking_problems([row(1), row(3)], personas.patient_a.pk, set())
+
+    assert list(problems) == [1]
+    assert problems[1].startswith(
+        "No session can be booked at Harbor Point: its DEA registration FH7654329 expired on"
+    )
+    assert "(Admin → Locations) first." in problems[1]

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clinic import clock
 from clinic.hours import closed_days, weekly_hours
-from clinic.models import Chair, ClinicSettings, Patient
+from clinic.models import Chair, ClinicSettings, Location, Patient
 from clinic.selectors import clinic_settings
 from sessions.models import Appointment, AppointmentStatus
 from sessions.scheduling import slot_problem
@@ -84,6 +84,7 @@ def booking_problems(rows: list[BookingRow], patient_id: int, ignore: set[int]) 
     for index, row in enumerate(rows):
         problem = (
             calendar.slot_problem(row)
+            or calendar.registration_problem(row)
             or calendar.other_location(rows, index)
             or _clash(row, patient_id, ignore, calendar)
             or _overlaps_earlier_row(rows, index)
@@ -114,6 +115,7 @@ class _Calendar:
         self.chair_places = {pk: place for pk, _name, *place in chairs}
         places = {place[0] for place in self.chair_places.values()}
         self.opening_hours = weekly_hours(places)
+        self.locations = Location.objects.in_bulk(places)
         days = [
             timezone.localdate(row.start, self._zone(row))
             for row in rows
@@ -142,6 +144,23 @@ class _Calendar:
             opening_hours=self.opening_hours[location_id],
             closures=self.closures.get(location_id, {}),
             place=name,
+        )
+
+    def registration_problem(self, row: BookingRow) -> str | None:
+        """No session is booked where it could not be dosed on its day: a location whose
+        DEA registration is missing, lacks Schedule 3N or has expired by then (the
+        patient would travel and be turned away at check-in)."""
+        place = self.chair_places.get(row.chair_id)
+        if place is None:
+            return None
+        location = self.locations[place[0]]
+        problem = location.dea_problem(timezone.localdate(row.start, location.zone))
+        if problem is None:
+            return None
+        return (
+            f"{problem.replace('Dosing is blocked', 'No session can be booked', 1)} "
+            "Book at another location, or have the admin enter the renewed registration "
+            "(Admin → Locations) first."
         )
 
     def nurse_capacity(self, row: BookingRow) -> int:
