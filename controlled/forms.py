@@ -176,9 +176,7 @@ class ReportForm(forms.Form):
     start = ClinicDateField(
         label="From", error_messages={"invalid": "Enter a date, e.g. 2026-11-01."}
     )
-    end = ClinicDateField(
-        label="To", error_messages={"invalid": "Enter a date, e.g. 2026-11-30."}
-    )
+    end = ClinicDateField(label="To", error_messages={"invalid": "Enter a date, e.g. 2026-11-30."})
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
