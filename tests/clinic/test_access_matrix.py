@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.access import rule_of, url_views
+from clinic.models import User
 from tests.factories import (
     AppointmentFactory,
     ChairFactory,
@@ -138,7 +139,7 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "report_download": {"psychiatrist"},  # without a query: back to the reports page
     "report_request": {"psychiatrist"},  # POST only
     "report_files": {"psychiatrist"},  # the list polled while a long report is prepared
-    "report_file_download": {"psychiatrist"},  # a ready file of a location they work at
+    "report_file_download": {"psychiatrist"},  # their own ready file of their location
     "inventory_download": {"psychiatrist"},
     # The controlled-substance record: nurses and psychiatrists read it; only a
     # controlled-substance manager (no persona here) records a receipt.
@@ -306,7 +307,11 @@ CONTROLLED_URLS = {
     "inventory_download": _controlled(
         "inventory_download", lambda: [StockCountFactory(biennial=True).pk]
     ),
-    "report_file_download": _controlled("report_file_download", lambda: [ReportFileFactory().pk]),
+    # A report file is its requester's: the psychiatrist persona (dr.raman) asked for it.
+    "report_file_download": _controlled(
+        "report_file_download",
+        lambda: [ReportFileFactory(requested_by=User.objects.get(username="dr.raman")).pk],
+    ),
 }
 
 
