@@ -8,6 +8,8 @@ before the daily task deletes them)."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from clinic import clock
 from clinic.context import note_subject
 from clinic.models import Location, User
@@ -18,36 +20,27 @@ from controlled.models import ReportFile
 RECENT_FILES = 10
 
 
+def _users_files(user: User) -> QuerySet[ReportFile]:
+    """The files `user` asked for, at locations whose reports they read, not expired."""
+    return ReportFile.objects.filter(
+        requested_by=user, location__in=work_locations(user), expires_at__gt=clock.now()
+    ).select_related("location")
+
+
 def recent_report_files(user: User, location: Location | None) -> list[ReportFile]:
     """The user's latest report files at `location` (pending, ready or failed; expired
     ones are deleted), newest first. One query."""
     if location is None:
         return []
     return list(
-        ReportFile.objects.filter(
-            requested_by=user,
-            location=location,
-            location__in=work_locations(user),
-            expires_at__gt=clock.now(),
-        )
-        .select_related("location")
-        .order_by("-created_at", "-pk")[:RECENT_FILES]
+        _users_files(user).filter(location=location).order_by("-created_at", "-pk")[:RECENT_FILES]
     )
 
 
 def report_file_for_user(user: User, report_file_id: int) -> ReportFile:
     """One report file of a location whose reports the user reads, noted as the
     download's subject."""
-    found = (
-        ReportFile.objects.filter(
-            pk=report_file_id,
-            requested_by=user,
-            location__in=work_locations(user),
-            expires_at__gt=clock.now(),
-        )
-        .select_related("location")
-        .first()
-    )
+    found = _users_files(user).filter(pk=report_file_id).first()
     if found is None:
         raise NotVisible(
             patient_id=None, object_type="controlled.reportfile", object_id=report_file_id
