@@ -162,7 +162,10 @@ def test_one_patient_through_the_whole_program(
     settings.CLINIC_REQUIRE_MFA = False
     settings.SITE_URL = live_server.url
     call_command("seed_demo", verbosity=0)
+    # The clinic and every location on that one clock: the session record reads typed
+    # times on its location's clock.
     ClinicSettings.objects.filter(pk=1).update(time_zone=midday_zone())
+    Location.objects.update(time_zone=midday_zone())
     zone = ClinicSettings.objects.get(pk=1).zone
     directory = screenshot_dir.parent / "journey"
     directory.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,12 @@ from tests.factories.controlled import (
     StockCountFactory,
     TheftLossCaseFactory,
 )
-from tests.factories.fhir import AccessTokenFactory, ApiClientFactory
+from tests.factories.fhir import (
+    AccessTokenFactory,
+    ApiClientFactory,
+    ExportFileFactory,
+    ExportJobFactory,
+)
 from tests.factories.intake import (
     EligibilityDecisionFactory,
     EvaluationBloodPressureFactory,
@@ -158,6 +163,8 @@ FACTORIES: dict[type[models.Model], type] = {
         # fhir
         ApiClientFactory,
         AccessTokenFactory,
+        ExportJobFactory,
+        ExportFileFactory,
     )
 }
 
@@ -185,6 +192,8 @@ __all__ = [
     "DoseRecordFactory",
     "EligibilityDecisionFactory",
     "EvaluationBloodPressureFactory",
+    "ExportFileFactory",
+    "ExportJobFactory",
     "GateOverrideFactory",
     "GroupSessionFactory",
     "InfusionPauseFactory",

@@ -1,4 +1,5 @@
-"""Factories of the FHIR API's rows: API clients (secret "client-secret") and tokens."""
+"""Factories of the FHIR API's rows: API clients (secret "client-secret"), tokens and bulk
+exports with their files."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from clinic.choices import Role
+from fhir.bulk.models import ExportFile, ExportJob, ExportLevel, ExportStatus
 from fhir.models import AccessToken, ApiClient
 from tests.factories.clinic import staff
 
@@ -40,3 +42,37 @@ class AccessTokenFactory(factory.django.DjangoModelFactory):
     scopes = "system/*.read"
     issued_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=15))
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A finished system-level bulk export of an API client, its files kept 24 hours."""
+
+    class Meta:
+        model = ExportJob
+
+    level = ExportLevel.SYSTEM
+    client = factory.SubFactory(ApiClientFactory)
+    scopes = "system/*.read"
+    request_url = "http://testserver/fhir/r4/$export?_type=Patient"
+    types = "Patient"
+    status = ExportStatus.COMPLETED
+    counts = factory.LazyFunction(lambda: {"Patient": 1})
+    patient_count = 1
+    created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=5))
+    finished_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=24))
+
+
+class ExportFileFactory(factory.django.DjangoModelFactory):
+    """One NDJSON part of an export: a single Patient line."""
+
+    class Meta:
+        model = ExportFile
+
+    job = factory.SubFactory(ExportJobFactory)
+    resource_type = "Patient"
+    part = factory.Sequence(lambda n: n + 1)
+    file = factory.django.FileField(
+        filename="Patient-1.ndjson", data=b'{"resourceType": "Patient", "id": "1"}\n'
+    )
+    count = 1
