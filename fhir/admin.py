@@ -1,6 +1,7 @@
 """API clients in the clinic's admin (admin role only): register one (its secret shown
 once), revoke it, give it a new secret. A client's patient is named by record number, so
-the admin never browses a list of patients' names."""
+the admin never browses a list of patients' names. The bulk exports are listed read-only:
+who asked, when, which types, how many resources and patients, and what became of it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from fhir.clients.services import (
     api_client_revoke,
     known_types,
 )
-from fhir.models import ApiClient
+from fhir.models import ApiClient, ExportJob
 
 _REGISTERED = ["name", "scopes", "notes", "location", "rate_per_minute", "expires_at"]
 NOTES_WARNING = (
@@ -150,4 +151,57 @@ def _secret_page(request: HttpRequest, client: ApiClient, secret: str) -> HttpRe
     return TemplateResponse(request, "fhir/admin/client_secret.html", context)
 
 
+class ExportJobAdmin(AdminRoleModelAdmin):
+    """The record of every bulk export (its files are deleted after 24 hours, its row
+    stays): read-only, for the admin's oversight of what left the clinic."""
+
+    list_display = [
+        "created_at",
+        "requester",
+        "level",
+        "types",
+        "status",
+        "resources",
+        "patient_count",
+        "finished_at",
+        "expires_at",
+    ]
+    list_filter = ["status", "level"]
+    list_select_related = ["client", "user"]
+    date_hierarchy = "created_at"
+    fields = [
+        "requester",
+        "level",
+        "types",
+        "since",
+        "status",
+        "progress",
+        "resources",
+        "counts",
+        "patient_count",
+        "error",
+        "created_at",
+        "finished_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Requested by")
+    def requester(self, job: ExportJob) -> str:
+        if job.client is not None:
+            return f"API client {job.client.name}"
+        return str(job.user)
+
+    @admin.display(description="Resources")
+    def resources(self, job: ExportJob) -> int:
+        return sum(job.counts.values())
+
+
 clinic_admin_site.register(ApiClient, ApiClientAdmin)
+clinic_admin_site.register(ExportJob, ExportJobAdmin)
