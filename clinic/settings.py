@@ -38,6 +38,10 @@ def _secret(name: str, default: str | None = None) -> str | None:
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Parse every FHIR resource the API makes with fhir.resources' R4B model (fhir.resource):
+# on in the test suite and in development; off in production, where it would cost 30×.
+FHIR_CHECK_RESOURCES = env.bool("FHIR_CHECK_RESOURCES", default=DEBUG)
+
 SECRET_KEY = _secret("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:

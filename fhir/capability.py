@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 from fhir.params import MAX_COUNT
 from fhir.registry import RESOURCES, ServedResource
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resource import Resource, resource
 
 # The Bulk Data Access IG's canonical URLs (fhir.bulk).
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
@@ -15,8 +15,9 @@ BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
 STATEMENT_DATE = "2026-11-30"
 
 
-def capability_statement(base_url: str) -> CapabilityStatement:
-    return CapabilityStatement(
+def capability_statement(base_url: str) -> Resource:
+    return resource(
+        "CapabilityStatement",
         status="active",
         date=STATEMENT_DATE,
         kind="instance",

@@ -23,6 +23,7 @@ from clinic.policy import permission
 from clinic.selectors import own_patient
 from fhir import permissions
 from fhir.bundle import everything
+from fhir.resource import to_json
 from fhir.responses import FHIR_JSON
 from fhir.selectors.everything import patient_everything
 
@@ -78,7 +79,7 @@ def my_record_download(request: HttpRequest) -> HttpResponse:
     patient = own_patient(request.user, object_type="fhir.Patient.everything")
     resources = patient_everything(OwnRecordReader(request.user, patient), str(patient.pk))
     bundle = everything(request, resources)
-    response = HttpResponse(bundle.model_dump_json(indent=2), content_type=FHIR_JSON)
+    response = HttpResponse(to_json(bundle, indent=2), content_type=FHIR_JSON)
     name = f"my-health-record-{timezone.localdate():%Y-%m-%d}.fhir.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

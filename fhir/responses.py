@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resource import Resource, resource, to_json
 
 FHIR_JSON = "application/fhir+json"
 
@@ -23,9 +23,9 @@ _ISSUES = {
 }
 
 
-def fhir_response(resource: Any, *, status: int = 200) -> HttpResponse:
-    """A resource serialised by the FHIR library (validated when it was built)."""
-    return HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
+def fhir_response(found: Resource, *, status: int = 200) -> HttpResponse:
+    """A resource (or a Bundle) as FHIR JSON."""
+    return HttpResponse(to_json(found), content_type=FHIR_JSON, status=status)
 
 
 def outcome(
@@ -39,7 +39,7 @@ def outcome(
     }
     if expression:
         issue["expression"] = [expression]
-    response = fhir_response(OperationOutcome(issue=[issue]), status=status)
+    response = fhir_response(resource("OperationOutcome", issue=[issue]), status=status)
     if status == 401:
         # An API client gets a bearer token (fhir.clients); staff sign in to the clinic.
         response["WWW-Authenticate"] = challenge or 'Bearer realm="fhir"'

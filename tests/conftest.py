@@ -25,6 +25,8 @@ from tests.factories import PatientFactory, PatientLoginFactory, StaffFactory
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every FHIR resource any test makes is parsed by fhir.resources' R4B model.
+    settings.FHIR_CHECK_RESOURCES = True
 
 
 @pytest.fixture(scope="session", autouse=True)

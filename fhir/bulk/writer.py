@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from fhir.bulk.models import ExportFile, ExportJob, ExportStatus
+from fhir.resource import to_json
 from fhir.selectors.export import STREAMS, Stream, stream_rows
 
 CHUNK = 2000
@@ -130,7 +131,7 @@ def write_type(job: ExportJob, reader: Any, resource_type: str, tally: Tally) ->
 def _write_chunk(stream: Stream, chunk: list[Any], parts: _Parts, tally: Tally) -> None:
     for row in chunk:
         for resource in stream.resources(row):
-            parts.write(resource.model_dump_json().encode())
+            parts.write(to_json(resource))
         owner = stream.owner(row)
         if owner is not None:
             tally.patients.add(owner)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.mapping.common import instant, reference, staff_reference
-from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+from fhir.mapping.common import reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from sessions.models import Appointment, AppointmentStatus
 
 # The clinic's appointment status → FHIR's (a session under way has arrived).
@@ -20,7 +20,7 @@ STATUS = {
 }
 
 
-def appointment_resource(appointment: Appointment) -> FhirAppointment:
+def appointment_resource(appointment: Appointment) -> Resource:
     location = appointment.chair.location
     participants: list[dict[str, Any]] = [
         {"actor": reference("Patient", appointment.patient_id), "status": "accepted"},
@@ -46,4 +46,4 @@ def appointment_resource(appointment: Appointment) -> FhirAppointment:
     }
     if appointment.status == AppointmentStatus.CANCELLED and appointment.cancel_reason:
         data["cancelationReason"] = {"text": appointment.cancel_reason}
-    return FhirAppointment(**data)
+    return resource("Appointment", **data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -29,11 +28,6 @@ def concept(*found: codes.Code, text: str = "") -> dict[str, Any]:
 
 def quantity(value: int | Decimal | float, unit: str, ucum: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": codes.UCUM, "code": ucum}
-
-
-def instant(moment: dt.datetime) -> str:
-    """A FHIR dateTime with its offset (stored UTC; FHIR needs a zone when a time is given)."""
-    return moment.isoformat()
 
 
 def staff_reference(user: Any) -> dict[str, Any]:

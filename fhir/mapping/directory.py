@@ -11,15 +11,13 @@ from typing import Any
 from clinic.models import ClinicSettings, Location, User
 from fhir import codes
 from fhir.mapping.common import reference
-from fhir.resources.R4B.location import Location as FhirLocation
-from fhir.resources.R4B.organization import Organization
-from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resource import Resource, resource
 
 # The clinic is one Organization (the single ClinicSettings row).
 ORGANIZATION_ID = "1"
 
 
-def practitioner_resource(user: User) -> Practitioner:
+def practitioner_resource(user: User) -> Resource:
     name: dict[str, Any] = {"use": "official", "text": user.display_name}
     if user.last_name:
         name["family"] = user.last_name
@@ -29,7 +27,8 @@ def practitioner_resource(user: User) -> Practitioner:
         name["prefix"] = [user.display_title]
     if user.credentials:
         name["suffix"] = [user.credentials]
-    return Practitioner(
+    return resource(
+        "Practitioner",
         id=str(user.pk),
         identifier=[{"system": codes.STAFF_SYSTEM, "value": str(user.pk)}],
         active=user.is_active,
@@ -37,7 +36,7 @@ def practitioner_resource(user: User) -> Practitioner:
     )
 
 
-def location_resource(location: Location) -> FhirLocation:
+def location_resource(location: Location) -> Resource:
     data: dict[str, Any] = {
         "id": str(location.pk),
         "identifier": [{"system": codes.LOCATION_SYSTEM, "value": str(location.pk)}],
@@ -50,10 +49,10 @@ def location_resource(location: Location) -> FhirLocation:
         data["address"] = {"text": location.address}
     if location.phone:
         data["telecom"] = [{"system": "phone", "value": location.phone, "use": "work"}]
-    return FhirLocation(**data)
+    return resource("Location", **data)
 
 
-def organization_resource(clinic: ClinicSettings) -> Organization:
+def organization_resource(clinic: ClinicSettings) -> Resource:
     data: dict[str, Any] = {"id": ORGANIZATION_ID, "active": True, "name": clinic.name}
     telecom = [
         {"system": system, "value": value, "use": "work"}
@@ -64,4 +63,4 @@ def organization_resource(clinic: ClinicSettings) -> Organization:
         data["telecom"] = telecom
     if clinic.address:
         data["address"] = [{"text": clinic.address}]
-    return Organization(**data)
+    return resource("Organization", **data)

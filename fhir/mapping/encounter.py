@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fhir import codes
-from fhir.mapping.common import coding, concept, instant, reference, staff_reference
-from fhir.resources.R4B.encounter import Encounter
+from fhir.mapping.common import coding, concept, reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from sessions.models import TreatmentSession
 
 
-def encounter_resource(session: TreatmentSession) -> Encounter:
+def encounter_resource(session: TreatmentSession) -> Resource:
     ended_at = session.discharged_at or session.ended_without_dose_at
     period: dict[str, str] = {"start": instant(session.opened_at)}
     if ended_at is not None:
@@ -31,7 +31,7 @@ def encounter_resource(session: TreatmentSession) -> Encounter:
     }
     location = session.appointment.chair.location
     data["location"] = [{"location": reference("Location", location.pk, location.name)}]
-    return Encounter(**data)
+    return resource("Encounter", **data)
 
 
 def _participant(role: codes.Code, user: Any) -> dict[str, Any]:

@@ -10,16 +10,14 @@ from django.urls import reverse
 
 from clinic.models import Document
 from fhir import codes
-from fhir.mapping.common import coding, concept, instant, reference, staff_reference
-from fhir.resources.R4B.adverseevent import AdverseEvent as FhirAdverseEvent
-from fhir.resources.R4B.consent import Consent
-from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.mapping.common import coding, concept, reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from intake.models import Intake
 from intake.questionnaire import CONSENT_TEXT, CONSENT_VERSION
 from sessions.models import AdverseEvent
 
 
-def adverse_event_resource(event: AdverseEvent) -> FhirAdverseEvent:
+def adverse_event_resource(event: AdverseEvent) -> Resource:
     own = {
         "system": codes.ADVERSE_EVENT_TYPE_SYSTEM,
         "code": event.kind,
@@ -63,10 +61,10 @@ def adverse_event_resource(event: AdverseEvent) -> FhirAdverseEvent:
     dose = getattr(event.session, "dose", None)
     if dose is not None:
         data["suspectEntity"] = [{"instance": reference("MedicationAdministration", dose.pk)}]
-    return FhirAdverseEvent(**data)
+    return resource("AdverseEvent", **data)
 
 
-def consent_resource(intake: Intake) -> Consent:
+def consent_resource(intake: Intake) -> Resource:
     """The consent signed at intake, with the statement of its version as an attachment
     (the statement is versioned: an older version's text is not kept, so only the
     current version carries it)."""
@@ -77,7 +75,8 @@ def consent_resource(intake: Intake) -> Consent:
     }
     if intake.consent_version == CONSENT_VERSION:
         attachment["data"] = base64.b64encode(CONSENT_TEXT.encode()).decode()
-    return Consent(
+    return resource(
+        "Consent",
         id=str(intake.pk),
         status="active",
         scope={"coding": [{"system": codes.CONSENT_SCOPE, "code": "treatment"}]},
@@ -89,7 +88,7 @@ def consent_resource(intake: Intake) -> Consent:
     )
 
 
-def document_resource(document: Document, label: str) -> DocumentReference:
+def document_resource(document: Document, label: str) -> Resource:
     kind = codes.DOCUMENT_TYPES.get(document.kind, codes.ADMINISTRATIVE_NOTE)
     attachment: dict[str, Any] = {
         "contentType": "application/pdf",
@@ -100,7 +99,8 @@ def document_resource(document: Document, label: str) -> DocumentReference:
         attachment["size"] = document.size
     if document.generated_at is not None:
         attachment["creation"] = instant(document.generated_at)
-    return DocumentReference(
+    return resource(
+        "DocumentReference",
         id=str(document.pk),
         status="current",
         type=concept(kind, text=label),

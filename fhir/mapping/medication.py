@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from fhir import codes
-from fhir.mapping.common import concept, instant, quantity, reference, staff_reference
-from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.mapping.common import concept, quantity, reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from intake.choices import Route
 from sessions.dosing import ESKETAMINE_DEVICE_MG
 from sessions.models import DoseRecord
@@ -16,7 +16,7 @@ from sessions.models import DoseRecord
 _MEDICATION_ID = "medication"
 
 
-def administration_resource(dose: DoseRecord) -> MedicationAdministration:
+def administration_resource(dose: DoseRecord) -> Resource:
     session = dose.session
     given = dose.given_mg if dose.given_mg is not None else dose.total_mg
     if session.route == Route.INTRANASAL_ESKETAMINE:
@@ -43,7 +43,7 @@ def administration_resource(dose: DoseRecord) -> MedicationAdministration:
         data["effectivePeriod"] = {"start": instant(dose.started_at), "end": instant(dose.ended_at)}
     else:
         data["effectiveDateTime"] = instant(dose.started_at)
-    return MedicationAdministration(**data)
+    return resource("MedicationAdministration", **data)
 
 
 def _medication(dose: DoseRecord) -> dict[str, Any]:

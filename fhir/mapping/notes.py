@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from fhir import codes
-from fhir.mapping.common import concept, instant, reference, staff_reference
-from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.mapping.common import concept, reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from integration.models import INTERVENTIONS, IntegrationNote, Modality, NoteType
 
 NOTE_ID_PREFIX = "note-"
@@ -54,10 +54,11 @@ def _shown(name: str, value: Any) -> str:
     return str(_CHOICES.get(name, {}).get(value, value))
 
 
-def note_resource(note: IntegrationNote) -> DocumentReference:
+def note_resource(note: IntegrationNote) -> Resource:
     text = note_text(note).encode()
     label = f"{note.get_note_type_display()} note"
-    return DocumentReference(
+    return resource(
+        "DocumentReference",
         id=f"{NOTE_ID_PREFIX}{note.pk}",
         status="current",
         docStatus="final",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fhir import codes
-from fhir.mapping.common import concept, instant, quantity, reference, staff_reference
-from fhir.resources.R4B.observation import Observation
+from fhir.mapping.common import concept, quantity, reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from intake.instruments import QUESTIONNAIRES
 from intake.models import MeasureResult
 from sessions.models import DoseRecord, VitalReading
@@ -42,9 +42,7 @@ def measured(reading: VitalReading, vital: codes.Vital) -> bool:
     return any(getattr(reading, name) is not None for name in vital.fields)
 
 
-def vital_observations(
-    reading: VitalReading, only: frozenset[str] | None = None
-) -> list[Observation]:
+def vital_observations(reading: VitalReading, only: frozenset[str] | None = None) -> list[Resource]:
     """Every vital sign the reading measured (or only the kinds in `only`)."""
     return [
         vital_observation(reading, vital)
@@ -61,7 +59,7 @@ def _status(reading: VitalReading) -> str:
     return "final" if reading.session.nurse_signed_at else "preliminary"
 
 
-def vital_observation(reading: VitalReading, vital: codes.Vital) -> Observation:
+def vital_observation(reading: VitalReading, vital: codes.Vital) -> Resource:
     data: dict[str, Any] = {
         "id": vital_id(reading.pk, vital.key),
         "status": _status(reading),
@@ -81,13 +79,14 @@ def vital_observation(reading: VitalReading, vital: codes.Vital) -> Observation:
     else:
         value = getattr(reading, vital.fields[0])
         data["valueQuantity"] = quantity(value, vital.unit, vital.ucum)
-    return Observation(**data)
+    return resource("Observation", **data)
 
 
-def weight_observation(dose: DoseRecord) -> Observation:
+def weight_observation(dose: DoseRecord) -> Resource:
     """The body weight a dose was calculated from, as of the dose."""
     weight = codes.BODY_WEIGHT
-    return Observation(
+    return resource(
+        "Observation",
         id=weight_id(dose.pk),
         status="final" if dose.session.nurse_signed_at else "preliminary",
         category=[_category(codes.VITAL_SIGNS)],
@@ -122,7 +121,7 @@ def _category(code: str) -> dict[str, Any]:
     }
 
 
-def survey_observation(measure: MeasureResult) -> Observation:
+def survey_observation(measure: MeasureResult) -> Resource:
     """A scored questionnaire's total, with each item's answer score as a component."""
     instrument = codes.INSTRUMENTS[measure.instrument]
     wording = QUESTIONNAIRES.get(measure.instrument)
@@ -132,7 +131,8 @@ def survey_observation(measure: MeasureResult) -> Observation:
         known = wording is not None and 1 <= number <= len(wording.items)
         text = wording.items[number - 1] if known else key
         components.append({"code": {"text": text}, "valueInteger": int(score)})
-    return Observation(
+    return resource(
+        "Observation",
         id=survey_id(measure.pk),
         status="final",
         category=[_category(codes.SURVEY)],

@@ -7,7 +7,7 @@ from typing import Any
 from clinic.choices import JourneyState, SexAtBirth
 from clinic.models import Patient
 from fhir import codes
-from fhir.resources.R4B.patient import Patient as FhirPatient
+from fhir.resource import Resource, resource
 
 _BIRTH_SEX = {
     SexAtBirth.FEMALE: "F",
@@ -26,7 +26,7 @@ _MEDICAL_RECORD_NUMBER = {
 }
 
 
-def patient_resource(patient: Patient) -> FhirPatient:
+def patient_resource(patient: Patient) -> Resource:
     """The clinic records sex at birth, not an administrative gender: gender is `unknown`
     and sex at birth goes in the US Core birthsex extension, so nothing is guessed."""
     data: dict[str, Any] = {
@@ -51,7 +51,7 @@ def patient_resource(patient: Patient) -> FhirPatient:
         data["extension"] = [
             {"url": codes.US_CORE_BIRTHSEX, "valueCode": _BIRTH_SEX[patient.sex_at_birth]}
         ]
-    return FhirPatient(**{key: value for key, value in data.items() if value not in ([], None)})
+    return resource("Patient", **data)
 
 
 def _names(patient: Patient) -> list[dict[str, Any]]:

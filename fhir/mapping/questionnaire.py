@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from fhir import codes
-from fhir.mapping.common import instant, reference, staff_reference
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.mapping.common import reference, staff_reference
+from fhir.resource import Resource, instant, resource
 from intake.instruments import (
     ASQ_ACUTE_QUESTION,
     ASQ_QUESTIONNAIRE,
@@ -38,7 +37,7 @@ def _questions(instrument: Instrument) -> list[tuple[str, str]]:
     return found
 
 
-def questionnaire_resource(instrument: Instrument) -> Questionnaire:
+def questionnaire_resource(instrument: Instrument) -> Resource:
     panel = codes.INSTRUMENTS.get(instrument.code)
     options = [
         {"valueCoding": {"system": ANSWER_SYSTEM, "code": str(score), "display": label}}
@@ -61,10 +60,10 @@ def questionnaire_resource(instrument: Instrument) -> Questionnaire:
         data["code"] = [
             {"system": codes.LOINC, "code": panel.panel.code, "display": panel.panel.display}
         ]
-    return Questionnaire(**data)
+    return resource("Questionnaire", **data)
 
 
-def response_resource(measure: MeasureResult) -> QuestionnaireResponse:
+def response_resource(measure: MeasureResult) -> Resource:
     instrument = instruments().get(measure.instrument)
     wording = dict(_questions(instrument)) if instrument else {}
     answers = instrument.answers if instrument else ()
@@ -77,7 +76,8 @@ def response_resource(measure: MeasureResult) -> QuestionnaireResponse:
         if link in wording:
             item["text"] = wording[link]
         items.append(item)
-    return QuestionnaireResponse(
+    return resource(
+        "QuestionnaireResponse",
         id=str(measure.pk),
         questionnaire=canonical(measure.instrument),
         status="completed",

@@ -136,6 +136,6 @@ def document_search(user: User, search: Search) -> Page:
         found += list(notes.order_by("pk")[: wanted - len(found)])
     page = Page([map_document(row) for row in found[: search.count]])
     if len(found) > search.count:
-        page.next_after = page.resources[-1].id
+        page.next_after = page.resources[-1]["id"]
     note_search("DocumentReference", page, patients)
     return page

@@ -25,7 +25,7 @@ from fhir.mapping.observation import (
     weight_observation,
 )
 from fhir.params import CURSOR, BadSearch, Search, date_filter, parse_reference, parse_token
-from fhir.resources.R4B.observation import Observation
+from fhir.resource import Resource
 from fhir.selectors.paging import Page, note_search
 from fhir.selectors.places import at_reader_location
 from intake.models import MeasureResult
@@ -75,7 +75,7 @@ def _weights(user: User) -> QuerySet[DoseRecord]:
     )
 
 
-def _found(resource_id: str, patient_id: int, observation: Observation) -> Observation:
+def _found(resource_id: str, patient_id: int, observation: Resource) -> Resource:
     note_subject(patient_id=patient_id, object_type="fhir.Observation", object_id=resource_id)
     return observation
 
@@ -85,7 +85,7 @@ def _refused(resource_id: str, rows: QuerySet, owner: str, pk: int) -> NotVisibl
     return NotVisible(patient_id=patient_id, object_type="fhir.Observation", object_id=resource_id)
 
 
-def observation_read(user: User, resource_id: str) -> Observation:
+def observation_read(user: User, resource_id: str) -> Resource:
     """One Observation by its id (`vs-…`, `wt-…`, `sv-…`), or NotVisible."""
     vital = _VITAL_ID.match(resource_id)
     weight = _WEIGHT_ID.match(resource_id)
@@ -162,7 +162,7 @@ def _where(search: Search) -> _Where:
     raise BadSearch(f"'{CURSOR}' must be an Observation id from a next link.", CURSOR)
 
 
-def _from_readings(user: User, where: _Where, limit: int) -> list[Observation]:
+def _from_readings(user: User, where: _Where, limit: int) -> list[Resource]:
     kinds = where.wanted.vitals - {codes.BODY_WEIGHT.key}
     if not kinds or where.stream > 0:
         return []
@@ -180,7 +180,7 @@ def _from_readings(user: User, where: _Where, limit: int) -> list[Observation]:
     return found
 
 
-def _from_doses(user: User, where: _Where, limit: int) -> list[Observation]:
+def _from_doses(user: User, where: _Where, limit: int) -> list[Resource]:
     if codes.BODY_WEIGHT.key not in where.wanted.vitals or where.stream > 1:
         return []
     doses = _weights(user).filter(**date_filter("started_at", where.dates))
@@ -191,7 +191,7 @@ def _from_doses(user: User, where: _Where, limit: int) -> list[Observation]:
     return [weight_observation(dose) for dose in doses.order_by("pk")[:limit]]
 
 
-def _from_measures(user: User, where: _Where, limit: int) -> list[Observation]:
+def _from_measures(user: User, where: _Where, limit: int) -> list[Resource]:
     if not where.wanted.instruments:
         return []
     measures = _measures(user).filter(
@@ -207,14 +207,14 @@ def _from_measures(user: User, where: _Where, limit: int) -> list[Observation]:
 def observation_search(user: User, search: Search) -> Page:
     """Readings' vital signs, then dose weights, then survey totals, by id in each."""
     where = _where(search)
-    found: list[Observation] = []
+    found: list[Resource] = []
     for stream in (_from_readings, _from_doses, _from_measures):
         if len(found) > search.count:
             break
         found.extend(stream(user, where, search.count + 1 - len(found)))
     page = Page(found[: search.count])
     if len(found) > search.count:
-        page.next_after = found[search.count - 1].id
+        page.next_after = found[search.count - 1]["id"]
     note_search("Observation", page, where.patients)
     return page
 

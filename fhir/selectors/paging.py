@@ -22,13 +22,14 @@ from django.db.models import QuerySet
 from clinic.context import note_subject
 from clinic.policy import NotVisible
 from fhir.params import CURSOR, BadSearch, Search, parse_reference, row_id
+from fhir.resource import Resource
 
 
 @dataclass
 class Page:
     """The resources of one page of a search, and the cursor of the next (if any)."""
 
-    resources: list[Any] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
     next_after: str = ""
 
 
@@ -108,7 +109,7 @@ def note_search(resource_type: str, page: Page, patient_ids: set[int]) -> None:
     """The page's subject for its `view` row: what was searched and which ids it returned
     (first..last of the keyset page), and the patient when it is one; a page holding
     several patients' records also notes each patient and how many of theirs it held."""
-    ids = [resource.id for resource in page.resources]
+    ids = [resource["id"] for resource in page.resources]
     shown = f"search {len(ids)}: {ids[0]}..{ids[-1]}" if ids else "search 0"
     by_patient: dict[int, int] = {}
     for resource in page.resources:
@@ -127,16 +128,16 @@ def note_search(resource_type: str, page: Page, patient_ids: set[int]) -> None:
         )
 
 
-def patient_of(resource: Any) -> int | None:
+def patient_of(resource: Resource) -> int | None:
     """The patient a resource is about (a Patient itself, or its subject / patient /
     participant reference)."""
-    if resource.get_resource_type() == "Patient":
-        return row_id(resource.id) or None
-    references = [getattr(resource, "subject", None), getattr(resource, "patient", None)]
-    if resource.get_resource_type() == "Appointment":
-        references += [part.actor for part in resource.participant or []]
+    if resource["resourceType"] == "Patient":
+        return row_id(resource["id"]) or None
+    references = [resource.get("subject"), resource.get("patient")]
+    if resource["resourceType"] == "Appointment":
+        references += [part.get("actor") for part in resource.get("participant", [])]
     for reference in references:
-        text = getattr(reference, "reference", None) or ""
+        text = (reference or {}).get("reference", "")
         if text.startswith("Patient/"):
             return row_id(text.removeprefix("Patient/")) or None
     return None

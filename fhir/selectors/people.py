@@ -56,7 +56,7 @@ def patient_search(user: User, search: Search) -> Page:
     for bound in search.dates("birthdate"):
         patients = _born(patients, bound.lower, bound.upper)
     page = keyset_page(patients, search, patient_resource)
-    note_search("Patient", page, {int(resource.id) for resource in page.resources})
+    note_search("Patient", page, {int(resource["id"]) for resource in page.resources})
     return page
 
 

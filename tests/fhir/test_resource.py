@@ -1,0 +1,96 @@
+"""How a resource is made and written (fhir.resource): plain JSON, absent values dropped,
+and — in every test run — parsed by fhir.resources' R4B model and compared with what the
+library would write, so a mapper's mistake fails the test that made the resource."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fhir.resource import InvalidResource, resource, to_json
+
+HEART_RATE = {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]}
+
+
+def _observation(**changes: object) -> dict[str, object]:
+    elements: dict[str, object] = {
+        "id": "vs-1-hr",
+        "status": "final",
+        "code": HEART_RATE,
+        "subject": {"reference": "Patient/1"},
+        "effectiveDateTime": "2026-11-30T10:15:00Z",
+        "valueQuantity": {"value": 72, "unit": "beats/minute"},
+    }
+    elements.update(changes)
+    return elements
+
+
+def test_resource_type_comes_first_and_absent_values_are_dropped_at_every_depth() -> None:
+    made = resource(
+        "Patient",
+        id="7",
+        active=False,
+        name=[{"family": "Rivera", "given": ["Ana", None, ""], "prefix": []}],
+        telecom=[],
+        address=[{"line": [], "city": ""}],
+        birthDate=None,
+    )
+    assert made == {
+        "resourceType": "Patient",
+        "id": "7",
+        "active": False,
+        "name": [{"family": "Rivera", "given": ["Ana"]}],
+    }
+    assert to_json(made).startswith(b'{"resourceType":"Patient","id":"7"')
+
+
+def test_an_element_the_model_refuses_fails_where_the_resource_is_made() -> None:
+    with pytest.raises(InvalidResource, match="Observation/vs-1-hr"):
+        resource("Observation", **_observation(code=None))  # required, 1..1
+    with pytest.raises(InvalidResource):
+        resource("Observation", **_observation(valueQuantity={"value": "seventy"}))
+    with pytest.raises(InvalidResource):
+        resource("Observation", **_observation(flavour="mint"))
+
+
+def test_writing_what_the_library_would_not_write_fails() -> None:
+    """The library writes UTC as Z: a mapper writing +00:00 by hand is caught."""
+    with pytest.raises(InvalidResource, match="the library writes"):
+        resource("Observation", **_observation(effectiveDateTime="2026-11-30T10:15:00+00:00"))
+
+
+def test_nothing_is_parsed_when_checking_is_off(settings: object) -> None:
+    """Production writes what the mappers made (checked by the tests, not per request)."""
+    settings.FHIR_CHECK_RESOURCES = False
+    assert resource("Observation", **_observation(flavour="mint"))["flavour"] == "mint"
+
+
+def test_json_numbers_times_and_text() -> None:
+    utc = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
+    chicago = utc.astimezone(ZoneInfo("America/Chicago"))
+    written = to_json(
+        {
+            "kg": Decimal("72.50"),
+            "mg": Decimal("70"),
+            "rate": Decimal("0.467"),
+            "utc": utc,
+            "local": chicago,
+            "day": dt.date(2026, 12, 1),
+            "name": "Zoë",
+        }
+    )
+    assert json.loads(written) == {
+        "kg": 72.5,
+        "mg": 70,
+        "rate": 0.467,
+        "utc": "2026-11-30T15:00:00Z",
+        "local": "2026-11-30T09:00:00-06:00",
+        "day": "2026-12-01",
+        "name": "Zoë",
+    }
+    assert b'"mg":70,' in written and "Zoë".encode() in written
+    assert json.loads(to_json({"a": [1]}, indent=2)) == {"a": [1]}
