@@ -176,19 +176,7 @@ def live_day(now: dt.datetime, nurses: list[User], psychiatrist: User | None) ->
     home = Location.objects.order_by("pk").first()  # Riverside, the clinic's first
     for index, (minutes, route, critical_at) in enumerate(LIVE_DAY):
         nurse = nurses[index % len(nurses)]
-        start = now - dt.timedelta(minutes=minutes)
-        candidates = _candidates(now, route, used, home)
-        appointment = next((a for a in candidates if _place_on_live_day(a, start, nurse)), None)
-        if appointment is None:
-            continue
-        used.add(appointment.patient_id)
-        build_record(
-            appointment,
-            nurse=nurse,
-            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-            now=now,
-            critical_at=critical_at,
-        )
+        _live_session(now, minutes, route, home, used, nurse, psychiatrist, critical_at=critical_at)
     _awaiting_cosign(now, nurses, used, home)
     harbor_day(now, nurses, psychiatrist, used)
 
@@ -213,23 +201,42 @@ def harbor_day(
     there = [nurse for nurse in nurses if nurse.locations.filter(pk=harbor.pk).exists()]
     nurse = there[0] if there else nurses[-1]
     for minutes, route in HARBOR_DAY:
-        appointment = next(
-            (
-                a
-                for a in _candidates(now, route, used, harbor)
-                if _place_on_live_day(a, _started(now, minutes, a), nurse, harbor)
-            ),
-            None,
-        )
-        if appointment is None:
-            continue
-        used.add(appointment.patient_id)
-        build_record(
-            appointment,
-            nurse=nurse,
-            psychiatrist=appointment.patient.psychiatrist or psychiatrist,
-            now=now,
-        )
+        _live_session(now, minutes, route, harbor, used, nurse, psychiatrist, chairs_at=harbor)
+
+
+def _live_session(
+    now: dt.datetime,
+    minutes: int | None,
+    route: str | None,
+    home: Location | None,
+    used: set[int],
+    nurse: User,
+    psychiatrist: User | None,
+    *,
+    chairs_at: Location | None = None,
+    critical_at: int | None = None,
+) -> None:
+    """One session on a location's floor today: the first of `home`'s patients (not yet
+    `used`) whose booking can be put at `_started(now, minutes)` with `nurse` (in a chair
+    at `chairs_at` when given, else where it is booked), charted through the services."""
+    appointment = next(
+        (
+            a
+            for a in _candidates(now, route, used, home)
+            if _place_on_live_day(a, _started(now, minutes, a), nurse, chairs_at)
+        ),
+        None,
+    )
+    if appointment is None:
+        return
+    used.add(appointment.patient_id)
+    build_record(
+        appointment,
+        nurse=nurse,
+        psychiatrist=appointment.patient.psychiatrist or psychiatrist,
+        now=now,
+        critical_at=critical_at,
+    )
 
 
 def _started(now: dt.datetime, minutes: int | None, appointment: Appointment) -> dt.datetime:

@@ -19,6 +19,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect
@@ -42,6 +43,7 @@ from controlled.reports import (
     PDF_MAX_ROWS,
     REPORTS,
     Period,
+    Report,
     destruction_pdf,
     in_request_rows,
     inventory_pdf,
@@ -89,6 +91,22 @@ def _page(request: HttpRequest, form: ReportForm, *, long_report: str = "") -> H
     )
 
 
+def _parsed(
+    request: HttpRequest, data: QueryDict
+) -> tuple[ReportForm, Report, Period] | HttpResponse:
+    """The report form filled from `data` (the posted form, or a download link's query),
+    with the report and period it names; when it is not valid, the page showing why."""
+    form = ReportForm(data, locations=work_locations(request.user))
+    if not form.is_valid():
+        return _page(request, form)
+    chosen = form.cleaned_data
+    return (
+        form,
+        REPORTS[chosen["report"]],
+        Period(chosen["location"], chosen["start"], chosen["end"]),
+    )
+
+
 @permits(permissions.READ_REPORTS, audit="controlled.reports")
 @require_http_methods(["GET"])
 def reports(request: HttpRequest) -> HttpResponse:
@@ -107,12 +125,11 @@ def reports(request: HttpRequest) -> HttpResponse:
 def report_request(request: HttpRequest) -> HttpResponse:
     """The form: a short report is downloaded at once (`report_download`, which audits
     it); a long one is handed to a worker and listed on the page."""
-    form = ReportForm(request.POST, locations=work_locations(request.user))
-    if not form.is_valid():
-        return _page(request, form)
+    parsed = _parsed(request, request.POST)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    form, report, period = parsed
     data = form.cleaned_data
-    report = REPORTS[data["report"]]
-    period = Period(data["location"], data["start"], data["end"])
     if report.made_in_request(period, data["format"]):
         query = {key: str(getattr(value, "pk", value)) for key, value in data.items()}
         return redirect(f"{reverse('report_download')}?{urlencode(query)}")
@@ -138,12 +155,11 @@ def report_request(request: HttpRequest) -> HttpResponse:
 def report_download(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return redirect("controlled_reports")
-    form = ReportForm(request.GET, locations=work_locations(request.user))
-    if not form.is_valid():
-        return _page(request, form)
+    parsed = _parsed(request, request.GET)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    form, report, period = parsed
     data = form.cleaned_data
-    report = REPORTS[data["report"]]
-    period = Period(data["location"], data["start"], data["end"])
     if not report.made_in_request(period, data["format"]):
         # A link to a long report (typed, or kept from before): the form, filled in.
         return _page(request, form, long_report=in_request_rows(data["format"]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
 
 from fhir.bulk.models import ExportStatus
 from tests.conftest import sign_in
@@ -13,7 +15,7 @@ from tests.factories import ApiClientFactory, ExportJobFactory
 
 def test_the_admin_lists_every_export_read_only(personas) -> None:
     registry = ApiClientFactory(name="State registry")
-    ExportJobFactory(
+    done = ExportJobFactory(
         client=registry, types="Patient Observation", counts={"Patient": 12, "Observation": 340},
         patient_count=12,
     )  # fmt: skip
@@ -25,7 +27,9 @@ def test_the_admin_lists_every_export_read_only(personas) -> None:
     html = page.content.decode()
     assert page.status_code == 200
     assert "API client State registry" in html
-    assert "Patient Observation" in html and ">352<" in html
+    assert "Patient Observation" in html and ">352<" in html and "12 patients" in html
+    assert f"files until {localize(timezone.localtime(done.expires_at))}" in html
+    assert "System level" in html
     assert str(personas.nurse) in html and "Failed" in html
     assert admin.get(reverse("admin:fhir_exportjob_add")).status_code == 403
     job = ExportJobFactory(client=registry)

@@ -7,6 +7,7 @@ the location."""
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -167,7 +168,95 @@ def test_no_session_is_booked_where_the_registration_will_have_expired(
     problems = booking_problems([row(1), row(3)], personas.patient_a.pk, set())
 
     assert list(problems) == [1]
-    assert problems[1].startswith(
-        "No session can be booked at Harbor Point: its DEA registration FH7654329 expired on"
+    assert problems[1] == (
+        f"No session can be booked at Harbor Point after {day + dt.timedelta(days=1):%-d %B %Y}, "
+        "when its DEA registration FH7654329 expires. Choose a day up to then, book at another "
+        "location, or ask the clinic's administrator, who keeps the locations' DEA "
+        "registrations, to enter the renewed one."
     )
-    assert "(Admin → Locations) first." in problems[1]
+
+
+LAPSED = (
+    "No session can be booked at Harbor Point: its DEA registration FH7654329 expired on {:%-d "
+    "%B %Y}. Book at another location, or ask the clinic's administrator, who keeps the "
+    "locations' DEA registrations, to enter the renewed one before booking here."
+)
+
+
+def _lapse(location: Location) -> str:
+    """The registration lapsed yesterday; what a booking page says of it."""
+    location.dea_expires_on = timezone.localdate() - dt.timedelta(days=1)
+    location.save(update_fields=["dea_expires_on"])
+    return LAPSED.format(location.dea_expires_on)
+
+
+def test_a_lapsed_registration_is_said_once_and_the_typed_rows_are_kept(
+    clinic_ready, harbor, login, personas
+) -> None:
+    """At a location whose DEA registration has lapsed the page says so before anything is
+    typed, next to the location and its "book at another location" links, with who can
+    renew it; a series typed there anyway is refused once, above its rows (not under each
+    of the six), and every row stays as typed."""
+    location, _ = harbor
+    refusal = _lapse(location)
+    client = login(personas.coordinator)
+    url = reverse("book_series", args=[personas.patient_a.pk])
+    picked = client.get(url + f"?at={location.pk}")
+    assert unescape(picked.content.decode()).count(refusal) == 1
+    assert "This field is required." not in picked.content.decode()  # nothing asked yet
+    query = f"?first_date={next_monday()}&preferred_start=10:00&at={location.pk}"
+    data = proposal_rows(client.get(url + query))
+    data["row-1-start_time"] = "11:30"
+
+    refused = client.post(url + query, data)
+
+    html = unescape(refused.content.decode())
+    assert "Nothing was booked." in html and html.count(refusal) == 1
+    assert refused.context["rows"].forms[1]["start_time"].value() == "11:30"
+    assert len(refused.context["rows"].forms) == 6
+    assert not Appointment.objects.filter(patient=personas.patient_a).exists()
+
+
+def test_a_reschedule_at_a_lapsed_location_is_refused_for_the_form_not_the_date(
+    clinic_ready, harbor, login, personas
+) -> None:
+    """No day can be booked where the registration has lapsed, so the refusal is not put
+    under the date (as if another day would do); what was typed stays."""
+    location, harbor_chairs = harbor
+    start = timezone.make_aware(dt.datetime.combine(next_monday(), dt.time(10)))
+    booked = AppointmentFactory(
+        patient=personas.patient_a, chair=harbor_chairs[0], start=start,
+        end=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    refusal = _lapse(location)
+    client = login(personas.coordinator)
+    url = reverse("appointment_reschedule", args=[booked.pk])
+    assert unescape(client.get(url).content.decode()).count(refusal) == 1
+    day = (next_monday() + dt.timedelta(days=1)).isoformat()
+
+    moved = client.post(url, {"day": day, "start_time": "11:00", "chair": harbor_chairs[0].pk})
+
+    form = moved.context["form"]
+    assert form.non_field_errors() == [refusal] and not form["day"].errors
+    assert unescape(moved.content.decode()).count(refusal) == 1
+    assert form["day"].value() == day and form["start_time"].value() == "11:00"
+    booked.refresh_from_db()
+    assert booked.start == start and booked.status == "scheduled"
+
+
+def test_a_location_with_no_registration_on_file_asks_for_the_current_one(
+    clinic_ready, harbor, personas
+) -> None:
+    location, harbor_chairs = harbor
+    location.dea_number = ""
+    location.save(update_fields=["dea_number"])
+    start = timezone.make_aware(dt.datetime.combine(next_monday(), dt.time(10)))
+    row = BookingRow(start=start, end=start + dt.timedelta(hours=2), chair_id=harbor_chairs[0].pk)
+
+    problems = booking_problems([row], personas.patient_a.pk, set())
+
+    assert problems == {
+        0: "No session can be booked at Harbor Point: it has no DEA registration on file. "
+        "Book at another location, or ask the clinic's administrator, who keeps the "
+        "locations' DEA registrations, to enter the current one before booking here."
+    }

@@ -66,6 +66,37 @@ def _wall_time(
     return shown + (f" {local:%Z}" if zone.key != clinic_zone.key else "")
 
 
+# Who can lift the refusal: a coordinator cannot, the clinic's administrator enters the
+# registration (the admin site's Locations page) once the DEA has issued or renewed it.
+ASK_THE_ADMINISTRATOR = (
+    "ask the clinic's administrator, who keeps the locations' DEA registrations, to enter "
+    "the {} one"
+)
+
+
+def registration_refusal(location: Location, day: dt.date) -> str | None:
+    """Why no session can be booked at `location` on `day` (its own date) for its DEA
+    registration, and what the coordinator can do; None when it could dose that day.
+    A registration valid today that lapses before `day` leaves the earlier days open."""
+    problem = location.dea_problem(day)
+    if problem is None:
+        return None
+    expires = location.dea_expires_on
+    ask = ASK_THE_ADMINISTRATOR.format(
+        "renewed" if location.dea_number and expires and expires < day else "current"
+    )
+    if expires and location.dea_problem(timezone.localdate(clock.now(), location.zone)) is None:
+        return (
+            f"No session can be booked at {location.name} after {expires:%-d %B %Y}, when "
+            f"its DEA registration {location.dea_number} expires. Choose a day up to then, "
+            f"book at another location, or {ask}."
+        )
+    return (
+        f"{problem.replace('Dosing is blocked', 'No session can be booked', 1)} Book at "
+        f"another location, or {ask} before booking here."
+    )
+
+
 def lock_patient(patient_id: int) -> None:
     """Take the patient's row lock for the rest of the transaction: two coordinators
     booking for one patient at the same moment are served one after the other, and the
@@ -154,14 +185,7 @@ class _Calendar:
         if place is None:
             return None
         location = self.locations[place[0]]
-        problem = location.dea_problem(timezone.localdate(row.start, location.zone))
-        if problem is None:
-            return None
-        return (
-            f"{problem.replace('Dosing is blocked', 'No session can be booked', 1)} "
-            "Book at another location, or have the admin enter the renewed registration "
-            "(Admin → Locations) first."
-        )
+        return registration_refusal(location, timezone.localdate(row.start, location.zone))
 
     def nurse_capacity(self, row: BookingRow) -> int:
         """The nurse capacity of the row's chair's location (a nurse works at one place

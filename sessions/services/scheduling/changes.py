@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from clinic import clock
 from clinic.audit import audit_record
@@ -28,6 +29,7 @@ from sessions.services.scheduling.availability import (
     BookingRow,
     as_validation_error,
     booking_problems,
+    registration_refusal,
 )
 
 
@@ -117,11 +119,23 @@ def appointment_reschedule(
                 ignore={appointment.pk},
             )
             if problems:
-                raise ValidationError({"day": problems[0]})
+                raise _refusal(problems[0], chair_id)
             new = _move(appointment, start=start, end=end, chair_id=chair_id, actor=actor)
     except IntegrityError as error:
         raise as_validation_error(error) from None
     return new
+
+
+def _refusal(problem: str, chair_id: int) -> ValidationError:
+    """Why the new time cannot be booked, under the date; but a location that cannot dose
+    at all today (its DEA registration lapsed or missing) refuses any day typed, so that
+    is said for the whole form."""
+    location = Location.objects.filter(chairs__pk=chair_id).first()
+    if location is not None and problem == registration_refusal(
+        location, timezone.localdate(clock.now(), location.zone)
+    ):
+        return ValidationError(problem)
+    return ValidationError({"day": problem})
 
 
 def _check_new_day(appointment: Appointment, start: dt.datetime) -> None:

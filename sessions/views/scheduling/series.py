@@ -46,7 +46,8 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
     location = booking_location(patient, request.user, request.GET.get("at"))
     show_times_at(location)  # times shown and typed are the location's
     ask = ProposalRequestForm(
-        request.GET or None,
+        # "?at=…" alone (a link to book at another location) asks for nothing yet.
+        request.GET if set(request.GET) - {"at"} else None,
         initial={"first_date": timezone.localdate() + dt.timedelta(days=1)},
         location=location,
     )
@@ -109,7 +110,7 @@ def _book(
     try:
         series_book(plan=plan, rows=wanted, actor=request.user)
     except ValidationError as error:
-        for key, message in _row_errors(error):
+        for key, message in _said_once(_row_errors(error), len(rows.forms)):
             if key is None:
                 booking_errors.append(message)
             else:
@@ -159,6 +160,16 @@ def _proposal_rows(proposal: Proposal, location: Location | None) -> SessionRowF
             for row in proposal.rows
         ],
     )
+
+
+def _said_once(found: list[tuple[int | None, str]], count: int) -> list[tuple[int | None, str]]:
+    """The same refusal on every row (no session can be booked at the location) is said
+    once, above the rows, not under each of them."""
+    rows = sorted(key for key, _ in found if key is not None)
+    every_row = len(rows) == len(found) and rows == list(range(count))
+    if count > 1 and every_row and len({message for _, message in found}) == 1:
+        return [(None, found[0][1])]
+    return found
 
 
 def _row_errors(error: ValidationError) -> list[tuple[int | None, str]]:
