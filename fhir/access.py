@@ -10,29 +10,37 @@ A request carrying `Authorization: Bearer <token>` is an API client's
 read, and its token's scopes must also name the resource type (403 otherwise).
 
 Verbs: a read and a search answer GET; `[type]/_search` answers POST (a form-encoded
-search, so that names and birth dates need not travel in a URL). Any other verb is a
-405 OperationOutcome. A POST from a signed-in browser session must carry the CSRF token
-like any form (403 OperationOutcome without it); a bearer client's POST needs none (a
-browser never sends the token on its own, so it cannot be ridden).
+search, so that names and birth dates need not travel in a URL). The bulk export's status
+URL also answers DELETE. Any other verb is a 405 OperationOutcome. A POST or DELETE from
+a signed-in browser session must carry the CSRF token like any form (403
+OperationOutcome without it); a bearer client's needs none (a browser never sends the
+token on its own, so it cannot be ridden).
+
+Two declarations, built from the same pieces: `api_permits` (one action of the policy
+and the resource type it reads) and `api_signed_in` (every signed-in reader: a view
+whose types are decided per type inside, the bulk export's). A refusal decided inside the
+view is answered the same way: `NotVisible` from a scoped lookup is the 404 with its one
+`denied` row, `PermissionDenied` the 403 with its one `denied` row, `BadSearch` a 400.
 
 Audit: a read notes its resource as the request's subject through the scoped selector
 (`clinic.context.note_subject`), like a page; a search notes its page of results
-(`note_search`). After a successful read or search the decorator writes exactly one
-`view` row.
+(`note_search`). After a successful read or search (200) the decorator writes exactly
+one row: `view`, or the declared `audit_action` (an export file's `download`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from clinic.access import AccessRule, audit_refusal
+from clinic.access import READING_ACTIONS, AccessRule, audit_refusal
 from clinic.audit import audit_record, audit_record_many
 from clinic.choices import AuditAction
 from clinic.context import current
@@ -46,16 +54,21 @@ from fhir.selectors.paging import take_disclosures
 ViewFunc = Callable[..., HttpResponse]
 # Every answer with data is a GET (or the POST of `[type]/_search`), and each is audited.
 _READ_METHODS = ("GET",)
+# The verbs a browser may send cross-site on its own: every other one needs the CSRF token.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _wrong_verb(method: str) -> HttpResponse:
-    """405 naming the one verb the URL answers (`method`)."""
-    if method == "GET":
+def _wrong_verb(methods: tuple[str, ...]) -> HttpResponse:
+    """405 naming the verbs the URL answers (`methods`)."""
+    if methods == ("GET",):
         message = "The FHIR API is read-only: use GET, or POST a search to [type]/_search."
-    else:
+    elif methods == ("POST",):
         message = "Search with POST to [type]/_search (form-encoded), or with GET to [type]."
+    else:
+        message = f"Use {' or '.join(methods)} here."
     response = outcome(405, message)
-    response["Allow"] = method
+    response["Allow"] = ", ".join(methods)
     return response
 
 
@@ -70,12 +83,24 @@ def _unreadable_body(request: HttpRequest) -> HttpResponse | None:
 
 
 def _csrf_refused(request: HttpRequest) -> HttpResponse | None:
-    """A session's POST without its CSRF token: the check Django's middleware makes for
-    every form, answered as an OperationOutcome."""
+    """A session's POST or DELETE without its CSRF token: the check Django's middleware
+    makes for every form, answered as an OperationOutcome."""
     check = CsrfViewMiddleware(lambda _request: HttpResponse())
     if check.process_view(request, None, (), {}) is None:
         return None
-    return outcome(403, "A search posted from a signed-in session needs the page's CSRF token.")
+    if request.method == "POST":
+        return outcome(403, "A search posted from a signed-in session needs the page's CSRF token.")
+    return outcome(403, f"A {request.method} from a signed-in session needs the CSRF token.")
+
+
+def _audit_page_refusal(request: HttpRequest) -> None:
+    """The one `denied` row of a request the reader may not make (the page's name), as
+    `clinic.access` writes it for a page."""
+    audit_record(
+        action=AuditAction.DENIED,
+        object_type="page",
+        object_id=(request.resolver_match.view_name if request.resolver_match else "")[:64],
+    )
 
 
 def api_permits(
@@ -84,32 +109,50 @@ def api_permits(
     """Declare the policy's action an API view needs, the resource type it reads (an API
     client's token must name it) and its one verb: answers and audit above."""
     rule = AccessRule(action=action)
+    return _declare(
+        rule,
+        (method,),
+        allows=lambda user: rule.allows(user) and may_read(user, resource),
+        refusal=f"You may not read {resource} resources.",
+    )
 
+
+def api_signed_in(*methods: str, audit_action: str = "") -> Callable[[ViewFunc], ViewFunc]:
+    """Declare an API view for every signed-in reader (a staff login or an API client)
+    whose policy action is decided inside, per resource type (the bulk export: the types
+    the reader may read, `fhir.bulk.kickoff.readable_types`), a refusal raised as
+    `PermissionDenied` (403) or, from a scoped lookup, `NotVisible` (404).
+
+    `methods`: the verbs it answers (a session's DELETE is CSRF-checked). `audit_action`:
+    the one row a successful GET (200) writes from the subject its lookups noted (an
+    export file's `download`); none when empty (the status URL shows no record). A
+    kick-off declares `export` and answers 202: its row is written by the service with
+    the job it starts (`fhir.bulk.services.export_start`), so the decorator adds none."""
+    if audit_action and audit_action not in READING_ACTIONS:
+        raise ValueError("A GET is audited as a view, a download or an export.")
+    rule = AccessRule(
+        any_signed_in=True,
+        audit=bool(audit_action),
+        audit_action=audit_action or AuditAction.VIEW,
+    )
+    return _declare(rule, methods, allows=rule.allows, refusal="You may not use this URL.")
+
+
+def _declare(
+    rule: AccessRule,
+    methods: tuple[str, ...],
+    *,
+    allows: Callable[[Any], bool],
+    refusal: str,
+) -> Callable[[ViewFunc], ViewFunc]:
     def decorate(view: ViewFunc) -> ViewFunc:
-        @csrf_exempt  # checked below for a session's POST, never needed for a bearer token
+        @csrf_exempt  # checked below for a session's POST or DELETE, never for a token
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = bearer_sign_in(request)
+            refused = _refused(request, methods, allows, refusal)
             if refused is not None:
                 return refused
-            if not request.user.is_authenticated:
-                return outcome(401, "Sign in to the clinic to use the FHIR API.")
-            if not (rule.allows(request.user) and may_read(request.user, resource)):
-                audit_record(
-                    action=AuditAction.DENIED,
-                    object_type="page",
-                    object_id=request.resolver_match.view_name if request.resolver_match else "",
-                )
-                return outcome(403, f"You may not read {resource} resources.")
-            if request.method != method:
-                return _wrong_verb(method)
-            if method == "POST" and (refused := _unreadable_body(request)) is not None:
-                return refused
-            if method == "POST" and bearer_token(request) is None:
-                refused = _csrf_refused(request)
-                if refused is not None:
-                    return refused
-            return _answer(view, request, *args, **kwargs)
+            return _answer(view, rule, request, *args, **kwargs)
 
         wrapper.access_rule = rule  # type: ignore[attr-defined]
         return wrapper
@@ -117,7 +160,39 @@ def api_permits(
     return decorate
 
 
-def _answer(view: ViewFunc, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def _refused(
+    request: HttpRequest,
+    methods: tuple[str, ...],
+    allows: Callable[[Any], bool],
+    refusal: str,
+) -> HttpResponse | None:
+    """Who is asking (a bearer token or the session), a URL no record can have, whether
+    they may, the verb, a readable body and the CSRF token, in that order: the first
+    refusal, or None."""
+    refused = bearer_sign_in(request)
+    if refused is not None:
+        return refused
+    if not request.user.is_authenticated:
+        return outcome(401, "Sign in to the clinic to use the FHIR API.")
+    if _CONTROL.search(request.path):
+        # Every audit row keeps the path, and a NUL byte cannot reach the database: no
+        # record has such a name, so it is answered before any lookup or row.
+        return outcome(404, "Nothing has that name: a URL holds no control characters.")
+    if not allows(request.user):
+        _audit_page_refusal(request)
+        return outcome(403, refusal)
+    if request.method not in methods:
+        return _wrong_verb(methods)
+    if request.method == "POST" and (refused := _unreadable_body(request)) is not None:
+        return refused
+    if request.method not in _SAFE_METHODS and bearer_token(request) is None:
+        return _csrf_refused(request)
+    return None
+
+
+def _answer(
+    view: ViewFunc, rule: AccessRule, request: HttpRequest, *args: Any, **kwargs: Any
+) -> HttpResponse:
     resource_id = kwargs.get("resource_id")
     if resource_id is not None and not is_resource_id(resource_id):
         # No row can have it: answered before any lookup or audit row (a NUL byte or a
@@ -132,10 +207,13 @@ def _answer(view: ViewFunc, request: HttpRequest, *args: Any, **kwargs: Any) -> 
         audit_refusal(refused)
         kind = refused.object_type.removeprefix("fhir.")
         return outcome(404, f"{kind} {refused.object_id} was not found.")
+    except PermissionDenied as refused:
+        _audit_page_refusal(request)
+        return outcome(403, str(refused) or "You may not do this.")
     except BadSearch as bad:
         return outcome(400, str(bad), expression=bad.parameter)
-    if response.status_code == 200:
-        _audit_read()
+    if rule.audit and response.status_code == 200:
+        _audit_read(rule.audit_action)
     return response
 
 
@@ -147,27 +225,28 @@ def public_api(view: ViewFunc) -> ViewFunc:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in _READ_METHODS:
-            return _wrong_verb("GET")
+            return _wrong_verb(_READ_METHODS)
         return view(request, *args, **kwargs)
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]
     return wrapper
 
 
-def _audit_read() -> None:
-    """The one `view` row of a read or a search page: its first subject (a search notes
-    one subject naming the page of results: see `fhir.selectors.note_search`)."""
+def _audit_read(action: str) -> None:
+    """The one row of a read, a search page or a file (`action`: `view`, `download`): its
+    first subject (a search notes one subject naming the page of results: see
+    `fhir.selectors.note_search`), and one more per patient a search page disclosed."""
     subjects = current().subjects
     if not subjects:
         return
     first = subjects[0]
     audit_record(
-        action=AuditAction.VIEW,
+        action=action,
         patient_id=first.patient_id,
         object_type=first.object_type,
         object_id=first.object_id,
     )
     audit_record_many(
-        action=AuditAction.VIEW,
+        action=action,
         rows=[(owner, first.object_type, shown[:64]) for owner, shown in take_disclosures()],
     )

@@ -1,6 +1,7 @@
 """The kick-off request's parameters (Bulk Data IG v2 §Kick-off), checked before any
-work: refused in words, with the status the IG gives (400 a bad request, 403 a type the
-reader may not read)."""
+work: refused in words, with the status the IG gives (400 a bad request: `ExportRefused`;
+403 a type the reader may not read: `PermissionDenied`), answered as OperationOutcomes
+by the API's decorator (`fhir.access.api_signed_in`), the 403 with its `denied` row."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from clinic.policy import may
 from fhir.clients.principal import may_read
-from fhir.params import is_lenient
+from fhir.params import BadSearch, is_lenient
 from fhir.registry import RESOURCES
 from fhir.selectors.export import PATIENT_TYPES, STREAMS
 
@@ -23,12 +25,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$")
 
 
-class ExportRefused(Exception):
-    """A kick-off refused: the HTTP status, the message, the parameter at fault."""
-
-    def __init__(self, status: int, message: str, parameter: str = "") -> None:
-        super().__init__(message)
-        self.status, self.message, self.parameter = status, message, parameter
+class ExportRefused(BadSearch):
+    """A kick-off's parameters refused (400, like a bad search): the message, the
+    parameter at fault."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +50,14 @@ def parse_kickoff(request: HttpRequest, level: str) -> Kickoff:
     # Who may comes first: a reader refused learns nothing about the parameters.
     readable = readable_types(request.user, level)
     if not readable:
-        raise ExportRefused(403, "You may not read any resource type this export holds.")
+        raise PermissionDenied("You may not read any resource type this export holds.")
     prefer = request.headers.get("Prefer", "")
     if "respond-async" not in {part.strip().lower() for part in re.split(r"[,;]", prefer)}:
-        raise ExportRefused(400, "A bulk export is asynchronous: send Prefer: respond-async.")
+        raise ExportRefused("A bulk export is asynchronous: send Prefer: respond-async.")
     _check_names(request, lenient=is_lenient(prefer))
     output_format = request.GET.get("_outputFormat", "")
     if output_format and output_format not in OUTPUT_FORMATS:
         raise ExportRefused(
-            400,
             "'_outputFormat' must be application/fhir+ndjson (or application/ndjson, ndjson).",
             "_outputFormat",
         )
@@ -70,10 +68,9 @@ def _check_names(request: HttpRequest, *, lenient: bool) -> None:
     for name in request.GET:
         values = request.GET.getlist(name)
         if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
-            raise ExportRefused(400, "A parameter holds a control character; send plain text.")
+            raise ExportRefused("A parameter holds a control character; send plain text.")
         if name not in PARAMETERS and not lenient:
             raise ExportRefused(
-                400,
                 f"Unsupported export parameter '{name}'. Supported: "
                 f"{', '.join(sorted(PARAMETERS))}.",
                 name,
@@ -93,13 +90,9 @@ def _types(request: HttpRequest, level: str, readable: list[str]) -> list[str]:
     for resource_type in asked:
         if resource_type not in allowed:
             where = "a patient-level export" if level == "patient" else "this server's export"
-            raise ExportRefused(
-                400, f"'_type': {resource_type[:64]} is not part of {where}.", "_type"
-            )
+            raise ExportRefused(f"'_type': {resource_type[:64]} is not part of {where}.", "_type")
         if resource_type not in readable:
-            raise ExportRefused(
-                403, f"'_type': you may not read {resource_type} resources.", "_type"
-            )
+            raise PermissionDenied(f"'_type': you may not read {resource_type} resources.")
     return [resource_type for resource_type in readable if resource_type in asked]
 
 
@@ -108,11 +101,10 @@ def _since(value: str) -> dt.datetime | None:
         return None
     if not _INSTANT.match(value):
         raise ExportRefused(
-            400, "'_since' must be an instant like 2026-01-31T12:00:00Z (with a time zone).",
-            "_since",
-        )  # fmt: skip
+            "'_since' must be an instant like 2026-01-31T12:00:00Z (with a time zone).", "_since"
+        )
     try:
         since = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ExportRefused(400, "'_since' is not a real date and time.", "_since") from None
+        raise ExportRefused("'_since' is not a real date and time.", "_since") from None
     return since

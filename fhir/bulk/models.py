@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ExportLevel(models.TextChoices):
@@ -89,6 +90,13 @@ class ExportJob(models.Model):
     @property
     def type_list(self) -> list[str]:
         return self.types.split()
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its expiry: its files are deleted, or about to be (the hourly task)."""
+        return self.status == ExportStatus.EXPIRED or (
+            self.expires_at is not None and self.expires_at <= timezone.now()
+        )
 
 
 class ExportFile(models.Model):

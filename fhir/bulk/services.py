@@ -5,14 +5,14 @@ the level and types), the end (`export`, how many resources and patients; the jo
 keeps the counts per type), and one `export` row per patient whose records the files
 hold, written in one INSERT per thousand patients under the requester's name, so each
 patient's accounting of disclosures shows the export.
-Every file download is a `download` row (`fhir.bulk.views`)."""
+Every file download is a `download` row, written by the API's decorator from the file the
+scoped lookup noted (`fhir.bulk.selectors.export_file_for`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,7 +22,8 @@ from clinic.audit import audit_record, audit_record_many
 from clinic.choices import AuditAction
 from clinic.context import current, use
 from fhir.bulk.kickoff import readable_types
-from fhir.bulk.models import ACTIVE, ExportFile, ExportJob, ExportStatus
+from fhir.bulk.models import ACTIVE, ExportJob, ExportStatus
+from fhir.bulk.selectors import requester_filter
 from fhir.bulk.writer import Cancelled, Tally, delete_files, expiry, save_progress, write_type
 from fhir.clients.principal import ClientPrincipal
 from fhir.clients.scopes import granted
@@ -37,13 +38,6 @@ class AlreadyExporting(Exception):
     def __init__(self, job: ExportJob) -> None:
         super().__init__("An export is already running.")
         self.job = job
-
-
-def requester_filter(reader: Any) -> dict[str, Any]:
-    """The ORM filter of the jobs `reader` (a staff login or an API client) started."""
-    if isinstance(reader, ClientPrincipal):
-        return {"client": reader.client}
-    return {"user": reader}
 
 
 def export_start(
@@ -76,10 +70,12 @@ def export_start(
                 object_type="fhir.export",
                 object_id=_shown(f"{job.pk} {level} started: {' '.join(types)}"),
             )
-    except IntegrityError:  # another kick-off won the race (the partial unique index)
-        raise AlreadyExporting(
-            ExportJob.objects.get(status__in=ACTIVE, **requester_filter(actor))
-        ) from None
+    except IntegrityError:
+        # Another kick-off of this requester won the race (the partial unique index): its
+        # job is the requester's newest, queued or running, or already done if a worker
+        # was quicker than this answer (so never "no such export": a 500).
+        winner = ExportJob.objects.filter(**requester_filter(actor)).order_by("-pk").first()
+        raise AlreadyExporting(winner) from None
     from fhir.bulk.tasks import run_export
 
     transaction.on_commit(lambda: run_export.delay(job.pk))
@@ -222,7 +218,3 @@ def exports_expire(now: dt.datetime | None = None) -> int:
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED)
         expired += 1
     return expired
-
-
-def files_of(job: ExportJob) -> Iterable[ExportFile]:
-    return ExportFile.objects.filter(job=job).order_by("pk")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -399,14 +400,160 @@ def test_a_patient_login_may_not_export(clinic) -> None:
     assert ExportJob.objects.count() == 0
 
 
-def test_a_sessions_delete_needs_its_csrf_token(clinic) -> None:
+def test_a_sessions_delete_needs_its_csrf_token(clinic, settings) -> None:
     from tests.conftest import sign_in
 
     browser = sign_in(Client(enforce_csrf_checks=True), clinic.nurse)
     status_url = browser.get("/fhir/r4/$export?_type=Patient", headers=ASYNC)["Content-Location"]
 
-    assert browser.delete(status_url).status_code == 403
+    refused = browser.delete(status_url)
+    assert refused.status_code == 403
+    assert "CSRF" in _diagnostics(refused)
     assert ExportJob.objects.get().status == ExportStatus.QUEUED
+    token = "a" * 32  # the page's token, matching the cookie a page of the clinic set
+    browser.cookies[settings.CSRF_COOKIE_NAME] = token
+    assert browser.delete(status_url, headers={"X-CSRFToken": token}).status_code == 202
+    assert ExportJob.objects.get().status == ExportStatus.CANCELLED
+
+
+def test_the_status_url_answers_get_and_delete_only(clinic) -> None:
+    reader = api_client()
+    status_url = reader.kick_off("?_type=Patient")["Content-Location"]
+
+    posted = reader.client.post(status_url, headers={"Authorization": f"Bearer {reader.token}"})
+
+    assert posted.status_code == 405
+    assert posted["Allow"] == "GET, DELETE"
+    assert "GET or DELETE" in _diagnostics(posted)
+
+
+def _rows_during(call: Any) -> tuple[Any, list[AuditEvent]]:
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = call()
+    if response.streaming:
+        b"".join(response.streaming_content)  # read to the end: the client closes the file
+    return response, list(AuditEvent.objects.filter(id__gt=last).order_by("id"))
+
+
+def _row(row: AuditEvent) -> tuple[str, int | None, str, str]:
+    return (row.action, row.patient_id, row.object_type, row.object_id)
+
+
+def test_each_status_or_file_request_writes_one_row_or_none(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    owner = api_client()
+    manifest = owner.export("?_type=Patient", django_capture=django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    status_url = f"$export-status/{job.public_id}"
+    file_url = manifest["output"][0]["url"]
+    stranger = staff(clinic.nurse)
+
+    polled, polled_rows = _rows_during(lambda: owner.get(status_url))
+    served, served_rows = _rows_during(lambda: owner.get(file_url))
+    peeked, peeked_rows = _rows_during(lambda: stranger.get(status_url))
+    stolen, stolen_rows = _rows_during(lambda: stranger.get(file_url))
+    missing, missing_rows = _rows_during(
+        lambda: owner.get(f"$export-file/{job.public_id}/Patient-9.ndjson")
+    )
+    odd, odd_rows = _rows_during(lambda: owner.get(f"$export-file/{job.public_id}/Patient-1.csv"))
+    garbled, garbled_rows = _rows_during(lambda: owner.get(f"$export-file/{job.public_id}/a%00b"))
+
+    assert polled.status_code == 200 and polled_rows == []  # the manifest shows no record
+    assert served.status_code == 200
+    assert [_row(row) for row in served_rows] == [
+        ("download", None, "fhir.export.file", f"{job.public_id}/Patient-1.ndjson")
+    ]
+    assert served_rows[0].username.startswith("api-client:")
+    for refused, rows, expected in (
+        (peeked, peeked_rows, ("fhir.export", str(job.public_id))),
+        (stolen, stolen_rows, ("fhir.export", str(job.public_id))),
+        (missing, missing_rows, ("fhir.export.file", f"{job.public_id}/Patient-9.ndjson")),
+        (odd, odd_rows, ("fhir.export.file", f"{job.public_id}/(not a file name)")),
+    ):
+        assert refused.status_code == 404
+        assert "was not found" in _diagnostics(refused)
+        assert [_row(row) for row in rows] == [("denied", None, *expected)]
+    assert garbled.status_code == 404  # a NUL byte: answered before any lookup or row
+    assert garbled_rows == []
+
+
+def test_a_file_of_a_type_the_reader_may_no_longer_read_is_refused(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    from fhir.models import ApiClient
+
+    reader = api_client("system/Patient.read system/Observation.read")
+    manifest = reader.export(
+        "?_type=Patient,Observation", django_capture=django_capture_on_commit_callbacks
+    )
+    urls = {output["type"]: output["url"] for output in manifest["output"]}
+    ApiClient.objects.update(scopes="system/Patient.read")
+
+    refused, refused_rows = _rows_during(lambda: reader.get(urls["Observation"]))
+    served, served_rows = _rows_during(lambda: reader.get(urls["Patient"]))
+
+    assert refused.status_code == 403
+    assert _diagnostics(refused) == "You may no longer read Observation resources."
+    assert [_row(row) for row in refused_rows] == [("denied", None, "page", "fhir:export-file")]
+    assert served.status_code == 200
+    assert [row.action for row in served_rows] == ["download"]
+
+
+def test_a_refused_kick_off_writes_one_denied_row(clinic) -> None:
+    coordinator = staff(clinic.coordinator)
+
+    refused, rows = _rows_during(lambda: coordinator.kick_off("?_type=Observation"))
+
+    assert refused.status_code == 403
+    assert _diagnostics(refused) == "'_type': you may not read Observation resources."
+    assert [_row(row) for row in rows] == [("denied", None, "page", "fhir:export")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_kick_offs_at_the_same_instant_start_one_export(monkeypatch) -> None:
+    """One nurse's two kick-offs at once, on two connections, each past the "is one
+    running?" check before either inserts its job: the database's one-active-export rule
+    lets one start (202) and answers the other 429 with the winner's status URL — never
+    a 500, never two jobs."""
+    from functools import partial
+
+    from django.db import connection
+
+    from clinic.choices import Role
+    from tests.concurrency import run_together
+    from tests.factories import StaffFactory
+
+    assert connection.vendor == "postgresql", "CI proves the race on PostgreSQL"
+    nurse = StaffFactory(roles=[Role.NURSE])
+    browsers = [staff(nurse), staff(nurse)]
+    both_checked = threading.Barrier(2, timeout=20)
+    create = ExportJob.objects.create
+
+    def create_together(**fields: Any) -> ExportJob:
+        both_checked.wait()  # neither inserts until both found no export running
+        return create(**fields)
+
+    monkeypatch.setattr(ExportJob.objects, "create", create_together)
+    answers: list[Any] = []
+
+    def kick_off(browser: Requester) -> None:
+        answers.append(browser.kick_off("?_type=Patient"))
+
+    outcomes = run_together(*(partial(kick_off, browser) for browser in browsers))
+
+    assert outcomes == ["done", "done"]
+    assert sorted(answer.status_code for answer in answers) == [202, 429]
+    started, busy = sorted(answers, key=lambda answer: answer.status_code)
+    assert busy["Content-Location"] == started["Content-Location"]
+    assert int(busy["Retry-After"]) > 0
+    assert "export running" in _diagnostics(busy)
+    job = ExportJob.objects.get()
+    assert started["Content-Location"].endswith(f"/$export-status/{job.public_id}")
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.EXPORT, object_id__contains="started").count()
+        == 1
+    )
 
 
 def test_the_export_is_audited_who_what_how_many(

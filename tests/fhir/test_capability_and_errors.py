@@ -140,9 +140,12 @@ def test_control_characters_are_refused_before_the_database(api, personas) -> No
         response = client.get(query)
         assert response.status_code == 400, query
         assert "control character" in _outcome(response).issue[0].diagnostics
+    coordinator = api(personas.coordinator)  # who may not read Observations
     before = AuditEvent.objects.count()
     assert client.get("Patient/%00").status_code == 404
     assert client.get("Patient/1%0a2/$everything").status_code == 404
+    # Refused to the role: still no `denied` row (it would keep the path).
+    assert coordinator.get("Observation/%00").status_code == 404
     assert AuditEvent.objects.count() == before
 
 
