@@ -13,7 +13,7 @@ from fhir.mapping.medication import administration_resource
 from fhir.params import Search, date_filter
 from fhir.selectors.paging import Page, patient_search, scoped_read
 from fhir.selectors.places import at_reader_location
-from sessions.models import DeviceDose, DoseRecord, TreatmentSession
+from sessions.models import DeviceDose, DoseRecord, InfusionPause, TreatmentSession
 
 
 def _sessions(user: User) -> QuerySet[TreatmentSession]:
@@ -31,7 +31,14 @@ def _doses(user: User) -> QuerySet[DoseRecord]:
     return (
         at_reader_location(doses, user, "session__appointment__chair__location")
         .select_related("session", "administered_by")
-        .prefetch_related(Prefetch("session__devices", devices_given, to_attr="devices_given"))
+        .prefetch_related(
+            Prefetch("session__devices", devices_given, to_attr="devices_given"),
+            Prefetch(
+                "session__pauses",
+                InfusionPause.objects.filter(resumed_at__isnull=True),
+                to_attr="open_pauses",
+            ),
+        )
     )
 
 

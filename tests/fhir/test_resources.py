@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.utils import timezone
@@ -177,6 +178,44 @@ def test_the_dose_is_a_medication_administration_coded_rxnorm_and_snomed(
     assert [e.resource.id for e in searched.entry] == [str(record.dose.pk)]
 
 
+def test_an_infusion_still_running_is_never_reported_as_a_full_dose_given(api, personas) -> None:
+    """A receiving system must not read the plan as given: running → in-progress with
+    only a start and no amount; paused → on-hold; ended → completed with the amount."""
+    from tests.factories import DoseRecordFactory, InfusionPauseFactory
+    from tests.fhir.conftest import add_session
+
+    session = add_session(personas.patient_a, personas.nurse)
+    dose = DoseRecordFactory(session=session, recorded_by=personas.nurse, ended_at=None)
+    client = api(personas.nurse)
+
+    running = MedicationAdministration.model_validate_json(
+        client.get(f"MedicationAdministration/{dose.pk}").content
+    )
+    assert running.status == "in-progress"
+    assert running.dosage.dose is None
+    assert running.dosage.text == "Ordered 40 mg over 40 min; infusion running"
+    assert running.dosage.rateQuantity.code == "mg/min"
+    assert running.effectivePeriod.start is not None and running.effectivePeriod.end is None
+    assert running.effectiveDateTime is None
+
+    InfusionPauseFactory(session=session, recorded_by=personas.nurse, resumed_at=None)
+    paused = MedicationAdministration.model_validate_json(
+        client.get(f"MedicationAdministration/{dose.pk}").content
+    )
+    assert paused.status == "on-hold"
+    assert paused.dosage.text == "Ordered 40 mg over 40 min; infusion paused"
+    assert paused.dosage.dose is None
+
+    dose.ended_at = dose.started_at + dt.timedelta(minutes=40)
+    dose.save(update_fields=["ended_at"])
+    ended = MedicationAdministration.model_validate_json(
+        client.get(f"MedicationAdministration/{dose.pk}").content
+    )
+    assert ended.status == "completed"
+    assert float(ended.dosage.dose.value) == 40.0
+    assert ended.effectivePeriod.end is not None
+
+
 def test_directory_never_shows_the_dea_number(api, personas, record) -> None:
     client = api(personas.admin)
 
@@ -230,7 +269,12 @@ def test_a_spravato_dose_is_what_its_devices_delivered(api, personas) -> None:
 
     session = TreatmentSessionFactory(patient=personas.patient_a, esketamine=True)
     dose = DoseRecordFactory(
-        session=session, drug=Drug.ESKETAMINE, mg_per_kg=None, total_mg=84, planned_minutes=None
+        session=session,
+        drug=Drug.ESKETAMINE,
+        mg_per_kg=None,
+        total_mg=84,
+        planned_minutes=None,
+        ended_at=None,
     )
     DeviceDoseFactory(session=session)
     DeviceDoseFactory(session=session)
@@ -242,6 +286,10 @@ def test_a_spravato_dose_is_what_its_devices_delivered(api, personas) -> None:
 
     given = MedicationAdministration.model_validate_json(response.content)
     assert float(given.dosage.dose.value) == 56.0
+    # Two of three devices so far, the session not over: still being given.
+    assert given.status == "in-progress"
+    assert given.dosage.text == "Ordered 84 mg (3 devices); 2 given so far"
+    assert given.effectivePeriod.end is None and given.effectiveDateTime is None
     assert given.dosage.route.coding[0].code == "46713006"
     assert given.contained[0].code.coding[0].code == "2201623"
 
