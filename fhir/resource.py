@@ -78,14 +78,20 @@ def check(found: Resource) -> None:
     except Exception as refused:  # the library's own validation errors, whatever their class
         raise InvalidResource(f"{name}: {refused}") from None
     theirs = json.loads(model.model_dump_json())
-    if theirs != ours:
+    if _canonical(theirs) != _canonical(ours):
         raise InvalidResource(f"{name}: the library writes {theirs}, this API wrote {ours}")
+
+
+def _canonical(data: Any) -> str:
+    """Compared as written: 72 and 72.0 differ (FHIR keeps a decimal's precision)."""
+    return json.dumps(data, sort_keys=True)
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # FHIR's decimal is a JSON number; integral values without a fraction (72, not 72.0).
-        return int(value) if value == value.to_integral_value() else float(value)
+        # FHIR's decimal is a JSON number that keeps its precision as the library writes it:
+        # a stored 72.0 kg stays 72.0, a whole number of milligrams (56) has no fraction.
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
     if isinstance(value, dt.datetime):
         return instant(value)
     if isinstance(value, dt.date):

@@ -63,6 +63,14 @@ def test_writing_what_the_library_would_not_write_fails() -> None:
         resource("Observation", **_observation(effectiveDateTime="2026-11-30T10:15:00+00:00"))
 
 
+def test_a_stored_decimal_keeps_its_precision_in_a_resource() -> None:
+    """A weight stored as 72.0 kg is written 72.0, as the library writes it, not 72."""
+    made = resource(
+        "Observation", **_observation(valueQuantity={"value": Decimal("72.0"), "unit": "kg"})
+    )
+    assert b'"value":72.0,' in to_json(made)
+
+
 def test_nothing_is_parsed_when_checking_is_off(settings: object) -> None:
     """Production writes what the mappers made (checked by the tests, not per request)."""
     settings.FHIR_CHECK_RESOURCES = False
@@ -75,6 +83,7 @@ def test_json_numbers_times_and_text() -> None:
     written = to_json(
         {
             "kg": Decimal("72.50"),
+            "stored": Decimal("72.0"),
             "mg": Decimal("70"),
             "rate": Decimal("0.467"),
             "utc": utc,
@@ -85,6 +94,7 @@ def test_json_numbers_times_and_text() -> None:
     )
     assert json.loads(written) == {
         "kg": 72.5,
+        "stored": 72.0,
         "mg": 70,
         "rate": 0.467,
         "utc": "2026-11-30T15:00:00Z",
@@ -92,5 +102,6 @@ def test_json_numbers_times_and_text() -> None:
         "day": "2026-12-01",
         "name": "Zoë",
     }
-    assert b'"mg":70,' in written and "Zoë".encode() in written
+    assert b'"mg":70,' in written and b'"stored":72.0,' in written
+    assert "Zoë".encode() in written
     assert json.loads(to_json({"a": [1]}, indent=2)) == {"a": [1]}
