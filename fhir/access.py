@@ -56,6 +56,10 @@ ViewFunc = Callable[..., HttpResponse]
 _READ_METHODS = ("GET",)
 # The verbs a browser may send cross-site on its own: every other one needs the CSRF token.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# `_format` values meaning JSON (a `+` in a query string arrives as a space).
+_JSON_FORMATS = frozenset(
+    {"json", "application/json", "application/fhir+json", "application/fhir json"}
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -91,6 +95,14 @@ def _csrf_refused(request: HttpRequest) -> HttpResponse | None:
     if request.method == "POST":
         return outcome(403, "A search posted from a signed-in session needs the page's CSRF token.")
     return outcome(403, f"A {request.method} from a signed-in session needs the CSRF token.")
+
+
+def _format_refused(request: HttpRequest) -> HttpResponse | None:
+    """`_format` asking for anything but JSON (XML, Turtle): 406, not JSON anyway."""
+    asked = request.GET.get("_format")
+    if asked is None or asked.split(";")[0].strip().lower() in _JSON_FORMATS:
+        return None
+    return outcome(406, "This server answers in FHIR JSON only: use _format=json or leave it out.")
 
 
 def _audit_page_refusal(request: HttpRequest) -> None:
@@ -178,6 +190,8 @@ def _refused(
         # Every audit row keeps the path, and a NUL byte cannot reach the database: no
         # record has such a name, so it is answered before any lookup or row.
         return outcome(404, "Nothing has that name: a URL holds no control characters.")
+    if (refused := _format_refused(request)) is not None:
+        return refused
     if not allows(request.user):
         _audit_page_refusal(request)
         return outcome(403, refusal)
@@ -217,6 +231,18 @@ def _answer(
     return response
 
 
+@csrf_exempt  # nothing is changed or read: a POST gets the same 404
+def not_served(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other URL under the API's base, whatever the verb: a 404 OperationOutcome (a
+    FHIR client reads the reason, not the site's HTML page). Nothing is looked up."""
+    return outcome(
+        404, "This FHIR server serves nothing at this URL: GET metadata lists what it serves."
+    )
+
+
+not_served.access_rule = AccessRule(public=True)  # type: ignore[attr-defined]
+
+
 def public_api(view: ViewFunc) -> ViewFunc:
     """A view of the API anyone may call (the CapabilityStatement): no patient data."""
     rule = AccessRule(public=True)
@@ -226,7 +252,7 @@ def public_api(view: ViewFunc) -> ViewFunc:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in _READ_METHODS:
             return _wrong_verb(_READ_METHODS)
-        return view(request, *args, **kwargs)
+        return _format_refused(request) or view(request, *args, **kwargs)
 
     wrapper.access_rule = rule  # type: ignore[attr-defined]
     return wrapper

@@ -11,6 +11,9 @@ from fhir.resource import Resource, resource
 # The Bulk Data Access IG's canonical URLs (fhir.bulk).
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
 
+# The core specification's `Patient/{id}/$everything` (fhir.views.patient_everything).
+PATIENT_EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+
 # When this statement's content last changed in a way a client cares about.
 STATEMENT_DATE = "2026-11-30"
 
@@ -81,7 +84,10 @@ def _resource(served: ServedResource) -> dict[str, object]:
         ],
     }
     if served.type == "Patient":
-        entry["operation"] = [_operation("export", "patient-export")]
+        entry["operation"] = [
+            _operation("export", "patient-export"),
+            {"name": "everything", "definition": PATIENT_EVERYTHING},
+        ]
     if served.profile:
         entry["supportedProfile"] = [served.profile]
     if not served.parameters:

@@ -135,6 +135,10 @@ ADVERSE_EVENT_SNOMED: dict[str, Code] = {
 }
 AE_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+# AdverseEvent.outcome has a required binding to this system's codes. The clinic records
+# the outcome in the nurse's words, so it is sent as `unknown` (not coded) with the words
+# as the text: never a guessed "resolved".
+AE_OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 
 # Consent to treatment.
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"

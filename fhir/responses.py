@@ -18,6 +18,7 @@ _ISSUES = {
     403: "forbidden",
     404: "not-found",
     405: "not-supported",
+    406: "not-supported",
     410: "deleted",
     429: "throttled",
 }

@@ -3,9 +3,10 @@ then a search and a read URL per served resource."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from fhir import views
+from fhir.access import not_served
 from fhir.bulk import views as bulk_views
 from fhir.clients import views as client_views
 from fhir.registry import RESOURCES
@@ -49,3 +50,6 @@ for served in RESOURCES:
             name=f"{served.type}-read",
         ),
     ]
+
+# Last: any other URL under the base is a 404 OperationOutcome, not the site's HTML page.
+urlpatterns.append(re_path(r"^(?P<rest>.*)$", not_served, name="not-served"))

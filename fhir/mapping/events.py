@@ -57,7 +57,10 @@ def adverse_event_resource(event: AdverseEvent) -> Resource:
         },
     }
     if event.outcome:
-        data["outcome"] = {"text": event.outcome}
+        data["outcome"] = {
+            "coding": [{"system": codes.AE_OUTCOME, "code": "unknown", "display": "Unknown"}],
+            "text": event.outcome,
+        }
     dose = getattr(event.session, "dose", None)
     if dose is not None:
         data["suspectEntity"] = [{"instance": reference("MedicationAdministration", dose.pk)}]

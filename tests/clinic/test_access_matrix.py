@@ -184,6 +184,8 @@ ROLE_MATRIX: dict[str, set[str] | str] = {
     "fhir:Patient-export": {"coordinator", "nurse", "psychiatrist", "therapist"},
     "fhir:export-status": {"nurse"},
     "fhir:export-file": {"nurse"},
+    # Any other URL under the API's base: a 404 OperationOutcome for everyone.
+    "fhir:not-served": frozenset(),
 }
 # A kick-off is asynchronous: it needs `Prefer: respond-async` and answers 202.
 BULK_KICKOFFS = {"fhir:export", "fhir:Patient-export"}
@@ -438,6 +440,8 @@ def _url(name: str, personas) -> str:
         return _fhir_read(name, personas)
     if name == "fhir:Patient-everything":
         return reverse(name, args=[patient_id])
+    if name == "fhir:not-served":
+        return reverse(name, kwargs={"rest": f"Patient/{patient_id}/_history/1"})
     if name in ("fhir:export-status", "fhir:export-file"):
         return _nurses_export(name, personas)
     if name == "reminder_retry":
@@ -480,7 +484,9 @@ def test_each_persona_gets_exactly_the_pages_of_its_roles(url_name, personas, cl
     if allowed == PUBLIC:
         assert anonymous.status_code in (200, 301, 302, 405), url
         return
-    if url_name.startswith("fhir:"):
+    if url_name == "fhir:not-served":
+        assert anonymous.status_code == 404
+    elif url_name.startswith("fhir:"):
         assert anonymous.status_code == 401
     else:
         assert anonymous.status_code == 302

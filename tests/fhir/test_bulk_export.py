@@ -635,5 +635,9 @@ def test_the_capability_statement_lists_the_export_operations(db: None) -> None:
         {
             "name": "export",
             "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
-        }
+        },
+        {
+            "name": "everything",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+        },
     ]

@@ -31,6 +31,36 @@ def test_a_resource_the_server_does_not_serve_is_not_found(api, personas) -> Non
     response = api(personas.psychiatrist).get("Immunization")
 
     assert response.status_code == 404
+    assert "GET metadata lists" in _outcome(response).issue[0].diagnostics
+
+
+def test_any_other_url_under_the_base_is_a_404_operation_outcome(api, personas) -> None:
+    """A FHIR client reads why, whatever it sent, signed in or not; never the HTML page."""
+    for client, path in (
+        (api(personas.psychiatrist), f"Patient/{personas.patient_a.pk}%2F.."),
+        (api(personas.psychiatrist), "Patient/1/_history/2"),
+        (api(None), "Observation/vs-1-bp/extra"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert _outcome(response).issue[0].code == "not-found"
+    posted = api(None).client.post("/fhir/r4/Immunization/_search", {"patient": "1"})
+    assert posted.status_code == 404
+    assert _outcome(posted).issue[0].code == "not-found"
+    assert not AuditEvent.objects.filter(action="view").exists()
+
+
+def test_a_format_other_than_json_is_406(api, personas) -> None:
+    client = api(personas.psychiatrist)
+
+    for asked in ("xml", "application/fhir+xml", "text/turtle"):
+        response = client.get(f"Patient?_format={asked}")
+        assert response.status_code == 406, asked
+        assert "FHIR JSON only" in _outcome(response).issue[0].diagnostics
+    assert api(None).get("metadata?_format=xml").status_code == 406
+    for asked in ("json", "application/fhir%2Bjson", "application/json"):
+        assert client.get(f"Patient?_format={asked}").status_code == 200, asked
+    assert api(None).get("metadata?_format=json").status_code == 200
 
 
 def test_not_signed_in_is_401_with_an_operation_outcome(api, personas) -> None:

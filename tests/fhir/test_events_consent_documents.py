@@ -30,7 +30,12 @@ def test_an_adverse_event_is_coded_with_seriousness_and_the_suspect_dose(
     assert [c.code for c in parsed.event.coding] == ["422587007", "nausea"]
     assert parsed.seriousness.coding[0].code == "non-serious"
     assert parsed.severity.coding[0].code == "mild"
+    # The outcome's binding is required: coded "unknown" (the clinic records it in words,
+    # never guessed into a code), the nurse's words as its text.
     assert parsed.outcome.text == "Resolved within 15 minutes."
+    assert [(c.system, c.code) for c in parsed.outcome.coding] == [
+        ("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", "unknown")
+    ]
     assert (
         parsed.suspectEntity[0].instance.reference == f"MedicationAdministration/{record.dose.pk}"
     )

@@ -69,8 +69,11 @@ def test_every_post_without_a_csrf_token_is_refused(url_name, personas) -> None:
     response = client.post(url, {"anything": "1"})
     # The FHIR API is read-only: a POST is a search at `[type]/_search` only, and a
     # session's POST there needs the CSRF token like any form (403); every other FHIR URL
-    # answers one verb, so a POST is 405 there, with or without a token.
+    # answers one verb, so a POST is 405 there, with or without a token (and any URL the
+    # API does not serve is 404).
     refused = 405 if url_name.startswith("fhir:") and "post-search" not in url_name else 403
+    if url_name == "fhir:not-served":
+        refused = 404  # nothing there, whatever the verb: nothing to ride
     assert response.status_code == refused, (persona, url, response.status_code)
 
 
