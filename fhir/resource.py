@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -25,7 +26,13 @@ from django.conf import settings
 
 Resource = dict[str, Any]
 
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
+# FHIR's string: no control characters but tab, CR and LF (a stray BEL typed into a name).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Written escaped, as Django's json_script does, so a consumer pasting the JSON into a
+# page or a script cannot be tricked by a patient's text (`</script>`, U+2028).
+_HTML_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 
 
 class InvalidResource(ValueError):
@@ -57,8 +64,12 @@ def _present(value: Any) -> Any:
     if isinstance(value, list):
         items = [item for item in map(_present, value) if item is not None]
         return items or None
-    if isinstance(value, str | bool | int | float | Decimal | dt.date):
-        return None if value == "" else value
+    if isinstance(value, str):
+        if not value.isprintable():  # rare: a line break, or a control character
+            value = _CONTROL.sub("", value)
+        return value or None
+    if isinstance(value, bool | int | float | Decimal | dt.date):
+        return value
     return value
 
 
@@ -107,8 +118,10 @@ _ENCODER = json.JSONEncoder(
 def to_json(found: Any, *, indent: int | None = None) -> bytes:
     """Compact UTF-8 JSON of a resource (or a Bundle, or any JSON-ready data)."""
     if indent is not None:
-        return json.dumps(found, ensure_ascii=False, indent=indent, default=_json_value).encode()
-    return _ENCODER.encode(found).encode()
+        text = json.dumps(found, ensure_ascii=False, indent=indent, default=_json_value)
+    else:
+        text = _ENCODER.encode(found)
+    return text.translate(_HTML_SAFE).encode()
 
 
 def instant(moment: dt.datetime) -> str:

@@ -105,3 +105,23 @@ def test_json_numbers_times_and_text() -> None:
     assert b'"mg":70,' in written and b'"stored":72.0,' in written
     assert "Zoë".encode() in written
     assert json.loads(to_json({"a": [1]}, indent=2)) == {"a": [1]}
+
+
+def test_control_characters_are_dropped_and_markup_is_written_escaped() -> None:
+    """FHIR strings hold no control characters but tab, CR and LF; text that looks like
+    markup is escaped so a consumer pasting the JSON into a page is not tricked."""
+    made = resource(
+        "Patient",
+        id="7",
+        name=[{"family": "O'Neil\x07\x1b", "given": ["Ana\tMaria"], "text": "</script>&\u2028"}],
+        address=[{"line": ["1 Main St\r\nFlat 2"]}],
+    )
+    written = to_json(made)
+
+    assert made["name"][0]["family"] == "O'Neil"
+    assert made["name"][0]["given"] == ["Ana\tMaria"]
+    assert made["address"][0]["line"] == ["1 Main St\r\nFlat 2"]
+    assert b"</script>" not in written and b"&" not in written and "\u2028".encode() not in written
+    assert b"\\u003c/script\\u003e\\u0026\\u2028" in written
+    assert json.loads(written)["name"][0]["text"] == "</script>&\u2028"
+    assert json.loads(to_json(made, indent=2)) == json.loads(written)
