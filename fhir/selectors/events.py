@@ -68,7 +68,13 @@ def consent_search(user: User, search: Search) -> Page:
 
 
 def _documents(user: User) -> QuerySet[Document]:
-    kinds = [code for code, kind in DOCUMENT_KINDS.items() if kind.allowed(user)]
+    """The ready documents of the kinds the reader opens: staff by their role; a patient
+    reading their own record, the kinds the portal gives them (their letters)."""
+    kinds = [
+        code
+        for code, kind in DOCUMENT_KINDS.items()
+        if (kind.for_patient if user.is_patient_account else kind.allowed(user))
+    ]
     return Document.objects.filter(
         patient__in=patients_visible_to(user), kind__in=kinds, status=DocumentStatus.READY
     )

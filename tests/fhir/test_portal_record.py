@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
@@ -12,7 +13,7 @@ from clinic.choices import AuditAction
 from clinic.models import AuditEvent
 from fhir.resources.R4B.bundle import Bundle
 from tests.conftest import sign_in
-from tests.factories import IntegrationNoteFactory, MeasureResultFactory
+from tests.factories import DocumentFactory, IntegrationNoteFactory, MeasureResultFactory
 from tests.fhir.conftest import add_session
 
 URL = reverse("my_record_download")
@@ -57,6 +58,27 @@ def test_a_patient_downloads_their_own_record_and_nobody_elses(personas, record)
     assert [(row.patient_id, row.user_id) for row in rows] == [
         (personas.patient_a.pk, personas.patient_a.user.pk)
     ]
+
+
+def test_the_download_holds_the_patients_own_letters_and_no_staff_document(personas) -> None:
+    """The letters the portal gives the patient are in their file (the attachment is the
+    portal's own download); the staff's documents about them are not."""
+    letter = DocumentFactory(
+        kind="decision_letter_patient", patient=personas.patient_a, status="ready"
+    )
+    letter.file.save("letter.pdf", ContentFile(b"%PDF-1.7 test"))
+    staff_copy = DocumentFactory(kind="session_record", patient=personas.patient_a, status="ready")
+
+    response = sign_in(Client(), personas.patient_a.user).get(URL)
+
+    found = {
+        f"{e.resource.get_resource_type()}/{e.resource.id}"
+        for e in Bundle.model_validate_json(response.content).entry
+    }
+    assert f"DocumentReference/{letter.pk}" in found
+    assert f"DocumentReference/{staff_copy.pk}" not in found
+    attachment = reverse("document_download", args=[letter.pk])
+    assert sign_in(Client(), personas.patient_a.user).get(attachment).status_code == 200
 
 
 def test_staff_cannot_use_the_patients_download(personas) -> None:
