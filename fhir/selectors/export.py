@@ -45,7 +45,8 @@ from fhir.mapping.notes import note_resource
 from fhir.mapping.observation import survey_observation, vital_observations, weight_observation
 from fhir.mapping.patient import patient_resource
 from fhir.mapping.questionnaire import instruments, questionnaire_resource, response_resource
-from fhir.selectors.events import _consents, _documents, _events, map_document
+from fhir.resource import Resource, resource
+from fhir.selectors.events import _consents, _documents, _events, events_retracted, map_document
 from fhir.selectors.notes import readable_notes
 from fhir.selectors.observations import _measures, _readings, _weights
 from fhir.selectors.people import _locations, practitioners
@@ -218,6 +219,34 @@ STREAMS: dict[str, tuple[Stream, ...]] = {
         ),
     ),
 }
+
+
+@dataclass(frozen=True)
+class Deletions:
+    """What a `_since` export lists as deleted for one type (Bulk Data IG v2, the
+    manifest's `deleted`): the reader's rows the API stopped serving after the instant,
+    and whose record each was."""
+
+    rows: Callable[[Any, dt.datetime], QuerySet]
+    owner: Callable[[Any], int | None]
+
+
+# The only retraction the API answers with a 404: an adverse event entered in error
+# (R4B's AdverseEvent has no status to say so). A reading entered in error stays served
+# (`entered-in-error`); documents, notes and the rest are never withdrawn.
+DELETIONS: dict[str, Deletions] = {
+    "AdverseEvent": Deletions(events_retracted, _by_session),
+}
+
+
+def deleted_bundle(resource_type: str, row: Any) -> Resource:
+    """One line of a `deleted` file: a transaction Bundle deleting the row's resource."""
+    return resource(
+        "Bundle",
+        type="transaction",
+        entry=[{"request": {"method": "DELETE", "url": f"{resource_type}/{row.pk}"}}],
+    )
+
 
 # The clinic's directory: no patient's record, so not part of `Patient/$export`.
 DIRECTORY_TYPES = frozenset({"Practitioner", "Location", "Organization", "Questionnaire"})

@@ -22,7 +22,7 @@ from fhir.bulk.services import exports_expire
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from integration.models import NoteStatus
-from sessions.services.corrections import addendum_write
+from sessions.services.corrections import addendum_write, adverse_event_mark_entered_in_error
 from sessions.services.infusion import infusion_end, infusion_pause
 from sessions.services.no_dose import session_end_without_dose
 from sessions.services.signoff import session_sign
@@ -338,6 +338,59 @@ def test_since_exports_an_encounter_and_its_events_when_the_session_ends_after(
 
 def _northside_chair() -> Any:
     return ChairFactory(location=LocationFactory(name="Northside", dea_number="AN1234562"))
+
+
+def test_since_lists_adverse_events_entered_in_error_after_as_deleted(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    """A retracted event is 404 to a read: a `_since` export says it is deleted (the
+    manifest's `deleted`, Bulk Data IG v2), however it was retracted."""
+    here, other = clinic.record.session, clinic.other_reading.session
+    earlier = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    struck = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    amended = AdverseEventFactory(session=other, recorded_by=clinic.nurse)
+    kept = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    reason = "Recorded on the wrong patient's chart."
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=earlier, reason=reason)
+    other = session_end_without_dose(
+        session=other, reason="Patient felt unwell before dosing and went home.", actor=clinic.nurse
+    )
+    other = session_sign(session=other, actor=clinic.nurse)
+    cut = timezone.now()
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
+    addendum_write(
+        session=other,
+        reason="Correction after signing",
+        text="The nausea was another patient's.",
+        actor=clinic.nurse,
+        corrects=f"event:{amended.pk}",
+    )
+    reader = api_client()
+
+    manifest = reader.export(
+        f"?_type=AdverseEvent&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+    whole = reader.export("?_type=AdverseEvent", django_capture=django_capture_on_commit_callbacks)
+
+    assert [d["type"] for d in manifest["deleted"]] == ["Bundle"]
+    bundles = []
+    for deleted in manifest["deleted"]:
+        response = reader.get(deleted["url"])
+        assert response["Content-Type"] == "application/fhir+ndjson"
+        text = b"".join(response.streaming_content).decode()
+        bundles += [json.loads(line) for line in text.splitlines()]
+        assert deleted["count"] == len(text.splitlines())
+    for bundle in bundles:
+        get_fhir_model_class("Bundle").model_validate(bundle)
+        assert bundle["type"] == "transaction"
+        assert [entry["request"]["method"] for entry in bundle["entry"]] == ["DELETE"]
+    deleted_urls = {entry["request"]["url"] for b in bundles for entry in b["entry"]}
+    assert deleted_urls == {f"AdverseEvent/{struck.pk}", f"AdverseEvent/{amended.pk}"}
+    for event in (struck, amended):
+        assert reader.get(f"AdverseEvent/{event.pk}").status_code == 404
+    assert _ids(reader.lines(whole, "AdverseEvent")) == {str(kept.pk)}
+    assert "deleted" not in whole  # without `_since` nothing was exported before
 
 
 @pytest.fixture
