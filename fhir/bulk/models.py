@@ -99,9 +99,15 @@ class ExportJob(models.Model):
         )
 
 
+# A `_since` export's `deleted` file of a type (transaction Bundles deleting what the API
+# stopped serving) is stored as that type with this prefix: `DeletedAdverseEvent`.
+DELETED_PREFIX = "Deleted"
+
+
 class ExportFile(models.Model):
     """One NDJSON file: one resource type, part `part` (a type is split every
-    `FHIR_EXPORT_RESOURCES_PER_FILE` resources)."""
+    `FHIR_EXPORT_RESOURCES_PER_FILE` resources); or the type's deleted resources
+    (`DELETED_PREFIX`)."""
 
     job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="files")
     resource_type = models.CharField(max_length=64)
@@ -123,3 +129,13 @@ class ExportFile(models.Model):
     @property
     def name(self) -> str:
         return str(self)
+
+    @property
+    def deleted(self) -> bool:
+        """A file of deleted resources (the manifest's `deleted`), not of `output`."""
+        return self.resource_type.startswith(DELETED_PREFIX)
+
+    @property
+    def read_type(self) -> str:
+        """The resource type reading this file needs."""
+        return self.resource_type.removeprefix(DELETED_PREFIX)

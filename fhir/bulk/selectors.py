@@ -62,7 +62,7 @@ def export_file_for(reader: Any, job: ExportJob, file_name: str) -> ExportFile:
     if exported is None:
         shown = file_name if match else "(not a file name)"
         raise NotVisible(patient_id=None, object_type=FILE, object_id=f"{job.public_id}/{shown}")
-    if exported.resource_type not in readable_types(reader, job.level):
-        raise PermissionDenied(f"You may no longer read {exported.resource_type} resources.")
+    if exported.read_type not in readable_types(reader, job.level):
+        raise PermissionDenied(f"You may no longer read {exported.read_type} resources.")
     note_subject(patient_id=None, object_type=FILE, object_id=f"{job.public_id}/{exported.name}")
     return exported

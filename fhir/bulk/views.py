@@ -94,23 +94,29 @@ def export_status(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 
 def _manifest(request: HttpRequest, job: ExportJob) -> dict[str, object]:
-    output = [
-        {
-            "type": exported.resource_type,
-            "url": request.build_absolute_uri(
-                reverse("fhir:export-file", args=[job.public_id, exported.name])
-            ),
-            "count": exported.count,
-        }
-        for exported in files_of(job)
-    ]
-    return {
+    output: list[dict[str, object]] = []
+    deleted: list[dict[str, object]] = []
+    for exported in files_of(job):
+        listed = deleted if exported.deleted else output
+        listed.append(
+            {
+                "type": "Bundle" if exported.deleted else exported.resource_type,
+                "url": request.build_absolute_uri(
+                    reverse("fhir:export-file", args=[job.public_id, exported.name])
+                ),
+                "count": exported.count,
+            }
+        )
+    manifest: dict[str, object] = {
         "transactionTime": job.created_at.isoformat(),
         "request": job.request_url,
         "requiresAccessToken": True,
         "output": output,
         "error": [],
     }
+    if deleted:  # a `_since` export's retractions (Bulk Data IG v2)
+        manifest["deleted"] = deleted
+    return manifest
 
 
 @api_signed_in("GET", audit_action=AuditAction.DOWNLOAD)

@@ -5,8 +5,11 @@ Rows are read by primary key in chunks of `CHUNK` (keyset: `pk > last`, one quer
 chunk, no long-lived cursor), each row mapped by the API's own mappers and written as one
 line to a temporary file, which goes to Django's storage when its part is full. Memory
 holds one chunk of rows and the ids of the patients seen (for the count), whatever the
-size of the clinic. Progress is saved every chunk; the same UPDATE notices a
-cancellation (`DELETE` on the status URL) and stops the export, its files removed.
+size of the clinic. A `_since` export also writes, per type in `DELETIONS`, the
+resources the API stopped serving after the instant as transaction Bundles of `DELETE`
+entries (`DeletedAdverseEvent-1.ndjson`; the manifest's `deleted`). Progress is saved
+every chunk; the same UPDATE notices a cancellation (`DELETE` on the status URL) and
+stops the export, its files removed.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
-from fhir.bulk.models import ExportFile, ExportJob, ExportStatus
+from fhir.bulk.models import DELETED_PREFIX, ExportFile, ExportJob, ExportStatus
 from fhir.resource import to_json
-from fhir.selectors.export import STREAMS, Stream, stream_rows
+from fhir.selectors.export import DELETIONS, STREAMS, Stream, deleted_bundle, stream_rows
 
 CHUNK = 2000
 
@@ -149,6 +152,27 @@ def write_type(job: ExportJob, reader: Any, resource_type: str, tally: Tally) ->
         if parts.handle is not None:
             parts.handle.close()
     tally.counts[resource_type] = parts.total
+    if job.since is not None and resource_type in DELETIONS:
+        write_deleted(job, reader, resource_type, tally)
+
+
+def write_deleted(job: ExportJob, reader: Any, resource_type: str, tally: Tally) -> None:
+    """A `_since` export's deleted resources of one type (rows the API stopped serving
+    after the instant), one transaction Bundle a line, into its own parts."""
+    deletions = DELETIONS[resource_type]
+    parts = _Parts(job, f"{DELETED_PREFIX}{resource_type}", resources_per_file())
+    try:
+        for chunk in chunks(deletions.rows(reader, job.since)):
+            for row in chunk:
+                parts.write(to_json(deleted_bundle(resource_type, row)))
+                owner = deletions.owner(row)
+                if owner is not None:
+                    tally.patients.add(owner)
+            save_progress(job, f"{resource_type} deleted")
+        parts.close()
+    finally:
+        if parts.handle is not None:
+            parts.handle.close()
 
 
 def _write_chunk(stream: Stream, chunk: list[Any], parts: _Parts, tally: Tally) -> None:

@@ -10,9 +10,10 @@ search lists the generated documents by id, then the notes by id.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from clinic.choices import DocumentStatus
@@ -30,16 +31,40 @@ from intake.models import Intake
 from sessions.models import AdverseEvent, SessionAddendum
 
 
-def _events(user: User) -> QuerySet[AdverseEvent]:
-    corrected = SessionAddendum.objects.filter(
+def _corrected_events() -> QuerySet[SessionAddendum]:
+    """The addenda declaring the (outer) event entered in error after signing."""
+    return SessionAddendum.objects.filter(
         session=OuterRef("session"),
         corrects=Concat(Value("event:"), Cast(OuterRef("pk"), CharField())),
     )
-    events = AdverseEvent.objects.filter(
-        session__patient__in=patients_visible_to(user), entered_in_error_at__isnull=True
-    ).exclude(Exists(corrected))
-    return at_reader_location(events, user, "session__appointment__chair__location").select_related(
-        "session__dose", "recorded_by"
+
+
+def _events_in_scope(user: User) -> QuerySet[AdverseEvent]:
+    """Every adverse event of the reader's scope, entered in error or not."""
+    events = AdverseEvent.objects.filter(session__patient__in=patients_visible_to(user))
+    return at_reader_location(events, user, "session__appointment__chair__location")
+
+
+def _events(user: User) -> QuerySet[AdverseEvent]:
+    return (
+        _events_in_scope(user)
+        .filter(entered_in_error_at__isnull=True)
+        .exclude(Exists(_corrected_events()))
+        .select_related("session__dose", "recorded_by")
+    )
+
+
+def events_retracted(user: User, since: dt.datetime) -> QuerySet[AdverseEvent]:
+    """The reader's adverse events entered in error after `since` (struck through, or
+    declared so by an addendum): no longer served, so a `_since` export lists them as
+    deleted."""
+    return (
+        _events_in_scope(user)
+        .filter(
+            Q(entered_in_error_at__gt=since)
+            | Q(Exists(_corrected_events().filter(written_at__gt=since)))
+        )
+        .select_related("session")
     )
 
 

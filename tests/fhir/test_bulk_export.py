@@ -4,6 +4,7 @@ exactly what each may read; expiry, cancellation and the audit trail."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import threading
@@ -20,11 +21,23 @@ from fhir.bulk.models import ExportFile, ExportJob, ExportStatus
 from fhir.bulk.services import exports_expire
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.operationoutcome import OperationOutcome
+from integration.models import NoteStatus
+from sessions.services.corrections import addendum_write, adverse_event_mark_entered_in_error
+from sessions.services.infusion import infusion_end, infusion_pause
+from sessions.services.no_dose import session_end_without_dose
+from sessions.services.signoff import session_sign
 from tests.factories import (
     AccessTokenFactory,
+    AdverseEventFactory,
     ApiClientFactory,
+    ChairFactory,
+    DoseRecordFactory,
+    IntegrationNoteFactory,
+    LocationFactory,
     MeasureResultFactory,
+    NoteAddendumFactory,
     PatientFactory,
+    TreatmentSessionFactory,
     VitalReadingFactory,
 )
 from tests.fhir.conftest import add_session
@@ -111,7 +124,9 @@ def clinic(personas: Any, record: Any) -> Any:
     """patient_a's record (a session, a reading, a dose, a PHQ-9) and patient_b's
     session and reading at another location."""
     other = add_session(personas.patient_b, personas.nurse)
-    VitalReadingFactory(session=other, recorded_by=personas.nurse)
+    personas.other_reading = VitalReadingFactory(session=other, recorded_by=personas.nurse)
+    personas.record = record
+    personas.record_chair = record.session.appointment.chair
     return personas
 
 
@@ -215,6 +230,251 @@ def test_since_exports_only_what_changed_after(clinic, django_capture_on_commit_
     responses = reader.lines(manifest, "QuestionnaireResponse")
     assert [line["id"] for line in responses] == [str(later.pk)]
     assert [line["id"] for line in reader.lines(manifest, "Observation")] == [f"sv-{later.pk}"]
+
+
+def _since(cut: dt.datetime) -> str:
+    return cut.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _ids(lines: list[dict]) -> set[str]:
+    return {line["id"] for line in lines}
+
+
+def test_since_exports_a_dose_whose_infusion_ended_or_paused_after(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    """Ending or pausing an infusion writes no `recorded_at`: the dose still goes out."""
+    opened = timezone.now() - dt.timedelta(hours=2)
+    chair = clinic.record_chair
+
+    def running_infusion() -> Any:
+        session = TreatmentSessionFactory(
+            patient=clinic.patient_a,
+            opened_by=clinic.nurse,
+            opened_at=opened,
+            appointment__chair=chair,
+        )
+        return DoseRecordFactory(session=session, recorded_by=clinic.nurse, ended_at=None)
+
+    ended, paused = running_infusion(), running_infusion()
+    cut = timezone.now()
+    infusion_end(session=ended.session, at=None, actor=clinic.nurse)
+    infusion_pause(
+        session=paused.session, at=None, reason="Blood pressure rise", actor=clinic.nurse
+    )
+    reader = api_client()
+
+    manifest = reader.export(
+        f"?_type=MedicationAdministration&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+
+    doses = {line["id"]: line for line in reader.lines(manifest, "MedicationAdministration")}
+    assert set(doses) == {str(ended.pk), str(paused.pk)}  # the unchanged dose stays out
+    assert doses[str(ended.pk)]["effectivePeriod"]["end"]
+
+
+def test_since_exports_readings_when_the_session_is_signed_or_corrected_after(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    """Signing turns a reading final; an addendum after signing strikes one through:
+    neither touches the reading's own times, and both go out."""
+    session = clinic.record.session
+    corrected = VitalReadingFactory(session=session, recorded_by=clinic.nurse)
+    session.discharged_at = timezone.now()
+    session.save(update_fields=["discharged_at"])
+    cut = timezone.now()
+    session = session_sign(session=session, actor=clinic.nurse)
+    signed_at = timezone.now()
+    addendum_write(
+        session=session,
+        reason="Correction after signing",
+        text="Those vitals were another patient's.",
+        actor=clinic.nurse,
+        corrects=f"reading:{corrected.pk}",
+    )
+    reader = api_client()
+
+    after_cut = reader.export(
+        f"?_type=Observation&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+    after_signing = reader.export(
+        f"?_type=Observation&_since={_since(signed_at)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+
+    statuses = {line["id"]: line["status"] for line in reader.lines(after_cut, "Observation")}
+    reading, weight = clinic.record.reading.pk, clinic.record.dose.pk
+    assert statuses[f"vs-{reading}-bp"] == "final"
+    assert statuses[f"wt-{weight}"] == "final"
+    assert statuses[f"vs-{corrected.pk}-hr"] == "entered-in-error"
+    assert not any(f"-{clinic.other_reading.pk}-" in i for i in statuses)  # unchanged session
+    later = {line["id"]: line["status"] for line in reader.lines(after_signing, "Observation")}
+    assert later[f"vs-{corrected.pk}-hr"] == "entered-in-error"
+    assert f"vs-{reading}-bp" in later  # same session: more than asked, never less
+
+
+def test_since_exports_an_encounter_and_its_events_when_the_session_ends_after(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    other = clinic.other_reading.session
+    event = AdverseEventFactory(session=other, recorded_by=clinic.nurse)
+    cut = timezone.now()
+    session_end_without_dose(
+        session=other, reason="Patient felt unwell before dosing and went home.", actor=clinic.nurse
+    )
+    reader = api_client()
+
+    manifest = reader.export(
+        f"?_type=Encounter,AdverseEvent&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+
+    encounters = reader.lines(manifest, "Encounter")
+    assert [(e["id"], e["status"]) for e in encounters] == [(str(other.pk), "finished")]
+    assert _ids(reader.lines(manifest, "AdverseEvent")) == {str(event.pk)}
+
+
+def _northside_chair() -> Any:
+    return ChairFactory(location=LocationFactory(name="Northside", dea_number="AN1234562"))
+
+
+def test_since_lists_adverse_events_entered_in_error_after_as_deleted(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    """A retracted event is 404 to a read: a `_since` export says it is deleted (the
+    manifest's `deleted`, Bulk Data IG v2), however it was retracted."""
+    here, other = clinic.record.session, clinic.other_reading.session
+    earlier = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    struck = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    amended = AdverseEventFactory(session=other, recorded_by=clinic.nurse)
+    kept = AdverseEventFactory(session=here, recorded_by=clinic.nurse)
+    reason = "Recorded on the wrong patient's chart."
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=earlier, reason=reason)
+    other = session_end_without_dose(
+        session=other, reason="Patient felt unwell before dosing and went home.", actor=clinic.nurse
+    )
+    other = session_sign(session=other, actor=clinic.nurse)
+    cut = timezone.now()
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
+    addendum_write(
+        session=other,
+        reason="Correction after signing",
+        text="The nausea was another patient's.",
+        actor=clinic.nurse,
+        corrects=f"event:{amended.pk}",
+    )
+    reader = api_client()
+
+    manifest = reader.export(
+        f"?_type=AdverseEvent&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+    whole = reader.export("?_type=AdverseEvent", django_capture=django_capture_on_commit_callbacks)
+
+    assert [d["type"] for d in manifest["deleted"]] == ["Bundle"]
+    bundles = []
+    for deleted in manifest["deleted"]:
+        response = reader.get(deleted["url"])
+        assert response["Content-Type"] == "application/fhir+ndjson"
+        text = b"".join(response.streaming_content).decode()
+        bundles += [json.loads(line) for line in text.splitlines()]
+        assert deleted["count"] == len(text.splitlines())
+    for bundle in bundles:
+        get_fhir_model_class("Bundle").model_validate(bundle)
+        assert bundle["type"] == "transaction"
+        assert [entry["request"]["method"] for entry in bundle["entry"]] == ["DELETE"]
+    deleted_urls = {entry["request"]["url"] for b in bundles for entry in b["entry"]}
+    assert deleted_urls == {f"AdverseEvent/{struck.pk}", f"AdverseEvent/{amended.pk}"}
+    for event in (struck, amended):
+        assert reader.get(f"AdverseEvent/{event.pk}").status_code == 404
+    assert _ids(reader.lines(whole, "AdverseEvent")) == {str(kept.pk)}
+    assert "deleted" not in whole  # without `_since` nothing was exported before
+
+
+@pytest.fixture
+def notes(clinic) -> dict[str, Any]:
+    """patient_a's signed notes (about the session at the record's location, about a
+    session elsewhere), a draft and a voided draft."""
+    elsewhere = TreatmentSessionFactory(
+        patient=clinic.patient_a, opened_by=clinic.nurse, appointment__chair=_northside_chair()
+    )
+
+    def note(**fields: Any) -> Any:
+        return IntegrationNoteFactory(patient=clinic.patient_a, author=clinic.therapist, **fields)
+
+    return {
+        "here": note(signed=True, sessions=[clinic.record.session]),
+        "elsewhere": note(signed=True, sessions=[elsewhere]),
+        "draft": note(),
+        "voided": note(
+            status=NoteStatus.VOIDED, voided_at=timezone.now(), void_reason="Wrong patient"
+        ),
+    }
+
+
+def _note_ids(reader: Requester, manifest: dict) -> set[str]:
+    lines = reader.lines(manifest, "DocumentReference")
+    return {line["id"] for line in lines if line["id"].startswith("note-")}
+
+
+def test_the_export_has_the_signed_notes_its_reader_reads(
+    clinic, notes, django_capture_on_commit_callbacks
+) -> None:
+    def exported(reader: Requester) -> set[str]:
+        manifest = reader.export(
+            "?_type=DocumentReference", django_capture=django_capture_on_commit_callbacks
+        )
+        return _note_ids(reader, manifest)
+
+    with_notes = exported(api_client(notes=True))
+    without_notes = exported(api_client(notes=False))
+    at_location = exported(api_client(notes=True, location=clinic.record.location))
+    therapist = exported(staff(clinic.therapist))
+
+    signed = {f"note-{notes['here'].pk}", f"note-{notes['elsewhere'].pk}"}
+    assert with_notes == signed  # never a draft or a voided draft
+    assert without_notes == set()
+    assert at_location == {f"note-{notes['here'].pk}"}
+    assert therapist == signed
+
+
+def test_since_exports_a_note_signed_or_amended_after(
+    clinic, notes, django_capture_on_commit_callbacks
+) -> None:
+    cut = timezone.now()
+    NoteAddendumFactory(note=notes["here"], text="Her grandfather, not her father.")
+    signed_later = IntegrationNoteFactory(
+        patient=clinic.patient_a, author=clinic.therapist, signed=True
+    )
+    reader = api_client(notes=True)
+
+    manifest = reader.export(
+        f"?_type=DocumentReference&_since={_since(cut)}",
+        django_capture=django_capture_on_commit_callbacks,
+    )
+
+    assert _note_ids(reader, manifest) == {f"note-{notes['here'].pk}", f"note-{signed_later.pk}"}
+    (amended,) = [
+        line
+        for line in reader.lines(manifest, "DocumentReference")
+        if line["id"] == f"note-{notes['here'].pk}"
+    ]
+    assert (
+        "Her grandfather" in base64.b64decode(amended["content"][0]["attachment"]["data"]).decode()
+    )
+
+
+def test_a_location_client_exports_only_its_location(
+    clinic, django_capture_on_commit_callbacks
+) -> None:
+    _northside_chair()
+    reader = api_client(location=clinic.record.location)
+
+    manifest = reader.export("?_type=Location", django_capture=django_capture_on_commit_callbacks)
+
+    assert _ids(reader.lines(manifest, "Location")) == {str(clinic.record.location.pk)}
 
 
 @pytest.mark.parametrize(
