@@ -87,10 +87,30 @@ def check(found: Resource) -> None:
     try:
         model = model_of(found["resourceType"]).model_validate(ours)
     except Exception as refused:  # the library's own validation errors, whatever their class
-        raise InvalidResource(f"{name}: {refused}") from None
+        raise InvalidResource(f"{name}: {_where(refused)}") from None
     theirs = json.loads(model.model_dump_json())
     if _canonical(theirs) != _canonical(ours):
-        raise InvalidResource(f"{name}: the library writes {theirs}, this API wrote {ours}")
+        differ = sorted(
+            key
+            for key in theirs.keys() | ours.keys()
+            if _canonical(theirs.get(key)) != _canonical(ours.get(key))
+        )
+        raise InvalidResource(f"{name}: the library writes {', '.join(differ)} differently")
+
+
+def _where(refused: Exception) -> str:
+    """Which elements the model refused and why, never their values (a patient's name
+    must not reach a log through an error message)."""
+    errors = getattr(refused, "errors", None)
+    if not callable(errors):
+        return type(refused).__name__
+    try:
+        found = errors(include_input=False, include_url=False)
+    except TypeError:  # not pydantic's ValidationError
+        return type(refused).__name__
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in found
+    )
 
 
 def _canonical(data: Any) -> str:
@@ -102,6 +122,8 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         # FHIR's decimal is a JSON number that keeps its precision as the library writes it:
         # a stored 72.0 kg stays 72.0, a whole number of milligrams (56) has no fraction.
+        if not value.is_finite():
+            raise ValueError("NaN and infinity are not FHIR decimals")
         return int(value) if value.as_tuple().exponent >= 0 else float(value)
     if isinstance(value, dt.datetime):
         return instant(value)
@@ -111,14 +133,20 @@ def _json_value(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=_json_value, check_circular=False
+    ensure_ascii=False,
+    separators=(",", ":"),
+    default=_json_value,
+    check_circular=False,
+    allow_nan=False,  # NaN is not JSON: a ValueError, never a file nobody can read
 )
 
 
 def to_json(found: Any, *, indent: int | None = None) -> bytes:
     """Compact UTF-8 JSON of a resource (or a Bundle, or any JSON-ready data)."""
     if indent is not None:
-        text = json.dumps(found, ensure_ascii=False, indent=indent, default=_json_value)
+        text = json.dumps(
+            found, ensure_ascii=False, indent=indent, default=_json_value, allow_nan=False
+        )
     else:
         text = _ENCODER.encode(found)
     return text.translate(_HTML_SAFE).encode()

@@ -29,7 +29,8 @@ def administration_resource(dose: DoseRecord) -> Resource:
         # What the devices delivered (those entered in error left out), not the plan.
         given = Decimal(ESKETAMINE_DEVICE_MG * len(session.devices_given))
     dosage: dict[str, Any] = {"text": _dosage_text(dose, status)}
-    if status == "completed" or session.route != Route.IV:
+    if status not in _UNDER_WAY or session.route != Route.IV:
+        # Given, stopped early (what was given before the stop), or the devices so far.
         dosage["dose"] = quantity(given, "mg", "mg")
     route = codes.ROUTES.get(session.route)
     if route is not None:
@@ -85,6 +86,8 @@ def _dosage_text(dose: DoseRecord, status: str) -> str:
         if status == "in-progress":
             return f"Ordered {planned} ({devices} devices); {given} given so far"
         return f"Ordered {planned} ({devices} devices)"
+    if status == "stopped":
+        return f"Ordered {planned}; stopped early"
     if status == "on-hold":
         return f"Ordered {planned}; infusion paused"
     if status == "in-progress":

@@ -59,8 +59,22 @@ def test_an_element_the_model_refuses_fails_where_the_resource_is_made() -> None
 
 def test_writing_what_the_library_would_not_write_fails() -> None:
     """The library writes UTC as Z: a mapper writing +00:00 by hand is caught."""
-    with pytest.raises(InvalidResource, match="the library writes"):
+    with pytest.raises(InvalidResource, match="the library writes effectiveDateTime differently"):
         resource("Observation", **_observation(effectiveDateTime="2026-11-30T10:15:00+00:00"))
+
+
+def test_an_error_names_the_element_never_its_value() -> None:
+    """An InvalidResource may reach a log: it says where, not what a patient's record holds."""
+    with pytest.raises(InvalidResource) as refused:
+        resource("Patient", id="7", name=[{"family": "Quillfeather", "given": "Ana"}])
+    assert "name.0.given" in str(refused.value)
+    assert "Quillfeather" not in str(refused.value) and "Ana" not in str(refused.value)
+
+
+def test_nan_and_infinity_are_refused_not_written() -> None:
+    for value in (Decimal("NaN"), Decimal("Infinity"), float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"not FHIR decimals|not JSON compliant"):
+            to_json({"value": value})
 
 
 def test_a_stored_decimal_keeps_its_precision_in_a_resource() -> None:

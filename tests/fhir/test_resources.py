@@ -216,6 +216,25 @@ def test_an_infusion_still_running_is_never_reported_as_a_full_dose_given(api, p
     assert ended.effectivePeriod.end is not None
 
 
+def test_an_infusion_stopped_early_says_what_was_given_before_the_stop(api, personas) -> None:
+    from tests.factories import DoseRecordFactory
+    from tests.fhir.conftest import add_session
+
+    session = add_session(personas.patient_a, personas.nurse)
+    dose = DoseRecordFactory(
+        session=session, recorded_by=personas.nurse, stopped_early=True, given_mg="27.0"
+    )
+
+    stopped = MedicationAdministration.model_validate_json(
+        api(personas.nurse).get(f"MedicationAdministration/{dose.pk}").content
+    )
+
+    assert stopped.status == "stopped"
+    assert float(stopped.dosage.dose.value) == 27.0
+    assert stopped.dosage.text == "Ordered 40 mg over 40 min; stopped early"
+    assert stopped.effectivePeriod.end is not None
+
+
 def test_directory_never_shows_the_dea_number(api, personas, record) -> None:
     client = api(personas.admin)
 
