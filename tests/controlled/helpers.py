@@ -46,15 +46,17 @@ def receive(
     named_patient=None,
     actor=None,
     expires_on: dt.date | None = None,
+    received_on: dt.date | None = None,
 ) -> Lot:
-    """`containers` of a product (10 mL of 10 mg/mL: 100 mg each) received now."""
+    """`containers` of a product (10 mL of 10 mg/mL: 100 mg each) received today (or on
+    `received_on`)."""
     location = location or LocationFactory()
     product = product or ProductFactory(
         name="Ketamine 10 mg/mL, 10 mL", strength_mg=Decimal(10), container_units=Decimal(10)
     )
     receipt = receipt_record(
         location=location,
-        received_on=timezone.localdate(),
+        received_on=received_on or timezone.localdate(),
         lines=[
             ReceiptLine(
                 product=product,

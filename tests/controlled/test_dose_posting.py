@@ -26,7 +26,10 @@ REF = "treatment_session:{}"
 
 
 def _stocked(chairside, containers: int = 1) -> Lot:
-    return receive(containers=containers, location=chairside.chair.location)
+    """Stock received yesterday: a dose backdated a few minutes past the clinic's midnight
+    may draw on it (a lot received today could not be given from before today)."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    return receive(containers=containers, location=chairside.chair.location, received_on=yesterday)
 
 
 def _entries(session) -> list[LedgerEntry]:
