@@ -48,7 +48,7 @@ def test_the_demo_history_is_charted_through_the_services_on_its_own_days() -> N
     assert critical.recorded_by == critical.session.appointment.nurse
 
 
-@pytest.mark.parametrize(("hour", "minute"), [(6, 40), (10, 31), (15, 5), (21, 30)])
+@pytest.mark.parametrize(("hour", "minute"), [(0, 20), (6, 40), (10, 31), (15, 5), (21, 30)])
 def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
     hour: int, minute: int
 ) -> None:
@@ -60,14 +60,13 @@ def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
     moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
     with clock.at(moment):
         call_command("seed_demo", verbosity=0)
+    # The live day is the last few hours before `moment` (just after midnight, that
+    # includes the evening before).
+    recent = moment - dt.timedelta(hours=12)
     live = TreatmentSession.objects.filter(
-        opened_at__date__gte=day - dt.timedelta(days=1), discharged_at=None, nurse_signed_at=None
-    )
-    live = [
-        s
-        for s in live.exclude(appointment__chair__location__name="Harbor Point")
-        if timezone.localdate(s.opened_at, zone) == day
-    ]
+        opened_at__gte=recent, discharged_at=None, nurse_signed_at=None
+    ).exclude(appointment__chair__location__name="Harbor Point")
+    live = list(live)
     # At Riverside: an IV infusion, esketamine and IM under observation, one patient just
     # checked in (Harbor Point's floor is its own, below).
     assert len(live) == 4
@@ -81,7 +80,7 @@ def test_the_live_floor_is_the_same_whatever_time_of_day_the_demo_is_started(
     awaiting = TreatmentSession.objects.filter(
         nurse_signed_at__isnull=False, cosigned_at=None, discharged_at__isnull=False
     )
-    assert [timezone.localdate(s.opened_at, zone) for s in awaiting] == [day]
+    assert [recent <= s.opened_at <= moment for s in awaiting] == [True]
 
 
 def test_harbor_point_has_a_clinic_day_of_its_own() -> None:
