@@ -115,8 +115,8 @@ def test_approve_signs_an_approval(db: None) -> None:
 
 
 def test_an_opened_intake_has_the_models_defaults(db: None) -> None:
-    """What `Intake.objects.create(patient=...)` would store: tests that start from an
-    intake just opened rely on exactly these values."""
+    """What a new `Intake(patient=...)` row stores (the model's defaults): tests that
+    start from an intake just opened rely on exactly these values."""
     opened = IntakeFactory(opened=True)
     bare = Intake(patient=PatientFactory())
     fields = [
