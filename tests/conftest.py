@@ -15,11 +15,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.state import StateApps
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.choices import Role
 from clinic.models import ClinicSettings, Patient, User
-from tests.factories import PatientFactory, PatientLoginFactory, StaffFactory
+from tests.factories import PatientFactory, PatientLoginFactory, StaffFactory, TOTPDeviceFactory
 
 
 @pytest.fixture(autouse=True)
@@ -190,7 +189,7 @@ def sign_in(client: Client, user: User) -> Client:
     """Sign a user in as the real flow would leave them: staff with a verified second factor."""
     client.force_login(user)
     if not user.is_patient_account:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        device = TOTPDeviceFactory(user=user, name="test")
         session = client.session
         session["otp_device_id"] = device.persistent_id
         session.save()

@@ -7,19 +7,27 @@ Each factory runs twice in one test: its defaults never clash with a row it made
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.db import models
+from django_otp.oath import totp
 
+from clinic import clock
 from clinic.audit import verify_chain
 from clinic.choices import Role
 from clinic.models import AuditEvent
+from intake.models import Intake
 from tests.factories import (
     FACTORIES,
     AppointmentFactory,
+    ExportJobFactory,
+    IntakeFactory,
     IntegrationNoteFactory,
     PatientFactory,
     StaffFactory,
+    TOTPDeviceFactory,
     TreatmentSessionFactory,
     approve,
 )
@@ -104,3 +112,34 @@ def test_approve_signs_an_approval(db: None) -> None:
     assert first.intake == again.intake
     assert first.allowed_routes == ["iv"]
     assert first.signed_by == first.screening.created_by == psychiatrist
+
+
+def test_an_opened_intake_has_the_models_defaults(db: None) -> None:
+    """What a new `Intake(patient=...)` row stores (the model's defaults): tests that
+    start from an intake just opened rely on exactly these values."""
+    opened = IntakeFactory(opened=True)
+    bare = Intake(patient=PatientFactory())
+    fields = [
+        "status", "answers", "completed_steps", "drafts", "reopened_steps", "submitted_at",
+        "submitted_by", "entered_by_staff", "consent_name", "consent_signed_at",
+        "consent_ip", "consent_version", "submission_count",
+    ]  # fmt: skip
+    assert {f: getattr(opened, f) for f in fields} == {f: getattr(bare, f) for f in fields}
+    assert abs(opened.started_at - clock.now()) < dt.timedelta(minutes=1)
+    opened.full_clean()
+    assert IntakeFactory(opened=True).answers is not opened.answers  # not one shared dict
+
+
+def test_an_authenticator_is_confirmed_and_its_codes_verify(db: None) -> None:
+    device = TOTPDeviceFactory()
+    again = TOTPDeviceFactory()
+    assert device.confirmed and not device.user.is_patient_account
+    assert device.key != again.key
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    assert device.verify_token(f"{code:06d}")
+
+
+def test_a_staff_export_has_a_user_and_no_client(db: None) -> None:
+    job = ExportJobFactory(by_staff=True)
+    assert job.client is None and job.user is not None and job.scopes == ""
+    job.full_clean()

@@ -17,6 +17,8 @@ from tests.factories import (
     DestructionFactory,
     DiscrepancyFactory,
     DocumentFactory,
+    ExportFileFactory,
+    ExportJobFactory,
     InvitationFactory,
     LocationFactory,
     ReportFileFactory,
@@ -354,20 +356,20 @@ def _nurses_export(name: str, personas) -> str:
     """A finished export of the nurse's: its status URL, or its one file's."""
     import datetime as dt
 
-    from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from fhir.bulk.models import ExportFile, ExportJob
-
     now = timezone.now()
-    job = ExportJob.objects.create(
-        level="system", user=personas.nurse, request_url="http://testserver/fhir/r4/$export",
-        types="Patient", status="completed", counts={"Patient": 1}, patient_count=1,
+    job = ExportJobFactory(
+        by_staff=True, user=personas.nurse, request_url="http://testserver/fhir/r4/$export",
         created_at=now, finished_at=now, expires_at=now + dt.timedelta(hours=24),
     )  # fmt: skip
-    exported = ExportFile(job=job, resource_type="Patient", part=1, count=1)
     line = f'{{"resourceType":"Patient","id":"{personas.patient_a.pk}"}}\n'
-    exported.file.save(f"fhir-export/{job.public_id}-Patient-1.ndjson", ContentFile(line))
+    exported = ExportFileFactory(
+        job=job,
+        part=1,
+        file__filename=f"fhir-export/{job.public_id}-Patient-1.ndjson",
+        file__data=line.encode(),
+    )
     if name == "fhir:export-status":
         return reverse(name, args=[job.public_id])
     return reverse(name, args=[job.public_id, exported.name])

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinic.auth import SIGN_IN_FAILED
 from clinic.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from clinic.models import AuditEvent
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TOTPDeviceFactory
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -124,7 +124,7 @@ def test_staff_without_an_authenticator_must_enroll_before_any_page(
 
 
 def test_enrolled_staff_enter_a_code_after_the_password(client, personas) -> None:
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     response = post_login(client, "james", PASSWORD)
     assert client.get(response["Location"])["Location"].startswith(reverse("mfa_verify"))
     wrong = client.post(reverse("mfa_verify"), {"token": "000000"})
@@ -138,7 +138,7 @@ def test_enrolled_staff_enter_a_code_after_the_password(client, personas) -> Non
 
 
 def test_a_code_works_only_once(client, personas) -> None:
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     code = current_code(device)
     post_login(client, "james", PASSWORD)
     assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 302
@@ -157,7 +157,7 @@ def _after_the_wait(device: TOTPDevice) -> None:
 
 
 def test_wrong_codes_count_toward_the_lockout(client, personas) -> None:
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     post_login(client, "james", PASSWORD)
     for _ in range(4):
         client.post(reverse("mfa_verify"), {"token": "000000"})

@@ -34,8 +34,7 @@ from django.utils import timezone
 
 from clinic.choices import ReminderStatus
 from clinic.models import Reminder
-from intake.models import Intake
-from tests.factories import PatientFactory
+from tests.factories import IntakeFactory, PatientFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -178,7 +177,7 @@ def make_due_reminders() -> None:
             phone=f"+1617555{index:04d}" if text else "",
             reminder_channel="sms" if text else "email",
         )
-        intake = Intake.objects.create(patient=patient)
+        intake = IntakeFactory(patient=patient, opened=True)
         rows.append(
             Reminder(
                 kind="intake_incomplete",

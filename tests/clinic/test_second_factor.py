@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinic.auth import SIGN_IN_FAILED
 from clinic.models import AuditEvent, AuthenticatorEnrollment
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TOTPDeviceFactory
 
 
 def code_of_device(device: TOTPDevice, offset_steps: int = 0) -> str:
@@ -143,7 +143,7 @@ def wrong_code(client: Client, device: TOTPDevice):
 
 
 def test_a_right_password_does_not_wipe_wrong_codes(client, personas) -> None:
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     for _ in range(2):
         password_sign_in(client, "james")
         for _ in range(2):
@@ -167,7 +167,7 @@ def test_five_wrong_codes_lock_even_when_spread_beyond_the_password_count(client
     attempts (as their cool-off would) does not give more guesses."""
     from axes.models import AccessAttempt
 
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     password_sign_in(client, "james")
     for _ in range(4):
         wrong_code(client, device)
@@ -178,7 +178,7 @@ def test_five_wrong_codes_lock_even_when_spread_beyond_the_password_count(client
 
 
 def test_each_wrong_code_doubles_the_wait_before_the_next_try(client, personas) -> None:
-    device = TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=personas.nurse)
     password_sign_in(client, "james")
     client.post(reverse("mfa_verify"), {"token": "000000"})
     # Straight after a wrong code even the right one is not tried (django-otp's delay).
@@ -221,7 +221,7 @@ def test_replacing_the_authenticator_needs_the_password_and_a_current_code(
 def test_an_admin_reset_sends_a_setup_link_to_the_owner(
     client, personas, django_capture_on_commit_callbacks
 ) -> None:
-    TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    TOTPDeviceFactory(user=personas.nurse)
     admin = sign_in(Client(), personas.admin)
     with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after the commit
         response = admin.post(
@@ -251,7 +251,7 @@ def test_a_setup_link_never_replaces_a_working_authenticator(personas) -> None:
 
     from clinic import second_factor
 
-    TOTPDevice.objects.create(user=personas.nurse, name="phone", confirmed=True)
+    TOTPDeviceFactory(user=personas.nurse)
     with pytest.raises(ValidationError, match="already has an authenticator"):
         second_factor.enrollment_link_send(user=personas.nurse, actor=personas.admin)
     assert mail.outbox == []

@@ -14,9 +14,10 @@ from playwright.sync_api import Page, expect
 
 from intake.models import Intake
 from intake.services import eligibility_decide
-from sessions.models import Appointment, TreatmentSession
+from sessions.models import TreatmentSession
 from sessions.services import records as services
 from tests.e2e import steps
+from tests.factories import AppointmentFactory
 from tests.sessions.test_session_record import NORMAL, check_in, dose
 
 pytestmark = pytest.mark.e2e
@@ -140,7 +141,7 @@ def test_a_declined_patients_booked_sessions_leave_the_calendar(
     # midnight into tomorrow's calendar.
     later = timezone.localdate() + dt.timedelta(days=3)
     start = timezone.make_aware(dt.datetime.combine(later, dt.time(10, 0)))
-    Appointment.objects.create(
+    AppointmentFactory(
         patient=personas.patient_a,
         plan=chairside.plan,
         kind="induction",

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from clinic.models import Chair, Patient
 from sessions.models import Appointment
 from tests.e2e.steps import go_to, sign_in
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +76,10 @@ def test_coordinator_books_a_series_sees_it_and_reschedules_one(
     # Reschedule session 1 into a slot another patient holds that day: refused, clearly.
     other = Appointment.objects.exclude(patient=patel).select_related("plan").first()
     blocker_start = free_slot(first.chair, first)
-    Appointment.objects.create(
+    AppointmentFactory(
+        booster=True,
         patient=other.patient,
         plan=other.plan,
-        kind="booster",
         chair=first.chair,
         start=blocker_start,
         end=blocker_start + dt.timedelta(hours=2),

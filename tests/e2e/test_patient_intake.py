@@ -23,7 +23,7 @@ from tests.e2e.steps import (
     intake_suicide_risk_screen_all_no,
     sign_in,
 )
-from tests.factories import PASSWORD, PatientFactory, PatientLoginFactory
+from tests.factories import PASSWORD, IntakeFactory, PatientFactory, PatientLoginFactory
 from tests.intake.conftest import STEP_POSTS
 
 pytestmark = pytest.mark.e2e
@@ -211,7 +211,7 @@ def test_an_unfinished_step_saved_for_later_is_there_after_signing_in_again(
         form = STEP_BY_SLUG[slug].form_class(STEP_POSTS[slug], answers=answers)
         assert form.is_valid(), form.errors
         answers = tidy_answers({**answers, **form.to_answers()})
-    Intake.objects.create(patient=patient, answers=answers, completed_steps=done)
+    IntakeFactory(patient=patient, opened=True, answers=answers, completed_steps=done)
     questions = [
         str(field.label)
         for name, field in MedicalHistoryForm.base_fields.items()

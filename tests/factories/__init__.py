@@ -27,6 +27,7 @@ from tests.factories.clinic import (
     RoleRequestFactory,
     StaffFactory,
     StaffRoleFactory,
+    TOTPDeviceFactory,
     UserFactory,
     open_clinic,
     open_day,
@@ -93,7 +94,8 @@ from tests.factories.sessions import (
 )
 
 # The one factory of each model's rows (StaffFactory and PatientLoginFactory are kinds of
-# User; UserFactory is the plain one).
+# User; UserFactory is the plain one). TOTPDeviceFactory (django-otp's model, not one of
+# these apps') is not listed: tests/test_factories.py checks it on its own.
 FACTORIES: dict[type[models.Model], type] = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -229,6 +231,7 @@ __all__ = [
     "StaffFactory",
     "StaffRoleFactory",
     "StockCountFactory",
+    "TOTPDeviceFactory",
     "TheftLossCaseFactory",
     "TreatmentPlanFactory",
     "TreatmentSessionFactory",

@@ -16,6 +16,7 @@ from typing import Any
 import factory
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.choices import (
     AccountType,
@@ -113,7 +114,7 @@ class StaffFactory(UserFactory):
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         for role in extracted or [Role.NURSE]:
-            StaffRole.objects.create(user=self, role=role)
+            StaffRoleFactory(user=self, role=role)
             if role == Role.ADMIN:
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
@@ -134,6 +135,18 @@ class StaffRoleFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.NURSE
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A staff member's confirmed authenticator app (django-otp's TOTP device, a random
+    key, 30-second six-digit codes): the second factor a verified sign-in used."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(StaffFactory)
+    name = "phone"
+    confirmed = True
 
 
 class RoleRequestFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.choices import Role
 from fhir.bulk.models import ExportFile, ExportJob, ExportLevel, ExportStatus
 from fhir.models import AccessToken, ApiClient
-from tests.factories.clinic import staff
+from tests.factories.clinic import StaffFactory, staff
 
 CLIENT_SECRET = "client-secret"
 
@@ -45,10 +45,14 @@ class AccessTokenFactory(factory.django.DjangoModelFactory):
 
 
 class ExportJobFactory(factory.django.DjangoModelFactory):
-    """A finished system-level bulk export of an API client, its files kept 24 hours."""
+    """A finished system-level bulk export of an API client, its files kept 24 hours.
+    Trait `by_staff`: a staff member's export from the app (no client, no token scopes)."""
 
     class Meta:
         model = ExportJob
+
+    class Params:
+        by_staff = factory.Trait(client=None, user=factory.SubFactory(StaffFactory), scopes="")
 
     level = ExportLevel.SYSTEM
     client = factory.SubFactory(ApiClientFactory)

@@ -9,6 +9,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
+from clinic import clock
 from clinic.choices import JourneyState, Role
 from clinic.models import Patient, User
 from intake.measures import band_of
@@ -69,11 +70,27 @@ def _screening(row: Any) -> Any:
 
 class IntakeFactory(PatientRecordFactory):
     """A patient's submitted intake, fully answered (once: the patient's one intake is
-    returned if it exists)."""
+    returned if it exists). Trait `opened`: the intake as `intake_open` starts it (in
+    progress, started now, no answers, no consent, never submitted: the model's
+    defaults); pass `answers`/`completed_steps` for one part filled in, or `status` for
+    one submitted without answers."""
 
     class Meta:
         model = Intake
         django_get_or_create = ("patient",)
+
+    class Params:
+        opened = factory.Trait(
+            status=IntakeStatus.IN_PROGRESS,
+            answers=factory.LazyFunction(dict),
+            started_at=factory.LazyFunction(clock.now),
+            submitted_at=None,
+            submitted_by=None,
+            consent_name="",
+            consent_signed_at=None,
+            consent_version="",
+            submission_count=0,
+        )
 
     patient = factory.SubFactory(PatientFactory)
     status = IntakeStatus.SUBMITTED
@@ -176,17 +193,7 @@ def approve(patient: Patient, psychiatrist: User, routes: list[str] | None = Non
     """An approved eligibility decision for the patient (with the intake and screening it
     rests on), as a psychiatrist would have signed it."""
     # The patient's intake if any, else a bare submitted one (no submission counted yet).
-    intake = IntakeFactory(
-        patient=patient,
-        answers={},
-        started_at=timezone.now(),
-        submitted_at=None,
-        submitted_by=None,
-        consent_name="",
-        consent_signed_at=None,
-        consent_version="",
-        submission_count=0,
-    )
+    intake = IntakeFactory(patient=patient, opened=True, status=IntakeStatus.SUBMITTED)
     return EligibilityDecisionFactory(
         patient=patient,
         intake=intake,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from intake.models import Intake
+from tests.factories import IntakeFactory
 
 ABOUT_YOU = {
     "legal_first_name": "Alice",
@@ -77,7 +77,7 @@ STEP_POSTS: dict[str, dict[str, Any]] = {
 @pytest.fixture
 def patient_client(login, personas):
     """patient_a signed in with an intake in progress."""
-    Intake.objects.create(patient=personas.patient_a)
+    IntakeFactory(patient=personas.patient_a, opened=True)
     personas.patient_a.journey_state = "intake_in_progress"
     personas.patient_a.save(update_fields=["journey_state"])
     return login(personas.patient_a.user)

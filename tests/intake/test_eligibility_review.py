@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.models import AuditEvent, Document, Patient
 from intake.models import EligibilityDecision, Intake, ScreeningResult
 from tests.clinic.test_documents import pdf_text
-from tests.factories import PatientFactory, ScreeningResultFactory
+from tests.factories import IntakeFactory, PatientFactory, ScreeningResultFactory
 from tests.intake.conftest import fill_all_steps
 
 
@@ -212,8 +212,11 @@ def test_the_queue_puts_urgent_then_contraindicated_then_caution_then_clear(
 
     def queued(name: str, level: str, urgent: bool, days: int) -> Patient:
         patient = PatientFactory(legal_last_name=name, journey_state="awaiting_review")
-        intake = Intake.objects.create(
-            patient=patient, status="submitted", submitted_at=now - dt.timedelta(days=days)
+        intake = IntakeFactory(
+            patient=patient,
+            opened=True,
+            status="submitted",
+            submitted_at=now - dt.timedelta(days=days),
         )
         ScreeningResultFactory(
             intake=intake,
@@ -244,8 +247,8 @@ def test_review_queue_query_budget(
 ) -> None:
     for _ in range(rows):
         patient = PatientFactory(journey_state="awaiting_review")
-        intake = Intake.objects.create(
-            patient=patient, status="submitted", submitted_at=timezone.now()
+        intake = IntakeFactory(
+            patient=patient, opened=True, status="submitted", submitted_at=timezone.now()
         )
         ScreeningResultFactory(
             intake=intake,

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from clinic.models import AuditEvent, Patient
 from intake.models import Intake, MeasureResult, ScreeningResult, UrgentAlert
+from tests.factories import IntakeFactory
 from tests.intake.conftest import ABOUT_YOU, STEP_POSTS, fill_all_steps
 
 
@@ -196,8 +197,11 @@ def test_phq9_item_9_alerts_the_psychiatrist_at_once_and_comforts_the_patient(
 
 
 def test_one_patient_never_sees_another_patients_answers(login, personas) -> None:
-    Intake.objects.create(
-        patient=personas.patient_a, answers={"city": "Springfield-A"}, completed_steps=["about-you"]
+    IntakeFactory(
+        patient=personas.patient_a,
+        opened=True,
+        answers={"city": "Springfield-A"},
+        completed_steps=["about-you"],
     )
     client = login(personas.patient_b.user)
     body = client.get(reverse("intake_review")).content.decode()

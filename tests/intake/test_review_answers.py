@@ -9,7 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from intake.models import Intake, ScreeningResult
+from clinic import clock
+from intake.models import Intake
+from tests.factories import ScreeningResultFactory
 from tests.intake.conftest import STEP_POSTS, fill_all_steps
 
 CURRENT_PSYCHOSIS = "Right now, or at any time in the past month, have you heard or seen things"
@@ -73,13 +75,14 @@ def test_an_unanswered_safety_question_in_a_flag_reads_not_answered(
 ) -> None:
     intake = submit(patient_client)
     answers = {k: v for k, v in intake.answers.items() if k not in ("opioid", "measures")}
-    ScreeningResult.objects.create(
+    ScreeningResultFactory(
         intake=intake,
         answers=answers,
         level="caution",
         flags=[{"code": "INCOMPLETE", "severity": "relative", "reason": "Not answered: opioid."}],
         ruleset_version="2026.2",
         trigger="submission",
+        created_at=clock.now(),  # after the submission's own screening: the latest
         created_by=personas.psychiatrist,
     )
     flags = section(review_page(psychiatrist, personas), "flags-heading")
@@ -157,7 +160,7 @@ def test_a_stored_2026_1_screening_still_shows_its_flags_and_the_answers_it_read
         if k not in ("measures", "psychotic_symptoms_current", "suicide_risk_screen")
     }
     old_answers["psychotic_symptoms_12m"] = True
-    ScreeningResult.objects.create(
+    ScreeningResultFactory(
         intake=intake,
         answers=old_answers,
         level="contraindicated",
@@ -171,6 +174,7 @@ def test_a_stored_2026_1_screening_still_shows_its_flags_and_the_answers_it_read
         ],
         ruleset_version="2026.1",
         trigger="submission",
+        created_at=clock.now(),  # after the submission's own screening: the latest
         created_by=personas.psychiatrist,
     )
     flags = section(review_page(psychiatrist, personas), "flags-heading")

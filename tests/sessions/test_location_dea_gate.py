@@ -18,7 +18,7 @@ from sessions.selectors.location import session_location
 from sessions.selectors.records import first_dose_of_drug, state_of
 from sessions.selectors.rems import rems_form
 from sessions.selectors.treatment_gate import DEA_REGISTRATION
-from tests.factories import PatientFactory
+from tests.factories import LocationFactory, PatientFactory
 from tests.sessions.test_rems_form import esketamine_session
 from tests.sessions.test_session_record import NORMAL, act, dose, page, ready_to_dose
 
@@ -184,7 +184,7 @@ def test_posting_a_dose_at_a_location_without_registration_is_refused(
 def test_a_session_without_a_known_location_would_use_the_patients_home(db: None) -> None:
     """Every chair has a location, so this is the fallback's own rule: no chair location
     found, the patient's home location is used."""
-    home = Location.objects.create(name="Home base")
+    home = LocationFactory(name="Home base")
     patient = PatientFactory(home_location=home)
     session = TreatmentSession(patient=patient, appointment_id=0)
     assert session_location(session) == home

@@ -18,7 +18,13 @@ from sessions.scheduling import SeriesRequest, propose_series
 from sessions.selectors.scheduling import calendar_facts
 from sessions.services.scheduling import BookingRow
 from sessions.services.scheduling.availability import booking_problems
-from tests.factories import ChairFactory, ClosureFactory, LocationFactory, open_clinic
+from tests.factories import (
+    ChairFactory,
+    ClosureFactory,
+    LocationFactory,
+    OpeningHoursFactory,
+    open_clinic,
+)
 from tests.sessions.test_booking_pages import clinic_ready, next_monday, proposal_rows
 from tests.sessions.test_location_booking import harbor
 
@@ -142,9 +148,7 @@ def test_the_proposal_skips_the_days_its_location_is_closed(
 def test_a_location_is_checked_in_its_own_time_zone(clinic_ready, personas) -> None:
     pacific = zoneinfo.ZoneInfo("America/Los_Angeles")
     west = LocationFactory(name="Pasadena", dea_number="FP1234563", time_zone=pacific.key)
-    OpeningHours.objects.create(
-        location=west, weekday=0, opens_at=dt.time(9), closes_at=dt.time(17)
-    )
+    OpeningHoursFactory(location=west, weekday=0, opens_at=dt.time(9), closes_at=dt.time(17))
     chair = ChairFactory(location=west, name="Pasadena 1")
     monday = next_monday()
     early = booking_problems([_row(chair, monday, 8, 30, pacific)], personas.patient_a.pk, set())

@@ -27,7 +27,7 @@ from sessions.services.no_dose import NOT_DOSED_PREFIX, session_end_without_dose
 from sessions.services.record_change import ENDED_WITHOUT_DOSE
 from sessions.services.signoff import session_cosign, session_sign
 from sessions.services.vitals import alert_acknowledge
-from tests.factories import AppointmentFactory, VitalAlertFactory
+from tests.factories import AppointmentFactory, ReminderFactory, VitalAlertFactory
 from tests.sessions.test_session_record import NORMAL, act, check_in, dose, page, ready_to_dose
 
 REASON = "BP 172/104 on re-measure after 15 minutes; dose held, rebook next week."
@@ -92,7 +92,7 @@ def test_the_chair_is_free_again_and_the_series_does_not_count_it(chairside, per
 
 def test_no_cancellation_message_the_patient_is_at_the_chair(chairside, personas) -> None:
     session = held(chairside, personas)
-    pending = Reminder.objects.create(
+    pending = ReminderFactory(
         kind="session_reminder",
         target=f"appointment:{chairside.appointment.pk}/patient:1/sms",
         channel="sms",

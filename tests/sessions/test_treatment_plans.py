@@ -8,16 +8,15 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import ClinicSettings, Patient
-from intake.models import Intake
 from sessions.models import Protocol, TreatmentPlan
-from tests.factories import EligibilityDecisionFactory, ScreeningResultFactory
+from tests.factories import EligibilityDecisionFactory, IntakeFactory, ScreeningResultFactory
 
 
 @pytest.fixture
 def approved(personas):
     """patient_a approved for IV and esketamine."""
     patient = personas.patient_a
-    intake = Intake.objects.create(patient=patient, status="submitted")
+    intake = IntakeFactory(patient=patient, opened=True, status="submitted")
     screening = ScreeningResultFactory(
         intake=intake,
         answers={},

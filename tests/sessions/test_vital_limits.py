@@ -15,6 +15,7 @@ from clinic.selectors import clinic_settings, request_clinic_settings
 from sessions import monitoring
 from sessions.models import VitalLimitSettings
 from sessions.selectors.safety import vital_limits
+from tests.factories import VitalLimitSettingsFactory
 
 
 def test_vital_limits_refuse_limits_in_the_wrong_order(personas) -> None:
@@ -25,7 +26,7 @@ def test_vital_limits_refuse_limits_in_the_wrong_order(personas) -> None:
 
 
 def test_stored_vital_limits_are_handed_to_the_rule_engine_as_pairs(personas) -> None:
-    VitalLimitSettings.objects.create(clinic=ClinicSettings.objects.get(pk=1))
+    VitalLimitSettingsFactory(clinic=ClinicSettings.objects.get(pk=1))
     limits = VitalLimitSettings.objects.get(pk=1).vital_limit_values()
     assert limits["bp_high_critical"] == (180, 110)
     assert limits["predose_hr"] == (45, 120)
@@ -45,7 +46,7 @@ def test_a_new_clinics_limits_are_the_engines_defaults(personas, django_assert_n
 def test_stored_limits_reach_the_engine_with_the_settings_row_and_no_extra_query(
     personas, django_assert_num_queries
 ) -> None:
-    VitalLimitSettings.objects.create(
+    VitalLimitSettingsFactory(
         clinic=ClinicSettings.objects.get(pk=1), hr_high_warning=110, predose_spo2=95
     )
     with django_assert_num_queries(1), request_clinic_settings():
