@@ -297,6 +297,63 @@ def _infusion_issues(
     return issues
 
 
+def _above_order_issues(total: Decimal, ordered: Decimal | None, amended: bool) -> list[DoseIssue]:
+    """`DOSE_ABOVE_ORDER`: more than the plan (or the amendment) orders."""
+    issues = []
+    if ordered is not None and total > ordered:
+        issues.append(
+            DoseIssue(
+                "DOSE_ABOVE_ORDER",
+                REFUSE,
+                f"{_mg(total)} is above the {_mg(ordered)} ordered"
+                + (" in the amendment." if amended else " in the treatment plan.")
+                + ("" if amended else " Only a psychiatrist's amendment can raise it."),
+            )
+        )
+    return issues
+
+
+def _dose_limit_issues(
+    policy: RoutePolicy,
+    total: Decimal,
+    weight: Decimal | None,
+    devices: int | None,
+    limits: DoseLimits,
+) -> list[DoseIssue]:
+    """`DOSE_ABOVE_MAX`, or else `DOSE_ABOVE_USUAL` (never both)."""
+    issues = []
+    above_max = _above_max(policy, total, weight, devices, limits)
+    if above_max is not None:
+        issues.append(above_max)
+    else:
+        above_usual = _above_usual(policy, total, weight, limits)
+        if above_usual is not None:
+            issues.append(above_usual)
+    return issues
+
+
+def _first_dose_issues(
+    policy: RoutePolicy, first_dose: bool, devices: int | None, amended: bool
+) -> list[DoseIssue]:
+    """`ESKETAMINE_FIRST_DOSE`: 84 mg (3 devices) as the first dose, unless amended."""
+    issues = []
+    if (
+        policy.basis == "devices"
+        and first_dose
+        and devices == len(ESKETAMINE_DEVICE_COUNTS)
+        and not amended
+    ):
+        issues.append(
+            DoseIssue(
+                "ESKETAMINE_FIRST_DOSE",
+                REFUSE,
+                "The first esketamine dose is at most 56 mg (2 devices) by the label; a "
+                "psychiatrist's amendment is needed for 84 mg.",
+            )
+        )
+    return issues
+
+
 def dose_check(
     *,
     route: str,
@@ -325,37 +382,9 @@ def dose_check(
     ordered_minutes = _minutes("ordered_infusion_minutes", ordered_infusion_minutes)
 
     issues = _weight_issues(policy, weight, previous, lim)
-    if ordered is not None and total > ordered:
-        issues.append(
-            DoseIssue(
-                "DOSE_ABOVE_ORDER",
-                REFUSE,
-                f"{_mg(total)} is above the {_mg(ordered)} ordered"
-                + (" in the amendment." if amended else " in the treatment plan.")
-                + ("" if amended else " Only a psychiatrist's amendment can raise it."),
-            )
-        )
-    above_max = _above_max(policy, total, weight, devices, lim)
-    if above_max is not None:
-        issues.append(above_max)
-    else:
-        above_usual = _above_usual(policy, total, weight, lim)
-        if above_usual is not None:
-            issues.append(above_usual)
-    if (
-        policy.basis == "devices"
-        and first_dose
-        and devices == len(ESKETAMINE_DEVICE_COUNTS)
-        and not amended
-    ):
-        issues.append(
-            DoseIssue(
-                "ESKETAMINE_FIRST_DOSE",
-                REFUSE,
-                "The first esketamine dose is at most 56 mg (2 devices) by the label; a "
-                "psychiatrist's amendment is needed for 84 mg.",
-            )
-        )
+    issues += _above_order_issues(total, ordered, amended)
+    issues += _dose_limit_issues(policy, total, weight, devices, lim)
+    issues += _first_dose_issues(policy, first_dose, devices, amended)
     issues += _infusion_issues(policy, given_minutes, ordered_minutes, lim)
 
     allowed = not any(issue.level == REFUSE for issue in issues) and (
@@ -409,35 +438,18 @@ def device_spacing_warnings(times: Sequence[dt.datetime]) -> list[str]:
 IV_MAX_INFUSION_MINUTES = 120  # the plan form's cap (session-monitoring.md §3)
 
 
-def order_check(
+def _order_dose_checks(
+    policy: RoutePolicy,
+    common: dict[str, Any],
     *,
-    route: str,
-    mg_per_kg: Decimal | None = None,
-    mg: Decimal | None = None,
-    devices: int | None = None,
-    infusion_minutes: int | None = None,
-    weight_kg: Decimal | None = None,
-    amended: bool = False,
-    first_dose: bool = False,
-    limits: DoseLimits | None = None,
-) -> DoseCheck:
-    """A dose order (the plan, or a psychiatrist's amendment for one session) checked by
-    `dose_check` exactly as a dose would be. An order by mg/kg is checked per kilogram and,
-    when the patient's weight is known, as the total it gives at that weight. The weight
-    itself is taken at each session, so a missing one does not refuse an order."""
-    policy = policy_for(route)
-    issues: list[DoseIssue] = []
+    mg_per_kg: Decimal | None,
+    mg: Decimal | None,
+    devices: int | None,
+    weight_kg: Decimal | None,
+) -> list[DoseCheck]:
+    """The `dose_check` runs an order stands for: by devices; by mg/kg per kilogram and,
+    with a known weight, as the total at that weight; or by a fixed mg."""
     checks: list[DoseCheck] = []
-    common = {
-        "route": route,
-        "previous_weight_kg": None,
-        "ordered_total_mg": None,
-        "amended": amended,
-        "first_dose": first_dose,
-        "infusion_minutes": None,
-        "ordered_infusion_minutes": infusion_minutes if policy.timed_infusion else None,
-        "limits": limits,
-    }
     if policy.basis == "devices":
         count = devices if isinstance(devices, int) and not isinstance(devices, bool) else 0
         total = (
@@ -458,6 +470,13 @@ def order_check(
             )
     elif mg is not None:
         checks.append(dose_check(total_mg=mg, weight_kg=weight_kg, devices=None, **common))
+    return checks
+
+
+def _merged_order_issues(checks: Sequence[DoseCheck]) -> list[DoseIssue]:
+    """Each code once (its first occurrence), without `WEIGHT_MISSING`: an order does not
+    need today's weight."""
+    issues: list[DoseIssue] = []
     seen: set[str] = set()
     for check in checks:
         for issue in check.issues:
@@ -465,6 +484,12 @@ def order_check(
                 continue
             seen.add(issue.code)
             issues.append(issue)
+    return issues
+
+
+def _infusion_too_long_issues(policy: RoutePolicy, infusion_minutes: int | None) -> list[DoseIssue]:
+    """`INFUSION_TOO_LONG`: an infusion ordered over more than the plan form's cap."""
+    issues = []
     if (
         policy.timed_infusion
         and infusion_minutes is not None
@@ -477,8 +502,48 @@ def order_check(
                 f"An infusion is ordered over at most {IV_MAX_INFUSION_MINUTES} minutes.",
             )
         )
+    return issues
+
+
+def _sort_by_issue_order(issues: list[DoseIssue]) -> None:
+    """In place, stably, in the order of `ISSUE_ORDER` (unknown codes last)."""
     order = {code: index for index, code in enumerate(ISSUE_ORDER)}
     issues.sort(key=lambda issue: order.get(issue.code, len(order)))
+
+
+def order_check(
+    *,
+    route: str,
+    mg_per_kg: Decimal | None = None,
+    mg: Decimal | None = None,
+    devices: int | None = None,
+    infusion_minutes: int | None = None,
+    weight_kg: Decimal | None = None,
+    amended: bool = False,
+    first_dose: bool = False,
+    limits: DoseLimits | None = None,
+) -> DoseCheck:
+    """A dose order (the plan, or a psychiatrist's amendment for one session) checked by
+    `dose_check` exactly as a dose would be. An order by mg/kg is checked per kilogram and,
+    when the patient's weight is known, as the total it gives at that weight. The weight
+    itself is taken at each session, so a missing one does not refuse an order."""
+    policy = policy_for(route)
+    common = {
+        "route": route,
+        "previous_weight_kg": None,
+        "ordered_total_mg": None,
+        "amended": amended,
+        "first_dose": first_dose,
+        "infusion_minutes": None,
+        "ordered_infusion_minutes": infusion_minutes if policy.timed_infusion else None,
+        "limits": limits,
+    }
+    checks = _order_dose_checks(
+        policy, common, mg_per_kg=mg_per_kg, mg=mg, devices=devices, weight_kg=weight_kg
+    )
+    issues = _merged_order_issues(checks)
+    issues += _infusion_too_long_issues(policy, infusion_minutes)
+    _sort_by_issue_order(issues)
     return DoseCheck(
         allowed=not any(issue.level == REFUSE for issue in issues), issues=tuple(issues)
     )

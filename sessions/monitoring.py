@@ -184,6 +184,32 @@ def _above(reading: Mapping[str, Any], limit: tuple[int, int]) -> bool:
     )
 
 
+def _judged_values(reading: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+    """The values `vital_alerts` judges one by one: systolic, heart rate, SpO2,
+    respiratory rate and MOAA/S (None when missing)."""
+    systolic = reading.get("systolic")
+    heart_rate = reading.get("heart_rate")
+    spo2 = reading.get("spo2")
+    resp_rate = reading.get("resp_rate")
+    moaas = reading.get("moaas")
+    return systolic, heart_rate, spo2, resp_rate, moaas
+
+
+def _risen_over_baseline(
+    systolic: Any, baseline: Mapping[str, Any] | None, lim: VitalLimits
+) -> Any:
+    """The baseline systolic when one is given and the systolic has risen over it by the
+    `BP_RISE` limit or more (>=); None otherwise."""
+    baseline_systolic = baseline.get("systolic") if baseline else None
+    if (
+        baseline_systolic is not None
+        and systolic is not None
+        and systolic - baseline_systolic >= lim.bp_rise_warning
+    ):
+        return baseline_systolic
+    return None
+
+
 def vital_alerts(
     reading: Mapping[str, Any],
     *,
@@ -193,13 +219,8 @@ def vital_alerts(
     """One alert per code at the highest level reached, in the table's order."""
     lim = limits or VitalLimits()
     alerts: list[Alert] = []
-    systolic = reading.get("systolic")
-    heart_rate = reading.get("heart_rate")
-    spo2 = reading.get("spo2")
-    resp_rate = reading.get("resp_rate")
-    moaas = reading.get("moaas")
+    systolic, heart_rate, spo2, resp_rate, moaas = _judged_values(reading)
     bp = _bp_text(reading)
-
     if _at_or_above(reading, lim.bp_high_critical):
         alerts.append(Alert("BP_HIGH", CRITICAL, f"Blood pressure {bp} mmHg is critically high."))
     elif _at_or_above(reading, lim.bp_high_warning):
@@ -238,12 +259,8 @@ def vital_alerts(
         alerts.append(Alert("SEDATION", CRITICAL, f"MOAA/S {moaas}: deep sedation."))
     elif moaas is not None and moaas == 3:
         alerts.append(Alert("SEDATION", WARNING, "MOAA/S 3: responds only to loud voice."))
-    baseline_systolic = baseline.get("systolic") if baseline else None
-    if (
-        baseline_systolic is not None
-        and systolic is not None
-        and systolic - baseline_systolic >= lim.bp_rise_warning
-    ):
+    baseline_systolic = _risen_over_baseline(systolic, baseline, lim)
+    if baseline_systolic is not None:
         alerts.append(
             Alert(
                 "BP_RISE",
@@ -542,6 +559,91 @@ def _moaas_criterion(readings: Sequence[Mapping[str, Any]], now: dt.datetime) ->
     return Criterion("MOAAS_5", False, f"Latest MOAA/S is {moaas} (needs 5).")
 
 
+def _vitals_recent_criterion(last: Mapping[str, Any], now: dt.datetime) -> Criterion:
+    age = now - last["taken_at"]
+    minutes_ago = math.floor(age.total_seconds() / 60)
+    if age <= dt.timedelta(minutes=RECENT_MINUTES):
+        return Criterion("VITALS_RECENT", True, f"Last full set taken {minutes_ago} min ago.")
+    return Criterion(
+        "VITALS_RECENT",
+        False,
+        f"Last full set was taken {minutes_ago} min ago: take a new set (BP, heart rate, SpO2).",
+    )
+
+
+def _spo2_criterion(last: Mapping[str, Any]) -> Criterion:
+    spo2 = last["spo2"]
+    return Criterion(
+        "SPO2_OK",
+        spo2 >= 94,
+        f"SpO2 {spo2} %." if spo2 >= 94 else f"SpO2 {spo2} % is below 94 %.",
+    )
+
+
+def _no_alert_criterion(
+    last: Mapping[str, Any], baseline: Mapping[str, Any] | None, limits: VitalLimits | None
+) -> Criterion:
+    alerts = vital_alerts(last, baseline=baseline, limits=limits)
+    return Criterion(
+        "NO_ALERT_LAST_SET",
+        not alerts,
+        "No alert on the last full set."
+        if not alerts
+        else "Last full set: " + " ".join(alert.message for alert in alerts),
+    )
+
+
+def _last_set_criteria(
+    last: Mapping[str, Any] | None,
+    now: dt.datetime,
+    baseline: Mapping[str, Any] | None,
+    limits: VitalLimits | None,
+) -> list[Criterion]:
+    """`VITALS_RECENT`, `BP_ACCEPTABLE`, `SPO2_OK` and `NO_ALERT_LAST_SET`, judged on the
+    last full set (all unmet when there is none)."""
+    if last is None:
+        no_set = "No full set of vitals (BP, heart rate and SpO2 together) yet."
+        return [
+            Criterion("VITALS_RECENT", False, no_set),
+            Criterion("BP_ACCEPTABLE", False, no_set),
+            Criterion("SPO2_OK", False, no_set),
+            Criterion("NO_ALERT_LAST_SET", False, no_set),
+        ]
+    return [
+        _vitals_recent_criterion(last, now),
+        _bp_acceptable(last, baseline),
+        _spo2_criterion(last),
+        _no_alert_criterion(last, baseline, limits),
+    ]
+
+
+def _chair_criteria(
+    dissociation_resolved: bool, open_critical_alerts: int, assessment: Mapping[str, bool]
+) -> list[Criterion]:
+    """`DISSOCIATION_RESOLVED`, `NO_OPEN_CRITICAL_ALERT` and the nurse's four assessment
+    criteria, in that order."""
+    criteria = [
+        Criterion(
+            "DISSOCIATION_RESOLVED",
+            dissociation_resolved is True,
+            "Dissociation resolved."
+            if dissociation_resolved is True
+            else "Dissociation not yet rated as resolved (rating 0 or CADSS items all 0).",
+        ),
+        Criterion(
+            "NO_OPEN_CRITICAL_ALERT",
+            open_critical_alerts == 0,
+            "No unacknowledged critical alert."
+            if open_critical_alerts == 0
+            else f"{open_critical_alerts} critical alert(s) not yet acknowledged.",
+        ),
+    ]
+    for key, _label in DISCHARGE_ASSESSMENT:
+        met = assessment.get(key) is True
+        criteria.append(Criterion(key.upper(), met, "Confirmed." if met else "Not confirmed yet."))
+    return criteria
+
+
 def discharge_check(
     *,
     route: str,
@@ -563,71 +665,9 @@ def discharge_check(
     past = [r for r in _ordered_by_time(readings) if r["taken_at"] <= now]
     full_sets = [r for r in past if _full_set(r)]
     last = full_sets[-1] if full_sets else None
-    if last is None:
-        no_set = "No full set of vitals (BP, heart rate and SpO2 together) yet."
-        criteria += [
-            Criterion("VITALS_RECENT", False, no_set),
-            Criterion("BP_ACCEPTABLE", False, no_set),
-            Criterion("SPO2_OK", False, no_set),
-            Criterion("NO_ALERT_LAST_SET", False, no_set),
-        ]
-    else:
-        age = now - last["taken_at"]
-        minutes_ago = math.floor(age.total_seconds() / 60)
-        if age <= dt.timedelta(minutes=RECENT_MINUTES):
-            criteria.append(
-                Criterion("VITALS_RECENT", True, f"Last full set taken {minutes_ago} min ago.")
-            )
-        else:
-            criteria.append(
-                Criterion(
-                    "VITALS_RECENT",
-                    False,
-                    f"Last full set was taken {minutes_ago} min ago: take a new set "
-                    "(BP, heart rate, SpO2).",
-                )
-            )
-        criteria.append(_bp_acceptable(last, baseline))
-        spo2 = last["spo2"]
-        criteria.append(
-            Criterion(
-                "SPO2_OK",
-                spo2 >= 94,
-                f"SpO2 {spo2} %." if spo2 >= 94 else f"SpO2 {spo2} % is below 94 %.",
-            )
-        )
-        alerts = vital_alerts(last, baseline=baseline, limits=limits)
-        criteria.append(
-            Criterion(
-                "NO_ALERT_LAST_SET",
-                not alerts,
-                "No alert on the last full set."
-                if not alerts
-                else "Last full set: " + " ".join(alert.message for alert in alerts),
-            )
-        )
+    criteria += _last_set_criteria(last, now, baseline, limits)
     criteria.append(_moaas_criterion(past, now))
-    criteria.append(
-        Criterion(
-            "DISSOCIATION_RESOLVED",
-            dissociation_resolved is True,
-            "Dissociation resolved."
-            if dissociation_resolved is True
-            else "Dissociation not yet rated as resolved (rating 0 or CADSS items all 0).",
-        )
-    )
-    criteria.append(
-        Criterion(
-            "NO_OPEN_CRITICAL_ALERT",
-            open_critical_alerts == 0,
-            "No unacknowledged critical alert."
-            if open_critical_alerts == 0
-            else f"{open_critical_alerts} critical alert(s) not yet acknowledged.",
-        )
-    )
-    for key, _label in DISCHARGE_ASSESSMENT:
-        met = assessment.get(key) is True
-        criteria.append(Criterion(key.upper(), met, "Confirmed." if met else "Not confirmed yet."))
+    criteria += _chair_criteria(dissociation_resolved, open_critical_alerts, assessment)
     return DischargeStatus(
         criteria=tuple(criteria),
         ready=all(criterion.met for criterion in criteria),
