@@ -274,6 +274,25 @@ def test_since_exports_a_dose_whose_infusion_ended_or_paused_after(
     assert doses[str(ended.pk)]["effectivePeriod"]["end"]
 
 
+def _signed_then_corrected(
+    clinic: Any, session: Any, *, text: str, corrects: str
+) -> tuple[dt.datetime, dt.datetime, Requester]:
+    """Sign the ended `session`, then write an addendum correcting one of its rows
+    (`corrects`, e.g. `reading:12`): the times just before and just after signing, and
+    an API client to export with."""
+    before_signing = timezone.now()
+    session = session_sign(session=session, actor=clinic.nurse)
+    signed_at = timezone.now()
+    addendum_write(
+        session=session,
+        reason="Correction after signing",
+        text=text,
+        actor=clinic.nurse,
+        corrects=corrects,
+    )
+    return before_signing, signed_at, api_client()
+
+
 def test_since_exports_readings_when_the_session_is_signed_or_corrected_after(
     clinic, django_capture_on_commit_callbacks
 ) -> None:
@@ -283,17 +302,12 @@ def test_since_exports_readings_when_the_session_is_signed_or_corrected_after(
     corrected = VitalReadingFactory(session=session, recorded_by=clinic.nurse)
     session.discharged_at = timezone.now()
     session.save(update_fields=["discharged_at"])
-    cut = timezone.now()
-    session = session_sign(session=session, actor=clinic.nurse)
-    signed_at = timezone.now()
-    addendum_write(
-        session=session,
-        reason="Correction after signing",
+    cut, signed_at, reader = _signed_then_corrected(
+        clinic,
+        session,
         text="Those vitals were another patient's.",
-        actor=clinic.nurse,
         corrects=f"reading:{corrected.pk}",
     )
-    reader = api_client()
 
     after_cut = reader.export(
         f"?_type=Observation&_since={_since(cut)}",
@@ -355,17 +369,14 @@ def test_since_lists_adverse_events_entered_in_error_after_as_deleted(
     other = session_end_without_dose(
         session=other, reason="Patient felt unwell before dosing and went home.", actor=clinic.nurse
     )
-    other = session_sign(session=other, actor=clinic.nurse)
-    cut = timezone.now()
-    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
-    addendum_write(
-        session=other,
-        reason="Correction after signing",
+    _, cut, reader = _signed_then_corrected(
+        clinic,
+        other,
         text="The nausea was another patient's.",
-        actor=clinic.nurse,
         corrects=f"event:{amended.pk}",
     )
-    reader = api_client()
+    # Retracted after the cut too, like the event the addendum corrects.
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
 
     manifest = reader.export(
         f"?_type=AdverseEvent&_since={_since(cut)}",
