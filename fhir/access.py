@@ -179,8 +179,8 @@ def _refused(
     refusal: str,
 ) -> HttpResponse | None:
     """Who is asking (a bearer token or the session), a URL no record can have, whether
-    they may, the verb, a readable body and the CSRF token, in that order: the first
-    refusal, or None."""
+    they may, the format (`_format`), the verb, a readable body and the CSRF token, in
+    that order: the first refusal, or None."""
     refused = bearer_sign_in(request)
     if refused is not None:
         return refused
@@ -190,11 +190,13 @@ def _refused(
         # Every audit row keeps the path, and a NUL byte cannot reach the database: no
         # record has such a name, so it is answered before any lookup or row.
         return outcome(404, "Nothing has that name: a URL holds no control characters.")
-    if (refused := _format_refused(request)) is not None:
-        return refused
     if not allows(request.user):
         _audit_page_refusal(request)
         return outcome(403, refusal)
+    # After the permission: a reader who may not is refused (and audited) whatever
+    # format they ask for; only one who may is told the API answers JSON only.
+    if (refused := _format_refused(request)) is not None:
+        return refused
     if request.method not in methods:
         return _wrong_verb(methods)
     if request.method == "POST" and (refused := _unreadable_body(request)) is not None:

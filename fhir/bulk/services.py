@@ -72,9 +72,11 @@ def export_start(
             )
     except IntegrityError:
         # Another kick-off of this requester won the race (the partial unique index): its
-        # job is the requester's newest, queued or running, or already done if a worker
-        # was quicker than this answer (so never "no such export": a 500).
-        winner = ExportJob.objects.filter(**requester_filter(actor)).order_by("-pk").first()
+        # job is the requester's active one, the job the index protects (queued or
+        # running); if a worker already finished it before this answer, none is active
+        # and it is the requester's newest (so never "no such export": a 500).
+        mine = ExportJob.objects.filter(**requester_filter(actor)).order_by("-pk")
+        winner = mine.filter(status__in=ACTIVE).first() or mine.first()
         raise AlreadyExporting(winner) from None
     from fhir.bulk.tasks import run_export
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinic import clock
 from clinic.models import Location
-from sessions.services.scheduling.availability import registration_refusal
+from sessions.selectors.registration import registration_refusal
 
 register = template.Library()
 

@@ -274,6 +274,25 @@ def test_since_exports_a_dose_whose_infusion_ended_or_paused_after(
     assert doses[str(ended.pk)]["effectivePeriod"]["end"]
 
 
+def _signed_then_corrected(
+    clinic: Any, session: Any, *, text: str, corrects: str
+) -> tuple[dt.datetime, dt.datetime, Requester]:
+    """Sign the ended `session`, then write an addendum correcting one of its rows
+    (`corrects`, e.g. `reading:12`): the times just before and just after signing, and
+    an API client to export with."""
+    before_signing = timezone.now()
+    session = session_sign(session=session, actor=clinic.nurse)
+    signed_at = timezone.now()
+    addendum_write(
+        session=session,
+        reason="Correction after signing",
+        text=text,
+        actor=clinic.nurse,
+        corrects=corrects,
+    )
+    return before_signing, signed_at, api_client()
+
+
 def test_since_exports_readings_when_the_session_is_signed_or_corrected_after(
     clinic, django_capture_on_commit_callbacks
 ) -> None:
@@ -283,17 +302,12 @@ def test_since_exports_readings_when_the_session_is_signed_or_corrected_after(
     corrected = VitalReadingFactory(session=session, recorded_by=clinic.nurse)
     session.discharged_at = timezone.now()
     session.save(update_fields=["discharged_at"])
-    cut = timezone.now()
-    session = session_sign(session=session, actor=clinic.nurse)
-    signed_at = timezone.now()
-    addendum_write(
-        session=session,
-        reason="Correction after signing",
+    cut, signed_at, reader = _signed_then_corrected(
+        clinic,
+        session,
         text="Those vitals were another patient's.",
-        actor=clinic.nurse,
         corrects=f"reading:{corrected.pk}",
     )
-    reader = api_client()
 
     after_cut = reader.export(
         f"?_type=Observation&_since={_since(cut)}",
@@ -355,17 +369,14 @@ def test_since_lists_adverse_events_entered_in_error_after_as_deleted(
     other = session_end_without_dose(
         session=other, reason="Patient felt unwell before dosing and went home.", actor=clinic.nurse
     )
-    other = session_sign(session=other, actor=clinic.nurse)
-    cut = timezone.now()
-    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
-    addendum_write(
-        session=other,
-        reason="Correction after signing",
+    _, cut, reader = _signed_then_corrected(
+        clinic,
+        other,
         text="The nausea was another patient's.",
-        actor=clinic.nurse,
         corrects=f"event:{amended.pk}",
     )
-    reader = api_client()
+    # Retracted after the cut too, like the event the addendum corrects.
+    adverse_event_mark_entered_in_error(actor=clinic.nurse, event=struck, reason=reason)
 
     manifest = reader.export(
         f"?_type=AdverseEvent&_since={_since(cut)}",
@@ -814,6 +825,73 @@ def test_two_kick_offs_at_the_same_instant_start_one_export(monkeypatch) -> None
         AuditEvent.objects.filter(action=AuditAction.EXPORT, object_id__contains="started").count()
         == 1
     )
+
+
+def _check_before_the_other_kick_off(monkeypatch, then: Any = None) -> None:
+    """This kick-off's "is one running?" check sees none (it ran before the other
+    kick-off inserted its job); its insert then meets the other job. `then` runs just
+    before the lookup that follows the refused insert."""
+    from fhir.bulk import services
+
+    real = services.requester_filter
+    calls = iter(range(1_000))
+
+    def requester_filter(reader: Any) -> dict[str, Any]:
+        call = next(calls)
+        if call == 0:  # the check
+            return {**real(reader), "pk__in": []}
+        if call == 2 and then is not None:  # the lookup after the IntegrityError
+            then()
+        return real(reader)
+
+    monkeypatch.setattr(services, "requester_filter", requester_filter)
+
+
+def test_a_kick_off_losing_the_race_points_to_the_active_export_not_the_newest(
+    db: None, monkeypatch
+) -> None:
+    """The refused kick-off answers with the job the one-active-export rule protects,
+    even when the requester has a newer job that is not active."""
+    from clinic.choices import Role
+    from tests.factories import StaffFactory
+    from tests.factories.fhir import ExportJobFactory
+
+    nurse = StaffFactory(roles=[Role.NURSE])
+    active = ExportJobFactory(user=nurse, client=None, status=ExportStatus.RUNNING)
+    newer = ExportJobFactory(user=nurse, client=None, status=ExportStatus.FAILED)
+    assert newer.pk > active.pk
+    _check_before_the_other_kick_off(monkeypatch)
+
+    busy = staff(nurse).kick_off("?_type=Patient")
+
+    assert busy.status_code == 429
+    assert busy["Content-Location"].endswith(f"/$export-status/{active.public_id}")
+    assert ExportJob.objects.count() == 2  # the refused insert left nothing
+
+
+def test_a_kick_off_losing_the_race_to_an_export_already_finished_points_to_the_newest(
+    db: None, monkeypatch
+) -> None:
+    """A worker finished the winner before the refused kick-off answers: no job is
+    active, so the answer is the requester's newest (never a 500)."""
+    from clinic.choices import Role
+    from tests.factories import StaffFactory
+    from tests.factories.fhir import ExportJobFactory
+
+    nurse = StaffFactory(roles=[Role.NURSE])
+    ExportJobFactory(user=nurse, client=None, status=ExportStatus.COMPLETED)
+    winner = ExportJobFactory(user=nurse, client=None, status=ExportStatus.QUEUED)
+
+    def worker_finishes() -> None:
+        ExportJob.objects.filter(pk=winner.pk).update(status=ExportStatus.COMPLETED)
+
+    _check_before_the_other_kick_off(monkeypatch, then=worker_finishes)
+
+    busy = staff(nurse).kick_off("?_type=Patient")
+
+    assert busy.status_code == 429
+    assert busy["Content-Location"].endswith(f"/$export-status/{winner.public_id}")
+    assert not ExportJob.objects.filter(status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING))
 
 
 def test_the_export_is_audited_who_what_how_many(

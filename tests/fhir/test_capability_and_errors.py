@@ -63,6 +63,36 @@ def test_a_format_other_than_json_is_406(api, personas) -> None:
     assert api(None).get("metadata?_format=json").status_code == 200
 
 
+def test_a_reader_who_may_not_is_refused_and_audited_whatever_format_they_ask(
+    api, personas, record
+) -> None:
+    """The permission is decided before the format: XML does not turn a refusal into a
+    406 without its `denied` row."""
+    path = f"Observation?patient={personas.patient_a.pk}&_format=xml"
+
+    not_signed_in = api(None).get(path)
+    refused = api(personas.coordinator).get(path)
+
+    assert not_signed_in.status_code == 401
+    assert _outcome(not_signed_in).issue[0].code == "login"
+    assert refused.status_code == 403
+    assert _outcome(refused).issue[0].code == "forbidden"
+    denied = AuditEvent.objects.filter(user=personas.coordinator, action="denied")
+    assert [(row.object_type, row.object_id) for row in denied] == [
+        ("page", "fhir:Observation-search")
+    ]
+
+
+def test_a_reader_who_may_asking_for_xml_gets_406_and_no_denied_row(api, personas, record) -> None:
+    response = api(personas.psychiatrist).get(
+        f"Observation?patient={personas.patient_a.pk}&_format=xml"
+    )
+
+    assert response.status_code == 406
+    assert "FHIR JSON only" in _outcome(response).issue[0].diagnostics
+    assert not AuditEvent.objects.filter(action__in=("denied", "view")).exists()
+
+
 def test_not_signed_in_is_401_with_an_operation_outcome(api, personas) -> None:
     response = api(None).get(f"Patient/{personas.patient_a.pk}")
 

@@ -177,6 +177,23 @@ def test_a_patient_only_client_reads_patients_but_gets_403_on_observations(
     assert kinds == {"Patient"}
 
 
+def test_a_client_whose_token_does_not_name_the_type_gets_403_even_asking_for_xml(
+    personas, record
+) -> None:
+    api_client = ApiClientFactory(scopes="system/Patient.read")
+    token = _issued(api_client)
+
+    observations = _read(f"Observation?patient={personas.patient_a.pk}&_format=xml", token)
+    patient = _read(f"Patient/{personas.patient_a.pk}?_format=xml", token)
+
+    assert observations.status_code == 403
+    assert "Observation" in _diagnostics(observations)
+    assert patient.status_code == 406
+    denied = AuditEvent.objects.get(action=AuditAction.DENIED)
+    assert denied.username == f"api-client:{api_client.name}"
+    assert (denied.object_type, denied.object_id) == ("page", "fhir:Observation-search")
+
+
 def test_a_patient_restricted_client_sees_only_that_patient(personas, record) -> None:
     token = _issued(ApiClientFactory(patient=personas.patient_a))
 

@@ -24,12 +24,12 @@ from sessions.models import Appointment, AppointmentKind, AppointmentStatus
 from sessions.models.scheduling import ELIGIBILITY_CANCEL_PREFIX
 from sessions.permissions import BOOK_SESSIONS, CANCEL_SESSION, RECORD_NO_SHOW
 from sessions.scheduling import gap_problems_in_zones
+from sessions.selectors.registration import registration_refusal
 from sessions.selectors.scheduling import patient_needs_rescreen
 from sessions.services.scheduling.availability import (
     BookingRow,
     as_validation_error,
     booking_problems,
-    registration_refusal,
 )
 
 
