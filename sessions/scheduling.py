@@ -149,6 +149,7 @@ def _free_slot(
     hours: tuple[dt.time, dt.time],
     request: SeriesRequest,
     facts: CalendarFacts,
+    zone: ZoneInfo,
     chair_order: list[int],
     booked: dict[int, list[Interval]],
     patient_busy: list[Interval],
@@ -156,7 +157,6 @@ def _free_slot(
 ) -> tuple[_Slot | None, set[str]]:
     """The first start of the day, nearest the preferred time, free for the patient, the
     nurse and a chair; with the reasons each start tried was refused."""
-    zone = ZoneInfo(facts.time_zone)
     block = dt.timedelta(minutes=request.block_minutes)
     opens, closes = hours
     reasons: set[str] = set()
@@ -219,6 +219,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
     """Fill the series with dates that satisfy every rule, explaining each deviation."""
     if request.sessions < 1 or request.per_week < 1 or request.block_minutes < 1:
         raise ValueError("sessions, per_week and block_minutes must be positive")
+    zone = ZoneInfo(facts.time_zone)
     chair_names = dict(facts.chairs)
     chair_order = _chair_order(facts, request.preferred_chair)
     booked: dict[int, list[Interval]] = {
@@ -250,7 +251,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
             day += dt.timedelta(days=1)
             continue
         placed, reasons = _free_slot(
-            day, hours, request, facts, chair_order, booked, patient_busy, nurse_busy
+            day, hours, request, facts, zone, chair_order, booked, patient_busy, nurse_busy
         )
         if placed is None:
             why = " and ".join(sorted(reasons)) or "no time fits"
