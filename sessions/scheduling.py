@@ -111,17 +111,117 @@ def _label(day: dt.date) -> str:
     return f"{day:%a %b} {day.day}"
 
 
+# A free slot found on a day: its local start, its start and end (UTC) and the chair.
+_Slot = tuple[dt.datetime, dt.datetime, dt.datetime, int]
+
+
+def _chair_order(facts: CalendarFacts, preferred: int | None) -> list[int]:
+    """The chairs in the order they are tried: the preferred one first."""
+    chair_order = [chair for chair, _ in facts.chairs]
+    if preferred in chair_order:
+        chair_order.remove(preferred)
+        chair_order.insert(0, preferred)
+    return chair_order
+
+
+def _out_of_rhythm(
+    day: dt.date,
+    request: SeriesRequest,
+    spacing: int,
+    placed_days: list[dt.date],
+    last_day: dt.date | None,
+    per_week: dict[tuple[int, int], int],
+) -> bool:
+    """The day breaks the series' rhythm: the first week's pattern, the spacing between
+    sessions, or the number of sessions a week."""
+    # Keep the first week's rhythm: a Tue/Fri series stays Tue/Fri.
+    if len(placed_days) >= request.per_week and day < placed_days[-request.per_week] + dt.timedelta(
+        days=7
+    ):
+        return True
+    if last_day is not None and (day - last_day).days < spacing:
+        return True
+    return per_week.get(_iso_week(day), 0) >= request.per_week
+
+
+def _free_slot(
+    day: dt.date,
+    hours: tuple[dt.time, dt.time],
+    request: SeriesRequest,
+    facts: CalendarFacts,
+    zone: ZoneInfo,
+    chair_order: list[int],
+    booked: dict[int, list[Interval]],
+    patient_busy: list[Interval],
+    nurse_busy: list[Interval],
+) -> tuple[_Slot | None, set[str]]:
+    """The first start of the day, nearest the preferred time, free for the patient, the
+    nurse and a chair; with the reasons each start tried was refused."""
+    block = dt.timedelta(minutes=request.block_minutes)
+    opens, closes = hours
+    reasons: set[str] = set()
+    starts = _candidate_starts(day, request.preferred_start, opens, closes, block, zone)
+    if not starts:
+        reasons.add("the opening hours are shorter than the chair block")
+    for local_start in starts:
+        start = local_start.astimezone(UTC)
+        end = (local_start + block).astimezone(UTC)
+        if facts.not_before is not None and start < facts.not_before:
+            reasons.add("the time has passed")
+            continue
+        if _overlaps(start, end, patient_busy):
+            reasons.add("the patient has another appointment")
+            continue
+        if request.nurse is not None and _nurse_overloaded(
+            start, end, nurse_busy, facts.nurse_capacity
+        ):
+            reasons.add("the nurse is at capacity")
+            continue
+        free_chair = next(
+            (chair for chair in chair_order if not _overlaps(start, end, booked[chair])), None
+        )
+        if free_chair is None:
+            reasons.add("every chair is booked")
+            continue
+        return (local_start, start, end, free_chair), reasons
+    return None, reasons
+
+
+def _deviation_notes(
+    request: SeriesRequest, local_start: dt.datetime, chair: int, chair_names: dict[int, str]
+) -> list[str]:
+    """Why a placed session is not at the preferred time or in the preferred chair."""
+    notes = []
+    if local_start.time() != request.preferred_start:
+        notes.append(
+            f"Preferred {request.preferred_start:%H:%M} was not free; nearest free time "
+            f"{local_start:%H:%M}."
+        )
+    if request.preferred_chair is not None and chair != request.preferred_chair:
+        preferred = chair_names.get(request.preferred_chair, "the preferred chair")
+        notes.append(f"{preferred} was not free; {chair_names[chair]} instead.")
+    return notes
+
+
+def _unplaced(rows: list[ProposedSession], sessions: int, pending_notes: list[str]) -> None:
+    """Fill the series up with sessions no date could be found for, saying why."""
+    while len(rows) < sessions:
+        notes = [
+            *pending_notes,
+            f"No date within {HORIZON_DAYS} days of the first date fits "
+            "every rule; choose a later first date or free a chair.",
+        ]
+        pending_notes = []
+        rows.append(ProposedSession(len(rows) + 1, None, None, None, tuple(notes)))
+
+
 def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
     """Fill the series with dates that satisfy every rule, explaining each deviation."""
     if request.sessions < 1 or request.per_week < 1 or request.block_minutes < 1:
         raise ValueError("sessions, per_week and block_minutes must be positive")
     zone = ZoneInfo(facts.time_zone)
-    block = dt.timedelta(minutes=request.block_minutes)
     chair_names = dict(facts.chairs)
-    chair_order = [chair for chair, _ in facts.chairs]
-    if request.preferred_chair in chair_order:
-        chair_order.remove(request.preferred_chair)
-        chair_order.insert(0, request.preferred_chair)
+    chair_order = _chair_order(facts, request.preferred_chair)
     booked: dict[int, list[Interval]] = {
         chair: list(facts.chair_busy.get(chair, ())) for chair, _ in facts.chairs
     }
@@ -139,16 +239,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
 
     placed_days: list[dt.date] = []
     while len(rows) < request.sessions and day <= horizon:
-        # Keep the first week's rhythm: a Tue/Fri series stays Tue/Fri.
-        if len(placed_days) >= request.per_week and day < placed_days[
-            -request.per_week
-        ] + dt.timedelta(days=7):
-            day += dt.timedelta(days=1)
-            continue
-        if last_day is not None and (day - last_day).days < spacing:
-            day += dt.timedelta(days=1)
-            continue
-        if per_week.get(_iso_week(day), 0) >= request.per_week:
+        if _out_of_rhythm(day, request, spacing, placed_days, last_day, per_week):
             day += dt.timedelta(days=1)
             continue
         hours = facts.opening_hours.get(day.weekday())
@@ -159,34 +250,9 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
             pending_notes.append(f"{_label(day)}: {facts.place} closed ({facts.closures[day]}).")
             day += dt.timedelta(days=1)
             continue
-        opens, closes = hours
-        placed = None
-        reasons: set[str] = set()
-        starts = _candidate_starts(day, request.preferred_start, opens, closes, block, zone)
-        if not starts:
-            reasons.add("the opening hours are shorter than the chair block")
-        for local_start in starts:
-            start = local_start.astimezone(UTC)
-            end = (local_start + block).astimezone(UTC)
-            if facts.not_before is not None and start < facts.not_before:
-                reasons.add("the time has passed")
-                continue
-            if _overlaps(start, end, patient_busy):
-                reasons.add("the patient has another appointment")
-                continue
-            if request.nurse is not None and _nurse_overloaded(
-                start, end, nurse_busy, facts.nurse_capacity
-            ):
-                reasons.add("the nurse is at capacity")
-                continue
-            free_chair = next(
-                (chair for chair in chair_order if not _overlaps(start, end, booked[chair])), None
-            )
-            if free_chair is None:
-                reasons.add("every chair is booked")
-                continue
-            placed = (local_start, start, end, free_chair)
-            break
+        placed, reasons = _free_slot(
+            day, hours, request, facts, zone, chair_order, booked, patient_busy, nurse_busy
+        )
         if placed is None:
             why = " and ".join(sorted(reasons)) or "no time fits"
             pending_notes.append(f"{_label(day)}: no free slot ({why}).")
@@ -194,16 +260,8 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
             continue
 
         local_start, start, end, chair = placed
-        notes = list(pending_notes)
+        notes = [*pending_notes, *_deviation_notes(request, local_start, chair, chair_names)]
         pending_notes = []
-        if local_start.time() != request.preferred_start:
-            notes.append(
-                f"Preferred {request.preferred_start:%H:%M} was not free; nearest free time "
-                f"{local_start:%H:%M}."
-            )
-        if request.preferred_chair is not None and chair != request.preferred_chair:
-            preferred = chair_names.get(request.preferred_chair, "the preferred chair")
-            notes.append(f"{preferred} was not free; {chair_names[chair]} instead.")
         rows.append(ProposedSession(len(rows) + 1, start, end, chair, tuple(notes)))
         booked[chair].append((start, end))
         patient_busy.append((start, end))
@@ -214,14 +272,7 @@ def propose_series(request: SeriesRequest, facts: CalendarFacts) -> Proposal:
         last_day = day
         day += dt.timedelta(days=1)
 
-    while len(rows) < request.sessions:
-        notes = [
-            *pending_notes,
-            f"No date within {HORIZON_DAYS} days of the first date fits "
-            "every rule; choose a later first date or free a chair.",
-        ]
-        pending_notes = []
-        rows.append(ProposedSession(len(rows) + 1, None, None, None, tuple(notes)))
+    _unplaced(rows, request.sessions, pending_notes)
     return Proposal(tuple(rows))
 
 

@@ -10,6 +10,7 @@ business."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -105,6 +106,43 @@ def _checked_input(
     return business_time if business_time in BusinessTime.values else ""
 
 
+def _locked_lots(location: Location, wanted: dict[int, CountedLot]) -> list[Lot]:
+    """The location's countable lots, locked, refused unless they are exactly the lots
+    counted (and a device lot has no opened quantity)."""
+    lots = list(countable_lots(location).select_for_update(of=("self",)).order_by("pk"))
+    if {lot.pk for lot in lots} != set(wanted):
+        raise ValidationError(
+            {"lines": "The stock changed while you counted (a lot was added or emptied). "
+             "Start the count again."}
+        )  # fmt: skip
+    for lot in lots:
+        if lot.product.unit != "mL" and wanted[lot.pk].opened_units:
+            raise ValidationError(
+                {"lines": f"Lot {lot.lot_number}: nasal devices are counted whole."}
+            )
+    return lots
+
+
+def _record_lines(
+    count: StockCount, lots: list[Lot], wanted: dict[int, CountedLot], *, now: dt.datetime
+) -> None:
+    """One line per lot with the ledger's balance at this moment; a discrepancy for each
+    line that differs."""
+    for lot in lots:
+        seen = wanted[lot.pk]
+        counted = lot.product.container_units * seen.full_containers + seen.opened_units
+        line = CountLine.objects.create(
+            count=count,
+            lot=lot,
+            full_containers=seen.full_containers,
+            opened_units=seen.opened_units,
+            counted_units=counted,
+            expected_units=lot.balance_units,
+        )
+        if line.difference != 0:
+            Discrepancy.objects.create(line=line, opened_at=now)
+
+
 def count_submit(
     *,
     location: Location,
@@ -130,17 +168,7 @@ def count_submit(
     wanted = {line.lot_id: line for line in lines}
     with transaction.atomic():
         _one_count_at_a_time(location, purpose, last_count_seen)
-        lots = list(countable_lots(location).select_for_update(of=("self",)).order_by("pk"))
-        if {lot.pk for lot in lots} != set(wanted):
-            raise ValidationError(
-                {"lines": "The stock changed while you counted (a lot was added or emptied). "
-                 "Start the count again."}
-            )  # fmt: skip
-        for lot in lots:
-            if lot.product.unit != "mL" and wanted[lot.pk].opened_units:
-                raise ValidationError(
-                    {"lines": f"Lot {lot.lot_number}: nasal devices are counted whole."}
-                )
+        lots = _locked_lots(location, wanted)
         now = clock.now()
         count = StockCount.objects.create(
             location=location,
@@ -152,19 +180,7 @@ def count_submit(
             note=note.strip()[:500],
             recorded_at=now,
         )
-        for lot in lots:
-            seen = wanted[lot.pk]
-            counted = lot.product.container_units * seen.full_containers + seen.opened_units
-            line = CountLine.objects.create(
-                count=count,
-                lot=lot,
-                full_containers=seen.full_containers,
-                opened_units=seen.opened_units,
-                counted_units=counted,
-                expected_units=lot.balance_units,
-            )
-            if line.difference != 0:
-                Discrepancy.objects.create(line=line, opened_at=now)
+        _record_lines(count, lots, wanted, now=now)
         audit_record(action=AuditAction.SIGN, user=actor, obj=count)
     return count
 

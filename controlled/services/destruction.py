@@ -67,6 +67,51 @@ def _check_people(actor: User, first: Witness, second: Witness) -> None:
         raise ValidationError(errors)
 
 
+def _checked_form(
+    *,
+    location: Location,
+    reason: str,
+    method: str,
+    destroyed_on: dt.date | None,
+    lines: list[DestroyedLot],
+) -> tuple[str, dt.date, list[DestroyedLot]]:
+    """The reason, method, date and quantities of a destruction, checked in that order:
+    the method stripped, the date defaulted to today, the lines with a quantity."""
+    if reason not in DestructionReason.values:
+        raise ValidationError({"reason": "Choose why the stock is destroyed."})
+    method = method.strip()
+    if not method:
+        raise ValidationError({"method": "Say how the stock was destroyed."})
+    today = clock.localdate(location.zone)
+    destroyed_on = destroyed_on or today
+    if destroyed_on > today:
+        raise ValidationError({"destroyed_on": "The destruction cannot be in the future."})
+    lines = [line for line in lines if line.units]
+    if not lines:
+        raise ValidationError({"lines": "Enter the quantity destroyed of at least one lot."})
+    if any(line.units < 0 for line in lines):
+        raise ValidationError({"lines": "Quantities destroyed cannot be negative."})
+    return method, destroyed_on, lines
+
+
+def _lots_to_destroy(
+    location: Location, lines: list[DestroyedLot], *, reason: str, destroyed_on: dt.date
+) -> dict[int, Lot]:
+    """The lots of the lines, by id: each held at this location and destroyable for this
+    reason on that day."""
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.filter(location=location, pk__in=[line.lot_id for line in lines])
+    }
+    for line in lines:
+        lot = lots.get(line.lot_id)
+        if lot is None:
+            raise ValidationError({"lines": "A lot chosen is not held at this location."})
+        if problem := _lot_problem(lot, reason, destroyed_on):
+            raise ValidationError({"lines": problem})
+    return lots
+
+
 def destruction_record(
     *,
     location: Location,
@@ -82,35 +127,15 @@ def destruction_record(
     """Record a witnessed destruction and post one destruction entry per lot. Refused,
     with the message on the field at fault, before anything is written."""
     require(actor, permissions.DESTROY_STOCK)
-    if reason not in DestructionReason.values:
-        raise ValidationError({"reason": "Choose why the stock is destroyed."})
-    method = method.strip()
-    if not method:
-        raise ValidationError({"method": "Say how the stock was destroyed."})
-    today = clock.localdate(location.zone)
-    destroyed_on = destroyed_on or today
-    if destroyed_on > today:
-        raise ValidationError({"destroyed_on": "The destruction cannot be in the future."})
-    lines = [line for line in lines if line.units]
-    if not lines:
-        raise ValidationError({"lines": "Enter the quantity destroyed of at least one lot."})
-    if any(line.units < 0 for line in lines):
-        raise ValidationError({"lines": "Quantities destroyed cannot be negative."})
+    method, destroyed_on, lines = _checked_form(
+        location=location, reason=reason, method=method, destroyed_on=destroyed_on, lines=lines
+    )
     _check_people(actor, first, second)
     confirm_password(first.user, first.password, field="first_password", who="The first witness's")
     confirm_password(
         second.user, second.password, field="second_password", who="The second witness's"
     )
-    lots = {
-        lot.pk: lot
-        for lot in Lot.objects.filter(location=location, pk__in=[line.lot_id for line in lines])
-    }
-    for line in lines:
-        lot = lots.get(line.lot_id)
-        if lot is None:
-            raise ValidationError({"lines": "A lot chosen is not held at this location."})
-        if problem := _lot_problem(lot, reason, destroyed_on):
-            raise ValidationError({"lines": problem})
+    lots = _lots_to_destroy(location, lines, reason=reason, destroyed_on=destroyed_on)
     occurred_at = timezone.make_aware(
         dt.datetime.combine(destroyed_on, clock.now().astimezone(location.zone).time()),
         location.zone,

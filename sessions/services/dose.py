@@ -30,6 +30,7 @@ from sessions.permissions import (
     SUPERVISE_TREATMENT,
 )
 from sessions.selectors.before_dose import (
+    DosePlan,
     dose_blockers,
     dose_plan,
     previous_weight,
@@ -232,6 +233,46 @@ def _check_dose_entry(session: TreatmentSession, dose: DoseInput, started: dt.da
     return dose_field
 
 
+def _allowed_plan(
+    session: TreatmentSession, state: SessionState, dose: DoseInput, dose_field: str
+) -> DosePlan:
+    """The dose as planned from what was typed, refused without today's weight or when a
+    dose limit does not allow it (on the field the dose is typed in)."""
+    planned = dose_plan(
+        session,
+        state,
+        mg_per_kg=dose.mg_per_kg,
+        mg=dose.mg,
+        planned_minutes=dose.planned_minutes,
+    )
+    if planned.check is None or planned.total_mg is None:
+        raise ValidationError({"__all__": "Record today's weight at check-in first."})
+    if not planned.check.allowed:
+        raise ValidationError(_refusal_errors(planned.check, dose_field))
+    return planned
+
+
+def _checked_draw(
+    session: TreatmentSession,
+    dose: DoseInput,
+    total: Decimal,
+    ledger: ledger_of.DoseLedger | None,
+    actor: User,
+) -> dict[str, Any]:
+    """What was drawn up and its waste (`_drawn_up`), refused with every field's problem;
+    on the ledger, the waste witness's password confirmed."""
+    errors: dict[str, Any] = {}
+    witness_needed = ledger is None or waste_witness_required(ledger.location)
+    drawn = _drawn_up(session.route, dose, total, actor, errors, witness_needed)
+    if errors:
+        raise ValidationError(errors)
+    if ledger is not None and drawn.get("waste_mg"):
+        drawn["waste_witness"] = ledger_of.check_witness(
+            ledger, dose.waste_witness, dose.witness_password, actor
+        )
+    return drawn
+
+
 def dose_record(
     *,
     session: TreatmentSession,
@@ -252,26 +293,8 @@ def dose_record(
             dose = replace(dose, lot_number=ledger.lot.lot_number, lot_expiry=ledger.lot.expires_on)
         dose_field = _check_dose_entry(session, dose, started)
         iv = session.route == "iv"
-        planned = dose_plan(
-            session,
-            state,
-            mg_per_kg=dose.mg_per_kg,
-            mg=dose.mg,
-            planned_minutes=dose.planned_minutes,
-        )
-        if planned.check is None or planned.total_mg is None:
-            raise ValidationError({"__all__": "Record today's weight at check-in first."})
-        if not planned.check.allowed:
-            raise ValidationError(_refusal_errors(planned.check, dose_field))
-        errors: dict[str, Any] = {}
-        witness_needed = ledger is None or waste_witness_required(ledger.location)
-        drawn = _drawn_up(session.route, dose, planned.total_mg, actor, errors, witness_needed)
-        if errors:
-            raise ValidationError(errors)
-        if ledger is not None and drawn.get("waste_mg"):
-            drawn["waste_witness"] = ledger_of.check_witness(
-                ledger, dose.waste_witness, dose.witness_password, actor
-            )
+        planned = _allowed_plan(session, state, dose, dose_field)
+        drawn = _checked_draw(session, dose, planned.total_mg, ledger, actor)
         record = DoseRecord.objects.create(
             session=session,
             drug=planned.drug,

@@ -53,6 +53,7 @@ from sessions.selectors.location import session_location
 from sessions.selectors.scheduling import appointment_for_user
 from sessions.selectors.session_record import session_for_user
 from sessions.selectors.treatment_gate import (
+    GateReason,
     TreatmentFacts,
     flags_since_decision,
     intake_allergies,
@@ -170,6 +171,34 @@ def _entry_forms(session: TreatmentSession, user: Any, forms: Forms) -> dict[str
     }
 
 
+def _checkin_context(
+    session: TreatmentSession,
+    state: session_state.SessionState,
+    facts: TreatmentFacts | None,
+    forms: Forms,
+    *,
+    gate_reasons: list[GateReason],
+) -> dict[str, Any]:
+    """The check-in part of the page: the checklist (to do, or done once the dose is
+    given), the questionnaires, the gate, pregnancy, allergies and the device order."""
+    return {
+        "checklist": _checklist(state, forms, facts) if facts else [],
+        "checklist_done": [] if facts else _checklist(state, {}, None),
+        "phq9_entry": state.entries.get(CheckInItem.PHQ9),
+        "asq_entry": state.entries.get(CheckInItem.ASQ),
+        "gate_reasons": gate_reasons,
+        "new_flags": flags_since_decision(facts) if facts else [],
+        "pregnancy": before_dose.pregnancy_state(state, facts) if facts else None,
+        "allergies": facts.allergies if facts else intake_allergies(session.patient),
+        "device_order": before_dose.session_device_order(
+            session,
+            first_dose=facts.first_dose if facts else session_state.first_dose_of_drug(session),
+        )
+        if session.route == monitoring.ESKETAMINE
+        else 0,
+    }
+
+
 def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> dict[str, Any]:
     state = session_state.state_of(session)
     user = request.user
@@ -199,20 +228,7 @@ def _context(request: HttpRequest, session: TreatmentSession, forms: Forms) -> d
         "protocol": plan.protocol,
         "appointment": session.appointment,
         "location": location,
-        "checklist": _checklist(state, forms, facts) if facts else [],
-        "checklist_done": [] if facts else _checklist(state, {}, None),
-        "phq9_entry": state.entries.get(CheckInItem.PHQ9),
-        "asq_entry": state.entries.get(CheckInItem.ASQ),
-        "gate_reasons": gate_reasons,
-        "new_flags": flags_since_decision(facts) if facts else [],
-        "pregnancy": before_dose.pregnancy_state(state, facts) if facts else None,
-        "allergies": facts.allergies if facts else intake_allergies(session.patient),
-        "device_order": before_dose.session_device_order(
-            session,
-            first_dose=facts.first_dose if facts else session_state.first_dose_of_drug(session),
-        )
-        if session.route == monitoring.ESKETAMINE
-        else 0,
+        **_checkin_context(session, state, facts, forms, gate_reasons=gate_reasons),
         "errors": forms.get("errors", {}),
         "warnings": forms.get("warnings", []),
         "dose_blockers": before_dose.dose_blockers(state, facts) if facts else [],
