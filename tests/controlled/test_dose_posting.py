@@ -101,7 +101,7 @@ def test_esketamine_devices_each_post_and_one_in_error_is_corrected(chairside, p
     chairside.appointment.save(update_fields=["plan"])
     lot = receive(
         product=ProductFactory(esketamine=True), containers=4, location=chairside.chair.location,
-        lot_number="SPR1",
+        lot_number="SPR1", received_on=timezone.localdate() - dt.timedelta(days=1),
     )  # fmt: skip
     session = ready_to_dose(chairside.open(personas.nurse), personas.nurse, dose_minutes_ago=6)
     dose(session, personas.nurse, minutes_ago=6, lot=lot, mg_per_kg=None)

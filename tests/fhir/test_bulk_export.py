@@ -827,17 +827,19 @@ def test_two_kick_offs_at_the_same_instant_start_one_export(monkeypatch) -> None
     )
 
 
-def _check_before_the_other_kick_off(monkeypatch, then: Any = None) -> None:
+def _check_before_the_other_kick_off(monkeypatch, then: Any = None) -> list[int]:
     """This kick-off's "is one running?" check sees none (it ran before the other
     kick-off inserted its job); its insert then meets the other job. `then` runs just
-    before the lookup that follows the refused insert."""
+    before the lookup that follows the refused insert. Returns the calls made, so a test
+    can show the refused-insert path was the one taken."""
     from fhir.bulk import services
 
     real = services.requester_filter
-    calls = iter(range(1_000))
+    calls: list[int] = []
 
     def requester_filter(reader: Any) -> dict[str, Any]:
-        call = next(calls)
+        call = len(calls)
+        calls.append(call)
         if call == 0:  # the check
             return {**real(reader), "pk__in": []}
         if call == 2 and then is not None:  # the lookup after the IntegrityError
@@ -845,6 +847,7 @@ def _check_before_the_other_kick_off(monkeypatch, then: Any = None) -> None:
         return real(reader)
 
     monkeypatch.setattr(services, "requester_filter", requester_filter)
+    return calls
 
 
 def test_a_kick_off_losing_the_race_points_to_the_active_export_not_the_newest(
@@ -857,13 +860,16 @@ def test_a_kick_off_losing_the_race_points_to_the_active_export_not_the_newest(
     from tests.factories.fhir import ExportJobFactory
 
     nurse = StaffFactory(roles=[Role.NURSE])
-    active = ExportJobFactory(user=nurse, client=None, status=ExportStatus.RUNNING)
-    newer = ExportJobFactory(user=nurse, client=None, status=ExportStatus.FAILED)
+    active = ExportJobFactory(
+        by_staff=True, user=nurse, status=ExportStatus.RUNNING, finished_at=None, expires_at=None
+    )
+    newer = ExportJobFactory(by_staff=True, user=nurse, status=ExportStatus.FAILED)
     assert newer.pk > active.pk
-    _check_before_the_other_kick_off(monkeypatch)
+    calls = _check_before_the_other_kick_off(monkeypatch)
 
     busy = staff(nurse).kick_off("?_type=Patient")
 
+    assert len(calls) >= 3  # the check, the refused insert's lookups: the race path
     assert busy.status_code == 429
     assert busy["Content-Location"].endswith(f"/$export-status/{active.public_id}")
     assert ExportJob.objects.count() == 2  # the refused insert left nothing
@@ -879,15 +885,19 @@ def test_a_kick_off_losing_the_race_to_an_export_already_finished_points_to_the_
     from tests.factories.fhir import ExportJobFactory
 
     nurse = StaffFactory(roles=[Role.NURSE])
-    ExportJobFactory(user=nurse, client=None, status=ExportStatus.COMPLETED)
-    winner = ExportJobFactory(user=nurse, client=None, status=ExportStatus.QUEUED)
+    ExportJobFactory(by_staff=True, user=nurse, status=ExportStatus.COMPLETED)
+    winner = ExportJobFactory(
+        by_staff=True, user=nurse, status=ExportStatus.QUEUED, finished_at=None, expires_at=None
+    )
 
     def worker_finishes() -> None:
         ExportJob.objects.filter(pk=winner.pk).update(status=ExportStatus.COMPLETED)
 
-    _check_before_the_other_kick_off(monkeypatch, then=worker_finishes)
+    calls = _check_before_the_other_kick_off(monkeypatch, then=worker_finishes)
 
     busy = staff(nurse).kick_off("?_type=Patient")
+
+    assert len(calls) >= 3  # the lookup after the refused insert ran
 
     assert busy.status_code == 429
     assert busy["Content-Location"].endswith(f"/$export-status/{winner.public_id}")
