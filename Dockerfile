@@ -18,6 +18,8 @@ COPY clinic ./clinic
 COPY intake ./intake
 COPY sessions ./sessions
 COPY integration ./integration
+COPY controlled ./controlled
+COPY fhir ./fhir
 RUN pip install .
 COPY . .
 
