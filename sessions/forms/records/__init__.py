@@ -15,7 +15,6 @@ from sessions.forms.records.checkin import (
 from sessions.forms.records.corrections import AddendumForm, EnteredInErrorForm
 from sessions.forms.records.discharge import DischargeForm, EndWithoutDoseForm
 from sessions.forms.records.dose import (
-    WITNESS_ROLES,
     DoseForm,
     InfusionStopForm,
     OrderAmendForm,
@@ -38,7 +37,6 @@ __all__ = [
     "DISSOCIATION_CHOICES",
     "MEDICINE_CLASSES",
     "MOAAS_CHOICES",
-    "WITNESS_ROLES",
     "AcknowledgeForm",
     "AddendumForm",
     "AdverseEventForm",

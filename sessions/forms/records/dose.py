@@ -8,10 +8,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from clinic.choices import Role
 from clinic.fields import ClinicDateField
 from clinic.models import User
+from clinic.policy import holders
 from controlled.models import Lot
+from controlled.permissions import WITNESS
 from controlled.selectors.stock import location_stocks_drug, usable_lots
 from sessions import monitoring
 from sessions.forms.records.fields import ClinicTimeField, numeric
@@ -37,16 +38,10 @@ class OrderAmendForm(forms.Form):
     )
 
 
-WITNESS_ROLES = [Role.NURSE, Role.PSYCHIATRIST, Role.CONTROLLED_SUBSTANCE_MANAGER]
-
-
 def _witnesses(actor: User) -> Any:
-    return (
-        User.objects.filter(is_active=True, staff_roles__role__in=WITNESS_ROLES)
-        .exclude(pk=actor.pk)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    """Whom the dose form offers as the waste witness: the active staff the policy lets
+    witness (the service asks the same action of the one chosen), never the nurse."""
+    return holders(WITNESS).exclude(pk=actor.pk).order_by("last_name", "first_name")
 
 
 class DoseForm(forms.Form):
