@@ -96,12 +96,15 @@ def _followed_up_at(patients: QuerySet[Patient], location: Location | None) -> Q
     if location is None:
         return patients
     return patients.annotate(
-        last_location=Subquery(
-            Appointment.objects.filter(patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED)
-            .order_by("-start")
-            .values("chair__location_id")[:1]
-        )
+        last_location=Subquery(_last_completed().values("chair__location_id")[:1])
     ).filter(Q(home_location=location) | Q(home_location__isnull=True, last_location=location.pk))
+
+
+def _last_completed() -> QuerySet[Appointment]:
+    """The outer patient's completed sessions, newest first (for a sub-select)."""
+    return Appointment.objects.filter(
+        patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED
+    ).order_by("-start")
 
 
 def _booster_candidates(
@@ -118,20 +121,8 @@ def _booster_candidates(
         .annotate(
             # A sub-select, not a grouped MAX over every appointment: it runs only for
             # the rows left after the filter below.
-            last_done=Subquery(
-                Appointment.objects.filter(
-                    patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED
-                )
-                .order_by("-start")
-                .values("start")[:1]
-            ),
-            last_done_zone=Subquery(
-                Appointment.objects.filter(
-                    patient=OuterRef("pk"), status=AppointmentStatus.COMPLETED
-                )
-                .order_by("-start")
-                .values("chair__location__time_zone")[:1]
-            ),
+            last_done=Subquery(_last_completed().values("start")[:1]),
+            last_done_zone=Subquery(_last_completed().values("chair__location__time_zone")[:1]),
             first_induction=Subquery(
                 Appointment.objects.filter(
                     patient=OuterRef("pk"),
